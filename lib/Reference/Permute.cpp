@@ -1,0 +1,123 @@
+//===- Permute.cpp - Reference permute and combine ------------------------===//
+//
+// Part of the moe project.
+//
+//===----------------------------------------------------------------------===//
+//
+// permute groups token rows by expert (stable); combine un-permutes expert
+// outputs and reduces the k slots of every token in a fixed order.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Checks.h"
+#include "moe/Reference/Reference.h"
+
+#include <algorithm>
+
+namespace moe {
+namespace ref {
+
+namespace {
+
+/// Returns the flat indices with a valid id, stably sorted by expert, and
+/// fills \p offsets [numExperts + 1].
+std::vector<int32_t> sortFlatIndices(const int32_t *ids, int64_t count,
+                                     int64_t numExperts,
+                                     std::vector<int32_t> &offsets) {
+  std::vector<int32_t> counts(numExperts, 0);
+  for (int64_t f = 0; f < count; ++f)
+    if (ids[f] >= 0 && ids[f] < numExperts)
+      ++counts[ids[f]];
+  offsets.assign(numExperts + 1, 0);
+  for (int64_t e = 0; e < numExperts; ++e)
+    offsets[e + 1] = offsets[e] + counts[e];
+  std::vector<int32_t> order(offsets[numExperts]);
+  std::vector<int32_t> cursor(offsets.begin(), offsets.end() - 1);
+  for (int64_t f = 0; f < count; ++f)
+    if (ids[f] >= 0 && ids[f] < numExperts)
+      order[cursor[ids[f]]++] = static_cast<int32_t>(f);
+  return order;
+}
+
+/// Returns, for each flat index in [0, count), the first row r with
+/// srcIndex[r] == f, or -1.
+std::vector<int64_t> invertSrcIndex(const int32_t *srcIndex, int64_t R,
+                                    int64_t count) {
+  std::vector<int64_t> position(count, -1);
+  for (int64_t r = 0; r < R; ++r) {
+    int32_t f = srcIndex[r];
+    if (f >= 0 && f < count && position[f] < 0)
+      position[f] = r;
+  }
+  return position;
+}
+
+} // namespace
+
+PermuteResult permute(const float *x, int64_t T, int64_t H, const int32_t *ids,
+                      int64_t k, int64_t numExperts,
+                      const float *weightsOrNull) {
+  using namespace detail;
+  constexpr const char *kOp = "permute";
+  requireNonNegative(kOp, "T", T);
+  requireNonNegative(kOp, "H", H);
+  requirePositive(kOp, "k", k);
+  requireNonNegative(kOp, "num_experts", numExperts);
+  int64_t flat = checkedMul(kOp, "T * k", T, k);
+  requireInt32(kOp, "T * k", flat);
+  requireInt32(kOp, "num_experts", numExperts);
+  requireData(kOp, "x", x, checkedMul(kOp, "T * H", T, H));
+  checkedMul(kOp, "T * k * H", flat, H);
+  requireData(kOp, "ids", ids, flat);
+
+  PermuteResult result;
+  std::vector<int32_t> order =
+      sortFlatIndices(ids, flat, numExperts, result.offsets);
+  result.rows.assign(flat * H, 0.0f);
+  result.srcIndex.assign(flat, -1);
+  if (weightsOrNull)
+    result.rowWeights.assign(flat, 0.0f);
+  for (int64_t r = 0; r < static_cast<int64_t>(order.size()); ++r) {
+    int32_t f = order[r];
+    result.srcIndex[r] = f;
+    std::copy(x + (f / k) * H, x + (f / k + 1) * H,
+              result.rows.begin() + r * H);
+    if (weightsOrNull)
+      result.rowWeights[r] = weightsOrNull[f];
+  }
+  return result;
+}
+
+std::vector<float> combine(const float *y, int64_t R, int64_t H,
+                           const int32_t *srcIndex, int64_t T, int64_t k,
+                           const float *weightsOrNull, DType outType) {
+  using namespace detail;
+  constexpr const char *kOp = "combine";
+  requireNonNegative(kOp, "R", R);
+  requireNonNegative(kOp, "H", H);
+  requireNonNegative(kOp, "T", T);
+  requirePositive(kOp, "k", k);
+  int64_t flat = checkedMul(kOp, "T * k", T, k);
+  requireData(kOp, "y", y, checkedMul(kOp, "R * H", R, H));
+  requireData(kOp, "src_index", srcIndex, R);
+  std::vector<float> out(checkedMul(kOp, "T * H", T, H), 0.0f);
+
+  std::vector<int64_t> position = invertSrcIndex(srcIndex, R, flat);
+  for (int64_t t = 0; t < T; ++t) {
+    float *outRow = out.data() + t * H;
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t r = position[t * k + j];
+      if (r < 0)
+        continue;
+      float weight = weightsOrNull ? weightsOrNull[t * k + j] : 1.0f;
+      const float *yRow = y + r * H;
+      for (int64_t h = 0; h < H; ++h)
+        outRow[h] += weight * yRow[h];
+    }
+  }
+  roundAllTo(outType, out);
+  return out;
+}
+
+} // namespace ref
+} // namespace moe
