@@ -1,0 +1,37 @@
+# `cmake --install` lays out headers (with the generated .inc files), the
+# dialect and transform libraries, the reference library, moe-opt and a CMake
+# package, so another compiler can `find_package(MoeMLIR)` and link
+# MoeMLIR::MoeDialect / MoeMLIR::MoeTransforms.
+include(CMakePackageConfigHelpers)
+
+set(MOE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/MoeMLIR)
+foreach(lib MoeDialect MoeTransforms)
+  target_include_directories(${lib} INTERFACE
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+endforeach()
+
+install(TARGETS MoeDialect MoeTransforms MoeReference
+  EXPORT MoeMLIRTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(DIRECTORY ${MOE_SOURCE_DIR}/include/moe
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.h" PATTERN "*.td")
+install(DIRECTORY ${MOE_BINARY_DIR}/include/moe
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.inc")
+install(EXPORT MoeMLIRTargets NAMESPACE MoeMLIR::
+  DESTINATION ${MOE_INSTALL_CMAKEDIR})
+
+configure_package_config_file(
+  ${MOE_SOURCE_DIR}/cmake/MoeMLIRConfig.cmake.in
+  ${MOE_BINARY_DIR}/cmake/MoeMLIRConfig.cmake
+  INSTALL_DESTINATION ${MOE_INSTALL_CMAKEDIR}
+  PATH_VARS CMAKE_INSTALL_INCLUDEDIR)
+write_basic_package_version_file(
+  ${MOE_BINARY_DIR}/cmake/MoeMLIRConfigVersion.cmake
+  VERSION 0.1.0 COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${MOE_BINARY_DIR}/cmake/MoeMLIRConfig.cmake
+  ${MOE_BINARY_DIR}/cmake/MoeMLIRConfigVersion.cmake
+  DESTINATION ${MOE_INSTALL_CMAKEDIR})

@@ -1,0 +1,63 @@
+//===- MoeEnums.td - Enums and attributes of moe -----------*- tablegen -*-===//
+//
+// Enumerations used by the moe ops. Each is an I32EnumAttr wrapped in an
+// EnumAttr whose assembly is the bare keyword, so ops print `scoring = sigmoid`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_DIALECT_MOE_IR_MOEENUMS_TD
+#define MOE_DIALECT_MOE_IR_MOEENUMS_TD
+
+include "moe/Dialect/Moe/IR/MoeDialect.td"
+include "mlir/IR/EnumAttr.td"
+
+def Moe_ScoringFunc : I32EnumAttr<"ScoringFunc",
+    "how router logits become expert scores", [
+      I32EnumAttrCase<"softmax", 0>,
+      I32EnumAttrCase<"sigmoid", 1>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_ScoringFuncAttr : EnumAttr<Moe_Dialect, Moe_ScoringFunc, "scoring"> {
+  let assemblyFormat = "$value";
+}
+
+def Moe_GroupScore : I32EnumAttr<"GroupScore",
+    "how an expert group is scored for group-limited routing", [
+      I32EnumAttrCase<"max", 0>,
+      I32EnumAttrCase<"top2_sum", 1>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_GroupScoreAttr : EnumAttr<Moe_Dialect, Moe_GroupScore, "group_score"> {
+  let assemblyFormat = "$value";
+}
+
+def Moe_Epilogue : I32EnumAttr<"Epilogue",
+    "activation fused into the expert GEMM's epilogue", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"silu_and_mul", 1>,
+      I32EnumAttrCase<"gelu_and_mul", 2>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_EpilogueAttr : EnumAttr<Moe_Dialect, Moe_Epilogue, "epilogue"> {
+  let assemblyFormat = "$value";
+}
+
+def Moe_Activation : I32EnumAttr<"Activation",
+    "gated activation of an MoE layer's first expert GEMM", [
+      I32EnumAttrCase<"silu", 0>,
+      I32EnumAttrCase<"gelu", 1>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_ActivationAttr : EnumAttr<Moe_Dialect, Moe_Activation, "activation"> {
+  let assemblyFormat = "$value";
+}
+
+#endif // MOE_DIALECT_MOE_IR_MOEENUMS_TD

@@ -1,0 +1,418 @@
+//===- MoeOps.td - Ops of the moe dialect ------------------*- tablegen -*-===//
+//
+// Routing, token alignment/permutation, expert GEMM, token-type dispatch and
+// fused normalization ops. docs/Semantics.md is the contract every op here,
+// the CPU reference and every lowering follow.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_DIALECT_MOE_IR_MOEOPS_TD
+#define MOE_DIALECT_MOE_IR_MOEOPS_TD
+
+include "moe/Dialect/Moe/IR/MoeDialect.td"
+include "moe/Dialect/Moe/IR/MoeEnums.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/OpBase.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def Moe_FloatElement : AnyTypeOf<[F32, BF16, F16]>;
+def Moe_FloatTensor1D : 1DTensorOf<[F32, BF16, F16]>;
+def Moe_FloatTensor2D : 2DTensorOf<[F32, BF16, F16]>;
+def Moe_FloatTensor3D : 3DTensorOf<[F32, BF16, F16]>;
+def Moe_F32Tensor1D : 1DTensorOf<[F32]>;
+def Moe_F32Tensor2D : 2DTensorOf<[F32]>;
+def Moe_I32Tensor1D : 1DTensorOf<[I32]>;
+def Moe_I32Tensor2D : 2DTensorOf<[I32]>;
+
+//===----------------------------------------------------------------------===//
+// Routing attributes shared by moe.gate and moe.fused_moe
+//===----------------------------------------------------------------------===//
+
+defvar RoutingAttrs = (ins
+  I64Attr:$k,
+  Moe_ScoringFuncAttr:$scoring,
+  DefaultValuedAttr<I64Attr, "1">:$num_groups,
+  DefaultValuedAttr<I64Attr, "1">:$topk_groups,
+  DefaultValuedAttr<Moe_GroupScoreAttr, "::mlir::moe::GroupScore::max">:$group_score,
+  UnitAttr:$renormalize,
+  DefaultValuedAttr<F32Attr, "1.0f">:$scaling_factor,
+  DefaultValuedAttr<I64Attr, "0">:$num_shared_experts
+);
+
+// Assembly of the routing attributes: defaults are elided, enums print as
+// keywords.
+defvar RoutingFormat = [{
+    `k` `=` $k `scoring` `=` `` $scoring
+    (`num_groups` `=` $num_groups^ `topk_groups` `=` $topk_groups)?
+    (`group_score` `=` `` $group_score^)? (`renormalize` $renormalize^)?
+    (`scaling_factor` `=` $scaling_factor^)?
+    (`num_shared_experts` `=` $num_shared_experts^)?
+}];
+
+defvar RoutingDoc = [{
+    Routing attributes (shared with `moe.fused_moe`):
+    - `k`: routed experts per token (`1 <= k <= topk_groups * E / num_groups`).
+    - `scoring`: `softmax` over all E logits, or an independent `sigmoid`.
+    - `num_groups`, `topk_groups`, `group_score`: group-limited routing. The E
+      experts form `num_groups` contiguous groups (`num_groups` divides E);
+      each group is scored by the `max` or the `top2_sum` of its selection
+      scores, and only experts of the best `topk_groups` groups are eligible.
+    - `renormalize`: divide the k weights by their sum (a zero sum gives
+      zeros, never NaN).
+    - `scaling_factor`: multiplies the routed weights after renormalization.
+    - `num_shared_experts` S: appends S fused shared-expert slots with ids
+      `E .. E+S-1` and weight `sum(routed weights) / scaling_factor`.
+
+    Selection uses `score + bias`; weights use the unbiased score. Ties pick
+    the lower expert index; ids come out in descending selection score. A NaN
+    logit or score ranks below every number (as `-inf`) and gets weight 0;
+    ids are always valid, distinct expert indices.
+}];
+
+//===----------------------------------------------------------------------===//
+// GateOp
+//===----------------------------------------------------------------------===//
+
+def Moe_GateOp : Moe_Op<"gate", [Pure]> {
+  let summary = "top-k router: expert ids and weights per token";
+  let description = !strconcat([{
+    Computes, for each of the T rows of `logits [T, E]`, the `k` experts a
+    token is sent to and their weights, with optional correction `bias [E]`
+    (DeepSeek-V3's `e_score_correction_bias`). Results: `weights [T, k+S]`
+    (f32) and `ids [T, k+S]` (i32).
+
+    Per row: `score = softmax(logits)` or `sigmoid(logits)`; selection score
+    `s = score + bias`; group-limited top-k on `s`; `weight = score[id]`,
+    renormalized and scaled; then the shared-expert slots.
+
+  }], RoutingDoc, [{
+
+    Example (DeepSeek-V3 routing with one fused shared expert):
+
+    ```mlir
+    %weights, %ids = moe.gate %logits bias(%bias) k = 8 scoring = sigmoid
+        num_groups = 8 topk_groups = 4 group_score = top2_sum renormalize
+        scaling_factor = 2.5 num_shared_experts = 1
+        : (tensor<?x256xbf16>, tensor<256xf32>)
+        -> (tensor<?x9xf32>, tensor<?x9xi32>)
+    ```
+  }]);
+  let arguments = !con((ins Moe_FloatTensor2D:$logits,
+                            Optional<Moe_F32Tensor1D>:$bias), RoutingAttrs);
+  let results = (outs Moe_F32Tensor2D:$weights, Moe_I32Tensor2D:$ids);
+  let assemblyFormat = !strconcat([{ $logits (`bias` `(` $bias^ `)`)? }],
+    RoutingFormat, [{ attr-dict `:` functional-type(operands, results) }]);
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// AlignOp
+//===----------------------------------------------------------------------===//
+
+def Moe_AlignOp : Moe_Op<"align", [Pure]> {
+  let summary = "sort token slots by expert, padded to the GEMM block size";
+  let description = [{
+    The vLLM `moe_align_block_size` step. With flat slot index
+    `f = t * k + j` into `ids [T, k]`, lists the slots of each expert in
+    increasing expert id and increasing `f` (stable), each expert padded with
+    the sentinel `T * k` to a multiple of `block_m`; experts without slots
+    take no block.
+
+    Results: `sorted_ids [P]`, `expert_ids [P / block_m]` and
+    `num_tokens_post_pad [1]` (the padded total), all i32, where
+    `P = T*k + num_experts*(block_m - 1)` rounded up to a multiple of
+    `block_m`. `expert_ids[b]` is the expert of block `b`, mapped through
+    `expert_map [num_experts]` when given (-1 marks an expert that is not on
+    this rank). Past the padded total, `sorted_ids` holds the sentinel and
+    `expert_ids` holds -1. Ids outside `[0, num_experts)` are dropped.
+    `num_experts` counts every id the router can produce, shared-expert slots
+    included.
+
+    Example:
+
+    ```mlir
+    %sorted, %experts, %total = moe.align %ids num_experts = 8 block_m = 64
+        : (tensor<32x2xi32>) -> (tensor<512xi32>, tensor<8xi32>, tensor<1xi32>)
+    ```
+  }];
+  let arguments = (ins Moe_I32Tensor2D:$ids, Optional<Moe_I32Tensor1D>:$expert_map,
+                       I64Attr:$num_experts, I64Attr:$block_m);
+  let results = (outs Moe_I32Tensor1D:$sorted_ids, Moe_I32Tensor1D:$expert_ids,
+                      Moe_I32Tensor1D:$num_tokens_post_pad);
+  let assemblyFormat = [{
+    $ids (`expert_map` `(` $expert_map^ `)`)? `num_experts` `=` $num_experts
+    `block_m` `=` $block_m attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// The static length P of `sorted_ids` for `numSlots = T * k` slots, or
+    /// ShapedType::kDynamic when T is dynamic.
+    static int64_t getPaddedSize(int64_t numSlots, int64_t numExperts,
+                                 int64_t blockM);
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// PermuteOp
+//===----------------------------------------------------------------------===//
+
+def Moe_PermuteOp : Moe_Op<"permute", [Pure]> {
+  let summary = "gather token rows into expert-contiguous order";
+  let description = [{
+    Copies the row of each token slot of `ids [T, k]` into `rows [T*k, H]`,
+    grouped by expert in increasing expert id and, within an expert, in
+    increasing flat slot index `f = t * k + j` (stable).
+    `src_index [T*k]` holds `f` for each row (`rows[r] = x[f / k]`) and
+    `offsets [num_experts + 1]` the first row of each expert (the last entry
+    counts the rows with a valid id). With `weights [T, k]`, the extra result
+    `row_weights [T*k]` holds each row's routing weight. Rows of slots whose
+    id is outside `[0, num_experts)` come last, zero, with `src_index = -1`
+    and weight 0.
+
+    `offsets` maps to `torch._grouped_mm` as `offs = offsets[1:]` and to
+    `ragged_dot` as `group_sizes[e] = offsets[e+1] - offsets[e]`.
+
+    Example:
+
+    ```mlir
+    %rows, %src, %offsets, %rw = moe.permute %x, %ids weights(%w) num_experts = 8
+        : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>)
+        -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+    ```
+  }];
+  let arguments = (ins Moe_FloatTensor2D:$x, Moe_I32Tensor2D:$ids,
+                       Optional<Moe_F32Tensor2D>:$weights, I64Attr:$num_experts);
+  let results = (outs Moe_FloatTensor2D:$rows, Moe_I32Tensor1D:$src_index,
+                      Moe_I32Tensor1D:$offsets,
+                      Optional<Moe_F32Tensor1D>:$row_weights);
+  let assemblyFormat = [{
+    $x `,` $ids (`weights` `(` $weights^ `)`)? `num_experts` `=` $num_experts
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// CombineOp
+//===----------------------------------------------------------------------===//
+
+def Moe_CombineOp : Moe_Op<"combine", [Pure]> {
+  let summary = "un-permute expert outputs and sum each token's k rows";
+  let description = [{
+    The inverse of `moe.permute` fused with vLLM's `moe_sum`: for `y [R, H]`
+    and the permutation's `src_index [R]`,
+    `out[t] = sum_{j = 0}^{k-1} w[t, j] * y[r(t*k + j)]` where `r(f)` is the
+    row whose `src_index` is `f` (no term when there is none), `w` is
+    `weights [T, k]` or 1 when absent. The sum runs in increasing `j` in f32:
+    the result is deterministic (no atomics). Result `out [T, H]`.
+
+    Example:
+
+    ```mlir
+    %out = moe.combine %y, %src k = 2
+        : (tensor<8x16xbf16>, tensor<8xi32>) -> tensor<4x16xbf16>
+    ```
+  }];
+  let arguments = (ins Moe_FloatTensor2D:$y, Moe_I32Tensor1D:$src_index,
+                       Optional<Moe_F32Tensor2D>:$weights, I64Attr:$k);
+  let results = (outs Moe_FloatTensor2D:$out);
+  let assemblyFormat = [{
+    $y `,` $src_index (`weights` `(` $weights^ `)`)? `k` `=` $k
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// GroupedMatmulOp
+//===----------------------------------------------------------------------===//
+
+def Moe_GroupedMatmulOp : Moe_Op<"grouped_matmul",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "expert GEMM over expert-contiguous rows, with fused epilogue";
+  let description = [{
+    For rows grouped by expert through `offsets [E+1]` (row `r` belongs to
+    expert `e` when `offsets[e] <= r < offsets[e+1]`) computes
+    `acc[r, n] = sum_k A[r, k] * w[e, n, k]` with `w [E, N, K]` (each expert's
+    weight in `nn.Linear` layout), in f32. `A` is `a [R, K]` (contiguous), or,
+    with `[row_index]`, the gathered rows `a[row_index[r] / index_divisor]` of
+    `a [M, K]` (the vLLM layout: `index_divisor = k` reads token rows straight
+    from flat slot indices; a row whose index is negative or out of range,
+    like vLLM's padding sentinel, is zero).
+
+    Epilogue, in order, on the f32 accumulator: `+ bias[e, n]`
+    (`bias [E, N]`); the activation `silu_and_mul` or `gelu_and_mul` (output
+    column `n < N/2` is `act(acc[n]) * acc[n + N/2]`: gate half first, then up
+    half; GELU is the exact erf form); times `scale[r]` (`scale [R]`, e.g.
+    routed weights); rounding to the result element type. Result
+    `[R, N]` or `[R, N/2]` for a gated epilogue. Rows outside
+    `[offsets[0], offsets[E])` are zero. Experts with no rows, `R = 0`, and
+    N or K of any size are valid.
+
+    Example (the second expert GEMM of an MoE layer, scaled by the routed
+    weights):
+
+    ```mlir
+    %y = moe.grouped_matmul %h, %w2, %offsets scale(%rw)
+        : (tensor<?x768xbf16>, tensor<128x2048x768xbf16>, tensor<129xi32>,
+           tensor<?xf32>) -> tensor<?x2048xbf16>
+    ```
+  }];
+  let arguments = (ins Moe_FloatTensor2D:$a, Optional<Moe_I32Tensor1D>:$row_index,
+                       Moe_FloatTensor3D:$w, Moe_I32Tensor1D:$offsets,
+                       Optional<Moe_F32Tensor1D>:$scale,
+                       Optional<Moe_FloatTensor2D>:$bias,
+                       DefaultValuedAttr<Moe_EpilogueAttr,
+                                         "::mlir::moe::Epilogue::none">:$epilogue,
+                       DefaultValuedAttr<I64Attr, "1">:$index_divisor);
+  let results = (outs Moe_FloatTensor2D:$out);
+  let assemblyFormat = [{
+    $a (`[` $row_index^ `]`)? `,` $w `,` $offsets (`scale` `(` $scale^ `)`)?
+    (`bias` `(` $bias^ `)`)? (`epilogue` `=` `` $epilogue^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// True for the silu_and_mul / gelu_and_mul epilogues that halve N.
+    bool isGated() { return getEpilogue() != ::mlir::moe::Epilogue::none; }
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// MotLinearOp
+//===----------------------------------------------------------------------===//
+
+def Moe_MotLinearOp : Moe_Op<"mot_linear", [Pure]> {
+  let summary = "linear layer whose weights are picked per token by its type";
+  let description = [{
+    Mixture-of-Transformers dispatch (e.g. Bagel's text and image tokens):
+    `out[t] = x[t] . w[type_ids[t]]^T + bias[type_ids[t]]` for `x [T, K]`,
+    `w [G, N, K]`, `type_ids [T]` (i32) and optional `bias [G, N]`; f32
+    accumulation, rounded to the result type. Rows whose type id is outside
+    `[0, G)` are zero. It is top-1 routing with weight 1 and lowers through
+    the grouped GEMM.
+
+    Example (Bagel QKV projection):
+
+    ```mlir
+    %qkv = moe.mot_linear %x, %w, %types bias(%b)
+        : (tensor<?x3584xbf16>, tensor<2x4608x3584xbf16>, tensor<?xi32>,
+           tensor<2x4608xbf16>) -> tensor<?x4608xbf16>
+    ```
+  }];
+  let arguments = (ins Moe_FloatTensor2D:$x, Moe_FloatTensor3D:$w,
+                       Moe_I32Tensor1D:$type_ids,
+                       Optional<Moe_FloatTensor2D>:$bias);
+  let results = (outs Moe_FloatTensor2D:$out);
+  let assemblyFormat = [{
+    $x `,` $w `,` $type_ids (`bias` `(` $bias^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// RmsNormOp
+//===----------------------------------------------------------------------===//
+
+def Moe_RmsNormOp : Moe_Op<"rms_norm", [Pure, AttrSizedOperandSegments]> {
+  let summary = "RMSNorm with optional per-type weights and fused residual add";
+  let description = [{
+    `out[t, h] = s[t, h] * rsqrt(mean_h(s[t, :]^2) + epsilon) * w[h]` for
+    `x [T, H]`, where `s = x` or, with `residual [T, H]`, `s = x + residual`
+    rounded to x's element type and returned as the second result
+    `residual_out`. The weight is `weight [H]`, or `weight [G, H]` indexed by
+    `type_ids [T]` (MoT per-type norms; a row whose type id is outside
+    `[0, G)` is zero). f32 math, results in x's element type.
+
+    Example (MoT per-type norm with the residual add of the previous layer):
+
+    ```mlir
+    %y, %sum = moe.rms_norm %x, %w type_ids(%types) residual(%res)
+        epsilon = 1.0e-06 : (tensor<?x3584xbf16>, tensor<2x3584xbf16>,
+        tensor<?xi32>, tensor<?x3584xbf16>)
+        -> (tensor<?x3584xbf16>, tensor<?x3584xbf16>)
+    ```
+  }];
+  let arguments = (ins Moe_FloatTensor2D:$x, AnyRankedTensor:$weight,
+                       Optional<Moe_I32Tensor1D>:$type_ids,
+                       Optional<Moe_FloatTensor2D>:$residual, F32Attr:$epsilon);
+  let results = (outs Moe_FloatTensor2D:$out,
+                      Optional<Moe_FloatTensor2D>:$residual_out);
+  let assemblyFormat = [{
+    $x `,` $weight (`type_ids` `(` $type_ids^ `)`)? (`residual` `(` $residual^ `)`)?
+    `epsilon` `=` $epsilon attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// SiluAndMulOp
+//===----------------------------------------------------------------------===//
+
+def Moe_SiluAndMulOp : Moe_Op<"silu_and_mul", [Pure]> {
+  let summary = "SwiGLU activation: silu of the first half times the second";
+  let description = [{
+    `out[m, n] = silu(x[m, n]) * x[m, n + N]` for `x [M, 2N]`, result
+    `[M, N]`, with `silu(v) = v / (1 + exp(-v))` in f32.
+
+    ```mlir
+    %h = moe.silu_and_mul %x : tensor<?x1536xbf16> -> tensor<?x768xbf16>
+    ```
+  }];
+  let arguments = (ins Moe_FloatTensor2D:$x);
+  let results = (outs Moe_FloatTensor2D:$out);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($out)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// FusedMoeOp
+//===----------------------------------------------------------------------===//
+
+def Moe_FusedMoeOp : Moe_Op<"fused_moe", [Pure]> {
+  let summary = "a whole MoE layer: route, two expert GEMMs, combine";
+  let description = !strconcat([{
+    For tokens `x [T, H]` and router logits `[T, E]`, routes each token with
+    the routing attributes (as `moe.gate`, optional correction `bias [E]`),
+    then computes, per token, the weighted sum over its `k + S` experts of
+    `w2[e] . act_and_mul(w13[e] . x)`, with `w13 [E+S, 2I, H]` (gate rows
+    first, then up rows) and `w2 [E+S, H, I]`. `activation` is `silu`
+    (default) or `gelu`. Result `[T, H]` in x's element type; intermediates
+    are rounded to x's element type.
+
+    `moe-decompose-fused-moe` expands it into
+    `gate -> permute -> grouped_matmul (act_and_mul) -> grouped_matmul
+    (scale = routed weights) -> combine`.
+
+  }], RoutingDoc, [{
+
+    Example (Mixtral-8x7B):
+
+    ```mlir
+    %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = softmax
+        renormalize
+        : (tensor<?x4096xbf16>, tensor<?x8xbf16>, tensor<8x28672x4096xbf16>,
+           tensor<8x4096x14336xbf16>) -> tensor<?x4096xbf16>
+    ```
+  }]);
+  let arguments = !con((ins Moe_FloatTensor2D:$x, Moe_FloatTensor2D:$logits,
+                            Moe_FloatTensor3D:$w13, Moe_FloatTensor3D:$w2,
+                            Optional<Moe_F32Tensor1D>:$bias),
+                       RoutingAttrs,
+                       (ins DefaultValuedAttr<Moe_ActivationAttr,
+                            "::mlir::moe::Activation::silu">:$activation));
+  let results = (outs Moe_FloatTensor2D:$out);
+  let assemblyFormat = !strconcat(
+    [{ $x `,` $logits `,` $w13 `,` $w2 (`bias` `(` $bias^ `)`)? }],
+    RoutingFormat, [{ (`activation` `=` `` $activation^)?
+    attr-dict `:` functional-type(operands, results) }]);
+  let hasVerifier = 1;
+}
+
+#endif // MOE_DIALECT_MOE_IR_MOEOPS_TD

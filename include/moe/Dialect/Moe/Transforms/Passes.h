@@ -1,0 +1,28 @@
+//===- Passes.h - Transformations of the moe dialect ------------*- C++ -*-===//
+
+#ifndef MOE_DIALECT_MOE_TRANSFORMS_PASSES_H
+#define MOE_DIALECT_MOE_TRANSFORMS_PASSES_H
+
+#include "moe/Dialect/Moe/IR/MoeDialect.h"
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+
+namespace moe {
+
+#define GEN_PASS_DECL
+#include "moe/Dialect/Moe/Transforms/Passes.h.inc"
+
+/// Adds the pattern that expands moe.fused_moe into gate, permute, two
+/// grouped_matmul ops and combine, for reuse in another compiler's pipeline.
+void populateDecomposeFusedMoePatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "moe/Dialect/Moe/Transforms/Passes.h.inc"
+
+} // namespace moe
+} // namespace mlir
+
+#endif // MOE_DIALECT_MOE_TRANSFORMS_PASSES_H

@@ -1,0 +1,35 @@
+//===- Passes.td - Transformations of the moe dialect ------*- tablegen -*-===//
+
+#ifndef MOE_DIALECT_MOE_TRANSFORMS_PASSES_TD
+#define MOE_DIALECT_MOE_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MoeDecomposeFusedMoe : Pass<"moe-decompose-fused-moe"> {
+  let summary = "Expand moe.fused_moe into routing, permutation, GEMMs and combine";
+  let description = [{
+    Rewrites every `moe.fused_moe` into the ops that compute it:
+
+    ```
+    %weights, %ids = moe.gate %logits ...        // [T, k+S]
+    %rows, %src, %offsets, %row_w = moe.permute %x, %ids weights(%weights)
+    %h = moe.grouped_matmul %rows, %w13, %offsets epilogue = silu_and_mul
+    %y = moe.grouped_matmul %h, %w2, %offsets scale(%row_w)
+    %out = moe.combine %y, %src k = k+S
+    ```
+
+    The routed weight is applied in the second GEMM's epilogue (as vLLM's
+    `MUL_ROUTED_WEIGHT`), so `moe.combine` only sums. With
+    `num_shared_experts = S`, the S shared experts are the last S experts of
+    `w13`/`w2` and every token takes all of them through the same GEMMs
+    (SGLang-style shared-expert fusion). Intermediates are in x's element
+    type. The rewrite runs on any op nested in the pass's anchor.
+  }];
+  let dependentDialects = ["::mlir::moe::MoeDialect"];
+  let statistics = [
+    Statistic<"numDecomposed", "num-decomposed",
+              "Number of moe.fused_moe ops expanded">
+  ];
+}
+
+#endif // MOE_DIALECT_MOE_TRANSFORMS_PASSES_TD

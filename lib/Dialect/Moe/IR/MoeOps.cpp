@@ -1,0 +1,457 @@
+//===- MoeOps.cpp - Verifiers of the moe ops ------------------------------===//
+//
+// Every verifier names the operand or attribute at fault and the numbers that
+// disagree. Dynamic dimensions are checked at run time, not here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moe/Dialect/Moe/IR/MoeOps.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::moe;
+
+//===----------------------------------------------------------------------===//
+// Shape helpers
+//===----------------------------------------------------------------------===//
+
+static bool isKnown(int64_t size) { return !ShapedType::isDynamic(size); }
+
+/// Size of dimension `index` of the ranked tensor `value`.
+static int64_t dimOf(Value value, unsigned index) {
+  return cast<RankedTensorType>(value.getType()).getDimSize(index);
+}
+
+static Type elementTypeOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getElementType();
+}
+
+/// Product of two sizes, dynamic if either is (or if it overflows).
+static int64_t mulSizes(int64_t a, int64_t b) {
+  int64_t product;
+  if (!isKnown(a) || !isKnown(b) || llvm::MulOverflow(a, b, product))
+    return ShapedType::kDynamic;
+  return product;
+}
+
+/// Sum of two sizes, dynamic if either is. A sum that overflows int64_t is an
+/// error naming `what`: no tensor dimension can equal it.
+static FailureOr<int64_t> addSizes(Operation *op, int64_t a, int64_t b,
+                                   const Twine &what) {
+  if (!isKnown(a) || !isKnown(b))
+    return ShapedType::kDynamic;
+  int64_t sum;
+  if (llvm::AddOverflow(a, b, sum)) {
+    op->emitOpError() << what << " (" << a << " + " << b
+                      << ") overflows a 64-bit size";
+    return failure();
+  }
+  return sum;
+}
+
+/// Checks `<name> dim <index> (<actual>) must equal <what> (<expected>)`,
+/// skipping the check when either size is dynamic.
+static LogicalResult expectDim(Operation *op, Value value, StringRef name,
+                               unsigned index, int64_t expected,
+                               const Twine &what) {
+  int64_t actual = dimOf(value, index);
+  if (!isKnown(actual) || !isKnown(expected) || actual == expected)
+    return success();
+  return op->emitOpError() << name << " dim " << index << " (" << actual
+                           << ") must equal " << what << " (" << expected
+                           << ")";
+}
+
+static LogicalResult expectSameElementType(Operation *op, Value value,
+                                           StringRef name, Value reference,
+                                           StringRef referenceName) {
+  if (elementTypeOf(value) == elementTypeOf(reference))
+    return success();
+  return op->emitOpError() << name << " element type " << elementTypeOf(value)
+                           << " must match " << referenceName
+                           << " element type " << elementTypeOf(reference);
+}
+
+static LogicalResult expectPositive(Operation *op, int64_t value,
+                                    StringRef name) {
+  if (value >= 1)
+    return success();
+  return op->emitOpError() << name << " (" << value << ") must be at least 1";
+}
+
+//===----------------------------------------------------------------------===//
+// Routing attributes (gate, fused_moe)
+//===----------------------------------------------------------------------===//
+
+/// Verifies the routing attributes shared by moe.gate and moe.fused_moe for
+/// `numExperts` routed experts (dynamic: only the attribute-only rules).
+template <typename OpT>
+static LogicalResult verifyRouting(OpT op, int64_t numExperts) {
+  int64_t k = op.getK();
+  int64_t numGroups = op.getNumGroups();
+  int64_t topkGroups = op.getTopkGroups();
+  if (failed(expectPositive(op, k, "k")) ||
+      failed(expectPositive(op, numGroups, "num_groups")) ||
+      failed(expectPositive(op, topkGroups, "topk_groups")))
+    return failure();
+  if (topkGroups > numGroups)
+    return op.emitOpError()
+           << "topk_groups (" << topkGroups << ") must not exceed num_groups ("
+           << numGroups << ")";
+  if (op.getNumSharedExperts() < 0)
+    return op.emitOpError()
+           << "num_shared_experts (" << op.getNumSharedExperts()
+           << ") must not be negative";
+  if (failed(
+          addSizes(op, k, op.getNumSharedExperts(), "k + num_shared_experts")))
+    return failure();
+  double scale = op.getScalingFactor().convertToDouble();
+  if (!(scale > 0.0) || !std::isfinite(scale))
+    return op.emitOpError()
+           << "scaling_factor (" << scale << ") must be positive and finite";
+  if (!isKnown(numExperts))
+    return success();
+  if (numExperts % numGroups != 0)
+    return op.emitOpError()
+           << "num_groups (" << numGroups
+           << ") must divide the number of experts E (" << numExperts << ")";
+  int64_t eligible = topkGroups * (numExperts / numGroups);
+  if (k > eligible)
+    return op.emitOpError() << "k (" << k << ") exceeds the " << eligible
+                            << " experts eligible for selection (topk_groups "
+                            << topkGroups << " of num_groups " << numGroups
+                            << " groups of E " << numExperts << " experts)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// GateOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GateOp::verify() {
+  Operation *op = getOperation();
+  int64_t numTokens = dimOf(getLogits(), 0);
+  int64_t numExperts = dimOf(getLogits(), 1);
+  if (failed(verifyRouting(*this, numExperts)))
+    return failure();
+  if (getBias() && failed(expectDim(op, getBias(), "bias", 0, numExperts,
+                                    "the number of experts E")))
+    return failure();
+  // Cannot overflow: verifyRouting checked it.
+  int64_t slots = getK() + getNumSharedExperts();
+  for (auto [name, result] :
+       {std::pair<StringRef, Value>{"weights", getWeights()},
+        std::pair<StringRef, Value>{"ids", getIds()}}) {
+    if (failed(expectDim(op, result, name, 0, numTokens,
+                         "the number of tokens T of logits")) ||
+        failed(expectDim(op, result, name, 1, slots, "k + num_shared_experts")))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AlignOp
+//===----------------------------------------------------------------------===//
+
+int64_t AlignOp::getPaddedSize(int64_t numSlots, int64_t numExperts,
+                               int64_t blockM) {
+  int64_t padding = mulSizes(numExperts, blockM - 1);
+  int64_t total;
+  if (!isKnown(numSlots) || !isKnown(padding) ||
+      llvm::AddOverflow(numSlots, padding, total))
+    return ShapedType::kDynamic;
+  return mulSizes(llvm::divideCeil(total, blockM), blockM);
+}
+
+LogicalResult AlignOp::verify() {
+  Operation *op = getOperation();
+  int64_t numExperts = getNumExperts();
+  int64_t blockM = getBlockM();
+  if (failed(expectPositive(op, numExperts, "num_experts")) ||
+      failed(expectPositive(op, blockM, "block_m")))
+    return failure();
+  if (getExpertMap() && failed(expectDim(op, getExpertMap(), "expert_map", 0,
+                                         numExperts, "num_experts")))
+    return failure();
+  int64_t numSlots = mulSizes(dimOf(getIds(), 0), dimOf(getIds(), 1));
+  int64_t padded = getPaddedSize(numSlots, numExperts, blockM);
+  bool staticSlots = isKnown(dimOf(getIds(), 0)) && isKnown(dimOf(getIds(), 1));
+  if (!isKnown(padded) &&
+      (staticSlots || !isKnown(mulSizes(numExperts, blockM - 1))))
+    return emitOpError()
+           << "padded size T*k + num_experts*(block_m-1) rounded up to "
+              "block_m overflows a 64-bit size (ids "
+           << getIds().getType() << ", num_experts " << numExperts
+           << ", block_m " << blockM << ")";
+  int64_t numBlocks = isKnown(padded) ? padded / blockM : ShapedType::kDynamic;
+  if (failed(
+          expectDim(op, getSortedIds(), "sorted_ids", 0, padded,
+                    "T*k + num_experts*(block_m-1) rounded up to block_m")) ||
+      failed(expectDim(op, getExpertIds(), "expert_ids", 0, numBlocks,
+                       "the number of blocks")) ||
+      failed(expectDim(op, getNumTokensPostPad(), "num_tokens_post_pad", 0, 1,
+                       "one element")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PermuteOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PermuteOp::verify() {
+  Operation *op = getOperation();
+  if (failed(expectPositive(op, getNumExperts(), "num_experts")))
+    return failure();
+  FailureOr<int64_t> numOffsets =
+      addSizes(op, getNumExperts(), 1, "num_experts + 1");
+  if (failed(numOffsets))
+    return failure();
+  int64_t numTokens = dimOf(getX(), 0);
+  int64_t hidden = dimOf(getX(), 1);
+  int64_t numSlots = mulSizes(numTokens, dimOf(getIds(), 1));
+  if (failed(expectDim(op, getIds(), "ids", 0, numTokens,
+                       "the number of tokens T of x")))
+    return failure();
+  if (Value weights = getWeights()) {
+    if (failed(expectDim(op, weights, "weights", 0, dimOf(getIds(), 0),
+                         "ids dim 0")) ||
+        failed(expectDim(op, weights, "weights", 1, dimOf(getIds(), 1),
+                         "ids dim 1")))
+      return failure();
+  }
+  if (static_cast<bool>(getWeights()) != static_cast<bool>(getRowWeights()))
+    return emitOpError("has a row_weights result exactly when it has a "
+                       "weights operand");
+  if (failed(expectDim(op, getRows(), "rows", 0, numSlots, "T*k")) ||
+      failed(expectDim(op, getRows(), "rows", 1, hidden, "x dim 1")) ||
+      failed(expectSameElementType(op, getRows(), "rows", getX(), "x")) ||
+      failed(expectDim(op, getSrcIndex(), "src_index", 0, numSlots, "T*k")) ||
+      failed(expectDim(op, getOffsets(), "offsets", 0, *numOffsets,
+                       "num_experts + 1")))
+    return failure();
+  if (getRowWeights() &&
+      failed(expectDim(op, getRowWeights(), "row_weights", 0, numSlots, "T*k")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// CombineOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CombineOp::verify() {
+  Operation *op = getOperation();
+  int64_t k = getK();
+  if (failed(expectPositive(op, k, "k")))
+    return failure();
+  int64_t numTokens = dimOf(getOut(), 0);
+  if (failed(expectDim(op, getSrcIndex(), "src_index", 0, dimOf(getY(), 0),
+                       "the number of rows R of y")) ||
+      failed(expectDim(op, getY(), "y", 0, mulSizes(numTokens, k),
+                       "T*k (T from the result)")) ||
+      failed(expectDim(op, getOut(), "out", 1, dimOf(getY(), 1), "y dim 1")))
+    return failure();
+  if (Value weights = getWeights()) {
+    if (failed(expectDim(op, weights, "weights", 0, numTokens,
+                         "the number of tokens T of the result")) ||
+        failed(expectDim(op, weights, "weights", 1, k, "k")))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// GroupedMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GroupedMatmulOp::verify() {
+  Operation *op = getOperation();
+  int64_t numExperts = dimOf(getW(), 0);
+  int64_t n = dimOf(getW(), 1);
+  int64_t numRows = getRowIndex() ? dimOf(getRowIndex(), 0) : dimOf(getA(), 0);
+  FailureOr<int64_t> numOffsets =
+      addSizes(op, numExperts, 1, "the number of experts E of w + 1");
+  if (failed(numOffsets))
+    return failure();
+  if (failed(expectSameElementType(op, getW(), "w", getA(), "a")) ||
+      failed(expectDim(op, getA(), "a", 1, dimOf(getW(), 2),
+                       "the reduction size K of w (dim 2)")) ||
+      failed(expectDim(op, getOffsets(), "offsets", 0, *numOffsets,
+                       "the number of experts E of w + 1")))
+    return failure();
+  if (failed(expectPositive(op, getIndexDivisor(), "index_divisor")))
+    return failure();
+  if (!getRowIndex() && getIndexDivisor() != 1)
+    return emitOpError() << "index_divisor (" << getIndexDivisor()
+                         << ") applies only to a gathered A ([row_index])";
+  int64_t outCols = n;
+  if (isGated()) {
+    if (isKnown(n) && n % 2 != 0)
+      return emitOpError() << "epilogue " << stringifyEpilogue(getEpilogue())
+                           << " needs an even N, but w dim 1 is " << n;
+    outCols = isKnown(n) ? n / 2 : n;
+  }
+  if (failed(expectDim(op, getOut(), "out", 0, numRows,
+                       getRowIndex() ? "the number of rows R of row_index"
+                                     : "the number of rows R of a")) ||
+      failed(expectDim(op, getOut(), "out", 1, outCols,
+                       isGated() ? "N/2 of w for a gated epilogue"
+                                 : "the output size N of w (dim 1)")))
+    return failure();
+  if (getScale() && failed(expectDim(op, getScale(), "scale", 0, numRows,
+                                     "the number of rows R")))
+    return failure();
+  if (Value bias = getBias()) {
+    if (failed(expectDim(op, bias, "bias", 0, numExperts,
+                         "the number of experts E of w")) ||
+        failed(expectDim(op, bias, "bias", 1, n, "the output size N of w")))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MotLinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MotLinearOp::verify() {
+  Operation *op = getOperation();
+  int64_t numTypes = dimOf(getW(), 0);
+  int64_t n = dimOf(getW(), 1);
+  if (failed(expectSameElementType(op, getW(), "w", getX(), "x")) ||
+      failed(expectDim(op, getX(), "x", 1, dimOf(getW(), 2),
+                       "the reduction size K of w (dim 2)")) ||
+      failed(expectDim(op, getTypeIds(), "type_ids", 0, dimOf(getX(), 0),
+                       "the number of tokens T of x")) ||
+      failed(expectDim(op, getOut(), "out", 0, dimOf(getX(), 0),
+                       "the number of tokens T of x")) ||
+      failed(expectDim(op, getOut(), "out", 1, n,
+                       "the output size N of w (dim 1)")))
+    return failure();
+  if (Value bias = getBias()) {
+    if (failed(expectDim(op, bias, "bias", 0, numTypes,
+                         "the number of token types G of w")) ||
+        failed(expectDim(op, bias, "bias", 1, n, "the output size N of w")))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RmsNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RmsNormOp::verify() {
+  Operation *op = getOperation();
+  auto weightType = cast<RankedTensorType>(getWeight().getType());
+  if (!isa<Float32Type, BFloat16Type, Float16Type>(weightType.getElementType()))
+    return emitOpError() << "weight element type "
+                         << weightType.getElementType()
+                         << " must be f32, bf16 or f16";
+  int64_t hidden = dimOf(getX(), 1);
+  bool perType = static_cast<bool>(getTypeIds());
+  if (perType && weightType.getRank() != 2)
+    return emitOpError() << "with type_ids, weight must be [G, H] per-type "
+                            "weights, but it has rank "
+                         << weightType.getRank();
+  if (!perType && weightType.getRank() != 1)
+    return emitOpError() << "without type_ids, weight must be [H], but it has "
+                            "rank "
+                         << weightType.getRank();
+  if (failed(expectDim(op, getWeight(), "weight", perType ? 1 : 0, hidden,
+                       "the hidden size H of x")))
+    return failure();
+  if (perType &&
+      failed(expectDim(op, getTypeIds(), "type_ids", 0, dimOf(getX(), 0),
+                       "the number of tokens T of x")))
+    return failure();
+  double epsilon = getEpsilon().convertToDouble();
+  if (!(epsilon > 0.0) || !std::isfinite(epsilon))
+    return emitOpError() << "epsilon (" << epsilon
+                         << ") must be positive and finite";
+  if (getOut().getType() != getX().getType())
+    return emitOpError() << "out type " << getOut().getType()
+                         << " must equal x type " << getX().getType();
+  if (static_cast<bool>(getResidual()) != static_cast<bool>(getResidualOut()))
+    return emitOpError("has a residual_out result exactly when it has a "
+                       "residual operand");
+  if (getResidual()) {
+    if (getResidual().getType() != getX().getType())
+      return emitOpError() << "residual type " << getResidual().getType()
+                           << " must equal x type " << getX().getType();
+    if (getResidualOut().getType() != getX().getType())
+      return emitOpError() << "residual_out type " << getResidualOut().getType()
+                           << " must equal x type " << getX().getType();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SiluAndMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SiluAndMulOp::verify() {
+  Operation *op = getOperation();
+  int64_t cols = dimOf(getX(), 1);
+  if (isKnown(cols) && cols % 2 != 0)
+    return emitOpError() << "x dim 1 (" << cols
+                         << ") must be even: gate half then up half";
+  if (failed(expectDim(op, getOut(), "out", 0, dimOf(getX(), 0), "x dim 0")) ||
+      failed(expectDim(op, getOut(), "out", 1, isKnown(cols) ? cols / 2 : cols,
+                       "half of x dim 1")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FusedMoeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FusedMoeOp::verify() {
+  Operation *op = getOperation();
+  int64_t numTokens = dimOf(getX(), 0);
+  int64_t hidden = dimOf(getX(), 1);
+  int64_t numExperts = dimOf(getLogits(), 1);
+  if (failed(verifyRouting(*this, numExperts)))
+    return failure();
+  FailureOr<int64_t> allExperts =
+      addSizes(op, numExperts, getNumSharedExperts(), "E + num_shared_experts");
+  if (failed(allExperts))
+    return failure();
+  int64_t gateUp = dimOf(getW13(), 1);
+  if (isKnown(gateUp) && gateUp % 2 != 0)
+    return emitOpError() << "w13 dim 1 (" << gateUp
+                         << ") must be even: 2*I gate rows then up rows";
+  int64_t intermediate = isKnown(gateUp) ? gateUp / 2 : gateUp;
+  if (failed(expectDim(op, getLogits(), "logits", 0, numTokens,
+                       "the number of tokens T of x")) ||
+      failed(expectSameElementType(op, getW13(), "w13", getX(), "x")) ||
+      failed(expectSameElementType(op, getW2(), "w2", getX(), "x")) ||
+      failed(expectDim(op, getW13(), "w13", 0, *allExperts,
+                       "E + num_shared_experts")) ||
+      failed(expectDim(op, getW13(), "w13", 2, hidden,
+                       "the hidden size H of x")) ||
+      failed(expectDim(op, getW2(), "w2", 0, *allExperts,
+                       "E + num_shared_experts")) ||
+      failed(
+          expectDim(op, getW2(), "w2", 1, hidden, "the hidden size H of x")) ||
+      failed(expectDim(op, getW2(), "w2", 2, intermediate,
+                       "the intermediate size I (w13 dim 1 / 2)")))
+    return failure();
+  if (getBias() && failed(expectDim(op, getBias(), "bias", 0, numExperts,
+                                    "the number of experts E")))
+    return failure();
+  if (getOut().getType() != getX().getType())
+    return emitOpError() << "out type " << getOut().getType()
+                         << " must equal x type " << getX().getType();
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "moe/Dialect/Moe/IR/MoeOps.cpp.inc"

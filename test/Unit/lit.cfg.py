@@ -1,0 +1,12 @@
+# -*- Python -*-
+# lit configuration that runs the GoogleTest binaries under unittests/.
+
+import os
+
+import lit.formats
+
+config.name = "MOE-Unit"
+config.suffixes = []
+config.test_exec_root = os.path.join(config.moe_obj_root, "unittests")
+config.test_source_root = config.test_exec_root
+config.test_format = lit.formats.GoogleTest(".", "Tests")
