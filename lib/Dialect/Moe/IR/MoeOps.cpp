@@ -102,12 +102,12 @@ static LogicalResult verifyRouting(OpT op, int64_t numExperts) {
     return op.emitOpError()
            << "topk_groups (" << topkGroups << ") must not exceed num_groups ("
            << numGroups << ")";
-  if (op.getNumSharedExperts() < 0)
+  // I64Attr getters return uint64_t: compare the signed value.
+  int64_t numShared = op.getNumSharedExperts();
+  if (numShared < 0)
     return op.emitOpError()
-           << "num_shared_experts (" << op.getNumSharedExperts()
-           << ") must not be negative";
-  if (failed(
-          addSizes(op, k, op.getNumSharedExperts(), "k + num_shared_experts")))
+           << "num_shared_experts (" << numShared << ") must not be negative";
+  if (failed(addSizes(op, k, numShared, "k + num_shared_experts")))
     return failure();
   double scale = op.getScalingFactor().convertToDouble();
   if (!(scale > 0.0) || !std::isfinite(scale))

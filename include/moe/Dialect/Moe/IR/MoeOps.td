@@ -136,7 +136,7 @@ def Moe_AlignOp : Moe_Op<"align", [Pure]> {
 
     ```mlir
     %sorted, %experts, %total = moe.align %ids num_experts = 8 block_m = 64
-        : (tensor<32x2xi32>) -> (tensor<512xi32>, tensor<8xi32>, tensor<1xi32>)
+        : (tensor<32x2xi32>) -> (tensor<576xi32>, tensor<9xi32>, tensor<1xi32>)
     ```
   }];
   let arguments = (ins Moe_I32Tensor2D:$ids, Optional<Moe_I32Tensor1D>:$expert_map,
