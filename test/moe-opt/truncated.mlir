@@ -5,12 +5,12 @@
 // RUN: not moe-opt %t.mid-op.mlir --moe-decompose-fused-moe 2>&1 | FileCheck %s --check-prefix=MIDOP
 // RUN: head -n 15 %s > %t.no-brace.mlir
 // RUN: not moe-opt %t.no-brace.mlir 2>&1 | FileCheck %s --check-prefix=BRACE
-// MIDOP: mid-op.mlir:{{[0-9]+}}:{{[0-9]+}}: error: expected ':'
+// MIDOP: mid-op.mlir:{{[0-9]+}}:{{[0-9]+}}: error: custom op 'moe.gate' expected 'outs'
 // MIDOP-NOT: Stack dump
 // BRACE: no-brace.mlir:{{[0-9]+}}:{{[0-9]+}}: error: expected
 // BRACE-NOT: Stack dump
-func.func @cut(%logits: tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>) {
+func.func @cut(%logits: tensor<4x8xf32>, %w0: tensor<4x2xf32>, %i0: tensor<4x2xi32>) -> (tensor<4x2xf32>, tensor<4x2xi32>) {
   %w, %ids = moe.gate %logits k = 2 scoring = softmax
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+      outs(%w0, %i0) : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return %w, %ids : tensor<4x2xf32>, tensor<4x2xi32>
 }

@@ -2,23 +2,24 @@
 
 // Keeping every group is ungrouped routing.
 // CHECK-LABEL: func.func @all_groups_kept
-//       CHECK: moe.gate %{{.*}} k = 8 scoring = sigmoid renormalize :
-func.func @all_groups_kept(%logits: tensor<4x64xf32>) -> (tensor<4x8xf32>, tensor<4x8xi32>) {
-  %w, %ids = moe.gate %logits k = 8 scoring = sigmoid num_groups = 8 topk_groups = 8
-      group_score = top2_sum renormalize
-      : (tensor<4x64xf32>) -> (tensor<4x8xf32>, tensor<4x8xi32>)
-  return %w, %ids : tensor<4x8xf32>, tensor<4x8xi32>
+//       CHECK: moe.gate %{{.*}} k = 8 scoring = sigmoid renormalize outs(
+func.func @all_groups_kept(%logits: tensor<4x64xf32>, %w: tensor<4x8xf32>, %ids: tensor<4x8xi32>)
+    -> (tensor<4x8xf32>, tensor<4x8xi32>) {
+  %rw, %rids = moe.gate %logits k = 8 scoring = sigmoid num_groups = 8 topk_groups = 8
+      group_score = top2_sum renormalize outs(%w, %ids)
+      : (tensor<4x64xf32>, tensor<4x8xf32>, tensor<4x8xi32>) -> (tensor<4x8xf32>, tensor<4x8xi32>)
+  return %rw, %rids : tensor<4x8xf32>, tensor<4x8xi32>
 }
 
 // -----
 
-// A group score without groups means nothing: it is dropped.
+// A group score without groups means nothing: it is dropped, on buffers too.
 // CHECK-LABEL: func.func @score_without_groups
-//       CHECK: moe.gate %{{.*}} k = 2 scoring = softmax :
-func.func @score_without_groups(%logits: tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>) {
-  %w, %ids = moe.gate %logits k = 2 scoring = softmax group_score = top2_sum
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
-  return %w, %ids : tensor<4x2xf32>, tensor<4x2xi32>
+//       CHECK: moe.gate %{{.*}} k = 2 scoring = softmax outs(
+func.func @score_without_groups(%logits: memref<4x8xf32>, %w: memref<4x2xf32>, %ids: memref<4x2xi32>) {
+  moe.gate %logits k = 2 scoring = softmax group_score = top2_sum outs(%w, %ids)
+      : (memref<4x8xf32>, memref<4x2xf32>, memref<4x2xi32>) -> ()
+  return
 }
 
 // -----
@@ -26,35 +27,65 @@ func.func @score_without_groups(%logits: tensor<4x8xf32>) -> (tensor<4x2xf32>, t
 // Real group limiting stays.
 // CHECK-LABEL: func.func @groups_limit_selection
 //       CHECK: moe.gate %{{.*}} num_groups = 8 topk_groups = 4 group_score = top2_sum
-func.func @groups_limit_selection(%logits: tensor<4x256xf32>) -> (tensor<4x8xf32>, tensor<4x8xi32>) {
-  %w, %ids = moe.gate %logits k = 8 scoring = sigmoid num_groups = 8 topk_groups = 4
-      group_score = top2_sum : (tensor<4x256xf32>) -> (tensor<4x8xf32>, tensor<4x8xi32>)
-  return %w, %ids : tensor<4x8xf32>, tensor<4x8xi32>
+func.func @groups_limit_selection(%logits: tensor<4x256xf32>, %w: tensor<4x8xf32>, %ids: tensor<4x8xi32>)
+    -> (tensor<4x8xf32>, tensor<4x8xi32>) {
+  %rw, %rids = moe.gate %logits k = 8 scoring = sigmoid num_groups = 8 topk_groups = 4
+      group_score = top2_sum outs(%w, %ids)
+      : (tensor<4x256xf32>, tensor<4x8xf32>, tensor<4x8xi32>) -> (tensor<4x8xf32>, tensor<4x8xi32>)
+  return %rw, %rids : tensor<4x8xf32>, tensor<4x8xi32>
 }
 
 // -----
 
 // Unused row weights are not gathered.
 // CHECK-LABEL: func.func @unused_row_weights
-//       CHECK: %[[ROWS:.*]], %[[SRC:.*]], %[[OFF:.*]] = moe.permute %{{.*}}, %{{.*}} num_experts = 8 : (tensor<4x16xbf16>, tensor<4x2xi32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>)
-//       CHECK: return %[[ROWS]], %[[SRC]], %[[OFF]]
-func.func @unused_row_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>)
+//       CHECK: %[[P:.*]]:3 = moe.permute %{{.*}}, %{{.*}} num_experts = 8 outs(%{{.*}}, %{{.*}}, %{{.*}}) : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>)
+//       CHECK: return %[[P]]#0, %[[P]]#1, %[[P]]#2
+func.func @unused_row_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>,
+                              %r0: tensor<8x16xbf16>, %s0: tensor<8xi32>, %o0: tensor<9xi32>,
+                              %w0: tensor<8xf32>)
     -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>) {
   %rows, %src, %off, %rw = moe.permute %x, %ids weights(%w) num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>)
+      outs(%r0, %s0, %o0, %w0)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
       -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
   return %rows, %src, %off : tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>
 }
 
 // -----
 
-// Used row weights stay.
+// Used row weights stay; so do the writes of the buffer form.
 // CHECK-LABEL: func.func @used_row_weights
 //       CHECK: moe.permute %{{.*}}, %{{.*}} weights(%{{.*}}) num_experts = 8
-func.func @used_row_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>)
+//       CHECK: moe.permute %{{.*}}, %{{.*}} weights(%{{.*}}) num_experts = 8
+func.func @used_row_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>,
+                            %r0: tensor<8x16xbf16>, %s0: tensor<8xi32>, %o0: tensor<9xi32>,
+                            %w0: tensor<8xf32>,
+                            %bx: memref<4x16xbf16>, %bids: memref<4x2xi32>, %bw: memref<4x2xf32>,
+                            %br: memref<8x16xbf16>, %bs: memref<8xi32>, %bo: memref<9xi32>,
+                            %bw0: memref<8xf32>)
     -> (tensor<8x16xbf16>, tensor<8xf32>) {
   %rows, %src, %off, %rw = moe.permute %x, %ids weights(%w) num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>)
+      outs(%r0, %s0, %o0, %w0)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
       -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+  moe.permute %bx, %bids weights(%bw) num_experts = 8 outs(%br, %bs, %bo, %bw0)
+      : (memref<4x16xbf16>, memref<4x2xi32>, memref<4x2xf32>, memref<8x16xbf16>,
+         memref<8xi32>, memref<9xi32>, memref<8xf32>) -> ()
   return %rows, %rw : tensor<8x16xbf16>, tensor<8xf32>
+}
+
+// -----
+
+// Unused tensor results of the pure tensor form are erased; the buffer form
+// stays because it writes memory.
+// CHECK-LABEL: func.func @dead_ops
+//   CHECK-NOT: moe.silu_and_mul %{{.*}} outs(%{{.*}}) : (tensor
+//       CHECK: moe.silu_and_mul %{{.*}} outs(%{{.*}}) : (memref
+func.func @dead_ops(%x: tensor<4x16xf32>, %o: tensor<4x8xf32>, %bx: memref<4x16xf32>, %bo: memref<4x8xf32>) {
+  %h = moe.silu_and_mul %x outs(%o) : (tensor<4x16xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  moe.silu_and_mul %bx outs(%bo) : (memref<4x16xf32>, memref<4x8xf32>) -> ()
+  return
 }

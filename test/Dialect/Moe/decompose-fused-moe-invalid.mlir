@@ -1,12 +1,26 @@
-// RUN: moe-opt %s --moe-decompose-fused-moe -verify-diagnostics
+// RUN: moe-opt %s --moe-decompose-fused-moe -split-input-file -verify-diagnostics
 
 // permute needs the expert count as an attribute: with it dynamic in both
 // the logits and the weights, the pass reports the op instead of guessing.
 func.func @dynamic_experts(%x: tensor<2x16xf32>, %logits: tensor<2x?xf32>,
-                           %w13: tensor<?x16x16xf32>, %w2: tensor<?x16x8xf32>) -> tensor<2x16xf32> {
-  // expected-error @+1 {{could not be decomposed: the number of experts is dynamic in both logits and w13}}
-  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 1 scoring = sigmoid
-      : (tensor<2x16xf32>, tensor<2x?xf32>, tensor<?x16x16xf32>, tensor<?x16x8xf32>)
-      -> tensor<2x16xf32>
+                           %w13: tensor<?x16x16xf32>, %w2: tensor<?x16x8xf32>,
+                           %out: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{could not be decomposed: only the tensor form with a static number of experts (in logits or w13) is expanded}}
+  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 1 scoring = sigmoid outs(%out)
+      : (tensor<2x16xf32>, tensor<2x?xf32>, tensor<?x16x16xf32>, tensor<?x16x8xf32>,
+         tensor<2x16xf32>) -> tensor<2x16xf32>
   return %y : tensor<2x16xf32>
+}
+
+// -----
+
+// The buffer form is not expanded (it would need allocations).
+func.func @buffers(%x: memref<2x16xf32>, %logits: memref<2x4xf32>,
+                   %w13: memref<4x16x16xf32>, %w2: memref<4x16x8xf32>,
+                   %out: memref<2x16xf32>) {
+  // expected-error @+1 {{could not be decomposed: only the tensor form}}
+  moe.fused_moe %x, %logits, %w13, %w2 k = 1 scoring = sigmoid outs(%out)
+      : (memref<2x16xf32>, memref<2x4xf32>, memref<4x16x16xf32>, memref<4x16x8xf32>,
+         memref<2x16xf32>) -> ()
+  return
 }

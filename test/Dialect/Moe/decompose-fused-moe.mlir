@@ -1,21 +1,31 @@
 // RUN: moe-opt %s --moe-decompose-fused-moe --split-input-file | FileCheck %s
 
-// Mixtral-8x7B routing: softmax top-2, renormalized.
+// Mixtral-8x7B routing: softmax top-2, renormalized. T is dynamic: the
+// intermediates are sized from tensor.dim of x.
 // CHECK-LABEL: func.func @mixtral
-//  CHECK-SAME: (%[[X:.*]]: tensor<?x4096xbf16>, %[[L:.*]]: tensor<?x8xbf16>, %[[W13:.*]]: tensor<8x28672x4096xbf16>, %[[W2:.*]]: tensor<8x4096x14336xbf16>)
-//       CHECK: %[[W:.*]], %[[IDS:.*]] = moe.gate %[[L]] k = 2 scoring = softmax renormalize : (tensor<?x8xbf16>) -> (tensor<?x2xf32>, tensor<?x2xi32>)
-//       CHECK: %[[ROWS:.*]], %[[SRC:.*]], %[[OFF:.*]], %[[RW:.*]] = moe.permute %[[X]], %[[IDS]] weights(%[[W]]) num_experts = 8 : (tensor<?x4096xbf16>, tensor<?x2xi32>, tensor<?x2xf32>) -> (tensor<?x4096xbf16>, tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
-//       CHECK: %[[H:.*]] = moe.grouped_matmul %[[ROWS]], %[[W13]], %[[OFF]] epilogue = silu_and_mul : {{.*}} -> tensor<?x14336xbf16>
-//       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[OFF]] scale(%[[RW]]) : {{.*}} -> tensor<?x4096xbf16>
-//       CHECK: %[[OUT:.*]] = moe.combine %[[Y]], %[[SRC]] k = 2 : (tensor<?x4096xbf16>, tensor<?xi32>) -> tensor<?x4096xbf16>
-//       CHECK: return %[[OUT]]
+//  CHECK-SAME: (%[[X:.*]]: tensor<?x4096xbf16>, %[[L:.*]]: tensor<?x8xbf16>, %[[W13:.*]]: tensor<8x28672x4096xbf16>, %[[W2:.*]]: tensor<8x4096x14336xbf16>, %[[OUT:.*]]: tensor<?x4096xbf16>)
+//       CHECK: %[[T:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4096xbf16>
+//       CHECK: %[[R:.*]] = arith.muli %[[T]], %{{.*}} : index
+//   CHECK-DAG: %[[W0:.*]] = tensor.empty(%[[T]]) : tensor<?x2xf32>
+//   CHECK-DAG: %[[I0:.*]] = tensor.empty(%[[T]]) : tensor<?x2xi32>
+//       CHECK: %[[G:.*]]:2 = moe.gate %[[L]] k = 2 scoring = softmax renormalize outs(%[[W0]], %[[I0]]) : (tensor<?x8xbf16>, tensor<?x2xf32>, tensor<?x2xi32>) -> (tensor<?x2xf32>, tensor<?x2xi32>)
+//   CHECK-DAG: %[[ROWS0:.*]] = tensor.empty(%[[R]]) : tensor<?x4096xbf16>
+//   CHECK-DAG: %[[OFF0:.*]] = tensor.empty() : tensor<9xi32>
+//       CHECK: %[[P:.*]]:4 = moe.permute %[[X]], %[[G]]#1 weights(%[[G]]#0) num_experts = 8 outs(%[[ROWS0]], %{{.*}}, %[[OFF0]], %{{.*}}) : {{.*}} -> (tensor<?x4096xbf16>, tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
+//       CHECK: %[[H0:.*]] = tensor.empty(%[[R]]) : tensor<?x14336xbf16>
+//       CHECK: %[[H:.*]] = moe.grouped_matmul %[[P]]#0, %[[W13]], %[[P]]#2 epilogue = silu_and_mul outs(%[[H0]]) : {{.*}} -> tensor<?x14336xbf16>
+//       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[P]]#2 scale(%[[P]]#3) outs(%{{.*}}) : {{.*}} -> tensor<?x4096xbf16>
+//       CHECK: %[[C:.*]] = moe.combine %[[Y]], %[[P]]#1 k = 2 outs(%[[OUT]]) : (tensor<?x4096xbf16>, tensor<?xi32>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
+//       CHECK: return %[[C]]
 //   CHECK-NOT: moe.fused_moe
 func.func @mixtral(%x: tensor<?x4096xbf16>, %logits: tensor<?x8xbf16>,
                    %w13: tensor<8x28672x4096xbf16>,
-                   %w2: tensor<8x4096x14336xbf16>) -> tensor<?x4096xbf16> {
+                   %w2: tensor<8x4096x14336xbf16>,
+                   %out: tensor<?x4096xbf16>) -> tensor<?x4096xbf16> {
   %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = softmax renormalize
+      outs(%out)
       : (tensor<?x4096xbf16>, tensor<?x8xbf16>, tensor<8x28672x4096xbf16>,
-         tensor<8x4096x14336xbf16>) -> tensor<?x4096xbf16>
+         tensor<8x4096x14336xbf16>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
   return %y : tensor<?x4096xbf16>
 }
 
@@ -23,22 +33,26 @@ func.func @mixtral(%x: tensor<?x4096xbf16>, %logits: tensor<?x8xbf16>,
 
 // DeepSeek-V3 routing with one fused shared expert: the gate emits k + 1
 // slots, permute counts E + 1 experts and combine sums k + 1 rows per token.
+// Static T: static intermediates.
 // CHECK-LABEL: func.func @deepseek_v3_shared
 //  CHECK-SAME: %[[B:[^:]*]]: tensor<256xf32>
-//       CHECK: %[[W:.*]], %[[IDS:.*]] = moe.gate %{{.*}} bias(%[[B]]) k = 8 scoring = sigmoid num_groups = 8 topk_groups = 4 group_score = top2_sum renormalize scaling_factor = 2.500000e+00 num_shared_experts = 1 : (tensor<32x256xbf16>, tensor<256xf32>) -> (tensor<32x9xf32>, tensor<32x9xi32>)
-//       CHECK: moe.permute %{{.*}}, %[[IDS]] weights(%[[W]]) num_experts = 257 : {{.*}} -> (tensor<288x7168xbf16>, tensor<288xi32>, tensor<258xi32>, tensor<288xf32>)
-//       CHECK: moe.grouped_matmul {{.*}} epilogue = silu_and_mul : {{.*}} -> tensor<288x2048xbf16>
-//       CHECK: moe.grouped_matmul {{.*}} scale({{.*}}) : {{.*}} -> tensor<288x7168xbf16>
-//       CHECK: moe.combine {{.*}} k = 9 : {{.*}} -> tensor<32x7168xbf16>
+//       CHECK: %[[G:.*]]:2 = moe.gate %{{.*}} bias(%[[B]]) k = 8 scoring = sigmoid num_groups = 8 topk_groups = 4 group_score = top2_sum renormalize scaling_factor = 2.500000e+00 num_shared_experts = 1 outs({{.*}}) : (tensor<32x256xbf16>, tensor<256xf32>, tensor<32x9xf32>, tensor<32x9xi32>) -> (tensor<32x9xf32>, tensor<32x9xi32>)
+//       CHECK: moe.permute %{{.*}}, %[[G]]#1 weights(%[[G]]#0) num_experts = 257 outs({{.*}}) : {{.*}} -> (tensor<288x7168xbf16>, tensor<288xi32>, tensor<258xi32>, tensor<288xf32>)
+//       CHECK: moe.grouped_matmul {{.*}} epilogue = silu_and_mul outs({{.*}}) : {{.*}} -> tensor<288x2048xbf16>
+//       CHECK: moe.grouped_matmul {{.*}} scale({{.*}}) outs({{.*}}) : {{.*}} -> tensor<288x7168xbf16>
+//       CHECK: moe.combine {{.*}} k = 9 outs({{.*}}) : {{.*}} -> tensor<32x7168xbf16>
+//   CHECK-NOT: tensor.dim
 func.func @deepseek_v3_shared(%x: tensor<32x7168xbf16>, %logits: tensor<32x256xbf16>,
                               %bias: tensor<256xf32>,
                               %w13: tensor<257x4096x7168xbf16>,
-                              %w2: tensor<257x7168x2048xbf16>) -> tensor<32x7168xbf16> {
+                              %w2: tensor<257x7168x2048xbf16>,
+                              %out: tensor<32x7168xbf16>) -> tensor<32x7168xbf16> {
   %y = moe.fused_moe %x, %logits, %w13, %w2 bias(%bias) k = 8 scoring = sigmoid
       num_groups = 8 topk_groups = 4 group_score = top2_sum renormalize
-      scaling_factor = 2.5 num_shared_experts = 1
+      scaling_factor = 2.5 num_shared_experts = 1 outs(%out)
       : (tensor<32x7168xbf16>, tensor<32x256xbf16>, tensor<257x4096x7168xbf16>,
-         tensor<257x7168x2048xbf16>, tensor<256xf32>) -> tensor<32x7168xbf16>
+         tensor<257x7168x2048xbf16>, tensor<256xf32>, tensor<32x7168xbf16>)
+      -> tensor<32x7168xbf16>
   return %y : tensor<32x7168xbf16>
 }
 
@@ -46,25 +60,28 @@ func.func @deepseek_v3_shared(%x: tensor<32x7168xbf16>, %logits: tensor<32x256xb
 
 // The GELU activation selects the gelu_and_mul epilogue; f32 stays f32.
 // CHECK-LABEL: func.func @gelu_f32
-//       CHECK: moe.grouped_matmul {{.*}} epilogue = gelu_and_mul : {{.*}} -> tensor<4x8xf32>
-//       CHECK: moe.grouped_matmul {{.*}} scale({{.*}}) : {{.*}} -> tensor<4x16xf32>
+//       CHECK: moe.grouped_matmul {{.*}} epilogue = gelu_and_mul outs({{.*}}) : {{.*}} -> tensor<4x8xf32>
+//       CHECK: moe.grouped_matmul {{.*}} scale({{.*}}) outs({{.*}}) : {{.*}} -> tensor<4x16xf32>
 func.func @gelu_f32(%x: tensor<2x16xf32>, %logits: tensor<2x4xf32>,
-                    %w13: tensor<4x16x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<2x16xf32> {
+                    %w13: tensor<4x16x16xf32>, %w2: tensor<4x16x8xf32>,
+                    %out: tensor<2x16xf32>) -> tensor<2x16xf32> {
   %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = softmax activation = gelu
-      : (tensor<2x16xf32>, tensor<2x4xf32>, tensor<4x16x16xf32>, tensor<4x16x8xf32>)
-      -> tensor<2x16xf32>
+      outs(%out)
+      : (tensor<2x16xf32>, tensor<2x4xf32>, tensor<4x16x16xf32>, tensor<4x16x8xf32>,
+         tensor<2x16xf32>) -> tensor<2x16xf32>
   return %y : tensor<2x16xf32>
 }
 
 // -----
 
-// The expert count comes from w13 when the logits' is dynamic.
-// CHECK-LABEL: func.func @dynamic_logits
-//       CHECK: moe.permute {{.*}} num_experts = 4 :
-func.func @dynamic_logits(%x: tensor<2x16xf32>, %logits: tensor<2x?xf32>,
-                          %w13: tensor<4x16x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<2x16xf32> {
-  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 1 scoring = sigmoid
-      : (tensor<2x16xf32>, tensor<2x?xf32>, tensor<4x16x16xf32>, tensor<4x16x8xf32>)
-      -> tensor<2x16xf32>
+// The expert count comes from the logits when w13's is dynamic.
+// CHECK-LABEL: func.func @dynamic_w13
+//       CHECK: moe.permute {{.*}} num_experts = 4 outs(
+func.func @dynamic_w13(%x: tensor<2x16xf32>, %logits: tensor<2x4xf32>,
+                       %w13: tensor<?x16x16xf32>, %w2: tensor<?x16x8xf32>,
+                       %out: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 1 scoring = sigmoid outs(%out)
+      : (tensor<2x16xf32>, tensor<2x4xf32>, tensor<?x16x16xf32>, tensor<?x16x8xf32>,
+         tensor<2x16xf32>) -> tensor<2x16xf32>
   return %y : tensor<2x16xf32>
 }

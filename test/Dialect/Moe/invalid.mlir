@@ -3,158 +3,333 @@
 // One case per error path of the moe verifiers (lib/Dialect/Moe/IR/MoeOps.cpp),
 // plus ODS type-constraint and enum-keyword failures. The routing rules are
 // shared by moe.gate and moe.fused_moe and are checked on both.
+//
+// Every op is in destination-passing style: the shape rules on what an op
+// produces check its `outs` operands (tensors tied to results of the same
+// type, or memrefs in the buffer form). The first section covers the
+// tensor/buffer form rules themselves.
+
+//===----------------------------------------------------------------------===//
+// Destination-passing style (every op): tensor form or buffer form
+//===----------------------------------------------------------------------===//
+
+// Tensor inputs, memref outs: the op is neither form.
+func.func @dps_mixed_tensor_inputs_memref_outs(%l: tensor<4x8xf32>, %w: memref<4x2xf32>, %i: memref<4x2xi32>) {
+  // expected-error @+1 {{'moe.gate' op mixes tensor and memref operands: all operands are tensors, or (after bufferization) all are memrefs}}
+  moe.gate %l k = 2 scoring = softmax outs(%w, %i)
+      : (tensor<4x8xf32>, memref<4x2xf32>, memref<4x2xi32>) -> ()
+  return
+}
+
+// -----
+
+// Memref input, tensor out (with its tied result).
+func.func @dps_mixed_memref_input_tensor_out(%x: memref<4x8xbf16>, %h: tensor<4x4xbf16>) {
+  // expected-error @+1 {{'moe.silu_and_mul' op mixes tensor and memref operands}}
+  %y = moe.silu_and_mul %x outs(%h) : (memref<4x8xbf16>, tensor<4x4xbf16>) -> tensor<4x4xbf16>
+  return
+}
+
+// -----
+
+// An optional operand counts too: a tensor bias in a buffer-form gate.
+func.func @dps_mixed_optional_operand(%l: memref<4x8xf32>, %b: tensor<8xf32>, %w: memref<4x2xf32>, %i: memref<4x2xi32>) {
+  // expected-error @+1 {{'moe.gate' op mixes tensor and memref operands}}
+  moe.gate %l bias(%b) k = 2 scoring = sigmoid outs(%w, %i)
+      : (memref<4x8xf32>, tensor<8xf32>, memref<4x2xf32>, memref<4x2xi32>) -> ()
+  return
+}
+
+// -----
+
+// Tensor form: each result has the type of its out (here a shape differs).
+func.func @dps_result_shape_differs_from_out(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
+  // expected-error @+1 {{'moe.gate' op expected type of operand #2 ('tensor<4x2xi32>') to match type of corresponding result ('tensor<?x2xi32>')}}
+  %w, %i = moe.gate %l k = 2 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<?x2xi32>)
+  return
+}
+
+// -----
+
+// ... and here the element type.
+func.func @dps_result_element_type_differs_from_out(%x: tensor<4x8xf32>, %h_init: tensor<4x4xf32>) {
+  // expected-error @+1 {{'moe.silu_and_mul' op expected type of operand #1 ('tensor<4x4xf32>') to match type of corresponding result ('tensor<4x4xbf16>')}}
+  %h = moe.silu_and_mul %x outs(%h_init) : (tensor<4x8xf32>, tensor<4x4xf32>) -> tensor<4x4xbf16>
+  return
+}
+
+// -----
+
+// Tensor form: one result per out.
+func.func @dps_too_few_results(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
+  // expected-error @+1 {{'moe.gate' op expected the number of tensor results (1) to be equal to the number of output tensors (2)}}
+  %w = moe.gate %l k = 2 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>) -> tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @dps_tensor_form_without_results(%x: tensor<4x8xf32>, %h_init: tensor<4x4xf32>) {
+  // expected-error @+1 {{'moe.silu_and_mul' op expected the number of tensor results (0) to be equal to the number of output tensors (1)}}
+  moe.silu_and_mul %x outs(%h_init) : (tensor<4x8xf32>, tensor<4x4xf32>) -> ()
+  return
+}
+
+// -----
+
+// Buffer form: no results.
+func.func @dps_buffer_form_with_result(%x: memref<4x8xf32>, %h: memref<4x4xf32>) {
+  // expected-error @+1 {{'moe.silu_and_mul' op expected the number of tensor results (1) to be equal to the number of output tensors (0)}}
+  %r = moe.silu_and_mul %x outs(%h) : (memref<4x8xf32>, memref<4x4xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+// Results are ranked tensors, never memrefs.
+func.func @dps_memref_result(%x: tensor<4x8xf32>, %h_init: tensor<4x4xf32>) {
+  // expected-error @+1 {{'moe.silu_and_mul' op result #0 must be variadic of ranked tensor of any type values, but got 'memref<4x4xf32>'}}
+  %h = moe.silu_and_mul %x outs(%h_init) : (tensor<4x8xf32>, tensor<4x4xf32>) -> memref<4x4xf32>
+  return
+}
+
+// -----
+
+// The outs are mandatory: the pre-DPS syntax no longer parses.
+func.func @dps_missing_outs(%l: tensor<4x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.gate' expected 'outs'}}
+  %w, %i = moe.gate %l k = 2 scoring = softmax : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  return
+}
+
+// -----
+
+// Generic form: the outs are operands like any other.
+func.func @dps_generic_missing_out(%x: memref<4x8xf32>) {
+  // expected-error @+1 {{'moe.silu_and_mul' op expected 2 operands, but found 1}}
+  "moe.silu_and_mul"(%x) : (memref<4x8xf32>) -> ()
+  return
+}
+
+// -----
+
+// The shape rules hold in buffer form too: they check the out memrefs.
+func.func @dps_buffer_form_out_shape(%l: memref<4x8xf32>, %w: memref<4x3xf32>, %i: memref<4x2xi32>) {
+  // expected-error @+1 {{'moe.gate' op weights dim 1 (3) must equal k + num_shared_experts (2)}}
+  moe.gate %l k = 2 scoring = softmax outs(%w, %i)
+      : (memref<4x8xf32>, memref<4x3xf32>, memref<4x2xi32>) -> ()
+  return
+}
+
+// -----
+
+func.func @dps_buffer_form_permute_weights_without_row_weights(%x: memref<4x16xbf16>, %ids: memref<4x2xi32>, %w: memref<4x2xf32>, %r: memref<8x16xbf16>, %s: memref<8xi32>, %o: memref<9xi32>) {
+  // expected-error @+1 {{'moe.permute' op has a row_weights out exactly when it has a weights operand}}
+  moe.permute %x, %ids weights(%w) num_experts = 8 outs(%r, %s, %o)
+      : (memref<4x16xbf16>, memref<4x2xi32>, memref<4x2xf32>, memref<8x16xbf16>,
+         memref<8xi32>, memref<9xi32>) -> ()
+  return
+}
+
+// -----
+
+func.func @dps_buffer_form_rms_norm_residual_without_residual_out(%x: memref<4x8xf32>, %w: memref<8xf32>, %r: memref<4x8xf32>, %y: memref<4x8xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op has a residual_out out exactly when it has a residual operand}}
+  moe.rms_norm %x, %w residual(%r) epsilon = 1.0e-06 outs(%y)
+      : (memref<4x8xf32>, memref<8xf32>, memref<4x8xf32>, memref<4x8xf32>) -> ()
+  return
+}
+
+// -----
+
+// ODS constraints name memrefs in buffer form: an unranked weight is rejected.
+func.func @dps_buffer_form_unranked_weight(%x: memref<4x8xf32>, %w: memref<*xf32>, %y: memref<4x8xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op operand #1 must be ranked tensor of any type values or memref of any type values, but got 'memref<*xf32>'}}
+  moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%y)
+      : (memref<4x8xf32>, memref<*xf32>, memref<4x8xf32>) -> ()
+  return
+}
+
+// -----
 
 //===----------------------------------------------------------------------===//
 // moe.gate: routing attributes
 //===----------------------------------------------------------------------===//
 
-func.func @gate_k_zero(%l: tensor<4x8xf32>) {
+func.func @gate_k_zero(%l: tensor<4x8xf32>, %w_init: tensor<4x0xf32>, %i_init: tensor<4x0xi32>) {
   // expected-error @+1 {{'moe.gate' op k (0) must be at least 1}}
-  %w, %i = moe.gate %l k = 0 scoring = softmax
-      : (tensor<4x8xf32>) -> (tensor<4x0xf32>, tensor<4x0xi32>)
+  %w, %i = moe.gate %l k = 0 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x0xf32>, tensor<4x0xi32>)
+      -> (tensor<4x0xf32>, tensor<4x0xi32>)
   return
 }
 
 // -----
 
-func.func @gate_k_negative(%l: tensor<4x8xf32>) {
+func.func @gate_k_negative(%l: tensor<4x8xf32>, %w_init: tensor<4x1xf32>, %i_init: tensor<4x1xi32>) {
   // expected-error @+1 {{'moe.gate' op k (-1) must be at least 1}}
-  %w, %i = moe.gate %l k = -1 scoring = softmax
-      : (tensor<4x8xf32>) -> (tensor<4x1xf32>, tensor<4x1xi32>)
+  %w, %i = moe.gate %l k = -1 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x1xf32>, tensor<4x1xi32>)
+      -> (tensor<4x1xf32>, tensor<4x1xi32>)
   return
 }
 
 // -----
 
-func.func @gate_num_groups_zero(%l: tensor<4x8xf32>) {
+func.func @gate_num_groups_zero(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op num_groups (0) must be at least 1}}
   %w, %i = moe.gate %l k = 2 scoring = softmax num_groups = 0 topk_groups = 0
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+      outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_topk_groups_negative(%l: tensor<4x8xf32>) {
+func.func @gate_topk_groups_negative(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op topk_groups (-2) must be at least 1}}
   %w, %i = moe.gate %l k = 2 scoring = softmax num_groups = 4 topk_groups = -2
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+      outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_topk_groups_exceeds(%l: tensor<4x8xf32>) {
+func.func @gate_topk_groups_exceeds(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op topk_groups (5) must not exceed num_groups (4)}}
   %w, %i = moe.gate %l k = 2 scoring = softmax num_groups = 4 topk_groups = 5
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+      outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_shared_negative(%l: tensor<4x8xf32>) {
+func.func @gate_shared_negative(%l: tensor<4x8xf32>, %w_init: tensor<4x1xf32>, %i_init: tensor<4x1xi32>) {
   // expected-error @+1 {{'moe.gate' op num_shared_experts (-1) must not be negative}}
   %w, %i = moe.gate %l k = 2 scoring = softmax num_shared_experts = -1
-      : (tensor<4x8xf32>) -> (tensor<4x1xf32>, tensor<4x1xi32>)
+      outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x1xf32>, tensor<4x1xi32>)
+      -> (tensor<4x1xf32>, tensor<4x1xi32>)
   return
 }
 
 // -----
 
 // Regression: k + num_shared_experts used to wrap to the dynamic-size
-// sentinel, and the op was accepted with any result width.
-func.func @gate_slots_overflow(%l: tensor<4x8xf32>) {
+// sentinel, and the op was accepted with any weights/ids width.
+func.func @gate_slots_overflow(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op k + num_shared_experts (1 + 9223372036854775807) overflows a 64-bit size}}
   %w, %i = moe.gate %l k = 1 scoring = softmax
-      num_shared_experts = 9223372036854775807
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+      num_shared_experts = 9223372036854775807 outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
 // Regression: with dynamic E the overflow printed a negative expected size.
-func.func @gate_slots_overflow_dynamic(%l: tensor<?x?xf32>) {
+func.func @gate_slots_overflow_dynamic(%l: tensor<?x?xf32>, %w_init: tensor<?x3xf32>, %i_init: tensor<?x3xi32>) {
   // expected-error @+1 {{'moe.gate' op k + num_shared_experts (9223372036854775807 + 9223372036854775807) overflows a 64-bit size}}
   %w, %i = moe.gate %l k = 9223372036854775807 scoring = softmax
-      num_shared_experts = 9223372036854775807
-      : (tensor<?x?xf32>) -> (tensor<?x3xf32>, tensor<?x3xi32>)
+      num_shared_experts = 9223372036854775807 outs(%w_init, %i_init)
+      : (tensor<?x?xf32>, tensor<?x3xf32>, tensor<?x3xi32>)
+      -> (tensor<?x3xf32>, tensor<?x3xi32>)
   return
 }
 
 // -----
 
-func.func @gate_scaling_factor_zero(%l: tensor<4x8xf32>) {
+func.func @gate_scaling_factor_zero(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op scaling_factor (0.000000e+00) must be positive and finite}}
-  %w, %i = moe.gate %l k = 2 scoring = softmax scaling_factor = 0.0
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  %w, %i = moe.gate %l k = 2 scoring = softmax scaling_factor = 0.0 outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_scaling_factor_negative(%l: tensor<4x8xf32>) {
+func.func @gate_scaling_factor_negative(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op scaling_factor (-2.500000e+00) must be positive and finite}}
   %w, %i = moe.gate %l k = 2 scoring = softmax scaling_factor = -2.5
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+      outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_scaling_factor_nan(%l: tensor<4x8xf32>) {
+func.func @gate_scaling_factor_nan(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op scaling_factor (nan) must be positive and finite}}
   %w, %i = moe.gate %l k = 2 scoring = softmax scaling_factor = 0x7FC00000
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+      outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_scaling_factor_inf(%l: tensor<4x8xf32>) {
+func.func @gate_scaling_factor_inf(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op scaling_factor (INF) must be positive and finite}}
   %w, %i = moe.gate %l k = 2 scoring = softmax scaling_factor = 0x7F800000
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+      outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_num_groups_not_dividing(%l: tensor<4x8xf32>) {
+func.func @gate_num_groups_not_dividing(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op num_groups (3) must divide the number of experts E (8)}}
   %w, %i = moe.gate %l k = 2 scoring = softmax num_groups = 3 topk_groups = 1
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+      outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_k_exceeds_experts(%l: tensor<4x8xf32>) {
+func.func @gate_k_exceeds_experts(%l: tensor<4x8xf32>, %w_init: tensor<4x9xf32>, %i_init: tensor<4x9xi32>) {
   // expected-error @+1 {{'moe.gate' op k (9) exceeds the 8 experts eligible for selection (topk_groups 1 of num_groups 1 groups of E 8 experts)}}
-  %w, %i = moe.gate %l k = 9 scoring = softmax
-      : (tensor<4x8xf32>) -> (tensor<4x9xf32>, tensor<4x9xi32>)
+  %w, %i = moe.gate %l k = 9 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x9xf32>, tensor<4x9xi32>)
+      -> (tensor<4x9xf32>, tensor<4x9xi32>)
   return
 }
 
 // -----
 
 // DeepSeek-V3 routing keeps 4 of 8 groups of 32: at most 128 experts.
-func.func @gate_k_exceeds_eligible(%l: tensor<?x256xbf16>) {
+func.func @gate_k_exceeds_eligible(%l: tensor<?x256xbf16>, %w_init: tensor<?x129xf32>, %i_init: tensor<?x129xi32>) {
   // expected-error @+1 {{'moe.gate' op k (129) exceeds the 128 experts eligible for selection (topk_groups 4 of num_groups 8 groups of E 256 experts)}}
   %w, %i = moe.gate %l k = 129 scoring = sigmoid num_groups = 8 topk_groups = 4
-      group_score = top2_sum
-      : (tensor<?x256xbf16>) -> (tensor<?x129xf32>, tensor<?x129xi32>)
+      group_score = top2_sum outs(%w_init, %i_init)
+      : (tensor<?x256xbf16>, tensor<?x129xf32>, tensor<?x129xi32>)
+      -> (tensor<?x129xf32>, tensor<?x129xi32>)
   return
 }
 
 // -----
 
 // No experts at all: no k is valid.
-func.func @gate_zero_experts(%l: tensor<4x0xf32>) {
+func.func @gate_zero_experts(%l: tensor<4x0xf32>, %w_init: tensor<4x1xf32>, %i_init: tensor<4x1xi32>) {
   // expected-error @+1 {{'moe.gate' op k (1) exceeds the 0 experts eligible}}
-  %w, %i = moe.gate %l k = 1 scoring = softmax
-      : (tensor<4x0xf32>) -> (tensor<4x1xf32>, tensor<4x1xi32>)
+  %w, %i = moe.gate %l k = 1 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x0xf32>, tensor<4x1xf32>, tensor<4x1xi32>)
+      -> (tensor<4x1xf32>, tensor<4x1xi32>)
   return
 }
 
@@ -164,46 +339,52 @@ func.func @gate_zero_experts(%l: tensor<4x0xf32>) {
 
 // -----
 
-func.func @gate_bias_size(%l: tensor<4x8xf32>, %b: tensor<7xf32>) {
+func.func @gate_bias_size(%l: tensor<4x8xf32>, %b: tensor<7xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op bias dim 0 (7) must equal the number of experts E (8)}}
-  %w, %i = moe.gate %l bias(%b) k = 2 scoring = sigmoid
-      : (tensor<4x8xf32>, tensor<7xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  %w, %i = moe.gate %l bias(%b) k = 2 scoring = sigmoid outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<7xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_weights_tokens(%l: tensor<4x8xf32>) {
+func.func @gate_weights_tokens(%l: tensor<4x8xf32>, %w_init: tensor<5x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op weights dim 0 (5) must equal the number of tokens T of logits (4)}}
-  %w, %i = moe.gate %l k = 2 scoring = softmax
-      : (tensor<4x8xf32>) -> (tensor<5x2xf32>, tensor<4x2xi32>)
+  %w, %i = moe.gate %l k = 2 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<5x2xf32>, tensor<4x2xi32>)
+      -> (tensor<5x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_weights_slots(%l: tensor<4x256xf32>) {
+func.func @gate_weights_slots(%l: tensor<4x256xf32>, %w_init: tensor<4x8xf32>, %i_init: tensor<4x9xi32>) {
   // expected-error @+1 {{'moe.gate' op weights dim 1 (8) must equal k + num_shared_experts (9)}}
   %w, %i = moe.gate %l k = 8 scoring = sigmoid num_shared_experts = 1
-      : (tensor<4x256xf32>) -> (tensor<4x8xf32>, tensor<4x9xi32>)
+      outs(%w_init, %i_init)
+      : (tensor<4x256xf32>, tensor<4x8xf32>, tensor<4x9xi32>)
+      -> (tensor<4x8xf32>, tensor<4x9xi32>)
   return
 }
 
 // -----
 
-func.func @gate_ids_tokens(%l: tensor<4x8xf32>) {
+func.func @gate_ids_tokens(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<3x2xi32>) {
   // expected-error @+1 {{'moe.gate' op ids dim 0 (3) must equal the number of tokens T of logits (4)}}
-  %w, %i = moe.gate %l k = 2 scoring = softmax
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<3x2xi32>)
+  %w, %i = moe.gate %l k = 2 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<3x2xi32>)
+      -> (tensor<4x2xf32>, tensor<3x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_ids_slots(%l: tensor<?x8xf32>) {
+func.func @gate_ids_slots(%l: tensor<?x8xf32>, %w_init: tensor<?x2xf32>, %i_init: tensor<?x3xi32>) {
   // expected-error @+1 {{'moe.gate' op ids dim 1 (3) must equal k + num_shared_experts (2)}}
-  %w, %i = moe.gate %l k = 2 scoring = softmax
-      : (tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x3xi32>)
+  %w, %i = moe.gate %l k = 2 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<?x8xf32>, tensor<?x2xf32>, tensor<?x3xi32>)
+      -> (tensor<?x2xf32>, tensor<?x3xi32>)
   return
 }
 
@@ -213,64 +394,73 @@ func.func @gate_ids_slots(%l: tensor<?x8xf32>) {
 
 // -----
 
-func.func @gate_i32_logits(%l: tensor<4x8xi32>) {
-  // expected-error @+1 {{'moe.gate' op operand #0 must be 2D tensor of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<4x8xi32>'}}
-  %w, %i = moe.gate %l k = 2 scoring = softmax
-      : (tensor<4x8xi32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+func.func @gate_i32_logits(%l: tensor<4x8xi32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
+  // expected-error @+1 {{'moe.gate' op operand #0 must be 2D tensor of 32-bit float or bfloat16 type or 16-bit float values or 2D memref of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<4x8xi32>'}}
+  %w, %i = moe.gate %l k = 2 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x8xi32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_f16_weights(%l: tensor<4x8xf16>) {
-  // expected-error @+1 {{'moe.gate' op result #0 must be 2D tensor of 32-bit float values, but got 'tensor<4x2xf16>'}}
-  %w, %i = moe.gate %l k = 2 scoring = softmax
-      : (tensor<4x8xf16>) -> (tensor<4x2xf16>, tensor<4x2xi32>)
+func.func @gate_f16_weights(%l: tensor<4x8xf16>, %w_init: tensor<4x2xf16>, %i_init: tensor<4x2xi32>) {
+  // expected-error @+1 {{'moe.gate' op operand #1 must be 2D tensor of 32-bit float values or 2D memref of 32-bit float values, but got 'tensor<4x2xf16>'}}
+  %w, %i = moe.gate %l k = 2 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x8xf16>, tensor<4x2xf16>, tensor<4x2xi32>)
+      -> (tensor<4x2xf16>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_rank3_logits(%l: tensor<2x4x8xf32>) {
+func.func @gate_rank3_logits(%l: tensor<2x4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op operand #0 must be 2D tensor}}
-  %w, %i = moe.gate %l k = 2 scoring = softmax
-      : (tensor<2x4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  %w, %i = moe.gate %l k = 2 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<2x4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_bf16_bias(%l: tensor<4x8xf32>, %b: tensor<8xbf16>) {
-  // expected-error @+1 {{'moe.gate' op operand #1 must be 1D tensor of 32-bit float values, but got 'tensor<8xbf16>'}}
-  %w, %i = moe.gate %l bias(%b) k = 2 scoring = sigmoid
-      : (tensor<4x8xf32>, tensor<8xbf16>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+func.func @gate_bf16_bias(%l: tensor<4x8xf32>, %b: tensor<8xbf16>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
+  // expected-error @+1 {{'moe.gate' op operand #1 must be 1D tensor of 32-bit float values or 1D memref of 32-bit float values, but got 'tensor<8xbf16>'}}
+  %w, %i = moe.gate %l bias(%b) k = 2 scoring = sigmoid outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<8xbf16>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_unknown_scoring(%l: tensor<4x8xf32>) {
+func.func @gate_unknown_scoring(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+2 {{expected ::mlir::moe::ScoringFunc to be one of: softmax, sigmoid}}
   // expected-error @+1 {{failed to parse Moe_ScoringFuncAttr parameter 'value'}}
-  %w, %i = moe.gate %l k = 2 scoring = relu : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  %w, %i = moe.gate %l k = 2 scoring = relu outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_unknown_group_score(%l: tensor<4x8xf32>) {
+func.func @gate_unknown_group_score(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+2 {{expected ::mlir::moe::GroupScore to be one of: max, top2_sum}}
   // expected-error @+1 {{failed to parse Moe_GroupScoreAttr parameter 'value'}}
-  %w, %i = moe.gate %l k = 2 scoring = softmax group_score = mean : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  %w, %i = moe.gate %l k = 2 scoring = softmax group_score = mean outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
 // -----
 
-func.func @gate_missing_scoring(%l: tensor<4x8xf32>) {
+func.func @gate_missing_scoring(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op requires attribute 'scoring'}}
-  %w, %i = "moe.gate"(%l) <{k = 2 : i64}>
-      : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  %w, %i = "moe.gate"(%l, %w_init, %i_init) <{k = 2 : i64}>
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
+      -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
 }
 
@@ -280,28 +470,32 @@ func.func @gate_missing_scoring(%l: tensor<4x8xf32>) {
 
 // -----
 
-func.func @align_num_experts_zero(%ids: tensor<4x2xi32>) {
+func.func @align_num_experts_zero(%ids: tensor<4x2xi32>, %s_init: tensor<8xi32>, %e_init: tensor<2xi32>, %n_init: tensor<1xi32>) {
   // expected-error @+1 {{'moe.align' op num_experts (0) must be at least 1}}
-  %s, %e, %n = moe.align %ids num_experts = 0 block_m = 4
-      : (tensor<4x2xi32>) -> (tensor<8xi32>, tensor<2xi32>, tensor<1xi32>)
+  %s, %e, %n = moe.align %ids num_experts = 0 block_m = 4 outs(%s_init, %e_init, %n_init)
+      : (tensor<4x2xi32>, tensor<8xi32>, tensor<2xi32>, tensor<1xi32>)
+      -> (tensor<8xi32>, tensor<2xi32>, tensor<1xi32>)
   return
 }
 
 // -----
 
-func.func @align_block_m_negative(%ids: tensor<4x2xi32>) {
+func.func @align_block_m_negative(%ids: tensor<4x2xi32>, %s_init: tensor<8xi32>, %e_init: tensor<2xi32>, %n_init: tensor<1xi32>) {
   // expected-error @+1 {{'moe.align' op block_m (-64) must be at least 1}}
   %s, %e, %n = moe.align %ids num_experts = 8 block_m = -64
-      : (tensor<4x2xi32>) -> (tensor<8xi32>, tensor<2xi32>, tensor<1xi32>)
+      outs(%s_init, %e_init, %n_init)
+      : (tensor<4x2xi32>, tensor<8xi32>, tensor<2xi32>, tensor<1xi32>)
+      -> (tensor<8xi32>, tensor<2xi32>, tensor<1xi32>)
   return
 }
 
 // -----
 
-func.func @align_expert_map_size(%ids: tensor<4x2xi32>, %map: tensor<4xi32>) {
+func.func @align_expert_map_size(%ids: tensor<4x2xi32>, %map: tensor<4xi32>, %s_init: tensor<32xi32>, %e_init: tensor<8xi32>, %n_init: tensor<1xi32>) {
   // expected-error @+1 {{'moe.align' op expert_map dim 0 (4) must equal num_experts (8)}}
   %s, %e, %n = moe.align %ids expert_map(%map) num_experts = 8 block_m = 4
-      : (tensor<4x2xi32>, tensor<4xi32>)
+      outs(%s_init, %e_init, %n_init)
+      : (tensor<4x2xi32>, tensor<4xi32>, tensor<32xi32>, tensor<8xi32>, tensor<1xi32>)
       -> (tensor<32xi32>, tensor<8xi32>, tensor<1xi32>)
   return
 }
@@ -309,28 +503,31 @@ func.func @align_expert_map_size(%ids: tensor<4x2xi32>, %map: tensor<4xi32>) {
 // -----
 
 // The doc example's sizes: P = 64 + 8*63 = 568, rounded up to 576.
-func.func @align_sorted_ids_size(%ids: tensor<32x2xi32>) {
+func.func @align_sorted_ids_size(%ids: tensor<32x2xi32>, %s_init: tensor<512xi32>, %e_init: tensor<9xi32>, %n_init: tensor<1xi32>) {
   // expected-error @+1 {{'moe.align' op sorted_ids dim 0 (512) must equal T*k + num_experts*(block_m-1) rounded up to block_m (576)}}
-  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 64
-      : (tensor<32x2xi32>) -> (tensor<512xi32>, tensor<9xi32>, tensor<1xi32>)
+  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 64 outs(%s_init, %e_init, %n_init)
+      : (tensor<32x2xi32>, tensor<512xi32>, tensor<9xi32>, tensor<1xi32>)
+      -> (tensor<512xi32>, tensor<9xi32>, tensor<1xi32>)
   return
 }
 
 // -----
 
-func.func @align_expert_ids_size(%ids: tensor<32x2xi32>) {
+func.func @align_expert_ids_size(%ids: tensor<32x2xi32>, %s_init: tensor<576xi32>, %e_init: tensor<8xi32>, %n_init: tensor<1xi32>) {
   // expected-error @+1 {{'moe.align' op expert_ids dim 0 (8) must equal the number of blocks (9)}}
-  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 64
-      : (tensor<32x2xi32>) -> (tensor<576xi32>, tensor<8xi32>, tensor<1xi32>)
+  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 64 outs(%s_init, %e_init, %n_init)
+      : (tensor<32x2xi32>, tensor<576xi32>, tensor<8xi32>, tensor<1xi32>)
+      -> (tensor<576xi32>, tensor<8xi32>, tensor<1xi32>)
   return
 }
 
 // -----
 
-func.func @align_num_tokens_post_pad_size(%ids: tensor<?x2xi32>) {
+func.func @align_num_tokens_post_pad_size(%ids: tensor<?x2xi32>, %s_init: tensor<?xi32>, %e_init: tensor<?xi32>, %n_init: tensor<2xi32>) {
   // expected-error @+1 {{'moe.align' op num_tokens_post_pad dim 0 (2) must equal one element (1)}}
-  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 64
-      : (tensor<?x2xi32>) -> (tensor<?xi32>, tensor<?xi32>, tensor<2xi32>)
+  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 64 outs(%s_init, %e_init, %n_init)
+      : (tensor<?x2xi32>, tensor<?xi32>, tensor<?xi32>, tensor<2xi32>)
+      -> (tensor<?xi32>, tensor<?xi32>, tensor<2xi32>)
   return
 }
 
@@ -338,49 +535,55 @@ func.func @align_num_tokens_post_pad_size(%ids: tensor<?x2xi32>) {
 
 // Regression: an overflowing padded size was treated as dynamic and the op
 // accepted with any sorted_ids size.
-func.func @align_padded_overflow(%ids: tensor<4x2xi32>) {
+func.func @align_padded_overflow(%ids: tensor<4x2xi32>, %s_init: tensor<5xi32>, %e_init: tensor<5xi32>, %n_init: tensor<1xi32>) {
   // expected-error @+1 {{'moe.align' op padded size T*k + num_experts*(block_m-1) rounded up to block_m overflows a 64-bit size (ids 'tensor<4x2xi32>', num_experts 1, block_m 9223372036854775807)}}
   %s, %e, %n = moe.align %ids num_experts = 1 block_m = 9223372036854775807
-      : (tensor<4x2xi32>) -> (tensor<5xi32>, tensor<5xi32>, tensor<1xi32>)
+      outs(%s_init, %e_init, %n_init)
+      : (tensor<4x2xi32>, tensor<5xi32>, tensor<5xi32>, tensor<1xi32>)
+      -> (tensor<5xi32>, tensor<5xi32>, tensor<1xi32>)
   return
 }
 
 // -----
 
 // num_experts*(block_m-1) alone overflows: rejected even with dynamic T.
-func.func @align_padding_overflow_dynamic(%ids: tensor<?x?xi32>) {
+func.func @align_padding_overflow_dynamic(%ids: tensor<?x?xi32>, %s_init: tensor<?xi32>, %e_init: tensor<?xi32>, %n_init: tensor<1xi32>) {
   // expected-error @+1 {{'moe.align' op padded size T*k + num_experts*(block_m-1) rounded up to block_m overflows a 64-bit size (ids 'tensor<?x?xi32>', num_experts 3, block_m 4611686018427387904)}}
   %s, %e, %n = moe.align %ids num_experts = 3 block_m = 4611686018427387904
-      : (tensor<?x?xi32>) -> (tensor<?xi32>, tensor<?xi32>, tensor<1xi32>)
+      outs(%s_init, %e_init, %n_init)
+      : (tensor<?x?xi32>, tensor<?xi32>, tensor<?xi32>, tensor<1xi32>)
+      -> (tensor<?xi32>, tensor<?xi32>, tensor<1xi32>)
   return
 }
 
 // -----
 
 // Regression: a huge static T (T*k overflows) is rejected, not skipped.
-func.func @align_huge_tokens(%ids: tensor<9223372036854775807x2xi32>) {
+func.func @align_huge_tokens(%ids: tensor<9223372036854775807x2xi32>, %s_init: tensor<?xi32>, %e_init: tensor<5xi32>, %n_init: tensor<1xi32>) {
   // expected-error @+1 {{'moe.align' op padded size T*k + num_experts*(block_m-1) rounded up to block_m overflows a 64-bit size (ids 'tensor<9223372036854775807x2xi32>', num_experts 8, block_m 64)}}
-  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 64
-      : (tensor<9223372036854775807x2xi32>)
+  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 64 outs(%s_init, %e_init, %n_init)
+      : (tensor<9223372036854775807x2xi32>, tensor<?xi32>, tensor<5xi32>, tensor<1xi32>)
       -> (tensor<?xi32>, tensor<5xi32>, tensor<1xi32>)
   return
 }
 
 // -----
 
-func.func @align_ids_rank(%ids: tensor<8xi32>) {
-  // expected-error @+1 {{'moe.align' op operand #0 must be 2D tensor of 32-bit signless integer values, but got 'tensor<8xi32>'}}
-  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 4
-      : (tensor<8xi32>) -> (tensor<?xi32>, tensor<?xi32>, tensor<1xi32>)
+func.func @align_ids_rank(%ids: tensor<8xi32>, %s_init: tensor<?xi32>, %e_init: tensor<?xi32>, %n_init: tensor<1xi32>) {
+  // expected-error @+1 {{'moe.align' op operand #0 must be 2D tensor of 32-bit signless integer values or 2D memref of 32-bit signless integer values, but got 'tensor<8xi32>'}}
+  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 4 outs(%s_init, %e_init, %n_init)
+      : (tensor<8xi32>, tensor<?xi32>, tensor<?xi32>, tensor<1xi32>)
+      -> (tensor<?xi32>, tensor<?xi32>, tensor<1xi32>)
   return
 }
 
 // -----
 
-func.func @align_i64_ids(%ids: tensor<4x2xi64>) {
-  // expected-error @+1 {{'moe.align' op operand #0 must be 2D tensor of 32-bit signless integer values, but got 'tensor<4x2xi64>'}}
-  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 4
-      : (tensor<4x2xi64>) -> (tensor<?xi32>, tensor<?xi32>, tensor<1xi32>)
+func.func @align_i64_ids(%ids: tensor<4x2xi64>, %s_init: tensor<?xi32>, %e_init: tensor<?xi32>, %n_init: tensor<1xi32>) {
+  // expected-error @+1 {{'moe.align' op operand #0 must be 2D tensor of 32-bit signless integer values or 2D memref of 32-bit signless integer values, but got 'tensor<4x2xi64>'}}
+  %s, %e, %n = moe.align %ids num_experts = 8 block_m = 4 outs(%s_init, %e_init, %n_init)
+      : (tensor<4x2xi64>, tensor<?xi32>, tensor<?xi32>, tensor<1xi32>)
+      -> (tensor<?xi32>, tensor<?xi32>, tensor<1xi32>)
   return
 }
 
@@ -390,11 +593,11 @@ func.func @align_i64_ids(%ids: tensor<4x2xi64>) {
 
 // -----
 
-func.func @permute_num_experts_zero(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>) {
+func.func @permute_num_experts_zero(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<1xi32>) {
   // expected-error @+1 {{'moe.permute' op num_experts (0) must be at least 1}}
-  %r, %s, %o = moe.permute %x, %ids num_experts = 0
-      : (tensor<4x16xbf16>, tensor<4x2xi32>)
-      -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<1xi32>)
+  %r, %s, %o = moe.permute %x, %ids num_experts = 0 outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x16xbf16>, tensor<8xi32>,
+         tensor<1xi32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<1xi32>)
   return
 }
 
@@ -402,130 +605,143 @@ func.func @permute_num_experts_zero(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>
 
 // Regression: num_experts + 1 used to wrap to the dynamic-size sentinel and
 // skip the offsets check.
-func.func @permute_offsets_overflow(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>) {
+func.func @permute_offsets_overflow(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<3xi32>) {
   // expected-error @+1 {{'moe.permute' op num_experts + 1 (9223372036854775807 + 1) overflows a 64-bit size}}
   %r, %s, %o = moe.permute %x, %ids num_experts = 9223372036854775807
-      : (tensor<4x16xbf16>, tensor<4x2xi32>)
-      -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<3xi32>)
+      outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x16xbf16>, tensor<8xi32>,
+         tensor<3xi32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<3xi32>)
   return
 }
 
 // -----
 
-func.func @permute_ids_tokens(%x: tensor<4x16xbf16>, %ids: tensor<5x2xi32>) {
+func.func @permute_ids_tokens(%x: tensor<4x16xbf16>, %ids: tensor<5x2xi32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>) {
   // expected-error @+1 {{'moe.permute' op ids dim 0 (5) must equal the number of tokens T of x (4)}}
-  %r, %s, %o = moe.permute %x, %ids num_experts = 8
-      : (tensor<4x16xbf16>, tensor<5x2xi32>)
-      -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>)
+  %r, %s, %o = moe.permute %x, %ids num_experts = 8 outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<5x2xi32>, tensor<8x16xbf16>, tensor<8xi32>,
+         tensor<9xi32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>)
   return
 }
 
 // -----
 
-func.func @permute_weights_dim0(%x: tensor<?x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<3x2xf32>) {
+func.func @permute_weights_dim0(%x: tensor<?x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<3x2xf32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %rw_init: tensor<8xf32>) {
   // expected-error @+1 {{'moe.permute' op weights dim 0 (3) must equal ids dim 0 (4)}}
   %r, %s, %o, %rw = moe.permute %x, %ids weights(%w) num_experts = 8
-      : (tensor<?x16xbf16>, tensor<4x2xi32>, tensor<3x2xf32>)
+      outs(%r_init, %s_init, %o_init, %rw_init)
+      : (tensor<?x16xbf16>, tensor<4x2xi32>, tensor<3x2xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
       -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
   return
 }
 
 // -----
 
-func.func @permute_weights_dim1(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x1xf32>) {
+func.func @permute_weights_dim1(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x1xf32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %rw_init: tensor<8xf32>) {
   // expected-error @+1 {{'moe.permute' op weights dim 1 (1) must equal ids dim 1 (2)}}
   %r, %s, %o, %rw = moe.permute %x, %ids weights(%w) num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x1xf32>)
+      outs(%r_init, %s_init, %o_init, %rw_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x1xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
       -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
   return
 }
 
 // -----
 
-func.func @permute_weights_without_row_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>) {
-  // expected-error @+1 {{'moe.permute' op has a row_weights result exactly when it has a weights operand}}
+func.func @permute_weights_without_row_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.permute' op has a row_weights out exactly when it has a weights operand}}
   %r, %s, %o = moe.permute %x, %ids weights(%w) num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>)
+      outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>)
       -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>)
   return
 }
 
 // -----
 
-func.func @permute_row_weights_without_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>) {
-  // expected-error @+1 {{'moe.permute' op has a row_weights result exactly when it has a weights operand}}
+func.func @permute_row_weights_without_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %rw_init: tensor<8xf32>) {
+  // expected-error @+1 {{'moe.permute' op has a row_weights out exactly when it has a weights operand}}
   %r, %s, %o, %rw = moe.permute %x, %ids num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>)
+      outs(%r_init, %s_init, %o_init, %rw_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x16xbf16>, tensor<8xi32>,
+         tensor<9xi32>, tensor<8xf32>)
       -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
   return
 }
 
 // -----
 
-func.func @permute_rows_dim0(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>) {
+func.func @permute_rows_dim0(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %r_init: tensor<4x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>) {
   // expected-error @+1 {{'moe.permute' op rows dim 0 (4) must equal T*k (8)}}
-  %r, %s, %o = moe.permute %x, %ids num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>)
-      -> (tensor<4x16xbf16>, tensor<8xi32>, tensor<9xi32>)
+  %r, %s, %o = moe.permute %x, %ids num_experts = 8 outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x16xbf16>, tensor<8xi32>,
+         tensor<9xi32>) -> (tensor<4x16xbf16>, tensor<8xi32>, tensor<9xi32>)
   return
 }
 
 // -----
 
-func.func @permute_rows_dim1(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>) {
+func.func @permute_rows_dim1(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %r_init: tensor<8x32xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>) {
   // expected-error @+1 {{'moe.permute' op rows dim 1 (32) must equal x dim 1 (16)}}
-  %r, %s, %o = moe.permute %x, %ids num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>)
-      -> (tensor<8x32xbf16>, tensor<8xi32>, tensor<9xi32>)
+  %r, %s, %o = moe.permute %x, %ids num_experts = 8 outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x32xbf16>, tensor<8xi32>,
+         tensor<9xi32>) -> (tensor<8x32xbf16>, tensor<8xi32>, tensor<9xi32>)
   return
 }
 
 // -----
 
-func.func @permute_rows_element_type(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>) {
+func.func @permute_rows_element_type(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %r_init: tensor<8x16xf32>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>) {
   // expected-error @+1 {{'moe.permute' op rows element type 'f32' must match x element type 'bf16'}}
-  %r, %s, %o = moe.permute %x, %ids num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>)
-      -> (tensor<8x16xf32>, tensor<8xi32>, tensor<9xi32>)
+  %r, %s, %o = moe.permute %x, %ids num_experts = 8 outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x16xf32>, tensor<8xi32>,
+         tensor<9xi32>) -> (tensor<8x16xf32>, tensor<8xi32>, tensor<9xi32>)
   return
 }
 
 // -----
 
-func.func @permute_src_index_size(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>) {
+func.func @permute_src_index_size(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<4xi32>, %o_init: tensor<9xi32>) {
   // expected-error @+1 {{'moe.permute' op src_index dim 0 (4) must equal T*k (8)}}
-  %r, %s, %o = moe.permute %x, %ids num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>)
-      -> (tensor<8x16xbf16>, tensor<4xi32>, tensor<9xi32>)
+  %r, %s, %o = moe.permute %x, %ids num_experts = 8 outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x16xbf16>, tensor<4xi32>,
+         tensor<9xi32>) -> (tensor<8x16xbf16>, tensor<4xi32>, tensor<9xi32>)
   return
 }
 
 // -----
 
-func.func @permute_offsets_size(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>) {
+func.func @permute_offsets_size(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<8xi32>) {
   // expected-error @+1 {{'moe.permute' op offsets dim 0 (8) must equal num_experts + 1 (9)}}
-  %r, %s, %o = moe.permute %x, %ids num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>)
-      -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<8xi32>)
+  %r, %s, %o = moe.permute %x, %ids num_experts = 8 outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x16xbf16>, tensor<8xi32>,
+         tensor<8xi32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<8xi32>)
   return
 }
 
 // -----
 
-func.func @permute_row_weights_size(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>) {
+func.func @permute_row_weights_size(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %rw_init: tensor<4xf32>) {
   // expected-error @+1 {{'moe.permute' op row_weights dim 0 (4) must equal T*k (8)}}
   %r, %s, %o, %rw = moe.permute %x, %ids weights(%w) num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>)
+      outs(%r_init, %s_init, %o_init, %rw_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<4xf32>)
       -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<4xf32>)
   return
 }
 
 // -----
 
-func.func @permute_bf16_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xbf16>) {
-  // expected-error @+1 {{'moe.permute' op operand #2 must be 2D tensor of 32-bit float values, but got 'tensor<4x2xbf16>'}}
+func.func @permute_bf16_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xbf16>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %rw_init: tensor<8xf32>) {
+  // expected-error @+1 {{'moe.permute' op operand #2 must be 2D tensor of 32-bit float values or 2D memref of 32-bit float values, but got 'tensor<4x2xbf16>'}}
   %r, %s, %o, %rw = moe.permute %x, %ids weights(%w) num_experts = 8
-      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xbf16>)
+      outs(%r_init, %s_init, %o_init, %rw_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xbf16>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
       -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
   return
 }
@@ -536,64 +752,66 @@ func.func @permute_bf16_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w
 
 // -----
 
-func.func @combine_k_zero(%y: tensor<8x16xbf16>, %src: tensor<8xi32>) {
+func.func @combine_k_zero(%y: tensor<8x16xbf16>, %src: tensor<8xi32>, %out_init: tensor<4x16xbf16>) {
   // expected-error @+1 {{'moe.combine' op k (0) must be at least 1}}
-  %out = moe.combine %y, %src k = 0
-      : (tensor<8x16xbf16>, tensor<8xi32>) -> tensor<4x16xbf16>
+  %out = moe.combine %y, %src k = 0 outs(%out_init)
+      : (tensor<8x16xbf16>, tensor<8xi32>, tensor<4x16xbf16>) -> tensor<4x16xbf16>
   return
 }
 
 // -----
 
-func.func @combine_src_index_size(%y: tensor<8x16xbf16>, %src: tensor<7xi32>) {
+func.func @combine_src_index_size(%y: tensor<8x16xbf16>, %src: tensor<7xi32>, %out_init: tensor<4x16xbf16>) {
   // expected-error @+1 {{'moe.combine' op src_index dim 0 (7) must equal the number of rows R of y (8)}}
-  %out = moe.combine %y, %src k = 2
-      : (tensor<8x16xbf16>, tensor<7xi32>) -> tensor<4x16xbf16>
+  %out = moe.combine %y, %src k = 2 outs(%out_init)
+      : (tensor<8x16xbf16>, tensor<7xi32>, tensor<4x16xbf16>) -> tensor<4x16xbf16>
   return
 }
 
 // -----
 
-func.func @combine_rows(%y: tensor<8x16xbf16>, %src: tensor<8xi32>) {
-  // expected-error @+1 {{'moe.combine' op y dim 0 (8) must equal T*k (T from the result) (6)}}
-  %out = moe.combine %y, %src k = 2
-      : (tensor<8x16xbf16>, tensor<8xi32>) -> tensor<3x16xbf16>
+func.func @combine_rows(%y: tensor<8x16xbf16>, %src: tensor<8xi32>, %out_init: tensor<3x16xbf16>) {
+  // expected-error @+1 {{'moe.combine' op y dim 0 (8) must equal T*k (T from out) (6)}}
+  %out = moe.combine %y, %src k = 2 outs(%out_init)
+      : (tensor<8x16xbf16>, tensor<8xi32>, tensor<3x16xbf16>) -> tensor<3x16xbf16>
   return
 }
 
 // -----
 
-func.func @combine_out_hidden(%y: tensor<8x16xbf16>, %src: tensor<8xi32>) {
+func.func @combine_out_hidden(%y: tensor<8x16xbf16>, %src: tensor<8xi32>, %out_init: tensor<4x8xbf16>) {
   // expected-error @+1 {{'moe.combine' op out dim 1 (8) must equal y dim 1 (16)}}
-  %out = moe.combine %y, %src k = 2
-      : (tensor<8x16xbf16>, tensor<8xi32>) -> tensor<4x8xbf16>
+  %out = moe.combine %y, %src k = 2 outs(%out_init)
+      : (tensor<8x16xbf16>, tensor<8xi32>, tensor<4x8xbf16>) -> tensor<4x8xbf16>
   return
 }
 
 // -----
 
-func.func @combine_weights_dim0(%y: tensor<?x16xbf16>, %src: tensor<?xi32>, %w: tensor<5x2xf32>) {
-  // expected-error @+1 {{'moe.combine' op weights dim 0 (5) must equal the number of tokens T of the result (4)}}
-  %out = moe.combine %y, %src weights(%w) k = 2
-      : (tensor<?x16xbf16>, tensor<?xi32>, tensor<5x2xf32>) -> tensor<4x16xbf16>
+func.func @combine_weights_dim0(%y: tensor<?x16xbf16>, %src: tensor<?xi32>, %w: tensor<5x2xf32>, %out_init: tensor<4x16xbf16>) {
+  // expected-error @+1 {{'moe.combine' op weights dim 0 (5) must equal the number of tokens T of out (4)}}
+  %out = moe.combine %y, %src weights(%w) k = 2 outs(%out_init)
+      : (tensor<?x16xbf16>, tensor<?xi32>, tensor<5x2xf32>, tensor<4x16xbf16>)
+      -> tensor<4x16xbf16>
   return
 }
 
 // -----
 
-func.func @combine_weights_dim1(%y: tensor<8x16xbf16>, %src: tensor<8xi32>, %w: tensor<4x3xf32>) {
+func.func @combine_weights_dim1(%y: tensor<8x16xbf16>, %src: tensor<8xi32>, %w: tensor<4x3xf32>, %out_init: tensor<4x16xbf16>) {
   // expected-error @+1 {{'moe.combine' op weights dim 1 (3) must equal k (2)}}
-  %out = moe.combine %y, %src weights(%w) k = 2
-      : (tensor<8x16xbf16>, tensor<8xi32>, tensor<4x3xf32>) -> tensor<4x16xbf16>
+  %out = moe.combine %y, %src weights(%w) k = 2 outs(%out_init)
+      : (tensor<8x16xbf16>, tensor<8xi32>, tensor<4x3xf32>, tensor<4x16xbf16>)
+      -> tensor<4x16xbf16>
   return
 }
 
 // -----
 
-func.func @combine_src_index_rank(%y: tensor<8x16xbf16>, %src: tensor<8x1xi32>) {
-  // expected-error @+1 {{'moe.combine' op operand #1 must be 1D tensor of 32-bit signless integer values, but got 'tensor<8x1xi32>'}}
-  %out = moe.combine %y, %src k = 2
-      : (tensor<8x16xbf16>, tensor<8x1xi32>) -> tensor<4x16xbf16>
+func.func @combine_src_index_rank(%y: tensor<8x16xbf16>, %src: tensor<8x1xi32>, %out_init: tensor<4x16xbf16>) {
+  // expected-error @+1 {{'moe.combine' op operand #1 must be 1D tensor of 32-bit signless integer values or 1D memref of 32-bit signless integer values, but got 'tensor<8x1xi32>'}}
+  %out = moe.combine %y, %src k = 2 outs(%out_init)
+      : (tensor<8x16xbf16>, tensor<8x1xi32>, tensor<4x16xbf16>) -> tensor<4x16xbf16>
   return
 }
 
@@ -603,28 +821,31 @@ func.func @combine_src_index_rank(%y: tensor<8x16xbf16>, %src: tensor<8x1xi32>) 
 
 // -----
 
-func.func @grouped_matmul_element_type(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xf16>, %o: tensor<3xi32>) {
+func.func @grouped_matmul_element_type(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xf16>, %o: tensor<3xi32>, %y_init: tensor<8x32xbf16>) {
   // expected-error @+1 {{'moe.grouped_matmul' op w element type 'f16' must match a element type 'bf16'}}
-  %y = moe.grouped_matmul %a, %w, %o
-      : (tensor<8x16xbf16>, tensor<2x32x16xf16>, tensor<3xi32>) -> tensor<8x32xbf16>
+  %y = moe.grouped_matmul %a, %w, %o outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xf16>, tensor<3xi32>, tensor<8x32xbf16>)
+      -> tensor<8x32xbf16>
   return
 }
 
 // -----
 
-func.func @grouped_matmul_reduction(%a: tensor<8x16xbf16>, %w: tensor<2x32x8xbf16>, %o: tensor<3xi32>) {
+func.func @grouped_matmul_reduction(%a: tensor<8x16xbf16>, %w: tensor<2x32x8xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x32xbf16>) {
   // expected-error @+1 {{'moe.grouped_matmul' op a dim 1 (16) must equal the reduction size K of w (dim 2) (8)}}
-  %y = moe.grouped_matmul %a, %w, %o
-      : (tensor<8x16xbf16>, tensor<2x32x8xbf16>, tensor<3xi32>) -> tensor<8x32xbf16>
+  %y = moe.grouped_matmul %a, %w, %o outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x8xbf16>, tensor<3xi32>, tensor<8x32xbf16>)
+      -> tensor<8x32xbf16>
   return
 }
 
 // -----
 
-func.func @grouped_matmul_offsets(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<2xi32>) {
+func.func @grouped_matmul_offsets(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<2xi32>, %y_init: tensor<8x32xbf16>) {
   // expected-error @+1 {{'moe.grouped_matmul' op offsets dim 0 (2) must equal the number of experts E of w + 1 (3)}}
-  %y = moe.grouped_matmul %a, %w, %o
-      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<2xi32>) -> tensor<8x32xbf16>
+  %y = moe.grouped_matmul %a, %w, %o outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<2xi32>, tensor<8x32xbf16>)
+      -> tensor<8x32xbf16>
   return
 }
 
@@ -632,146 +853,155 @@ func.func @grouped_matmul_offsets(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16
 
 // Regression: E + 1 used to wrap to the dynamic-size sentinel and skip the
 // offsets check.
-func.func @grouped_matmul_offsets_overflow(%a: tensor<4x16xf32>, %w: tensor<9223372036854775807x8x16xf32>, %o: tensor<3xi32>) {
+func.func @grouped_matmul_offsets_overflow(%a: tensor<4x16xf32>, %w: tensor<9223372036854775807x8x16xf32>, %o: tensor<3xi32>, %y_init: tensor<4x8xf32>) {
   // expected-error @+1 {{'moe.grouped_matmul' op the number of experts E of w + 1 (9223372036854775807 + 1) overflows a 64-bit size}}
-  %y = moe.grouped_matmul %a, %w, %o
-      : (tensor<4x16xf32>, tensor<9223372036854775807x8x16xf32>, tensor<3xi32>)
-      -> tensor<4x8xf32>
+  %y = moe.grouped_matmul %a, %w, %o outs(%y_init)
+      : (tensor<4x16xf32>, tensor<9223372036854775807x8x16xf32>, tensor<3xi32>,
+         tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
 
 // -----
 
-func.func @grouped_matmul_index_divisor_zero(%a: tensor<4x16xbf16>, %ri: tensor<8xi32>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>) {
+func.func @grouped_matmul_index_divisor_zero(%a: tensor<4x16xbf16>, %ri: tensor<8xi32>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x32xbf16>) {
   // expected-error @+1 {{'moe.grouped_matmul' op index_divisor (0) must be at least 1}}
-  %y = moe.grouped_matmul %a[%ri], %w, %o {index_divisor = 0 : i64}
-      : (tensor<4x16xbf16>, tensor<8xi32>, tensor<2x32x16xbf16>, tensor<3xi32>)
+  %y = moe.grouped_matmul %a[%ri], %w, %o outs(%y_init) {index_divisor = 0 : i64}
+      : (tensor<4x16xbf16>, tensor<8xi32>, tensor<2x32x16xbf16>, tensor<3xi32>,
+         tensor<8x32xbf16>) -> tensor<8x32xbf16>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_index_divisor_contiguous(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x32xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op index_divisor (2) applies only to a gathered A ([row_index])}}
+  %y = moe.grouped_matmul %a, %w, %o outs(%y_init) {index_divisor = 2 : i64}
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x32xbf16>)
       -> tensor<8x32xbf16>
   return
 }
 
 // -----
 
-func.func @grouped_matmul_index_divisor_contiguous(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op index_divisor (2) applies only to a gathered A ([row_index])}}
-  %y = moe.grouped_matmul %a, %w, %o {index_divisor = 2 : i64}
-      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>) -> tensor<8x32xbf16>
-  return
-}
-
-// -----
-
-func.func @grouped_matmul_silu_odd_n(%a: tensor<8x16xbf16>, %w: tensor<2x31x16xbf16>, %o: tensor<3xi32>) {
+func.func @grouped_matmul_silu_odd_n(%a: tensor<8x16xbf16>, %w: tensor<2x31x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x15xbf16>) {
   // expected-error @+1 {{'moe.grouped_matmul' op epilogue silu_and_mul needs an even N, but w dim 1 is 31}}
-  %y = moe.grouped_matmul %a, %w, %o epilogue = silu_and_mul
-      : (tensor<8x16xbf16>, tensor<2x31x16xbf16>, tensor<3xi32>) -> tensor<8x15xbf16>
+  %y = moe.grouped_matmul %a, %w, %o epilogue = silu_and_mul outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x31x16xbf16>, tensor<3xi32>, tensor<8x15xbf16>)
+      -> tensor<8x15xbf16>
   return
 }
 
 // -----
 
-func.func @grouped_matmul_gelu_odd_n(%a: tensor<8x16xbf16>, %w: tensor<2x1x16xbf16>, %o: tensor<3xi32>) {
+func.func @grouped_matmul_gelu_odd_n(%a: tensor<8x16xbf16>, %w: tensor<2x1x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x0xbf16>) {
   // expected-error @+1 {{'moe.grouped_matmul' op epilogue gelu_and_mul needs an even N, but w dim 1 is 1}}
-  %y = moe.grouped_matmul %a, %w, %o epilogue = gelu_and_mul
-      : (tensor<8x16xbf16>, tensor<2x1x16xbf16>, tensor<3xi32>) -> tensor<8x0xbf16>
+  %y = moe.grouped_matmul %a, %w, %o epilogue = gelu_and_mul outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x1x16xbf16>, tensor<3xi32>, tensor<8x0xbf16>)
+      -> tensor<8x0xbf16>
   return
 }
 
 // -----
 
-func.func @grouped_matmul_out_rows(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>) {
+func.func @grouped_matmul_out_rows(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<4x32xbf16>) {
   // expected-error @+1 {{'moe.grouped_matmul' op out dim 0 (4) must equal the number of rows R of a (8)}}
-  %y = moe.grouped_matmul %a, %w, %o
-      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>) -> tensor<4x32xbf16>
-  return
-}
-
-// -----
-
-// Gathered: R comes from row_index, not from a.
-func.func @grouped_matmul_out_rows_gathered(%a: tensor<4x16xbf16>, %ri: tensor<8xi32>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op out dim 0 (4) must equal the number of rows R of row_index (8)}}
-  %y = moe.grouped_matmul %a[%ri], %w, %o {index_divisor = 2 : i64}
-      : (tensor<4x16xbf16>, tensor<8xi32>, tensor<2x32x16xbf16>, tensor<3xi32>)
+  %y = moe.grouped_matmul %a, %w, %o outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<4x32xbf16>)
       -> tensor<4x32xbf16>
   return
 }
 
 // -----
 
-func.func @grouped_matmul_out_cols(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>) {
+// Gathered: R comes from row_index, not from a.
+func.func @grouped_matmul_out_rows_gathered(%a: tensor<4x16xbf16>, %ri: tensor<8xi32>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<4x32xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op out dim 0 (4) must equal the number of rows R of row_index (8)}}
+  %y = moe.grouped_matmul %a[%ri], %w, %o outs(%y_init) {index_divisor = 2 : i64}
+      : (tensor<4x16xbf16>, tensor<8xi32>, tensor<2x32x16xbf16>, tensor<3xi32>,
+         tensor<4x32xbf16>) -> tensor<4x32xbf16>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_out_cols(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x16xbf16>) {
   // expected-error @+1 {{'moe.grouped_matmul' op out dim 1 (16) must equal the output size N of w (dim 1) (32)}}
-  %y = moe.grouped_matmul %a, %w, %o
-      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>) -> tensor<8x16xbf16>
-  return
-}
-
-// -----
-
-func.func @grouped_matmul_out_cols_gated(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op out dim 1 (32) must equal N/2 of w for a gated epilogue (16)}}
-  %y = moe.grouped_matmul %a, %w, %o epilogue = silu_and_mul
-      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>) -> tensor<8x32xbf16>
-  return
-}
-
-// -----
-
-func.func @grouped_matmul_scale_size(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %s: tensor<4xf32>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op scale dim 0 (4) must equal the number of rows R (8)}}
-  %y = moe.grouped_matmul %a, %w, %o scale(%s)
-      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<4xf32>)
-      -> tensor<8x32xbf16>
-  return
-}
-
-// -----
-
-func.func @grouped_matmul_bias_experts(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %b: tensor<3x32xbf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op bias dim 0 (3) must equal the number of experts E of w (2)}}
-  %y = moe.grouped_matmul %a, %w, %o bias(%b)
-      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<3x32xbf16>)
-      -> tensor<8x32xbf16>
-  return
-}
-
-// -----
-
-// The bias is added before the gated epilogue: it spans the full N.
-func.func @grouped_matmul_bias_n(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %b: tensor<2x16xbf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op bias dim 1 (16) must equal the output size N of w (32)}}
-  %y = moe.grouped_matmul %a, %w, %o bias(%b) epilogue = silu_and_mul
-      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<2x16xbf16>)
+  %y = moe.grouped_matmul %a, %w, %o outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x16xbf16>)
       -> tensor<8x16xbf16>
   return
 }
 
 // -----
 
-// ODS numbers the operands actually present: without row_index, scale is #3.
-func.func @grouped_matmul_f16_scale(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %s: tensor<8xf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op operand #3 must be 1D tensor of 32-bit float values, but got 'tensor<8xf16>'}}
-  %y = moe.grouped_matmul %a, %w, %o scale(%s)
-      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8xf16>)
+func.func @grouped_matmul_out_cols_gated(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x32xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op out dim 1 (32) must equal N/2 of w for a gated epilogue (16)}}
+  %y = moe.grouped_matmul %a, %w, %o epilogue = silu_and_mul outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x32xbf16>)
       -> tensor<8x32xbf16>
   return
 }
 
 // -----
 
-func.func @grouped_matmul_rank2_w(%a: tensor<8x16xbf16>, %w: tensor<32x16xbf16>, %o: tensor<2xi32>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op operand #1 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<32x16xbf16>'}}
-  %y = moe.grouped_matmul %a, %w, %o
-      : (tensor<8x16xbf16>, tensor<32x16xbf16>, tensor<2xi32>) -> tensor<8x32xbf16>
+func.func @grouped_matmul_scale_size(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %s: tensor<4xf32>, %y_init: tensor<8x32xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op scale dim 0 (4) must equal the number of rows R (8)}}
+  %y = moe.grouped_matmul %a, %w, %o scale(%s) outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<4xf32>,
+         tensor<8x32xbf16>) -> tensor<8x32xbf16>
   return
 }
 
 // -----
 
-func.func @grouped_matmul_unknown_epilogue(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>) {
+func.func @grouped_matmul_bias_experts(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %b: tensor<3x32xbf16>, %y_init: tensor<8x32xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op bias dim 0 (3) must equal the number of experts E of w (2)}}
+  %y = moe.grouped_matmul %a, %w, %o bias(%b) outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<3x32xbf16>,
+         tensor<8x32xbf16>) -> tensor<8x32xbf16>
+  return
+}
+
+// -----
+
+// The bias is added before the gated epilogue: it spans the full N.
+func.func @grouped_matmul_bias_n(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %b: tensor<2x16xbf16>, %y_init: tensor<8x16xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op bias dim 1 (16) must equal the output size N of w (32)}}
+  %y = moe.grouped_matmul %a, %w, %o bias(%b) epilogue = silu_and_mul outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<2x16xbf16>,
+         tensor<8x16xbf16>) -> tensor<8x16xbf16>
+  return
+}
+
+// -----
+
+// ODS numbers the operands actually present: without row_index, scale is #3.
+func.func @grouped_matmul_f16_scale(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %s: tensor<8xf16>, %y_init: tensor<8x32xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op operand #3 must be 1D tensor of 32-bit float values or 1D memref of 32-bit float values, but got 'tensor<8xf16>'}}
+  %y = moe.grouped_matmul %a, %w, %o scale(%s) outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8xf16>,
+         tensor<8x32xbf16>) -> tensor<8x32xbf16>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_rank2_w(%a: tensor<8x16xbf16>, %w: tensor<32x16xbf16>, %o: tensor<2xi32>, %y_init: tensor<8x32xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op operand #1 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float values or 3D memref of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<32x16xbf16>'}}
+  %y = moe.grouped_matmul %a, %w, %o outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<32x16xbf16>, tensor<2xi32>, tensor<8x32xbf16>)
+      -> tensor<8x32xbf16>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_unknown_epilogue(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x16xbf16>) {
   // expected-error @+2 {{expected ::mlir::moe::Epilogue to be one of: none, silu_and_mul, gelu_and_mul}}
   // expected-error @+1 {{failed to parse Moe_EpilogueAttr parameter 'value'}}
-  %y = moe.grouped_matmul %a, %w, %o epilogue = relu_and_mul : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>) -> tensor<8x16xbf16>
+  %y = moe.grouped_matmul %a, %w, %o epilogue = relu_and_mul outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x16xbf16>)
+      -> tensor<8x16xbf16>
   return
 }
 
@@ -781,75 +1011,81 @@ func.func @grouped_matmul_unknown_epilogue(%a: tensor<8x16xbf16>, %w: tensor<2x3
 
 // -----
 
-func.func @mot_linear_element_type(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf32>, %t: tensor<5xi32>) {
+func.func @mot_linear_element_type(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf32>, %t: tensor<5xi32>, %y_init: tensor<5x4xf16>) {
   // expected-error @+1 {{'moe.mot_linear' op w element type 'f32' must match x element type 'f16'}}
-  %y = moe.mot_linear %x, %w, %t
-      : (tensor<5x8xf16>, tensor<2x4x8xf32>, tensor<5xi32>) -> tensor<5x4xf16>
+  %y = moe.mot_linear %x, %w, %t outs(%y_init)
+      : (tensor<5x8xf16>, tensor<2x4x8xf32>, tensor<5xi32>, tensor<5x4xf16>)
+      -> tensor<5x4xf16>
   return
 }
 
 // -----
 
-func.func @mot_linear_reduction(%x: tensor<5x8xf16>, %w: tensor<2x4x6xf16>, %t: tensor<5xi32>) {
+func.func @mot_linear_reduction(%x: tensor<5x8xf16>, %w: tensor<2x4x6xf16>, %t: tensor<5xi32>, %y_init: tensor<5x4xf16>) {
   // expected-error @+1 {{'moe.mot_linear' op x dim 1 (8) must equal the reduction size K of w (dim 2) (6)}}
-  %y = moe.mot_linear %x, %w, %t
-      : (tensor<5x8xf16>, tensor<2x4x6xf16>, tensor<5xi32>) -> tensor<5x4xf16>
+  %y = moe.mot_linear %x, %w, %t outs(%y_init)
+      : (tensor<5x8xf16>, tensor<2x4x6xf16>, tensor<5xi32>, tensor<5x4xf16>)
+      -> tensor<5x4xf16>
   return
 }
 
 // -----
 
-func.func @mot_linear_type_ids(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<6xi32>) {
+func.func @mot_linear_type_ids(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<6xi32>, %y_init: tensor<5x4xf16>) {
   // expected-error @+1 {{'moe.mot_linear' op type_ids dim 0 (6) must equal the number of tokens T of x (5)}}
-  %y = moe.mot_linear %x, %w, %t
-      : (tensor<5x8xf16>, tensor<2x4x8xf16>, tensor<6xi32>) -> tensor<5x4xf16>
+  %y = moe.mot_linear %x, %w, %t outs(%y_init)
+      : (tensor<5x8xf16>, tensor<2x4x8xf16>, tensor<6xi32>, tensor<5x4xf16>)
+      -> tensor<5x4xf16>
   return
 }
 
 // -----
 
-func.func @mot_linear_out_rows(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<?xi32>) {
+func.func @mot_linear_out_rows(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<?xi32>, %y_init: tensor<4x4xf16>) {
   // expected-error @+1 {{'moe.mot_linear' op out dim 0 (4) must equal the number of tokens T of x (5)}}
-  %y = moe.mot_linear %x, %w, %t
-      : (tensor<5x8xf16>, tensor<2x4x8xf16>, tensor<?xi32>) -> tensor<4x4xf16>
+  %y = moe.mot_linear %x, %w, %t outs(%y_init)
+      : (tensor<5x8xf16>, tensor<2x4x8xf16>, tensor<?xi32>, tensor<4x4xf16>)
+      -> tensor<4x4xf16>
   return
 }
 
 // -----
 
-func.func @mot_linear_out_cols(%x: tensor<?x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<?xi32>) {
+func.func @mot_linear_out_cols(%x: tensor<?x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<?xi32>, %y_init: tensor<?x8xf16>) {
   // expected-error @+1 {{'moe.mot_linear' op out dim 1 (8) must equal the output size N of w (dim 1) (4)}}
-  %y = moe.mot_linear %x, %w, %t
-      : (tensor<?x8xf16>, tensor<2x4x8xf16>, tensor<?xi32>) -> tensor<?x8xf16>
+  %y = moe.mot_linear %x, %w, %t outs(%y_init)
+      : (tensor<?x8xf16>, tensor<2x4x8xf16>, tensor<?xi32>, tensor<?x8xf16>)
+      -> tensor<?x8xf16>
   return
 }
 
 // -----
 
-func.func @mot_linear_bias_types(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<5xi32>, %b: tensor<3x4xf16>) {
+func.func @mot_linear_bias_types(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<5xi32>, %b: tensor<3x4xf16>, %y_init: tensor<5x4xf16>) {
   // expected-error @+1 {{'moe.mot_linear' op bias dim 0 (3) must equal the number of token types G of w (2)}}
-  %y = moe.mot_linear %x, %w, %t bias(%b)
-      : (tensor<5x8xf16>, tensor<2x4x8xf16>, tensor<5xi32>, tensor<3x4xf16>)
-      -> tensor<5x4xf16>
+  %y = moe.mot_linear %x, %w, %t bias(%b) outs(%y_init)
+      : (tensor<5x8xf16>, tensor<2x4x8xf16>, tensor<5xi32>, tensor<3x4xf16>,
+         tensor<5x4xf16>) -> tensor<5x4xf16>
   return
 }
 
 // -----
 
-func.func @mot_linear_bias_n(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<5xi32>, %b: tensor<2x8xf16>) {
+func.func @mot_linear_bias_n(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<5xi32>, %b: tensor<2x8xf16>, %y_init: tensor<5x4xf16>) {
   // expected-error @+1 {{'moe.mot_linear' op bias dim 1 (8) must equal the output size N of w (4)}}
-  %y = moe.mot_linear %x, %w, %t bias(%b)
-      : (tensor<5x8xf16>, tensor<2x4x8xf16>, tensor<5xi32>, tensor<2x8xf16>)
-      -> tensor<5x4xf16>
+  %y = moe.mot_linear %x, %w, %t bias(%b) outs(%y_init)
+      : (tensor<5x8xf16>, tensor<2x4x8xf16>, tensor<5xi32>, tensor<2x8xf16>,
+         tensor<5x4xf16>) -> tensor<5x4xf16>
   return
 }
 
 // -----
 
-func.func @mot_linear_i64_type_ids(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<5xi64>) {
-  // expected-error @+1 {{'moe.mot_linear' op operand #2 must be 1D tensor of 32-bit signless integer values, but got 'tensor<5xi64>'}}
-  %y = moe.mot_linear %x, %w, %t
-      : (tensor<5x8xf16>, tensor<2x4x8xf16>, tensor<5xi64>) -> tensor<5x4xf16>
+func.func @mot_linear_i64_type_ids(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %t: tensor<5xi64>, %y_init: tensor<5x4xf16>) {
+  // expected-error @+1 {{'moe.mot_linear' op operand #2 must be 1D tensor of 32-bit signless integer values or 1D memref of 32-bit signless integer values, but got 'tensor<5xi64>'}}
+  %y = moe.mot_linear %x, %w, %t outs(%y_init)
+      : (tensor<5x8xf16>, tensor<2x4x8xf16>, tensor<5xi64>, tensor<5x4xf16>)
+      -> tensor<5x4xf16>
   return
 }
 
@@ -859,165 +1095,170 @@ func.func @mot_linear_i64_type_ids(%x: tensor<5x8xf16>, %w: tensor<2x4x8xf16>, %
 
 // -----
 
-func.func @rms_norm_weight_element_type(%x: tensor<4x8xf32>, %w: tensor<8xi8>) {
+func.func @rms_norm_weight_element_type(%x: tensor<4x8xf32>, %w: tensor<8xi8>, %y_init: tensor<4x8xf32>) {
   // expected-error @+1 {{'moe.rms_norm' op weight element type 'i8' must be f32, bf16 or f16}}
-  %y = moe.rms_norm %x, %w epsilon = 1.0e-06
-      : (tensor<4x8xf32>, tensor<8xi8>) -> tensor<4x8xf32>
+  %y = moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<4x8xf32>, tensor<8xi8>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
 
 // -----
 
-func.func @rms_norm_per_type_rank(%x: tensor<4x8xf32>, %w: tensor<8xf32>, %t: tensor<4xi32>) {
+func.func @rms_norm_per_type_rank(%x: tensor<4x8xf32>, %w: tensor<8xf32>, %t: tensor<4xi32>, %y_init: tensor<4x8xf32>) {
   // expected-error @+1 {{'moe.rms_norm' op with type_ids, weight must be [G, H] per-type weights, but it has rank 1}}
-  %y = moe.rms_norm %x, %w type_ids(%t) epsilon = 1.0e-06
-      : (tensor<4x8xf32>, tensor<8xf32>, tensor<4xi32>) -> tensor<4x8xf32>
+  %y = moe.rms_norm %x, %w type_ids(%t) epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<4x8xf32>, tensor<8xf32>, tensor<4xi32>, tensor<4x8xf32>)
+      -> tensor<4x8xf32>
   return
 }
 
 // -----
 
-func.func @rms_norm_single_rank(%x: tensor<4x8xf32>, %w: tensor<2x8xf32>) {
+func.func @rms_norm_single_rank(%x: tensor<4x8xf32>, %w: tensor<2x8xf32>, %y_init: tensor<4x8xf32>) {
   // expected-error @+1 {{'moe.rms_norm' op without type_ids, weight must be [H], but it has rank 2}}
-  %y = moe.rms_norm %x, %w epsilon = 1.0e-06
-      : (tensor<4x8xf32>, tensor<2x8xf32>) -> tensor<4x8xf32>
+  %y = moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<4x8xf32>, tensor<2x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
 
 // -----
 
-func.func @rms_norm_scalar_weight(%x: tensor<4x8xf32>, %w: tensor<f32>) {
+func.func @rms_norm_scalar_weight(%x: tensor<4x8xf32>, %w: tensor<f32>, %y_init: tensor<4x8xf32>) {
   // expected-error @+1 {{'moe.rms_norm' op without type_ids, weight must be [H], but it has rank 0}}
-  %y = moe.rms_norm %x, %w epsilon = 1.0e-06
-      : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %y = moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<4x8xf32>, tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
 
 // -----
 
-func.func @rms_norm_weight_hidden(%x: tensor<4x8xf32>, %w: tensor<16xf32>) {
+func.func @rms_norm_weight_hidden(%x: tensor<4x8xf32>, %w: tensor<16xf32>, %y_init: tensor<4x8xf32>) {
   // expected-error @+1 {{'moe.rms_norm' op weight dim 0 (16) must equal the hidden size H of x (8)}}
-  %y = moe.rms_norm %x, %w epsilon = 1.0e-06
-      : (tensor<4x8xf32>, tensor<16xf32>) -> tensor<4x8xf32>
+  %y = moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<4x8xf32>, tensor<16xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
 
 // -----
 
-func.func @rms_norm_per_type_hidden(%x: tensor<?x8xbf16>, %w: tensor<2x16xbf16>, %t: tensor<?xi32>) {
+func.func @rms_norm_per_type_hidden(%x: tensor<?x8xbf16>, %w: tensor<2x16xbf16>, %t: tensor<?xi32>, %y_init: tensor<?x8xbf16>) {
   // expected-error @+1 {{'moe.rms_norm' op weight dim 1 (16) must equal the hidden size H of x (8)}}
-  %y = moe.rms_norm %x, %w type_ids(%t) epsilon = 1.0e-06
-      : (tensor<?x8xbf16>, tensor<2x16xbf16>, tensor<?xi32>) -> tensor<?x8xbf16>
+  %y = moe.rms_norm %x, %w type_ids(%t) epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<?x8xbf16>, tensor<2x16xbf16>, tensor<?xi32>, tensor<?x8xbf16>)
+      -> tensor<?x8xbf16>
   return
 }
 
 // -----
 
-func.func @rms_norm_type_ids_size(%x: tensor<4x8xbf16>, %w: tensor<2x8xbf16>, %t: tensor<3xi32>) {
+func.func @rms_norm_type_ids_size(%x: tensor<4x8xbf16>, %w: tensor<2x8xbf16>, %t: tensor<3xi32>, %y_init: tensor<4x8xbf16>) {
   // expected-error @+1 {{'moe.rms_norm' op type_ids dim 0 (3) must equal the number of tokens T of x (4)}}
-  %y = moe.rms_norm %x, %w type_ids(%t) epsilon = 1.0e-06
-      : (tensor<4x8xbf16>, tensor<2x8xbf16>, tensor<3xi32>) -> tensor<4x8xbf16>
+  %y = moe.rms_norm %x, %w type_ids(%t) epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<4x8xbf16>, tensor<2x8xbf16>, tensor<3xi32>, tensor<4x8xbf16>)
+      -> tensor<4x8xbf16>
   return
 }
 
 // -----
 
-func.func @rms_norm_epsilon_zero(%x: tensor<4x8xf32>, %w: tensor<8xf32>) {
+func.func @rms_norm_epsilon_zero(%x: tensor<4x8xf32>, %w: tensor<8xf32>, %y_init: tensor<4x8xf32>) {
   // expected-error @+1 {{'moe.rms_norm' op epsilon (0.000000e+00) must be positive and finite}}
-  %y = moe.rms_norm %x, %w epsilon = 0.0
-      : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
-  return
-}
-
-// -----
-
-func.func @rms_norm_epsilon_negative(%x: tensor<4x8xf32>, %w: tensor<8xf32>) {
-  // expected-error @+1 {{'moe.rms_norm' op epsilon (-1.000000e-06) must be positive and finite}}
-  %y = moe.rms_norm %x, %w epsilon = -1.0e-06
-      : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
-  return
-}
-
-// -----
-
-func.func @rms_norm_epsilon_nan(%x: tensor<4x8xf32>, %w: tensor<8xf32>) {
-  // expected-error @+1 {{'moe.rms_norm' op epsilon (nan) must be positive and finite}}
-  %y = moe.rms_norm %x, %w epsilon = 0x7FC00000
-      : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
-  return
-}
-
-// -----
-
-func.func @rms_norm_out_type(%x: tensor<4x8xbf16>, %w: tensor<8xbf16>) {
-  // expected-error @+1 {{'moe.rms_norm' op out type 'tensor<4x8xf32>' must equal x type 'tensor<4x8xbf16>'}}
-  %y = moe.rms_norm %x, %w epsilon = 1.0e-06
-      : (tensor<4x8xbf16>, tensor<8xbf16>) -> tensor<4x8xf32>
-  return
-}
-
-// -----
-
-func.func @rms_norm_out_shape(%x: tensor<?x8xbf16>, %w: tensor<8xbf16>) {
-  // expected-error @+1 {{'moe.rms_norm' op out type 'tensor<4x8xbf16>' must equal x type 'tensor<?x8xbf16>'}}
-  %y = moe.rms_norm %x, %w epsilon = 1.0e-06
-      : (tensor<?x8xbf16>, tensor<8xbf16>) -> tensor<4x8xbf16>
-  return
-}
-
-// -----
-
-func.func @rms_norm_residual_without_result(%x: tensor<4x8xf32>, %w: tensor<8xf32>, %r: tensor<4x8xf32>) {
-  // expected-error @+1 {{'moe.rms_norm' op has a residual_out result exactly when it has a residual operand}}
-  %y = moe.rms_norm %x, %w residual(%r) epsilon = 1.0e-06
+  %y = moe.rms_norm %x, %w epsilon = 0.0 outs(%y_init)
       : (tensor<4x8xf32>, tensor<8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
 
 // -----
 
-func.func @rms_norm_result_without_residual(%x: tensor<4x8xf32>, %w: tensor<8xf32>) {
-  // expected-error @+1 {{'moe.rms_norm' op has a residual_out result exactly when it has a residual operand}}
-  %y, %s = moe.rms_norm %x, %w epsilon = 1.0e-06
-      : (tensor<4x8xf32>, tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>)
+func.func @rms_norm_epsilon_negative(%x: tensor<4x8xf32>, %w: tensor<8xf32>, %y_init: tensor<4x8xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op epsilon (-1.000000e-06) must be positive and finite}}
+  %y = moe.rms_norm %x, %w epsilon = -1.0e-06 outs(%y_init)
+      : (tensor<4x8xf32>, tensor<8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
 
 // -----
 
-func.func @rms_norm_residual_type(%x: tensor<4x8xbf16>, %w: tensor<8xbf16>, %r: tensor<4x8xf32>) {
+func.func @rms_norm_epsilon_nan(%x: tensor<4x8xf32>, %w: tensor<8xf32>, %y_init: tensor<4x8xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op epsilon (nan) must be positive and finite}}
+  %y = moe.rms_norm %x, %w epsilon = 0x7FC00000 outs(%y_init)
+      : (tensor<4x8xf32>, tensor<8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_out_type(%x: tensor<4x8xbf16>, %w: tensor<8xbf16>, %y_init: tensor<4x8xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op out type 'tensor<4x8xf32>' must equal x type 'tensor<4x8xbf16>'}}
+  %y = moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<4x8xbf16>, tensor<8xbf16>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_out_shape(%x: tensor<?x8xbf16>, %w: tensor<8xbf16>, %y_init: tensor<4x8xbf16>) {
+  // expected-error @+1 {{'moe.rms_norm' op out type 'tensor<4x8xbf16>' must equal x type 'tensor<?x8xbf16>'}}
+  %y = moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<?x8xbf16>, tensor<8xbf16>, tensor<4x8xbf16>) -> tensor<4x8xbf16>
+  return
+}
+
+// -----
+
+func.func @rms_norm_residual_without_residual_out(%x: tensor<4x8xf32>, %w: tensor<8xf32>, %r: tensor<4x8xf32>, %y_init: tensor<4x8xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op has a residual_out out exactly when it has a residual operand}}
+  %y = moe.rms_norm %x, %w residual(%r) epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<4x8xf32>, tensor<8xf32>, tensor<4x8xf32>, tensor<4x8xf32>)
+      -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_residual_out_without_residual(%x: tensor<4x8xf32>, %w: tensor<8xf32>, %y_init: tensor<4x8xf32>, %s_init: tensor<4x8xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op has a residual_out out exactly when it has a residual operand}}
+  %y, %s = moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%y_init, %s_init)
+      : (tensor<4x8xf32>, tensor<8xf32>, tensor<4x8xf32>, tensor<4x8xf32>)
+      -> (tensor<4x8xf32>, tensor<4x8xf32>)
+  return
+}
+
+// -----
+
+func.func @rms_norm_residual_type(%x: tensor<4x8xbf16>, %w: tensor<8xbf16>, %r: tensor<4x8xf32>, %y_init: tensor<4x8xbf16>, %s_init: tensor<4x8xbf16>) {
   // expected-error @+1 {{'moe.rms_norm' op residual type 'tensor<4x8xf32>' must equal x type 'tensor<4x8xbf16>'}}
-  %y, %s = moe.rms_norm %x, %w residual(%r) epsilon = 1.0e-06
-      : (tensor<4x8xbf16>, tensor<8xbf16>, tensor<4x8xf32>)
-      -> (tensor<4x8xbf16>, tensor<4x8xbf16>)
+  %y, %s = moe.rms_norm %x, %w residual(%r) epsilon = 1.0e-06 outs(%y_init, %s_init)
+      : (tensor<4x8xbf16>, tensor<8xbf16>, tensor<4x8xf32>, tensor<4x8xbf16>,
+         tensor<4x8xbf16>) -> (tensor<4x8xbf16>, tensor<4x8xbf16>)
   return
 }
 
 // -----
 
-func.func @rms_norm_residual_out_type(%x: tensor<4x8xbf16>, %w: tensor<8xbf16>, %r: tensor<4x8xbf16>) {
+func.func @rms_norm_residual_out_type(%x: tensor<4x8xbf16>, %w: tensor<8xbf16>, %r: tensor<4x8xbf16>, %y_init: tensor<4x8xbf16>, %s_init: tensor<?x8xbf16>) {
   // expected-error @+1 {{'moe.rms_norm' op residual_out type 'tensor<?x8xbf16>' must equal x type 'tensor<4x8xbf16>'}}
-  %y, %s = moe.rms_norm %x, %w residual(%r) epsilon = 1.0e-06
-      : (tensor<4x8xbf16>, tensor<8xbf16>, tensor<4x8xbf16>)
-      -> (tensor<4x8xbf16>, tensor<?x8xbf16>)
+  %y, %s = moe.rms_norm %x, %w residual(%r) epsilon = 1.0e-06 outs(%y_init, %s_init)
+      : (tensor<4x8xbf16>, tensor<8xbf16>, tensor<4x8xbf16>, tensor<4x8xbf16>,
+         tensor<?x8xbf16>) -> (tensor<4x8xbf16>, tensor<?x8xbf16>)
   return
 }
 
 // -----
 
-func.func @rms_norm_f64_x(%x: tensor<4x8xf64>, %w: tensor<8xf32>) {
-  // expected-error @+1 {{'moe.rms_norm' op operand #0 must be 2D tensor of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<4x8xf64>'}}
-  %y = moe.rms_norm %x, %w epsilon = 1.0e-06
-      : (tensor<4x8xf64>, tensor<8xf32>) -> tensor<4x8xf64>
+func.func @rms_norm_f64_x(%x: tensor<4x8xf64>, %w: tensor<8xf32>, %y_init: tensor<4x8xf64>) {
+  // expected-error @+1 {{'moe.rms_norm' op operand #0 must be 2D tensor of 32-bit float or bfloat16 type or 16-bit float values or 2D memref of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<4x8xf64>'}}
+  %y = moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<4x8xf64>, tensor<8xf32>, tensor<4x8xf64>) -> tensor<4x8xf64>
   return
 }
 
 // -----
 
-func.func @rms_norm_unranked_weight(%x: tensor<4x8xf32>, %w: tensor<*xf32>) {
-  // expected-error @+1 {{'moe.rms_norm' op operand #1 must be ranked tensor of any type values, but got 'tensor<*xf32>'}}
-  %y = moe.rms_norm %x, %w epsilon = 1.0e-06
-      : (tensor<4x8xf32>, tensor<*xf32>) -> tensor<4x8xf32>
+func.func @rms_norm_unranked_weight(%x: tensor<4x8xf32>, %w: tensor<*xf32>, %y_init: tensor<4x8xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op operand #1 must be ranked tensor of any type values or memref of any type values, but got 'tensor<*xf32>'}}
+  %y = moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%y_init)
+      : (tensor<4x8xf32>, tensor<*xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
 
@@ -1027,33 +1268,37 @@ func.func @rms_norm_unranked_weight(%x: tensor<4x8xf32>, %w: tensor<*xf32>) {
 
 // -----
 
-func.func @silu_and_mul_odd(%x: tensor<4x7xbf16>) {
+func.func @silu_and_mul_odd(%x: tensor<4x7xbf16>, %y_init: tensor<4x3xbf16>) {
   // expected-error @+1 {{'moe.silu_and_mul' op x dim 1 (7) must be even: gate half then up half}}
-  %y = moe.silu_and_mul %x : tensor<4x7xbf16> -> tensor<4x3xbf16>
+  %y = moe.silu_and_mul %x outs(%y_init)
+      : (tensor<4x7xbf16>, tensor<4x3xbf16>) -> tensor<4x3xbf16>
   return
 }
 
 // -----
 
-func.func @silu_and_mul_rows(%x: tensor<4x8xbf16>) {
+func.func @silu_and_mul_rows(%x: tensor<4x8xbf16>, %y_init: tensor<2x4xbf16>) {
   // expected-error @+1 {{'moe.silu_and_mul' op out dim 0 (2) must equal x dim 0 (4)}}
-  %y = moe.silu_and_mul %x : tensor<4x8xbf16> -> tensor<2x4xbf16>
+  %y = moe.silu_and_mul %x outs(%y_init)
+      : (tensor<4x8xbf16>, tensor<2x4xbf16>) -> tensor<2x4xbf16>
   return
 }
 
 // -----
 
-func.func @silu_and_mul_cols(%x: tensor<?x8xbf16>) {
+func.func @silu_and_mul_cols(%x: tensor<?x8xbf16>, %y_init: tensor<?x8xbf16>) {
   // expected-error @+1 {{'moe.silu_and_mul' op out dim 1 (8) must equal half of x dim 1 (4)}}
-  %y = moe.silu_and_mul %x : tensor<?x8xbf16> -> tensor<?x8xbf16>
+  %y = moe.silu_and_mul %x outs(%y_init)
+      : (tensor<?x8xbf16>, tensor<?x8xbf16>) -> tensor<?x8xbf16>
   return
 }
 
 // -----
 
-func.func @silu_and_mul_rank(%x: tensor<8xbf16>) {
+func.func @silu_and_mul_rank(%x: tensor<8xbf16>, %y_init: tensor<4xbf16>) {
   // expected-error @+1 {{'moe.silu_and_mul' op operand #0 must be 2D tensor}}
-  %y = moe.silu_and_mul %x : tensor<8xbf16> -> tensor<4xbf16>
+  %y = moe.silu_and_mul %x outs(%y_init)
+      : (tensor<8xbf16>, tensor<4xbf16>) -> tensor<4xbf16>
   return
 }
 
@@ -1063,67 +1308,67 @@ func.func @silu_and_mul_rank(%x: tensor<8xbf16>) {
 
 // -----
 
-func.func @fused_moe_k_zero(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_k_zero(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op k (0) must be at least 1}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 0 scoring = softmax
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 0 scoring = softmax outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_num_groups_negative(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_num_groups_negative(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op num_groups (-4) must be at least 1}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      num_groups = -4 topk_groups = 1
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+      num_groups = -4 topk_groups = 1 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_topk_groups_zero(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_topk_groups_zero(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op topk_groups (0) must be at least 1}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      num_groups = 4 topk_groups = 0
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+      num_groups = 4 topk_groups = 0 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_topk_groups_exceeds(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_topk_groups_exceeds(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op topk_groups (3) must not exceed num_groups (2)}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      num_groups = 2 topk_groups = 3
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+      num_groups = 2 topk_groups = 3 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_shared_negative(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_shared_negative(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op num_shared_experts (-2) must not be negative}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      num_shared_experts = -2
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+      num_shared_experts = -2 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
 // Regression: k + num_shared_experts overflow (signed wrap-around).
-func.func @fused_moe_slots_overflow(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<9x8x16xf32>, %w2: tensor<9x16x4xf32>) {
+func.func @fused_moe_slots_overflow(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<9x8x16xf32>, %w2: tensor<9x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op k + num_shared_experts (2 + 9223372036854775807) overflows a 64-bit size}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      num_shared_experts = 9223372036854775807
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<9x8x16xf32>, tensor<9x16x4xf32>)
-      -> tensor<4x16xf32>
+      num_shared_experts = 9223372036854775807 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<9x8x16xf32>, tensor<9x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
@@ -1131,56 +1376,56 @@ func.func @fused_moe_slots_overflow(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %
 
 // Regression: E + num_shared_experts overflow used to report a negative
 // expected size for w13 dim 0.
-func.func @fused_moe_experts_overflow(%x: tensor<4x16xf32>, %l: tensor<4x9223372036854775807xf32>, %w13: tensor<9x8x16xf32>, %w2: tensor<9x16x4xf32>) {
+func.func @fused_moe_experts_overflow(%x: tensor<4x16xf32>, %l: tensor<4x9223372036854775807xf32>, %w13: tensor<9x8x16xf32>, %w2: tensor<9x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op E + num_shared_experts (9223372036854775807 + 1) overflows a 64-bit size}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      num_shared_experts = 1
+      num_shared_experts = 1 outs(%y_init)
       : (tensor<4x16xf32>, tensor<4x9223372036854775807xf32>, tensor<9x8x16xf32>,
-         tensor<9x16x4xf32>) -> tensor<4x16xf32>
+         tensor<9x16x4xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_scaling_factor_negative(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_scaling_factor_negative(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op scaling_factor (-1.000000e+00) must be positive and finite}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      scaling_factor = -1.0
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+      scaling_factor = -1.0 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_scaling_factor_inf(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_scaling_factor_inf(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op scaling_factor (INF) must be positive and finite}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      scaling_factor = 0x7F800000
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+      scaling_factor = 0x7F800000 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_num_groups_not_dividing(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_num_groups_not_dividing(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op num_groups (5) must divide the number of experts E (8)}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      num_groups = 5 topk_groups = 5
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+      num_groups = 5 topk_groups = 5 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_k_exceeds_eligible(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_k_exceeds_eligible(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op k (3) exceeds the 2 experts eligible for selection (topk_groups 1 of num_groups 4 groups of E 8 experts)}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 3 scoring = softmax
-      num_groups = 4 topk_groups = 1
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+      num_groups = 4 topk_groups = 1 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
@@ -1190,136 +1435,137 @@ func.func @fused_moe_k_exceeds_eligible(%x: tensor<4x16xf32>, %l: tensor<4x8xf32
 
 // -----
 
-func.func @fused_moe_w13_odd(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x7x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_w13_odd(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x7x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op w13 dim 1 (7) must be even: 2*I gate rows then up rows}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x7x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x7x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_logits_tokens(%x: tensor<4x16xf32>, %l: tensor<3x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_logits_tokens(%x: tensor<4x16xf32>, %l: tensor<3x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op logits dim 0 (3) must equal the number of tokens T of x (4)}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      : (tensor<4x16xf32>, tensor<3x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax outs(%y_init)
+      : (tensor<4x16xf32>, tensor<3x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_w13_element_type(%x: tensor<4x16xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf16>, %w2: tensor<8x16x4xbf16>) {
+func.func @fused_moe_w13_element_type(%x: tensor<4x16xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf16>, %w2: tensor<8x16x4xbf16>, %y_init: tensor<4x16xbf16>) {
   // expected-error @+1 {{'moe.fused_moe' op w13 element type 'f16' must match x element type 'bf16'}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      : (tensor<4x16xbf16>, tensor<4x8xf32>, tensor<8x8x16xf16>, tensor<8x16x4xbf16>)
-      -> tensor<4x16xbf16>
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax outs(%y_init)
+      : (tensor<4x16xbf16>, tensor<4x8xf32>, tensor<8x8x16xf16>, tensor<8x16x4xbf16>,
+         tensor<4x16xbf16>) -> tensor<4x16xbf16>
   return
 }
 
 // -----
 
-func.func @fused_moe_w2_element_type(%x: tensor<4x16xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xbf16>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_w2_element_type(%x: tensor<4x16xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xbf16>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xbf16>) {
   // expected-error @+1 {{'moe.fused_moe' op w2 element type 'f32' must match x element type 'bf16'}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      : (tensor<4x16xbf16>, tensor<4x8xf32>, tensor<8x8x16xbf16>, tensor<8x16x4xf32>)
-      -> tensor<4x16xbf16>
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax outs(%y_init)
+      : (tensor<4x16xbf16>, tensor<4x8xf32>, tensor<8x8x16xbf16>, tensor<8x16x4xf32>,
+         tensor<4x16xbf16>) -> tensor<4x16xbf16>
   return
 }
 
 // -----
 
 // DeepSeek-V3 with a fused shared expert needs E + S = 257 expert weights.
-func.func @fused_moe_w13_experts(%x: tensor<?x7168xbf16>, %l: tensor<?x256xf32>, %w13: tensor<256x4096x7168xbf16>, %w2: tensor<257x7168x2048xbf16>, %b: tensor<256xf32>) {
+func.func @fused_moe_w13_experts(%x: tensor<?x7168xbf16>, %l: tensor<?x256xf32>, %w13: tensor<256x4096x7168xbf16>, %w2: tensor<257x7168x2048xbf16>, %b: tensor<256xf32>, %y_init: tensor<?x7168xbf16>) {
   // expected-error @+1 {{'moe.fused_moe' op w13 dim 0 (256) must equal E + num_shared_experts (257)}}
   %y = moe.fused_moe %x, %l, %w13, %w2 bias(%b) k = 8 scoring = sigmoid
       num_groups = 8 topk_groups = 4 group_score = top2_sum renormalize
-      scaling_factor = 2.5 num_shared_experts = 1
+      scaling_factor = 2.5 num_shared_experts = 1 outs(%y_init)
       : (tensor<?x7168xbf16>, tensor<?x256xf32>, tensor<256x4096x7168xbf16>,
-         tensor<257x7168x2048xbf16>, tensor<256xf32>) -> tensor<?x7168xbf16>
+         tensor<257x7168x2048xbf16>, tensor<256xf32>, tensor<?x7168xbf16>)
+      -> tensor<?x7168xbf16>
   return
 }
 
 // -----
 
-func.func @fused_moe_w13_hidden(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x32xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_w13_hidden(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x32xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op w13 dim 2 (32) must equal the hidden size H of x (16)}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x32xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x32xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
 // Kimi-K2: E = 384 routed + 1 shared.
-func.func @fused_moe_w2_experts(%x: tensor<?x7168xbf16>, %l: tensor<?x384xf32>, %w13: tensor<385x4096x7168xbf16>, %w2: tensor<384x7168x2048xbf16>) {
+func.func @fused_moe_w2_experts(%x: tensor<?x7168xbf16>, %l: tensor<?x384xf32>, %w13: tensor<385x4096x7168xbf16>, %w2: tensor<384x7168x2048xbf16>, %y_init: tensor<?x7168xbf16>) {
   // expected-error @+1 {{'moe.fused_moe' op w2 dim 0 (384) must equal E + num_shared_experts (385)}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 8 scoring = sigmoid renormalize
-      scaling_factor = 2.827 num_shared_experts = 1
+      scaling_factor = 2.827 num_shared_experts = 1 outs(%y_init)
       : (tensor<?x7168xbf16>, tensor<?x384xf32>, tensor<385x4096x7168xbf16>,
-         tensor<384x7168x2048xbf16>) -> tensor<?x7168xbf16>
+         tensor<384x7168x2048xbf16>, tensor<?x7168xbf16>) -> tensor<?x7168xbf16>
   return
 }
 
 // -----
 
-func.func @fused_moe_w2_hidden(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x8x4xf32>) {
+func.func @fused_moe_w2_hidden(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x8x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op w2 dim 1 (8) must equal the hidden size H of x (16)}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x8x4xf32>)
-      -> tensor<4x16xf32>
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x8x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
 // Mixtral: w13 holds 2*I = 28672 rows, so w2 must be [8, 4096, 14336].
-func.func @fused_moe_w2_intermediate(%x: tensor<?x4096xbf16>, %l: tensor<?x8xbf16>, %w13: tensor<8x28672x4096xbf16>, %w2: tensor<8x4096x28672xbf16>) {
+func.func @fused_moe_w2_intermediate(%x: tensor<?x4096xbf16>, %l: tensor<?x8xbf16>, %w13: tensor<8x28672x4096xbf16>, %w2: tensor<8x4096x28672xbf16>, %y_init: tensor<?x4096xbf16>) {
   // expected-error @+1 {{'moe.fused_moe' op w2 dim 2 (28672) must equal the intermediate size I (w13 dim 1 / 2) (14336)}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax renormalize
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax renormalize outs(%y_init)
       : (tensor<?x4096xbf16>, tensor<?x8xbf16>, tensor<8x28672x4096xbf16>,
-         tensor<8x4096x28672xbf16>) -> tensor<?x4096xbf16>
+         tensor<8x4096x28672xbf16>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
   return
 }
 
 // -----
 
-func.func @fused_moe_bias_size(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<9x8x16xf32>, %w2: tensor<9x16x4xf32>, %b: tensor<9xf32>) {
+func.func @fused_moe_bias_size(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<9x8x16xf32>, %w2: tensor<9x16x4xf32>, %b: tensor<9xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op bias dim 0 (9) must equal the number of experts E (8)}}
   %y = moe.fused_moe %x, %l, %w13, %w2 bias(%b) k = 2 scoring = sigmoid
-      num_shared_experts = 1
+      num_shared_experts = 1 outs(%y_init)
       : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<9x8x16xf32>, tensor<9x16x4xf32>,
-         tensor<9xf32>) -> tensor<4x16xf32>
+         tensor<9xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_out_type(%x: tensor<4x16xbf16>, %l: tensor<4x8xbf16>, %w13: tensor<8x8x16xbf16>, %w2: tensor<8x16x4xbf16>) {
+func.func @fused_moe_out_type(%x: tensor<4x16xbf16>, %l: tensor<4x8xbf16>, %w13: tensor<8x8x16xbf16>, %w2: tensor<8x16x4xbf16>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op out type 'tensor<4x16xf32>' must equal x type 'tensor<4x16xbf16>'}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      : (tensor<4x16xbf16>, tensor<4x8xbf16>, tensor<8x8x16xbf16>, tensor<8x16x4xbf16>)
-      -> tensor<4x16xf32>
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax outs(%y_init)
+      : (tensor<4x16xbf16>, tensor<4x8xbf16>, tensor<8x8x16xbf16>, tensor<8x16x4xbf16>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_rank2_w13(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x16xf32>, %w2: tensor<8x16x4xf32>) {
-  // expected-error @+1 {{'moe.fused_moe' op operand #2 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<8x16xf32>'}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
-      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x16xf32>, tensor<8x16x4xf32>)
-      -> tensor<4x16xf32>
+func.func @fused_moe_rank2_w13(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op operand #2 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float values or 3D memref of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<8x16xf32>'}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
 
 // -----
 
-func.func @fused_moe_unknown_activation(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>) {
+func.func @fused_moe_unknown_activation(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+2 {{expected ::mlir::moe::Activation to be one of: silu, gelu}}
   // expected-error @+1 {{failed to parse Moe_ActivationAttr parameter 'value'}}
-  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax activation = swiglu : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>) -> tensor<4x16xf32>
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax activation = swiglu outs(%y_init) : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }

@@ -1,4 +1,4 @@
-func.func @f(%a: tensor<4x8xf32>) -> tensor<4x2xi32> {
-  %w, %i = moe.gate %a k = 2 scoring = bogus : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+func.func @f(%a: tensor<4x8xf32>, %w0: tensor<4x2xf32>, %i0: tensor<4x2xi32>) -> tensor<4x2xi32> {
+  %w, %i = moe.gate %a k = 2 scoring = bogus outs(%w0, %i0) : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return %i : tensor<4x2xi32>
 }

@@ -35,21 +35,24 @@ struct DropTrivialExpertGroups : OpRewritePattern<GateOp> {
   }
 };
 
-/// A permute whose row_weights result is unused need not gather weights.
+/// A permute (on tensors) whose row_weights result is unused need not gather
+/// weights.
 struct DropUnusedRowWeights : OpRewritePattern<PermuteOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(PermuteOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.getRowWeights() || !op.getRowWeights().use_empty())
+    if (!op.hasPureTensorSemantics() || !op.getRowWeightsInit() ||
+        !op->getResult(3).use_empty())
       return rewriter.notifyMatchFailure(op, "row_weights absent or used");
-    auto replacement =
-        PermuteOp::create(rewriter, op.getLoc(), op.getRows().getType(),
-                          op.getSrcIndex().getType(), op.getOffsets().getType(),
-                          /*row_weights=*/Type(), op.getX(), op.getIds(),
-                          /*weights=*/Value(), op.getNumExperts());
-    rewriter.replaceOp(op, {replacement.getRows(), replacement.getSrcIndex(),
-                            replacement.getOffsets(), Value()});
+    auto replacement = PermuteOp::create(
+        rewriter, op.getLoc(), TypeRange(op->getResultTypes()).take_front(3),
+        op.getX(), op.getIds(), /*weights=*/Value(), op.getNumExperts(),
+        op.getRowsInit(), op.getSrcIndexInit(), op.getOffsetsInit(),
+        /*row_weights_init=*/Value());
+    SmallVector<Value> results(replacement->getResults());
+    results.push_back(Value());
+    rewriter.replaceOp(op, results);
     return success();
   }
 };

@@ -23,11 +23,11 @@ static bool isKnown(int64_t size) { return !ShapedType::isDynamic(size); }
 
 /// Size of dimension `index` of the ranked tensor `value`.
 static int64_t dimOf(Value value, unsigned index) {
-  return cast<RankedTensorType>(value.getType()).getDimSize(index);
+  return cast<ShapedType>(value.getType()).getDimSize(index);
 }
 
 static Type elementTypeOf(Value value) {
-  return cast<RankedTensorType>(value.getType()).getElementType();
+  return cast<ShapedType>(value.getType()).getElementType();
 }
 
 /// Product of two sizes, dynamic if either is (or if it overflows).
@@ -84,6 +84,70 @@ static LogicalResult expectPositive(Operation *op, int64_t value,
 }
 
 //===----------------------------------------------------------------------===//
+// Destination-passing style: tensor or buffer form
+//===----------------------------------------------------------------------===//
+
+/// Every shaped operand of a moe op is a tensor (the op has one result per
+/// out) or every one is a memref (the op has no results): no mixed forms.
+static LogicalResult verifyTensorOrBufferForm(Operation *op) {
+  bool anyTensor = false, anyMemRef = false;
+  for (Type type : op->getOperandTypes()) {
+    anyTensor |= isa<TensorType>(type);
+    anyMemRef |= isa<MemRefType>(type);
+  }
+  if (anyTensor && anyMemRef)
+    return op->emitOpError("mixes tensor and memref operands: all operands "
+                           "are tensors, or (after bufferization) all are "
+                           "memrefs");
+  return success();
+}
+
+/// Buffer form: reads every input memref and writes every out memref.
+static void getDpsEffects(
+    DestinationStyleOpInterface op,
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    if (op.isDpsInit(&operand))
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+    else
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}
+
+/// Tensor form is pure and speculatable; buffer form writes memory.
+static Speculation::Speculatability
+getDpsSpeculatability(DestinationStyleOpInterface op) {
+  return op.hasPureTensorSemantics() ? Speculation::Speculatable
+                                     : Speculation::NotSpeculatable;
+}
+
+#define MOE_DEFINE_DPS_INTERFACES(OpT)                                         \
+  void OpT::getEffects(                                                        \
+      SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>      \
+          &effects) {                                                          \
+    getDpsEffects(*this, effects);                                             \
+  }                                                                            \
+  Speculation::Speculatability OpT::getSpeculatability() {                     \
+    return getDpsSpeculatability(*this);                                       \
+  }
+
+MOE_DEFINE_DPS_INTERFACES(GateOp)
+MOE_DEFINE_DPS_INTERFACES(AlignOp)
+MOE_DEFINE_DPS_INTERFACES(PermuteOp)
+MOE_DEFINE_DPS_INTERFACES(CombineOp)
+MOE_DEFINE_DPS_INTERFACES(GroupedMatmulOp)
+MOE_DEFINE_DPS_INTERFACES(MotLinearOp)
+MOE_DEFINE_DPS_INTERFACES(RmsNormOp)
+MOE_DEFINE_DPS_INTERFACES(SiluAndMulOp)
+MOE_DEFINE_DPS_INTERFACES(FusedMoeOp)
+#undef MOE_DEFINE_DPS_INTERFACES
+
+//===----------------------------------------------------------------------===//
 // Routing attributes (gate, fused_moe)
 //===----------------------------------------------------------------------===//
 
@@ -133,6 +197,8 @@ static LogicalResult verifyRouting(OpT op, int64_t numExperts) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult GateOp::verify() {
+  if (failed(verifyTensorOrBufferForm(getOperation())))
+    return failure();
   Operation *op = getOperation();
   int64_t numTokens = dimOf(getLogits(), 0);
   int64_t numExperts = dimOf(getLogits(), 1);
@@ -144,8 +210,8 @@ LogicalResult GateOp::verify() {
   // Cannot overflow: verifyRouting checked it.
   int64_t slots = getK() + getNumSharedExperts();
   for (auto [name, result] :
-       {std::pair<StringRef, Value>{"weights", getWeights()},
-        std::pair<StringRef, Value>{"ids", getIds()}}) {
+       {std::pair<StringRef, Value>{"weights", getWeightsInit()},
+        std::pair<StringRef, Value>{"ids", getIdsInit()}}) {
     if (failed(expectDim(op, result, name, 0, numTokens,
                          "the number of tokens T of logits")) ||
         failed(expectDim(op, result, name, 1, slots, "k + num_shared_experts")))
@@ -169,6 +235,8 @@ int64_t AlignOp::getPaddedSize(int64_t numSlots, int64_t numExperts,
 }
 
 LogicalResult AlignOp::verify() {
+  if (failed(verifyTensorOrBufferForm(getOperation())))
+    return failure();
   Operation *op = getOperation();
   int64_t numExperts = getNumExperts();
   int64_t blockM = getBlockM();
@@ -190,12 +258,12 @@ LogicalResult AlignOp::verify() {
            << ", block_m " << blockM << ")";
   int64_t numBlocks = isKnown(padded) ? padded / blockM : ShapedType::kDynamic;
   if (failed(
-          expectDim(op, getSortedIds(), "sorted_ids", 0, padded,
+          expectDim(op, getSortedIdsInit(), "sorted_ids", 0, padded,
                     "T*k + num_experts*(block_m-1) rounded up to block_m")) ||
-      failed(expectDim(op, getExpertIds(), "expert_ids", 0, numBlocks,
+      failed(expectDim(op, getExpertIdsInit(), "expert_ids", 0, numBlocks,
                        "the number of blocks")) ||
-      failed(expectDim(op, getNumTokensPostPad(), "num_tokens_post_pad", 0, 1,
-                       "one element")))
+      failed(expectDim(op, getNumTokensPostPadInit(), "num_tokens_post_pad", 0,
+                       1, "one element")))
     return failure();
   return success();
 }
@@ -205,6 +273,8 @@ LogicalResult AlignOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult PermuteOp::verify() {
+  if (failed(verifyTensorOrBufferForm(getOperation())))
+    return failure();
   Operation *op = getOperation();
   if (failed(expectPositive(op, getNumExperts(), "num_experts")))
     return failure();
@@ -225,18 +295,20 @@ LogicalResult PermuteOp::verify() {
                          "ids dim 1")))
       return failure();
   }
-  if (static_cast<bool>(getWeights()) != static_cast<bool>(getRowWeights()))
-    return emitOpError("has a row_weights result exactly when it has a "
+  if (static_cast<bool>(getWeights()) != static_cast<bool>(getRowWeightsInit()))
+    return emitOpError("has a row_weights out exactly when it has a "
                        "weights operand");
-  if (failed(expectDim(op, getRows(), "rows", 0, numSlots, "T*k")) ||
-      failed(expectDim(op, getRows(), "rows", 1, hidden, "x dim 1")) ||
-      failed(expectSameElementType(op, getRows(), "rows", getX(), "x")) ||
-      failed(expectDim(op, getSrcIndex(), "src_index", 0, numSlots, "T*k")) ||
-      failed(expectDim(op, getOffsets(), "offsets", 0, *numOffsets,
+  if (failed(expectDim(op, getRowsInit(), "rows", 0, numSlots, "T*k")) ||
+      failed(expectDim(op, getRowsInit(), "rows", 1, hidden, "x dim 1")) ||
+      failed(expectSameElementType(op, getRowsInit(), "rows", getX(), "x")) ||
+      failed(
+          expectDim(op, getSrcIndexInit(), "src_index", 0, numSlots, "T*k")) ||
+      failed(expectDim(op, getOffsetsInit(), "offsets", 0, *numOffsets,
                        "num_experts + 1")))
     return failure();
-  if (getRowWeights() &&
-      failed(expectDim(op, getRowWeights(), "row_weights", 0, numSlots, "T*k")))
+  if (getRowWeightsInit() &&
+      failed(expectDim(op, getRowWeightsInit(), "row_weights", 0, numSlots,
+                       "T*k")))
     return failure();
   return success();
 }
@@ -246,20 +318,23 @@ LogicalResult PermuteOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult CombineOp::verify() {
+  if (failed(verifyTensorOrBufferForm(getOperation())))
+    return failure();
   Operation *op = getOperation();
   int64_t k = getK();
   if (failed(expectPositive(op, k, "k")))
     return failure();
-  int64_t numTokens = dimOf(getOut(), 0);
+  int64_t numTokens = dimOf(getOutInit(), 0);
   if (failed(expectDim(op, getSrcIndex(), "src_index", 0, dimOf(getY(), 0),
                        "the number of rows R of y")) ||
       failed(expectDim(op, getY(), "y", 0, mulSizes(numTokens, k),
-                       "T*k (T from the result)")) ||
-      failed(expectDim(op, getOut(), "out", 1, dimOf(getY(), 1), "y dim 1")))
+                       "T*k (T from out)")) ||
+      failed(
+          expectDim(op, getOutInit(), "out", 1, dimOf(getY(), 1), "y dim 1")))
     return failure();
   if (Value weights = getWeights()) {
     if (failed(expectDim(op, weights, "weights", 0, numTokens,
-                         "the number of tokens T of the result")) ||
+                         "the number of tokens T of out")) ||
         failed(expectDim(op, weights, "weights", 1, k, "k")))
       return failure();
   }
@@ -271,6 +346,8 @@ LogicalResult CombineOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult GroupedMatmulOp::verify() {
+  if (failed(verifyTensorOrBufferForm(getOperation())))
+    return failure();
   Operation *op = getOperation();
   int64_t numExperts = dimOf(getW(), 0);
   int64_t n = dimOf(getW(), 1);
@@ -297,10 +374,10 @@ LogicalResult GroupedMatmulOp::verify() {
                            << " needs an even N, but w dim 1 is " << n;
     outCols = isKnown(n) ? n / 2 : n;
   }
-  if (failed(expectDim(op, getOut(), "out", 0, numRows,
+  if (failed(expectDim(op, getOutInit(), "out", 0, numRows,
                        getRowIndex() ? "the number of rows R of row_index"
                                      : "the number of rows R of a")) ||
-      failed(expectDim(op, getOut(), "out", 1, outCols,
+      failed(expectDim(op, getOutInit(), "out", 1, outCols,
                        isGated() ? "N/2 of w for a gated epilogue"
                                  : "the output size N of w (dim 1)")))
     return failure();
@@ -321,6 +398,8 @@ LogicalResult GroupedMatmulOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult MotLinearOp::verify() {
+  if (failed(verifyTensorOrBufferForm(getOperation())))
+    return failure();
   Operation *op = getOperation();
   int64_t numTypes = dimOf(getW(), 0);
   int64_t n = dimOf(getW(), 1);
@@ -329,9 +408,9 @@ LogicalResult MotLinearOp::verify() {
                        "the reduction size K of w (dim 2)")) ||
       failed(expectDim(op, getTypeIds(), "type_ids", 0, dimOf(getX(), 0),
                        "the number of tokens T of x")) ||
-      failed(expectDim(op, getOut(), "out", 0, dimOf(getX(), 0),
+      failed(expectDim(op, getOutInit(), "out", 0, dimOf(getX(), 0),
                        "the number of tokens T of x")) ||
-      failed(expectDim(op, getOut(), "out", 1, n,
+      failed(expectDim(op, getOutInit(), "out", 1, n,
                        "the output size N of w (dim 1)")))
     return failure();
   if (Value bias = getBias()) {
@@ -348,8 +427,10 @@ LogicalResult MotLinearOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult RmsNormOp::verify() {
+  if (failed(verifyTensorOrBufferForm(getOperation())))
+    return failure();
   Operation *op = getOperation();
-  auto weightType = cast<RankedTensorType>(getWeight().getType());
+  auto weightType = cast<ShapedType>(getWeight().getType());
   if (!isa<Float32Type, BFloat16Type, Float16Type>(weightType.getElementType()))
     return emitOpError() << "weight element type "
                          << weightType.getElementType()
@@ -375,18 +456,20 @@ LogicalResult RmsNormOp::verify() {
   if (!(epsilon > 0.0) || !std::isfinite(epsilon))
     return emitOpError() << "epsilon (" << epsilon
                          << ") must be positive and finite";
-  if (getOut().getType() != getX().getType())
-    return emitOpError() << "out type " << getOut().getType()
+  if (getOutInit().getType() != getX().getType())
+    return emitOpError() << "out type " << getOutInit().getType()
                          << " must equal x type " << getX().getType();
-  if (static_cast<bool>(getResidual()) != static_cast<bool>(getResidualOut()))
-    return emitOpError("has a residual_out result exactly when it has a "
+  if (static_cast<bool>(getResidual()) !=
+      static_cast<bool>(getResidualOutInit()))
+    return emitOpError("has a residual_out out exactly when it has a "
                        "residual operand");
   if (getResidual()) {
     if (getResidual().getType() != getX().getType())
       return emitOpError() << "residual type " << getResidual().getType()
                            << " must equal x type " << getX().getType();
-    if (getResidualOut().getType() != getX().getType())
-      return emitOpError() << "residual_out type " << getResidualOut().getType()
+    if (getResidualOutInit().getType() != getX().getType())
+      return emitOpError() << "residual_out type "
+                           << getResidualOutInit().getType()
                            << " must equal x type " << getX().getType();
   }
   return success();
@@ -397,14 +480,17 @@ LogicalResult RmsNormOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult SiluAndMulOp::verify() {
+  if (failed(verifyTensorOrBufferForm(getOperation())))
+    return failure();
   Operation *op = getOperation();
   int64_t cols = dimOf(getX(), 1);
   if (isKnown(cols) && cols % 2 != 0)
     return emitOpError() << "x dim 1 (" << cols
                          << ") must be even: gate half then up half";
-  if (failed(expectDim(op, getOut(), "out", 0, dimOf(getX(), 0), "x dim 0")) ||
-      failed(expectDim(op, getOut(), "out", 1, isKnown(cols) ? cols / 2 : cols,
-                       "half of x dim 1")))
+  if (failed(
+          expectDim(op, getOutInit(), "out", 0, dimOf(getX(), 0), "x dim 0")) ||
+      failed(expectDim(op, getOutInit(), "out", 1,
+                       isKnown(cols) ? cols / 2 : cols, "half of x dim 1")))
     return failure();
   return success();
 }
@@ -414,6 +500,8 @@ LogicalResult SiluAndMulOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult FusedMoeOp::verify() {
+  if (failed(verifyTensorOrBufferForm(getOperation())))
+    return failure();
   Operation *op = getOperation();
   int64_t numTokens = dimOf(getX(), 0);
   int64_t hidden = dimOf(getX(), 1);
@@ -447,8 +535,8 @@ LogicalResult FusedMoeOp::verify() {
   if (getBias() && failed(expectDim(op, getBias(), "bias", 0, numExperts,
                                     "the number of experts E")))
     return failure();
-  if (getOut().getType() != getX().getType())
-    return emitOpError() << "out type " << getOut().getType()
+  if (getOutInit().getType() != getX().getType())
+    return emitOpError() << "out type " << getOutInit().getType()
                          << " must equal x type " << getX().getType();
   return success();
 }

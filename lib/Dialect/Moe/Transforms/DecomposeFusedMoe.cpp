@@ -8,6 +8,9 @@
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 #include "moe/Dialect/Moe/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
@@ -31,28 +34,19 @@ static Epilogue epilogueFor(Activation activation) {
   llvm_unreachable("unknown activation");
 }
 
-/// Product of two sizes, dynamic if either is.
-static int64_t mulSizes(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b)
-             ? ShapedType::kDynamic
-             : a * b;
-}
-
 struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(FusedMoeOp op,
                                 PatternRewriter &rewriter) const override {
-    auto xType = cast<RankedTensorType>(op.getX().getType());
-    auto w13Type = cast<RankedTensorType>(op.getW13().getType());
-    auto w2Type = cast<RankedTensorType>(op.getW2().getType());
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "expands the tensor form only");
     int64_t numShared = op.getNumSharedExperts();
     // permute/align need the expert count as an attribute: take it from the
-    // logits or, when that is dynamic, from the weights.
-    int64_t numExperts = w13Type.getDimSize(0);
+    // weights or, when that is dynamic, from the logits.
+    int64_t numExperts = cast<ShapedType>(op.getW13().getType()).getDimSize(0);
     if (ShapedType::isDynamic(numExperts)) {
-      int64_t routed =
-          cast<RankedTensorType>(op.getLogits().getType()).getDimSize(1);
+      int64_t routed = cast<ShapedType>(op.getLogits().getType()).getDimSize(1);
       if (ShapedType::isDynamic(routed))
         return rewriter.notifyMatchFailure(
             op, "the number of experts is dynamic in both logits and w13");
@@ -62,45 +56,75 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
     Location loc = op.getLoc();
     Type f32 = rewriter.getF32Type();
     Type i32 = rewriter.getI32Type();
-    Type elementType = xType.getElementType();
-    int64_t numTokens = xType.getDimSize(0);
-    int64_t hidden = xType.getDimSize(1);
+    Type elementType = cast<ShapedType>(op.getX().getType()).getElementType();
     int64_t slots = static_cast<int64_t>(op.getK()) + numShared;
-    int64_t numRows = mulSizes(numTokens, slots);
-    int64_t intermediate = w2Type.getDimSize(2);
 
+    // Sizes of the intermediates, static where the operands' are.
+    auto sizeOf = [&](Value shaped, int64_t dim) -> OpFoldResult {
+      int64_t size = cast<ShapedType>(shaped.getType()).getDimSize(dim);
+      if (!ShapedType::isDynamic(size))
+        return rewriter.getIndexAttr(size);
+      return tensor::DimOp::create(rewriter, loc, shaped, dim).getResult();
+    };
+    OpFoldResult numTokens = sizeOf(op.getX(), 0);
+    OpFoldResult hidden = sizeOf(op.getX(), 1);
+    OpFoldResult intermediate = sizeOf(op.getW2(), 2);
+    OpFoldResult numSlots = rewriter.getIndexAttr(slots);
+    OpFoldResult numRows = numSlots;
+    if (std::optional<int64_t> tokens = getConstantIntValue(numTokens))
+      numRows = rewriter.getIndexAttr(*tokens * slots);
+    else
+      numRows = arith::MulIOp::create(
+                    rewriter, loc, cast<Value>(numTokens),
+                    arith::ConstantIndexOp::create(rewriter, loc, slots))
+                    .getResult();
+    auto empty = [&](ArrayRef<OpFoldResult> sizes, Type type) -> Value {
+      return tensor::EmptyOp::create(rewriter, loc, sizes, type);
+    };
+    auto typesOf = [](ValueRange values) {
+      return llvm::to_vector(values.getTypes());
+    };
+
+    Value weights = empty({numTokens, numSlots}, f32);
+    Value ids = empty({numTokens, numSlots}, i32);
     auto gate = GateOp::create(
-        rewriter, loc, RankedTensorType::get({numTokens, slots}, f32),
-        RankedTensorType::get({numTokens, slots}, i32), op.getLogits(),
-        op.getBias(), op.getKAttr(), op.getScoringAttr(), op.getNumGroupsAttr(),
+        rewriter, loc, typesOf({weights, ids}), op.getLogits(), op.getBias(),
+        op.getKAttr(), op.getScoringAttr(), op.getNumGroupsAttr(),
         op.getTopkGroupsAttr(), op.getGroupScoreAttr(), op.getRenormalizeAttr(),
-        op.getScalingFactorAttr(), op.getNumSharedExpertsAttr());
+        op.getScalingFactorAttr(), op.getNumSharedExpertsAttr(), weights, ids);
 
+    Value rows = empty({numRows, hidden}, elementType);
+    Value srcIndex = empty({numRows}, i32);
+    Value offsets = empty({rewriter.getIndexAttr(numExperts + 1)}, i32);
+    Value rowWeights = empty({numRows}, f32);
     auto permute = PermuteOp::create(
-        rewriter, loc, RankedTensorType::get({numRows, hidden}, elementType),
-        RankedTensorType::get({numRows}, i32),
-        RankedTensorType::get({numExperts + 1}, i32),
-        RankedTensorType::get({numRows}, f32), op.getX(), gate.getIds(),
-        gate.getWeights(), rewriter.getI64IntegerAttr(numExperts));
+        rewriter, loc, typesOf({rows, srcIndex, offsets, rowWeights}),
+        op.getX(), gate->getResult(1), gate->getResult(0),
+        rewriter.getI64IntegerAttr(numExperts), rows, srcIndex, offsets,
+        rowWeights);
+    Value permutedRows = permute->getResult(0);
+    Value expertOffsets = permute->getResult(2);
 
+    Value hiddenActs = empty({numRows, intermediate}, elementType);
     auto gateUp = GroupedMatmulOp::create(
-        rewriter, loc,
-        RankedTensorType::get({numRows, intermediate}, elementType),
-        permute.getRows(), /*row_index=*/Value(), op.getW13(),
-        permute.getOffsets(), /*scale=*/Value(), /*bias=*/Value(),
+        rewriter, loc, hiddenActs.getType(), permutedRows,
+        /*row_index=*/Value(), op.getW13(), expertOffsets, /*scale=*/Value(),
+        /*bias=*/Value(),
         EpilogueAttr::get(getContext(), epilogueFor(op.getActivation())),
-        rewriter.getI64IntegerAttr(1));
+        rewriter.getI64IntegerAttr(1), hiddenActs);
 
+    Value expertOut = empty({numRows, hidden}, elementType);
     auto down = GroupedMatmulOp::create(
-        rewriter, loc, RankedTensorType::get({numRows, hidden}, elementType),
-        gateUp.getOut(), /*row_index=*/Value(), op.getW2(),
-        permute.getOffsets(), permute.getRowWeights(), /*bias=*/Value(),
+        rewriter, loc, expertOut.getType(), gateUp->getResult(0),
+        /*row_index=*/Value(), op.getW2(), expertOffsets,
+        /*scale=*/permute->getResult(3), /*bias=*/Value(),
         EpilogueAttr::get(getContext(), Epilogue::none),
-        rewriter.getI64IntegerAttr(1));
+        rewriter.getI64IntegerAttr(1), expertOut);
 
     rewriter.replaceOpWithNewOp<CombineOp>(
-        op, op.getType(), down.getOut(), permute.getSrcIndex(),
-        /*weights=*/Value(), rewriter.getI64IntegerAttr(slots));
+        op, op->getResultTypes(), down->getResult(0), permute->getResult(1),
+        /*weights=*/Value(), rewriter.getI64IntegerAttr(slots),
+        op.getOutInit());
     return success();
   }
 };
@@ -116,8 +140,8 @@ struct MoeDecomposeFusedMoePass
     int64_t after = 0;
     getOperation()->walk([&](FusedMoeOp op) {
       ++after;
-      op.emitError("could not be decomposed: the number of experts is "
-                   "dynamic in both logits and w13");
+      op.emitError("could not be decomposed: only the tensor form with a "
+                   "static number of experts (in logits or w13) is expanded");
     });
     numDecomposed += before - after;
     if (after != 0)

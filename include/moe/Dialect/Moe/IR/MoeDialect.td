@@ -22,7 +22,11 @@ def Moe_Dialect : Dialect {
     normalization (`moe.rms_norm`), gated activations (`moe.silu_and_mul`) and
     the whole layer (`moe.fused_moe`).
 
-    All ops work on ranked tensors and are side-effect free. Every softmax,
+    Every op is in destination-passing style: it writes its results into
+    trailing `outs(...)` operands. On ranked tensors it returns one result per
+    out, of the same type, and is side-effect free; after bufferization the
+    same op works on memrefs, reads its inputs, writes its outs and returns
+    nothing. Every softmax,
     sigmoid, sum and GEMM accumulation is in f32; bf16/f16 inputs are widened
     first and results are rounded once to the result element type. The exact
     semantics of every op (indices bit for bit, values within tolerance) are

@@ -11,6 +11,7 @@
 
 include "moe/Dialect/Moe/IR/MoeDialect.td"
 include "moe/Dialect/Moe/IR/MoeEnums.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpBase.td"
 
@@ -18,14 +19,39 @@ include "mlir/IR/OpBase.td"
 // Type constraints
 //===----------------------------------------------------------------------===//
 
-def Moe_FloatElement : AnyTypeOf<[F32, BF16, F16]>;
-def Moe_FloatTensor1D : 1DTensorOf<[F32, BF16, F16]>;
-def Moe_FloatTensor2D : 2DTensorOf<[F32, BF16, F16]>;
-def Moe_FloatTensor3D : 3DTensorOf<[F32, BF16, F16]>;
-def Moe_F32Tensor1D : 1DTensorOf<[F32]>;
-def Moe_F32Tensor2D : 2DTensorOf<[F32]>;
-def Moe_I32Tensor1D : 1DTensorOf<[I32]>;
-def Moe_I32Tensor2D : 2DTensorOf<[I32]>;
+// Every op is in destination-passing style: its results are written into
+// `outs` operands. On tensors each out is tied to the result of the same
+// type; after bufferization the same op works on memrefs and has no results.
+class Moe_Shaped<list<Type> elements, int rank>
+    : AnyTypeOf<[TensorRankOf<elements, [rank]>, MemRefRankOf<elements, [rank]>]>;
+
+def Moe_Float1D : Moe_Shaped<[F32, BF16, F16], 1>;
+def Moe_Float2D : Moe_Shaped<[F32, BF16, F16], 2>;
+def Moe_Float3D : Moe_Shaped<[F32, BF16, F16], 3>;
+def Moe_F32_1D : Moe_Shaped<[F32], 1>;
+def Moe_F32_2D : Moe_Shaped<[F32], 2>;
+def Moe_I32_1D : Moe_Shaped<[I32], 1>;
+def Moe_I32_2D : Moe_Shaped<[I32], 2>;
+def Moe_RankedShaped : AnyTypeOf<[AnyRankedTensor, AnyMemRef]>;
+
+// Results on tensors: one per out, of the same type.
+defvar DpsResults = (outs Variadic<AnyRankedTensor>:$result_tensors);
+
+class Moe_DpsOp<string mnemonic, list<Trait> traits = []>
+    : Moe_Op<mnemonic, !listconcat(traits, [
+        DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+        DeclareOpInterfaceMethods<ConditionallySpeculatable>,
+        DestinationStyleOpInterface])> {
+  // The outs are the trailing operands (counted by getNumOuts()).
+  code dpsInitsDecl = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      unsigned numOperands = getOperation()->getNumOperands();
+      return ::mlir::MutableOperandRange(getOperation(),
+                                         numOperands - getNumOuts(),
+                                         getNumOuts());
+    }
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // Routing attributes shared by moe.gate and moe.fused_moe
@@ -76,7 +102,7 @@ defvar RoutingDoc = [{
 // GateOp
 //===----------------------------------------------------------------------===//
 
-def Moe_GateOp : Moe_Op<"gate", [Pure]> {
+def Moe_GateOp : Moe_DpsOp<"gate"> {
   let summary = "top-k router: expert ids and weights per token";
   let description = !strconcat([{
     Computes, for each of the T rows of `logits [T, E]`, the `k` experts a
@@ -95,16 +121,21 @@ def Moe_GateOp : Moe_Op<"gate", [Pure]> {
     ```mlir
     %weights, %ids = moe.gate %logits bias(%bias) k = 8 scoring = sigmoid
         num_groups = 8 topk_groups = 4 group_score = top2_sum renormalize
-        scaling_factor = 2.5 num_shared_experts = 1
-        : (tensor<?x256xbf16>, tensor<256xf32>)
-        -> (tensor<?x9xf32>, tensor<?x9xi32>)
+        scaling_factor = 2.5 num_shared_experts = 1 outs(%w_init, %ids_init)
+        : (tensor<?x256xbf16>, tensor<256xf32>, tensor<?x9xf32>,
+           tensor<?x9xi32>) -> (tensor<?x9xf32>, tensor<?x9xi32>)
     ```
   }]);
-  let arguments = !con((ins Moe_FloatTensor2D:$logits,
-                            Optional<Moe_F32Tensor1D>:$bias), RoutingAttrs);
-  let results = (outs Moe_F32Tensor2D:$weights, Moe_I32Tensor2D:$ids);
+  let arguments = !con((ins Moe_Float2D:$logits, Optional<Moe_F32_1D>:$bias),
+                       RoutingAttrs,
+                       (ins Moe_F32_2D:$weights_init, Moe_I32_2D:$ids_init));
+  let results = DpsResults;
   let assemblyFormat = !strconcat([{ $logits (`bias` `(` $bias^ `)`)? }],
-    RoutingFormat, [{ attr-dict `:` functional-type(operands, results) }]);
+    RoutingFormat, [{ `outs` `(` $weights_init `,` $ids_init `)`
+    attr-dict `:` functional-type(operands, results) }]);
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return 2; }
+  }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
 }
@@ -113,7 +144,7 @@ def Moe_GateOp : Moe_Op<"gate", [Pure]> {
 // AlignOp
 //===----------------------------------------------------------------------===//
 
-def Moe_AlignOp : Moe_Op<"align", [Pure]> {
+def Moe_AlignOp : Moe_DpsOp<"align"> {
   let summary = "sort token slots by expert, padded to the GEMM block size";
   let description = [{
     The vLLM `moe_align_block_size` step. With flat slot index
@@ -136,18 +167,24 @@ def Moe_AlignOp : Moe_Op<"align", [Pure]> {
 
     ```mlir
     %sorted, %experts, %total = moe.align %ids num_experts = 8 block_m = 64
-        : (tensor<32x2xi32>) -> (tensor<576xi32>, tensor<9xi32>, tensor<1xi32>)
+        outs(%s, %e, %n) : (tensor<32x2xi32>, tensor<576xi32>, tensor<9xi32>,
+        tensor<1xi32>) -> (tensor<576xi32>, tensor<9xi32>, tensor<1xi32>)
     ```
   }];
-  let arguments = (ins Moe_I32Tensor2D:$ids, Optional<Moe_I32Tensor1D>:$expert_map,
-                       I64Attr:$num_experts, I64Attr:$block_m);
-  let results = (outs Moe_I32Tensor1D:$sorted_ids, Moe_I32Tensor1D:$expert_ids,
-                      Moe_I32Tensor1D:$num_tokens_post_pad);
+  let arguments = (ins Moe_I32_2D:$ids, Optional<Moe_I32_1D>:$expert_map,
+                       I64Attr:$num_experts, I64Attr:$block_m,
+                       Moe_I32_1D:$sorted_ids_init, Moe_I32_1D:$expert_ids_init,
+                       Moe_I32_1D:$num_tokens_post_pad_init);
+  let results = DpsResults;
   let assemblyFormat = [{
     $ids (`expert_map` `(` $expert_map^ `)`)? `num_experts` `=` $num_experts
-    `block_m` `=` $block_m attr-dict `:` functional-type(operands, results)
+    `block_m` `=` $block_m
+    `outs` `(` $sorted_ids_init `,` $expert_ids_init `,` $num_tokens_post_pad_init `)`
+    attr-dict `:` functional-type(operands, results)
   }];
-  let extraClassDeclaration = [{
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return 3; }
+
     /// The static length P of `sorted_ids` for `numSlots = T * k` slots, or
     /// ShapedType::kDynamic when T is dynamic.
     static int64_t getPaddedSize(int64_t numSlots, int64_t numExperts,
@@ -160,7 +197,7 @@ def Moe_AlignOp : Moe_Op<"align", [Pure]> {
 // PermuteOp
 //===----------------------------------------------------------------------===//
 
-def Moe_PermuteOp : Moe_Op<"permute", [Pure]> {
+def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
   let summary = "gather token rows into expert-contiguous order";
   let description = [{
     Copies the row of each token slot of `ids [T, k]` into `rows [T*k, H]`,
@@ -180,18 +217,26 @@ def Moe_PermuteOp : Moe_Op<"permute", [Pure]> {
 
     ```mlir
     %rows, %src, %offsets, %rw = moe.permute %x, %ids weights(%w) num_experts = 8
-        : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>)
+        outs(%r0, %s0, %o0, %w0)
+        : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>,
+           tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
         -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
     ```
   }];
-  let arguments = (ins Moe_FloatTensor2D:$x, Moe_I32Tensor2D:$ids,
-                       Optional<Moe_F32Tensor2D>:$weights, I64Attr:$num_experts);
-  let results = (outs Moe_FloatTensor2D:$rows, Moe_I32Tensor1D:$src_index,
-                      Moe_I32Tensor1D:$offsets,
-                      Optional<Moe_F32Tensor1D>:$row_weights);
+  let arguments = (ins Moe_Float2D:$x, Moe_I32_2D:$ids,
+                       Optional<Moe_F32_2D>:$weights, I64Attr:$num_experts,
+                       Moe_Float2D:$rows_init, Moe_I32_1D:$src_index_init,
+                       Moe_I32_1D:$offsets_init,
+                       Optional<Moe_F32_1D>:$row_weights_init);
+  let results = DpsResults;
   let assemblyFormat = [{
     $x `,` $ids (`weights` `(` $weights^ `)`)? `num_experts` `=` $num_experts
+    `outs` `(` $rows_init `,` $src_index_init `,` $offsets_init
+    (`,` $row_weights_init^)? `)`
     attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return getRowWeightsInit() ? 4 : 3; }
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
@@ -201,7 +246,7 @@ def Moe_PermuteOp : Moe_Op<"permute", [Pure]> {
 // CombineOp
 //===----------------------------------------------------------------------===//
 
-def Moe_CombineOp : Moe_Op<"combine", [Pure]> {
+def Moe_CombineOp : Moe_DpsOp<"combine"> {
   let summary = "un-permute expert outputs and sum each token's k rows";
   let description = [{
     The inverse of `moe.permute` fused with vLLM's `moe_sum`: for `y [R, H]`
@@ -214,16 +259,21 @@ def Moe_CombineOp : Moe_Op<"combine", [Pure]> {
     Example:
 
     ```mlir
-    %out = moe.combine %y, %src k = 2
-        : (tensor<8x16xbf16>, tensor<8xi32>) -> tensor<4x16xbf16>
+    %out = moe.combine %y, %src k = 2 outs(%init)
+        : (tensor<8x16xbf16>, tensor<8xi32>, tensor<4x16xbf16>)
+        -> tensor<4x16xbf16>
     ```
   }];
-  let arguments = (ins Moe_FloatTensor2D:$y, Moe_I32Tensor1D:$src_index,
-                       Optional<Moe_F32Tensor2D>:$weights, I64Attr:$k);
-  let results = (outs Moe_FloatTensor2D:$out);
+  let arguments = (ins Moe_Float2D:$y, Moe_I32_1D:$src_index,
+                       Optional<Moe_F32_2D>:$weights, I64Attr:$k,
+                       Moe_Float2D:$out_init);
+  let results = DpsResults;
   let assemblyFormat = [{
     $y `,` $src_index (`weights` `(` $weights^ `)`)? `k` `=` $k
-    attr-dict `:` functional-type(operands, results)
+    `outs` `(` $out_init `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return 1; }
   }];
   let hasVerifier = 1;
 }
@@ -232,8 +282,8 @@ def Moe_CombineOp : Moe_Op<"combine", [Pure]> {
 // GroupedMatmulOp
 //===----------------------------------------------------------------------===//
 
-def Moe_GroupedMatmulOp : Moe_Op<"grouped_matmul",
-    [Pure, AttrSizedOperandSegments]> {
+def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
+    [AttrSizedOperandSegments]> {
   let summary = "expert GEMM over expert-contiguous rows, with fused epilogue";
   let description = [{
     For rows grouped by expert through `offsets [E+1]` (row `r` belongs to
@@ -258,25 +308,27 @@ def Moe_GroupedMatmulOp : Moe_Op<"grouped_matmul",
     weights):
 
     ```mlir
-    %y = moe.grouped_matmul %h, %w2, %offsets scale(%rw)
+    %y = moe.grouped_matmul %h, %w2, %offsets scale(%rw) outs(%init)
         : (tensor<?x768xbf16>, tensor<128x2048x768xbf16>, tensor<129xi32>,
-           tensor<?xf32>) -> tensor<?x2048xbf16>
+           tensor<?xf32>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
     ```
   }];
-  let arguments = (ins Moe_FloatTensor2D:$a, Optional<Moe_I32Tensor1D>:$row_index,
-                       Moe_FloatTensor3D:$w, Moe_I32Tensor1D:$offsets,
-                       Optional<Moe_F32Tensor1D>:$scale,
-                       Optional<Moe_FloatTensor2D>:$bias,
+  let arguments = (ins Moe_Float2D:$a, Optional<Moe_I32_1D>:$row_index,
+                       Moe_Float3D:$w, Moe_I32_1D:$offsets,
+                       Optional<Moe_F32_1D>:$scale,
+                       Optional<Moe_Float2D>:$bias,
                        DefaultValuedAttr<Moe_EpilogueAttr,
                                          "::mlir::moe::Epilogue::none">:$epilogue,
-                       DefaultValuedAttr<I64Attr, "1">:$index_divisor);
-  let results = (outs Moe_FloatTensor2D:$out);
+                       DefaultValuedAttr<I64Attr, "1">:$index_divisor,
+                       Moe_Float2D:$out_init);
+  let results = DpsResults;
   let assemblyFormat = [{
     $a (`[` $row_index^ `]`)? `,` $w `,` $offsets (`scale` `(` $scale^ `)`)?
     (`bias` `(` $bias^ `)`)? (`epilogue` `=` `` $epilogue^)?
-    attr-dict `:` functional-type(operands, results)
+    `outs` `(` $out_init `)` attr-dict `:` functional-type(operands, results)
   }];
-  let extraClassDeclaration = [{
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return 1; }
     /// True for the silu_and_mul / gelu_and_mul epilogues that halve N.
     bool isGated() { return getEpilogue() != ::mlir::moe::Epilogue::none; }
   }];
@@ -287,7 +339,7 @@ def Moe_GroupedMatmulOp : Moe_Op<"grouped_matmul",
 // MotLinearOp
 //===----------------------------------------------------------------------===//
 
-def Moe_MotLinearOp : Moe_Op<"mot_linear", [Pure]> {
+def Moe_MotLinearOp : Moe_DpsOp<"mot_linear"> {
   let summary = "linear layer whose weights are picked per token by its type";
   let description = [{
     Mixture-of-Transformers dispatch (e.g. Bagel's text and image tokens):
@@ -300,18 +352,20 @@ def Moe_MotLinearOp : Moe_Op<"mot_linear", [Pure]> {
     Example (Bagel QKV projection):
 
     ```mlir
-    %qkv = moe.mot_linear %x, %w, %types bias(%b)
+    %qkv = moe.mot_linear %x, %w, %types bias(%b) outs(%init)
         : (tensor<?x3584xbf16>, tensor<2x4608x3584xbf16>, tensor<?xi32>,
-           tensor<2x4608xbf16>) -> tensor<?x4608xbf16>
+           tensor<2x4608xbf16>, tensor<?x4608xbf16>) -> tensor<?x4608xbf16>
     ```
   }];
-  let arguments = (ins Moe_FloatTensor2D:$x, Moe_FloatTensor3D:$w,
-                       Moe_I32Tensor1D:$type_ids,
-                       Optional<Moe_FloatTensor2D>:$bias);
-  let results = (outs Moe_FloatTensor2D:$out);
+  let arguments = (ins Moe_Float2D:$x, Moe_Float3D:$w, Moe_I32_1D:$type_ids,
+                       Optional<Moe_Float2D>:$bias, Moe_Float2D:$out_init);
+  let results = DpsResults;
   let assemblyFormat = [{
     $x `,` $w `,` $type_ids (`bias` `(` $bias^ `)`)?
-    attr-dict `:` functional-type(operands, results)
+    `outs` `(` $out_init `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return 1; }
   }];
   let hasVerifier = 1;
 }
@@ -320,7 +374,7 @@ def Moe_MotLinearOp : Moe_Op<"mot_linear", [Pure]> {
 // RmsNormOp
 //===----------------------------------------------------------------------===//
 
-def Moe_RmsNormOp : Moe_Op<"rms_norm", [Pure, AttrSizedOperandSegments]> {
+def Moe_RmsNormOp : Moe_DpsOp<"rms_norm", [AttrSizedOperandSegments]> {
   let summary = "RMSNorm with optional per-type weights and fused residual add";
   let description = [{
     `out[t, h] = s[t, h] * rsqrt(mean_h(s[t, :]^2) + epsilon) * w[h]` for
@@ -334,19 +388,25 @@ def Moe_RmsNormOp : Moe_Op<"rms_norm", [Pure, AttrSizedOperandSegments]> {
 
     ```mlir
     %y, %sum = moe.rms_norm %x, %w type_ids(%types) residual(%res)
-        epsilon = 1.0e-06 : (tensor<?x3584xbf16>, tensor<2x3584xbf16>,
-        tensor<?xi32>, tensor<?x3584xbf16>)
+        epsilon = 1.0e-06 outs(%y0, %sum0)
+        : (tensor<?x3584xbf16>, tensor<2x3584xbf16>, tensor<?xi32>,
+           tensor<?x3584xbf16>, tensor<?x3584xbf16>, tensor<?x3584xbf16>)
         -> (tensor<?x3584xbf16>, tensor<?x3584xbf16>)
     ```
   }];
-  let arguments = (ins Moe_FloatTensor2D:$x, AnyRankedTensor:$weight,
-                       Optional<Moe_I32Tensor1D>:$type_ids,
-                       Optional<Moe_FloatTensor2D>:$residual, F32Attr:$epsilon);
-  let results = (outs Moe_FloatTensor2D:$out,
-                      Optional<Moe_FloatTensor2D>:$residual_out);
+  let arguments = (ins Moe_Float2D:$x, Moe_RankedShaped:$weight,
+                       Optional<Moe_I32_1D>:$type_ids,
+                       Optional<Moe_Float2D>:$residual, F32Attr:$epsilon,
+                       Moe_Float2D:$out_init,
+                       Optional<Moe_Float2D>:$residual_out_init);
+  let results = DpsResults;
   let assemblyFormat = [{
     $x `,` $weight (`type_ids` `(` $type_ids^ `)`)? (`residual` `(` $residual^ `)`)?
-    `epsilon` `=` $epsilon attr-dict `:` functional-type(operands, results)
+    `epsilon` `=` $epsilon `outs` `(` $out_init (`,` $residual_out_init^)? `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return getResidualOutInit() ? 2 : 1; }
   }];
   let hasVerifier = 1;
 }
@@ -355,19 +415,28 @@ def Moe_RmsNormOp : Moe_Op<"rms_norm", [Pure, AttrSizedOperandSegments]> {
 // SiluAndMulOp
 //===----------------------------------------------------------------------===//
 
-def Moe_SiluAndMulOp : Moe_Op<"silu_and_mul", [Pure]> {
+def Moe_SiluAndMulOp : Moe_DpsOp<"silu_and_mul"> {
   let summary = "SwiGLU activation: silu of the first half times the second";
   let description = [{
     `out[m, n] = silu(x[m, n]) * x[m, n + N]` for `x [M, 2N]`, result
     `[M, N]`, with `silu(v) = v / (1 + exp(-v))` in f32.
 
     ```mlir
-    %h = moe.silu_and_mul %x : tensor<?x1536xbf16> -> tensor<?x768xbf16>
+    %h = moe.silu_and_mul %x outs(%init)
+        : (tensor<?x1536xbf16>, tensor<?x768xbf16>) -> tensor<?x768xbf16>
+
+    // After bufferization:
+    moe.silu_and_mul %xb outs(%hb) : (memref<?x1536xbf16>, memref<?x768xbf16>) -> ()
     ```
   }];
-  let arguments = (ins Moe_FloatTensor2D:$x);
-  let results = (outs Moe_FloatTensor2D:$out);
-  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($out)";
+  let arguments = (ins Moe_Float2D:$x, Moe_Float2D:$out_init);
+  let results = DpsResults;
+  let assemblyFormat = [{
+    $x `outs` `(` $out_init `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return 1; }
+  }];
   let hasVerifier = 1;
 }
 
@@ -375,7 +444,7 @@ def Moe_SiluAndMulOp : Moe_Op<"silu_and_mul", [Pure]> {
 // FusedMoeOp
 //===----------------------------------------------------------------------===//
 
-def Moe_FusedMoeOp : Moe_Op<"fused_moe", [Pure]> {
+def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe"> {
   let summary = "a whole MoE layer: route, two expert GEMMs, combine";
   let description = !strconcat([{
     For tokens `x [T, H]` and router logits `[T, E]`, routes each token with
@@ -396,22 +465,26 @@ def Moe_FusedMoeOp : Moe_Op<"fused_moe", [Pure]> {
 
     ```mlir
     %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = softmax
-        renormalize
+        renormalize outs(%init)
         : (tensor<?x4096xbf16>, tensor<?x8xbf16>, tensor<8x28672x4096xbf16>,
-           tensor<8x4096x14336xbf16>) -> tensor<?x4096xbf16>
+           tensor<8x4096x14336xbf16>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
     ```
   }]);
-  let arguments = !con((ins Moe_FloatTensor2D:$x, Moe_FloatTensor2D:$logits,
-                            Moe_FloatTensor3D:$w13, Moe_FloatTensor3D:$w2,
-                            Optional<Moe_F32Tensor1D>:$bias),
+  let arguments = !con((ins Moe_Float2D:$x, Moe_Float2D:$logits,
+                            Moe_Float3D:$w13, Moe_Float3D:$w2,
+                            Optional<Moe_F32_1D>:$bias),
                        RoutingAttrs,
                        (ins DefaultValuedAttr<Moe_ActivationAttr,
-                            "::mlir::moe::Activation::silu">:$activation));
-  let results = (outs Moe_FloatTensor2D:$out);
+                            "::mlir::moe::Activation::silu">:$activation,
+                            Moe_Float2D:$out_init));
+  let results = DpsResults;
   let assemblyFormat = !strconcat(
     [{ $x `,` $logits `,` $w13 `,` $w2 (`bias` `(` $bias^ `)`)? }],
     RoutingFormat, [{ (`activation` `=` `` $activation^)?
-    attr-dict `:` functional-type(operands, results) }]);
+    `outs` `(` $out_init `)` attr-dict `:` functional-type(operands, results) }]);
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return 1; }
+  }];
   let hasVerifier = 1;
 }
 

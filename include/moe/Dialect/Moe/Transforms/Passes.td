@@ -25,10 +25,39 @@ def MoeDecomposeFusedMoe : Pass<"moe-decompose-fused-moe"> {
     (SGLang-style shared-expert fusion). Intermediates are in x's element
     type. The rewrite runs on any op nested in the pass's anchor.
   }];
-  let dependentDialects = ["::mlir::moe::MoeDialect"];
+  let dependentDialects = ["::mlir::moe::MoeDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
   let statistics = [
     Statistic<"numDecomposed", "num-decomposed",
               "Number of moe.fused_moe ops expanded">
+  ];
+}
+
+def MoeExportManifest : Pass<"moe-export-manifest", "ModuleOp"> {
+  let summary = "Write the entry points of a module to an artifact manifest";
+  let description = [{
+    Writes, for every public function of the module (tensor level, before
+    lowering), its arguments and results (element type and shape, `?` for
+    a dynamic size) and each moe op with its attributes and which function
+    arguments feed its operands. The runner (tools/moe-runner) reads this
+    manifest on the GPU host, where there is no MLIR, to call the compiled
+    `_mlir_ciface_<name>` entry points with correctly shaped buffers and to
+    check them against the CPU reference. The IR is left unchanged.
+
+    Format, one record per line, fields separated by spaces:
+    ```
+    moe-manifest 1
+    function <name>
+    arg <index> <element-type> <dim>x<dim>...
+    result <index> <element-type> <dim>x... out=<argument it is written to>
+    op <name> <operand>=<argument index or -> ... <attribute>=<value> ...
+    end
+    ```
+  }];
+  let options = [
+    Option<"path", "path", "std::string", /*default=*/"\"-\"",
+           "Where to write the manifest ('-' for stdout)">
   ];
 }
 
