@@ -1,7 +1,8 @@
 # `cmake --install` lays out headers (with the generated .inc files), the
-# dialect and transform libraries, the reference library, moe-opt and a CMake
-# package, so another compiler can `find_package(MoeMLIR)` and link
-# MoeMLIR::MoeDialect / MoeMLIR::MoeTransforms.
+# dialect and transform libraries, the reference library, the GPU runtime
+# (libMoeRuntime.so), moe-opt and a CMake package, so another compiler can
+# `find_package(MoeMLIR)` and link MoeMLIR::MoeDialect /
+# MoeMLIR::MoeTransforms (and a host program MoeMLIR::MoeRuntime).
 include(CMakePackageConfigHelpers)
 
 set(MOE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/MoeMLIR)
@@ -10,7 +11,7 @@ foreach(lib MoeDialect MoeTransforms)
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 endforeach()
 
-install(TARGETS MoeDialect MoeTransforms MoeReference
+install(TARGETS MoeDialect MoeTransforms MoeReference MoeRuntime
   EXPORT MoeMLIRTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

@@ -1,0 +1,453 @@
+//===- MlirGpuAbi.cpp - The mgpu* ABI of MLIR's GPU host code -------------===//
+//
+// Part of the moe project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The functions that host code produced by MLIR 22's `gpu-to-llvm` lowering,
+// `gpu.binary` translation and `nvgpu` TMA lowering calls, with the
+// signatures that code is compiled against (they match upstream
+// mlir/lib/ExecutionEngine/CudaRuntimeWrappers.cpp), implemented on the
+// runtime's C API.
+//
+// These functions cannot return errors. The first failure is kept in a
+// process-wide sticky error (status and message); from then on every mgpu*
+// call does nothing and returns null where it returns a value, until
+// moeClearStickyError. The first call that needs a device initializes the
+// runtime on the default device if moeInit has not.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RuntimeInternal.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+using namespace moe::runtime;
+
+//===----------------------------------------------------------------------===//
+// The sticky error
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct StickyError {
+  std::mutex mutex;
+  /// Set once a failure is recorded; checked without the lock.
+  std::atomic<bool> set{false};
+  MoeStatus status = MOE_SUCCESS;
+  /// Never freed, so pointers handed out stay valid.
+  char message[4096] = {0};
+};
+
+StickyError &sticky() {
+  // Never destroyed: module destructors of generated code run mgpu* calls
+  // after static destructors.
+  static StickyError *error = new StickyError();
+  return *error;
+}
+
+/// Whether an earlier failure turned the mgpu* calls into no-ops.
+bool stuck() { return sticky().set.load(std::memory_order_acquire); }
+
+/// Records `status` and the calling thread's last error message as the
+/// sticky error unless one is already recorded. Returns whether `status` is
+/// a success.
+bool record(MoeStatus status) {
+  if (status == MOE_SUCCESS)
+    return true;
+  StickyError &error = sticky();
+  std::lock_guard<std::mutex> lock(error.mutex);
+  if (error.set.load(std::memory_order_relaxed))
+    return false;
+  error.status = status;
+  std::snprintf(error.message, sizeof(error.message), "%s", lastErrorMessage());
+  error.set.store(true, std::memory_order_release);
+  const char *verbose = std::getenv("MOE_RUNTIME_VERBOSE");
+  if (verbose && *verbose && std::strcmp(verbose, "0") != 0)
+    std::fprintf(stderr, "moe runtime: %s: %s\n", moeStatusName(status),
+                 error.message);
+  return false;
+}
+
+/// Converts an MLIR index launch dimension to the driver's unsigned int.
+bool toDim(const char *fn, const char *name, intptr_t value, unsigned &out) {
+  if (value < 1 || static_cast<uint64_t>(value) > UINT32_MAX)
+    return record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                       "argument '%s' = %lld is out of range (1..2^32-1)", name,
+                       static_cast<long long>(value)));
+  out = static_cast<unsigned>(value);
+  return true;
+}
+
+bool toDims(const char *fn, const char *what, intptr_t x, intptr_t y,
+            intptr_t z, unsigned out[3]) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%sX", what);
+  if (!toDim(fn, name, x, out[0]))
+    return false;
+  std::snprintf(name, sizeof(name), "%sY", what);
+  if (!toDim(fn, name, y, out[1]))
+    return false;
+  std::snprintf(name, sizeof(name), "%sZ", what);
+  return toDim(fn, name, z, out[2]);
+}
+
+/// Narrows an enum value passed as i64; out-of-range values become -1, which
+/// every enum check rejects.
+int narrowEnum(int64_t value) {
+  return value >= 0 && value <= INT32_MAX ? static_cast<int>(value) : -1;
+}
+
+bool toSmem(const char *fn, int32_t smem, unsigned &out) {
+  if (smem < 0)
+    return record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                       "argument 'smem' = %d is negative", smem));
+  out = static_cast<unsigned>(smem);
+  return true;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// The ABI
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+
+MoeStatus moeGetStickyError(const char **message) {
+  StickyError &error = sticky();
+  std::lock_guard<std::mutex> lock(error.mutex);
+  if (message)
+    *message = error.message;
+  return error.status;
+}
+
+void moeClearStickyError(void) {
+  StickyError &error = sticky();
+  std::lock_guard<std::mutex> lock(error.mutex);
+  error.status = MOE_SUCCESS;
+  error.message[0] = '\0';
+  error.set.store(false, std::memory_order_release);
+}
+
+MoeModule mgpuModuleLoad(void *data, size_t gpuBlobSize) {
+  if (stuck())
+    return nullptr;
+  MoeModule module = nullptr;
+  record(loadModule("mgpuModuleLoad", true, data, gpuBlobSize,
+                    /*optLevel=*/-1, &module));
+  return module;
+}
+
+MoeModule mgpuModuleLoadJIT(void *data, int optLevel) {
+  if (stuck())
+    return nullptr;
+  MoeModule module = nullptr;
+  // MLIR embeds the PTX with a trailing NUL but passes no size.
+  record(loadModule("mgpuModuleLoadJIT", true, data, /*size=*/0, optLevel,
+                    &module));
+  return module;
+}
+
+void mgpuModuleUnload(MoeModule module) {
+  // Module destructors run at exit even when the load failed.
+  if (stuck() || !module)
+    return;
+  record(unloadModule("mgpuModuleUnload", true, module));
+}
+
+MoeFunction mgpuModuleGetFunction(MoeModule module, const char *name) {
+  if (stuck())
+    return nullptr;
+  MoeFunction function = nullptr;
+  record(getFunction("mgpuModuleGetFunction", true, module, name, &function));
+  return function;
+}
+
+void mgpuLaunchKernel(MoeFunction function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, MoeStream stream,
+                      void **params, void **extra, size_t /*paramsCount*/) {
+  constexpr const char *fn = "mgpuLaunchKernel";
+  if (stuck())
+    return;
+  LaunchDims dims;
+  unsigned bytes = 0;
+  if (!toDims(fn, "grid", gridX, gridY, gridZ, dims.grid) ||
+      !toDims(fn, "block", blockX, blockY, blockZ, dims.block) ||
+      !toSmem(fn, smem, bytes))
+    return;
+  record(launch(fn, true, function, dims, bytes, stream, params, extra));
+}
+
+void mgpuLaunchClusterKernel(MoeFunction function, intptr_t clusterX,
+                             intptr_t clusterY, intptr_t clusterZ,
+                             intptr_t gridX, intptr_t gridY, intptr_t gridZ,
+                             intptr_t blockX, intptr_t blockY, intptr_t blockZ,
+                             int32_t smem, MoeStream stream, void **params,
+                             void **extra) {
+  constexpr const char *fn = "mgpuLaunchClusterKernel";
+  if (stuck())
+    return;
+  LaunchDims dims;
+  dims.hasCluster = true;
+  unsigned bytes = 0;
+  if (!toDims(fn, "cluster", clusterX, clusterY, clusterZ, dims.cluster) ||
+      !toDims(fn, "grid", gridX, gridY, gridZ, dims.grid) ||
+      !toDims(fn, "block", blockX, blockY, blockZ, dims.block) ||
+      !toSmem(fn, smem, bytes))
+    return;
+  record(launch(fn, true, function, dims, bytes, stream, params, extra));
+}
+
+MoeStream mgpuStreamCreate(void) {
+  if (stuck())
+    return nullptr;
+  MoeStream stream = nullptr;
+  record(createStream("mgpuStreamCreate", true, &stream));
+  return stream;
+}
+
+void mgpuStreamDestroy(MoeStream stream) {
+  if (stuck())
+    return;
+  record(destroyStream("mgpuStreamDestroy", true, stream));
+}
+
+void mgpuStreamSynchronize(MoeStream stream) {
+  if (stuck())
+    return;
+  record(synchronizeStream("mgpuStreamSynchronize", true, stream));
+}
+
+void mgpuStreamWaitEvent(MoeStream stream, MoeEvent event) {
+  if (stuck())
+    return;
+  record(streamWaitEvent("mgpuStreamWaitEvent", true, stream, event));
+}
+
+MoeEvent mgpuEventCreate(void) {
+  if (stuck())
+    return nullptr;
+  MoeEvent event = nullptr;
+  // Events of the generated code only order streams: no timing needed.
+  record(createEvent("mgpuEventCreate", true, /*timing=*/false, &event));
+  return event;
+}
+
+void mgpuEventDestroy(MoeEvent event) {
+  if (stuck())
+    return;
+  record(destroyEvent("mgpuEventDestroy", true, event));
+}
+
+void mgpuEventSynchronize(MoeEvent event) {
+  if (stuck())
+    return;
+  record(synchronizeEvent("mgpuEventSynchronize", true, event));
+}
+
+void mgpuEventRecord(MoeEvent event, MoeStream stream) {
+  if (stuck())
+    return;
+  record(recordEvent("mgpuEventRecord", true, event, stream));
+}
+
+void *mgpuMemAlloc(uint64_t sizeBytes, MoeStream /*stream*/,
+                   bool isHostShared) {
+  constexpr const char *fn = "mgpuMemAlloc";
+  if (stuck())
+    return nullptr;
+  if (isHostShared) {
+    record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                "argument 'isHostShared' is set: host-shared (managed) "
+                "allocations of %llu bytes are not supported; allocate "
+                "device memory and copy",
+                static_cast<unsigned long long>(sizeBytes)));
+    return nullptr;
+  }
+  if (sizeBytes == 0)
+    return nullptr; // As upstream: an empty allocation is null.
+  if (sizeBytes > SIZE_MAX) {
+    record(fail(MOE_ERROR_OUT_OF_MEMORY, fn,
+                "argument 'sizeBytes' = %llu does not fit in size_t",
+                static_cast<unsigned long long>(sizeBytes)));
+    return nullptr;
+  }
+  void *pointer = nullptr;
+  // Allocation is synchronous, as upstream; the stream only orders uses.
+  record(allocate(fn, true, &pointer, static_cast<size_t>(sizeBytes)));
+  return pointer;
+}
+
+void mgpuMemFree(void *ptr, MoeStream /*stream*/) {
+  if (stuck() || !ptr)
+    return;
+  record(release("mgpuMemFree", true, ptr));
+}
+
+void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, MoeStream stream) {
+  if (stuck())
+    return;
+  record(copy("mgpuMemcpy", true, CopyKind::Any, dst, src, sizeBytes,
+              /*async=*/true, stream));
+}
+
+void mgpuMemset32(void *dst, unsigned int value, size_t count,
+                  MoeStream stream) {
+  if (stuck())
+    return;
+  record(
+      fill("mgpuMemset32", true, dst, value, 4, count, /*async=*/true, stream));
+}
+
+void mgpuMemset16(void *dst, unsigned short value, size_t count,
+                  MoeStream stream) {
+  if (stuck())
+    return;
+  record(
+      fill("mgpuMemset16", true, dst, value, 2, count, /*async=*/true, stream));
+}
+
+void mgpuSetDefaultDevice(int32_t device) {
+  constexpr const char *fn = "mgpuSetDefaultDevice";
+  if (device < 0) {
+    if (!stuck())
+      record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                  "argument 'device' = %d is negative", device));
+    return;
+  }
+  setDefaultDevice(device);
+  if (stuck())
+    return;
+  // Upstream only picks the device of a context created later; here an
+  // initialized runtime switches to it.
+  const Device *current = currentDevice();
+  if (current && current->ordinal != device)
+    record(initDevice(fn, device));
+}
+
+void mgpuTensorMapEncodeTiled(MoeTensorMap *tensorMap, int dataType,
+                              uint32_t rank, void *globalAddress,
+                              const uint64_t *globalDims,
+                              const uint64_t *globalStrides,
+                              const uint32_t *boxDims,
+                              const uint32_t *elementStrides, int interleave,
+                              int swizzle, int l2Promotion, int oobFill) {
+  if (stuck())
+    return;
+  record(encodeTensorMap("mgpuTensorMapEncodeTiled", true, tensorMap, dataType,
+                         rank, globalAddress, globalDims, globalStrides,
+                         boxDims, elementStrides, interleave, swizzle,
+                         l2Promotion, oobFill));
+}
+
+void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
+                                     int64_t dataType, int64_t interleave,
+                                     int64_t swizzle, int64_t l2Promotion,
+                                     int64_t oobFill, int64_t *boxDims) {
+  constexpr const char *fn = "mgpuTensorMapEncodeTiledMemref";
+  constexpr int64_t kMaxRank = 5;
+  if (stuck())
+    return nullptr;
+  if (rank < 1 || rank > kMaxRank) {
+    record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                "argument 'rank' = %lld is out of range (1..5)",
+                static_cast<long long>(rank)));
+    return nullptr;
+  }
+  if (!descriptor || !boxDims) {
+    record(fail(MOE_ERROR_INVALID_ARGUMENT, fn, "argument '%s' is null",
+                descriptor ? "boxDims" : "descriptor"));
+    return nullptr;
+  }
+  int type = narrowEnum(dataType);
+  unsigned elementSize = tensorMapElementSize(type);
+  if (elementSize == 0) {
+    record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                "argument 'dataType' = %lld is not a supported tensor map "
+                "data type",
+                static_cast<long long>(dataType)));
+    return nullptr;
+  }
+
+  // A ranked memref descriptor: allocated pointer, aligned pointer, offset,
+  // sizes[rank], strides[rank] (in elements, outermost first).
+  const auto *base = static_cast<const char *>(descriptor);
+  char *aligned = nullptr;
+  int64_t offset = 0;
+  std::memcpy(&aligned, base + sizeof(void *), sizeof(aligned));
+  std::memcpy(&offset, base + 2 * sizeof(void *), sizeof(offset));
+  const auto *sizes =
+      reinterpret_cast<const int64_t *>(base + 2 * sizeof(void *) + 8);
+  const int64_t *strides = sizes + rank;
+
+  if (strides[rank - 1] != 1) {
+    record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                "the memref's innermost stride is %lld; a tensor map needs "
+                "a contiguous innermost dimension",
+                static_cast<long long>(strides[rank - 1])));
+    return nullptr;
+  }
+  uint64_t globalDims[kMaxRank] = {};
+  uint64_t globalStrides[kMaxRank] = {};
+  uint32_t box[kMaxRank] = {};
+  for (int64_t r = 0; r < rank; ++r) {
+    int64_t size = sizes[rank - 1 - r];
+    int64_t extent = boxDims[rank - 1 - r];
+    if (size < 1) {
+      record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                  "the memref's size %lld of dimension %lld is not positive",
+                  static_cast<long long>(size),
+                  static_cast<long long>(rank - 1 - r)));
+      return nullptr;
+    }
+    if (extent < 1 || extent > 256) {
+      record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                  "argument 'boxDims[%lld]' = %lld is out of range (1..256)",
+                  static_cast<long long>(rank - 1 - r),
+                  static_cast<long long>(extent)));
+      return nullptr;
+    }
+    globalDims[r] = static_cast<uint64_t>(size);
+    box[r] = static_cast<uint32_t>(extent);
+    if (r > 0) {
+      int64_t stride = strides[rank - 1 - r];
+      if (stride < 1) {
+        record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                    "the memref's stride %lld of dimension %lld is not "
+                    "positive",
+                    static_cast<long long>(stride),
+                    static_cast<long long>(rank - 1 - r)));
+        return nullptr;
+      }
+      globalStrides[r - 1] = static_cast<uint64_t>(stride) * elementSize;
+    }
+  }
+  char *address = aligned + offset * static_cast<int64_t>(elementSize);
+
+  void *tensorMap =
+      std::aligned_alloc(alignof(MoeTensorMap), sizeof(MoeTensorMap));
+  if (!tensorMap) {
+    record(fail(MOE_ERROR_OUT_OF_MEMORY, fn,
+                "cannot allocate %zu bytes of host memory for the tensor map",
+                sizeof(MoeTensorMap)));
+    return nullptr;
+  }
+  MoeStatus status = encodeTensorMap(
+      fn, true, tensorMap, type, static_cast<uint32_t>(rank), address,
+      globalDims, globalStrides, box, /*elementStrides=*/nullptr,
+      narrowEnum(interleave), narrowEnum(swizzle), narrowEnum(l2Promotion),
+      narrowEnum(oobFill));
+  if (!record(status)) {
+    std::free(tensorMap);
+    return nullptr;
+  }
+  return tensorMap;
+}
+
+} // extern "C"

@@ -1,0 +1,493 @@
+//===- Module.cpp - Module loading and kernel launches --------------------===//
+//
+// Part of the moe project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Loads PTX, cubin and fatbin images and launches their kernels.
+//
+// cuModuleLoadData takes no size: it reads PTX up to its NUL and binary
+// images as far as their headers say. So a PTX image without a trailing NUL
+// is copied into a terminated buffer, and the headers of ELF (cubin) and
+// fatbin images are checked against the size the caller gave before the
+// driver sees them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RuntimeInternal.h"
+
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+using namespace moe::runtime;
+namespace cu = moe::runtime::cu;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Images
+//===----------------------------------------------------------------------===//
+
+enum class ImageKind { Ptx, Elf, Fatbin };
+
+const char *imageKindName(ImageKind kind) {
+  switch (kind) {
+  case ImageKind::Ptx:
+    return "PTX text";
+  case ImageKind::Elf:
+    return "cubin (ELF)";
+  case ImageKind::Fatbin:
+    return "fatbin";
+  }
+  return "image";
+}
+
+constexpr uint32_t kFatbinMagic = 0xBA55ED50u;
+
+template <typename T> T readLE(const unsigned char *bytes, size_t offset) {
+  T value = 0;
+  for (size_t i = 0; i < sizeof(T); ++i)
+    value |= static_cast<T>(bytes[offset + i]) << (8 * i);
+  return value;
+}
+
+/// Whether [offset, offset + length) lies within `size` bytes.
+bool fits(uint64_t offset, uint64_t length, uint64_t size) {
+  return offset <= size && length <= size - offset;
+}
+
+ImageKind classify(const unsigned char *bytes, size_t size) {
+  if (size >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' &&
+      bytes[3] == 'F')
+    return ImageKind::Elf;
+  if (size >= 4 && readLE<uint32_t>(bytes, 0) == kFatbinMagic)
+    return ImageKind::Fatbin;
+  return ImageKind::Ptx;
+}
+
+/// Checks that the ELF headers and section contents lie within the image.
+MoeStatus checkElf(const char *fn, const unsigned char *bytes, size_t size) {
+  auto invalid = [&](const char *what) {
+    return fail(MOE_ERROR_INVALID_MODULE, fn,
+                "the cubin (ELF) image of %zu bytes is invalid: %s", size,
+                what);
+  };
+  if (size < 64)
+    return invalid("it is shorter than an ELF64 header");
+  if (bytes[4] != 2)
+    return invalid("it is not a 64-bit ELF file");
+  if (bytes[5] != 1)
+    return invalid("it is not a little-endian ELF file");
+  uint64_t phoff = readLE<uint64_t>(bytes, 32);
+  uint64_t shoff = readLE<uint64_t>(bytes, 40);
+  uint64_t phentsize = readLE<uint16_t>(bytes, 54);
+  uint64_t phnum = readLE<uint16_t>(bytes, 56);
+  uint64_t shentsize = readLE<uint16_t>(bytes, 58);
+  uint64_t shnum = readLE<uint16_t>(bytes, 60);
+  if (phnum != 0 && !fits(phoff, phentsize * phnum, size))
+    return invalid("its program headers extend past the end (truncated?)");
+  // With more than 0xff00 sections e_shnum is 0 and the count lives in the
+  // first section header; cubins never have that many, so only the first
+  // header is checked then.
+  uint64_t headers = shnum != 0 ? shnum : (shoff != 0 ? 1 : 0);
+  if (headers == 0)
+    return MOE_SUCCESS;
+  if (shentsize < 40)
+    return invalid("its section headers are too short");
+  if (!fits(shoff, shentsize * headers, size))
+    return invalid("its section headers extend past the end (truncated?)");
+  for (uint64_t i = 0; i < shnum; ++i) {
+    const unsigned char *header = bytes + shoff + i * shentsize;
+    uint32_t type = readLE<uint32_t>(header, 4);
+    uint64_t offset = readLE<uint64_t>(header, 24);
+    uint64_t length = readLE<uint64_t>(header, 32);
+    constexpr uint32_t kNoBits = 8; // SHT_NOBITS occupies no file space.
+    if (type != kNoBits && !fits(offset, length, size))
+      return invalid("a section extends past the end (truncated?)");
+  }
+  return MOE_SUCCESS;
+}
+
+/// Checks that the fatbin's declared size lies within the image.
+MoeStatus checkFatbin(const char *fn, const unsigned char *bytes, size_t size) {
+  if (size < 16)
+    return fail(MOE_ERROR_INVALID_MODULE, fn,
+                "the fatbin image of %zu bytes is shorter than its header",
+                size);
+  uint64_t headerSize = readLE<uint16_t>(bytes, 6);
+  uint64_t fatSize = readLE<uint64_t>(bytes, 8);
+  if (headerSize < 16 || !fits(headerSize, fatSize, size))
+    return fail(MOE_ERROR_INVALID_MODULE, fn,
+                "the fatbin image of %zu bytes is invalid: its header "
+                "declares %llu + %llu bytes (truncated?)",
+                size, static_cast<unsigned long long>(headerSize),
+                static_cast<unsigned long long>(fatSize));
+  return MOE_SUCCESS;
+}
+
+/// Whether a module load failure says the image is bad (rather than the
+/// driver or the device).
+bool isImageError(cu::CUresult result) {
+  switch (result) {
+  case cu::CUDA_ERROR_INVALID_VALUE:
+  case cu::CUDA_ERROR_INVALID_IMAGE:
+  case cu::CUDA_ERROR_NO_BINARY_FOR_GPU:
+  case cu::CUDA_ERROR_INVALID_PTX:
+  case cu::CUDA_ERROR_UNSUPPORTED_PTX_VERSION:
+  case cu::CUDA_ERROR_INVALID_SOURCE:
+  case cu::CUDA_ERROR_SHARED_OBJECT_INIT_FAILED:
+  case cu::CUDA_ERROR_NOT_FOUND:
+    return true;
+  default:
+    return false;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Launches
+//===----------------------------------------------------------------------===//
+
+/// Default dynamic shared memory limit; larger launches opt in.
+constexpr unsigned kDefaultDynamicSmem = 48 * 1024;
+
+/// The dynamic shared memory limit already raised per function. Limits are
+/// only ever raised, under the mutex, so concurrent launches of a function
+/// with different sizes never lower the limit below a pending launch's.
+struct SmemLimits {
+  std::mutex mutex;
+  std::unordered_map<cu::CUfunction, unsigned> raised;
+};
+
+SmemLimits &smemLimits() {
+  // Never destroyed: module destructors of generated code may unload (and
+  // so reach forgetSmemLimits) after static destructors have run.
+  static SmemLimits *limits = new SmemLimits();
+  return *limits;
+}
+
+MoeStatus raiseSmemLimit(const char *fn, const cu::DriverApi &api,
+                         cu::CUfunction function, unsigned bytes) {
+  SmemLimits &limits = smemLimits();
+  std::lock_guard<std::mutex> lock(limits.mutex);
+  auto it = limits.raised.find(function);
+  if (it != limits.raised.end() && it->second >= bytes)
+    return MOE_SUCCESS;
+  cu::CUresult result = api.cuFuncSetAttribute(
+      function, cu::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+      static_cast<int>(bytes));
+  if (result != cu::CUDA_SUCCESS)
+    return failDriver(api, result, MOE_ERROR_LAUNCH, fn,
+                      "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES, %u)",
+                      bytes);
+  limits.raised[function] = bytes;
+  return MOE_SUCCESS;
+}
+
+/// Forgets the raised limits: after an unload, a new function may reuse a
+/// handle.
+void forgetSmemLimits() {
+  SmemLimits &limits = smemLimits();
+  std::lock_guard<std::mutex> lock(limits.mutex);
+  limits.raised.clear();
+}
+
+MoeStatus checkDims(const char *fn, const char *what, const unsigned dims[3]) {
+  static const char *const axes[3] = {"X", "Y", "Z"};
+  for (int i = 0; i < 3; ++i)
+    if (dims[i] == 0)
+      return fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                  "argument '%s%s' is 0; launch dimensions must be >= 1", what,
+                  axes[i]);
+  return MOE_SUCCESS;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Implementations
+//===----------------------------------------------------------------------===//
+
+MoeStatus moe::runtime::loadModule(const char *fn, bool autoInit,
+                                   const void *image, size_t size, int optLevel,
+                                   MoeModule *module) {
+  MOE_CHECK_NOT_NULL(fn, module);
+  *module = nullptr;
+  MOE_CHECK_NOT_NULL(fn, image);
+  const auto *bytes = static_cast<const unsigned char *>(image);
+
+  // With a known size, validate binary images and terminate PTX.
+  ImageKind kind = ImageKind::Ptx;
+  std::string terminated;
+  const void *toLoad = image;
+  if (size != 0) {
+    kind = classify(bytes, size);
+    if (kind == ImageKind::Elf) {
+      if (MoeStatus status = checkElf(fn, bytes, size))
+        return status;
+    } else if (kind == ImageKind::Fatbin) {
+      if (MoeStatus status = checkFatbin(fn, bytes, size))
+        return status;
+    } else if (bytes[size - 1] != '\0') {
+      terminated.assign(static_cast<const char *>(image), size);
+      toLoad = terminated.c_str();
+    }
+  } else {
+    // The caller does not know the size: sniff the magic byte by byte, so
+    // that a short NUL-terminated PTX string is never read past its end.
+    if (bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' &&
+        bytes[3] == 'F')
+      kind = ImageKind::Elf;
+    else if (bytes[0] == 0x50 && bytes[1] == 0xED && bytes[2] == 0x55 &&
+             bytes[3] == 0xBA)
+      kind = ImageKind::Fatbin;
+  }
+
+  Session session;
+  if (MoeStatus status = acquire(fn, session, autoInit))
+    return status;
+  const cu::DriverApi &api = *session.api;
+
+  char log[8192];
+  log[0] = '\0';
+  cu::CUmodule loaded = nullptr;
+  cu::CUresult result;
+  if (api.cuModuleLoadDataEx) {
+    int options[3];
+    void *values[3];
+    unsigned count = 0;
+    options[count] = cu::CU_JIT_ERROR_LOG_BUFFER;
+    values[count++] = log;
+    options[count] = cu::CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES;
+    values[count++] = reinterpret_cast<void *>(uintptr_t(sizeof(log)));
+    if (optLevel >= 0 && optLevel <= 4) {
+      options[count] = cu::CU_JIT_OPTIMIZATION_LEVEL;
+      values[count++] = reinterpret_cast<void *>(uintptr_t(optLevel));
+    }
+    result = api.cuModuleLoadDataEx(&loaded, toLoad, count, options, values);
+  } else {
+    result = api.cuModuleLoadData(&loaded, toLoad);
+  }
+  if (result != cu::CUDA_SUCCESS) {
+    log[sizeof(log) - 1] = '\0';
+    size_t length = std::strlen(log);
+    while (length > 0 && (log[length - 1] == '\n' || log[length - 1] == ' '))
+      log[--length] = '\0';
+    MoeStatus fallback =
+        isImageError(result) ? MOE_ERROR_INVALID_MODULE : MOE_ERROR_DRIVER;
+    MoeStatus status = failDriver(
+        api, result, fallback, fn, "loading the %s module image (%zu bytes%s)",
+        imageKindName(kind), size, size ? "" : ", size not given");
+    if (length > 0) {
+      appendToLastError("; JIT log: ");
+      appendToLastError(log);
+    }
+    return status;
+  }
+  *module = reinterpret_cast<MoeModule>(loaded);
+  return MOE_SUCCESS;
+}
+
+MoeStatus moe::runtime::getFunction(const char *fn, bool autoInit,
+                                    MoeModule module, const char *name,
+                                    MoeFunction *function) {
+  MOE_CHECK_NOT_NULL(fn, function);
+  *function = nullptr;
+  MOE_CHECK_NOT_NULL(fn, module);
+  MOE_CHECK_NOT_NULL(fn, name);
+  Session session;
+  if (MoeStatus status = acquire(fn, session, autoInit))
+    return status;
+  cu::CUfunction found = nullptr;
+  cu::CUresult result = session.api->cuModuleGetFunction(
+      &found, reinterpret_cast<cu::CUmodule>(module), name);
+  if (result == cu::CUDA_ERROR_NOT_FOUND)
+    return fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                "argument 'name': the module has no kernel named '%s'", name);
+  if (result != cu::CUDA_SUCCESS)
+    return failDriver(*session.api, result, MOE_ERROR_DRIVER, fn,
+                      "cuModuleGetFunction('%s')", name);
+  *function = reinterpret_cast<MoeFunction>(found);
+  return MOE_SUCCESS;
+}
+
+MoeStatus moe::runtime::unloadModule(const char *fn, bool autoInit,
+                                     MoeModule module) {
+  MOE_CHECK_NOT_NULL(fn, module);
+  Session session;
+  if (MoeStatus status = acquire(fn, session, autoInit))
+    return status;
+  forgetSmemLimits();
+  cu::CUresult result =
+      session.api->cuModuleUnload(reinterpret_cast<cu::CUmodule>(module));
+  if (result != cu::CUDA_SUCCESS && !isShutdown(result))
+    return failDriver(*session.api, result, MOE_ERROR_DRIVER, fn,
+                      "cuModuleUnload(%p)", static_cast<void *>(module));
+  return MOE_SUCCESS;
+}
+
+MoeStatus moe::runtime::launch(const char *fn, bool autoInit,
+                               MoeFunction function, const LaunchDims &dims,
+                               unsigned dynamicSmemBytes, MoeStream stream,
+                               void **params, void **extra) {
+  MOE_CHECK_NOT_NULL(fn, function);
+  if (dims.hasCluster)
+    if (MoeStatus status = checkDims(fn, "cluster", dims.cluster))
+      return status;
+  if (MoeStatus status = checkDims(fn, "grid", dims.grid))
+    return status;
+  if (MoeStatus status = checkDims(fn, "block", dims.block))
+    return status;
+  uint64_t threads = uint64_t(dims.block[0]) * dims.block[1] * dims.block[2];
+  if (threads > 1024)
+    return fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                "block (%u, %u, %u) has %llu threads; at most 1024 are "
+                "allowed",
+                dims.block[0], dims.block[1], dims.block[2],
+                static_cast<unsigned long long>(threads));
+  if (dims.hasCluster) {
+    static const char *const axes[3] = {"X", "Y", "Z"};
+    for (int i = 0; i < 3; ++i)
+      if (dims.grid[i] % dims.cluster[i] != 0)
+        return fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                    "argument 'grid%s' = %u is not a multiple of "
+                    "'cluster%s' = %u",
+                    axes[i], dims.grid[i], axes[i], dims.cluster[i]);
+  }
+
+  Session session;
+  if (MoeStatus status = acquire(fn, session, autoInit))
+    return status;
+  const cu::DriverApi &api = *session.api;
+  if (dynamicSmemBytes >
+      static_cast<unsigned>(session.device->maxDynamicSharedMemory))
+    return fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                "argument 'dynamicSmemBytes' = %u exceeds the device's "
+                "opt-in limit of %d bytes per block",
+                dynamicSmemBytes, session.device->maxDynamicSharedMemory);
+  auto *f = reinterpret_cast<cu::CUfunction>(function);
+  if (dynamicSmemBytes > kDefaultDynamicSmem)
+    if (MoeStatus status = raiseSmemLimit(fn, api, f, dynamicSmemBytes))
+      return status;
+
+  cu::CUresult result;
+  const char *entry;
+  if (!dims.hasCluster) {
+    entry = "cuLaunchKernel";
+    result = api.cuLaunchKernel(
+        f, dims.grid[0], dims.grid[1], dims.grid[2], dims.block[0],
+        dims.block[1], dims.block[2], dynamicSmemBytes,
+        reinterpret_cast<cu::CUstream>(stream), params, extra);
+  } else {
+    entry = "cuLaunchKernelEx";
+    if (!api.cuLaunchKernelEx)
+      return fail(MOE_ERROR_DRIVER, fn,
+                  "the NVIDIA driver lacks cuLaunchKernelEx, needed for "
+                  "cluster launches (CUDA 12.0 or newer)");
+    uint64_t clusterSize =
+        uint64_t(dims.cluster[0]) * dims.cluster[1] * dims.cluster[2];
+    if (clusterSize > 8) {
+      // Beyond the portable cluster size of 8 the kernel must opt in.
+      result = api.cuFuncSetAttribute(
+          f, cu::CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED, 1);
+      if (result != cu::CUDA_SUCCESS)
+        return failDriver(api, result, MOE_ERROR_LAUNCH, fn,
+                          "cuFuncSetAttribute("
+                          "NON_PORTABLE_CLUSTER_SIZE_ALLOWED) for a cluster "
+                          "of %llu blocks",
+                          static_cast<unsigned long long>(clusterSize));
+    }
+    cu::LaunchAttribute attribute;
+    std::memset(&attribute, 0, sizeof(attribute));
+    attribute.id = cu::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+    attribute.value.clusterDim.x = dims.cluster[0];
+    attribute.value.clusterDim.y = dims.cluster[1];
+    attribute.value.clusterDim.z = dims.cluster[2];
+    cu::LaunchConfig config;
+    std::memset(&config, 0, sizeof(config));
+    config.gridDimX = dims.grid[0];
+    config.gridDimY = dims.grid[1];
+    config.gridDimZ = dims.grid[2];
+    config.blockDimX = dims.block[0];
+    config.blockDimY = dims.block[1];
+    config.blockDimZ = dims.block[2];
+    config.sharedMemBytes = dynamicSmemBytes;
+    config.hStream = reinterpret_cast<cu::CUstream>(stream);
+    config.attrs = &attribute;
+    config.numAttrs = 1;
+    result = api.cuLaunchKernelEx(&config, f, params, extra);
+  }
+  if (result != cu::CUDA_SUCCESS)
+    return failDriver(api, result, MOE_ERROR_LAUNCH, fn,
+                      "%s with cluster (%u, %u, %u), grid (%u, %u, %u), "
+                      "block (%u, %u, %u) and %u bytes of dynamic shared "
+                      "memory",
+                      entry, dims.cluster[0], dims.cluster[1], dims.cluster[2],
+                      dims.grid[0], dims.grid[1], dims.grid[2], dims.block[0],
+                      dims.block[1], dims.block[2], dynamicSmemBytes);
+  return MOE_SUCCESS;
+}
+
+//===----------------------------------------------------------------------===//
+// C API
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+
+MoeStatus moeModuleLoad(const void *image, size_t size, MoeModule *module) {
+  constexpr const char *fn = "moeModuleLoad";
+  if (module)
+    *module = nullptr;
+  if (image && size == 0)
+    return fail(MOE_ERROR_INVALID_ARGUMENT, fn,
+                "argument 'size' is 0; give the image's size in bytes");
+  return loadModule(fn, false, image, size, /*optLevel=*/-1, module);
+}
+
+MoeStatus moeModuleGetFunction(MoeModule module, const char *name,
+                               MoeFunction *function) {
+  return getFunction("moeModuleGetFunction", false, module, name, function);
+}
+
+MoeStatus moeModuleUnload(MoeModule module) {
+  return unloadModule("moeModuleUnload", false, module);
+}
+
+MoeStatus moeLaunchKernel(MoeFunction function, unsigned gridX, unsigned gridY,
+                          unsigned gridZ, unsigned blockX, unsigned blockY,
+                          unsigned blockZ, unsigned dynamicSmemBytes,
+                          MoeStream stream, void **params) {
+  LaunchDims dims;
+  dims.grid[0] = gridX;
+  dims.grid[1] = gridY;
+  dims.grid[2] = gridZ;
+  dims.block[0] = blockX;
+  dims.block[1] = blockY;
+  dims.block[2] = blockZ;
+  return launch("moeLaunchKernel", false, function, dims, dynamicSmemBytes,
+                stream, params, nullptr);
+}
+
+MoeStatus moeLaunchClusterKernel(MoeFunction function, unsigned clusterX,
+                                 unsigned clusterY, unsigned clusterZ,
+                                 unsigned gridX, unsigned gridY, unsigned gridZ,
+                                 unsigned blockX, unsigned blockY,
+                                 unsigned blockZ, unsigned dynamicSmemBytes,
+                                 MoeStream stream, void **params) {
+  LaunchDims dims;
+  dims.hasCluster = true;
+  dims.cluster[0] = clusterX;
+  dims.cluster[1] = clusterY;
+  dims.cluster[2] = clusterZ;
+  dims.grid[0] = gridX;
+  dims.grid[1] = gridY;
+  dims.grid[2] = gridZ;
+  dims.block[0] = blockX;
+  dims.block[1] = blockY;
+  dims.block[2] = blockZ;
+  return launch("moeLaunchClusterKernel", false, function, dims,
+                dynamicSmemBytes, stream, params, nullptr);
+}
+
+} // extern "C"

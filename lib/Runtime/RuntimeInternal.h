@@ -1,0 +1,175 @@
+//===- RuntimeInternal.h - Shared pieces of the runtime ---------*- C++ -*-===//
+//
+// Part of the moe project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Error reporting, the current device and the implementations that both the
+// moe* C API and the mgpu* ABI call. Every implementation takes the name of
+// the public function it serves (`fn`), which prefixes its messages, so an
+// mgpu* failure names the mgpu* function.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_LIB_RUNTIME_RUNTIMEINTERNAL_H
+#define MOE_LIB_RUNTIME_RUNTIMEINTERNAL_H
+
+#include "CudaDriver.h"
+#include "moe/Runtime/Runtime.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace moe {
+namespace runtime {
+
+//===----------------------------------------------------------------------===//
+// Errors
+//===----------------------------------------------------------------------===//
+
+/// Sets the calling thread's last error message to `fn`: <formatted text>
+/// and returns `status`.
+MoeStatus fail(MoeStatus status, const char *fn, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/// Reports the failure `result` of a driver call: the message is `fn`:
+/// <formatted text> failed: <error name> (<description>); the status is
+/// statusForResult(result, fallback).
+MoeStatus failDriver(const cu::DriverApi &api, cu::CUresult result,
+                     MoeStatus fallback, const char *fn, const char *format,
+                     ...) __attribute__((format(printf, 5, 6)));
+
+/// The status for a driver failure: out of memory, no device, kernel faults
+/// and launch-configuration errors have their own statuses; invalid values
+/// and handles are invalid arguments when `fallback` is MOE_ERROR_DRIVER;
+/// anything else is `fallback`.
+MoeStatus statusForResult(cu::CUresult result, MoeStatus fallback);
+
+/// Returns the calling thread's last error message.
+const char *lastErrorMessage();
+
+/// Appends `text` to the calling thread's last error message.
+void appendToLastError(const char *text);
+
+/// Fails with MOE_ERROR_INVALID_ARGUMENT if `pointer` is null.
+#define MOE_CHECK_NOT_NULL(fn, pointer)                                        \
+  do {                                                                         \
+    if (!(pointer))                                                            \
+      return ::moe::runtime::fail(MOE_ERROR_INVALID_ARGUMENT, fn,              \
+                                  "argument '" #pointer "' is null");          \
+  } while (false)
+
+//===----------------------------------------------------------------------===//
+// Devices
+//===----------------------------------------------------------------------===//
+
+/// A device the runtime has initialized; immutable once published.
+struct Device {
+  int ordinal = 0;
+  cu::CUdevice device = 0;
+  cu::CUcontext context = nullptr;
+  int ccMajor = 0;
+  int ccMinor = 0;
+  int multiprocessorCount = 0;
+  int maxDynamicSharedMemory = 0;
+  char name[256] = {0};
+};
+
+/// What a call that talks to the device works with.
+struct Session {
+  const cu::DriverApi *api = nullptr;
+  const Device *device = nullptr;
+};
+
+/// Makes `device` the current device, initializing the driver and the
+/// device first if needed (moeInit's implementation).
+MoeStatus initDevice(const char *fn, int device);
+
+/// Gets the current device and makes its context current on the calling
+/// thread. Without a current device it fails with MOE_ERROR_NOT_INITIALIZED,
+/// or, if `autoInit` is set (the mgpu* ABI), initializes the default device.
+MoeStatus acquire(const char *fn, Session &session, bool autoInit = false);
+
+/// Sets the device that an automatic initialization picks
+/// (mgpuSetDefaultDevice).
+void setDefaultDevice(int device);
+
+/// Returns the current device, or null before initialization.
+const Device *currentDevice();
+
+/// Whether a driver failure of a release call (free, destroy, unload) only
+/// says that the driver is already shut down, as during process exit.
+inline bool isShutdown(cu::CUresult result) {
+  return result == cu::CUDA_ERROR_DEINITIALIZED;
+}
+
+//===----------------------------------------------------------------------===//
+// Implementations shared by the C API and the mgpu* ABI
+//===----------------------------------------------------------------------===//
+
+/// The direction of a copy.
+enum class CopyKind { HostToDevice, DeviceToHost, DeviceToDevice, Any };
+
+MoeStatus allocate(const char *fn, bool autoInit, void **devicePtr,
+                   size_t bytes);
+MoeStatus release(const char *fn, bool autoInit, void *devicePtr);
+/// Copies `bytes`; `async` queues the copy on `stream` (CopyKind::Any is
+/// always asynchronous).
+MoeStatus copy(const char *fn, bool autoInit, CopyKind kind, void *dst,
+               const void *src, size_t bytes, bool async, MoeStream stream);
+/// Sets `count` elements of `elementSize` (1, 2 or 4) bytes to `value`.
+MoeStatus fill(const char *fn, bool autoInit, void *dst, uint32_t value,
+               unsigned elementSize, size_t count, bool async,
+               MoeStream stream);
+
+MoeStatus createStream(const char *fn, bool autoInit, MoeStream *stream);
+MoeStatus destroyStream(const char *fn, bool autoInit, MoeStream stream);
+MoeStatus synchronizeStream(const char *fn, bool autoInit, MoeStream stream);
+MoeStatus streamWaitEvent(const char *fn, bool autoInit, MoeStream stream,
+                          MoeEvent event);
+MoeStatus createEvent(const char *fn, bool autoInit, bool timing,
+                      MoeEvent *event);
+MoeStatus destroyEvent(const char *fn, bool autoInit, MoeEvent event);
+MoeStatus recordEvent(const char *fn, bool autoInit, MoeEvent event,
+                      MoeStream stream);
+MoeStatus synchronizeEvent(const char *fn, bool autoInit, MoeEvent event);
+
+/// Loads a module image. `size` is the image's size in bytes, or 0 when the
+/// caller does not know it (the image is then passed to the driver as is).
+/// `optLevel` is the JIT optimization level (0..4) or -1 for the default.
+MoeStatus loadModule(const char *fn, bool autoInit, const void *image,
+                     size_t size, int optLevel, MoeModule *module);
+MoeStatus getFunction(const char *fn, bool autoInit, MoeModule module,
+                      const char *name, MoeFunction *function);
+MoeStatus unloadModule(const char *fn, bool autoInit, MoeModule module);
+
+/// Launch dimensions, already checked to fit the driver's unsigned ints.
+struct LaunchDims {
+  unsigned cluster[3] = {1, 1, 1};
+  unsigned grid[3] = {1, 1, 1};
+  unsigned block[3] = {1, 1, 1};
+  bool hasCluster = false;
+};
+
+/// Launches `function`; `extra` is cuLaunchKernel's extra-options array.
+MoeStatus launch(const char *fn, bool autoInit, MoeFunction function,
+                 const LaunchDims &dims, unsigned dynamicSmemBytes,
+                 MoeStream stream, void **params, void **extra);
+
+/// Encodes a tiled tensor map from the driver's enum values.
+MoeStatus encodeTensorMap(const char *fn, bool autoInit, void *tensorMap,
+                          int dataType, uint32_t rank, void *globalAddress,
+                          const uint64_t *globalDims,
+                          const uint64_t *globalStrides,
+                          const uint32_t *boxDims,
+                          const uint32_t *elementStrides, int interleave,
+                          int swizzle, int l2Promotion, int oobFill);
+
+/// Returns the size in bytes of an element of the driver's tensor map data
+/// type, or 0 if the runtime does not support the type.
+unsigned tensorMapElementSize(int dataType);
+
+} // namespace runtime
+} // namespace moe
+
+#endif // MOE_LIB_RUNTIME_RUNTIMEINTERNAL_H
