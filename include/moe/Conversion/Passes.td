@@ -1,0 +1,56 @@
+//===- Passes.td - Conversions out of the moe dialect ------*- tablegen -*-===//
+
+#ifndef MOE_CONVERSION_PASSES_TD
+#define MOE_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
+  let summary = "Lower buffer-form moe ops to GPU kernels";
+  let description = [{
+    Replaces every moe op in buffer (memref) form by one or more
+    `gpu.launch` regions computing it as docs/Semantics.md defines; run
+    `gpu-kernel-outlining` next to turn them into `gpu.func` kernels and
+    `gpu.launch_func` calls. Each kernel reads its launch shape from the op's
+    `moe.config` attribute (see `moe-select-configs`) or a default.
+    Every kernel bounds-checks every access against the memref sizes, so any
+    shape (and any run-time ids or offsets) is safe. Ops with no lowering yet
+    are reported with an error naming them.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+def MoeDeviceAllocations : Pass<"moe-device-allocations", "func::FuncOp"> {
+  let summary = "Allocate host-side temporaries in GPU memory";
+  let description = [{
+    After bufferization, every memref a host function touches lives on the
+    GPU: its arguments are device buffers and the temporaries bufferization
+    created with `memref.alloc` are read and written by kernels only. This
+    pass turns each `memref.alloc` (outside GPU code) into `gpu.alloc` and
+    frees it with `gpu.dealloc` before every return, so the host code calls
+    the runtime's device allocator.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def MoeEmitCInterface : Pass<"moe-emit-c-interface", "ModuleOp"> {
+  let summary = "Give every public host function a C entry point";
+  let description = [{
+    Runs after bufferization. Every result of a destination-passing function
+    is one of its out arguments, so the entry point returns nothing: results
+    that are function arguments are dropped from the signature (any other
+    result is an error). Each public `func.func` is then marked with
+    `llvm.emit_c_interface`, so the LLVM lowering also emits
+    `void _mlir_ciface_<name>(args...)`, taking each memref as a pointer to
+    its descriptor: the stable ABI a runner or a serving engine calls
+    through `dlsym`.
+  }];
+}
+
+#endif // MOE_CONVERSION_PASSES_TD

@@ -1,0 +1,67 @@
+//===- Pipelines.h - The moe-to-nvvm pipeline -------------------*- C++ -*-===//
+//
+// moe IR (tensors) -> bufferized moe ops -> GPU kernels -> NVVM/PTX inside
+// gpu.binary, plus host code calling the runtime's mgpu* functions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_PIPELINES_PIPELINES_H
+#define MOE_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+
+namespace moe {
+
+struct MoeToNVVMPipelineOptions
+    : public PassPipelineOptions<MoeToNVVMPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("GPU architecture of the kernels"),
+      llvm::cl::init("sm_90a")};
+  PassOptions::Option<std::string> features{
+      *this, "features", llvm::cl::desc("PTX features of the kernels"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Kernel binary format: isa (PTX, JIT-compiled by the "
+                     "driver), bin (cubin) or fatbin; bin and fatbin need "
+                     "ptxas"),
+      llvm::cl::init("isa")};
+  PassOptions::Option<int> optLevel{*this, "opt-level",
+                                    llvm::cl::desc("NVVM optimization level"),
+                                    llvm::cl::init(3)};
+  PassOptions::Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("CUDA toolkit whose libdevice is linked into the "
+                     "kernels (math functions) and whose ptxas builds "
+                     "bin/fatbin; default: $CUDA_HOME, else /usr/local/cuda"),
+      llvm::cl::init("")};
+};
+
+/// The CUDA toolkit the pipeline uses: `requested`, else $CUDA_HOME, else
+/// /usr/local/cuda; empty when none exists.
+std::string findCudaToolkit(StringRef requested);
+
+/// Tensor-level moe rewrites: decomposition and canonicalization.
+void buildMoeTensorPipeline(OpPassManager &pm);
+/// Bufferization and the lowering of moe ops to outlined GPU kernels with
+/// device allocations.
+void buildMoeKernelPipeline(OpPassManager &pm);
+/// Lowers outlined kernels and host code to LLVM, kernels to PTX (linking
+/// libdevice when the toolkit has it) and on to the requested binary format:
+/// upstream gpu-lower-to-nvvm-pipeline's steps, with libdevice linked.
+void buildNVVMLoweringPipeline(OpPassManager &pm,
+                               const MoeToNVVMPipelineOptions &options);
+/// The whole flow.
+void buildMoeToNVVMPipeline(OpPassManager &pm,
+                            const MoeToNVVMPipelineOptions &options);
+
+/// Registers `moe-to-nvvm`.
+void registerMoePipelines();
+
+} // namespace moe
+} // namespace mlir
+
+#endif // MOE_PIPELINES_PIPELINES_H

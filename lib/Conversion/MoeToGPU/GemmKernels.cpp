@@ -1,0 +1,410 @@
+//===- GemmKernels.cpp - grouped_matmul, mot_linear on the GPU
+//--------------===//
+//
+// The simple, correct path (the TMA/wgmma path is separate work): one thread
+// per output element. Blocks are laid out chunk-major over (output row r,
+// chunk of blockDim output columns): block b handles row b % R and columns
+// (b / R) * blockDim + [0, blockDim), so consecutive blocks share the same
+// weight columns (L2 reuse across the rows of an expert). Each thread runs
+// the K loop for its column in f32 with k increasing, as the CPU reference
+// does (separate multiply and add: the same rounding as the reference), two
+// accumulators (acc[n], acc[n + N/2]) for the gated epilogues.
+//
+// The row's expert follows docs/Semantics.md and lib/Reference exactly:
+// grouped_matmul takes the lowest e with offsets[e] <= r < offsets[e+1],
+// provided offsets[0] <= r < offsets[E] (any offsets, monotone or not); the
+// threads of the block split the scan over e and a block-wide min reduction
+// picks the lowest match. mot_linear takes type_ids[r], zero rows for types
+// outside [0, G). A gathered A row a[row_index[r] / index_divisor] whose
+// index is negative or out of range gives a zero row (no bias).
+//
+// Epilogue order: + bias[e, n] -> act(acc[n]) * acc[n + N/2] -> * scale[r]
+// -> one rounding to the output element type.
+//
+// Every size is read at run time and clamped to every buffer that carries
+// it, so mismatched dynamic shapes cannot read or write out of bounds.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuilder.h"
+#include "Patterns.h"
+#include "moe/Dialect/Moe/IR/MoeOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// erf and exact GELU from fma and exp
+//===----------------------------------------------------------------------===//
+//
+// erf is built here from math.fma / math.exp / arith rather than with
+// math.erf (a libdevice __nv_erff call in the NVVM lowering), so that its
+// accuracy is known and stated here:
+//   |x| <= 0.921875:  erf(x) = x + x * p(x^2),           p of degree 5;
+//   |x| >  0.921875:  erf(x) = sign(x) * (1 - exp(t * q(t) - t)),
+//                     t = min(|x|, 4),                   q of degree 6.
+// p and q are weighted near-minimax fits (Lawson iterations in 40-digit
+// arithmetic) of erf(x)/x - 1 and log(erfc(t))/t + 1, weighted for the
+// relative error of erf; their own error is below 1.6e-8 (p) and 1e-9 (q)
+// relative to erf. Evaluated in f32 with FMA Horner steps, the result
+// (simulated bit-exactly in f32 over [-7, 7] and special values) is within
+// 1 ulp of erf with a correctly rounded exp, and within 2 ulp (2.4e-7
+// relative) with exp's 2-ulp error. erf(+-inf) = +-1, erf(NaN) = NaN
+// (NaN fails the |x| > threshold test and takes the polynomial branch).
+// Beyond t = 4, erf rounds to 1 in f32, hence the clamp (which also keeps
+// q away from overflow).
+
+constexpr float kErfThreshold = 0.921875f;
+constexpr float kErfSmall[] = {1.28379151e-01f, -3.76124948e-01f,
+                               1.12818159e-01f, -2.67666150e-02f,
+                               4.99317888e-03f, -5.99084771e-04f};
+constexpr float kErfLarge[] = {
+    -1.28649563e-01f, -6.35146916e-01f, -1.06244132e-01f, 2.37683132e-02f,
+    -3.64541658e-03f, 3.23531771e-04f,  -1.13040796e-05f};
+
+Value fma(KernelBuilder &k, Value a, Value b, Value c) {
+  return math::FmaOp::create(k.b(), k.getLoc(), a, b, c);
+}
+
+/// Horner evaluation of sum_i coefficients[i] * x^i.
+Value polynomial(KernelBuilder &k, ArrayRef<float> coefficients, Value x) {
+  Value result = k.f32(coefficients.back());
+  for (float c : llvm::reverse(coefficients.drop_back()))
+    result = fma(k, result, x, k.f32(c));
+  return result;
+}
+
+Value buildErf(KernelBuilder &k, Value x) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  Value t = math::AbsFOp::create(b, loc, x);
+  // Small arguments.
+  Value square = arith::MulFOp::create(b, loc, x, x);
+  Value small = fma(k, polynomial(k, kErfSmall, square), x, x);
+  // Large arguments: 1 - erfc(t), erfc(t) = exp(t * q(t) - t).
+  Value tc = arith::MinimumFOp::create(b, loc, t, k.f32(4.0f));
+  Value negTc = arith::NegFOp::create(b, loc, tc);
+  Value logErfc = fma(k, polynomial(k, kErfLarge, tc), tc, negTc);
+  Value erfc = math::ExpOp::create(b, loc, logErfc);
+  Value large = math::CopySignOp::create(
+      b, loc, arith::SubFOp::create(b, loc, k.f32(1.0f), erfc), x);
+  Value isLarge = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t,
+                                        k.f32(kErfThreshold));
+  return arith::SelectOp::create(b, loc, isLarge, large, small);
+}
+
+/// Exact GELU, 0.5 * v * (1 + erf(v / sqrt(2))), in the reference's f32
+/// formula. For very negative v, 1 + erf cancels in both: a 1-ulp erf
+/// difference moves the result by up to 2^-25 * |v| (a large relative
+/// difference on a tiny value); elsewhere the result is within a few f32
+/// ulps of the reference.
+Value buildGelu(KernelBuilder &k, Value v) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  Value scaled =
+      arith::MulFOp::create(b, loc, v, k.f32(0.70710678118654752440f));
+  Value erf = buildErf(k, scaled);
+  Value onePlusErf = arith::AddFOp::create(b, loc, k.f32(1.0f), erf);
+  Value halfV = arith::MulFOp::create(b, loc, k.f32(0.5f), v);
+  return arith::MulFOp::create(b, loc, halfV, onePlusErf);
+}
+
+//===----------------------------------------------------------------------===//
+// Row-times-weights kernel shared by grouped_matmul and mot_linear
+//===----------------------------------------------------------------------===//
+
+struct RowGemm {
+  Value a;        ///< [R, K] contiguous, or [M, K] gathered through rowIndex.
+  Value rowIndex; ///< [R] i32, optional (grouped_matmul only).
+  int64_t indexDivisor = 1;
+  Value w;       ///< [E, N, K]
+  Value offsets; ///< [E + 1] i32 (grouped_matmul), or null.
+  Value typeIds; ///< [R] i32 (mot_linear), or null.
+  Value scale;   ///< [R] f32, optional.
+  Value bias;    ///< [E, N], optional.
+  Value out;     ///< [R, N] or [R, N / 2].
+  Epilogue epilogue = Epilogue::none;
+  int64_t threads = 256;
+};
+
+/// In a block whose row `row` is in range: the lowest e < numExperts with
+/// offsets[e] <= row < offsets[e + 1] and whether there is one (and row
+/// lies in [offsets[0], offsets[numExperts])). The threads split the scan
+/// and agree through a block-wide min, so every thread of the block must
+/// call this (row is uniform in the block).
+std::pair<Value, Value> findExpert(KernelBuilder &k, const LaunchIds &ids,
+                                   Value offsets, Value numExperts, Value row) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  auto loadOffset = [&](KernelBuilder &k, Value e) -> Value {
+    Value value = memref::LoadOp::create(k.b(), loc, offsets, e);
+    return arith::ExtSIOp::create(k.b(), loc, i64, value);
+  };
+  // lo <= r < hi, for the offsets of entries `lo` and `hi`.
+  auto contains = [&](KernelBuilder &k, Value lo, Value hi, Value r) -> Value {
+    OpBuilder &b = k.b();
+    Value loValue = loadOffset(k, lo);
+    Value hiValue = loadOffset(k, hi);
+    Value above =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, loValue, r);
+    Value below =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, hiValue);
+    return arith::AndIOp::create(b, loc, above, below);
+  };
+  Value r = arith::IndexCastUIOp::create(b, loc, i64, row);
+  Value inRange = contains(k, k.index(0), numExperts, r);
+  Value none = arith::IndexCastUIOp::create(b, loc, i32, numExperts);
+  auto scan = scf::ForOp::create(
+      b, loc, ids.threadId, numExperts, ids.blockSize, ValueRange{none},
+      [&](OpBuilder &nested, Location nestedLoc, Value e, ValueRange args) {
+        KernelBuilder inner(nested, nestedLoc);
+        Value next = arith::AddIOp::create(nested, loc, e, inner.index(1));
+        Value match = contains(inner, e, next, r);
+        Value candidate = arith::SelectOp::create(
+            nested, loc, match,
+            arith::IndexCastUIOp::create(nested, loc, i32, e), none);
+        scf::YieldOp::create(nested, nestedLoc,
+                             ValueRange{arith::MinUIOp::create(
+                                 nested, loc, args.front(), candidate)});
+      });
+  Value lowest = gpu::AllReduceOp::create(
+      b, loc, scan.getResult(0),
+      gpu::AllReduceOperationAttr::get(b.getContext(),
+                                       gpu::AllReduceOperation::MINUI),
+      /*uniform=*/b.getUnitAttr());
+  Value found = arith::AndIOp::create(
+      b, loc, inRange,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lowest, none));
+  Value expert = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), lowest);
+  return {expert, found};
+}
+
+void buildRowGemm(PatternRewriter &rewriter, Location loc,
+                  const RowGemm &gemm) {
+  KernelBuilder kb(rewriter, loc);
+  Type i64 = rewriter.getI64Type();
+  auto minOf = [&](Value a, Value b) -> Value {
+    return arith::MinUIOp::create(rewriter, loc, a, b);
+  };
+  bool gated = gemm.epilogue != Epilogue::none;
+
+  // Sizes, clamped to every buffer that carries them.
+  Value numARows = kb.dim(gemm.a, 0);
+  Value aCols = kb.dim(gemm.a, 1);
+  Value reduction = minOf(aCols, kb.dim(gemm.w, 2));
+  Value cols = kb.dim(gemm.w, 1);
+  Value numExperts = kb.dim(gemm.w, 0);
+  if (gemm.bias) {
+    cols = minOf(cols, kb.dim(gemm.bias, 1));
+    numExperts = minOf(numExperts, kb.dim(gemm.bias, 0));
+  }
+  // Gated: output column n reads acc[n] and acc[n + N/2] (N/2 rounded down
+  // for an odd dynamic N, as the reference does).
+  Value upOffset =
+      gated
+          ? arith::DivUIOp::create(rewriter, loc, cols, kb.index(2)).getResult()
+          : Value();
+  Value outCols = minOf(gated ? upOffset : cols, kb.dim(gemm.out, 1));
+  Value rows = kb.dim(gemm.rowIndex ? gemm.rowIndex : gemm.a, 0);
+  rows = minOf(rows, kb.dim(gemm.out, 0));
+  if (gemm.scale)
+    rows = minOf(rows, kb.dim(gemm.scale, 0));
+  if (gemm.typeIds)
+    rows = minOf(rows, kb.dim(gemm.typeIds, 0));
+  if (gemm.offsets) {
+    // E = min(E, |offsets| - 1); without any offset no row has an expert.
+    Value numOffsets = kb.dim(gemm.offsets, 0);
+    Value one = kb.index(1);
+    numExperts =
+        minOf(numExperts,
+              arith::SubIOp::create(
+                  rewriter, loc,
+                  arith::MaxUIOp::create(rewriter, loc, numOffsets, one), one));
+    Value noOffsets = arith::CmpIOp::create(
+        rewriter, loc, arith::CmpIPredicate::eq, numOffsets, kb.index(0));
+    rows = arith::SelectOp::create(rewriter, loc, noOffsets, kb.index(0), rows);
+  }
+
+  Value one = kb.index(1);
+  Value chunks = arith::MaxUIOp::create(
+      rewriter, loc, kb.ceilDiv(outCols, kb.index(gemm.threads)), one);
+  Value rowsOrOne = arith::MaxUIOp::create(rewriter, loc, rows, one);
+  Value blocks = arith::MulIOp::create(rewriter, loc, rows, chunks);
+
+  kb.launch(blocks, gemm.threads, [&](KernelBuilder &k, const LaunchIds &ids) {
+    OpBuilder &b = k.b();
+    Value row = arith::RemUIOp::create(b, loc, ids.blockId, rowsOrOne);
+    Value chunk = arith::DivUIOp::create(b, loc, ids.blockId, rowsOrOne);
+    Value col = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, chunk, ids.blockSize),
+        ids.threadId);
+    Value rowInBounds =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, rows);
+    // Block-uniform: every thread of the block takes the same branch.
+    k.ifThen(rowInBounds, [&](KernelBuilder &k) {
+      OpBuilder &b = k.b();
+      // The row's expert (or token type) and whether it has one.
+      Value expert, valid;
+      if (gemm.offsets) {
+        std::tie(expert, valid) =
+            findExpert(k, ids, gemm.offsets, numExperts, row);
+      } else {
+        Value type = arith::ExtSIOp::create(
+            b, loc, i64, memref::LoadOp::create(b, loc, gemm.typeIds, row));
+        Value numTypes = arith::IndexCastUIOp::create(b, loc, i64, numExperts);
+        Value nonNegative = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::sge, type,
+            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
+        Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                              type, numTypes);
+        valid = arith::AndIOp::create(b, loc, nonNegative, inRange);
+        expert = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), type);
+      }
+      // A's row: r, or row_index[r] / index_divisor when that is in range.
+      Value aRow = row;
+      if (gemm.rowIndex) {
+        Value index = arith::ExtSIOp::create(
+            b, loc, i64, memref::LoadOp::create(b, loc, gemm.rowIndex, row));
+        Value source = arith::DivUIOp::create(
+            b, loc, index,
+            arith::ConstantOp::create(b, loc,
+                                      b.getI64IntegerAttr(gemm.indexDivisor)));
+        Value nonNegative = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::sge, index,
+            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
+        Value inRange = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ult, source,
+            arith::IndexCastUIOp::create(b, loc, i64, numARows));
+        valid = arith::AndIOp::create(
+            b, loc, valid, arith::AndIOp::create(b, loc, nonNegative, inRange));
+        aRow = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), source);
+      }
+
+      Value colInBounds = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ult, col, outCols);
+      k.ifThen(colInBounds, [&](KernelBuilder &k) {
+        Value result = k.ifThenElseF32(
+            valid,
+            [&](KernelBuilder &k) -> Value {
+              OpBuilder &b = k.b();
+              Value upCol =
+                  gated
+                      ? arith::AddIOp::create(b, loc, col, upOffset).getResult()
+                      : Value();
+              // acc[n] (and acc[n + N/2]) in f32, k increasing.
+              Value zero = k.f32(0.0f);
+              SmallVector<Value> init = {zero};
+              if (gated)
+                init.push_back(zero);
+              Value kBegin = k.index(0);
+              Value kStep = k.index(1);
+              auto loop = scf::ForOp::create(
+                  b, loc, kBegin, reduction, kStep, init,
+                  [&](OpBuilder &nested, Location nestedLoc, Value kk,
+                      ValueRange acc) {
+                    KernelBuilder inner(nested, nestedLoc);
+                    Value av = inner.loadF32(gemm.a, {aRow, kk});
+                    auto step = [&](Value sum, Value n) -> Value {
+                      Value wv = inner.loadF32(gemm.w, {expert, n, kk});
+                      return arith::AddFOp::create(
+                          nested, loc, sum,
+                          arith::MulFOp::create(nested, loc, av, wv));
+                    };
+                    SmallVector<Value> next = {step(acc[0], col)};
+                    if (gated)
+                      next.push_back(step(acc[1], upCol));
+                    scf::YieldOp::create(nested, nestedLoc, next);
+                  });
+              Value gate = loop.getResult(0);
+              Value up = gated ? loop.getResult(1) : Value();
+              if (gemm.bias) {
+                gate = arith::AddFOp::create(
+                    b, loc, gate, k.loadF32(gemm.bias, {expert, col}));
+                if (gated)
+                  up = arith::AddFOp::create(
+                      b, loc, up, k.loadF32(gemm.bias, {expert, upCol}));
+              }
+              Value value = gate;
+              if (gemm.epilogue == Epilogue::silu_and_mul)
+                value = arith::MulFOp::create(b, loc, k.silu(gate), up);
+              else if (gemm.epilogue == Epilogue::gelu_and_mul)
+                value = arith::MulFOp::create(b, loc, buildGelu(k, gate), up);
+              if (gemm.scale)
+                value = arith::MulFOp::create(
+                    b, loc, value,
+                    memref::LoadOp::create(b, loc, gemm.scale, row));
+              return value;
+            },
+            0.0f);
+        k.storeF32(result, gemm.out, {row, col});
+      });
+    });
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+struct GroupedMatmulToGPU : OpRewritePattern<GroupedMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(GroupedMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "needs the buffer form");
+    int64_t divisor = static_cast<int64_t>(op.getIndexDivisor());
+    if (divisor <= 0)
+      return rewriter.notifyMatchFailure(op, "index_divisor must be positive");
+    RowGemm gemm;
+    gemm.a = op.getA();
+    gemm.rowIndex = op.getRowIndex();
+    gemm.indexDivisor = divisor;
+    gemm.w = op.getW();
+    gemm.offsets = op.getOffsets();
+    gemm.scale = op.getScale();
+    gemm.bias = op.getBias();
+    gemm.out = op.getOutInit();
+    gemm.epilogue = op.getEpilogue();
+    gemm.threads = getConfigInt(op, "threads", 256);
+    buildRowGemm(rewriter, op.getLoc(), gemm);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct MotLinearToGPU : OpRewritePattern<MotLinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MotLinearOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "needs the buffer form");
+    RowGemm gemm;
+    gemm.a = op.getX();
+    gemm.w = op.getW();
+    gemm.typeIds = op.getTypeIds();
+    gemm.bias = op.getBias();
+    gemm.out = op.getOutInit();
+    gemm.threads = getConfigInt(op, "threads", 256);
+    buildRowGemm(rewriter, op.getLoc(), gemm);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::moe::populateGemmKernelPatterns(RewritePatternSet &patterns) {
+  patterns.add<GroupedMatmulToGPU, MotLinearToGPU>(patterns.getContext());
+}

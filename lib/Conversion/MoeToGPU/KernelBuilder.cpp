@@ -1,0 +1,166 @@
+//===- KernelBuilder.cpp - Helpers to build moe GPU kernels ---------------===//
+
+#include "KernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+
+int64_t mlir::moe::getConfigInt(Operation *op, StringRef key,
+                                int64_t fallback) {
+  auto config = op->getAttrOfType<DictionaryAttr>(kConfigAttrName);
+  if (!config)
+    return fallback;
+  if (auto value = config.getAs<IntegerAttr>(key))
+    return value.getInt();
+  return fallback;
+}
+
+MemRefType mlir::moe::getWorkgroupBufferType(MLIRContext *context, int64_t size,
+                                             Type element) {
+  int64_t bytes = std::max<int64_t>(element.getIntOrFloatBitWidth() / 8, 1);
+  int64_t perChunk = std::max<int64_t>(16 / bytes, 1);
+  int64_t padded = llvm::alignTo(std::max<int64_t>(size, 1), perChunk);
+  return MemRefType::get(
+      {padded}, element, MemRefLayoutAttrInterface{},
+      gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Workgroup));
+}
+
+Value mlir::moe::getWorkgroupBuffer(OpBuilder &builder, unsigned index) {
+  Operation *parent = builder.getInsertionBlock()->getParentOp();
+  auto launch = isa<gpu::LaunchOp>(parent)
+                    ? cast<gpu::LaunchOp>(parent)
+                    : parent->getParentOfType<gpu::LaunchOp>();
+  return launch.getWorkgroupAttributions()[index];
+}
+
+Value KernelBuilder::index(int64_t value) {
+  return arith::ConstantIndexOp::create(builder, loc, value);
+}
+
+Value KernelBuilder::f32(float value) {
+  return arith::ConstantOp::create(builder, loc,
+                                   builder.getF32FloatAttr(value));
+}
+
+Value KernelBuilder::i32(int32_t value) {
+  return arith::ConstantOp::create(builder, loc,
+                                   builder.getI32IntegerAttr(value));
+}
+
+Value KernelBuilder::dim(Value memref, int64_t dim) {
+  return memref::DimOp::create(builder, loc, memref, dim);
+}
+
+Value KernelBuilder::loadF32(Value memref, ValueRange indices) {
+  Value value = memref::LoadOp::create(builder, loc, memref, indices);
+  if (value.getType().isF32())
+    return value;
+  return arith::ExtFOp::create(builder, loc, builder.getF32Type(), value);
+}
+
+Value KernelBuilder::roundTo(Value value, Type type) {
+  if (type.isF32())
+    return value;
+  Value narrow = arith::TruncFOp::create(builder, loc, type, value);
+  return arith::ExtFOp::create(builder, loc, builder.getF32Type(), narrow);
+}
+
+void KernelBuilder::storeF32(Value value, Value memref, ValueRange indices) {
+  Type elementType = cast<MemRefType>(memref.getType()).getElementType();
+  if (!elementType.isF32())
+    value = arith::TruncFOp::create(builder, loc, elementType, value);
+  memref::StoreOp::create(builder, loc, value, memref, indices);
+}
+
+Value KernelBuilder::silu(Value v) {
+  Value negated = arith::NegFOp::create(builder, loc, v);
+  Value expNeg = math::ExpOp::create(builder, loc, negated);
+  Value denominator = arith::AddFOp::create(builder, loc, f32(1.0f), expNeg);
+  return arith::DivFOp::create(builder, loc, v, denominator);
+}
+
+Value KernelBuilder::sqrt(Value v) {
+  return math::SqrtOp::create(builder, loc, v);
+}
+
+Value KernelBuilder::ceilDiv(Value a, Value b) {
+  return arith::CeilDivUIOp::create(builder, loc, a, b);
+}
+
+gpu::LaunchOp KernelBuilder::launch(
+    Value numBlocks, int64_t blockSize,
+    function_ref<void(KernelBuilder &, const LaunchIds &)> body,
+    TypeRange workgroupBuffers) {
+  // A launch of zero blocks is an error in CUDA: launch one block instead
+  // and let the bounds checks make it do nothing.
+  Value one = index(1);
+  Value grid = arith::MaxUIOp::create(builder, loc, numBlocks, one);
+  auto launchOp = gpu::LaunchOp::create(
+      builder, loc, grid, one, one, index(blockSize), one, one,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/ValueRange(), workgroupBuffers);
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(&launchOp.getBody().front());
+  LaunchIds ids{launchOp.getBlockIds().x, launchOp.getThreadIds().x,
+                launchOp.getGridSize().x, launchOp.getBlockSize().x};
+  KernelBuilder bodyBuilder(builder, loc);
+  body(bodyBuilder, ids);
+  gpu::TerminatorOp::create(builder, loc);
+  return launchOp;
+}
+
+void KernelBuilder::forLoop(Value lower, Value upper, Value step,
+                            function_ref<void(KernelBuilder &, Value)> body) {
+  scf::ForOp::create(
+      builder, loc, lower, upper, step, ValueRange(),
+      [&](OpBuilder &nested, Location nestedLoc, Value iv, ValueRange) {
+        KernelBuilder inner(nested, nestedLoc);
+        body(inner, iv);
+        scf::YieldOp::create(nested, nestedLoc);
+      });
+}
+
+Value KernelBuilder::forLoopF32(
+    Value lower, Value upper, Value step, Value init,
+    function_ref<Value(KernelBuilder &, Value, Value)> body) {
+  auto loop = scf::ForOp::create(
+      builder, loc, lower, upper, step, ValueRange{init},
+      [&](OpBuilder &nested, Location nestedLoc, Value iv, ValueRange args) {
+        KernelBuilder inner(nested, nestedLoc);
+        Value next = body(inner, iv, args.front());
+        scf::YieldOp::create(nested, nestedLoc, next);
+      });
+  return loop.getResult(0);
+}
+
+void KernelBuilder::ifThen(Value condition,
+                           function_ref<void(KernelBuilder &)> body) {
+  scf::IfOp::create(builder, loc, condition,
+                    [&](OpBuilder &nested, Location nestedLoc) {
+                      KernelBuilder inner(nested, nestedLoc);
+                      body(inner);
+                      scf::YieldOp::create(nested, nestedLoc);
+                    });
+}
+
+Value KernelBuilder::ifThenElseF32(
+    Value condition, function_ref<Value(KernelBuilder &)> thenBody,
+    float elseValue) {
+  auto ifOp = scf::IfOp::create(
+      builder, loc, condition,
+      [&](OpBuilder &nested, Location nestedLoc) {
+        KernelBuilder inner(nested, nestedLoc);
+        scf::YieldOp::create(nested, nestedLoc, thenBody(inner));
+      },
+      [&](OpBuilder &nested, Location nestedLoc) {
+        KernelBuilder inner(nested, nestedLoc);
+        scf::YieldOp::create(nested, nestedLoc, inner.f32(elseValue));
+      });
+  return ifOp.getResult(0);
+}

@@ -1,0 +1,110 @@
+//===- KernelBuilder.h - Helpers to build moe GPU kernels -------*- C++ -*-===//
+//
+// Small helpers shared by the kernels of every op family: launch regions,
+// f32 loads/stores of bf16/f16/f32 buffers, constants and the config
+// attribute. Kernels are built as `gpu.launch` bodies; gpu-kernel-outlining
+// turns them into `gpu.func`s.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_LIB_CONVERSION_MOETOGPU_KERNELBUILDER_H
+#define MOE_LIB_CONVERSION_MOETOGPU_KERNELBUILDER_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::moe {
+
+/// Name of the discardable dictionary attribute carrying an op's kernel
+/// configuration (e.g. `{threads = 256 : i64}`), set by moe-select-configs.
+constexpr StringLiteral kConfigAttrName = "moe.config";
+
+/// Reads integer `key` of `op`'s moe.config, or `fallback`.
+int64_t getConfigInt(Operation *op, StringRef key, int64_t fallback);
+
+/// Type of a one-dimensional workgroup (shared-memory) buffer of `size`
+/// elements, rounded up to a multiple of 16 bytes. LLVM may combine four
+/// consecutive 4-byte loads into one 16-byte `ld.shared.v4` while the PTX
+/// declares the buffer `.align 4`; seen on an H200 as a misaligned-address
+/// fault when a 9-element buffer followed another. Padding every buffer to
+/// 16 bytes keeps every one that follows 16-byte aligned.
+MemRefType getWorkgroupBufferType(MLIRContext *context, int64_t size,
+                                  Type element);
+
+/// The `index`-th workgroup buffer of the gpu.launch whose body `builder`
+/// is building.
+Value getWorkgroupBuffer(OpBuilder &builder, unsigned index);
+
+/// Ids of the current thread inside a one-dimensional launch.
+struct LaunchIds {
+  Value blockId;   ///< gpu.block_id x
+  Value threadId;  ///< gpu.thread_id x
+  Value gridSize;  ///< gpu.grid_dim x
+  Value blockSize; ///< gpu.block_dim x
+};
+
+/// Builds kernel bodies at a location, with typed constants and f32
+/// conversions.
+class KernelBuilder {
+public:
+  KernelBuilder(OpBuilder &builder, Location loc)
+      : builder(builder), loc(loc) {}
+
+  OpBuilder &b() { return builder; }
+  Location getLoc() const { return loc; }
+
+  Value index(int64_t value);
+  Value f32(float value);
+  Value i32(int32_t value);
+  Value dim(Value memref, int64_t dim);
+
+  /// Loads `memref[indices]` and widens bf16/f16 to f32.
+  Value loadF32(Value memref, ValueRange indices);
+  /// Rounds the f32 `value` to `memref`'s element type and stores it.
+  void storeF32(Value value, Value memref, ValueRange indices);
+  /// Rounds the f32 `value` to `type` and back, as storing to and loading
+  /// from a buffer of that type would.
+  Value roundTo(Value value, Type type);
+
+  /// silu(v) = v / (1 + exp(-v)) in f32.
+  Value silu(Value v);
+
+  /// IEEE square root of an f32 (libdevice's __nv_sqrtf: sqrt.rn.f32).
+  Value sqrt(Value v);
+
+  /// Launches a one-dimensional grid of `numBlocks` (at least one) blocks of
+  /// `blockSize` threads and builds its body with `body`; the region ends in
+  /// gpu.terminator. `workgroupBuffers` become workgroup memory attributions.
+  gpu::LaunchOp
+  launch(Value numBlocks, int64_t blockSize,
+         function_ref<void(KernelBuilder &, const LaunchIds &)> body,
+         TypeRange workgroupBuffers = {});
+
+  /// scf.for from `lower` to `upper` by `step` with no iteration values.
+  void forLoop(Value lower, Value upper, Value step,
+               function_ref<void(KernelBuilder &, Value)> body);
+
+  /// scf.for with one f32 carried value; returns the final value.
+  Value forLoopF32(Value lower, Value upper, Value step, Value init,
+                   function_ref<Value(KernelBuilder &, Value, Value)> body);
+
+  /// scf.if yielding the f32 `thenBody` value, or `elseValue`: the then
+  /// branch may hold loads that are out of bounds when `condition` is false.
+  Value ifThenElseF32(Value condition,
+                      function_ref<Value(KernelBuilder &)> thenBody,
+                      float elseValue);
+
+  /// scf.if without results.
+  void ifThen(Value condition, function_ref<void(KernelBuilder &)> body);
+
+  /// ceil(a / b) for positive index b.
+  Value ceilDiv(Value a, Value b);
+
+private:
+  OpBuilder &builder;
+  Location loc;
+};
+
+} // namespace mlir::moe
+
+#endif // MOE_LIB_CONVERSION_MOETOGPU_KERNELBUILDER_H

@@ -1,0 +1,56 @@
+//===- MoeToGPU.cpp - Lower buffer-form moe ops to GPU kernels ------------===//
+
+#include "moe/Conversion/MoeToGPU/MoeToGPU.h"
+#include "Patterns.h"
+#include "moe/Conversion/Passes.h"
+#include "moe/Dialect/Moe/IR/MoeDialect.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+namespace mlir::moe {
+#define GEN_PASS_DEF_CONVERTMOETOGPU
+#include "moe/Conversion/Passes.h.inc"
+} // namespace mlir::moe
+
+using namespace mlir;
+using namespace mlir::moe;
+
+void mlir::moe::populateMoeToGPUPatterns(RewritePatternSet &patterns) {
+  populateElementwiseKernelPatterns(patterns);
+  populateNormKernelPatterns(patterns);
+  populateRoutingKernelPatterns(patterns);
+  populatePermuteKernelPatterns(patterns);
+  populateGemmKernelPatterns(patterns);
+}
+
+namespace {
+
+struct ConvertMoeToGPUPass
+    : mlir::moe::impl::ConvertMoeToGPUBase<ConvertMoeToGPUPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // gpu.launch_func needs a container module once kernels are outlined.
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(&getContext()));
+    RewritePatternSet patterns(&getContext());
+    populateMoeToGPUPatterns(patterns);
+    walkAndApplyPatterns(module, std::move(patterns));
+
+    WalkResult remaining = module.walk([](Operation *op) {
+      if (!isa<MoeDialect>(op->getDialect()))
+        return WalkResult::advance();
+      auto dstOp = cast<DestinationStyleOpInterface>(op);
+      if (dstOp.hasPureTensorSemantics())
+        op->emitOpError("must be bufferized before convert-moe-to-gpu");
+      else
+        op->emitOpError("has no GPU lowering yet");
+      return WalkResult::interrupt();
+    });
+    if (remaining.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,1132 @@
+//===- PermuteKernels.cpp - align, permute, combine on the GPU ------------===//
+//
+// align and permute share a stable counting sort of the flat slots
+// f = t * k + j by expert. A block's "owner" warps each take a contiguous
+// chunk of slots; the table of per-warp expert counts lives in workgroup
+// memory (in a global temporary when num_experts is too large for it).
+//
+//   1. count: each owner warp counts the experts of its chunk with integer
+//      atomics (counts do not depend on order);
+//   2. scan: per expert, an exclusive scan of the counts over the chunks in
+//      slot order, and a block-wide exclusive scan of the (block_m-padded)
+//      expert totals: the expert starts;
+//   3. place: each owner warp walks its chunk in groups of 32 slots in
+//      order; a lane's rank among the group's earlier lanes of its expert
+//      comes from 32 warp shuffles (a match mask), and the first lane of each
+//      expert advances the warp's cursor for it. A slot lands at start[e] +
+//      the number of slots of e before it: within an expert, the flat order.
+//
+// Up to one block's worth of slots, one block does all three steps; beyond,
+// three launches: per-block counts, a single-block scan over blocks and
+// experts, then per-block recount and placement (temporary: the starts and
+// per-block counts, a host memref.alloc that moe-device-allocations turns
+// into gpu.alloc).
+//
+// permute then copies rows in a wide kernel (one block per row, threads over
+// H). combine inverts src_index into a temporary with integer atomic minimums
+// (the lowest row wins, as in the reference), then one block per token sums
+// its k rows in increasing j in f32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuilder.h"
+#include "Patterns.h"
+#include "moe/Dialect/Moe/IR/MoeOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <tuple>
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+constexpr int64_t kWarpSize = 32;
+/// Groups of 32 slots a sort warp loads at once (loads in flight together).
+constexpr int64_t kGroupsPerStep = 4;
+constexpr int64_t kSlotsPerStep = kWarpSize * kGroupsPerStep;
+/// Columns each thread of permute's row copy loads at once.
+constexpr int64_t kCopyUnroll = 4;
+/// Steps of each owner warp in a block of the multi-block sort.
+constexpr int64_t kStepsPerBlockWarp = 2;
+/// 32-bit words of static workgroup memory a block may use (CUDA's 48 KiB).
+constexpr int64_t kSharedWords = 48 * 1024 / 4;
+/// Below this many owner warps, the sort keeps its table in global memory
+/// instead, where every warp can own a chunk.
+constexpr int64_t kMinSharedOwnerWarps = 8;
+/// Largest num_experts the sort handles (its table and i32 keys).
+constexpr int64_t kMaxExperts = int64_t(1) << 20;
+/// Largest combine k: the block stages k rows and weights in workgroup memory.
+constexpr int64_t kMaxCombineK = 2048;
+/// "No row" in combine's inverse of src_index.
+constexpr int32_t kNoRow = std::numeric_limits<int32_t>::max();
+
+//===----------------------------------------------------------------------===//
+// IR helpers
+//===----------------------------------------------------------------------===//
+
+Value add(KernelBuilder &k, Value a, Value b) {
+  return arith::AddIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value sub(KernelBuilder &k, Value a, Value b) {
+  return arith::SubIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value mul(KernelBuilder &k, Value a, Value b) {
+  return arith::MulIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value divU(KernelBuilder &k, Value a, Value b) {
+  return arith::DivUIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value remU(KernelBuilder &k, Value a, Value b) {
+  return arith::RemUIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value minU(KernelBuilder &k, Value a, Value b) {
+  return arith::MinUIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value maxU(KernelBuilder &k, Value a, Value b) {
+  return arith::MaxUIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value andI(KernelBuilder &k, Value a, Value b) {
+  return arith::AndIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value cmp(KernelBuilder &k, arith::CmpIPredicate predicate, Value a, Value b) {
+  return arith::CmpIOp::create(k.b(), k.getLoc(), predicate, a, b);
+}
+Value select(KernelBuilder &k, Value condition, Value a, Value b) {
+  return arith::SelectOp::create(k.b(), k.getLoc(), condition, a, b);
+}
+/// index -> i32 (truncating).
+Value toI32(KernelBuilder &k, Value value) {
+  return arith::IndexCastOp::create(k.b(), k.getLoc(), k.b().getI32Type(),
+                                    value);
+}
+/// i32 -> index (sign-extending: negative ids stay negative).
+Value toIndex(KernelBuilder &k, Value value) {
+  return arith::IndexCastOp::create(k.b(), k.getLoc(), k.b().getIndexType(),
+                                    value);
+}
+Value load(KernelBuilder &k, Value memref, ValueRange indices) {
+  return memref::LoadOp::create(k.b(), k.getLoc(), memref, indices);
+}
+void store(KernelBuilder &k, Value value, Value memref, ValueRange indices) {
+  memref::StoreOp::create(k.b(), k.getLoc(), value, memref, indices);
+}
+void barrier(KernelBuilder &k) { gpu::BarrierOp::create(k.b(), k.getLoc()); }
+
+/// Lane `lane`'s (i32) `value`; every lane of the warp must execute it.
+Value shuffleIdx(KernelBuilder &k, Value value, Value lane) {
+  return gpu::ShuffleOp::create(k.b(), k.getLoc(), value, lane,
+                                k.i32(kWarpSize), gpu::ShuffleMode::IDX)
+      .getShuffleResult();
+}
+
+/// scf.for with carried values; `body` returns the next values.
+SmallVector<Value> forLoopWith(
+    KernelBuilder &k, Value lower, Value upper, Value step, ValueRange inits,
+    function_ref<SmallVector<Value>(KernelBuilder &, Value, ValueRange)> body) {
+  auto loop = scf::ForOp::create(
+      k.b(), k.getLoc(), lower, upper, step, inits,
+      [&](OpBuilder &nested, Location loc, Value iv, ValueRange args) {
+        KernelBuilder inner(nested, loc);
+        scf::YieldOp::create(nested, loc, body(inner, iv, args));
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+/// scf.if yielding the `thenBody` value or `elseValue` (of the same type);
+/// the then branch may hold accesses that are only valid under `condition`.
+Value ifThenElse(KernelBuilder &k, Value condition,
+                 function_ref<Value(KernelBuilder &)> thenBody,
+                 Value elseValue) {
+  auto ifOp = scf::IfOp::create(
+      k.b(), k.getLoc(), condition,
+      [&](OpBuilder &nested, Location loc) {
+        KernelBuilder inner(nested, loc);
+        scf::YieldOp::create(nested, loc, thenBody(inner));
+      },
+      [&](OpBuilder &nested, Location loc) {
+        scf::YieldOp::create(nested, loc, elseValue);
+      });
+  return ifOp.getResult(0);
+}
+
+/// The `index`-th workgroup buffer of the launch being built.
+Value workgroupBuffer(KernelBuilder &k, unsigned index) {
+  return getWorkgroupBuffer(k.b(), index);
+}
+
+MemRefType workgroupType(MLIRContext *context, int64_t size, Type element) {
+  return getWorkgroupBufferType(context, size, element);
+}
+
+/// A block size from moe.config: a multiple of the warp size in [32, 1024].
+int64_t getBlockSize(Operation *op, StringRef key, int64_t fallback) {
+  int64_t threads = getConfigInt(op, key, fallback);
+  threads = std::clamp<int64_t>(threads, kWarpSize, 1024);
+  return threads / kWarpSize * kWarpSize;
+}
+
+/// The slot count `T * k` of ids [T, k], and `k` clamped to at least one so
+/// that it can divide (it only divides slots below `T * k`, which exist only
+/// when k >= 1).
+std::pair<Value, Value> slotShape(KernelBuilder &k, Value ids) {
+  Value perRow = k.dim(ids, 1);
+  Value numSlots = mul(k, k.dim(ids, 0), perRow);
+  return {numSlots, maxU(k, perRow, k.index(1))};
+}
+
+//===----------------------------------------------------------------------===//
+// Stable counting sort of slots by expert (align, permute)
+//===----------------------------------------------------------------------===//
+
+/// Static shape of the sort. The block's table holds the per-owner-warp
+/// expert counts [ownerWarps * E] (later the warps' cursors), then, in the
+/// single-block kernel, the expert starts [E + 1] (the last: the total).
+struct SortPlan {
+  int64_t numExperts;
+  /// Each expert's run is padded to a multiple of this (1: no padding).
+  int64_t blockM;
+  /// Threads of a block, a multiple of the warp size.
+  int64_t threads;
+  /// Warps that own a chunk of slots (the others only help with scans).
+  int64_t ownerWarps;
+  /// The table lives in workgroup memory (else in a global temporary, and
+  /// only the single-block kernel is used).
+  bool sharedTable;
+
+  int64_t numWarps() const { return threads / kWarpSize; }
+  int64_t countsSize() const { return ownerWarps * numExperts; }
+  int64_t tableSize() const { return countsSize() + numExperts + 1; }
+  /// Slots of one block of the multi-block kernels.
+  int64_t slotsPerBlock() const {
+    return ownerWarps * kStepsPerBlockWarp * kSlotsPerStep;
+  }
+};
+
+/// Takes as many owner warps as the table leaves room for in workgroup
+/// memory; if that is too few, every warp owns a chunk and the table moves to
+/// a global temporary.
+SortPlan planSort(int64_t numExperts, int64_t blockM, int64_t threads) {
+  SortPlan plan{numExperts, blockM, threads, 0, true};
+  int64_t warps = plan.numWarps();
+  int64_t room = kSharedWords - warps - (numExperts + 1);
+  int64_t fits = room > 0 ? room / numExperts : 0;
+  plan.ownerWarps = std::min(warps, fits);
+  if (plan.ownerWarps < std::min(warps, kMinSharedOwnerWarps)) {
+    plan.ownerWarps = warps;
+    plan.sharedTable = false;
+  }
+  return plan;
+}
+
+/// Workgroup buffers of a sort kernel: the warp totals of the block scan,
+/// then, with `table`, the block's table when it is in workgroup memory.
+SmallVector<Type> sortWorkgroupTypes(MLIRContext *context, const SortPlan &plan,
+                                     bool table) {
+  Type i32 = IntegerType::get(context, 32);
+  SmallVector<Type> types{workgroupType(context, plan.numWarps(), i32)};
+  if (table && plan.sharedTable)
+    types.push_back(workgroupType(context, plan.tableSize(), i32));
+  return types;
+}
+
+/// Values of one sort kernel inside its launch. Sizes are read inside the
+/// kernel, so that a static k makes the slot -> (t, j) division a constant
+/// one.
+struct SortState {
+  SortPlan plan;
+  Value ids;        ///< [T, k] i32
+  Value numSlots;   ///< T * k
+  Value perRow;     ///< k, at least 1
+  Value counts;     ///< per-owner-warp counts/cursors, at 0
+  Value starts;     ///< buffer of the expert starts [E + 1] ...
+  Value startsBase; ///< ... from this index
+  Value warpTotals; ///< [numWarps] workgroup, for the block scan
+  Value threadId, blockId;
+  Value lane, warp; ///< index
+  Value laneI32;    ///< i32
+  // The warp's chunk (counting and placing kernels only).
+  Value steps;      ///< steps of kSlotsPerStep slots in a chunk
+  Value isOwner;    ///< the warp owns a chunk
+  Value chunkBegin; ///< first slot of the warp's chunk
+};
+
+/// The values every sort kernel has.
+SortState startSort(KernelBuilder &k, const LaunchIds &ids,
+                    const SortPlan &plan, Value expertIds) {
+  Value warpSize = k.index(kWarpSize);
+  SortState s;
+  s.plan = plan;
+  s.ids = expertIds;
+  std::tie(s.numSlots, s.perRow) = slotShape(k, expertIds);
+  s.warpTotals = workgroupBuffer(k, 0);
+  s.threadId = ids.threadId;
+  s.blockId = ids.blockId;
+  s.lane = remU(k, ids.threadId, warpSize);
+  s.warp = divU(k, ids.threadId, warpSize);
+  s.laneI32 = toI32(k, s.lane);
+  s.isOwner =
+      cmp(k, arith::CmpIPredicate::ult, s.warp, k.index(plan.ownerWarps));
+  return s;
+}
+
+/// Chunks of the single-block kernel: the slots split evenly (in whole
+/// steps) over the owner warps.
+void splitAllSlots(KernelBuilder &k, SortState &s) {
+  s.steps = k.ceilDiv(s.numSlots, k.index(s.plan.ownerWarps * kSlotsPerStep));
+  s.chunkBegin = mul(k, s.warp, mul(k, s.steps, k.index(kSlotsPerStep)));
+}
+
+/// Chunks of the multi-block kernels: block b owns slotsPerBlock slots from
+/// b * slotsPerBlock, kStepsPerBlockWarp steps for each owner warp.
+void splitBlockSlots(KernelBuilder &k, SortState &s) {
+  s.steps = k.index(kStepsPerBlockWarp);
+  Value warpSlots = k.index(kStepsPerBlockWarp * kSlotsPerStep);
+  s.chunkBegin = add(k, mul(k, s.blockId, k.index(s.plan.slotsPerBlock())),
+                     mul(k, s.warp, warpSlots));
+}
+
+/// The sort key of slot `f`: its expert, or -1 when the warp owns no chunk,
+/// `f` is past the slots or its id is outside [0, num_experts) (dropped).
+/// The load itself is unconditional (of slot 0 when `f` is out of range, so
+/// only valid while there are slots): several can be in flight at once.
+Value loadKey(KernelBuilder &k, const SortState &s, Value f) {
+  Value inRange =
+      andI(k, s.isOwner, cmp(k, arith::CmpIPredicate::ult, f, s.numSlots));
+  Value slot = select(k, inRange, f, k.index(0));
+  Value id = load(k, s.ids, {divU(k, slot, s.perRow), remU(k, slot, s.perRow)});
+  Value valid = andI(k, inRange,
+                     andI(k, cmp(k, arith::CmpIPredicate::sge, id, k.i32(0)),
+                          cmp(k, arith::CmpIPredicate::slt, id,
+                              k.i32(static_cast<int32_t>(s.plan.numExperts)))));
+  return select(k, valid, id, k.i32(-1));
+}
+
+/// The slots of this lane in step `step` of the warp's chunk (one per group)
+/// and their keys, all loads issued before any is used.
+std::pair<SmallVector<Value>, SmallVector<Value>>
+loadStep(KernelBuilder &k, const SortState &s, Value step) {
+  Value first = add(k, s.chunkBegin,
+                    add(k, mul(k, step, k.index(kSlotsPerStep)), s.lane));
+  SmallVector<Value> slots, keys;
+  for (int64_t group = 0; group < kGroupsPerStep; ++group) {
+    slots.push_back(add(k, first, k.index(group * kWarpSize)));
+    keys.push_back(loadKey(k, s, slots.back()));
+  }
+  return {slots, keys};
+}
+
+/// Index of row `row`, expert `e` of a table of rows of E entries from
+/// `base`.
+Value tableSlot(KernelBuilder &k, const SortState &s, Value base, Value row,
+                Value e) {
+  return add(k, base, add(k, mul(k, row, k.index(s.plan.numExperts)), e));
+}
+
+/// start[e] (e <= E), i32.
+Value loadStart(KernelBuilder &k, const SortState &s, Value e) {
+  return load(k, s.starts, {add(k, s.startsBase, e)});
+}
+
+/// Zeroes the per-warp counts.
+void zeroCounts(KernelBuilder &k, const SortState &s) {
+  Value threads = k.index(s.plan.threads);
+  k.forLoop(
+      s.threadId, k.index(s.plan.countsSize()), threads,
+      [&](KernelBuilder &k, Value i) { store(k, k.i32(0), s.counts, i); });
+}
+
+/// Each owner warp counts the experts of its chunk (integer atomics: the
+/// counts do not depend on their order).
+void countExperts(KernelBuilder &k, const SortState &s) {
+  k.ifThen(s.isOwner, [&](KernelBuilder &k) {
+    k.forLoop(
+        k.index(0), s.steps, k.index(1), [&](KernelBuilder &k, Value step) {
+          for (Value key : loadStep(k, s, step).second) {
+            Value valid = cmp(k, arith::CmpIPredicate::sge, key, k.i32(0));
+            k.ifThen(valid, [&](KernelBuilder &k) {
+              Value slot = tableSlot(k, s, k.index(0), s.warp, toIndex(k, key));
+              memref::AtomicRMWOp::create(k.b(), k.getLoc(),
+                                          arith::AtomicRMWKind::addi, k.i32(1),
+                                          s.counts, slot);
+            });
+          }
+        });
+  });
+}
+
+/// Sum over `rows` rows of expert `e`'s column of a table at `base`.
+Value sumColumn(KernelBuilder &k, const SortState &s, Value table, Value base,
+                Value rows, Value e) {
+  return forLoopWith(k, k.index(0), rows, k.index(1), {k.i32(0)},
+                     [&](KernelBuilder &k, Value row,
+                         ValueRange sum) -> SmallVector<Value> {
+                       Value c = load(k, table, tableSlot(k, s, base, row, e));
+                       return {add(k, sum[0], c)};
+                     })
+      .front();
+}
+
+/// Replaces expert `e`'s column of a table at `base` by `init` plus its
+/// exclusive prefix sums; returns the column's sum.
+Value scanColumn(KernelBuilder &k, const SortState &s, Value table, Value base,
+                 Value rows, Value e, Value init) {
+  Value end = forLoopWith(k, k.index(0), rows, k.index(1), {init},
+                          [&](KernelBuilder &k, Value row,
+                              ValueRange running) -> SmallVector<Value> {
+                            Value slot = tableSlot(k, s, base, row, e);
+                            Value c = load(k, table, slot);
+                            store(k, running[0], table, slot);
+                            return {add(k, running[0], c)};
+                          })
+                  .front();
+  return sub(k, end, init);
+}
+
+/// Exclusive scan of one i32 per thread, in thread order; returns the
+/// thread's prefix and the block total. Every thread must call it; it ends
+/// after reading the warp totals, so their buffer is not reusable without a
+/// barrier.
+std::pair<Value, Value> blockExclusiveScan(KernelBuilder &k, const SortState &s,
+                                           Value value) {
+  Value inclusive = value;
+  for (int32_t offset = 1; offset < kWarpSize; offset *= 2) {
+    Value up =
+        gpu::ShuffleOp::create(k.b(), k.getLoc(), inclusive, k.i32(offset),
+                               k.i32(kWarpSize), gpu::ShuffleMode::UP)
+            .getShuffleResult();
+    Value hasUp = cmp(k, arith::CmpIPredicate::uge, s.lane, k.index(offset));
+    inclusive = add(k, inclusive, select(k, hasUp, up, k.i32(0)));
+  }
+  Value lastLane =
+      cmp(k, arith::CmpIPredicate::eq, s.lane, k.index(kWarpSize - 1));
+  k.ifThen(lastLane, [&](KernelBuilder &k) {
+    store(k, inclusive, s.warpTotals, s.warp);
+  });
+  barrier(k);
+  SmallVector<Value> sums = forLoopWith(
+      k, k.index(0), k.index(s.plan.numWarps()), k.index(1),
+      {k.i32(0), k.i32(0)},
+      [&](KernelBuilder &k, Value w, ValueRange acc) -> SmallVector<Value> {
+        Value total = load(k, s.warpTotals, w);
+        Value before = cmp(k, arith::CmpIPredicate::ult, w, s.warp);
+        return {add(k, acc[0], select(k, before, total, k.i32(0))),
+                add(k, acc[1], total)};
+      });
+  Value exclusive = sub(k, add(k, sums[0], inclusive), value);
+  return {exclusive, sums[1]};
+}
+
+/// `count` rounded up to a multiple of block_m.
+Value padCount(KernelBuilder &k, const SortState &s, Value count) {
+  if (s.plan.blockM == 1)
+    return count;
+  Value blockM = k.i32(static_cast<int32_t>(s.plan.blockM));
+  Value blocks = divU(
+      k, add(k, count, k.i32(static_cast<int32_t>(s.plan.blockM - 1))), blockM);
+  return mul(k, blocks, blockM);
+}
+
+/// Writes the expert starts: exclusive prefix sums of the padded counts
+/// `countOf(e)`, then the padded total, which it returns (i32). Each thread
+/// handles a contiguous range of experts; one block only.
+Value scanExperts(KernelBuilder &k, const SortState &s,
+                  function_ref<Value(KernelBuilder &, Value)> countOf) {
+  int64_t perThread = llvm::divideCeil(s.plan.numExperts, s.plan.threads);
+  Value numExperts = k.index(s.plan.numExperts);
+  Value begin = minU(k, mul(k, s.threadId, k.index(perThread)), numExperts);
+  Value end = minU(k, add(k, begin, k.index(perThread)), numExperts);
+  Value one = k.index(1);
+  // The padded run lengths go to the starts for now.
+  Value local =
+      forLoopWith(
+          k, begin, end, one, {k.i32(0)},
+          [&](KernelBuilder &k, Value e, ValueRange acc) -> SmallVector<Value> {
+            Value padded = padCount(k, s, countOf(k, e));
+            store(k, padded, s.starts, add(k, s.startsBase, e));
+            return {add(k, acc[0], padded)};
+          })
+          .front();
+  Value prefix, total;
+  std::tie(prefix, total) = blockExclusiveScan(k, s, local);
+  forLoopWith(
+      k, begin, end, one, {prefix},
+      [&](KernelBuilder &k, Value e, ValueRange start) -> SmallVector<Value> {
+        Value slot = add(k, s.startsBase, e);
+        Value padded = load(k, s.starts, slot);
+        store(k, start[0], s.starts, slot);
+        return {add(k, start[0], padded)};
+      });
+  Value first = cmp(k, arith::CmpIPredicate::eq, s.threadId, k.index(0));
+  k.ifThen(first, [&](KernelBuilder &k) {
+    store(k, total, s.starts, add(k, s.startsBase, numExperts));
+  });
+  return total;
+}
+
+/// Turns each expert's per-warp counts into the warps' cursors: the position
+/// of the first slot of the expert in each warp's chunk, `runStart(e)` for
+/// the first owner warp.
+void setCursors(KernelBuilder &k, const SortState &s,
+                function_ref<Value(KernelBuilder &, Value)> runStart) {
+  Value rows = k.index(s.plan.ownerWarps);
+  k.forLoop(s.threadId, k.index(s.plan.numExperts), k.index(s.plan.threads),
+            [&](KernelBuilder &k, Value e) {
+              scanColumn(k, s, s.counts, k.index(0), rows, e, runStart(k, e));
+            });
+}
+
+/// The lanes of the warp whose key equals this lane's, as a bit mask.
+Value matchingLanes(KernelBuilder &k, Value key) {
+  Value one = k.i32(1);
+  return forLoopWith(
+             k, k.i32(0), k.i32(kWarpSize), one, {k.i32(0)},
+             [&](KernelBuilder &k, Value i,
+                 ValueRange mask) -> SmallVector<Value> {
+               Value other = shuffleIdx(k, key, i);
+               Value same = cmp(k, arith::CmpIPredicate::eq, other, key);
+               Value bit = arith::ShLIOp::create(k.b(), k.getLoc(), one, i);
+               Value orBits = arith::OrIOp::create(
+                   k.b(), k.getLoc(), mask[0], select(k, same, bit, k.i32(0)));
+               return {orBits};
+             })
+      .front();
+}
+
+/// Called for every kept slot `f` (index) at its position `pos` (index) in
+/// expert order.
+using PlaceFn = function_ref<void(KernelBuilder &, Value pos, Value f)>;
+
+/// Places one group of 32 consecutive slots (one per lane) of the warp's
+/// chunk: a lane's position is its expert's cursor plus its rank among the
+/// group's earlier lanes of that expert.
+void placeGroup(KernelBuilder &k, const SortState &s, Value f, Value key,
+                PlaceFn place) {
+  Location loc = k.getLoc();
+  Value mask = matchingLanes(k, key);
+  Value below =
+      sub(k, arith::ShLIOp::create(k.b(), loc, k.i32(1), s.laneI32), k.i32(1));
+  Value rank = math::CtPopOp::create(
+      k.b(), loc, arith::AndIOp::create(k.b(), loc, mask, below));
+  Value count = math::CtPopOp::create(k.b(), loc, mask);
+  // A lane always matches itself, so the mask is never zero.
+  Value firstLane = math::CountTrailingZerosOp::create(k.b(), loc, mask);
+  Value valid = cmp(k, arith::CmpIPredicate::sge, key, k.i32(0));
+  Value leads =
+      andI(k, valid, cmp(k, arith::CmpIPredicate::eq, rank, k.i32(0)));
+  // The leading lane alone reads and advances the warp's cursor.
+  Value base = ifThenElse(
+      k, leads,
+      [&](KernelBuilder &k) {
+        Value slot = tableSlot(k, s, k.index(0), s.warp, toIndex(k, key));
+        Value cursor = load(k, s.counts, slot);
+        store(k, add(k, cursor, count), s.counts, slot);
+        return cursor;
+      },
+      k.i32(0));
+  Value groupBase = shuffleIdx(k, base, firstLane);
+  k.ifThen(valid, [&](KernelBuilder &k) {
+    place(k, toIndex(k, add(k, groupBase, rank)), f);
+  });
+}
+
+/// Stable placement. Every warp runs the same steps and groups (a barrier
+/// ends each group), owner warps over their chunk in order.
+void placeSlots(KernelBuilder &k, const SortState &s, PlaceFn place) {
+  k.forLoop(k.index(0), s.steps, k.index(1), [&](KernelBuilder &k, Value step) {
+    auto [slots, keys] = loadStep(k, s, step);
+    for (int64_t group = 0; group < kGroupsPerStep; ++group) {
+      placeGroup(k, s, slots[group], keys[group], place);
+      // Orders this group's cursor updates before the next group's reads.
+      barrier(k);
+    }
+  });
+}
+
+/// What an op adds to the sort; all run in single-block kernels except
+/// `place`.
+struct SortHooks {
+  /// Writes before any slot is placed (e.g. sentinels).
+  std::function<void(KernelBuilder &, const SortState &)> prepare;
+  /// Outputs of the expert starts; `total` is the padded total (i32).
+  std::function<void(KernelBuilder &, const SortState &, Value total)>
+      afterScan;
+  /// Stores kept slot `f` (index) at position `pos` (index).
+  std::function<void(KernelBuilder &, const SortState &, Value pos, Value f)>
+      place;
+};
+
+/// The whole sort in one block: count, scan, place. `table` is the global
+/// table, or null for a workgroup one.
+void buildSingleBlockSort(KernelBuilder &kb, const SortPlan &plan, Value ids,
+                          Value table, const SortHooks &hooks) {
+  MLIRContext *context = kb.b().getContext();
+  kb.launch(
+      kb.index(1), plan.threads,
+      [&](KernelBuilder &k, const LaunchIds &launchIds) {
+        SortState s = startSort(k, launchIds, plan, ids);
+        splitAllSlots(k, s);
+        s.counts = table ? table : workgroupBuffer(k, 1);
+        s.starts = s.counts;
+        s.startsBase = k.index(plan.countsSize());
+        zeroCounts(k, s);
+        hooks.prepare(k, s);
+        barrier(k);
+        countExperts(k, s);
+        barrier(k);
+        Value rows = k.index(plan.ownerWarps);
+        Value total = scanExperts(k, s, [&](KernelBuilder &k, Value e) {
+          return sumColumn(k, s, s.counts, k.index(0), rows, e);
+        });
+        barrier(k);
+        hooks.afterScan(k, s, total);
+        setCursors(k, s, [&](KernelBuilder &k, Value e) {
+          return loadStart(k, s, e);
+        });
+        barrier(k);
+        placeSlots(k, s, [&](KernelBuilder &k, Value pos, Value f) {
+          hooks.place(k, s, pos, f);
+        });
+      },
+      sortWorkgroupTypes(context, plan, /*table=*/true));
+}
+
+/// The sort over `numBlocks` blocks, with `temp` holding the expert starts
+/// [E + 1] then the per-block counts [numBlocks * E]: (1) every block counts
+/// its slots; (2) one block scans the counts over the blocks (each block's
+/// first position in each expert's run) and over the experts (the starts);
+/// (3) every block counts again, per warp, and places its slots.
+void buildMultiBlockSort(KernelBuilder &kb, const SortPlan &plan, Value ids,
+                         Value temp, Value numBlocks, const SortHooks &hooks) {
+  MLIRContext *context = kb.b().getContext();
+  Value blockCountsBase = kb.index(plan.numExperts + 1);
+  auto countBlock = [&](KernelBuilder &k, SortState &s) {
+    splitBlockSlots(k, s);
+    s.counts = workgroupBuffer(k, 1);
+    s.starts = temp;
+    s.startsBase = k.index(0);
+    zeroCounts(k, s);
+    barrier(k);
+    countExperts(k, s);
+    barrier(k);
+  };
+  SmallVector<Type> blockTypes =
+      sortWorkgroupTypes(context, plan, /*table=*/true);
+  kb.launch(
+      numBlocks, plan.threads,
+      [&](KernelBuilder &k, const LaunchIds &launchIds) {
+        SortState s = startSort(k, launchIds, plan, ids);
+        countBlock(k, s);
+        Value rows = k.index(plan.ownerWarps);
+        k.forLoop(s.threadId, k.index(plan.numExperts), k.index(plan.threads),
+                  [&](KernelBuilder &k, Value e) {
+                    Value slot = tableSlot(k, s, blockCountsBase, s.blockId, e);
+                    store(k, sumColumn(k, s, s.counts, k.index(0), rows, e),
+                          temp, slot);
+                  });
+      },
+      blockTypes);
+  kb.launch(
+      kb.index(1), plan.threads,
+      [&](KernelBuilder &k, const LaunchIds &launchIds) {
+        SortState s = startSort(k, launchIds, plan, ids);
+        s.starts = temp;
+        s.startsBase = k.index(0);
+        hooks.prepare(k, s);
+        Value total = scanExperts(k, s, [&](KernelBuilder &k, Value e) {
+          return scanColumn(k, s, temp, blockCountsBase, numBlocks, e,
+                            k.i32(0));
+        });
+        barrier(k);
+        hooks.afterScan(k, s, total);
+      },
+      sortWorkgroupTypes(context, plan, /*table=*/false));
+  kb.launch(
+      numBlocks, plan.threads,
+      [&](KernelBuilder &k, const LaunchIds &launchIds) {
+        SortState s = startSort(k, launchIds, plan, ids);
+        countBlock(k, s);
+        setCursors(k, s, [&](KernelBuilder &k, Value e) {
+          Value blockStart =
+              load(k, temp, tableSlot(k, s, blockCountsBase, s.blockId, e));
+          return add(k, loadStart(k, s, e), blockStart);
+        });
+        barrier(k);
+        placeSlots(k, s, [&](KernelBuilder &k, Value pos, Value f) {
+          hooks.place(k, s, pos, f);
+        });
+      },
+      blockTypes);
+}
+
+/// Builds the sort of `op` (align or permute) at the rewriter's position:
+/// the single-block kernel for up to one block's worth of slots (or when the
+/// table needs global memory), else the multi-block kernels; their
+/// temporaries are host memref.allocs (gpu.alloc after
+/// moe-device-allocations).
+void buildSort(PatternRewriter &rewriter, Operation *op, Value ids,
+               int64_t numExperts, int64_t blockM, const SortHooks &hooks) {
+  Location loc = op->getLoc();
+  KernelBuilder kb(rewriter, loc);
+  SortPlan plan =
+      planSort(numExperts, blockM, getBlockSize(op, "threads", 1024));
+  if (!plan.sharedTable) {
+    auto type = MemRefType::get({plan.tableSize()}, rewriter.getI32Type());
+    Value table = memref::AllocOp::create(rewriter, loc, type);
+    buildSingleBlockSort(kb, plan, ids, table, hooks);
+    return;
+  }
+  // Static ids of at most one block's worth of slots: one block, no
+  // temporary.
+  auto idsType = cast<MemRefType>(ids.getType());
+  if (idsType.hasStaticShape() &&
+      idsType.getNumElements() <= plan.slotsPerBlock()) {
+    buildSingleBlockSort(kb, plan, ids, Value(), hooks);
+    return;
+  }
+  Value numSlots = slotShape(kb, ids).first;
+  Value blockSlots = kb.index(plan.slotsPerBlock());
+  Value numBlocks = kb.ceilDiv(numSlots, blockSlots);
+  Value manyBlocks = arith::CmpIOp::create(
+      rewriter, loc, arith::CmpIPredicate::ugt, numSlots, blockSlots);
+  // Starts [E + 1] then per-block counts [numBlocks * E]; nothing (no
+  // allocation) for the single-block kernel.
+  Value tempSize = arith::SelectOp::create(
+      rewriter, loc, manyBlocks,
+      arith::AddIOp::create(
+          rewriter, loc,
+          arith::MulIOp::create(rewriter, loc, numBlocks, kb.index(numExperts)),
+          kb.index(numExperts + 1)),
+      kb.index(0));
+  Value temp = memref::AllocOp::create(
+      rewriter, loc,
+      MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
+      ValueRange{tempSize});
+  scf::IfOp::create(
+      rewriter, loc, manyBlocks,
+      [&](OpBuilder &b, Location loc) {
+        KernelBuilder inner(b, loc);
+        buildMultiBlockSort(inner, plan, ids, temp, numBlocks, hooks);
+        scf::YieldOp::create(b, loc);
+      },
+      [&](OpBuilder &b, Location loc) {
+        KernelBuilder inner(b, loc);
+        buildSingleBlockSort(inner, plan, ids, Value(), hooks);
+        scf::YieldOp::create(b, loc);
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// align
+//===----------------------------------------------------------------------===//
+
+/// The expert whose padded run holds position `pos` (< total): the last e
+/// with start[e] <= pos, by binary search over the starts.
+Value findRunExpert(KernelBuilder &k, const SortState &s, Value pos) {
+  int64_t steps = llvm::Log2_64_Ceil(s.plan.numExperts);
+  SmallVector<Value> bounds = forLoopWith(
+      k, k.index(0), k.index(steps), k.index(1),
+      {k.index(0), k.index(s.plan.numExperts)},
+      [&](KernelBuilder &k, Value, ValueRange range) -> SmallVector<Value> {
+        Value mid = divU(k, add(k, range[0], range[1]), k.index(2));
+        Value atOrBefore =
+            cmp(k, arith::CmpIPredicate::sle, loadStart(k, s, mid), pos);
+        return {select(k, atOrBefore, mid, range[0]),
+                select(k, atOrBefore, range[1], mid)};
+      });
+  return bounds.front();
+}
+
+struct AlignToGPU : OpRewritePattern<AlignOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AlignOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "needs the buffer form");
+    if (op.getNumExperts() > kMaxExperts)
+      return rewriter.notifyMatchFailure(op, "too many experts");
+    Value sortedIds = op.getSortedIdsInit(), expertIds = op.getExpertIdsInit();
+    Value totalOut = op.getNumTokensPostPadInit();
+    Value expertMap = op.getExpertMap();
+    SortHooks hooks;
+    // sorted_ids starts as all sentinels (T * k); kept slots overwrite it.
+    hooks.prepare = [=](KernelBuilder &k, const SortState &s) {
+      Value sentinel = toI32(k, s.numSlots);
+      k.forLoop(
+          s.threadId, k.dim(sortedIds, 0), k.index(s.plan.threads),
+          [&](KernelBuilder &k, Value i) { store(k, sentinel, sortedIds, i); });
+    };
+    hooks.afterScan = [=](KernelBuilder &k, const SortState &s, Value total) {
+      writeBlockExperts(k, s, total, expertIds, expertMap);
+      Value writes = andI(
+          k, cmp(k, arith::CmpIPredicate::ugt, k.dim(totalOut, 0), k.index(0)),
+          cmp(k, arith::CmpIPredicate::eq, s.threadId, k.index(0)));
+      k.ifThen(writes, [&](KernelBuilder &k) {
+        store(k, total, totalOut, k.index(0));
+      });
+    };
+    hooks.place = [=](KernelBuilder &k, const SortState &s, Value pos,
+                      Value f) {
+      Value inBounds =
+          cmp(k, arith::CmpIPredicate::ult, pos, k.dim(sortedIds, 0));
+      k.ifThen(inBounds, [&](KernelBuilder &k) {
+        store(k, toI32(k, f), sortedIds, pos);
+      });
+    };
+    buildSort(rewriter, op, op.getIds(), op.getNumExperts(), op.getBlockM(),
+              hooks);
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  /// expert_ids[b]: the (mapped) expert of block b, or -1 past the total.
+  static void writeBlockExperts(KernelBuilder &k, const SortState &s,
+                                Value total, Value expertIds, Value expertMap) {
+    Value blockM = k.index(s.plan.blockM);
+    Value totalIndex = toIndex(k, total);
+    Value mapSize = expertMap ? k.dim(expertMap, 0) : Value();
+    Value noExpert = k.i32(-1);
+    k.forLoop(
+        s.threadId, k.dim(expertIds, 0), k.index(s.plan.threads),
+        [&](KernelBuilder &k, Value b) {
+          Value pos = mul(k, b, blockM);
+          Value used = cmp(k, arith::CmpIPredicate::ult, pos, totalIndex);
+          Value expert = ifThenElse(
+              k, used,
+              [&](KernelBuilder &k) -> Value {
+                Value e = findRunExpert(k, s, toI32(k, pos));
+                if (!expertMap)
+                  return toI32(k, e);
+                Value mapped = cmp(k, arith::CmpIPredicate::ult, e, mapSize);
+                return ifThenElse(
+                    k, mapped,
+                    [&](KernelBuilder &k) { return load(k, expertMap, e); },
+                    k.i32(-1));
+              },
+              noExpert);
+          store(k, expert, expertIds, b);
+        });
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// permute
+//===----------------------------------------------------------------------===//
+
+struct PermuteToGPU : OpRewritePattern<PermuteOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(PermuteOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "needs the buffer form");
+    if (op.getNumExperts() > kMaxExperts)
+      return rewriter.notifyMatchFailure(op, "too many experts");
+    buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
+              sortHooks(op));
+    buildRowCopyKernel(op, rewriter);
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  /// src_index, offsets and row_weights from the sort.
+  static SortHooks sortHooks(PermuteOp op) {
+    Value srcIndex = op.getSrcIndexInit(), offsets = op.getOffsetsInit();
+    Value weights = op.getWeights(), rowWeights = op.getRowWeightsInit();
+    SortHooks hooks;
+    hooks.prepare = [](KernelBuilder &, const SortState &) {};
+    // Offsets, and the rows of dropped slots (past the total).
+    hooks.afterScan = [=](KernelBuilder &k, const SortState &s, Value total) {
+      Value threads = k.index(s.plan.threads);
+      Value numOffsets =
+          minU(k, k.dim(offsets, 0), k.index(s.plan.numExperts + 1));
+      k.forLoop(s.threadId, numOffsets, threads,
+                [&](KernelBuilder &k, Value e) {
+                  store(k, loadStart(k, s, e), offsets, e);
+                });
+      Value tailBegin = add(k, toIndex(k, total), s.threadId);
+      k.forLoop(
+          tailBegin, k.dim(srcIndex, 0), threads,
+          [&](KernelBuilder &k, Value r) { store(k, k.i32(-1), srcIndex, r); });
+      if (rowWeights)
+        k.forLoop(tailBegin, k.dim(rowWeights, 0), threads,
+                  [&](KernelBuilder &k, Value r) {
+                    store(k, k.f32(0.0f), rowWeights, r);
+                  });
+    };
+    hooks.place = [=](KernelBuilder &k, const SortState &s, Value pos,
+                      Value f) {
+      k.ifThen(cmp(k, arith::CmpIPredicate::ult, pos, k.dim(srcIndex, 0)),
+               [&](KernelBuilder &k) { store(k, toI32(k, f), srcIndex, pos); });
+      if (!rowWeights)
+        return;
+      k.ifThen(cmp(k, arith::CmpIPredicate::ult, pos, k.dim(rowWeights, 0)),
+               [&](KernelBuilder &k) {
+                 Value t = divU(k, f, s.perRow), j = remU(k, f, s.perRow);
+                 Value inBounds = andI(
+                     k, cmp(k, arith::CmpIPredicate::ult, t, k.dim(weights, 0)),
+                     cmp(k, arith::CmpIPredicate::ult, j, k.dim(weights, 1)));
+                 Value w = k.ifThenElseF32(
+                     inBounds,
+                     [&](KernelBuilder &k) {
+                       return load(k, weights, {t, j});
+                     },
+                     0.0f);
+                 store(k, w, rowWeights, pos);
+               });
+    };
+    return hooks;
+  }
+
+  /// For h in [0, columns) over the block's threads: store(read(h), h).
+  /// Each thread reads kCopyUnroll columns before storing any, so that
+  /// their loads are in flight together.
+  static void
+  copyColumns(KernelBuilder &k, const LaunchIds &ids, Value columns,
+              function_ref<Value(KernelBuilder &, Value)> read,
+              function_ref<void(KernelBuilder &, Value, Value)> write) {
+    Value stride = mul(k, ids.blockSize, k.index(kCopyUnroll));
+    k.forLoop(ids.threadId, columns, stride, [&](KernelBuilder &k, Value h0) {
+      SmallVector<Value> columnOf, inside, values;
+      for (int64_t u = 0; u < kCopyUnroll; ++u) {
+        Value h = add(k, h0, mul(k, ids.blockSize, k.index(u)));
+        columnOf.push_back(h);
+        inside.push_back(cmp(k, arith::CmpIPredicate::ult, h, columns));
+        // h0 < columns: read it in place of a column past the end.
+        values.push_back(read(k, select(k, inside.back(), h, h0)));
+      }
+      for (int64_t u = 0; u < kCopyUnroll; ++u)
+        k.ifThen(inside[u],
+                 [&](KernelBuilder &k) { write(k, values[u], columnOf[u]); });
+    });
+  }
+
+  /// One block per row, threads over H: rows[r] = x[src_index[r] / k], or
+  /// zero when src_index[r] is not a valid slot.
+  static void buildRowCopyKernel(PermuteOp op, PatternRewriter &rewriter) {
+    Location loc = op.getLoc();
+    KernelBuilder kb(rewriter, loc);
+    Value x = op.getX(), rows = op.getRowsInit();
+    Value srcIndex = op.getSrcIndexInit();
+    Value numRows = kb.dim(rows, 0), numSrc = kb.dim(srcIndex, 0);
+    Value numTokens = kb.dim(x, 0);
+    Value hidden =
+        arith::MinUIOp::create(rewriter, loc, kb.dim(x, 1), kb.dim(rows, 1));
+    Type elementType = cast<MemRefType>(rows.getType()).getElementType();
+    Value zero = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getZeroAttr(elementType));
+    int64_t threads = getBlockSize(op, "row_threads", 256);
+
+    kb.launch(numRows, threads, [&](KernelBuilder &k, const LaunchIds &ids) {
+      Value numSlots, perRow;
+      std::tie(numSlots, perRow) = slotShape(k, op.getIds());
+      Value r = ids.blockId;
+      Value hasSource = cmp(k, arith::CmpIPredicate::ult, r, numSrc);
+      Value f =
+          toIndex(k, ifThenElse(
+                         k, hasSource,
+                         [&](KernelBuilder &k) { return load(k, srcIndex, r); },
+                         k.i32(-1)));
+      Value validSlot =
+          andI(k, cmp(k, arith::CmpIPredicate::sge, f, k.index(0)),
+               cmp(k, arith::CmpIPredicate::slt, f, numSlots));
+      Value token = divU(k, select(k, validSlot, f, k.index(0)), perRow);
+      Value valid = andI(k, validSlot,
+                         cmp(k, arith::CmpIPredicate::ult, token, numTokens));
+      Value columns = select(k, cmp(k, arith::CmpIPredicate::ult, r, numRows),
+                             hidden, k.index(0));
+      auto copyRow = [&](bool fromX) {
+        return [&, fromX](OpBuilder &b, Location loc) {
+          KernelBuilder inner(b, loc);
+          copyColumns(
+              inner, ids, columns,
+              [&](KernelBuilder &k, Value h) {
+                return fromX ? load(k, x, {token, h}) : zero;
+              },
+              [&](KernelBuilder &k, Value v, Value h) {
+                store(k, v, rows, {r, h});
+              });
+          scf::YieldOp::create(b, loc);
+        };
+      };
+      scf::IfOp::create(k.b(), k.getLoc(), valid, copyRow(true),
+                        copyRow(false));
+    });
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// combine
+//===----------------------------------------------------------------------===//
+
+struct CombineToGPU : OpRewritePattern<CombineOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(CombineOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "needs the buffer form");
+    if (op.getK() > kMaxCombineK)
+      return rewriter.notifyMatchFailure(op, "k too large");
+    Location loc = op.getLoc();
+    KernelBuilder kb(rewriter, loc);
+    Value numSlots = arith::MulIOp::create(
+        rewriter, loc, kb.dim(op.getOutInit(), 0), kb.index(op.getK()));
+    // position[f]: the lowest row r with src_index[r] == f, or kNoRow. A
+    // temporary: moe-device-allocations makes it a gpu.alloc.
+    Value position = memref::AllocOp::create(
+        rewriter, loc,
+        MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
+        ValueRange{numSlots});
+    Value numRows = arith::MinUIOp::create(rewriter, loc, kb.dim(op.getY(), 0),
+                                           kb.dim(op.getSrcIndex(), 0));
+    buildInitKernel(kb, position, numSlots);
+    buildInvertKernel(kb, op.getSrcIndex(), position, numSlots, numRows);
+    buildSumKernel(op, kb, position, numRows);
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  static constexpr int64_t kHelperThreads = 256;
+
+  /// Linear thread index of a one-dimensional launch.
+  static Value globalThread(KernelBuilder &k, const LaunchIds &ids) {
+    return add(k, mul(k, ids.blockId, ids.blockSize), ids.threadId);
+  }
+
+  /// position[f] = kNoRow for every slot.
+  static void buildInitKernel(KernelBuilder &kb, Value position,
+                              Value numSlots) {
+    Value blocks = kb.ceilDiv(numSlots, kb.index(kHelperThreads));
+    kb.launch(blocks, kHelperThreads,
+              [&](KernelBuilder &k, const LaunchIds &ids) {
+                Value f = globalThread(k, ids);
+                k.ifThen(cmp(k, arith::CmpIPredicate::ult, f, numSlots),
+                         [&](KernelBuilder &k) {
+                           store(k, k.i32(kNoRow), position, f);
+                         });
+              });
+  }
+
+  /// position[src_index[r]] = min(position[...], r) over the rows: integer
+  /// atomic minimums, so the result does not depend on their order.
+  static void buildInvertKernel(KernelBuilder &kb, Value srcIndex,
+                                Value position, Value numSlots, Value numRows) {
+    Value blocks = kb.ceilDiv(numRows, kb.index(kHelperThreads));
+    kb.launch(
+        blocks, kHelperThreads, [&](KernelBuilder &k, const LaunchIds &ids) {
+          Value r = globalThread(k, ids);
+          k.ifThen(cmp(k, arith::CmpIPredicate::ult, r, numRows),
+                   [&](KernelBuilder &k) {
+                     Value f = toIndex(k, load(k, srcIndex, r));
+                     Value valid = andI(
+                         k, cmp(k, arith::CmpIPredicate::sge, f, k.index(0)),
+                         cmp(k, arith::CmpIPredicate::slt, f, numSlots));
+                     k.ifThen(valid, [&](KernelBuilder &k) {
+                       memref::AtomicRMWOp::create(k.b(), k.getLoc(),
+                                                   arith::AtomicRMWKind::mins,
+                                                   toI32(k, r), position, f);
+                     });
+                   });
+        });
+  }
+
+  /// One block per token: the block stages the k rows (and weights) of the
+  /// token, then each thread sums over j, in increasing j, for its columns.
+  static void buildSumKernel(CombineOp op, KernelBuilder &kb, Value position,
+                             Value numRows) {
+    OpBuilder &b = kb.b();
+    Location loc = kb.getLoc();
+    Value y = op.getY(), out = op.getOutInit(), weights = op.getWeights();
+    int64_t topK = op.getK();
+    Value numTokens = kb.dim(out, 0);
+    Value hidden = arith::MinUIOp::create(b, loc, kb.dim(y, 1), kb.dim(out, 1));
+    Value weightRows = weights ? kb.dim(weights, 0) : Value();
+    Value weightCols = weights ? kb.dim(weights, 1) : Value();
+    MLIRContext *context = b.getContext();
+    SmallVector<Type> workgroupTypes{
+        workgroupType(context, topK, b.getI32Type())};
+    if (weights)
+      workgroupTypes.push_back(workgroupType(context, topK, b.getF32Type()));
+    int64_t threads = getBlockSize(op, "threads", 256);
+
+    kb.launch(
+        numTokens, threads,
+        [&](KernelBuilder &k, const LaunchIds &ids) {
+          Value rowOf = workgroupBuffer(k, 0);
+          Value weightOf = weights ? workgroupBuffer(k, 1) : Value();
+          Value t = ids.blockId;
+          Value kValue = k.index(topK);
+          Value isToken = cmp(k, arith::CmpIPredicate::ult, t, numTokens);
+          k.forLoop(
+              ids.threadId, kValue, ids.blockSize,
+              [&](KernelBuilder &k, Value j) {
+                Value hasTerm = isToken;
+                if (weights)
+                  hasTerm = andI(
+                      k, hasTerm,
+                      andI(k, cmp(k, arith::CmpIPredicate::ult, t, weightRows),
+                           cmp(k, arith::CmpIPredicate::ult, j, weightCols)));
+                Value row = ifThenElse(
+                    k, hasTerm,
+                    [&](KernelBuilder &k) {
+                      return load(k, position, add(k, mul(k, t, kValue), j));
+                    },
+                    k.i32(kNoRow));
+                store(k, row, rowOf, j);
+                if (weights)
+                  store(k,
+                        k.ifThenElseF32(
+                            hasTerm,
+                            [&](KernelBuilder &k) {
+                              return load(k, weights, {t, j});
+                            },
+                            0.0f),
+                        weightOf, j);
+              });
+          barrier(k);
+          Value columns = select(k, isToken, hidden, k.index(0));
+          k.forLoop(ids.threadId, columns, ids.blockSize,
+                    [&](KernelBuilder &k, Value h) {
+                      Value sum = k.forLoopF32(
+                          k.index(0), kValue, k.index(1), k.f32(0.0f),
+                          [&](KernelBuilder &k, Value j, Value acc) -> Value {
+                            Value r = toIndex(k, load(k, rowOf, j));
+                            Value found =
+                                cmp(k, arith::CmpIPredicate::ult, r, numRows);
+                            return ifThenElse(
+                                k, found,
+                                [&](KernelBuilder &k) -> Value {
+                                  Value term = k.loadF32(y, {r, h});
+                                  if (weights)
+                                    term = arith::MulFOp::create(
+                                        k.b(), k.getLoc(), load(k, weightOf, j),
+                                        term);
+                                  return arith::AddFOp::create(
+                                      k.b(), k.getLoc(), acc, term);
+                                },
+                                acc);
+                          });
+                      k.storeF32(sum, out, {t, h});
+                    });
+        },
+        workgroupTypes);
+  }
+};
+
+} // namespace
+
+void mlir::moe::populatePermuteKernelPatterns(RewritePatternSet &patterns) {
+  patterns.add<AlignToGPU, PermuteToGPU, CombineToGPU>(patterns.getContext());
+}

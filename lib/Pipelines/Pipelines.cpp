@@ -1,0 +1,128 @@
+//===- Pipelines.cpp - The moe-to-nvvm pipeline ---------------------------===//
+
+#include "moe/Pipelines/Pipelines.h"
+#include "moe/Conversion/Passes.h"
+#include "moe/Dialect/Moe/Transforms/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
+#include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/OptimizeForNVVM.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::moe;
+
+void mlir::moe::buildMoeTensorPipeline(OpPassManager &pm) {
+  pm.addPass(createMoeDecomposeFusedMoe());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  bufferization.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createConvertMoeToGPU());
+  pm.addNestedPass<func::FuncOp>(createMoeDeviceAllocations());
+  pm.addPass(createGpuKernelOutliningPass());
+  // One stream per call: allocations, kernels and frees are ordered on it
+  // with no host synchronization until the function returns.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addPass(createMoeEmitCInterface());
+}
+
+std::string mlir::moe::findCudaToolkit(StringRef requested) {
+  SmallVector<std::string> candidates;
+  if (!requested.empty())
+    candidates.push_back(requested.str());
+  if (const char *home = std::getenv("CUDA_HOME"))
+    candidates.push_back(home);
+  candidates.push_back("/usr/local/cuda");
+  for (const std::string &candidate : candidates)
+    if (llvm::sys::fs::is_directory(candidate))
+      return candidate;
+  return "";
+}
+
+void mlir::moe::buildNVVMLoweringPipeline(
+    OpPassManager &pm, const MoeToNVVMPipelineOptions &options) {
+  std::string toolkit = findCudaToolkit(options.cudaPath);
+  SmallString<128> libdevice(toolkit);
+  llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+
+  // Host and kernel code to LLVM/NVVM.
+  pm.addPass(createConvertNVGPUToNVVMPass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertNVVMToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = options.features;
+  target.optLevel = options.optLevel;
+  // Math ops become libdevice calls (__nv_expf, ...): link it so the PTX is
+  // self-contained.
+  if (!toolkit.empty() && llvm::sys::fs::exists(libdevice))
+    target.linkLibs.push_back(std::string(libdevice));
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  pm.addNestedPass<gpu::GPUModuleOp>(createStripDebugInfoPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
+  pm.addNestedPass<gpu::GPUModuleOp>(LLVM::createNVVMOptimizeForTargetPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCSEPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());
+
+  // Host calls to the runtime, kernels to PTX/cubin.
+  pm.addPass(createGpuToLLVMConversionPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format;
+  binary.toolkitPath = toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::moe::buildMoeToNVVMPipeline(
+    OpPassManager &pm, const MoeToNVVMPipelineOptions &options) {
+  buildMoeTensorPipeline(pm);
+  buildMoeKernelPipeline(pm);
+  buildNVVMLoweringPipeline(pm, options);
+}
+
+void mlir::moe::registerMoePipelines() {
+  PassPipelineRegistration<MoeToNVVMPipelineOptions>(
+      "moe-to-nvvm",
+      "Compile moe IR to GPU kernels (PTX/cubin in gpu.binary) and host code "
+      "calling the moe runtime",
+      buildMoeToNVVMPipeline);
+}

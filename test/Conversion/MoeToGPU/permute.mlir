@@ -1,0 +1,205 @@
+// RUN: moe-opt %s --convert-moe-to-gpu --split-input-file | FileCheck %s
+
+// align: past one block's worth of slots, three launches share a temporary
+// (starts, then per-block counts): per-block counts, a single-block scan
+// (sentinels, expert_ids, the padded total), then per-block placement.
+// Up to it, one block does everything.
+// CHECK-LABEL: func.func @align
+//  CHECK-SAME: (%[[IDS:.*]]: memref<?x8xi32>, %[[S:.*]]: memref<?xi32>, %[[E:.*]]: memref<?xi32>, %[[N:.*]]: memref<1xi32>)
+//       CHECK: %[[TEMP:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
+//       CHECK: scf.if
+//       CHECK:   gpu.launch {{.*}} workgroup(%{{.*}} : memref<32xi32, #gpu.address_space<workgroup>>, %[[T1:.*]] : memref<2116xi32, #gpu.address_space<workgroup>>)
+//       CHECK:     memref.load %[[IDS]]
+//       CHECK:     memref.atomic_rmw addi %{{.*}}, %[[T1]]
+//       CHECK:     gpu.barrier
+//       CHECK:     memref.store %{{.*}}, %[[TEMP]]
+//       CHECK:     gpu.terminator
+//       CHECK:   gpu.launch {{.*}} workgroup(%{{.*}} : memref<32xi32, #gpu.address_space<workgroup>>) {
+//       CHECK:     memref.store %{{.*}}, %[[S]]
+//       CHECK:     gpu.shuffle  up
+//       CHECK:     gpu.barrier
+//       CHECK:     memref.store %{{.*}}, %[[E]]
+//       CHECK:     memref.store %{{.*}}, %[[N]]
+//       CHECK:     gpu.terminator
+//       CHECK:   gpu.launch {{.*}} workgroup(%{{.*}} : memref<32xi32, #gpu.address_space<workgroup>>, %[[T3:.*]] : memref<2116xi32, #gpu.address_space<workgroup>>)
+//       CHECK:     memref.atomic_rmw addi %{{.*}}, %[[T3]]
+//       CHECK:     memref.load %[[TEMP]]
+//       CHECK:     scf.for
+//       CHECK:       gpu.shuffle  idx
+//       CHECK:       math.ctpop
+//       CHECK:       memref.store %{{.*}}, %[[S]]
+//       CHECK:       gpu.barrier
+//       CHECK:     gpu.terminator
+//       CHECK: } else {
+//       CHECK:   gpu.launch
+//   CHECK-NOT:   gpu.launch
+//       CHECK:     memref.store %{{.*}}, %[[S]]
+//       CHECK:     memref.atomic_rmw addi
+//       CHECK:     memref.store %{{.*}}, %[[E]]
+//       CHECK:     memref.store %{{.*}}, %[[N]]
+//       CHECK:     gpu.shuffle  idx
+//       CHECK:     memref.store %{{.*}}, %[[S]]
+//       CHECK:     gpu.terminator
+//   CHECK-NOT: moe.align
+func.func @align(%ids: memref<?x8xi32>, %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  moe.align %ids num_experts = 64 block_m = 16 outs(%s, %e, %n)
+      : (memref<?x8xi32>, memref<?xi32>, memref<?xi32>, memref<1xi32>) -> ()
+  return
+}
+
+// -----
+
+// With expert_map, each block's expert goes through the map (bounds-checked).
+// Static ids of at most one block's worth of slots: one block, no temporary.
+// The block size comes from moe.config.
+// CHECK-LABEL: func.func @align_expert_map
+//  CHECK-SAME: (%[[IDS:.*]]: memref<4x2xi32>, %[[MAP:.*]]: memref<8xi32>, %[[S:.*]]: memref<64xi32>, %[[E:.*]]: memref<8xi32>, %[[N:.*]]: memref<1xi32>)
+//   CHECK-NOT: memref.alloc
+//   CHECK-NOT: scf.if
+//       CHECK: %[[C256:.*]] = arith.constant 256 : index
+//       CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C256]],
+//       CHECK:   scf.if
+//       CHECK:     memref.load %[[MAP]]
+//       CHECK:   memref.store %{{.*}}, %[[E]]
+//       CHECK:   gpu.terminator
+//   CHECK-NOT: gpu.launch
+func.func @align_expert_map(%ids: memref<4x2xi32>, %map: memref<8xi32>, %s: memref<64xi32>,
+                            %e: memref<8xi32>, %n: memref<1xi32>) {
+  moe.align %ids expert_map(%map) num_experts = 8 block_m = 8 outs(%s, %e, %n)
+      {moe.config = {threads = 256 : i64}}
+      : (memref<4x2xi32>, memref<8xi32>, memref<64xi32>, memref<8xi32>, memref<1xi32>) -> ()
+  return
+}
+
+// -----
+
+// Too many experts for per-warp counts in workgroup memory: the table is a
+// static global temporary and a single block sorts.
+// CHECK-LABEL: func.func @align_many_experts
+//       CHECK: %[[TABLE:.*]] = memref.alloc() : memref<135169xi32>
+//   CHECK-NOT: scf.if
+//       CHECK: gpu.launch {{.*}} workgroup(%{{.*}} : memref<32xi32, #gpu.address_space<workgroup>>) {
+//       CHECK:   memref.atomic_rmw addi %{{.*}}, %[[TABLE]]
+//       CHECK:   gpu.terminator
+//   CHECK-NOT: gpu.launch
+func.func @align_many_experts(%ids: memref<?x4xi32>, %s: memref<?xi32>, %e: memref<?xi32>,
+                              %n: memref<1xi32>) {
+  moe.align %ids num_experts = 4096 block_m = 1 outs(%s, %e, %n)
+      : (memref<?x4xi32>, memref<?xi32>, memref<?xi32>, memref<1xi32>) -> ()
+  return
+}
+
+// -----
+
+// permute: the sort writes src_index and offsets (-1 past the kept rows);
+// then one block per row copies x's row (in x's element type) or zeroes it.
+// CHECK-LABEL: func.func @permute
+//  CHECK-SAME: (%[[X:.*]]: memref<?x7168xbf16>, %[[IDS:.*]]: memref<?x8xi32>, %[[ROWS:.*]]: memref<?x7168xbf16>, %[[SRC:.*]]: memref<?xi32>, %[[OFF:.*]]: memref<257xi32>)
+//       CHECK: memref.alloc(%{{.*}}) : memref<?xi32>
+//       CHECK: scf.if
+//       CHECK:   gpu.launch
+//       CHECK:   gpu.launch
+//       CHECK:     memref.store %{{.*}}, %[[OFF]]
+//       CHECK:     memref.store %{{.*}}, %[[SRC]]
+//       CHECK:   gpu.launch
+//       CHECK:     memref.store %{{.*}}, %[[SRC]]
+//       CHECK: } else {
+//       CHECK:   gpu.launch
+//       CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : bf16
+//       CHECK: gpu.launch blocks(%[[R:[^,]*]],
+//       CHECK:   memref.load %[[SRC]][%[[R]]]
+//       CHECK:   scf.if
+//       CHECK:     scf.for
+//       CHECK:       memref.load %[[X]]
+//       CHECK:       memref.store %{{.*}}, %[[ROWS]][%[[R]],
+//       CHECK:   } else {
+//       CHECK:     scf.for
+//       CHECK:       memref.store %[[ZERO]], %[[ROWS]][%[[R]],
+//       CHECK:   gpu.terminator
+//   CHECK-NOT: moe.permute
+func.func @permute(%x: memref<?x7168xbf16>, %ids: memref<?x8xi32>, %rows: memref<?x7168xbf16>,
+                   %src: memref<?xi32>, %offsets: memref<257xi32>) {
+  moe.permute %x, %ids num_experts = 256 outs(%rows, %src, %offsets)
+      : (memref<?x7168xbf16>, memref<?x8xi32>, memref<?x7168xbf16>, memref<?xi32>,
+         memref<257xi32>) -> ()
+  return
+}
+
+// -----
+
+// With weights, each placed row also takes its slot's weight; dropped rows
+// get weight 0.
+// CHECK-LABEL: func.func @permute_weights
+//  CHECK-SAME: (%[[X:.*]]: memref<?x64xf32>, %[[IDS:.*]]: memref<?x2xi32>, %[[W:.*]]: memref<?x2xf32>, %[[ROWS:.*]]: memref<?x64xf32>, %[[SRC:.*]]: memref<?xi32>, %[[OFF:.*]]: memref<9xi32>, %[[RW:.*]]: memref<?xf32>)
+//       CHECK: } else {
+//       CHECK:   gpu.launch
+//       CHECK:     memref.store %{{.*}}, %[[RW]]
+//       CHECK:     memref.load %[[W]]
+//       CHECK:     memref.store %{{.*}}, %[[RW]]
+//       CHECK: gpu.launch
+//       CHECK:   memref.load %[[X]]
+//   CHECK-NOT: moe.permute
+func.func @permute_weights(%x: memref<?x64xf32>, %ids: memref<?x2xi32>, %w: memref<?x2xf32>,
+                           %rows: memref<?x64xf32>, %src: memref<?xi32>, %offsets: memref<9xi32>,
+                           %rw: memref<?xf32>) {
+  moe.permute %x, %ids weights(%w) num_experts = 8 outs(%rows, %src, %offsets, %rw)
+      : (memref<?x64xf32>, memref<?x2xi32>, memref<?x2xf32>, memref<?x64xf32>, memref<?xi32>,
+         memref<9xi32>, memref<?xf32>) -> ()
+  return
+}
+
+// -----
+
+// combine: a temporary inverse of src_index (lowest row wins: integer atomic
+// minimum), then one block per token sums its k rows in increasing j in f32
+// and rounds once.
+// CHECK-LABEL: func.func @combine
+//  CHECK-SAME: (%[[Y:.*]]: memref<?x7168xbf16>, %[[SRC:.*]]: memref<?xi32>, %[[OUT:.*]]: memref<?x7168xbf16>)
+//       CHECK: %[[POS:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
+//       CHECK: gpu.launch
+//       CHECK:   %[[NONE:.*]] = arith.constant 2147483647 : i32
+//       CHECK:   memref.store %[[NONE]], %[[POS]]
+//       CHECK: gpu.launch
+//       CHECK:   memref.load %[[SRC]]
+//       CHECK:   memref.atomic_rmw mins %{{.*}}, %[[POS]]
+//       CHECK: gpu.launch blocks(%[[T:[^,]*]], {{.*}} workgroup(%[[ROW:.*]] : memref<12xi32, #gpu.address_space<workgroup>>)
+//       CHECK:   memref.load %[[POS]]
+//       CHECK:   memref.store %{{.*}}, %[[ROW]]
+//       CHECK:   gpu.barrier
+//       CHECK:   scf.for %[[H:.*]] =
+//       CHECK:     scf.for
+//       CHECK:       memref.load %[[ROW]]
+//       CHECK:       scf.if
+//       CHECK:         memref.load %[[Y]]
+//       CHECK:         arith.extf
+//       CHECK:         arith.addf
+//       CHECK:     arith.truncf %{{.*}} : f32 to bf16
+//       CHECK:     memref.store %{{.*}}, %[[OUT]][%[[T]], %[[H]]]
+//   CHECK-NOT: moe.combine
+func.func @combine(%y: memref<?x7168xbf16>, %src: memref<?xi32>, %out: memref<?x7168xbf16>) {
+  moe.combine %y, %src k = 9 outs(%out)
+      : (memref<?x7168xbf16>, memref<?xi32>, memref<?x7168xbf16>) -> ()
+  return
+}
+
+// -----
+
+// With weights, each term is w[t, j] * y[row].
+// CHECK-LABEL: func.func @combine_weights
+//  CHECK-SAME: (%[[Y:.*]]: memref<?x64xf32>, %[[SRC:.*]]: memref<?xi32>, %[[W:.*]]: memref<?x2xf32>, %[[OUT:.*]]: memref<?x64xf32>)
+//       CHECK: gpu.launch {{.*}} workgroup(%[[ROW:.*]] : memref<4xi32, #gpu.address_space<workgroup>>, %[[WS:.*]] : memref<4xf32, #gpu.address_space<workgroup>>)
+//       CHECK:   memref.load %[[W]]
+//       CHECK:   memref.store %{{.*}}, %[[WS]]
+//       CHECK:   gpu.barrier
+//       CHECK:         memref.load %[[Y]]
+//       CHECK:         %[[WJ:.*]] = memref.load %[[WS]]
+//       CHECK:         arith.mulf %[[WJ]]
+//       CHECK:         arith.addf
+//       CHECK:     memref.store %{{.*}}, %[[OUT]]
+//   CHECK-NOT: moe.combine
+func.func @combine_weights(%y: memref<?x64xf32>, %src: memref<?xi32>, %w: memref<?x2xf32>,
+                           %out: memref<?x64xf32>) {
+  moe.combine %y, %src weights(%w) k = 2 outs(%out)
+      : (memref<?x64xf32>, memref<?xi32>, memref<?x2xf32>, memref<?x64xf32>) -> ()
+  return
+}
