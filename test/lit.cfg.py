@@ -3,6 +3,7 @@
 
 import os
 import shutil
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -16,6 +17,7 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.moe_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%moe_src_root", config.moe_src_root))
 config.substitutions.append(("%moe_obj_root", config.moe_obj_root))
 config.substitutions.append(("%generator", config.cmake_generator))
@@ -27,8 +29,9 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-tool_dirs = [config.moe_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["moe-opt"], tool_dirs)
+tool_dirs = [config.moe_tools_dir, config.llvm_tools_dir,
+             os.path.join(config.moe_obj_root, "tools", "moe-runner")]
+llvm_config.add_tool_substitutions(["moe-opt", "moe-runner"], tool_dirs)
 
 # Features for optional tools: ptxas validates generated PTX where present,
 # and `cuda` marks tests that need an NVIDIA GPU (never set on CI).
@@ -39,3 +42,12 @@ if ptxas:
     config.substitutions.append(("%ptxas", ptxas))
 if os.environ.get("MOE_TEST_CUDA") == "1":
     config.available_features.add("cuda")
+# `cuda-driver` marks hosts where the NVIDIA driver library loads: moe-runner's
+# no-GPU test needs its absence.
+try:
+    import ctypes
+
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass

@@ -47,9 +47,29 @@ configure_and_build() {
 
 run_example() {
   local example=$ROOT/examples/qwen3-30b-a3b.mlir
-  log "compiling $example"
+  local out=$BUILD_DIR/example
+  log "the layer: $example"
+  sed -n '/func.func/,$p' "$example"
+  log "after moe-decompose-fused-moe (tensor level)"
   "$BUILD_DIR/bin/moe-opt" "$example" --moe-decompose-fused-moe --canonicalize
-  log "the GPU pipeline (lowering to PTX and running on an H100) is not built yet"
+  log "compiling through --moe-to-nvvm into $out"
+  MOE_OPT=$BUILD_DIR/bin/moe-opt "$ROOT/utils/moe-compile.sh" "$example" "$out"
+  python3 "$ROOT/utils/extract-ptx.py" --split "$out/ptx" \
+    "$out/qwen3-30b-a3b.llvm.mlir"
+  log "generated kernels (PTX under $out/ptx):"
+  for ptx in "$out"/ptx/*.ptx; do
+    printf '  %-40s %6d lines\n' "$(basename "$ptx")" "$(wc -l <"$ptx")"
+  done
+  log "entry points and arguments ($out/qwen3-30b-a3b.manifest):"
+  cat "$out/qwen3-30b-a3b.manifest"
+  if ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1'; then
+    log "running it on the GPU"
+    "$BUILD_DIR/tools/moe-runner/moe-runner" "$out/qwen3-30b-a3b" \
+      --function qwen3_moe --tokens 32
+  else
+    log "no NVIDIA driver here: copy $out to a GPU host and run moe-runner" \
+      "(docs/Artifacts.md)"
+  fi
 }
 
 case "${1:-}" in

@@ -1,0 +1,580 @@
+//===- Shapes.cpp - Resolving the dynamic sizes of an entry point ---------===//
+//
+// Part of the moe project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Shapes.h"
+
+#include "moe/Reference/Reference.h"
+
+#include <exception>
+#include <limits>
+#include <map>
+
+namespace moe {
+namespace runner {
+
+namespace {
+
+/// Which element types an operand accepts.
+enum class TypeClass { AnyFloat, F32, I32 };
+
+const char *describe(TypeClass typeClass) {
+  switch (typeClass) {
+  case TypeClass::AnyFloat:
+    return "f32, bf16 or f16";
+  case TypeClass::F32:
+    return "f32";
+  case TypeClass::I32:
+    return "i32";
+  }
+  return "?";
+}
+
+bool accepts(TypeClass typeClass, ElementType type) {
+  switch (typeClass) {
+  case TypeClass::AnyFloat:
+    return isFloat(type);
+  case TypeClass::F32:
+    return type == ElementType::F32;
+  case TypeClass::I32:
+    return type == ElementType::I32;
+  }
+  return false;
+}
+
+/// Binds size symbols from static sizes and fills in the dynamic ones.
+class Solver {
+public:
+  Solver(const ManifestFunction &function, const ManifestOp &op,
+         std::vector<Shape> &shapes, std::string &error)
+      : function(function), op(op), shapes(shapes), error(error) {}
+
+  bool present(const char *operand) const { return op.hasOperand(operand); }
+
+  /// The manifest rank of \p operand (present).
+  size_t rank(const char *operand) const {
+    return shapes[op.operandArg(operand)].size();
+  }
+
+  /// Returns whether \p operand is present and the size of its dimension
+  /// \p dim (-1: the last one) is static, and that size in \p size.
+  bool staticSize(const char *operand, int dim, int64_t &size) const {
+    if (!present(operand))
+      return false;
+    const Shape &shape = shapes[op.operandArg(operand)];
+    int64_t index = dim < 0 ? static_cast<int64_t>(shape.size()) + dim : dim;
+    if (index < 0 || index >= static_cast<int64_t>(shape.size()) ||
+        shape[index] == kDynamic)
+      return false;
+    size = shape[index];
+    return true;
+  }
+
+  /// Binds \p symbol to the size of dimension \p dim of \p operand (-1: the
+  /// last one) when the operand is present and that size is static.
+  bool bind(const char *symbol, const char *operand, int dim) {
+    int64_t size;
+    if (!staticSize(operand, dim, size))
+      return true;
+    if (dim < 0)
+      dim += static_cast<int>(rank(operand));
+    return bindValue(symbol, size,
+                     std::string(operand) + " dim " + std::to_string(dim));
+  }
+
+  /// Binds \p symbol to \p value, which \p origin explains.
+  bool bindValue(const char *symbol, int64_t value, const std::string &origin) {
+    auto it = symbols.find(symbol);
+    if (it == symbols.end()) {
+      symbols[symbol] = {value, origin};
+      return true;
+    }
+    if (it->second.first == value)
+      return true;
+    return fail(std::string("inconsistent sizes: ") + origin + " is " +
+                std::to_string(value) + " but " + it->second.second + " is " +
+                std::to_string(it->second.first) + " (both are " + symbol +
+                ")");
+  }
+
+  bool isBound(const char *symbol) const { return symbols.count(symbol) != 0; }
+
+  /// Binds \p symbol to \p value unless it is bound already.
+  void defaultTo(const char *symbol, int64_t value, const std::string &origin) {
+    if (!isBound(symbol))
+      symbols[symbol] = {value, origin};
+  }
+
+  /// Binds the token symbol \p symbol to --tokens unless a static size did.
+  bool defaultToTokens(const char *symbol, int64_t tokens) {
+    if (isBound(symbol))
+      return true;
+    if (tokens < 0)
+      return fail(std::string("the token count ") + symbol +
+                  " is dynamic: pass --tokens");
+    symbols[symbol] = {tokens, "--tokens"};
+    return true;
+  }
+
+  /// Returns the value of \p symbol, which must be bound.
+  bool get(const char *symbol, int64_t &value, const char *meaning) {
+    auto it = symbols.find(symbol);
+    if (it == symbols.end())
+      return fail(std::string("cannot resolve ") + meaning + " (" + symbol +
+                  "): every operand that has it is dynamic");
+    value = it->second.first;
+    return true;
+  }
+
+  /// Checks that the present \p operand has \p dims (and an element type of
+  /// \p typeClass) and fills its dynamic sizes; \p required operands must be
+  /// present.
+  bool expect(const char *operand, const Shape &dims, TypeClass typeClass) {
+    if (!present(operand))
+      return true;
+    int64_t arg = op.operandArg(operand);
+    const ManifestArg &manifestArg = function.args[arg];
+    std::string where = std::string("operand '") + operand + "' (argument " +
+                        std::to_string(arg) + ", line " +
+                        std::to_string(manifestArg.line) + ")";
+    if (!accepts(typeClass, manifestArg.type))
+      return fail(where + " has element type " +
+                  elementTypeName(manifestArg.type) + ", but " + op.name +
+                  " needs " + describe(typeClass));
+    Shape &shape = shapes[arg];
+    if (shape.size() != dims.size())
+      return fail(where + " has rank " + std::to_string(shape.size()) + " (" +
+                  formatShape(shape) + "), but " + op.name + " needs rank " +
+                  std::to_string(dims.size()));
+    for (size_t i = 0; i < dims.size(); ++i) {
+      if (dims[i] < 0 || dims[i] > std::numeric_limits<int32_t>::max())
+        return fail(where + " dim " + std::to_string(i) + " resolves to " +
+                    std::to_string(dims[i]) +
+                    ", outside [0, 2^31): the kernels index with i32");
+      if (shape[i] != kDynamic && shape[i] != dims[i])
+        return fail(where + " dim " + std::to_string(i) + " is " +
+                    std::to_string(shape[i]) + " but " + op.name + " needs " +
+                    std::to_string(dims[i]) + " here");
+      shape[i] = dims[i];
+    }
+    if (elementCount(shape) < 0)
+      return fail(where + " has too many elements (" + formatShape(shape) +
+                  ")");
+    return true;
+  }
+
+  bool fail(const std::string &message) {
+    error = "function '" + function.name + "', op " + op.name + " (line " +
+            std::to_string(op.line) + "): " + message;
+    return false;
+  }
+
+private:
+  const ManifestFunction &function;
+  const ManifestOp &op;
+  std::vector<Shape> &shapes;
+  std::string &error;
+  std::map<std::string, std::pair<int64_t, std::string>> symbols;
+};
+
+/// Returns a * b, failing through \p solver when it overflows int32 sizes.
+bool multiply(Solver &solver, int64_t a, int64_t b, int64_t &product,
+              const char *what) {
+  if (a != 0 && b > std::numeric_limits<int32_t>::max() / a)
+    return solver.fail(std::string(what) + " (" + std::to_string(a) + " * " +
+                       std::to_string(b) + ") does not fit in i32");
+  product = a * b;
+  return true;
+}
+
+bool resolveRmsNorm(Solver &s, int64_t tokens, int64_t &T) {
+  for (const char *name : {"x", "residual", "out", "residual_out"})
+    if (!s.bind("T", name, 0) || !s.bind("H", name, 1))
+      return false;
+  if (!s.bind("T", "type_ids", 0) || !s.bind("H", "weight", -1))
+    return false;
+  bool perType = s.present("type_ids");
+  if (perType != (s.rank("weight") == 2))
+    return s.fail(perType ? "with type_ids, weight must be [G, H]"
+                          : "without type_ids, weight must be [H]");
+  if (s.present("residual") != s.present("residual_out"))
+    return s.fail("residual and residual_out come together");
+  if (perType && !s.bind("G", "weight", 0))
+    return false;
+  int64_t H, G = 0;
+  if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
+      !s.get("H", H, "the hidden size") ||
+      (perType && !s.get("G", G, "the number of token types")))
+    return false;
+  return s.expect("x", {T, H}, TypeClass::AnyFloat) &&
+         s.expect("residual", {T, H}, TypeClass::AnyFloat) &&
+         s.expect("out", {T, H}, TypeClass::AnyFloat) &&
+         s.expect("residual_out", {T, H}, TypeClass::AnyFloat) &&
+         s.expect("type_ids", {T}, TypeClass::I32) &&
+         s.expect("weight", perType ? Shape{G, H} : Shape{H},
+                  TypeClass::AnyFloat);
+}
+
+bool resolveSiluAndMul(Solver &s, int64_t tokens, int64_t &T) {
+  if (!s.bind("T", "x", 0) || !s.bind("T", "out", 0) ||
+      !s.bind("N", "out", 1) || !s.bind("2N", "x", 1))
+    return false;
+  int64_t N, twoN;
+  if (s.isBound("2N")) {
+    s.get("2N", twoN, "");
+    if (twoN % 2 != 0)
+      return s.fail("x dim 1 (" + std::to_string(twoN) + ") must be even");
+    if (!s.bindValue("N", twoN / 2, "half of x dim 1"))
+      return false;
+  }
+  if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the row count") ||
+      !s.get("N", N, "the output width"))
+    return false;
+  return s.expect("x", {T, 2 * N}, TypeClass::AnyFloat) &&
+         s.expect("out", {T, N}, TypeClass::AnyFloat);
+}
+
+bool resolveGate(Solver &s, const ManifestOp &op, int64_t tokens, int64_t &T) {
+  for (const char *name : {"logits", "weights", "ids"})
+    if (!s.bind("T", name, 0))
+      return false;
+  if (!s.bind("E", "logits", 1) || !s.bind("E", "bias", 0))
+    return false;
+  int64_t E;
+  int64_t slots = op.intAttr("k") + op.intAttr("num_shared_experts");
+  if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
+      !s.get("E", E, "the number of experts"))
+    return false;
+  return s.expect("logits", {T, E}, TypeClass::AnyFloat) &&
+         s.expect("bias", {E}, TypeClass::F32) &&
+         s.expect("weights", {T, slots}, TypeClass::F32) &&
+         s.expect("ids", {T, slots}, TypeClass::I32);
+}
+
+bool resolveAlign(Solver &s, const ManifestOp &op, int64_t tokens, int64_t &T) {
+  if (!s.bind("T", "ids", 0) || !s.bind("k", "ids", 1))
+    return false;
+  int64_t k;
+  if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
+      !s.get("k", k, "the slots per token (ids dim 1)"))
+    return false;
+  int64_t E = op.intAttr("num_experts"), blockM = op.intAttr("block_m");
+  int64_t padded;
+  try {
+    padded = ref::alignPaddedSize(T, k, E, blockM);
+  } catch (const std::exception &e) {
+    return s.fail(e.what());
+  }
+  return s.expect("ids", {T, k}, TypeClass::I32) &&
+         s.expect("expert_map", {E}, TypeClass::I32) &&
+         s.expect("sorted_ids", {padded}, TypeClass::I32) &&
+         s.expect("expert_ids", {padded / blockM}, TypeClass::I32) &&
+         s.expect("num_tokens_post_pad", {1}, TypeClass::I32);
+}
+
+bool resolvePermute(Solver &s, const ManifestOp &op, int64_t tokens,
+                    int64_t &T) {
+  if (s.present("weights") != s.present("row_weights"))
+    return s.fail("weights and row_weights come together");
+  for (const char *name : {"x", "ids", "weights"})
+    if (!s.bind("T", name, 0))
+      return false;
+  if (!s.bind("H", "x", 1) || !s.bind("H", "rows", 1) ||
+      !s.bind("k", "ids", 1) || !s.bind("k", "weights", 1))
+    return false;
+  int64_t H, k, slots;
+  if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
+      !s.get("H", H, "the hidden size") ||
+      !s.get("k", k, "the slots per token (ids dim 1)") ||
+      !multiply(s, T, k, slots, "T*k"))
+    return false;
+  int64_t E = op.intAttr("num_experts");
+  if (E < 1 || E >= std::numeric_limits<int32_t>::max())
+    return s.fail("num_experts (" + std::to_string(E) + ") is out of range");
+  return s.expect("x", {T, H}, TypeClass::AnyFloat) &&
+         s.expect("ids", {T, k}, TypeClass::I32) &&
+         s.expect("weights", {T, k}, TypeClass::F32) &&
+         s.expect("rows", {slots, H}, TypeClass::AnyFloat) &&
+         s.expect("src_index", {slots}, TypeClass::I32) &&
+         s.expect("offsets", {E + 1}, TypeClass::I32) &&
+         s.expect("row_weights", {slots}, TypeClass::F32);
+}
+
+bool resolveCombine(Solver &s, const ManifestOp &op, int64_t tokens,
+                    int64_t &T) {
+  int64_t k = op.intAttr("k");
+  if (k < 1)
+    return s.fail("k (" + std::to_string(k) + ") must be >= 1");
+  if (!s.bind("T", "out", 0) || !s.bind("T", "weights", 0) ||
+      !s.bind("H", "y", 1) || !s.bind("H", "out", 1) || !s.bind("R", "y", 0) ||
+      !s.bind("R", "src_index", 0))
+    return false;
+  // y has R = T*k rows: a static R fixes T.
+  if (!s.isBound("T") && s.isBound("R")) {
+    int64_t R;
+    s.get("R", R, "");
+    if (R % k != 0)
+      return s.fail("y has " + std::to_string(R) +
+                    " rows, not a multiple of k (" + std::to_string(k) + ")");
+    s.defaultTo("T", R / k, "y dim 0 / k");
+  }
+  int64_t H, slots;
+  if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
+      !s.get("H", H, "the hidden size") || !multiply(s, T, k, slots, "T*k") ||
+      !s.bindValue("R", slots, "T*k (T tokens)"))
+    return false;
+  return s.expect("y", {slots, H}, TypeClass::AnyFloat) &&
+         s.expect("src_index", {slots}, TypeClass::I32) &&
+         s.expect("weights", {T, k}, TypeClass::F32) &&
+         s.expect("out", {T, H}, TypeClass::AnyFloat);
+}
+
+bool resolveGroupedMatmul(Solver &s, const ManifestOp &op, int64_t tokens,
+                          int64_t &T) {
+  bool gathered = s.present("row_index");
+  bool gated = op.wordAttr("epilogue") != "none";
+  int64_t divisor = op.intAttr("index_divisor");
+  if (divisor < 1)
+    return s.fail("index_divisor (" + std::to_string(divisor) +
+                  ") must be >= 1");
+  if (!gathered && divisor != 1)
+    return s.fail("index_divisor applies only to a gathered A (row_index)");
+  if (!s.bind("K", "a", 1) || !s.bind("K", "w", 2) || !s.bind("E", "w", 0) ||
+      !s.bind("E", "bias", 0) || !s.bind("N", "w", 1) ||
+      !s.bind("N", "bias", 1))
+    return false;
+  if (!s.bind("R", "out", 0) || !s.bind("R", "scale", 0) ||
+      !s.bind("R", "row_index", 0) || !s.bind(gathered ? "M" : "R", "a", 0))
+    return false;
+  // Sizes that only derived dimensions carry: offsets [E + 1], out [R, N/2].
+  int64_t size;
+  if (!s.isBound("E") && s.staticSize("offsets", 0, size))
+    s.defaultTo("E", size - 1, "offsets dim 0 - 1");
+  if (!s.isBound("N") && s.staticSize("out", 1, size))
+    s.defaultTo("N", gated ? 2 * size : size,
+                gated ? "2 * out dim 1" : "out dim 1");
+  int64_t K, E, N, R, M;
+  if (!s.get("K", K, "the reduction size") ||
+      !s.get("E", E, "the number of experts") ||
+      !s.get("N", N, "the output size"))
+    return false;
+  if (gated && N % 2 != 0)
+    return s.fail("a gated epilogue needs an even N, but w dim 1 is " +
+                  std::to_string(N));
+  if (gathered) {
+    // The tokens are the rows of a; every token has index_divisor slots.
+    if (!s.defaultToTokens("M", tokens) || !s.get("M", M, "the rows of a"))
+      return false;
+    int64_t slots;
+    if (!multiply(s, M, divisor, slots, "M * index_divisor"))
+      return false;
+    s.defaultTo("R", slots, "rows of a * index_divisor");
+    if (!s.get("R", R, "the row count"))
+      return false;
+    T = M;
+  } else {
+    if (!s.defaultToTokens("R", tokens) || !s.get("R", R, "the row count"))
+      return false;
+    M = R;
+    T = R;
+  }
+  return s.expect("a", {M, K}, TypeClass::AnyFloat) &&
+         s.expect("row_index", {R}, TypeClass::I32) &&
+         s.expect("w", {E, N, K}, TypeClass::AnyFloat) &&
+         s.expect("offsets", {E + 1}, TypeClass::I32) &&
+         s.expect("scale", {R}, TypeClass::F32) &&
+         s.expect("bias", {E, N}, TypeClass::AnyFloat) &&
+         s.expect("out", {R, gated ? N / 2 : N}, TypeClass::AnyFloat);
+}
+
+bool resolveMotLinear(Solver &s, int64_t tokens, int64_t &T) {
+  if (!s.bind("T", "x", 0) || !s.bind("T", "type_ids", 0) ||
+      !s.bind("T", "out", 0) || !s.bind("K", "x", 1) || !s.bind("K", "w", 2) ||
+      !s.bind("G", "w", 0) || !s.bind("G", "bias", 0) || !s.bind("N", "w", 1) ||
+      !s.bind("N", "bias", 1) || !s.bind("N", "out", 1))
+    return false;
+  int64_t K, G, N;
+  if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
+      !s.get("K", K, "the reduction size") ||
+      !s.get("G", G, "the number of token types") ||
+      !s.get("N", N, "the output size"))
+    return false;
+  return s.expect("x", {T, K}, TypeClass::AnyFloat) &&
+         s.expect("w", {G, N, K}, TypeClass::AnyFloat) &&
+         s.expect("type_ids", {T}, TypeClass::I32) &&
+         s.expect("bias", {G, N}, TypeClass::AnyFloat) &&
+         s.expect("out", {T, N}, TypeClass::AnyFloat);
+}
+
+bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
+                     int64_t &T) {
+  for (const char *name : {"x", "logits", "out"})
+    if (!s.bind("T", name, 0))
+      return false;
+  if (!s.bind("H", "x", 1) || !s.bind("H", "out", 1) ||
+      !s.bind("H", "w13", 2) || !s.bind("H", "w2", 1) ||
+      !s.bind("E", "logits", 1) || !s.bind("E", "bias", 0) ||
+      !s.bind("I", "w2", 2))
+    return false;
+  int64_t S = op.intAttr("num_shared_experts");
+  // Sizes that only derived dimensions carry: w13 [E + S, 2I, H].
+  int64_t size;
+  if (!s.isBound("E") &&
+      (s.staticSize("w13", 0, size) || s.staticSize("w2", 0, size)))
+    s.defaultTo("E", size - S, "w13/w2 dim 0 - num_shared_experts");
+  if (s.staticSize("w13", 1, size)) {
+    if (size % 2 != 0)
+      return s.fail("w13 dim 1 (" + std::to_string(size) + ") must be even");
+    if (!s.bindValue("I", size / 2, "w13 dim 1 / 2"))
+      return false;
+  }
+  int64_t H, E, I;
+  if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
+      !s.get("H", H, "the hidden size") ||
+      !s.get("E", E, "the number of routed experts") ||
+      !s.get("I", I, "the intermediate size"))
+    return false;
+  if (E < 1)
+    return s.fail("the number of routed experts (" + std::to_string(E) +
+                  ") must be >= 1");
+  return s.expect("x", {T, H}, TypeClass::AnyFloat) &&
+         s.expect("logits", {T, E}, TypeClass::AnyFloat) &&
+         s.expect("w13", {E + S, 2 * I, H}, TypeClass::AnyFloat) &&
+         s.expect("w2", {E + S, H, I}, TypeClass::AnyFloat) &&
+         s.expect("bias", {E}, TypeClass::F32) &&
+         s.expect("out", {T, H}, TypeClass::AnyFloat);
+}
+
+} // namespace
+
+bool selectOp(const ManifestFunction &function, const ManifestOp *&op,
+              std::string &error) {
+  std::string where = "function '" + function.name + "' (line " +
+                      std::to_string(function.line) + ")";
+  if (function.ops.empty()) {
+    error = where + " has no moe op to check";
+    return false;
+  }
+  if (function.ops.size() > 1) {
+    std::string names;
+    for (const ManifestOp &each : function.ops)
+      names += (names.empty() ? "" : ", ") + each.name;
+    error = where + " has " + std::to_string(function.ops.size()) +
+            " moe ops (" + names +
+            "): moe-runner checks functions of exactly one moe op";
+    return false;
+  }
+  op = &function.ops.front();
+  if (!op->schema) {
+    error = where + ": op '" + op->name + "' (line " +
+            std::to_string(op->line) + ") is not supported by moe-runner";
+    return false;
+  }
+  // Every operand must be an argument, and no argument both read and
+  // written: the runner poisons the outs before the call.
+  std::vector<int> reads(function.args.size(), 0),
+      writes(function.args.size(), 0);
+  for (const auto &[name, arg] : op->operands) {
+    if (arg == kNotAnArgument) {
+      error = where + ": operand '" + name + "' of op " + op->name + " (line " +
+              std::to_string(op->line) + ") is not a function argument";
+      return false;
+    }
+    (op->schema->findOperand(name)->isOut ? writes : reads)[arg]++;
+  }
+  for (size_t arg = 0; arg < function.args.size(); ++arg) {
+    if (writes[arg] && (reads[arg] || writes[arg] > 1)) {
+      error = where + ": argument " + std::to_string(arg) +
+              " is written by op " + op->name +
+              " and also used as another operand";
+      return false;
+    }
+  }
+  for (const ManifestResult &result : function.results) {
+    if (result.outArg == kNotAnArgument || !writes[result.outArg]) {
+      error = where + ": result " + std::to_string(result.index) + " (line " +
+              std::to_string(result.line) +
+              ") is not written into an out argument of op " + op->name;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool resolveShapes(const ManifestFunction &function, const ManifestOp &op,
+                   int64_t tokens, ResolvedFunction &resolved,
+                   std::string &error) {
+  resolved = ResolvedFunction();
+  resolved.function = &function;
+  resolved.op = &op;
+  std::vector<Shape> shapes;
+  for (const ManifestArg &arg : function.args)
+    shapes.push_back(arg.shape);
+  Solver solver(function, op, shapes, error);
+  int64_t T = 0;
+  bool ok = false;
+  if (op.name == "rms_norm")
+    ok = resolveRmsNorm(solver, tokens, T);
+  else if (op.name == "silu_and_mul")
+    ok = resolveSiluAndMul(solver, tokens, T);
+  else if (op.name == "gate")
+    ok = resolveGate(solver, op, tokens, T);
+  else if (op.name == "align")
+    ok = resolveAlign(solver, op, tokens, T);
+  else if (op.name == "permute")
+    ok = resolvePermute(solver, op, tokens, T);
+  else if (op.name == "combine")
+    ok = resolveCombine(solver, op, tokens, T);
+  else if (op.name == "grouped_matmul")
+    ok = resolveGroupedMatmul(solver, op, tokens, T);
+  else if (op.name == "mot_linear")
+    ok = resolveMotLinear(solver, tokens, T);
+  else if (op.name == "fused_moe")
+    ok = resolveFusedMoe(solver, op, tokens, T);
+  else
+    return solver.fail("unsupported op");
+  if (!ok)
+    return false;
+
+  resolved.isOut.assign(function.args.size(), false);
+  for (const auto &[name, arg] : op.operands)
+    if (op.schema->findOperand(name)->isOut)
+      resolved.isOut[arg] = true;
+  for (size_t arg = 0; arg < shapes.size(); ++arg) {
+    if (elementCount(shapes[arg]) < 0) {
+      error = "function '" + function.name + "': argument " +
+              std::to_string(arg) + " (line " +
+              std::to_string(function.args[arg].line) + ") of shape " +
+              formatShape(shapes[arg]) +
+              " is not an operand of the op, so its dynamic sizes cannot be "
+              "resolved";
+      return false;
+    }
+  }
+  for (const ManifestResult &result : function.results) {
+    const ManifestArg &out = function.args[result.outArg];
+    const Shape &shape = shapes[result.outArg];
+    bool compatible =
+        result.type == out.type && result.shape.size() == shape.size();
+    for (size_t i = 0; compatible && i < shape.size(); ++i)
+      compatible = result.shape[i] == kDynamic || result.shape[i] == shape[i];
+    if (!compatible) {
+      error = "function '" + function.name + "': result " +
+              std::to_string(result.index) + " (line " +
+              std::to_string(result.line) + ", " +
+              elementTypeName(result.type) + " " + formatShape(result.shape) +
+              ") does not match its out argument " +
+              std::to_string(result.outArg) + " (" + elementTypeName(out.type) +
+              " " + formatShape(shape) + ")";
+      return false;
+    }
+  }
+  resolved.argShapes = std::move(shapes);
+  resolved.tokens = T;
+  return true;
+}
+
+} // namespace runner
+} // namespace moe

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Compiles the GPU suite (test/GPU/suite/*.mlir) into artifacts/ on the build
+# machine (no GPU needed): one .so + .manifest per file. The GPU host then
+# runs test/GPU/run-gpu-suite.sh over them (carry artifacts/ along).
+# Environment: MOE_OPT (default build/bin/moe-opt), FORMAT (isa|bin|fatbin;
+# default fatbin when ptxas is found, else isa).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=${1:-$ROOT/artifacts}
+if [ -z "${FORMAT:-}" ]; then
+  if command -v ptxas >/dev/null || [ -x /usr/local/cuda/bin/ptxas ]; then
+    FORMAT=fatbin
+  else
+    FORMAT=isa
+  fi
+fi
+export PATH=$PATH:/usr/local/cuda/bin
+mkdir -p "$OUT"
+for input in "$ROOT"/test/GPU/suite/*.mlir; do
+  "$ROOT/utils/moe-compile.sh" --format "$FORMAT" "$input" "$OUT" >/dev/null
+  echo "compiled $(basename "$input") ($FORMAT)"
+done
