@@ -32,9 +32,13 @@
 using namespace mlir;
 using namespace mlir::moe;
 
-void mlir::moe::buildMoeTensorPipeline(OpPassManager &pm) {
+void mlir::moe::buildMoeTensorPipeline(OpPassManager &pm,
+                                       StringRef configTable) {
   pm.addPass(createMoeDecomposeFusedMoe());
   pm.addPass(createCanonicalizerPass());
+  MoeSelectConfigsOptions configs;
+  configs.table = configTable.str();
+  pm.addPass(createMoeSelectConfigs(configs));
 }
 
 void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm) {
@@ -114,7 +118,7 @@ void mlir::moe::buildNVVMLoweringPipeline(
 
 void mlir::moe::buildMoeToNVVMPipeline(
     OpPassManager &pm, const MoeToNVVMPipelineOptions &options) {
-  buildMoeTensorPipeline(pm);
+  buildMoeTensorPipeline(pm, options.configTable);
   buildMoeKernelPipeline(pm);
   buildNVVMLoweringPipeline(pm, options);
 }

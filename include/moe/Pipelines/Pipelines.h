@@ -32,6 +32,11 @@ struct MoeToNVVMPipelineOptions
   PassOptions::Option<int> optLevel{*this, "opt-level",
                                     llvm::cl::desc("NVVM optimization level"),
                                     llvm::cl::init(3)};
+  PassOptions::Option<std::string> configTable{
+      *this, "config-table",
+      llvm::cl::desc("Tuned kernel configurations (moe-select-configs "
+                     "table=); empty: the heuristic"),
+      llvm::cl::init("")};
   PassOptions::Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit whose libdevice is linked into the "
@@ -44,8 +49,9 @@ struct MoeToNVVMPipelineOptions
 /// /usr/local/cuda; empty when none exists.
 std::string findCudaToolkit(StringRef requested);
 
-/// Tensor-level moe rewrites: decomposition and canonicalization.
-void buildMoeTensorPipeline(OpPassManager &pm);
+/// Tensor-level moe rewrites: decomposition, canonicalization and kernel
+/// configurations (from `configTable` when non-empty).
+void buildMoeTensorPipeline(OpPassManager &pm, StringRef configTable = "");
 /// Bufferization and the lowering of moe ops to outlined GPU kernels with
 /// device allocations.
 void buildMoeKernelPipeline(OpPassManager &pm);

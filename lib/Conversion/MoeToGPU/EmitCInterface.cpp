@@ -24,8 +24,9 @@ LogicalResult dropReturnedArguments(func::FuncOp func) {
     for (Value value : returnOp.getOperands()) {
       auto arg = dyn_cast<BlockArgument>(value);
       if (!arg || arg.getOwner() != &func.getBody().front())
-        return func.emitOpError()
-               << "returns a value that is not one of its arguments: an "
+        return returnOp->emitError()
+               << "entry point '" << func.getName()
+               << "' returns a value that is not one of its arguments: an "
                   "entry point writes its results into out arguments";
     }
     returnOp->setOperands({});

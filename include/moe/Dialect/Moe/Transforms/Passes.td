@@ -34,6 +34,30 @@ def MoeDecomposeFusedMoe : Pass<"moe-decompose-fused-moe"> {
   ];
 }
 
+def MoeSelectConfigs : Pass<"moe-select-configs"> {
+  let summary = "Choose each moe op's kernel configuration";
+  let description = [{
+    Attaches a `moe.config` dictionary (e.g. `{threads = 256 : i64}`) to
+    every moe op that has none, which convert-moe-to-gpu reads. With
+    `table=<file>`, the first matching line of that tuned table wins; each
+    line is `<op> [<size>=<n> ...] <key>=<n> ...`, where the sizes `E`, `H`,
+    `N`, `K` and `k` (experts, hidden, output, reduction, top-k) must equal
+    the op's (static) sizes and the remaining keys form the config; `#`
+    starts a comment. Without a match a heuristic picks the config, and when
+    a table was given the op gets a warning saying so (the usual "using the
+    default MoE config" complaint, made visible at compile time). An op that
+    already has `moe.config` is left alone.
+  }];
+  let options = [
+    Option<"table", "table", "std::string", /*default=*/"",
+           "Tuned configuration table (see the description)">
+  ];
+  let statistics = [
+    Statistic<"numTuned", "num-tuned", "Ops configured from the table">,
+    Statistic<"numHeuristic", "num-heuristic", "Ops configured by heuristic">
+  ];
+}
+
 def MoeExportManifest : Pass<"moe-export-manifest", "ModuleOp"> {
   let summary = "Write the entry points of a module to an artifact manifest";
   let description = [{

@@ -1,0 +1,167 @@
+//===- SelectConfigs.cpp - Kernel configurations of moe ops ---------------===//
+//
+// A tuned table when one is given, a heuristic otherwise. The configuration
+// is a `moe.config` dictionary the GPU lowering reads.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moe/Dialect/Moe/IR/MoeOps.h"
+#include "moe/Dialect/Moe/Transforms/Passes.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+namespace mlir::moe {
+#define GEN_PASS_DEF_MOESELECTCONFIGS
+#include "moe/Dialect/Moe/Transforms/Passes.h.inc"
+} // namespace mlir::moe
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+constexpr StringLiteral kConfigAttr = "moe.config";
+
+/// The sizes a table line may match on: E, H, N, K, k (static ones only).
+llvm::StringMap<int64_t> sizesOf(Operation *op) {
+  llvm::StringMap<int64_t> sizes;
+  auto dim = [](Value value, unsigned index) {
+    return cast<ShapedType>(value.getType()).getDimSize(index);
+  };
+  auto set = [&](StringRef name, int64_t size) {
+    if (!ShapedType::isDynamic(size))
+      sizes[name] = size;
+  };
+  if (auto gate = dyn_cast<GateOp>(op)) {
+    set("E", dim(gate.getLogits(), 1));
+    set("k", gate.getK());
+  } else if (auto norm = dyn_cast<RmsNormOp>(op)) {
+    set("H", dim(norm.getX(), 1));
+  } else if (auto act = dyn_cast<SiluAndMulOp>(op)) {
+    set("N", dim(act.getOutInit(), 1));
+  } else if (auto permute = dyn_cast<PermuteOp>(op)) {
+    set("H", dim(permute.getX(), 1));
+    set("E", permute.getNumExperts());
+  } else if (auto combine = dyn_cast<CombineOp>(op)) {
+    set("H", dim(combine.getY(), 1));
+    set("k", combine.getK());
+  } else if (auto align = dyn_cast<AlignOp>(op)) {
+    set("E", align.getNumExperts());
+  } else if (auto gemm = dyn_cast<GroupedMatmulOp>(op)) {
+    set("E", dim(gemm.getW(), 0));
+    set("N", dim(gemm.getW(), 1));
+    set("K", dim(gemm.getW(), 2));
+  } else if (auto mot = dyn_cast<MotLinearOp>(op)) {
+    set("N", dim(mot.getW(), 1));
+    set("K", dim(mot.getW(), 2));
+  }
+  return sizes;
+}
+
+/// Threads per block by op and size: enough to cover a row in a few steps
+/// without idle threads on small rows.
+int64_t heuristicThreads(Operation *op, const llvm::StringMap<int64_t> &sizes) {
+  auto sizeOr = [&](StringRef name, int64_t fallback) {
+    auto it = sizes.find(name);
+    return it == sizes.end() ? fallback : it->second;
+  };
+  auto roundToWarps = [](int64_t n, int64_t lo, int64_t hi) {
+    return std::clamp<int64_t>((n + 31) / 32 * 32, lo, hi);
+  };
+  if (isa<GateOp>(op))
+    return roundToWarps(sizeOr("E", 512) / 4, 32, 256);
+  if (isa<RmsNormOp>(op))
+    return roundToWarps(sizeOr("H", 8192) / 8, 64, 1024);
+  return 256;
+}
+
+struct TableEntry {
+  std::string op;
+  llvm::StringMap<int64_t> match;
+  SmallVector<std::pair<std::string, int64_t>> config;
+};
+
+struct MoeSelectConfigsPass
+    : mlir::moe::impl::MoeSelectConfigsBase<MoeSelectConfigsPass> {
+  using Base::Base;
+
+  LogicalResult loadTable(SmallVectorImpl<TableEntry> &entries) {
+    auto buffer = llvm::MemoryBuffer::getFile(table);
+    if (!buffer)
+      return getOperation()->emitError()
+             << "cannot read the config table '" << table
+             << "': " << buffer.getError().message();
+    SmallVector<StringRef> lines;
+    (*buffer)->getBuffer().split(lines, '\n');
+    for (auto [number, rawLine] : llvm::enumerate(lines)) {
+      StringRef line = rawLine.split('#').first.trim();
+      if (line.empty())
+        continue;
+      SmallVector<StringRef> fields;
+      llvm::SplitString(line, fields);
+      TableEntry entry;
+      entry.op = fields.front().str();
+      for (StringRef field : llvm::drop_begin(fields)) {
+        auto [key, text] = field.split('=');
+        int64_t value;
+        if (text.getAsInteger(10, value))
+          return getOperation()->emitError()
+                 << table << ":" << number + 1 << ": expected <key>=<integer>, "
+                 << "got '" << field << "'";
+        if (llvm::is_contained({"E", "H", "N", "K", "k"}, key))
+          entry.match[key] = value;
+        else
+          entry.config.emplace_back(key.str(), value);
+      }
+      entries.push_back(std::move(entry));
+    }
+    return success();
+  }
+
+  static const TableEntry *findEntry(ArrayRef<TableEntry> entries,
+                                     Operation *op,
+                                     const llvm::StringMap<int64_t> &sizes) {
+    for (const TableEntry &entry : entries) {
+      if (entry.op != op->getName().stripDialect())
+        continue;
+      bool matches = llvm::all_of(entry.match, [&](const auto &want) {
+        auto it = sizes.find(want.getKey());
+        return it != sizes.end() && it->second == want.getValue();
+      });
+      if (matches)
+        return &entry;
+    }
+    return nullptr;
+  }
+
+  void runOnOperation() override {
+    SmallVector<TableEntry> entries;
+    if (!table.empty() && failed(loadTable(entries)))
+      return signalPassFailure();
+    getOperation()->walk([&](Operation *op) {
+      if (!isa<MoeDialect>(op->getDialect()) || isa<FusedMoeOp>(op) ||
+          op->hasAttr(kConfigAttr))
+        return;
+      Builder builder(op->getContext());
+      llvm::StringMap<int64_t> sizes = sizesOf(op);
+      SmallVector<NamedAttribute> config;
+      if (const TableEntry *entry = findEntry(entries, op, sizes)) {
+        for (const auto &[key, value] : entry->config)
+          config.push_back(
+              builder.getNamedAttr(key, builder.getI64IntegerAttr(value)));
+        ++numTuned;
+      } else {
+        if (!table.empty())
+          op->emitWarning() << "no tuned config in '" << table
+                            << "' matches; using the heuristic";
+        config.push_back(builder.getNamedAttr(
+            "threads", builder.getI64IntegerAttr(heuristicThreads(op, sizes))));
+        ++numHeuristic;
+      }
+      op->setAttr(kConfigAttr, builder.getDictionaryAttr(config));
+    });
+  }
+};
+
+} // namespace
