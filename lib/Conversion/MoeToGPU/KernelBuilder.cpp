@@ -164,3 +164,28 @@ Value KernelBuilder::ifThenElseF32(
       });
   return ifOp.getResult(0);
 }
+
+Value mlir::moe::cmpI(KernelBuilder &k, arith::CmpIPredicate predicate,
+                      Value lhs, Value rhs) {
+  return arith::CmpIOp::create(k.b(), k.getLoc(), predicate, lhs, rhs);
+}
+
+Value mlir::moe::cmpF(KernelBuilder &k, arith::CmpFPredicate predicate,
+                      Value lhs, Value rhs) {
+  return arith::CmpFOp::create(k.b(), k.getLoc(), predicate, lhs, rhs);
+}
+
+Value mlir::moe::select(KernelBuilder &k, Value condition, Value onTrue,
+                        Value onFalse) {
+  return arith::SelectOp::create(k.b(), k.getLoc(), condition, onTrue, onFalse);
+}
+
+Value mlir::moe::toI32(KernelBuilder &k, Value index) {
+  return arith::IndexCastOp::create(k.b(), k.getLoc(), k.b().getI32Type(),
+                                    index);
+}
+
+Value mlir::moe::toIndex(KernelBuilder &k, Value i32) {
+  return arith::IndexCastOp::create(k.b(), k.getLoc(), k.b().getIndexType(),
+                                    i32);
+}

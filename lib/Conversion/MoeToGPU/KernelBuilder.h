@@ -10,6 +10,7 @@
 #ifndef MOE_LIB_CONVERSION_MOETOGPU_KERNELBUILDER_H
 #define MOE_LIB_CONVERSION_MOETOGPU_KERNELBUILDER_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 
@@ -104,6 +105,20 @@ private:
   OpBuilder &builder;
   Location loc;
 };
+
+//===----------------------------------------------------------------------===//
+// One-op helpers shared by the kernel files
+//===----------------------------------------------------------------------===//
+
+Value cmpI(KernelBuilder &k, arith::CmpIPredicate predicate, Value lhs,
+           Value rhs);
+Value cmpF(KernelBuilder &k, arith::CmpFPredicate predicate, Value lhs,
+           Value rhs);
+Value select(KernelBuilder &k, Value condition, Value onTrue, Value onFalse);
+/// index -> i32 (truncating).
+Value toI32(KernelBuilder &k, Value index);
+/// i32 -> index (sign-extending: negative ids stay negative).
+Value toIndex(KernelBuilder &k, Value i32);
 
 } // namespace mlir::moe
 

@@ -99,22 +99,6 @@ Value maxU(KernelBuilder &k, Value a, Value b) {
 Value andI(KernelBuilder &k, Value a, Value b) {
   return arith::AndIOp::create(k.b(), k.getLoc(), a, b);
 }
-Value cmp(KernelBuilder &k, arith::CmpIPredicate predicate, Value a, Value b) {
-  return arith::CmpIOp::create(k.b(), k.getLoc(), predicate, a, b);
-}
-Value select(KernelBuilder &k, Value condition, Value a, Value b) {
-  return arith::SelectOp::create(k.b(), k.getLoc(), condition, a, b);
-}
-/// index -> i32 (truncating).
-Value toI32(KernelBuilder &k, Value value) {
-  return arith::IndexCastOp::create(k.b(), k.getLoc(), k.b().getI32Type(),
-                                    value);
-}
-/// i32 -> index (sign-extending: negative ids stay negative).
-Value toIndex(KernelBuilder &k, Value value) {
-  return arith::IndexCastOp::create(k.b(), k.getLoc(), k.b().getIndexType(),
-                                    value);
-}
 Value load(KernelBuilder &k, Value memref, ValueRange indices) {
   return memref::LoadOp::create(k.b(), k.getLoc(), memref, indices);
 }
@@ -276,7 +260,7 @@ SortState startSort(KernelBuilder &k, const LaunchIds &ids,
   s.warp = divU(k, ids.threadId, warpSize);
   s.laneI32 = toI32(k, s.lane);
   s.isOwner =
-      cmp(k, arith::CmpIPredicate::ult, s.warp, k.index(plan.ownerWarps));
+      cmpI(k, arith::CmpIPredicate::ult, s.warp, k.index(plan.ownerWarps));
   return s;
 }
 
@@ -302,13 +286,14 @@ void splitBlockSlots(KernelBuilder &k, SortState &s) {
 /// only valid while there are slots): several can be in flight at once.
 Value loadKey(KernelBuilder &k, const SortState &s, Value f) {
   Value inRange =
-      andI(k, s.isOwner, cmp(k, arith::CmpIPredicate::ult, f, s.numSlots));
+      andI(k, s.isOwner, cmpI(k, arith::CmpIPredicate::ult, f, s.numSlots));
   Value slot = select(k, inRange, f, k.index(0));
   Value id = load(k, s.ids, {divU(k, slot, s.perRow), remU(k, slot, s.perRow)});
-  Value valid = andI(k, inRange,
-                     andI(k, cmp(k, arith::CmpIPredicate::sge, id, k.i32(0)),
-                          cmp(k, arith::CmpIPredicate::slt, id,
-                              k.i32(static_cast<int32_t>(s.plan.numExperts)))));
+  Value valid =
+      andI(k, inRange,
+           andI(k, cmpI(k, arith::CmpIPredicate::sge, id, k.i32(0)),
+                cmpI(k, arith::CmpIPredicate::slt, id,
+                     k.i32(static_cast<int32_t>(s.plan.numExperts)))));
   return select(k, valid, id, k.i32(-1));
 }
 
@@ -353,7 +338,7 @@ void countExperts(KernelBuilder &k, const SortState &s) {
     k.forLoop(
         k.index(0), s.steps, k.index(1), [&](KernelBuilder &k, Value step) {
           for (Value key : loadStep(k, s, step).second) {
-            Value valid = cmp(k, arith::CmpIPredicate::sge, key, k.i32(0));
+            Value valid = cmpI(k, arith::CmpIPredicate::sge, key, k.i32(0));
             k.ifThen(valid, [&](KernelBuilder &k) {
               Value slot = tableSlot(k, s, k.index(0), s.warp, toIndex(k, key));
               memref::AtomicRMWOp::create(k.b(), k.getLoc(),
@@ -405,11 +390,11 @@ std::pair<Value, Value> blockExclusiveScan(KernelBuilder &k, const SortState &s,
         gpu::ShuffleOp::create(k.b(), k.getLoc(), inclusive, k.i32(offset),
                                k.i32(kWarpSize), gpu::ShuffleMode::UP)
             .getShuffleResult();
-    Value hasUp = cmp(k, arith::CmpIPredicate::uge, s.lane, k.index(offset));
+    Value hasUp = cmpI(k, arith::CmpIPredicate::uge, s.lane, k.index(offset));
     inclusive = add(k, inclusive, select(k, hasUp, up, k.i32(0)));
   }
   Value lastLane =
-      cmp(k, arith::CmpIPredicate::eq, s.lane, k.index(kWarpSize - 1));
+      cmpI(k, arith::CmpIPredicate::eq, s.lane, k.index(kWarpSize - 1));
   k.ifThen(lastLane, [&](KernelBuilder &k) {
     store(k, inclusive, s.warpTotals, s.warp);
   });
@@ -419,7 +404,7 @@ std::pair<Value, Value> blockExclusiveScan(KernelBuilder &k, const SortState &s,
       {k.i32(0), k.i32(0)},
       [&](KernelBuilder &k, Value w, ValueRange acc) -> SmallVector<Value> {
         Value total = load(k, s.warpTotals, w);
-        Value before = cmp(k, arith::CmpIPredicate::ult, w, s.warp);
+        Value before = cmpI(k, arith::CmpIPredicate::ult, w, s.warp);
         return {add(k, acc[0], select(k, before, total, k.i32(0))),
                 add(k, acc[1], total)};
       });
@@ -467,7 +452,7 @@ Value scanExperts(KernelBuilder &k, const SortState &s,
         store(k, start[0], s.starts, slot);
         return {add(k, start[0], padded)};
       });
-  Value first = cmp(k, arith::CmpIPredicate::eq, s.threadId, k.index(0));
+  Value first = cmpI(k, arith::CmpIPredicate::eq, s.threadId, k.index(0));
   k.ifThen(first, [&](KernelBuilder &k) {
     store(k, total, s.starts, add(k, s.startsBase, numExperts));
   });
@@ -494,7 +479,7 @@ Value matchingLanes(KernelBuilder &k, Value key) {
              [&](KernelBuilder &k, Value i,
                  ValueRange mask) -> SmallVector<Value> {
                Value other = shuffleIdx(k, key, i);
-               Value same = cmp(k, arith::CmpIPredicate::eq, other, key);
+               Value same = cmpI(k, arith::CmpIPredicate::eq, other, key);
                Value bit = arith::ShLIOp::create(k.b(), k.getLoc(), one, i);
                Value orBits = arith::OrIOp::create(
                    k.b(), k.getLoc(), mask[0], select(k, same, bit, k.i32(0)));
@@ -521,9 +506,9 @@ void placeGroup(KernelBuilder &k, const SortState &s, Value f, Value key,
   Value count = math::CtPopOp::create(k.b(), loc, mask);
   // A lane always matches itself, so the mask is never zero.
   Value firstLane = math::CountTrailingZerosOp::create(k.b(), loc, mask);
-  Value valid = cmp(k, arith::CmpIPredicate::sge, key, k.i32(0));
+  Value valid = cmpI(k, arith::CmpIPredicate::sge, key, k.i32(0));
   Value leads =
-      andI(k, valid, cmp(k, arith::CmpIPredicate::eq, rank, k.i32(0)));
+      andI(k, valid, cmpI(k, arith::CmpIPredicate::eq, rank, k.i32(0)));
   // The leading lane alone reads and advances the warp's cursor.
   Value base = ifThenElse(
       k, leads,
@@ -740,7 +725,7 @@ Value findRunExpert(KernelBuilder &k, const SortState &s, Value pos) {
       [&](KernelBuilder &k, Value, ValueRange range) -> SmallVector<Value> {
         Value mid = divU(k, add(k, range[0], range[1]), k.index(2));
         Value atOrBefore =
-            cmp(k, arith::CmpIPredicate::sle, loadStart(k, s, mid), pos);
+            cmpI(k, arith::CmpIPredicate::sle, loadStart(k, s, mid), pos);
         return {select(k, atOrBefore, mid, range[0]),
                 select(k, atOrBefore, range[1], mid)};
       });
@@ -770,8 +755,8 @@ struct AlignToGPU : OpRewritePattern<AlignOp> {
     hooks.afterScan = [=](KernelBuilder &k, const SortState &s, Value total) {
       writeBlockExperts(k, s, total, expertIds, expertMap);
       Value writes = andI(
-          k, cmp(k, arith::CmpIPredicate::ugt, k.dim(totalOut, 0), k.index(0)),
-          cmp(k, arith::CmpIPredicate::eq, s.threadId, k.index(0)));
+          k, cmpI(k, arith::CmpIPredicate::ugt, k.dim(totalOut, 0), k.index(0)),
+          cmpI(k, arith::CmpIPredicate::eq, s.threadId, k.index(0)));
       k.ifThen(writes, [&](KernelBuilder &k) {
         store(k, total, totalOut, k.index(0));
       });
@@ -779,7 +764,7 @@ struct AlignToGPU : OpRewritePattern<AlignOp> {
     hooks.place = [=](KernelBuilder &k, const SortState &s, Value pos,
                       Value f) {
       Value inBounds =
-          cmp(k, arith::CmpIPredicate::ult, pos, k.dim(sortedIds, 0));
+          cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(sortedIds, 0));
       k.ifThen(inBounds, [&](KernelBuilder &k) {
         store(k, toI32(k, f), sortedIds, pos);
       });
@@ -801,14 +786,14 @@ struct AlignToGPU : OpRewritePattern<AlignOp> {
         s.threadId, k.dim(expertIds, 0), k.index(s.plan.threads),
         [&](KernelBuilder &k, Value b) {
           Value pos = mul(k, b, blockM);
-          Value used = cmp(k, arith::CmpIPredicate::ult, pos, totalIndex);
+          Value used = cmpI(k, arith::CmpIPredicate::ult, pos, totalIndex);
           Value expert = ifThenElse(
               k, used,
               [&](KernelBuilder &k) -> Value {
                 Value e = findRunExpert(k, s, toI32(k, pos));
                 if (!expertMap)
                   return toI32(k, e);
-                Value mapped = cmp(k, arith::CmpIPredicate::ult, e, mapSize);
+                Value mapped = cmpI(k, arith::CmpIPredicate::ult, e, mapSize);
                 return ifThenElse(
                     k, mapped,
                     [&](KernelBuilder &k) { return load(k, expertMap, e); },
@@ -867,16 +852,17 @@ struct PermuteToGPU : OpRewritePattern<PermuteOp> {
     };
     hooks.place = [=](KernelBuilder &k, const SortState &s, Value pos,
                       Value f) {
-      k.ifThen(cmp(k, arith::CmpIPredicate::ult, pos, k.dim(srcIndex, 0)),
+      k.ifThen(cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(srcIndex, 0)),
                [&](KernelBuilder &k) { store(k, toI32(k, f), srcIndex, pos); });
       if (!rowWeights)
         return;
-      k.ifThen(cmp(k, arith::CmpIPredicate::ult, pos, k.dim(rowWeights, 0)),
+      k.ifThen(cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(rowWeights, 0)),
                [&](KernelBuilder &k) {
                  Value t = divU(k, f, s.perRow), j = remU(k, f, s.perRow);
                  Value inBounds = andI(
-                     k, cmp(k, arith::CmpIPredicate::ult, t, k.dim(weights, 0)),
-                     cmp(k, arith::CmpIPredicate::ult, j, k.dim(weights, 1)));
+                     k,
+                     cmpI(k, arith::CmpIPredicate::ult, t, k.dim(weights, 0)),
+                     cmpI(k, arith::CmpIPredicate::ult, j, k.dim(weights, 1)));
                  Value w = k.ifThenElseF32(
                      inBounds,
                      [&](KernelBuilder &k) {
@@ -902,7 +888,7 @@ struct PermuteToGPU : OpRewritePattern<PermuteOp> {
       for (int64_t u = 0; u < kCopyUnroll; ++u) {
         Value h = add(k, h0, mul(k, ids.blockSize, k.index(u)));
         columnOf.push_back(h);
-        inside.push_back(cmp(k, arith::CmpIPredicate::ult, h, columns));
+        inside.push_back(cmpI(k, arith::CmpIPredicate::ult, h, columns));
         // h0 < columns: read it in place of a column past the end.
         values.push_back(read(k, select(k, inside.back(), h, h0)));
       }
@@ -932,19 +918,19 @@ struct PermuteToGPU : OpRewritePattern<PermuteOp> {
       Value numSlots, perRow;
       std::tie(numSlots, perRow) = slotShape(k, op.getIds());
       Value r = ids.blockId;
-      Value hasSource = cmp(k, arith::CmpIPredicate::ult, r, numSrc);
+      Value hasSource = cmpI(k, arith::CmpIPredicate::ult, r, numSrc);
       Value f =
           toIndex(k, ifThenElse(
                          k, hasSource,
                          [&](KernelBuilder &k) { return load(k, srcIndex, r); },
                          k.i32(-1)));
       Value validSlot =
-          andI(k, cmp(k, arith::CmpIPredicate::sge, f, k.index(0)),
-               cmp(k, arith::CmpIPredicate::slt, f, numSlots));
+          andI(k, cmpI(k, arith::CmpIPredicate::sge, f, k.index(0)),
+               cmpI(k, arith::CmpIPredicate::slt, f, numSlots));
       Value token = divU(k, select(k, validSlot, f, k.index(0)), perRow);
       Value valid = andI(k, validSlot,
-                         cmp(k, arith::CmpIPredicate::ult, token, numTokens));
-      Value columns = select(k, cmp(k, arith::CmpIPredicate::ult, r, numRows),
+                         cmpI(k, arith::CmpIPredicate::ult, token, numTokens));
+      Value columns = select(k, cmpI(k, arith::CmpIPredicate::ult, r, numRows),
                              hidden, k.index(0));
       auto copyRow = [&](bool fromX) {
         return [&, fromX](OpBuilder &b, Location loc) {
@@ -1012,7 +998,7 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
     kb.launch(blocks, kHelperThreads,
               [&](KernelBuilder &k, const LaunchIds &ids) {
                 Value f = globalThread(k, ids);
-                k.ifThen(cmp(k, arith::CmpIPredicate::ult, f, numSlots),
+                k.ifThen(cmpI(k, arith::CmpIPredicate::ult, f, numSlots),
                          [&](KernelBuilder &k) {
                            store(k, k.i32(kNoRow), position, f);
                          });
@@ -1027,12 +1013,12 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
     kb.launch(
         blocks, kHelperThreads, [&](KernelBuilder &k, const LaunchIds &ids) {
           Value r = globalThread(k, ids);
-          k.ifThen(cmp(k, arith::CmpIPredicate::ult, r, numRows),
+          k.ifThen(cmpI(k, arith::CmpIPredicate::ult, r, numRows),
                    [&](KernelBuilder &k) {
                      Value f = toIndex(k, load(k, srcIndex, r));
                      Value valid = andI(
-                         k, cmp(k, arith::CmpIPredicate::sge, f, k.index(0)),
-                         cmp(k, arith::CmpIPredicate::slt, f, numSlots));
+                         k, cmpI(k, arith::CmpIPredicate::sge, f, k.index(0)),
+                         cmpI(k, arith::CmpIPredicate::slt, f, numSlots));
                      k.ifThen(valid, [&](KernelBuilder &k) {
                        memref::AtomicRMWOp::create(k.b(), k.getLoc(),
                                                    arith::AtomicRMWKind::mins,
@@ -1068,7 +1054,7 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
           Value weightOf = weights ? workgroupBuffer(k, 1) : Value();
           Value t = ids.blockId;
           Value kValue = k.index(topK);
-          Value isToken = cmp(k, arith::CmpIPredicate::ult, t, numTokens);
+          Value isToken = cmpI(k, arith::CmpIPredicate::ult, t, numTokens);
           k.forLoop(
               ids.threadId, kValue, ids.blockSize,
               [&](KernelBuilder &k, Value j) {
@@ -1076,8 +1062,8 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
                 if (weights)
                   hasTerm = andI(
                       k, hasTerm,
-                      andI(k, cmp(k, arith::CmpIPredicate::ult, t, weightRows),
-                           cmp(k, arith::CmpIPredicate::ult, j, weightCols)));
+                      andI(k, cmpI(k, arith::CmpIPredicate::ult, t, weightRows),
+                           cmpI(k, arith::CmpIPredicate::ult, j, weightCols)));
                 Value row = ifThenElse(
                     k, hasTerm,
                     [&](KernelBuilder &k) {
@@ -1104,7 +1090,7 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
                           [&](KernelBuilder &k, Value j, Value acc) -> Value {
                             Value r = toIndex(k, load(k, rowOf, j));
                             Value found =
-                                cmp(k, arith::CmpIPredicate::ult, r, numRows);
+                                cmpI(k, arith::CmpIPredicate::ult, r, numRows);
                             return ifThenElse(
                                 k, found,
                                 [&](KernelBuilder &k) -> Value {

@@ -74,30 +74,6 @@ constexpr int64_t kWarpSize = 32;
 // Small IR helpers
 //===----------------------------------------------------------------------===//
 
-Value cmpF(KernelBuilder &k, arith::CmpFPredicate predicate, Value lhs,
-           Value rhs) {
-  return arith::CmpFOp::create(k.b(), k.getLoc(), predicate, lhs, rhs);
-}
-
-Value cmpI(KernelBuilder &k, arith::CmpIPredicate predicate, Value lhs,
-           Value rhs) {
-  return arith::CmpIOp::create(k.b(), k.getLoc(), predicate, lhs, rhs);
-}
-
-Value select(KernelBuilder &k, Value condition, Value onTrue, Value onFalse) {
-  return arith::SelectOp::create(k.b(), k.getLoc(), condition, onTrue, onFalse);
-}
-
-Value toI32(KernelBuilder &k, Value index) {
-  return arith::IndexCastOp::create(k.b(), k.getLoc(), k.b().getI32Type(),
-                                    index);
-}
-
-Value toIndex(KernelBuilder &k, Value i32) {
-  return arith::IndexCastOp::create(k.b(), k.getLoc(), k.b().getIndexType(),
-                                    i32);
-}
-
 /// Size `dim` of `memref`: a constant when static, so that the kernel's
 /// loop bounds are compile-time constants rather than kernel arguments.
 Value dimOf(KernelBuilder &k, Value memref, int64_t dim) {
