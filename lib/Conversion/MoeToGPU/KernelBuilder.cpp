@@ -189,3 +189,15 @@ Value mlir::moe::toIndex(KernelBuilder &k, Value i32) {
   return arith::IndexCastOp::create(k.b(), k.getLoc(), k.b().getIndexType(),
                                     i32);
 }
+
+SmallVector<Value> mlir::moe::forLoopCarrying(
+    KernelBuilder &k, Value lower, Value upper, Value step, ValueRange inits,
+    function_ref<SmallVector<Value>(KernelBuilder &, Value, ValueRange)> body) {
+  auto loop = scf::ForOp::create(
+      k.b(), k.getLoc(), lower, upper, step, inits,
+      [&](OpBuilder &nested, Location loc, Value iv, ValueRange args) {
+        KernelBuilder inner(nested, loc);
+        scf::YieldOp::create(nested, loc, body(inner, iv, args));
+      });
+  return SmallVector<Value>(loop.getResults());
+}

@@ -115,6 +115,11 @@ Value cmpI(KernelBuilder &k, arith::CmpIPredicate predicate, Value lhs,
 Value cmpF(KernelBuilder &k, arith::CmpFPredicate predicate, Value lhs,
            Value rhs);
 Value select(KernelBuilder &k, Value condition, Value onTrue, Value onFalse);
+/// scf.for from `lower` to `upper` by `step` carrying `inits`; `body` returns
+/// the next values; returns the final values.
+SmallVector<Value> forLoopCarrying(
+    KernelBuilder &k, Value lower, Value upper, Value step, ValueRange inits,
+    function_ref<SmallVector<Value>(KernelBuilder &, Value, ValueRange)> body);
 /// index -> i32 (truncating).
 Value toI32(KernelBuilder &k, Value index);
 /// i32 -> index (sign-extending: negative ids stay negative).

@@ -114,19 +114,6 @@ Value shuffleIdx(KernelBuilder &k, Value value, Value lane) {
       .getShuffleResult();
 }
 
-/// scf.for with carried values; `body` returns the next values.
-SmallVector<Value> forLoopWith(
-    KernelBuilder &k, Value lower, Value upper, Value step, ValueRange inits,
-    function_ref<SmallVector<Value>(KernelBuilder &, Value, ValueRange)> body) {
-  auto loop = scf::ForOp::create(
-      k.b(), k.getLoc(), lower, upper, step, inits,
-      [&](OpBuilder &nested, Location loc, Value iv, ValueRange args) {
-        KernelBuilder inner(nested, loc);
-        scf::YieldOp::create(nested, loc, body(inner, iv, args));
-      });
-  return SmallVector<Value>(loop.getResults());
-}
-
 /// scf.if yielding the `thenBody` value or `elseValue` (of the same type);
 /// the then branch may hold accesses that are only valid under `condition`.
 Value ifThenElse(KernelBuilder &k, Value condition,
@@ -353,12 +340,13 @@ void countExperts(KernelBuilder &k, const SortState &s) {
 /// Sum over `rows` rows of expert `e`'s column of a table at `base`.
 Value sumColumn(KernelBuilder &k, const SortState &s, Value table, Value base,
                 Value rows, Value e) {
-  return forLoopWith(k, k.index(0), rows, k.index(1), {k.i32(0)},
-                     [&](KernelBuilder &k, Value row,
-                         ValueRange sum) -> SmallVector<Value> {
-                       Value c = load(k, table, tableSlot(k, s, base, row, e));
-                       return {add(k, sum[0], c)};
-                     })
+  return forLoopCarrying(k, k.index(0), rows, k.index(1), {k.i32(0)},
+                         [&](KernelBuilder &k, Value row,
+                             ValueRange sum) -> SmallVector<Value> {
+                           Value c =
+                               load(k, table, tableSlot(k, s, base, row, e));
+                           return {add(k, sum[0], c)};
+                         })
       .front();
 }
 
@@ -366,14 +354,14 @@ Value sumColumn(KernelBuilder &k, const SortState &s, Value table, Value base,
 /// exclusive prefix sums; returns the column's sum.
 Value scanColumn(KernelBuilder &k, const SortState &s, Value table, Value base,
                  Value rows, Value e, Value init) {
-  Value end = forLoopWith(k, k.index(0), rows, k.index(1), {init},
-                          [&](KernelBuilder &k, Value row,
-                              ValueRange running) -> SmallVector<Value> {
-                            Value slot = tableSlot(k, s, base, row, e);
-                            Value c = load(k, table, slot);
-                            store(k, running[0], table, slot);
-                            return {add(k, running[0], c)};
-                          })
+  Value end = forLoopCarrying(k, k.index(0), rows, k.index(1), {init},
+                              [&](KernelBuilder &k, Value row,
+                                  ValueRange running) -> SmallVector<Value> {
+                                Value slot = tableSlot(k, s, base, row, e);
+                                Value c = load(k, table, slot);
+                                store(k, running[0], table, slot);
+                                return {add(k, running[0], c)};
+                              })
                   .front();
   return sub(k, end, init);
 }
@@ -399,7 +387,7 @@ std::pair<Value, Value> blockExclusiveScan(KernelBuilder &k, const SortState &s,
     store(k, inclusive, s.warpTotals, s.warp);
   });
   barrier(k);
-  SmallVector<Value> sums = forLoopWith(
+  SmallVector<Value> sums = forLoopCarrying(
       k, k.index(0), k.index(s.plan.numWarps()), k.index(1),
       {k.i32(0), k.i32(0)},
       [&](KernelBuilder &k, Value w, ValueRange acc) -> SmallVector<Value> {
@@ -434,7 +422,7 @@ Value scanExperts(KernelBuilder &k, const SortState &s,
   Value one = k.index(1);
   // The padded run lengths go to the starts for now.
   Value local =
-      forLoopWith(
+      forLoopCarrying(
           k, begin, end, one, {k.i32(0)},
           [&](KernelBuilder &k, Value e, ValueRange acc) -> SmallVector<Value> {
             Value padded = padCount(k, s, countOf(k, e));
@@ -444,7 +432,7 @@ Value scanExperts(KernelBuilder &k, const SortState &s,
           .front();
   Value prefix, total;
   std::tie(prefix, total) = blockExclusiveScan(k, s, local);
-  forLoopWith(
+  forLoopCarrying(
       k, begin, end, one, {prefix},
       [&](KernelBuilder &k, Value e, ValueRange start) -> SmallVector<Value> {
         Value slot = add(k, s.startsBase, e);
@@ -474,7 +462,7 @@ void setCursors(KernelBuilder &k, const SortState &s,
 /// The lanes of the warp whose key equals this lane's, as a bit mask.
 Value matchingLanes(KernelBuilder &k, Value key) {
   Value one = k.i32(1);
-  return forLoopWith(
+  return forLoopCarrying(
              k, k.i32(0), k.i32(kWarpSize), one, {k.i32(0)},
              [&](KernelBuilder &k, Value i,
                  ValueRange mask) -> SmallVector<Value> {
@@ -719,7 +707,7 @@ void buildSort(PatternRewriter &rewriter, Operation *op, Value ids,
 /// with start[e] <= pos, by binary search over the starts.
 Value findRunExpert(KernelBuilder &k, const SortState &s, Value pos) {
   int64_t steps = llvm::Log2_64_Ceil(s.plan.numExperts);
-  SmallVector<Value> bounds = forLoopWith(
+  SmallVector<Value> bounds = forLoopCarrying(
       k, k.index(0), k.index(steps), k.index(1),
       {k.index(0), k.index(s.plan.numExperts)},
       [&](KernelBuilder &k, Value, ValueRange range) -> SmallVector<Value> {

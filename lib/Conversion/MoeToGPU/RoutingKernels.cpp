@@ -103,20 +103,6 @@ Value blockReduce(KernelBuilder &k, Value value,
       /*uniform=*/b.getUnitAttr());
 }
 
-/// scf.for from `lower` to `upper` by `step` carrying `inits`; returns the
-/// final values.
-SmallVector<Value> forLoopCarrying(
-    KernelBuilder &k, Value lower, Value upper, Value step, ValueRange inits,
-    function_ref<SmallVector<Value>(KernelBuilder &, Value, ValueRange)> body) {
-  auto loop = scf::ForOp::create(
-      k.b(), k.getLoc(), lower, upper, step, inits,
-      [&](OpBuilder &nested, Location loc, Value iv, ValueRange args) {
-        KernelBuilder inner(nested, loc);
-        scf::YieldOp::create(nested, loc, body(inner, iv, args));
-      });
-  return SmallVector<Value>(loop.getResults());
-}
-
 /// (i + start) mod size, to visit [0, size) from a thread-dependent start.
 ///
 /// Needed by the per-thread loops over workgroup memory whose order does not
