@@ -11,14 +11,12 @@
 #define MOE_LIB_CONVERSION_MOETOGPU_KERNELBUILDER_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "moe/Dialect/Moe/IR/MoeDialect.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir::moe {
-
-/// Name of the discardable dictionary attribute carrying an op's kernel
-/// configuration (e.g. `{threads = 256 : i64}`), set by moe-select-configs.
-constexpr StringLiteral kConfigAttrName = "moe.config";
 
 /// Reads integer `key` of `op`'s moe.config, or `fallback`.
 int64_t getConfigInt(Operation *op, StringRef key, int64_t fallback);

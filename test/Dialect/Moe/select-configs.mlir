@@ -39,3 +39,17 @@ func.func @untuned(%x: tensor<4x16xf32>, %o: tensor<4x8xf32>) -> (tensor<4x8xf32
   %g = moe.silu_and_mul %x outs(%o) {moe.config = {threads = 128 : i64}} : (tensor<4x16xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return %h, %g : tensor<4x8xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// align and permute keep whole 1024-thread blocks for their counting sort.
+// HEUR-LABEL: func.func @sort
+//       HEUR: moe.align {{.*}} {moe.config = {threads = 1024 : i64}}
+// TUNED-LABEL: func.func @sort
+func.func @sort(%ids: tensor<4x2xi32>, %s: tensor<512xi32>, %e: tensor<8xi32>, %n: tensor<1xi32>)
+    -> (tensor<512xi32>, tensor<8xi32>, tensor<1xi32>) {
+  // expected-warning @+1 {{no tuned config in}}
+  %a, %b, %c = moe.align %ids num_experts = 8 block_m = 64 outs(%s, %e, %n)
+      : (tensor<4x2xi32>, tensor<512xi32>, tensor<8xi32>, tensor<1xi32>) -> (tensor<512xi32>, tensor<8xi32>, tensor<1xi32>)
+  return %a, %b, %c : tensor<512xi32>, tensor<8xi32>, tensor<1xi32>
+}

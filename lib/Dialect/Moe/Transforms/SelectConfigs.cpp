@@ -21,8 +21,6 @@ using namespace mlir::moe;
 
 namespace {
 
-constexpr StringLiteral kConfigAttr = "moe.config";
-
 /// The sizes a table line may match on: E, H, N, K, k (static ones only).
 llvm::StringMap<int64_t> sizesOf(Operation *op) {
   llvm::StringMap<int64_t> sizes;
@@ -73,6 +71,11 @@ int64_t heuristicThreads(Operation *op, const llvm::StringMap<int64_t> &sizes) {
     return roundToWarps(sizeOr("E", 512) / 4, 32, 256);
   if (isa<RmsNormOp>(op))
     return roundToWarps(sizeOr("H", 8192) / 8, 64, 1024);
+  // align and permute's stable counting sort wants whole 1024-thread blocks
+  // (its owner warps split the slots); permute's row copy has its own key,
+  // row_threads, left to the lowering's default.
+  if (isa<AlignOp, PermuteOp>(op))
+    return 1024;
   return 256;
 }
 
@@ -141,7 +144,7 @@ struct MoeSelectConfigsPass
       return signalPassFailure();
     getOperation()->walk([&](Operation *op) {
       if (!isa<MoeDialect>(op->getDialect()) || isa<FusedMoeOp>(op) ||
-          op->hasAttr(kConfigAttr))
+          op->hasAttr(kConfigAttrName))
         return;
       Builder builder(op->getContext());
       llvm::StringMap<int64_t> sizes = sizesOf(op);
@@ -159,7 +162,7 @@ struct MoeSelectConfigsPass
             "threads", builder.getI64IntegerAttr(heuristicThreads(op, sizes))));
         ++numHeuristic;
       }
-      op->setAttr(kConfigAttr, builder.getDictionaryAttr(config));
+      op->setAttr(kConfigAttrName, builder.getDictionaryAttr(config));
     });
   }
 };

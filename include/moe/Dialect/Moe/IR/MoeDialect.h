@@ -20,4 +20,11 @@
 #define GET_ATTRDEF_CLASSES
 #include "moe/Dialect/Moe/IR/MoeAttrs.h.inc"
 
+namespace mlir::moe {
+/// Discardable dictionary attribute holding an op's kernel configuration
+/// (e.g. `{threads = 256 : i64}`): written by moe-select-configs, read by
+/// convert-moe-to-gpu.
+constexpr llvm::StringLiteral kConfigAttrName = "moe.config";
+} // namespace mlir::moe
+
 #endif // MOE_DIALECT_MOE_IR_MOEDIALECT_H
