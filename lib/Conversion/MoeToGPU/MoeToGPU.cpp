@@ -5,6 +5,7 @@
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/IR/MoeDialect.h"
 
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
@@ -29,6 +30,12 @@ namespace {
 
 struct ConvertMoeToGPUPass
     : mlir::moe::impl::ConvertMoeToGPUBase<ConvertMoeToGPUPass> {
+  /// The memory-bound kernels also emit vector.load/store (VectorAccess.h).
+  void getDependentDialects(DialectRegistry &registry) const override {
+    ConvertMoeToGPUBase::getDependentDialects(registry);
+    registry.insert<vector::VectorDialect>();
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // gpu.launch_func needs a container module once kernels are outlined.

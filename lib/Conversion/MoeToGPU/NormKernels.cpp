@@ -9,6 +9,7 @@
 
 #include "KernelBuilder.h"
 #include "Patterns.h"
+#include "VectorAccess.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -59,6 +60,11 @@ struct RmsNormToGPU : OpRewritePattern<RmsNormOp> {
     Value epsilon =
         arith::ConstantOp::create(rewriter, loc, op.getEpsilonAttr());
     int64_t threads = getConfigInt(op, "threads", 256);
+    SmallVector<Value> buffers{x, out, weight};
+    if (residual)
+      buffers.append({residual, residualOut});
+    Value vectorAligned = isVectorAligned(kb, buffers);
+    int64_t width = getVectorWidth(xType);
 
     kb.launch(rows, threads, [&](KernelBuilder &outer, const LaunchIds &ids) {
       // The launch has at least one block: with no rows it does nothing. The
@@ -88,24 +94,36 @@ struct RmsNormToGPU : OpRewritePattern<RmsNormOp> {
           typeIndex =
               arith::IndexCastOp::create(b, loc, b.getIndexType(), clamped);
         }
-        auto sumOf = [&](KernelBuilder &k, Value h) -> Value {
-          Value s = k.loadF32(x, {row, h});
-          if (residual)
-            s = k.roundTo(arith::AddFOp::create(k.b(), loc, s,
-                                                k.loadF32(residual, {row, h})),
-                          xType);
+        // s of columns [h, h + count).
+        auto sumOf = [&](KernelBuilder &k, Value h,
+                         int64_t count) -> SmallVector<Value> {
+          SmallVector<Value> s = loadF32s(k, x, {row, h}, count);
+          if (residual) {
+            SmallVector<Value> r = loadF32s(k, residual, {row, h}, count);
+            for (int64_t i = 0; i < count; ++i)
+              s[i] = k.roundTo(arith::AddFOp::create(k.b(), loc, s[i], r[i]),
+                               xType);
+          }
           return s;
         };
         // Pass 1: s and sum of squares.
-        Value partial = k.forLoopF32(
-            ids.threadId, hidden, ids.blockSize, k.f32(0.0f),
-            [&](KernelBuilder &k, Value h, Value acc) -> Value {
-              Value s = sumOf(k, h);
-              if (residualOut)
-                k.storeF32(s, residualOut, {row, h});
-              Value square = arith::MulFOp::create(k.b(), loc, s, s);
-              return arith::AddFOp::create(k.b(), loc, acc, square);
-            });
+        Value partial =
+            forEachColumnChunk(
+                k, vectorAligned, hidden, ids.threadId, ids.blockSize, width,
+                {k.f32(0.0f)},
+                [&](KernelBuilder &k, Value h, int64_t count,
+                    ValueRange acc) -> SmallVector<Value> {
+                  SmallVector<Value> s = sumOf(k, h, count);
+                  if (residualOut)
+                    storeF32s(k, s, residualOut, {row, h});
+                  Value sum = acc.front();
+                  for (Value v : s) {
+                    Value square = arith::MulFOp::create(k.b(), loc, v, v);
+                    sum = arith::AddFOp::create(k.b(), loc, sum, square);
+                  }
+                  return {sum};
+                })
+                .front();
         Value total = gpu::AllReduceOp::create(
             b, loc, partial,
             gpu::AllReduceOperationAttr::get(b.getContext(),
@@ -116,22 +134,29 @@ struct RmsNormToGPU : OpRewritePattern<RmsNormOp> {
             b, loc, k.f32(1.0f),
             k.sqrt(arith::AddFOp::create(b, loc, mean, epsilon)));
         // Pass 2: scale. Each thread re-reads only the elements it formed.
-        k.forLoop(ids.threadId, hidden, ids.blockSize,
-                  [&](KernelBuilder &k, Value h) {
-                    Value result = k.ifThenElseF32(
-                        validType,
-                        [&](KernelBuilder &k) -> Value {
-                          OpBuilder &b = k.b();
-                          Value s = sumOf(k, h);
-                          Value w = perType ? k.loadF32(weight, {typeIndex, h})
-                                            : k.loadF32(weight, {h});
-                          return arith::MulFOp::create(
-                              b, loc,
-                              arith::MulFOp::create(b, loc, s, inverseRms), w);
-                        },
-                        0.0f);
-                    k.storeF32(result, out, {row, h});
-                  });
+        forEachColumnChunk(
+            k, vectorAligned, hidden, ids.threadId, ids.blockSize, width,
+            [&](KernelBuilder &k, Value h, int64_t count) {
+              SmallVector<Value> zeros(count, k.f32(0.0f));
+              SmallVector<Value> result = ifThenElseValues(
+                  k, validType,
+                  [&](KernelBuilder &k) -> SmallVector<Value> {
+                    OpBuilder &b = k.b();
+                    SmallVector<Value> s = sumOf(k, h, count);
+                    SmallVector<Value> w =
+                        perType ? loadF32s(k, weight, {typeIndex, h}, count)
+                                : loadF32s(k, weight, {h}, count);
+                    SmallVector<Value> scaled;
+                    for (int64_t i = 0; i < count; ++i)
+                      scaled.push_back(arith::MulFOp::create(
+                          b, loc,
+                          arith::MulFOp::create(b, loc, s[i], inverseRms),
+                          w[i]));
+                    return scaled;
+                  },
+                  zeros);
+              storeF32s(k, result, out, {row, h});
+            });
       });
     });
     rewriter.eraseOp(op);

@@ -27,10 +27,16 @@
 // (the lowest row wins, as in the reference), then one block per token sums
 // its k rows in increasing j in f32.
 //
+// The row copy and the sum take 16-byte chunks of columns (8 bf16/f16 or 4
+// f32), then the rest of the row one column at a time, when every buffer they
+// read or write allows 16-byte accesses (checked on the host at run time:
+// addresses and row strides; VectorAccess.h); otherwise one column at a time.
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelBuilder.h"
 #include "Patterns.h"
+#include "VectorAccess.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -119,16 +125,10 @@ Value shuffleIdx(KernelBuilder &k, Value value, Value lane) {
 Value ifThenElse(KernelBuilder &k, Value condition,
                  function_ref<Value(KernelBuilder &)> thenBody,
                  Value elseValue) {
-  auto ifOp = scf::IfOp::create(
-      k.b(), k.getLoc(), condition,
-      [&](OpBuilder &nested, Location loc) {
-        KernelBuilder inner(nested, loc);
-        scf::YieldOp::create(nested, loc, thenBody(inner));
-      },
-      [&](OpBuilder &nested, Location loc) {
-        scf::YieldOp::create(nested, loc, elseValue);
-      });
-  return ifOp.getResult(0);
+  return ifThenElseValues(
+      k, condition,
+      [&](KernelBuilder &k) -> SmallVector<Value> { return {thenBody(k)}; },
+      ValueRange{elseValue})[0];
 }
 
 /// The `index`-th workgroup buffer of the launch being built.
@@ -863,27 +863,56 @@ struct PermuteToGPU : OpRewritePattern<PermuteOp> {
     return hooks;
   }
 
-  /// For h in [0, columns) over the block's threads: store(read(h), h).
-  /// Each thread reads kCopyUnroll columns before storing any, so that
-  /// their loads are in flight together.
+  /// For the chunks of `count` columns at h in [begin, end) over the
+  /// block's threads (end - begin a multiple of count): store(read(h), h).
+  /// Each thread reads kCopyUnroll chunks before storing any, so that their
+  /// loads are in flight together.
   static void
-  copyColumns(KernelBuilder &k, const LaunchIds &ids, Value columns,
-              function_ref<Value(KernelBuilder &, Value)> read,
-              function_ref<void(KernelBuilder &, Value, Value)> write) {
-    Value stride = mul(k, ids.blockSize, k.index(kCopyUnroll));
-    k.forLoop(ids.threadId, columns, stride, [&](KernelBuilder &k, Value h0) {
+  copyRange(KernelBuilder &k, const LaunchIds &ids, Value begin, Value end,
+            int64_t count,
+            function_ref<Value(KernelBuilder &, Value, int64_t)> read,
+            function_ref<void(KernelBuilder &, Value, Value)> write) {
+    Value chunkStride = mul(k, ids.blockSize, k.index(count));
+    Value stride = mul(k, chunkStride, k.index(kCopyUnroll));
+    Value first = add(k, begin, mul(k, ids.threadId, k.index(count)));
+    k.forLoop(first, end, stride, [&](KernelBuilder &k, Value h0) {
       SmallVector<Value> columnOf, inside, values;
       for (int64_t u = 0; u < kCopyUnroll; ++u) {
-        Value h = add(k, h0, mul(k, ids.blockSize, k.index(u)));
+        Value h = add(k, h0, mul(k, chunkStride, k.index(u)));
         columnOf.push_back(h);
-        inside.push_back(cmpI(k, arith::CmpIPredicate::ult, h, columns));
-        // h0 < columns: read it in place of a column past the end.
-        values.push_back(read(k, select(k, inside.back(), h, h0)));
+        inside.push_back(cmpI(k, arith::CmpIPredicate::ult, h, end));
+        // h0 < end: read it in place of a chunk past the end.
+        values.push_back(read(k, select(k, inside.back(), h, h0), count));
       }
       for (int64_t u = 0; u < kCopyUnroll; ++u)
         k.ifThen(inside[u],
                  [&](KernelBuilder &k) { write(k, values[u], columnOf[u]); });
     });
+  }
+
+  /// For h in [0, columns) over the block's threads: store(read(h), h), in
+  /// chunks of `width` columns (then single columns for the rest of the row)
+  /// when `vectorAligned`, else single columns. `read(k, h, count)` returns
+  /// one element (count 1) or a vector of `count`.
+  static void
+  copyColumns(KernelBuilder &k, const LaunchIds &ids, Value columns,
+              Value vectorAligned, int64_t width,
+              function_ref<Value(KernelBuilder &, Value, int64_t)> read,
+              function_ref<void(KernelBuilder &, Value, Value)> write) {
+    scf::IfOp::create(
+        k.b(), k.getLoc(), vectorAligned,
+        [&](OpBuilder &b, Location loc) {
+          KernelBuilder k(b, loc);
+          Value vectorEnd = sub(k, columns, remU(k, columns, k.index(width)));
+          copyRange(k, ids, k.index(0), vectorEnd, width, read, write);
+          copyRange(k, ids, vectorEnd, columns, 1, read, write);
+          scf::YieldOp::create(b, loc);
+        },
+        [&](OpBuilder &b, Location loc) {
+          KernelBuilder k(b, loc);
+          copyRange(k, ids, k.index(0), columns, 1, read, write);
+          scf::YieldOp::create(b, loc);
+        });
   }
 
   /// One block per row, threads over H: rows[r] = x[src_index[r] / k], or
@@ -898,8 +927,14 @@ struct PermuteToGPU : OpRewritePattern<PermuteOp> {
     Value hidden =
         arith::MinUIOp::create(rewriter, loc, kb.dim(x, 1), kb.dim(rows, 1));
     Type elementType = cast<MemRefType>(rows.getType()).getElementType();
+    int64_t width = getVectorWidth(elementType);
+    auto vectorType = VectorType::get({width}, elementType);
     Value zero = arith::ConstantOp::create(rewriter, loc,
                                            rewriter.getZeroAttr(elementType));
+    Value zeroVector = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getZeroAttr(vectorType));
+    // Zero rows only write, but one check for both keeps one kernel shape.
+    Value vectorAligned = isVectorAligned(kb, {x, rows});
     int64_t threads = getBlockSize(op, "row_threads", 256);
 
     kb.launch(numRows, threads, [&](KernelBuilder &k, const LaunchIds &ids) {
@@ -924,12 +959,18 @@ struct PermuteToGPU : OpRewritePattern<PermuteOp> {
         return [&, fromX](OpBuilder &b, Location loc) {
           KernelBuilder inner(b, loc);
           copyColumns(
-              inner, ids, columns,
-              [&](KernelBuilder &k, Value h) {
-                return fromX ? load(k, x, {token, h}) : zero;
+              inner, ids, columns, vectorAligned, width,
+              [&](KernelBuilder &k, Value h, int64_t count) -> Value {
+                if (count == 1)
+                  return fromX ? load(k, x, {token, h}) : zero;
+                return fromX ? loadVectors(k, x, {token, h}, count).front()
+                             : zeroVector;
               },
               [&](KernelBuilder &k, Value v, Value h) {
-                store(k, v, rows, {r, h});
+                if (isa<VectorType>(v.getType()))
+                  storeVectors(k, v, rows, {r, h});
+                else
+                  store(k, v, rows, {r, h});
               });
           scf::YieldOp::create(b, loc);
         };
@@ -1034,6 +1075,10 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
     if (weights)
       workgroupTypes.push_back(workgroupType(context, topK, b.getF32Type()));
     int64_t threads = getBlockSize(op, "threads", 256);
+    // Chunks of y's 16 bytes when y and out allow 16-byte accesses.
+    Value vectorAligned = isVectorAligned(kb, {y, out});
+    int64_t width =
+        getVectorWidth(cast<MemRefType>(y.getType()).getElementType());
 
     kb.launch(
         numTokens, threads,
@@ -1071,29 +1116,38 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
               });
           barrier(k);
           Value columns = select(k, isToken, hidden, k.index(0));
-          k.forLoop(ids.threadId, columns, ids.blockSize,
-                    [&](KernelBuilder &k, Value h) {
-                      Value sum = k.forLoopF32(
-                          k.index(0), kValue, k.index(1), k.f32(0.0f),
-                          [&](KernelBuilder &k, Value j, Value acc) -> Value {
-                            Value r = toIndex(k, load(k, rowOf, j));
-                            Value found =
-                                cmpI(k, arith::CmpIPredicate::ult, r, numRows);
-                            return ifThenElse(
-                                k, found,
-                                [&](KernelBuilder &k) -> Value {
-                                  Value term = k.loadF32(y, {r, h});
-                                  if (weights)
-                                    term = arith::MulFOp::create(
-                                        k.b(), k.getLoc(), load(k, weightOf, j),
-                                        term);
-                                  return arith::AddFOp::create(
-                                      k.b(), k.getLoc(), acc, term);
-                                },
-                                acc);
-                          });
-                      k.storeF32(sum, out, {t, h});
+          forEachColumnChunk(
+              k, vectorAligned, columns, ids.threadId, ids.blockSize, width,
+              [&](KernelBuilder &k, Value h, int64_t count) {
+                SmallVector<Value> zeros(count, k.f32(0.0f));
+                SmallVector<Value> sums = forLoopCarrying(
+                    k, k.index(0), kValue, k.index(1), zeros,
+                    [&](KernelBuilder &k, Value j,
+                        ValueRange acc) -> SmallVector<Value> {
+                      Value r = toIndex(k, load(k, rowOf, j));
+                      Value found =
+                          cmpI(k, arith::CmpIPredicate::ult, r, numRows);
+                      return ifThenElseValues(
+                          k, found,
+                          [&](KernelBuilder &k) -> SmallVector<Value> {
+                            SmallVector<Value> terms =
+                                loadF32s(k, y, {r, h}, count);
+                            Value w = weights ? load(k, weightOf, j) : Value();
+                            SmallVector<Value> next;
+                            for (int64_t i = 0; i < count; ++i) {
+                              Value term = terms[i];
+                              if (weights)
+                                term = arith::MulFOp::create(k.b(), k.getLoc(),
+                                                             w, term);
+                              next.push_back(arith::AddFOp::create(
+                                  k.b(), k.getLoc(), acc[i], term));
+                            }
+                            return next;
+                          },
+                          acc);
                     });
+                storeF32s(k, sums, out, {t, h});
+              });
         },
         workgroupTypes);
   }

@@ -93,6 +93,10 @@ func.func @align_many_experts(%ids: memref<?x4xi32>, %s: memref<?xi32>, %e: memr
 
 // permute: the sort writes src_index and offsets (-1 past the kept rows);
 // then one block per row copies x's row (in x's element type) or zeroes it.
+// On the host: whether x and rows allow 16-byte accesses (addresses and row
+// strides multiples of 16 bytes). If so the copy moves chunks of 8 bf16 (one
+// vector load and store each), then the rest of the row one column at a
+// time; otherwise one column per thread per step.
 // CHECK-LABEL: func.func @permute
 //  CHECK-SAME: (%[[X:.*]]: memref<?x7168xbf16>, %[[IDS:.*]]: memref<?x8xi32>, %[[ROWS:.*]]: memref<?x7168xbf16>, %[[SRC:.*]]: memref<?xi32>, %[[OFF:.*]]: memref<257xi32>)
 //       CHECK: memref.alloc(%{{.*}}) : memref<?xi32>
@@ -106,15 +110,36 @@ func.func @align_many_experts(%ids: memref<?x4xi32>, %s: memref<?xi32>, %e: memr
 //       CHECK: } else {
 //       CHECK:   gpu.launch
 //       CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : bf16
+//       CHECK: %[[ZEROV:.*]] = arith.constant dense<0.000000e+00> : vector<8xbf16>
+//       CHECK: memref.extract_aligned_pointer_as_index %[[X]]
+//       CHECK: memref.extract_aligned_pointer_as_index %[[ROWS]]
+//       CHECK: %[[C15:.*]] = arith.constant 15 : index
+//       CHECK: %[[LOW:.*]] = arith.andi %{{.*}}, %[[C15]] : index
+//       CHECK: %[[VEC:.*]] = arith.cmpi eq, %[[LOW]], %{{.*}} : index
 //       CHECK: gpu.launch blocks(%[[R:[^,]*]],
 //       CHECK:   memref.load %[[SRC]][%[[R]]]
 //       CHECK:   scf.if
-//       CHECK:     scf.for
-//       CHECK:       memref.load %[[X]]
-//       CHECK:       memref.store %{{.*}}, %[[ROWS]][%[[R]],
+//       CHECK:     scf.if %[[VEC]] {
+//       CHECK:       scf.for
+//       CHECK:         vector.load %[[X]][{{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+//       CHECK:         vector.store %{{.*}}, %[[ROWS]][%[[R]], {{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+//       CHECK:       scf.for
+//       CHECK:         memref.load %[[X]]
+//       CHECK:         memref.store %{{.*}}, %[[ROWS]][%[[R]],
+//       CHECK:     } else {
+//       CHECK:       scf.for
+//   CHECK-NOT:         vector.
+//       CHECK:         memref.load %[[X]]
+//       CHECK:         memref.store %{{.*}}, %[[ROWS]][%[[R]],
 //       CHECK:   } else {
-//       CHECK:     scf.for
-//       CHECK:       memref.store %[[ZERO]], %[[ROWS]][%[[R]],
+//       CHECK:     scf.if %[[VEC]] {
+//       CHECK:       scf.for
+//       CHECK:         vector.store %[[ZEROV]], %[[ROWS]][%[[R]], {{.*}}] {alignment = 16 : i64}
+//       CHECK:       scf.for
+//       CHECK:         memref.store %[[ZERO]], %[[ROWS]][%[[R]],
+//       CHECK:     } else {
+//       CHECK:       scf.for
+//       CHECK:         memref.store %[[ZERO]], %[[ROWS]][%[[R]],
 //       CHECK:   gpu.terminator
 //   CHECK-NOT: moe.permute
 func.func @permute(%x: memref<?x7168xbf16>, %ids: memref<?x8xi32>, %rows: memref<?x7168xbf16>,
@@ -137,6 +162,7 @@ func.func @permute(%x: memref<?x7168xbf16>, %ids: memref<?x8xi32>, %rows: memref
 //       CHECK:     memref.load %[[W]]
 //       CHECK:     memref.store %{{.*}}, %[[RW]]
 //       CHECK: gpu.launch
+//       CHECK:   vector.load %[[X]][{{.*}}] {alignment = 16 : i64} : memref<?x64xf32>, vector<4xf32>
 //       CHECK:   memref.load %[[X]]
 //   CHECK-NOT: moe.permute
 func.func @permute_weights(%x: memref<?x64xf32>, %ids: memref<?x2xi32>, %w: memref<?x2xf32>,
@@ -152,7 +178,10 @@ func.func @permute_weights(%x: memref<?x64xf32>, %ids: memref<?x2xi32>, %w: memr
 
 // combine: a temporary inverse of src_index (lowest row wins: integer atomic
 // minimum), then one block per token sums its k rows in increasing j in f32
-// and rounds once.
+// and rounds once. When y and out allow 16-byte accesses (checked on the
+// host), each thread sums chunks of 8 columns (8 f32 sums carried over j),
+// then the rest of the row one column at a time; otherwise one column at a
+// time.
 // CHECK-LABEL: func.func @combine
 //  CHECK-SAME: (%[[Y:.*]]: memref<?x7168xbf16>, %[[SRC:.*]]: memref<?xi32>, %[[OUT:.*]]: memref<?x7168xbf16>)
 //       CHECK: %[[POS:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
@@ -162,19 +191,38 @@ func.func @permute_weights(%x: memref<?x64xf32>, %ids: memref<?x2xi32>, %w: memr
 //       CHECK: gpu.launch
 //       CHECK:   memref.load %[[SRC]]
 //       CHECK:   memref.atomic_rmw mins %{{.*}}, %[[POS]]
+//       CHECK: memref.extract_aligned_pointer_as_index %[[Y]]
+//       CHECK: memref.extract_aligned_pointer_as_index %[[OUT]]
+//       CHECK: %[[C15:.*]] = arith.constant 15 : index
+//       CHECK: %[[LOW:.*]] = arith.andi %{{.*}}, %[[C15]] : index
+//       CHECK: %[[VEC:.*]] = arith.cmpi eq, %[[LOW]], %{{.*}} : index
 //       CHECK: gpu.launch blocks(%[[T:[^,]*]], {{.*}} workgroup(%[[ROW:.*]] : memref<12xi32, #gpu.address_space<workgroup>>)
 //       CHECK:   memref.load %[[POS]]
 //       CHECK:   memref.store %{{.*}}, %[[ROW]]
 //       CHECK:   gpu.barrier
-//       CHECK:   scf.for %[[H:.*]] =
-//       CHECK:     scf.for
-//       CHECK:       memref.load %[[ROW]]
-//       CHECK:       scf.if
-//       CHECK:         memref.load %[[Y]]
-//       CHECK:         arith.extf
-//       CHECK:         arith.addf
-//       CHECK:     arith.truncf %{{.*}} : f32 to bf16
-//       CHECK:     memref.store %{{.*}}, %[[OUT]][%[[T]], %[[H]]]
+//       CHECK:   scf.if %[[VEC]] {
+//       CHECK:     scf.for %[[H:.*]] =
+//       CHECK:       scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32) {
+//       CHECK:         memref.load %[[ROW]]
+//       CHECK:         scf.if %{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32) {
+//       CHECK:           vector.load %[[Y]][{{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+//       CHECK:           arith.addf
+//       CHECK:       arith.truncf %{{.*}} : f32 to bf16
+//       CHECK:       vector.store %{{.*}}, %[[OUT]][%[[T]], %[[H]]] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+//       CHECK:     scf.for %[[HT:.*]] =
+//       CHECK:       memref.load %[[Y]]
+//       CHECK:       memref.store %{{.*}}, %[[OUT]][%[[T]], %[[HT]]]
+//       CHECK:   } else {
+//       CHECK:     scf.for %[[HS:.*]] =
+//       CHECK:       scf.for
+//       CHECK:         memref.load %[[ROW]]
+//       CHECK:         scf.if
+//   CHECK-NOT:           vector.
+//       CHECK:           memref.load %[[Y]]
+//       CHECK:           arith.extf
+//       CHECK:           arith.addf
+//       CHECK:       arith.truncf %{{.*}} : f32 to bf16
+//       CHECK:       memref.store %{{.*}}, %[[OUT]][%[[T]], %[[HS]]]
 //   CHECK-NOT: moe.combine
 func.func @combine(%y: memref<?x7168xbf16>, %src: memref<?xi32>, %out: memref<?x7168xbf16>) {
   moe.combine %y, %src k = 9 outs(%out)
@@ -191,6 +239,11 @@ func.func @combine(%y: memref<?x7168xbf16>, %src: memref<?xi32>, %out: memref<?x
 //       CHECK:   memref.load %[[W]]
 //       CHECK:   memref.store %{{.*}}, %[[WS]]
 //       CHECK:   gpu.barrier
+//       CHECK:         vector.load %[[Y]][{{.*}}] {alignment = 16 : i64} : memref<?x64xf32>, vector<4xf32>
+//       CHECK:         %[[WV:.*]] = memref.load %[[WS]]
+//       CHECK:         arith.mulf %[[WV]]
+//       CHECK:         arith.addf
+//       CHECK:     vector.store %{{.*}}, %[[OUT]][{{.*}}] {alignment = 16 : i64} : memref<?x64xf32>, vector<4xf32>
 //       CHECK:         memref.load %[[Y]]
 //       CHECK:         %[[WJ:.*]] = memref.load %[[WS]]
 //       CHECK:         arith.mulf %[[WJ]]

@@ -1,0 +1,57 @@
+# Shared by the GPU suites (sourced): the runtime-only build, and `run`,
+# which runs moe-runner once and counts the result.
+# Expects ROOT, ART (artifacts folder) and LOG (log folder) to be set.
+
+BUILD=${BUILD:-/tmp/moe-rt-build}
+mkdir -p "$LOG"
+
+# Builds the runtime-only configuration (no MLIR, no CUDA toolkit) and runs
+# the runtime's unit tests once per build folder.
+build_runtime() {
+  echo "== runtime-only build (no MLIR, no CUDA toolkit)"
+  if ! { cmake -S "$ROOT" -B "$BUILD" -DMOE_BUILD_COMPILER=OFF \
+           -DCMAKE_BUILD_TYPE=Release >"$LOG/build.log" 2>&1 &&
+         cmake --build "$BUILD" -j "$(nproc)" >>"$LOG/build.log" 2>&1; }; then
+    tail -30 "$LOG/build.log"
+    echo "runtime-only build FAILED"
+    exit 1
+  fi
+  echo "runtime-only build ok"
+  RUNNER=$BUILD/tools/moe-runner/moe-runner
+  if [ -x "$BUILD/unittests/Runtime/MoeRuntimeTests" ]; then
+    "$BUILD/unittests/Runtime/MoeRuntimeTests" >"$LOG/runtime-tests.log" 2>&1
+    echo "runtime unit tests: $(tail -1 "$LOG/runtime-tests.log")"
+  else
+    echo "runtime unit tests: not built (no GoogleTest on this host)"
+  fi
+}
+
+pass=0
+fail=0
+summary=$LOG/summary.txt
+: >"$summary"
+
+# run PREFIX FUNCTION TOKENS CASE [ITERS]
+run() {
+  local line
+  line=$("$RUNNER" "$ART/$1" --function "$2" --tokens "$3" --case "$4" \
+           --iters "${5:-${ITERS:-10}}" --seed $((RANDOM + 1)) 2>>"$LOG/runner-stderr.log")
+  local rc=$?
+  [ -n "$line" ] || line="FAIL $1:$2 T=$3 case=$4 (no output, exit $rc)"
+  echo "$line" >>"$summary"
+  if [ $rc -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "$line"; fi
+}
+
+# sanitize TOOL PREFIX FUNCTION TOKENS [CASE]: compute-sanitizer on one run.
+sanitize() {
+  command -v compute-sanitizer >/dev/null || return 0
+  compute-sanitizer --tool "$1" --error-exitcode 9 \
+    "$RUNNER" "$ART/$2" --function "$3" --tokens "$4" --case "${5:-random}" \
+    --iters 1 >>"$LOG/$1.log" 2>&1
+  local rc=$?
+  if [ $rc -eq 0 ]; then
+    echo "$1 clean: $3 T=$4 ${5:-random}" | tee -a "$summary"; pass=$((pass + 1))
+  else
+    echo "$1 FAIL (exit $rc): $3 T=$4 ${5:-random}" | tee -a "$summary"; fail=$((fail + 1))
+  fi
+}
