@@ -106,6 +106,7 @@ void mlir::moe::buildNVVMLoweringPipeline(
 
   // Host calls to the runtime, kernels to PTX/cubin.
   pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createMoeTensorMapsByValue());
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;
   binary.toolkitPath = toolkit;

@@ -30,6 +30,8 @@ const char *caseModeName(CaseMode mode) {
     return "nan-rows";
   case CaseMode::OutOfRange:
     return "out-of-range";
+  case CaseMode::UnsortedOffsets:
+    return "unsorted-offsets";
   }
   return "?";
 }
@@ -37,7 +39,7 @@ const char *caseModeName(CaseMode mode) {
 bool parseCaseMode(const std::string &text, CaseMode &mode) {
   for (CaseMode candidate :
        {CaseMode::Random, CaseMode::OneExpert, CaseMode::EmptyExperts,
-        CaseMode::NanRows, CaseMode::OutOfRange}) {
+        CaseMode::NanRows, CaseMode::OutOfRange, CaseMode::UnsortedOffsets}) {
     if (text == caseModeName(candidate)) {
       mode = candidate;
       return true;
@@ -69,6 +71,10 @@ std::string caseModeInapplicability(const ResolvedFunction &resolved,
     if (!routed || name == "gate" || name == "fused_moe")
       return name + (name == "rms_norm" ? " without type_ids" : "") +
              " has no index input to put out-of-range values in";
+    return "";
+  case CaseMode::UnsortedOffsets:
+    if (name != "grouped_matmul")
+      return name + " has no expert offsets";
     return "";
   }
   return "";
@@ -420,6 +426,10 @@ void Generator::fillOffsets(const char *name, int64_t R, int64_t E) {
     offset += sizes[e];
     tensor->ints[e + 1] = static_cast<int32_t>(offset);
   }
+  // Unsorted: legal but not monotone offsets (overlapping and reversed
+  // ranges; the lowest matching expert owns a row).
+  if (mode == CaseMode::UnsortedOffsets && E >= 2)
+    std::shuffle(tensor->ints.begin() + 1, tensor->ints.end(), random);
 }
 
 void Generator::makeRmsNorm() {

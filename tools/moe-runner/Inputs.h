@@ -30,7 +30,14 @@ namespace moe {
 namespace runner {
 
 /// The edge case an input set exercises (--case).
-enum class CaseMode { Random, OneExpert, EmptyExperts, NanRows, OutOfRange };
+enum class CaseMode {
+  Random,
+  OneExpert,
+  EmptyExperts,
+  NanRows,
+  OutOfRange,
+  UnsortedOffsets
+};
 
 /// Returns the --case spelling of \p mode ("random", "one-expert", ...).
 const char *caseModeName(CaseMode mode);

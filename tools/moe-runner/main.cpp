@@ -58,7 +58,7 @@ const char *const kUsage =
     "usage: moe-runner PREFIX --function NAME [--tokens T] [--seed S] "
     "[--iters N]\n"
     "                  [--case random|one-expert|empty-experts|nan-rows|"
-    "out-of-range]\n"
+    "out-of-range|unsorted-offsets]\n"
     "                  [--dtype-tolerance DTYPE=TOL[,...]] [--device D] "
     "[--verbose]\n"
     "       moe-runner PREFIX --function NAME --dry-run [--tokens T] ...\n"

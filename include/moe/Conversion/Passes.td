@@ -22,7 +22,10 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
     "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect"
+    "::mlir::scf::SCFDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect"
   ];
 }
 
@@ -50,6 +53,25 @@ def MoeEmitCInterface : Pass<"moe-emit-c-interface", "ModuleOp"> {
     `void _mlir_ciface_<name>(args...)`, taking each memref as a pointer to
     its descriptor: the stable ABI a runner or a serving engine calls
     through `dlsym`.
+  }];
+}
+
+def MoeTensorMapsByValue : Pass<"moe-tensor-maps-by-value", "ModuleOp"> {
+  let summary = "Pass TMA tensor maps to kernels by value";
+  let description = [{
+    Runs on fully lowered IR (host in the LLVM dialect, kernels as
+    `llvm.func` in `gpu.module`s), before `gpu-module-to-binary`. Every
+    `gpu.launch_func` operand produced by `mgpuTensorMapEncodeTiledMemref`
+    (the host lowering of `nvgpu.tma.create.descriptor`, which in our
+    runtime returns a host pointer to the 128-byte map) is passed by value:
+    the kernel's parameter becomes a `byval` 128-byte, 64-byte aligned
+    `nvvm.grid_constant` parameter (`const __grid_constant__ CUtensorMap`),
+    the launch passes the map's bytes, and the host copy is freed right
+    after the launch (the driver copies parameters at launch time). Unlike
+    upstream's device-memory copy per call, this needs no allocation on the
+    device and no synchronous copy, so the launch can be captured in a CUDA
+    graph. A kernel launched from several places must receive a tensor map
+    at the same position from all of them; anything else is an error.
   }];
 }
 

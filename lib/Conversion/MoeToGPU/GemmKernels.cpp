@@ -26,6 +26,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GemmKernels.h"
 #include "KernelBuilder.h"
 #include "Patterns.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
@@ -107,7 +108,9 @@ Value buildErf(KernelBuilder &k, Value x) {
 /// difference moves the result by up to 2^-25 * |v| (a large relative
 /// difference on a tiny value); elsewhere the result is within a few f32
 /// ulps of the reference.
-Value buildGelu(KernelBuilder &k, Value v) {
+} // namespace
+
+Value mlir::moe::buildGelu(KernelBuilder &k, Value v) {
   OpBuilder &b = k.b();
   Location loc = k.getLoc();
   Value scaled =
@@ -118,23 +121,11 @@ Value buildGelu(KernelBuilder &k, Value v) {
   return arith::MulFOp::create(b, loc, halfV, onePlusErf);
 }
 
+namespace {
+
 //===----------------------------------------------------------------------===//
 // Row-times-weights kernel shared by grouped_matmul and mot_linear
 //===----------------------------------------------------------------------===//
-
-struct RowGemm {
-  Value a;        ///< [R, K] contiguous, or [M, K] gathered through rowIndex.
-  Value rowIndex; ///< [R] i32, optional (grouped_matmul only).
-  int64_t indexDivisor = 1;
-  Value w;       ///< [E, N, K]
-  Value offsets; ///< [E + 1] i32 (grouped_matmul), or null.
-  Value typeIds; ///< [R] i32 (mot_linear), or null.
-  Value scale;   ///< [R] f32, optional.
-  Value bias;    ///< [E, N], optional.
-  Value out;     ///< [R, N] or [R, N / 2].
-  Epilogue epilogue = Epilogue::none;
-  int64_t threads = 256;
-};
 
 /// In a block whose row `row` is in range: the lowest e < numExperts with
 /// offsets[e] <= row < offsets[e + 1] and whether there is one (and row
@@ -189,10 +180,17 @@ std::pair<Value, Value> findExpert(KernelBuilder &k, const LaunchIds &ids,
   return {expert, found};
 }
 
-void buildRowGemm(PatternRewriter &rewriter, Location loc,
-                  const RowGemm &gemm) {
-  KernelBuilder kb(rewriter, loc);
-  Type i64 = rewriter.getI64Type();
+} // namespace
+
+static void buildRowGemmBlock(KernelBuilder &k, Location loc,
+                              const RowGemm &gemm, const LaunchIds &ids,
+                              Value block, Value rowsOrOne, Value rows,
+                              Value numARows, Value reduction, Value numExperts,
+                              Value upOffset, Value outCols);
+
+GemmSizes mlir::moe::computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm) {
+  OpBuilder &rewriter = kb.b();
+  Location loc = kb.getLoc();
   auto minOf = [&](Value a, Value b) -> Value {
     return arith::MinUIOp::create(rewriter, loc, a, b);
   };
@@ -235,122 +233,169 @@ void buildRowGemm(PatternRewriter &rewriter, Location loc,
     rows = arith::SelectOp::create(rewriter, loc, noOffsets, kb.index(0), rows);
   }
 
+  return {numARows, reduction, cols, numExperts, upOffset, outCols, rows};
+}
+
+void mlir::moe::buildRowGemm(PatternRewriter &rewriter, Location loc,
+                             const RowGemm &gemm) {
+  KernelBuilder kb(rewriter, loc);
+  auto minOf = [&](Value a, Value b) -> Value {
+    return arith::MinUIOp::create(rewriter, loc, a, b);
+  };
+  auto [numARows, reduction, cols, numExperts, upOffset, outCols, rows] =
+      computeGemmSizes(kb, gemm);
+  (void)cols;
   Value one = kb.index(1);
   Value chunks = arith::MaxUIOp::create(
       rewriter, loc, kb.ceilDiv(outCols, kb.index(gemm.threads)), one);
   Value rowsOrOne = arith::MaxUIOp::create(rewriter, loc, rows, one);
   Value blocks = arith::MulIOp::create(rewriter, loc, rows, chunks);
 
-  kb.launch(blocks, gemm.threads, [&](KernelBuilder &k, const LaunchIds &ids) {
-    OpBuilder &b = k.b();
-    Value row = arith::RemUIOp::create(b, loc, ids.blockId, rowsOrOne);
-    Value chunk = arith::DivUIOp::create(b, loc, ids.blockId, rowsOrOne);
-    Value col = arith::AddIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, chunk, ids.blockSize),
-        ids.threadId);
-    Value rowInBounds =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, rows);
-    // Block-uniform: every thread of the block takes the same branch.
-    k.ifThen(rowInBounds, [&](KernelBuilder &k) {
-      OpBuilder &b = k.b();
-      // The row's expert (or token type) and whether it has one.
-      Value expert, valid;
-      if (gemm.offsets) {
-        std::tie(expert, valid) =
-            findExpert(k, ids, gemm.offsets, numExperts, row);
-      } else {
-        Value type = arith::ExtSIOp::create(
-            b, loc, i64, memref::LoadOp::create(b, loc, gemm.typeIds, row));
-        Value numTypes = arith::IndexCastUIOp::create(b, loc, i64, numExperts);
-        Value nonNegative = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::sge, type,
-            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
-        Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                              type, numTypes);
-        valid = arith::AndIOp::create(b, loc, nonNegative, inRange);
-        expert = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), type);
-      }
-      // A's row: r, or row_index[r] / index_divisor when that is in range.
-      Value aRow = row;
-      if (gemm.rowIndex) {
-        Value index = arith::ExtSIOp::create(
-            b, loc, i64, memref::LoadOp::create(b, loc, gemm.rowIndex, row));
-        Value source = arith::DivUIOp::create(
-            b, loc, index,
-            arith::ConstantOp::create(b, loc,
-                                      b.getI64IntegerAttr(gemm.indexDivisor)));
-        Value nonNegative = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::sge, index,
-            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
-        Value inRange = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::ult, source,
-            arith::IndexCastUIOp::create(b, loc, i64, numARows));
-        valid = arith::AndIOp::create(
-            b, loc, valid, arith::AndIOp::create(b, loc, nonNegative, inRange));
-        aRow = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), source);
-      }
-
-      Value colInBounds = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::ult, col, outCols);
-      k.ifThen(colInBounds, [&](KernelBuilder &k) {
-        Value result = k.ifThenElseF32(
-            valid,
-            [&](KernelBuilder &k) -> Value {
-              OpBuilder &b = k.b();
-              Value upCol =
-                  gated
-                      ? arith::AddIOp::create(b, loc, col, upOffset).getResult()
-                      : Value();
-              // acc[n] (and acc[n + N/2]) in f32, k increasing.
-              Value zero = k.f32(0.0f);
-              SmallVector<Value> init = {zero};
-              if (gated)
-                init.push_back(zero);
-              Value kBegin = k.index(0);
-              Value kStep = k.index(1);
-              auto loop = scf::ForOp::create(
-                  b, loc, kBegin, reduction, kStep, init,
-                  [&](OpBuilder &nested, Location nestedLoc, Value kk,
-                      ValueRange acc) {
-                    KernelBuilder inner(nested, nestedLoc);
-                    Value av = inner.loadF32(gemm.a, {aRow, kk});
-                    auto step = [&](Value sum, Value n) -> Value {
-                      Value wv = inner.loadF32(gemm.w, {expert, n, kk});
-                      return arith::AddFOp::create(
-                          nested, loc, sum,
-                          arith::MulFOp::create(nested, loc, av, wv));
-                    };
-                    SmallVector<Value> next = {step(acc[0], col)};
-                    if (gated)
-                      next.push_back(step(acc[1], upCol));
-                    scf::YieldOp::create(nested, nestedLoc, next);
-                  });
-              Value gate = loop.getResult(0);
-              Value up = gated ? loop.getResult(1) : Value();
-              if (gemm.bias) {
-                gate = arith::AddFOp::create(
-                    b, loc, gate, k.loadF32(gemm.bias, {expert, col}));
-                if (gated)
-                  up = arith::AddFOp::create(
-                      b, loc, up, k.loadF32(gemm.bias, {expert, upCol}));
-              }
-              Value value = gate;
-              if (gemm.epilogue == Epilogue::silu_and_mul)
-                value = arith::MulFOp::create(b, loc, k.silu(gate), up);
-              else if (gemm.epilogue == Epilogue::gelu_and_mul)
-                value = arith::MulFOp::create(b, loc, buildGelu(k, gate), up);
-              if (gemm.scale)
-                value = arith::MulFOp::create(
-                    b, loc, value,
-                    memref::LoadOp::create(b, loc, gemm.scale, row));
-              return value;
-            },
-            0.0f);
-        k.storeF32(result, gemm.out, {row, col});
-      });
+  // Gated by a device flag: a bounded grid whose blocks stride over the
+  // virtual blocks, so a fallback that does not run costs one short launch.
+  Value grid = blocks;
+  if (gemm.enableFlag)
+    grid = minOf(blocks, kb.index(gemm.maxBlocks));
+  kb.launch(grid, gemm.threads, [&](KernelBuilder &k, const LaunchIds &ids) {
+    if (!gemm.enableFlag) {
+      buildRowGemmBlock(k, loc, gemm, ids, ids.blockId, rowsOrOne, rows,
+                        numARows, reduction, numExperts, upOffset, outCols);
+      return;
+    }
+    Value flag = memref::LoadOp::create(k.b(), loc, gemm.enableFlag,
+                                        ValueRange{k.index(0)});
+    Value enabled = arith::CmpIOp::create(
+        k.b(), loc, arith::CmpIPredicate::ne, flag,
+        arith::ConstantOp::create(k.b(), loc, k.b().getI32IntegerAttr(0)));
+    k.ifThen(enabled, [&](KernelBuilder &k) {
+      k.forLoop(ids.blockId, blocks, ids.gridSize,
+                [&](KernelBuilder &k, Value virtualBlock) {
+                  buildRowGemmBlock(k, loc, gemm, ids, virtualBlock, rowsOrOne,
+                                    rows, numARows, reduction, numExperts,
+                                    upOffset, outCols);
+                });
     });
   });
 }
+
+/// One (virtual) block of the simple kernel: row `block % R`, column chunk
+/// `block / R`.
+static void buildRowGemmBlock(KernelBuilder &k, Location loc,
+                              const RowGemm &gemm, const LaunchIds &ids,
+                              Value block, Value rowsOrOne, Value rows,
+                              Value numARows, Value reduction, Value numExperts,
+                              Value upOffset, Value outCols) {
+  bool gated = gemm.epilogue != Epilogue::none;
+  Type i64 = k.b().getI64Type();
+  OpBuilder &b = k.b();
+  Value row = arith::RemUIOp::create(b, loc, block, rowsOrOne);
+  Value chunk = arith::DivUIOp::create(b, loc, block, rowsOrOne);
+  Value col = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, chunk, ids.blockSize),
+      ids.threadId);
+  Value rowInBounds =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, rows);
+  // Block-uniform: every thread of the block takes the same branch.
+  k.ifThen(rowInBounds, [&](KernelBuilder &k) {
+    OpBuilder &b = k.b();
+    // The row's expert (or token type) and whether it has one.
+    Value expert, valid;
+    if (gemm.offsets) {
+      std::tie(expert, valid) =
+          findExpert(k, ids, gemm.offsets, numExperts, row);
+    } else {
+      Value type = arith::ExtSIOp::create(
+          b, loc, i64, memref::LoadOp::create(b, loc, gemm.typeIds, row));
+      Value numTypes = arith::IndexCastUIOp::create(b, loc, i64, numExperts);
+      Value nonNegative = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::sge, type,
+          arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
+      Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                            type, numTypes);
+      valid = arith::AndIOp::create(b, loc, nonNegative, inRange);
+      expert = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), type);
+    }
+    // A's row: r, or row_index[r] / index_divisor when that is in range.
+    Value aRow = row;
+    if (gemm.rowIndex) {
+      Value index = arith::ExtSIOp::create(
+          b, loc, i64, memref::LoadOp::create(b, loc, gemm.rowIndex, row));
+      Value source = arith::DivUIOp::create(
+          b, loc, index,
+          arith::ConstantOp::create(b, loc,
+                                    b.getI64IntegerAttr(gemm.indexDivisor)));
+      Value nonNegative = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::sge, index,
+          arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
+      Value inRange = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ult, source,
+          arith::IndexCastUIOp::create(b, loc, i64, numARows));
+      valid = arith::AndIOp::create(
+          b, loc, valid, arith::AndIOp::create(b, loc, nonNegative, inRange));
+      aRow = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), source);
+    }
+
+    Value colInBounds =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, col, outCols);
+    k.ifThen(colInBounds, [&](KernelBuilder &k) {
+      Value result = k.ifThenElseF32(
+          valid,
+          [&](KernelBuilder &k) -> Value {
+            OpBuilder &b = k.b();
+            Value upCol =
+                gated ? arith::AddIOp::create(b, loc, col, upOffset).getResult()
+                      : Value();
+            // acc[n] (and acc[n + N/2]) in f32, k increasing.
+            Value zero = k.f32(0.0f);
+            SmallVector<Value> init = {zero};
+            if (gated)
+              init.push_back(zero);
+            Value kBegin = k.index(0);
+            Value kStep = k.index(1);
+            auto loop = scf::ForOp::create(
+                b, loc, kBegin, reduction, kStep, init,
+                [&](OpBuilder &nested, Location nestedLoc, Value kk,
+                    ValueRange acc) {
+                  KernelBuilder inner(nested, nestedLoc);
+                  Value av = inner.loadF32(gemm.a, {aRow, kk});
+                  auto step = [&](Value sum, Value n) -> Value {
+                    Value wv = inner.loadF32(gemm.w, {expert, n, kk});
+                    return arith::AddFOp::create(
+                        nested, loc, sum,
+                        arith::MulFOp::create(nested, loc, av, wv));
+                  };
+                  SmallVector<Value> next = {step(acc[0], col)};
+                  if (gated)
+                    next.push_back(step(acc[1], upCol));
+                  scf::YieldOp::create(nested, nestedLoc, next);
+                });
+            Value gate = loop.getResult(0);
+            Value up = gated ? loop.getResult(1) : Value();
+            if (gemm.bias) {
+              gate = arith::AddFOp::create(b, loc, gate,
+                                           k.loadF32(gemm.bias, {expert, col}));
+              if (gated)
+                up = arith::AddFOp::create(
+                    b, loc, up, k.loadF32(gemm.bias, {expert, upCol}));
+            }
+            Value value = gate;
+            if (gemm.epilogue == Epilogue::silu_and_mul)
+              value = arith::MulFOp::create(b, loc, k.silu(gate), up);
+            else if (gemm.epilogue == Epilogue::gelu_and_mul)
+              value = arith::MulFOp::create(b, loc, buildGelu(k, gate), up);
+            if (gemm.scale)
+              value = arith::MulFOp::create(
+                  b, loc, value,
+                  memref::LoadOp::create(b, loc, gemm.scale, row));
+            return value;
+          },
+          0.0f);
+      k.storeF32(result, gemm.out, {row, col});
+    });
+  });
+}
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Patterns
@@ -377,7 +422,10 @@ struct GroupedMatmulToGPU : OpRewritePattern<GroupedMatmulOp> {
     gemm.out = op.getOutInit();
     gemm.epilogue = op.getEpilogue();
     gemm.threads = getConfigInt(op, "threads", 256);
-    buildRowGemm(rewriter, op.getLoc(), gemm);
+    if (getConfigInt(op, "tiled", 1) != 0 && canUseTiledGroupedMatmul(gemm))
+      buildTiledGroupedMatmul(rewriter, op.getLoc(), gemm, op);
+    else
+      buildRowGemm(rewriter, op.getLoc(), gemm);
     rewriter.eraseOp(op);
     return success();
   }

@@ -1,4 +1,4 @@
-// GPU suite: the expert GEMMs (simple path) at every model shape, gathered A, MoT linear.
+// GPU suite: the expert GEMMs (tiled TMA/wgmma path, simple path where the tiled one does not apply) at every model shape, edge shapes, gathered A, MoT linear.
 // Compiled into a GPU artifact by utils/build-gpu-artifacts.sh and run by
 // test/GPU/run-gpu-suite.sh on a GPU host; here: it goes through the pipeline.
 // RUN: moe-opt %s --moe-to-nvvm -o /dev/null
@@ -71,4 +71,41 @@ func.func @mot_qkv_bagel(%x: tensor<?x3584xbf16>, %w: tensor<2x4608x3584xbf16>, 
   %y = moe.mot_linear %x, %w, %types bias(%b) outs(%out)
       : (tensor<?x3584xbf16>, tensor<2x4608x3584xbf16>, tensor<?xi32>, tensor<2x4608xbf16>, tensor<?x4608xbf16>) -> tensor<?x4608xbf16>
   return %y : tensor<?x4608xbf16>
+}
+
+// Edge shapes of the tiled path. K = 16: one partial 64-wide K step; N = 72:
+// a partial column tile.
+func.func @gemm_k16_n72(%a: tensor<?x16xbf16>, %w: tensor<4x72x16xbf16>, %off: tensor<5xi32>,
+    %out: tensor<?x72xbf16>) -> tensor<?x72xbf16> {
+  %y = moe.grouped_matmul %a, %w, %off outs(%out)
+      : (tensor<?x16xbf16>, tensor<4x72x16xbf16>, tensor<5xi32>, tensor<?x72xbf16>) -> tensor<?x72xbf16>
+  return %y : tensor<?x72xbf16>
+}
+
+// K = 48 (an odd multiple of 16), f16, gated N = 200 (gate and up halves
+// of 100: each half ends inside a tile), bias and row scale.
+func.func @gemm_k48_gated_f16(%a: tensor<?x48xf16>, %w: tensor<8x200x48xf16>, %off: tensor<9xi32>,
+    %b: tensor<8x200xf16>, %s: tensor<?xf32>, %out: tensor<?x100xf16>) -> tensor<?x100xf16> {
+  %y = moe.grouped_matmul %a, %w, %off scale(%s) bias(%b) epilogue = silu_and_mul outs(%out)
+      : (tensor<?x48xf16>, tensor<8x200x48xf16>, tensor<9xi32>, tensor<?xf32>, tensor<8x200xf16>, tensor<?x100xf16>) -> tensor<?x100xf16>
+  return %y : tensor<?x100xf16>
+}
+
+// K = 144 (9 x 16), gelu_and_mul, f32 output, one warpgroup, 64-column
+// tiles, two stages (a ring shorter than the K loop).
+func.func @gemm_k144_gelu_config(%a: tensor<?x144xbf16>, %w: tensor<6x192x144xbf16>, %off: tensor<7xi32>,
+    %out: tensor<?x96xf32>) -> tensor<?x96xf32> {
+  %y = moe.grouped_matmul %a, %w, %off epilogue = gelu_and_mul outs(%out)
+      {moe.config = {warpgroups = 1 : i64, tile_n = 64 : i64, stages = 2 : i64}}
+      : (tensor<?x144xbf16>, tensor<6x192x144xbf16>, tensor<7xi32>, tensor<?x96xf32>) -> tensor<?x96xf32>
+  return %y : tensor<?x96xf32>
+}
+
+// K = 20: rows are not 16-byte multiples, TMA cannot read them; the
+// run-time check takes the simple kernel.
+func.func @gemm_k20_simple(%a: tensor<?x20xbf16>, %w: tensor<4x64x20xbf16>, %off: tensor<5xi32>,
+    %out: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
+  %y = moe.grouped_matmul %a, %w, %off outs(%out)
+      : (tensor<?x20xbf16>, tensor<4x64x20xbf16>, tensor<5xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %y : tensor<?x64xbf16>
 }

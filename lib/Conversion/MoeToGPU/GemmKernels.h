@@ -1,0 +1,75 @@
+//===- GemmKernels.h - Grouped GEMM kernels, shared pieces ------*- C++ -*-===//
+//
+// The two grouped-GEMM lowerings share the operand bundle, the epilogue
+// math and the simple path: the tiled TMA/wgmma kernel (TiledGroupedMatmul)
+// falls back to the simple kernel where its preconditions do not hold.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_LIB_CONVERSION_MOETOGPU_GEMMKERNELS_H
+#define MOE_LIB_CONVERSION_MOETOGPU_GEMMKERNELS_H
+
+#include "moe/Dialect/Moe/IR/MoeDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::moe {
+
+class KernelBuilder;
+
+/// The operands of one grouped GEMM (buffer form).
+struct RowGemm {
+  Value a;        ///< [R, K] contiguous, or [M, K] gathered through rowIndex.
+  Value rowIndex; ///< [R] i32, optional (grouped_matmul only).
+  int64_t indexDivisor = 1;
+  Value w;       ///< [E, N, K]
+  Value offsets; ///< [E + 1] i32 (grouped_matmul), or null.
+  Value typeIds; ///< [R] i32 (mot_linear), or null.
+  Value scale;   ///< [R] f32, optional.
+  Value bias;    ///< [E, N], optional.
+  Value out;     ///< [R, N] or [R, N / 2].
+  Epilogue epilogue = Epilogue::none;
+  int64_t threads = 256;
+  /// When set, a device i32 buffer whose element 0 decides at run time
+  /// whether the simple kernel runs at all (non-zero: run). The kernel then
+  /// launches at most `maxBlocks` blocks that stride over the work, so an
+  /// unused fallback costs one short launch.
+  Value enableFlag;
+  int64_t maxBlocks = 0;
+};
+
+/// Run-time sizes of a grouped GEMM, each clamped to every buffer that
+/// carries it, so a mismatch of dynamic shapes cannot go out of bounds.
+struct GemmSizes {
+  Value numARows;  ///< rows of `a`
+  Value reduction; ///< K
+  Value cols;      ///< N of the weights (and bias)
+  Value numExperts;
+  Value upOffset; ///< N / 2 for a gated epilogue, else null
+  Value outCols;  ///< output columns
+  Value rows;     ///< output rows R
+};
+GemmSizes computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm);
+
+/// The simple, correct path: one thread per output element.
+void buildRowGemm(PatternRewriter &rewriter, Location loc, const RowGemm &gemm);
+
+/// Exact GELU, 0.5 * v * (1 + erf(v / sqrt(2))), in f32.
+Value buildGelu(KernelBuilder &k, Value v);
+
+/// Whether `gemm` can take the tiled TMA/wgmma kernel at all (types,
+/// layouts, no gathered rows); the run-time conditions are checked in the
+/// generated code.
+bool canUseTiledGroupedMatmul(const RowGemm &gemm);
+
+/// Emits the tiled grouped GEMM for `gemm`: a tile-schedule kernel, the
+/// persistent TMA/wgmma kernel, and the simple kernel as a device-gated
+/// fallback (non-monotone offsets), all behind a host-side check of the
+/// TMA alignment rules that runs the simple kernel otherwise.
+void buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
+                             const RowGemm &gemm, Operation *configSource);
+
+} // namespace mlir::moe
+
+#endif // MOE_LIB_CONVERSION_MOETOGPU_GEMMKERNELS_H

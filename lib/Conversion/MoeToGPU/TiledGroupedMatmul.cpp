@@ -1,0 +1,787 @@
+//===- TiledGroupedMatmul.cpp - grouped_matmul with TMA and wgmma ---------===//
+//
+// The fast path of grouped_matmul (expert-contiguous A, bf16 or f16 A and
+// W, f32 accumulation), three launches in stream order, no host sync:
+//
+//  1. Tile schedule (one block). From the expert offsets it writes one entry
+//     (expert, row start, row count) per tileM rows of every expert, plus
+//     "zero" entries (expert -1) for the rows outside [offsets[0],
+//     offsets[E]), which the reference defines as zero. Experts with no rows
+//     get no entry, so no block ever works on padding. Offsets that are not
+//     monotone (legal IR, meaningless for MoE) give an empty schedule and
+//     set the fallback flag.
+//  2. The persistent GEMM kernel: min(ctas, #tiles) blocks of 64 * tileM / 64
+//     threads (one warpgroup per 64 rows) stride over the tiles
+//     (m-tile, n-block). Per tile, thread 0 streams K in 64-wide steps with
+//     TMA (cp.async.bulk.tensor) into a ring of `stages` shared-memory slots,
+//     each completing on its own mbarrier; every warpgroup waits on the
+//     slot's mbarrier, runs four wgmma.mma_async m64nNk16 (K-major A and W,
+//     128-byte swizzle) and waits for them; a block barrier then frees the
+//     slot and thread 0 refills it `stages` steps ahead. The accumulator
+//     stays in registers; the epilogue (bias, silu/gelu-and-mul, row scale,
+//     rounding) runs on it in registers and stores each element under the
+//     row-count and column bounds, so partial tiles at expert boundaries and
+//     N edges write nothing out of bounds; TMA zero-fills the reads past the
+//     K, N and row edges.
+//  3. The simple kernel, gated on the device flag (runs only for
+//     non-monotone offsets), with a bounded grid.
+//
+// Host side: the tensor maps are encoded per call
+// (nvgpu.tma.create.descriptor) and passed by value (see
+// moe-tensor-maps-by-value). A host check of the TMA rules (16-byte aligned
+// base addresses and row strides, non-empty dimensions) picks the simple
+// kernel for inputs the hardware cannot take.
+//
+// Gated epilogues load the gate rows [n0, n0 + tileN/2) and the up rows
+// [N/2 + n0, ...) of W into the two halves of one shared-memory tile (W
+// seen as [E, 2, N/2, K], so each half is bounds-checked by TMA on its
+// own), so the thread holding gate column c also holds up column c.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GemmKernels.h"
+#include "KernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+/// K per pipeline step: one 128-byte swizzle row of 16-bit elements.
+constexpr int64_t kTileK = 64;
+constexpr int64_t kRowBytes = 128;
+/// Swizzled TMA destinations and wgmma operands need 1024-byte alignment.
+constexpr int64_t kSmemAlign = 1024;
+constexpr int64_t kWarpgroupRows = 64;
+constexpr int64_t kWarpgroupThreads = 128;
+constexpr int64_t kMaxSharedBytes = 227 * 1024;
+constexpr int64_t kScheduleThreads = 512;
+/// Schedule layout (i32): [0] number of m-tiles, [1] fallback flag, then
+/// one (expert, row start, row count, unused) entry per m-tile.
+constexpr int64_t kHeaderWords = 4;
+constexpr int64_t kEntryWords = 4;
+
+struct TileConfig {
+  int64_t warpgroups; ///< 64-row slabs per tile, one warpgroup each
+  int64_t tileM;
+  int64_t tileN; ///< accumulator columns (gate + up halves when gated)
+  int64_t stages;
+  int64_t ctas; ///< persistent blocks at most
+
+  int64_t stageBytes() const { return (tileM + tileN) * kRowBytes; }
+  int64_t sharedBytes() const {
+    return kSmemAlign + stages * stageBytes() + 8 * stages;
+  }
+};
+
+TileConfig readTileConfig(Operation *op) {
+  TileConfig c;
+  c.warpgroups = std::clamp<int64_t>(getConfigInt(op, "warpgroups", 2), 1, 2);
+  c.tileM = kWarpgroupRows * c.warpgroups;
+  // wgmma takes N in multiples of 8 up to 256; gated halves need 16.
+  c.tileN = getConfigInt(op, "tile_n", 128);
+  if (c.tileN < 16 || c.tileN > 256 || c.tileN % 16 != 0)
+    c.tileN = 128;
+  c.stages = std::clamp<int64_t>(getConfigInt(op, "stages", 4), 2, 8);
+  while (c.stages > 2 && c.sharedBytes() > kMaxSharedBytes)
+    --c.stages;
+  c.ctas = std::max<int64_t>(getConfigInt(op, "ctas", 132), 1);
+  return c;
+}
+
+/// Index arithmetic at the builder's insertion point.
+struct Ix {
+  KernelBuilder &k;
+  OpBuilder &b() { return k.b(); }
+  Location loc() { return k.getLoc(); }
+  Value c(int64_t v) { return k.index(v); }
+  Value add(Value x, Value y) {
+    return arith::AddIOp::create(b(), loc(), x, y);
+  }
+  Value sub(Value x, Value y) {
+    return arith::SubIOp::create(b(), loc(), x, y);
+  }
+  Value mul(Value x, Value y) {
+    return arith::MulIOp::create(b(), loc(), x, y);
+  }
+  Value div(Value x, Value y) {
+    return arith::DivUIOp::create(b(), loc(), x, y);
+  }
+  Value rem(Value x, Value y) {
+    return arith::RemUIOp::create(b(), loc(), x, y);
+  }
+  Value min(Value x, Value y) {
+    return arith::MinUIOp::create(b(), loc(), x, y);
+  }
+  Value lt(Value x, Value y) {
+    return cmpI(k, arith::CmpIPredicate::ult, x, y);
+  }
+  Value andI(Value x, Value y) {
+    return arith::AndIOp::create(b(), loc(), x, y);
+  }
+  Value i32(Value index) { return toI32(k, index); }
+  Value fromI32(Value v) { return toIndex(k, v); }
+};
+
+Value loadI32(KernelBuilder &k, Value memref, Value index) {
+  return memref::LoadOp::create(k.b(), k.getLoc(), memref, index);
+}
+
+void storeI32(KernelBuilder &k, Value value, Value memref, Value index) {
+  memref::StoreOp::create(k.b(), k.getLoc(), value, memref, index);
+}
+
+Value addressOf(KernelBuilder &k, Value memref) {
+  return memref::ExtractAlignedPointerAsIndexOp::create(k.b(), k.getLoc(),
+                                                        memref);
+}
+
+//===----------------------------------------------------------------------===//
+// 1. Tile schedule
+//===----------------------------------------------------------------------===//
+
+/// Inclusive Hillis-Steele scan of `buffer[0, kScheduleThreads)` in place.
+void blockInclusiveScan(KernelBuilder &k, Value buffer, Value tid) {
+  Ix x{k};
+  for (int64_t d = 1; d < kScheduleThreads; d *= 2) {
+    Value mine = loadI32(k, buffer, tid);
+    Value hasLeft = cmpI(k, arith::CmpIPredicate::uge, tid, x.c(d));
+    Value leftIndex = arith::SelectOp::create(k.b(), k.getLoc(), hasLeft,
+                                              x.sub(tid, x.c(d)), tid);
+    Value left = loadI32(k, buffer, leftIndex);
+    Value sum = arith::AddIOp::create(k.b(), k.getLoc(), mine, left);
+    Value next = select(k, hasLeft, sum, mine);
+    gpu::BarrierOp::create(k.b(), k.getLoc());
+    storeI32(k, next, buffer, tid);
+    gpu::BarrierOp::create(k.b(), k.getLoc());
+  }
+}
+
+void buildScheduleKernel(KernelBuilder &kb, const RowGemm &gemm,
+                         const GemmSizes &sizes, const TileConfig &config,
+                         Value schedule) {
+  MLIRContext *context = kb.b().getContext();
+  Type i32 = kb.b().getI32Type();
+  SmallVector<Type> buffers = {
+      getWorkgroupBufferType(context, kScheduleThreads, i32),
+      getWorkgroupBufferType(context, 1, i32)};
+  kb.launch(
+      kb.index(1), kScheduleThreads,
+      [&](KernelBuilder &k, const LaunchIds &ids) {
+        Ix x{k};
+        Location loc = k.getLoc();
+        Value scan = getWorkgroupBuffer(k.b(), 0);
+        Value flag = getWorkgroupBuffer(k.b(), 1);
+        Value tid = ids.threadId;
+        Value zero = k.i32(0), one = k.i32(1), minusOne = k.i32(-1);
+        Value numExperts = sizes.numExperts;
+        Value rows = x.i32(sizes.rows);
+
+        // Monotone offsets?
+        k.ifThen(
+            cmpI(k, arith::CmpIPredicate::eq, tid, x.c(0)),
+            [&](KernelBuilder &k) { storeI32(k, zero, flag, k.index(0)); });
+        gpu::BarrierOp::create(k.b(), loc);
+        k.forLoop(tid, numExperts, ids.blockSize,
+                  [&](KernelBuilder &k, Value e) {
+                    Ix x{k};
+                    Value lo = loadI32(k, gemm.offsets, e);
+                    Value hi = loadI32(k, gemm.offsets, x.add(e, x.c(1)));
+                    k.ifThen(cmpI(k, arith::CmpIPredicate::sgt, lo, hi),
+                             [&](KernelBuilder &k) {
+                               storeI32(k, one, flag, k.index(0));
+                             });
+                  });
+        gpu::BarrierOp::create(k.b(), loc);
+        Value notMonotone =
+            cmpI(k, arith::CmpIPredicate::ne, loadI32(k, flag, x.c(0)), zero);
+
+        // Segments: [0] rows before offsets[0], [1 + e] expert e, [E + 1]
+        // rows from offsets[E] on; each clamped to [0, R).
+        auto clampRow = [&](KernelBuilder &k, Value v) -> Value {
+          Value low = arith::MaxSIOp::create(k.b(), loc, v, zero);
+          return arith::MinSIOp::create(k.b(), loc, low, rows);
+        };
+        Value numSegments = x.add(numExperts, x.c(2));
+        Value tileM = k.i32(config.tileM);
+        SmallVector<Value> total = forLoopCarrying(
+            k, x.c(0), numSegments, x.c(kScheduleThreads), ValueRange{zero},
+            [&](KernelBuilder &k, Value base,
+                ValueRange carried) -> SmallVector<Value> {
+              Ix x{k};
+              OpBuilder &b = k.b();
+              Value s = x.add(base, tid);
+              Value valid = x.lt(s, numSegments);
+              Value isFirst = cmpI(k, arith::CmpIPredicate::eq, s, x.c(0));
+              Value isLast = cmpI(k, arith::CmpIPredicate::eq, s,
+                                  x.add(numExperts, x.c(1)));
+              // Offsets index of the segment's start and end (clamped so
+              // the loads stay in bounds for s outside the range).
+              Value e = x.min(
+                  x.sub(arith::MaxUIOp::create(b, loc, s, x.c(1)), x.c(1)),
+                  numExperts);
+              Value eNext = x.min(x.add(e, x.c(1)), numExperts);
+              Value loOffset = clampRow(k, loadI32(k, gemm.offsets, e));
+              Value hiOffset = clampRow(k, loadI32(k, gemm.offsets, eNext));
+              Value lo = select(k, isFirst, zero,
+                                select(k, isLast, hiOffset, loOffset));
+              Value hi = select(k, isFirst, loOffset,
+                                select(k, isLast, rows, hiOffset));
+              Value expert =
+                  select(k, arith::OrIOp::create(b, loc, isFirst, isLast),
+                         minusOne, x.i32(e));
+              Value length = arith::MaxSIOp::create(
+                  b, loc, arith::SubIOp::create(b, loc, hi, lo), zero);
+              Value tiles = arith::DivSIOp::create(
+                  b, loc,
+                  arith::AddIOp::create(
+                      b, loc, length,
+                      arith::SubIOp::create(b, loc, tileM, one)),
+                  tileM);
+              Value counted = arith::AndIOp::create(
+                  b, loc, valid,
+                  arith::XOrIOp::create(
+                      b, loc, notMonotone,
+                      arith::ConstantOp::create(b, loc, b.getBoolAttr(true))));
+              tiles = select(k, counted, tiles, zero);
+
+              storeI32(k, tiles, scan, tid);
+              gpu::BarrierOp::create(b, loc);
+              blockInclusiveScan(k, scan, tid);
+              Value inclusive = loadI32(k, scan, tid);
+              Value first = arith::AddIOp::create(
+                  b, loc, arith::SubIOp::create(b, loc, inclusive, tiles),
+                  carried[0]);
+              k.forLoop(x.c(0), x.fromI32(tiles), x.c(1),
+                        [&](KernelBuilder &k, Value j) {
+                          Ix x{k};
+                          OpBuilder &b = k.b();
+                          Value entry = x.add(x.c(kHeaderWords),
+                                              x.mul(x.add(x.fromI32(first), j),
+                                                    x.c(kEntryWords)));
+                          Value start = arith::AddIOp::create(
+                              b, loc, lo,
+                              arith::MulIOp::create(b, loc, x.i32(j), tileM));
+                          Value count = arith::MinSIOp::create(
+                              b, loc, tileM,
+                              arith::SubIOp::create(b, loc, hi, start));
+                          storeI32(k, expert, schedule, entry);
+                          storeI32(k, start, schedule, x.add(entry, x.c(1)));
+                          storeI32(k, count, schedule, x.add(entry, x.c(2)));
+                        });
+              Value chunkTotal = loadI32(k, scan, x.c(kScheduleThreads - 1));
+              gpu::BarrierOp::create(b, loc);
+              return {arith::AddIOp::create(b, loc, carried[0], chunkTotal)};
+            });
+        k.ifThen(cmpI(k, arith::CmpIPredicate::eq, tid, x.c(0)),
+                 [&](KernelBuilder &k) {
+                   storeI32(k, total[0], schedule, k.index(0));
+                   storeI32(
+                       k, arith::ExtUIOp::create(k.b(), loc, i32, notMonotone),
+                       schedule, k.index(1));
+                 });
+      },
+      buffers);
+}
+
+//===----------------------------------------------------------------------===//
+// 2. The persistent TMA + wgmma kernel
+//===----------------------------------------------------------------------===//
+
+struct TiledOperands {
+  Value tensorMapA; ///< !llvm.ptr to the by-value map of A [R, K]
+  Value tensorMapW; ///< of W [E, N, K], or [E, 2, N/2, K] when gated
+};
+
+/// Shared-memory addresses (integers in the shared window) of one block.
+struct SharedLayout {
+  Value base; ///< 1024-byte aligned start of the ring
+  const TileConfig &config;
+
+  Value slotA(Ix &x, Value slot) {
+    return x.add(base, x.mul(slot, x.c(config.stageBytes())));
+  }
+  Value slotW(Ix &x, Value slot) {
+    return x.add(slotA(x, slot), x.c(config.tileM * kRowBytes));
+  }
+  Value barrier(Ix &x, Value slot) {
+    return x.add(base, x.add(x.c(config.stages * config.stageBytes()),
+                             x.mul(slot, x.c(8))));
+  }
+};
+
+Value sharedPointer(KernelBuilder &k, Value address) {
+  Value i64 = arith::IndexCastUIOp::create(k.b(), k.getLoc(),
+                                           k.b().getI64Type(), address);
+  auto ptrType = LLVM::LLVMPointerType::get(k.b().getContext(), 3);
+  return LLVM::IntToPtrOp::create(k.b(), k.getLoc(), ptrType, i64);
+}
+
+/// The wgmma shared-memory matrix descriptor of a K-major tile with
+/// 128-byte swizzle at `address`: start address >> 4 (14 bits), leading
+/// byte offset 1 (unused for swizzled K-major), stride byte offset
+/// 1024 >> 4 (8 rows of 128 bytes), layout type 1 (128B swizzle).
+Value matrixDescriptor(KernelBuilder &k, Value address) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  Type i64 = b.getI64Type();
+  auto constant = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  };
+  Value addr = arith::IndexCastUIOp::create(b, loc, i64, address);
+  Value start = arith::ShRUIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, addr, constant(0x3FFFF)),
+      constant(4));
+  int64_t fixed =
+      (int64_t(1) << 16) | (int64_t(1024 >> 4) << 32) | (int64_t(1) << 62);
+  return arith::OrIOp::create(b, loc, start, constant(fixed));
+}
+
+LLVM::LLVMStructType accumulatorType(MLIRContext *context, int64_t tileN) {
+  SmallVector<Type> members(tileN / 2, Float32Type::get(context));
+  return LLVM::LLVMStructType::getLiteral(context, members);
+}
+
+struct GemmKernelBuilder {
+  const RowGemm &gemm;
+  const GemmSizes &sizes;
+  const TileConfig &config;
+  TiledOperands operands;
+  Value schedule;
+  Value numNBlocks;
+  bool gated;
+  Type elementType;
+
+  /// Thread 0: expect the bytes of pipeline step `step` (global counter,
+  /// picks the slot) and start its TMA loads of K block `kBlock`.
+  void issueLoads(KernelBuilder &k, SharedLayout &smem, Value step,
+                  Value kBlock, Value expert, Value rowStart, Value nBlock) {
+    Ix x{k};
+    OpBuilder &b = k.b();
+    Location loc = k.getLoc();
+    Value slot = x.rem(step, x.c(config.stages));
+    Value barrier = sharedPointer(k, smem.barrier(x, slot));
+    NVVM::MBarrierArriveExpectTxOp::create(
+        b, loc, Type(), barrier, k.i32(config.stageBytes()),
+        NVVM::MemScopeKind::CTA, false, Value());
+    Value kCoord = x.i32(x.mul(kBlock, x.c(kTileK)));
+    auto load = [&](Value address, Value tensorMap, SmallVector<Value> coords) {
+      // The instruction takes a shared::cluster address; our own block's
+      // shared::cta address converts to one.
+      Value destination = LLVM::AddrSpaceCastOp::create(
+          b, loc,
+          LLVM::LLVMPointerType::get(
+              b.getContext(),
+              static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster)),
+          sharedPointer(k, address));
+      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+          b, loc, destination, tensorMap, coords, barrier, ValueRange(),
+          Value(), Value(), NVVM::TMALoadMode::TILE, false, nullptr, Value());
+    };
+    load(smem.slotA(x, slot), operands.tensorMapA, {kCoord, rowStart});
+    if (!gated) {
+      Value n = x.i32(x.mul(nBlock, x.c(config.tileN)));
+      load(smem.slotW(x, slot), operands.tensorMapW, {kCoord, n, expert});
+      return;
+    }
+    Value n = x.i32(x.mul(nBlock, x.c(config.tileN / 2)));
+    Value upSlot =
+        x.add(smem.slotW(x, slot), x.c(config.tileN / 2 * kRowBytes));
+    load(smem.slotW(x, slot), operands.tensorMapW,
+         {kCoord, n, k.i32(0), expert});
+    load(upSlot, operands.tensorMapW, {kCoord, n, k.i32(1), expert});
+  }
+
+  /// The K loop of one tile; returns the accumulator.
+  Value mainLoop(KernelBuilder &k, SharedLayout &smem, Value isLeader,
+                 Value warpgroup, Value firstStep, Value numK, Value expert,
+                 Value rowStart, Value nBlock) {
+    Ix x{k};
+    OpBuilder &b = k.b();
+    Location loc = k.getLoc();
+    MLIRContext *context = b.getContext();
+    // Fill the ring.
+    k.ifThen(isLeader, [&](KernelBuilder &k) {
+      Ix x{k};
+      k.forLoop(x.c(0), x.min(numK, x.c(config.stages)), x.c(1),
+                [&](KernelBuilder &k, Value j) {
+                  Ix x{k};
+                  issueLoads(k, smem, x.add(firstStep, j), j, expert, rowStart,
+                             nBlock);
+                });
+    });
+    auto accType = accumulatorType(context, config.tileN);
+    Value zero = LLVM::ZeroOp::create(b, loc, accType);
+    auto wgmmaType =
+        elementType.isBF16() ? NVVM::WGMMATypes::bf16 : NVVM::WGMMATypes::f16;
+    auto loop = scf::ForOp::create(
+        b, loc, x.c(0), numK, x.c(1), ValueRange{zero},
+        [&](OpBuilder &nested, Location nestedLoc, Value j,
+            ValueRange carried) {
+          KernelBuilder k(nested, nestedLoc);
+          Ix x{k};
+          Value step = x.add(firstStep, j);
+          Value slot = x.rem(step, x.c(config.stages));
+          Value phase = x.i32(x.rem(x.div(step, x.c(config.stages)), x.c(2)));
+          NVVM::MBarrierTryWaitParityOp::create(
+              nested, loc, sharedPointer(k, smem.barrier(x, slot)), phase,
+              k.i32(10000000));
+          Value aBase =
+              x.add(smem.slotA(x, slot),
+                    x.mul(warpgroup, x.c(kWarpgroupRows * kRowBytes)));
+          Value descA = matrixDescriptor(k, aBase);
+          Value descW = matrixDescriptor(k, smem.slotW(x, slot));
+          NVVM::WgmmaFenceAlignedOp::create(nested, loc);
+          Value acc = carried[0];
+          for (int64_t kk = 0; kk < kTileK / 16; ++kk) {
+            // 16 elements of K = 32 bytes = 2 in the descriptor's units.
+            Value offset = arith::ConstantOp::create(
+                nested, loc, nested.getI64IntegerAttr(2 * kk));
+            Value a = arith::AddIOp::create(nested, loc, descA, offset);
+            Value w = arith::AddIOp::create(nested, loc, descW, offset);
+            acc = NVVM::WgmmaMmaAsyncOp::create(
+                nested, loc, accType, acc, a, w,
+                NVVM::MMAShapeAttr::get(context, kWarpgroupRows, config.tileN,
+                                        16),
+                wgmmaType, wgmmaType, NVVM::WGMMATypes::f32,
+                NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
+                NVVM::WGMMAScaleIn::one,
+                // K-major A and B: no transpose (trans-b = 1 - layoutB).
+                NVVM::MMALayout::row, NVVM::MMALayout::col, nullptr);
+          }
+          NVVM::WgmmaGroupSyncAlignedOp::create(nested, loc);
+          NVVM::WgmmaWaitGroupSyncOp::create(nested, loc, 0);
+          // Every warpgroup is done with the slot: refill it.
+          gpu::BarrierOp::create(nested, loc);
+          Value refill =
+              x.andI(isLeader, x.lt(x.add(j, x.c(config.stages)), numK));
+          k.ifThen(refill, [&](KernelBuilder &k) {
+            Ix x{k};
+            issueLoads(k, smem, x.add(step, x.c(config.stages)),
+                       x.add(j, x.c(config.stages)), expert, rowStart, nBlock);
+          });
+          scf::YieldOp::create(nested, nestedLoc, ValueRange{acc});
+        });
+    return loop.getResult(0);
+  }
+
+  /// bias -> activation -> row scale -> store, on the registers of `acc`.
+  /// Register i of a thread holds row 16 * warp + lane / 4 + 8 * (i / 2 % 2)
+  /// and column 8 * (i / 4) + 2 * (lane % 4) + i % 2 of its warpgroup's
+  /// 64 x tileN slab.
+  void epilogue(KernelBuilder &k, Value acc, Value threadInGroup,
+                Value warpgroup, Value expert, Value rowStart, Value rowCount,
+                Value nBlock) {
+    Ix x{k};
+    OpBuilder &b = k.b();
+    Location loc = k.getLoc();
+    Value warp = x.div(threadInGroup, x.c(32));
+    Value lane = x.rem(threadInGroup, x.c(32));
+    Value slabRow = x.add(x.mul(warpgroup, x.c(kWarpgroupRows)),
+                          x.add(x.mul(warp, x.c(16)), x.div(lane, x.c(4))));
+    Value laneCol = x.mul(x.rem(lane, x.c(4)), x.c(2));
+    int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
+    Value colBase = x.mul(nBlock, x.c(outTileN));
+    Value expertIndex = x.fromI32(expert);
+
+    for (int64_t half = 0; half < 2; ++half) {
+      Value localRow = x.add(slabRow, x.c(8 * half));
+      Value rowOk = x.lt(localRow, rowCount);
+      k.ifThen(rowOk, [&](KernelBuilder &k) {
+        Ix x{k};
+        Value row = x.add(rowStart, localRow);
+        Value scale = gemm.scale
+                          ? memref::LoadOp::create(k.b(), loc, gemm.scale, row)
+                                .getResult()
+                          : Value();
+        for (int64_t group = 0; group < outTileN / 8; ++group) {
+          for (int64_t q = 0; q < 2; ++q) {
+            int64_t reg = 4 * group + 2 * half + q;
+            Value col = x.add(colBase, x.add(laneCol, x.c(8 * group + q)));
+            k.ifThen(x.lt(col, sizes.outCols), [&](KernelBuilder &k) {
+              OpBuilder &b = k.b();
+              Ix x{k};
+              Value value = LLVM::ExtractValueOp::create(b, loc, acc, reg);
+              if (gemm.bias)
+                value = arith::AddFOp::create(
+                    b, loc, value, k.loadF32(gemm.bias, {expertIndex, col}));
+              if (gated) {
+                Value up = LLVM::ExtractValueOp::create(b, loc, acc,
+                                                        reg + config.tileN / 4);
+                Value upCol = x.add(col, sizes.upOffset);
+                if (gemm.bias)
+                  up = arith::AddFOp::create(
+                      b, loc, up, k.loadF32(gemm.bias, {expertIndex, upCol}));
+                Value act = gemm.epilogue == Epilogue::silu_and_mul
+                                ? k.silu(value)
+                                : buildGelu(k, value);
+                value = arith::MulFOp::create(b, loc, act, up);
+              }
+              if (scale)
+                value = arith::MulFOp::create(b, loc, value, scale);
+              k.storeF32(value, gemm.out, {row, col});
+            });
+          }
+        }
+      });
+    }
+    (void)b;
+  }
+
+  /// Rows outside every expert: zeros.
+  void zeroTile(KernelBuilder &k, const LaunchIds &ids, Value rowStart,
+                Value rowCount, Value nBlock) {
+    Ix x{k};
+    int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
+    Value colBase = x.mul(nBlock, x.c(outTileN));
+    k.forLoop(ids.threadId, x.c(config.tileM * outTileN), ids.blockSize,
+              [&](KernelBuilder &k, Value i) {
+                Ix x{k};
+                Value r = x.div(i, x.c(outTileN));
+                Value col = x.add(colBase, x.rem(i, x.c(outTileN)));
+                Value ok = x.andI(x.lt(r, rowCount), x.lt(col, sizes.outCols));
+                k.ifThen(ok, [&](KernelBuilder &k) {
+                  Ix x{k};
+                  k.storeF32(k.f32(0.0f), gemm.out, {x.add(rowStart, r), col});
+                });
+              });
+  }
+
+  void build(KernelBuilder &kb, Value grid) {
+    int64_t threads = kWarpgroupThreads * config.warpgroups;
+    Value sharedBytes = arith::ConstantOp::create(
+        kb.b(), kb.getLoc(), kb.b().getI32IntegerAttr(config.sharedBytes()));
+    gpu::LaunchOp launch =
+        kb.launch(grid, threads, [&](KernelBuilder &k, const LaunchIds &ids) {
+          Ix x{k};
+          OpBuilder &b = k.b();
+          Location loc = k.getLoc();
+          Value tid = ids.threadId;
+          Value isLeader = cmpI(k, arith::CmpIPredicate::eq, tid, x.c(0));
+          Value warpgroup = x.div(tid, x.c(kWarpgroupThreads));
+          Value threadInGroup = x.rem(tid, x.c(kWarpgroupThreads));
+
+          auto smemType = MemRefType::get(
+              {ShapedType::kDynamic}, b.getI8Type(),
+              MemRefLayoutAttrInterface(),
+              gpu::AddressSpaceAttr::get(b.getContext(),
+                                         gpu::AddressSpace::Workgroup));
+          Value dynamic = gpu::DynamicSharedMemoryOp::create(b, loc, smemType);
+          Value raw = addressOf(k, dynamic);
+          Value aligned =
+              x.mul(x.div(x.add(raw, x.c(kSmemAlign - 1)), x.c(kSmemAlign)),
+                    x.c(kSmemAlign));
+          SharedLayout smem{aligned, config};
+          k.ifThen(isLeader, [&](KernelBuilder &k) {
+            Ix x{k};
+            for (int64_t s = 0; s < config.stages; ++s)
+              NVVM::MBarrierInitOp::create(
+                  k.b(), loc, sharedPointer(k, smem.barrier(x, x.c(s))),
+                  k.i32(1), Value());
+          });
+          gpu::BarrierOp::create(b, loc);
+
+          Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
+          Value numTiles = x.mul(numMTiles, numNBlocks);
+          Value numK = k.ceilDiv(sizes.reduction, x.c(kTileK));
+          forLoopCarrying(
+              k, ids.blockId, numTiles, ids.gridSize, ValueRange{x.c(0)},
+              [&](KernelBuilder &k, Value tile,
+                  ValueRange carried) -> SmallVector<Value> {
+                Ix x{k};
+                Value mTile = x.div(tile, numNBlocks);
+                Value nBlock = x.rem(tile, numNBlocks);
+                Value entry =
+                    x.add(x.c(kHeaderWords), x.mul(mTile, x.c(kEntryWords)));
+                Value expert = loadI32(k, schedule, entry);
+                Value rowStartI32 = loadI32(k, schedule, x.add(entry, x.c(1)));
+                Value rowStart = x.fromI32(rowStartI32);
+                Value rowCount =
+                    x.fromI32(loadI32(k, schedule, x.add(entry, x.c(2))));
+                Value hasExpert =
+                    cmpI(k, arith::CmpIPredicate::sge, expert, k.i32(0));
+                auto ifOp = scf::IfOp::create(
+                    k.b(), loc, TypeRange{k.b().getIndexType()}, hasExpert,
+                    /*withElseRegion=*/true);
+                {
+                  OpBuilder::InsertionGuard guard(k.b());
+                  k.b().setInsertionPointToStart(ifOp.thenBlock());
+                  Value acc = mainLoop(k, smem, isLeader, warpgroup, carried[0],
+                                       numK, expert, rowStartI32, nBlock);
+                  epilogue(k, acc, threadInGroup, warpgroup, expert, rowStart,
+                           rowCount, nBlock);
+                  scf::YieldOp::create(k.b(), loc,
+                                       ValueRange{x.add(carried[0], numK)});
+                  k.b().setInsertionPointToStart(ifOp.elseBlock());
+                  zeroTile(k, ids, rowStart, rowCount, nBlock);
+                  scf::YieldOp::create(k.b(), loc, ValueRange{carried[0]});
+                }
+                return {ifOp.getResult(0)};
+              });
+        });
+    launch.getDynamicSharedMemorySizeMutable().assign(sharedBytes);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Host side
+//===----------------------------------------------------------------------===//
+
+/// Encodes a tiled, 128-byte swizzled, zero-filling tensor map over
+/// `memref` with box `box` (outermost first) and returns it as the
+/// `!llvm.ptr` the kernel reads it through.
+Value createTensorMap(KernelBuilder &kb, Value memref, ArrayRef<int64_t> box) {
+  OpBuilder &b = kb.b();
+  Location loc = kb.getLoc();
+  auto type = cast<MemRefType>(memref.getType());
+  Value unranked = memref::CastOp::create(
+      b, loc, UnrankedMemRefType::get(type.getElementType(), 0), memref);
+  SmallVector<Value> boxValues;
+  for (int64_t extent : box)
+    boxValues.push_back(kb.index(extent));
+  auto tileType = MemRefType::get(
+      box, type.getElementType(), MemRefLayoutAttrInterface(),
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
+  auto mapType = nvgpu::TensorMapDescriptorType::get(
+      b.getContext(), tileType, nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
+      nvgpu::TensorMapL2PromoKind::L2PROMO_256B,
+      nvgpu::TensorMapOOBKind::OOB_ZERO,
+      nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
+  Value map = nvgpu::TmaCreateDescriptorOp::create(b, loc, mapType, unranked,
+                                                   boxValues);
+  return UnrealizedConversionCastOp::create(
+             b, loc, LLVM::LLVMPointerType::get(b.getContext()), map)
+      .getResult(0);
+}
+
+/// W [E, N, K] seen as [E, 2, N/2, K]: gate rows then up rows.
+Value gatedWeightView(KernelBuilder &kb, Value w, Value half) {
+  OpBuilder &b = kb.b();
+  Location loc = kb.getLoc();
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, w);
+  Value k = kb.dim(w, 2);
+  Ix x{kb};
+  SmallVector<OpFoldResult> sizes = {kb.dim(w, 0), b.getIndexAttr(2), half, k};
+  SmallVector<OpFoldResult> strides = {
+      metadata.getStrides()[0], x.mul(half, metadata.getStrides()[1]),
+      metadata.getStrides()[1], b.getIndexAttr(1)};
+  auto type = cast<MemRefType>(w.getType());
+  int64_t dyn = ShapedType::kDynamic;
+  auto viewType = MemRefType::get(
+      {dyn, 2, dyn, dyn}, type.getElementType(),
+      StridedLayoutAttr::get(b.getContext(), dyn, {dyn, dyn, dyn, 1}));
+  return memref::ReinterpretCastOp::create(
+      b, loc, viewType, w, OpFoldResult(metadata.getOffset()), sizes, strides);
+}
+
+/// Whether the address of `memref`'s first element is a multiple of 16.
+Value isAligned16(KernelBuilder &kb, Value memref) {
+  Ix x{kb};
+  auto metadata =
+      memref::ExtractStridedMetadataOp::create(kb.b(), kb.getLoc(), memref);
+  auto type = cast<MemRefType>(memref.getType());
+  int64_t bytes = type.getElementTypeBitWidth() / 8;
+  Value address =
+      x.add(addressOf(kb, memref), x.mul(metadata.getOffset(), x.c(bytes)));
+  return cmpI(kb, arith::CmpIPredicate::eq, x.rem(address, x.c(16)), x.c(0));
+}
+
+} // namespace
+
+bool mlir::moe::canUseTiledGroupedMatmul(const RowGemm &gemm) {
+  if (gemm.rowIndex || !gemm.offsets || gemm.typeIds)
+    return false;
+  auto aType = cast<MemRefType>(gemm.a.getType());
+  auto wType = cast<MemRefType>(gemm.w.getType());
+  Type element = aType.getElementType();
+  if (element != wType.getElementType() ||
+      !(element.isBF16() || element.isF16()))
+    return false;
+  // TMA reads rows of contiguous elements; row strides are checked at run
+  // time through the identity layout's K.
+  return aType.getLayout().isIdentity() && wType.getLayout().isIdentity();
+}
+
+void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
+                                        const RowGemm &gemm,
+                                        Operation *configSource) {
+  KernelBuilder kb(rewriter, loc);
+  Ix x{kb};
+  TileConfig config = readTileConfig(configSource);
+  GemmSizes sizes = computeGemmSizes(kb, gemm);
+  bool gated = gemm.epilogue != Epilogue::none;
+
+  // Schedule buffer, allocated unconditionally (moe-device-allocations
+  // frees it at the function's end).
+  Value maxMTiles = x.add(kb.ceilDiv(sizes.rows, x.c(config.tileM)),
+                          x.add(sizes.numExperts, x.c(2)));
+  Value scheduleWords =
+      x.add(x.c(kHeaderWords), x.mul(maxMTiles, x.c(kEntryWords)));
+  Value schedule = memref::AllocOp::create(
+      rewriter, loc,
+      MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
+      ValueRange{scheduleWords});
+
+  // The TMA rules: 16-byte aligned bases and row strides (K % 8 == 0 for
+  // 16-bit elements), no empty dimension.
+  auto nonZero = [&](Value v) {
+    return cmpI(kb, arith::CmpIPredicate::ne, v, x.c(0));
+  };
+  Value kA = kb.dim(gemm.a, 1), kW = kb.dim(gemm.w, 2);
+  Value ok = x.andI(isAligned16(kb, gemm.a), isAligned16(kb, gemm.w));
+  for (Value k : {kA, kW})
+    ok = x.andI(ok,
+                cmpI(kb, arith::CmpIPredicate::eq, x.rem(k, x.c(8)), x.c(0)));
+  for (Value v : {sizes.rows, sizes.numARows, sizes.reduction, sizes.outCols,
+                  sizes.numExperts})
+    ok = x.andI(ok, nonZero(v));
+
+  auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange(), ok,
+                                /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(ifOp.thenBlock());
+    KernelBuilder tb(rewriter, loc);
+    Ix x{tb};
+    buildScheduleKernel(tb, gemm, sizes, config, schedule);
+
+    TiledOperands operands;
+    operands.tensorMapA = createTensorMap(tb, gemm.a, {config.tileM, kTileK});
+    if (gated)
+      operands.tensorMapW =
+          createTensorMap(tb, gatedWeightView(tb, gemm.w, sizes.upOffset),
+                          {1, 1, config.tileN / 2, kTileK});
+    else
+      operands.tensorMapW =
+          createTensorMap(tb, gemm.w, {1, config.tileN, kTileK});
+    int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
+    Value numNBlocks = tb.ceilDiv(sizes.outCols, x.c(outTileN));
+    Value grid = x.min(x.mul(maxMTiles, numNBlocks), x.c(config.ctas));
+    GemmKernelBuilder kernel{
+        gemm,     sizes,
+        config,   operands,
+        schedule, numNBlocks,
+        gated,    cast<MemRefType>(gemm.a.getType()).getElementType()};
+    kernel.build(tb, grid);
+
+    RowGemm fallback = gemm;
+    fallback.enableFlag = memref::SubViewOp::create(
+        rewriter, loc, schedule,
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+    fallback.maxBlocks = config.ctas;
+    buildRowGemm(rewriter, loc, fallback);
+
+    rewriter.setInsertionPointToStart(ifOp.elseBlock());
+    buildRowGemm(rewriter, loc, gemm);
+  }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The grouped-GEMM suite (issue 4), run on a GPU host from a checkout plus
+# artifacts/ compiled elsewhere (utils/build-gpu-artifacts.sh).
+#  1. moe-runner against the CPU reference library: the Mixtral and Qwen3
+#     expert GEMMs at T = 1, 32, 256 tokens (R = T * k rows), Qwen3 also at
+#     T = 2048 (DeepSeek-V3 and Kimi-K2 weights, 11-17 G elements, take
+#     minutes to draw and hold on the host: step 2 covers them); edge shapes (K = 16, 48, 144,
+#     20; N = 72, 200, 192; f16, f32 output, bias, one-warpgroup config);
+#     edge cases (one expert takes all, empty experts, rows outside every
+#     expert, unsorted offsets); compute-sanitizer memcheck and racecheck on
+#     a subset. (Larger T is left to step 2: the CPU reference would take
+#     minutes per run.)
+#  2. test/GPU/gemm_vs_torch.py, when torch is present: every shape at
+#     T = 1 ... 8192 against an independent torch computation, timed next
+#     to torch._grouped_mm in the same process.
+# Usage: test/GPU/run-gemm-suite.sh [ARTIFACTS] [LOGDIR]
+# Environment: ITERS (runner timing iterations, default 10), SANITIZER=0,
+# TORCH=0 to skip step 2, TORCH_TOKENS (default "1 32 256 2048 8192").
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ART=${1:-$ROOT/artifacts}
+LOG=${2:-${OUT:-$ROOT/gpu-logs}}
+source "$ROOT/test/GPU/common.sh"
+build_runtime
+
+# model:k (rows per token)
+for spec in mixtral:2 qwen3:8; do
+  m=${spec%%:*}
+  k=${spec##*:}
+  tokens="1 32 256"
+  [ "$m" = qwen3 ] && tokens="1 32 256 2048"
+  for T in $tokens; do
+    run gemm "gemm1_$m" $((T * k)) random
+    run gemm "gemm2_$m" $((T * k)) random
+  done
+done
+for f in gemm_k16_n72 gemm_k48_gated_f16 gemm_k144_gelu_config gemm_k20_simple; do
+  for R in 1 37 300 1000; do
+    run gemm "$f" "$R" random 3
+  done
+  for c in one-expert empty-experts out-of-range unsorted-offsets; do
+    run gemm "$f" 300 "$c" 3
+  done
+done
+for c in one-expert empty-experts out-of-range unsorted-offsets; do
+  run gemm gemm1_qwen3 256 "$c" 3
+  run gemm gemm2_qwen3 256 "$c" 3
+done
+
+if [ "${SANITIZER:-1}" = 1 ]; then
+  echo "== compute-sanitizer"
+  sanitize memcheck gemm gemm2_qwen3 300
+  sanitize memcheck gemm gemm1_qwen3 77 out-of-range
+  sanitize memcheck gemm gemm_k48_gated_f16 300
+  sanitize memcheck gemm gemm_k144_gelu_config 300 unsorted-offsets
+  sanitize racecheck gemm gemm_k16_n72 200
+  sanitize racecheck gemm gemm_k48_gated_f16 300
+fi
+echo "GEMM suite (runner): $pass passed, $fail failed"
+
+if [ "${TORCH:-1}" = 1 ] && [ -f "$ROOT/test/GPU/gemm_vs_torch.py" ] &&
+   python3 -c "import torch" 2>/dev/null; then
+  echo "== against torch, timed next to torch._grouped_mm"
+  python3 "$ROOT/test/GPU/gemm_vs_torch.py" --artifacts "$ART" \
+    --runtime "$BUILD" --tokens ${TORCH_TOKENS:-1 32 256 2048 8192} \
+    --out "$LOG" 2>&1 | tee "$LOG/torch.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || fail=$((fail + 1))
+fi
+[ $fail -eq 0 ]

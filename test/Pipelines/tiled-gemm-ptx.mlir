@@ -1,0 +1,41 @@
+// The tiled grouped_matmul through the registered pipeline: the GEMM
+// kernel's PTX takes both tensor maps by value (128-byte, 64-byte aligned
+// parameters whose address is taken in the param space), loads tiles with
+// TMA completing on mbarriers, waits on them by phase parity, and
+// multiplies with wgmma (m64n128k16, bf16 in, f32 accumulate, K-major A
+// and B: no transposes). ptxas accepts every kernel where it is installed
+// (tiled-gemm-ptxas.mlir).
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: moe-opt %s --moe-to-nvvm="chip=sm_90a format=isa" -o %t/out.mlir
+// RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/ptx %t/out.mlir
+// RUN: cat %t/ptx/expert_down_kernel_0.ptx | FileCheck %s
+// RUN: FileCheck %s --check-prefix=HOST < %t/out.mlir
+
+// CHECK: .entry expert_down_kernel(
+// CHECK: .param .align 64 .b8 expert_down_kernel_param_{{[0-9]+}}[128]
+// CHECK: .param .align 64 .b8 expert_down_kernel_param_{{[0-9]+}}[128]
+// CHECK: cvta.param.u64
+// CHECK: mbarrier.init.shared.b64
+// CHECK: mbarrier.arrive.expect_tx.shared.b64
+// CHECK: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// CHECK: cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// CHECK: mbarrier.try_wait.parity.shared.b64
+// CHECK: wgmma.fence.sync.aligned
+// CHECK: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
+// CHECK: wgmma.commit_group.sync.aligned
+// CHECK: wgmma.wait_group.sync.aligned 0
+
+// The host encodes each map, passes its bytes, frees the host copy.
+// HOST: %[[MAP:.*]] = llvm.call @mgpuTensorMapEncodeTiledMemref
+// HOST: llvm.load %[[MAP]] : !llvm.ptr -> !llvm.array<128 x i8>
+// HOST: gpu.launch_func
+// HOST: llvm.call @free(%[[MAP]])
+
+func.func @expert_down(%h: tensor<?x768xbf16>, %w2: tensor<128x2048x768xbf16>,
+                       %offsets: tensor<129xi32>, %rw: tensor<?xf32>,
+                       %init: tensor<?x2048xbf16>) -> tensor<?x2048xbf16> {
+  %y = moe.grouped_matmul %h, %w2, %offsets scale(%rw) outs(%init)
+      : (tensor<?x768xbf16>, tensor<128x2048x768xbf16>, tensor<129xi32>,
+         tensor<?xf32>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
+  return %y : tensor<?x2048xbf16>
+}

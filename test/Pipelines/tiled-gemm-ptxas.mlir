@@ -1,0 +1,28 @@
+// ptxas accepts every kernel of the tiled grouped_matmul (bf16 and f16,
+// gated 4-d weight maps, bias, one-warpgroup configuration).
+// REQUIRES: ptxas
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: moe-opt %s --moe-to-nvvm="chip=sm_90a format=isa" -o %t/out.mlir
+// RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/ptx %t/out.mlir
+// RUN: for f in %t/ptx/*.ptx; do %ptxas -arch=sm_90a $f -o %t/kernel.cubin || exit 1; done
+// RUN: cat %t/ptx/*.ptx | FileCheck %s
+// CHECK-DAG: cp.async.bulk.tensor.4d.shared::cluster.global
+// CHECK-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// CHECK-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16
+
+func.func @gated(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x2048xbf16>,
+                 %offsets: tensor<129xi32>, %init: tensor<?x768xbf16>) -> tensor<?x768xbf16> {
+  %h = moe.grouped_matmul %a, %w13, %offsets epilogue = silu_and_mul outs(%init)
+      : (tensor<?x2048xbf16>, tensor<128x1536x2048xbf16>, tensor<129xi32>,
+         tensor<?x768xbf16>) -> tensor<?x768xbf16>
+  return %h : tensor<?x768xbf16>
+}
+
+func.func @bias_f16(%a: tensor<?x?xf16>, %w: tensor<2x?x?xf16>, %offsets: tensor<3xi32>,
+                    %bias: tensor<2x64xf32>, %init: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %y = moe.grouped_matmul %a, %w, %offsets bias(%bias) outs(%init)
+      {moe.config = {warpgroups = 1 : i64, tile_n = 64 : i64, stages = 3 : i64}}
+      : (tensor<?x?xf16>, tensor<2x?x?xf16>, tensor<3xi32>, tensor<2x64xf32>,
+         tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
