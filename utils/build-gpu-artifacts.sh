@@ -16,7 +16,9 @@ if [ -z "${FORMAT:-}" ]; then
 fi
 export PATH=$PATH:/usr/local/cuda/bin
 mkdir -p "$OUT"
-for input in "$ROOT"/test/GPU/suite/*.mlir; do
+# The suites' functions, and the example layers the GEMM suite runs whole.
+for input in "$ROOT"/test/GPU/suite/*.mlir "$ROOT"/examples/qwen3-30b-a3b.mlir \
+             "$ROOT"/examples/mixtral-8x7b.mlir; do
   "$ROOT/utils/moe-compile.sh" --format "$FORMAT" "$input" "$OUT" >/dev/null
   echo "compiled $(basename "$input") ($FORMAT)"
 done

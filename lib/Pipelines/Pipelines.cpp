@@ -35,6 +35,7 @@ using namespace mlir::moe;
 void mlir::moe::buildMoeTensorPipeline(OpPassManager &pm,
                                        StringRef configTable) {
   pm.addPass(createMoeDecomposeFusedMoe());
+  pm.addPass(createMoeDecomposeMotLinear());
   pm.addPass(createCanonicalizerPass());
   MoeSelectConfigsOptions configs;
   configs.table = configTable.str();
@@ -51,8 +52,9 @@ void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createMoeDeviceAllocations());
   pm.addPass(createGpuKernelOutliningPass());
   // One stream per call: allocations, kernels and frees are ordered on it
-  // with no host synchronization until the function returns.
-  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  // with no host synchronization until the function returns (upstream
+  // gpu-async-region synchronizes around every op with side effects).
+  pm.addNestedPass<func::FuncOp>(createMoeStreamOrder());
   pm.addPass(createMoeEmitCInterface());
 }
 

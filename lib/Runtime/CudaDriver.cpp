@@ -104,6 +104,20 @@ bool resolveAll(void *handle, DriverApi &api, const char **missing) {
   resolve(handle, "cuModuleLoadDataEx", api.cuModuleLoadDataEx);
   resolve(handle, "cuLaunchKernelEx", api.cuLaunchKernelEx);
   resolve(handle, "cuTensorMapEncodeTiled", api.cuTensorMapEncodeTiled);
+  // The stream-ordered allocator is used only with both entry points.
+  if (!resolve(handle, "cuMemAllocAsync", api.cuMemAllocAsync) ||
+      !resolve(handle, "cuMemFreeAsync", api.cuMemFreeAsync)) {
+    api.cuMemAllocAsync = nullptr;
+    api.cuMemFreeAsync = nullptr;
+  }
+  if (!resolve(handle, "cuMemPoolCreate", api.cuMemPoolCreate) ||
+      !resolve(handle, "cuMemPoolSetAttribute", api.cuMemPoolSetAttribute) ||
+      !resolve(handle, "cuMemAllocFromPoolAsync",
+               api.cuMemAllocFromPoolAsync)) {
+    api.cuMemPoolCreate = nullptr;
+    api.cuMemPoolSetAttribute = nullptr;
+    api.cuMemAllocFromPoolAsync = nullptr;
+  }
   return true;
 }
 

@@ -36,11 +36,29 @@ struct CUmod_st;
 struct CUfunc_st;
 struct CUstream_st;
 struct CUevent_st;
+struct CUmemPoolHandle_st;
 using CUcontext = CUctx_st *;
 using CUmodule = CUmod_st *;
 using CUfunction = CUfunc_st *;
 using CUstream = CUstream_st *;
 using CUevent = CUevent_st *;
+using CUmemoryPool = CUmemPoolHandle_st *;
+
+/// CUmemPoolProps: allocation type, handle types, location (type, id), a
+/// Windows-only pointer, then reserved bytes (of which newer headers name
+/// a few; zero means the defaults).
+struct MemPoolProps {
+  int allocType;    ///< CU_MEM_ALLOCATION_TYPE_PINNED = 1
+  int handleTypes;  ///< CU_MEM_HANDLE_TYPE_NONE = 0
+  int locationType; ///< CU_MEM_LOCATION_TYPE_DEVICE = 1
+  int locationId;   ///< the device ordinal
+  void *win32SecurityAttributes;
+  unsigned char reserved[64];
+};
+static_assert(sizeof(MemPoolProps) == 88, "CUmemPoolProps layout");
+constexpr int CU_MEM_ALLOCATION_TYPE_PINNED = 1;
+constexpr int CU_MEM_LOCATION_TYPE_DEVICE = 1;
+constexpr int CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4;
 
 /// CUlaunchAttribute: an attribute id padded to 8 bytes, then a 64-byte
 /// value union of which only the cluster dimensions are used here.
@@ -99,6 +117,7 @@ constexpr int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
 constexpr int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
+constexpr int CU_DEVICE_ATTRIBUTE_MEMORY_POOLS_SUPPORTED = 115;
 
 // CUfunction_attribute.
 constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
@@ -170,6 +189,17 @@ struct DriverApi {
   CUresult (*cuMemGetInfo)(size_t *free, size_t *total);  // _v2
   CUresult (*cuMemAlloc)(CUdeviceptr *ptr, size_t bytes); // _v2
   CUresult (*cuMemFree)(CUdeviceptr ptr);                 // _v2
+  /// Optional (CUDA 11.2+): the stream-ordered allocator (the device's
+  /// default memory pool).
+  CUresult (*cuMemAllocAsync)(CUdeviceptr *ptr, size_t bytes, CUstream stream);
+  /// Optional (CUDA 11.2+), resolved together with cuMemAllocAsync.
+  CUresult (*cuMemFreeAsync)(CUdeviceptr ptr, CUstream stream);
+  /// Optional (CUDA 11.2+): a private memory pool (see Device::pool).
+  CUresult (*cuMemPoolCreate)(CUmemoryPool *pool, const MemPoolProps *props);
+  CUresult (*cuMemPoolSetAttribute)(CUmemoryPool pool, int attribute,
+                                    void *value);
+  CUresult (*cuMemAllocFromPoolAsync)(CUdeviceptr *ptr, size_t bytes,
+                                      CUmemoryPool pool, CUstream stream);
   CUresult (*cuMemcpyHtoD)(CUdeviceptr dst, const void *src,
                            size_t bytes); // _v2
   CUresult (*cuMemcpyDtoH)(void *dst, CUdeviceptr src,

@@ -110,6 +110,19 @@ bool toSmem(const char *fn, int32_t smem, unsigned &out) {
   return true;
 }
 
+//===----------------------------------------------------------------------===//
+// The caller's stream
+//===----------------------------------------------------------------------===//
+
+/// The calling thread's caller stream (moeSetCurrentStream), null if none.
+/// Trivially destructible, so it is valid during .fini_array too.
+thread_local MoeStream callerStream = nullptr;
+
+/// Whether `stream` is the calling thread's caller stream.
+bool isCallerStream(MoeStream stream) {
+  return stream && stream == callerStream;
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -133,6 +146,10 @@ void moeClearStickyError(void) {
   error.message[0] = '\0';
   error.set.store(false, std::memory_order_release);
 }
+
+void moeSetCurrentStream(MoeStream stream) { callerStream = stream; }
+
+MoeStream moeGetCurrentStream(void) { return callerStream; }
 
 MoeModule mgpuModuleLoad(void *data, size_t gpuBlobSize) {
   if (stuck())
@@ -207,19 +224,25 @@ void mgpuLaunchClusterKernel(MoeFunction function, intptr_t clusterX,
 MoeStream mgpuStreamCreate(void) {
   if (stuck())
     return nullptr;
+  // The generated code's work goes to the caller's stream, which it does not
+  // own: mgpuStreamSynchronize and mgpuStreamDestroy leave it alone.
+  if (MoeStream caller = callerStream)
+    return caller;
   MoeStream stream = nullptr;
   record(createStream("mgpuStreamCreate", true, &stream));
   return stream;
 }
 
 void mgpuStreamDestroy(MoeStream stream) {
-  if (stuck())
+  if (stuck() || isCallerStream(stream))
     return;
   record(destroyStream("mgpuStreamDestroy", true, stream));
 }
 
 void mgpuStreamSynchronize(MoeStream stream) {
-  if (stuck())
+  // Synchronizing a stream that is being captured into a CUDA graph is
+  // illegal; the caller synchronizes its stream when it wants to.
+  if (stuck() || isCallerStream(stream))
     return;
   record(synchronizeStream("mgpuStreamSynchronize", true, stream));
 }
@@ -257,8 +280,7 @@ void mgpuEventRecord(MoeEvent event, MoeStream stream) {
   record(recordEvent("mgpuEventRecord", true, event, stream));
 }
 
-void *mgpuMemAlloc(uint64_t sizeBytes, MoeStream /*stream*/,
-                   bool isHostShared) {
+void *mgpuMemAlloc(uint64_t sizeBytes, MoeStream stream, bool isHostShared) {
   constexpr const char *fn = "mgpuMemAlloc";
   if (stuck())
     return nullptr;
@@ -279,15 +301,28 @@ void *mgpuMemAlloc(uint64_t sizeBytes, MoeStream /*stream*/,
     return nullptr;
   }
   void *pointer = nullptr;
-  // Allocation is synchronous, as upstream; the stream only orders uses.
-  record(allocate(fn, true, &pointer, static_cast<size_t>(sizeBytes)));
+  // With a stream, allocate in stream order (cuMemAllocAsync): no device
+  // synchronization, capturable in a CUDA graph, and cached by the pool.
+  // Without one, synchronously, as upstream.
+  if (stream)
+    record(allocateOnStream(fn, true, &pointer, static_cast<size_t>(sizeBytes),
+                            stream, /*required=*/isCallerStream(stream)));
+  else
+    record(allocate(fn, true, &pointer, static_cast<size_t>(sizeBytes)));
   return pointer;
 }
 
-void mgpuMemFree(void *ptr, MoeStream /*stream*/) {
+void mgpuMemFree(void *ptr, MoeStream stream) {
+  constexpr const char *fn = "mgpuMemFree";
   if (stuck() || !ptr)
     return;
-  record(release("mgpuMemFree", true, ptr));
+  // As mgpuMemAlloc: in stream order with a stream (cuMemFreeAsync does not
+  // wait for the device, unlike cuMemFree).
+  if (stream)
+    record(releaseOnStream(fn, true, ptr, stream,
+                           /*required=*/isCallerStream(stream)));
+  else
+    record(release(fn, true, ptr));
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, MoeStream stream) {

@@ -247,6 +247,13 @@ MoeStatus initLocked(const char *fn, RuntimeState &rs, int ordinal) {
                         "cuDeviceGetAttribute(%s) of device %d", attribute.name,
                         ordinal);
   }
+  // Optional: an older driver may not know the attribute.
+  int memoryPools = 0;
+  if (api->cuMemAllocAsync &&
+      api->cuDeviceGetAttribute(&memoryPools,
+                                cu::CU_DEVICE_ATTRIBUTE_MEMORY_POOLS_SUPPORTED,
+                                device.device) == cu::CUDA_SUCCESS)
+    device.streamOrderedAllocation = memoryPools != 0;
   if (device.ccMajor < 9)
     return fail(MOE_ERROR_UNSUPPORTED_DEVICE, fn,
                 "device %d (%s) has compute capability %d.%d; the runtime "
@@ -256,6 +263,19 @@ MoeStatus initLocked(const char *fn, RuntimeState &rs, int ordinal) {
   if (result != cu::CUDA_SUCCESS)
     return failDriver(*api, result, MOE_ERROR_DRIVER, fn,
                       "cuDevicePrimaryCtxRetain(%d)", ordinal);
+  if (device.streamOrderedAllocation && api->cuMemPoolCreate) {
+    cu::MemPoolProps props = {};
+    props.allocType = cu::CU_MEM_ALLOCATION_TYPE_PINNED;
+    props.locationType = cu::CU_MEM_LOCATION_TYPE_DEVICE;
+    props.locationId = ordinal;
+    cu::CUmemoryPool pool = nullptr;
+    uint64_t unbounded = UINT64_MAX;
+    // Optional: without it, the default pool serves (correct, slower).
+    if (api->cuMemPoolCreate(&pool, &props) == cu::CUDA_SUCCESS &&
+        api->cuMemPoolSetAttribute(pool, cu::CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+                                   &unbounded) == cu::CUDA_SUCCESS)
+      device.pool = pool;
+  }
 
   // Published records are never freed: other threads may hold them.
   const Device *published = new Device(device);
@@ -345,15 +365,26 @@ cu::CUevent driverEvent(MoeEvent event) {
 
 } // namespace
 
-MoeStatus moe::runtime::allocate(const char *fn, bool autoInit,
-                                 void **devicePtr, size_t bytes) {
+namespace {
+
+/// The checks every allocation starts with; acquires `session`.
+MoeStatus startAllocation(const char *fn, bool autoInit, void **devicePtr,
+                          size_t bytes, Session &session) {
   MOE_CHECK_NOT_NULL(fn, devicePtr);
   *devicePtr = nullptr;
   if (bytes == 0)
     return fail(MOE_ERROR_INVALID_ARGUMENT, fn,
                 "argument 'bytes' is 0; allocations must be non-empty");
+  return acquire(fn, session, autoInit);
+}
+
+} // namespace
+
+MoeStatus moe::runtime::allocate(const char *fn, bool autoInit,
+                                 void **devicePtr, size_t bytes) {
   Session session;
-  if (MoeStatus status = acquire(fn, session, autoInit))
+  if (MoeStatus status =
+          startAllocation(fn, autoInit, devicePtr, bytes, session))
     return status;
   cu::CUdeviceptr pointer = 0;
   cu::CUresult result = session.api->cuMemAlloc(&pointer, bytes);
@@ -375,6 +406,75 @@ MoeStatus moe::runtime::release(const char *fn, bool autoInit,
   if (result != cu::CUDA_SUCCESS && !isShutdown(result))
     return failDriver(*session.api, result, MOE_ERROR_DRIVER, fn,
                       "cuMemFree_v2(%p)", devicePtr);
+  return MOE_SUCCESS;
+}
+
+namespace {
+
+/// Reports that the session's driver or device lacks the stream-ordered
+/// allocator that `what` (an allocation or a free) needs.
+MoeStatus needStreamOrdered(const char *fn, const Session &session,
+                            const char *what) {
+  if (!session.api->cuMemAllocAsync)
+    return fail(MOE_ERROR_NO_DRIVER, fn,
+                "%s on the caller's stream needs the stream-ordered "
+                "allocator, and the NVIDIA driver libcuda.so.1 lacks "
+                "cuMemAllocAsync/cuMemFreeAsync (CUDA 11.2 or newer is "
+                "needed)",
+                what);
+  return fail(MOE_ERROR_UNSUPPORTED_DEVICE, fn,
+              "%s on the caller's stream needs the stream-ordered allocator, "
+              "and device %d (%s) does not support memory pools",
+              what, session.device->ordinal, session.device->name);
+}
+
+} // namespace
+
+MoeStatus moe::runtime::allocateOnStream(const char *fn, bool autoInit,
+                                         void **devicePtr, size_t bytes,
+                                         MoeStream stream, bool required) {
+  Session session;
+  if (MoeStatus status =
+          startAllocation(fn, autoInit, devicePtr, bytes, session))
+    return status;
+  if (!session.device->streamOrderedAllocation) {
+    if (required)
+      return needStreamOrdered(fn, session, "an allocation");
+    return allocate(fn, autoInit, devicePtr, bytes);
+  }
+  cu::CUdeviceptr pointer = 0;
+  cu::CUresult result =
+      session.device->pool
+          ? session.api->cuMemAllocFromPoolAsync(
+                &pointer, bytes, session.device->pool, driverStream(stream))
+          : session.api->cuMemAllocAsync(&pointer, bytes, driverStream(stream));
+  if (result != cu::CUDA_SUCCESS)
+    return failDriver(*session.api, result, MOE_ERROR_DRIVER, fn,
+                      "cuMemAllocAsync of %zu bytes on stream %p", bytes,
+                      static_cast<void *>(stream));
+  *devicePtr = reinterpret_cast<void *>(static_cast<uintptr_t>(pointer));
+  return MOE_SUCCESS;
+}
+
+MoeStatus moe::runtime::releaseOnStream(const char *fn, bool autoInit,
+                                        void *devicePtr, MoeStream stream,
+                                        bool required) {
+  if (!devicePtr)
+    return MOE_SUCCESS;
+  Session session;
+  if (MoeStatus status = acquire(fn, session, autoInit))
+    return status;
+  if (!session.device->streamOrderedAllocation) {
+    if (required)
+      return needStreamOrdered(fn, session, "a free");
+    return release(fn, autoInit, devicePtr);
+  }
+  cu::CUresult result = session.api->cuMemFreeAsync(devicePointer(devicePtr),
+                                                    driverStream(stream));
+  if (result != cu::CUDA_SUCCESS && !isShutdown(result))
+    return failDriver(*session.api, result, MOE_ERROR_DRIVER, fn,
+                      "cuMemFreeAsync(%p) on stream %p", devicePtr,
+                      static_cast<void *>(stream));
   return MOE_SUCCESS;
 }
 

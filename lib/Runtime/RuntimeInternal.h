@@ -72,6 +72,17 @@ struct Device {
   int ccMinor = 0;
   int multiprocessorCount = 0;
   int maxDynamicSharedMemory = 0;
+  /// Whether the driver has the stream-ordered allocator (cuMemAllocAsync,
+  /// cuMemFreeAsync) and the device supports memory pools.
+  bool streamOrderedAllocation = false;
+  /// The runtime's own memory pool for stream-ordered allocations, or null
+  /// (then the device's default pool). Its release threshold is unbounded:
+  /// memory freed in stream order stays in the pool for the next call
+  /// instead of going back to the system at every synchronization (which
+  /// made each call's first allocation map new memory). Private, so the
+  /// process's default pool keeps its settings; it lives as long as the
+  /// process.
+  cu::CUmemoryPool pool = nullptr;
   char name[256] = {0};
 };
 
@@ -113,6 +124,17 @@ enum class CopyKind { HostToDevice, DeviceToHost, DeviceToDevice, Any };
 MoeStatus allocate(const char *fn, bool autoInit, void **devicePtr,
                    size_t bytes);
 MoeStatus release(const char *fn, bool autoInit, void *devicePtr);
+/// Allocates `bytes` in stream order on `stream` from the device's default
+/// memory pool (cuMemAllocAsync): the memory may be used by work queued on
+/// `stream` after this call. Where the driver or the device lacks the
+/// stream-ordered allocator, it fails if `required` is set and otherwise
+/// allocates synchronously (cuMemAlloc), which orders the same way.
+MoeStatus allocateOnStream(const char *fn, bool autoInit, void **devicePtr,
+                           size_t bytes, MoeStream stream, bool required);
+/// Frees `devicePtr` in stream order on `stream` (cuMemFreeAsync), or
+/// synchronously (cuMemFree) under the same conditions as allocateOnStream.
+MoeStatus releaseOnStream(const char *fn, bool autoInit, void *devicePtr,
+                          MoeStream stream, bool required);
 /// Copies `bytes`; `async` queues the copy on `stream` (CopyKind::Any is
 /// always asynchronous).
 MoeStatus copy(const char *fn, bool autoInit, CopyKind kind, void *dst,

@@ -7,8 +7,9 @@
 #     minutes to draw and hold on the host: step 2 covers them); edge shapes (K = 16, 48, 144,
 #     20; N = 72, 200, 192; f16, f32 output, bias, one-warpgroup config);
 #     edge cases (one expert takes all, empty experts, rows outside every
-#     expert, unsorted offsets); compute-sanitizer memcheck and racecheck on
-#     a subset. (Larger T is left to step 2: the CPU reference would take
+#     expert, unsorted offsets); MoT linear; whole fused_moe layers
+#     (examples/, when compiled into the artifacts); compute-sanitizer
+#     memcheck and racecheck on a subset. (Larger T is left to step 2: the CPU reference would take
 #     minutes per run.)
 #  2. test/GPU/gemm_vs_torch.py, when torch is present: every shape at
 #     T = 1 ... 8192 against an independent torch computation, timed next
@@ -46,6 +47,22 @@ for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm1_qwen3 256 "$c" 3
   run gemm gemm2_qwen3 256 "$c" 3
 done
+
+# MoT linear (permute -> grouped GEMM -> combine) and whole fused_moe
+# layers (examples/ compiled into artifacts/ by utils/build-gpu-artifacts.sh;
+# the runner checks functions of one moe op, so not bagel-mot.mlir's
+# rms_norm + mot_linear).
+for T in 1 32 256 2048; do
+  run gemm mot_qkv_bagel "$T" random 3
+done
+run gemm mot_qkv_bagel 300 out-of-range 3
+for T in 1 32 256; do
+  [ -f "$ART/qwen3-30b-a3b.so" ] && run qwen3-30b-a3b qwen3_moe "$T" random 5
+done
+for T in 1 32; do
+  [ -f "$ART/mixtral-8x7b.so" ] && run mixtral-8x7b mixtral_moe "$T" random 5
+done
+[ -f "$ART/qwen3-30b-a3b.so" ] && run qwen3-30b-a3b qwen3_moe 256 one-expert 3
 
 if [ "${SANITIZER:-1}" = 1 ]; then
   echo "== compute-sanitizer"

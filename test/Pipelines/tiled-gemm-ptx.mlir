@@ -23,6 +23,7 @@
 // CHECK: wgmma.fence.sync.aligned
 // CHECK: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
 // CHECK: wgmma.commit_group.sync.aligned
+// CHECK: wgmma.wait_group.sync.aligned 1
 // CHECK: wgmma.wait_group.sync.aligned 0
 
 // The host encodes each map, passes its bytes, frees the host copy.

@@ -19,6 +19,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 using namespace moe::runtime::test;
@@ -79,7 +80,10 @@ protected:
                    << moeGetLastErrorMessage();
     moeClearStickyError();
   }
-  void TearDown() override { moeClearStickyError(); }
+  void TearDown() override {
+    moeSetCurrentStream(nullptr);
+    moeClearStickyError();
+  }
 
   /// Loads kSaxpyPtx (without its NUL, to exercise the copy).
   void loadSaxpy(MoeModule &module, MoeFunction &saxpy) {
@@ -688,6 +692,148 @@ TEST_F(RuntimeGpuTest, MlirGpuAbiJitAndClusterLaunchGpu) {
   mgpuMemFree(dy, nullptr);
   mgpuModuleUnload(module);
   ASSERT_NO_STICKY_ERROR();
+}
+
+/// The driver's CUDA graph entry points, which the runtime does not wrap:
+/// the tests capture generated-code-like call sequences with them.
+struct GraphApi {
+  using Result = int;
+  Result (*beginCapture)(MoeStream stream, int mode) = nullptr; // _v2
+  Result (*endCapture)(MoeStream stream, void **graph) = nullptr;
+  Result (*instantiate)(void **exec, void *graph,
+                        unsigned long long flags) = nullptr;
+  Result (*launch)(void *exec, MoeStream stream) = nullptr;
+  Result (*execDestroy)(void *exec) = nullptr;
+  Result (*destroy)(void *graph) = nullptr;
+
+  /// Resolves the entry points; false if the driver lacks one.
+  bool load() {
+    void *handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+      return false;
+    auto get = [&](auto &slot, const char *name) {
+      slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(
+          dlsym(handle, name));
+      return slot != nullptr;
+    };
+    return get(beginCapture, "cuStreamBeginCapture_v2") &&
+           get(endCapture, "cuStreamEndCapture") &&
+           get(instantiate, "cuGraphInstantiateWithFlags") &&
+           get(launch, "cuGraphLaunch") &&
+           get(execDestroy, "cuGraphExecDestroy") &&
+           get(destroy, "cuGraphDestroy");
+  }
+};
+
+TEST_F(RuntimeGpuTest, MlirGpuAbiCallerStreamGpu) {
+  MoeModule module = nullptr;
+  MoeFunction saxpy = nullptr;
+  loadSaxpy(module, saxpy);
+  const uint32_t n = 4099;
+  const float a = 0.75f;
+  std::vector<float> x = randomFloats(n, 20), y = randomFloats(n, 21);
+  MoeStream caller = nullptr;
+  ASSERT_MOE_OK(moeStreamCreate(&caller));
+
+  // A generated entry point on the caller's stream: its stream is the
+  // caller's, its temporaries are stream-ordered, and its final synchronize
+  // and destroy leave the stream to the caller.
+  moeSetCurrentStream(caller);
+  MoeStream stream = mgpuStreamCreate();
+  EXPECT_EQ(stream, caller);
+  void *dx = mgpuMemAlloc(n * sizeof(float), stream, false);
+  void *dy = mgpuMemAlloc(n * sizeof(float), stream, false);
+  ASSERT_NO_STICKY_ERROR();
+  mgpuMemcpy(dx, x.data(), n * sizeof(float), stream);
+  mgpuMemcpy(dy, y.data(), n * sizeof(float), stream);
+  float aValue = a;
+  uint32_t nValue = n;
+  void *params[] = {&dy, &dx, &aValue, &nValue};
+  mgpuLaunchKernel(saxpy, (n + 127) / 128, 1, 1, 128, 1, 1, 0, stream, params,
+                   nullptr, 4);
+  std::vector<float> result(n);
+  poison(result);
+  mgpuMemcpy(result.data(), dy, n * sizeof(float), stream);
+  mgpuMemFree(dx, stream);
+  mgpuMemFree(dy, stream);
+  mgpuStreamSynchronize(stream);
+  mgpuStreamDestroy(stream);
+  moeSetCurrentStream(nullptr);
+  ASSERT_NO_STICKY_ERROR();
+
+  // The caller's stream is still alive; the caller synchronizes it.
+  ASSERT_MOE_OK(moeStreamSynchronize(caller));
+  size_t mismatches = 0;
+  for (uint32_t i = 0; i < n; ++i)
+    if (!sameBits(result[i], std::fma(a, x[i], y[i])) && mismatches++ < 5)
+      ADD_FAILURE() << "y[" << i << "] = " << result[i];
+  EXPECT_EQ(mismatches, 0u);
+  ASSERT_MOE_OK(moeStreamDestroy(caller));
+  ASSERT_MOE_OK(moeModuleUnload(module));
+}
+
+TEST_F(RuntimeGpuTest, MlirGpuAbiGraphCaptureGpu) {
+  GraphApi graphs;
+  if (!graphs.load())
+    GTEST_SKIP() << "the driver lacks the CUDA graph entry points";
+  MoeModule module = nullptr;
+  MoeFunction saxpy = nullptr;
+  loadSaxpy(module, saxpy);
+  const uint32_t n = 1000;
+  const float a = -2.5f, xValue = 1.25f;
+  std::vector<float> y = randomFloats(n, 22);
+  DeviceBuffer dy;
+  ASSERT_MOE_OK(moeMalloc(&dy.ptr, n * sizeof(float)));
+  ASSERT_MOE_OK(moeMemcpyHtoD(dy.ptr, y.data(), n * sizeof(float)));
+  MoeStream caller = nullptr;
+  ASSERT_MOE_OK(moeStreamCreate(&caller));
+
+  // Capture what a generated entry point does (stream, temporary, set,
+  // launch, free, synchronize, destroy) in the strictest capture mode
+  // (CU_STREAM_CAPTURE_MODE_GLOBAL = 0): any synchronous allocation or
+  // synchronization would invalidate the capture.
+  ASSERT_EQ(graphs.beginCapture(caller, 0), 0);
+  moeSetCurrentStream(caller);
+  MoeStream stream = mgpuStreamCreate();
+  void *dx = mgpuMemAlloc(n * sizeof(float), stream, false);
+  uint32_t xBits = 0;
+  std::memcpy(&xBits, &xValue, sizeof(xBits));
+  mgpuMemset32(dx, xBits, n, stream);
+  float aValue = a;
+  uint32_t nValue = n;
+  void *params[] = {&dy.ptr, &dx, &aValue, &nValue};
+  mgpuLaunchKernel(saxpy, (n + 127) / 128, 1, 1, 128, 1, 1, 0, stream, params,
+                   nullptr, 4);
+  mgpuMemFree(dx, stream);
+  mgpuStreamSynchronize(stream);
+  mgpuStreamDestroy(stream);
+  moeSetCurrentStream(nullptr);
+  void *graph = nullptr;
+  ASSERT_EQ(graphs.endCapture(caller, &graph), 0);
+  ASSERT_NO_STICKY_ERROR();
+  ASSERT_NE(graph, nullptr);
+
+  // Nothing ran during the capture; two replays add a * x twice.
+  void *exec = nullptr;
+  ASSERT_EQ(graphs.instantiate(&exec, graph, 0), 0);
+  ASSERT_EQ(graphs.launch(exec, caller), 0);
+  ASSERT_EQ(graphs.launch(exec, caller), 0);
+  ASSERT_MOE_OK(moeStreamSynchronize(caller));
+  std::vector<float> result(n);
+  poison(result);
+  ASSERT_MOE_OK(moeMemcpyDtoH(result.data(), dy.ptr, n * sizeof(float)));
+  size_t mismatches = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    float expected = std::fma(a, xValue, std::fma(a, xValue, y[i]));
+    if (!sameBits(result[i], expected) && mismatches++ < 5)
+      ADD_FAILURE() << "y[" << i << "] = " << result[i] << ", expected "
+                    << expected;
+  }
+  EXPECT_EQ(mismatches, 0u);
+  EXPECT_EQ(graphs.execDestroy(exec), 0);
+  EXPECT_EQ(graphs.destroy(graph), 0);
+  ASSERT_MOE_OK(moeStreamDestroy(caller));
+  ASSERT_MOE_OK(moeModuleUnload(module));
 }
 
 TEST_F(RuntimeGpuTest, MlirGpuAbiStickyErrorGpu) {

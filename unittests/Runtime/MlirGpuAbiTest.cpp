@@ -14,6 +14,7 @@
 
 #include <cstring>
 #include <string>
+#include <thread>
 
 using namespace moe::runtime::test;
 
@@ -234,6 +235,75 @@ TEST_F(StickyErrorTest, HostSharedAllocationFailsCleanly) {
 
   moeClearStickyError();
   EXPECT_EQ(moeGetStickyError(nullptr), MOE_SUCCESS);
+}
+
+//===----------------------------------------------------------------------===//
+// The caller's stream (moeSetCurrentStream): no GPU needed, since the calls
+// on it that must do nothing never reach the driver.
+//===----------------------------------------------------------------------===//
+
+/// Restores the default (no caller stream) whatever a test does.
+class CallerStreamTest : public StickyErrorTest {
+protected:
+  void TearDown() override {
+    moeSetCurrentStream(nullptr);
+    StickyErrorTest::TearDown();
+  }
+};
+
+TEST_F(CallerStreamTest, IsPerThreadAndStartsNull) {
+  EXPECT_EQ(moeGetCurrentStream(), nullptr);
+  auto stream = reinterpret_cast<MoeStream>(0x1234);
+  moeSetCurrentStream(stream);
+  EXPECT_EQ(moeGetCurrentStream(), stream);
+  MoeStream seenByOther = stream;
+  MoeStream setByOther = nullptr;
+  std::thread other([&] {
+    seenByOther = moeGetCurrentStream();
+    moeSetCurrentStream(reinterpret_cast<MoeStream>(0x5678));
+    setByOther = moeGetCurrentStream();
+  });
+  other.join();
+  EXPECT_EQ(seenByOther, nullptr);
+  EXPECT_EQ(setByOther, reinterpret_cast<MoeStream>(0x5678));
+  EXPECT_EQ(moeGetCurrentStream(), stream) << "another thread's setting";
+  moeSetCurrentStream(nullptr);
+  EXPECT_EQ(moeGetCurrentStream(), nullptr);
+}
+
+TEST_F(CallerStreamTest, GeneratedCodeUsesItWithoutOwningIt) {
+  // What a generated entry point does with its stream, around its work:
+  // create, synchronize, destroy. On the caller's stream none of these
+  // touches the driver (a fake handle would fail if it did).
+  auto stream = reinterpret_cast<MoeStream>(0x1234);
+  moeSetCurrentStream(stream);
+  EXPECT_EQ(mgpuStreamCreate(), stream);
+  mgpuStreamSynchronize(stream);
+  mgpuStreamDestroy(stream);
+  EXPECT_EQ(moeGetStickyError(nullptr), MOE_SUCCESS)
+      << "the caller's stream was synchronized or destroyed";
+  EXPECT_EQ(moeGetCurrentStream(), stream);
+}
+
+TEST_F(CallerStreamTest, StickyErrorStillTurnsCallsIntoNoOps) {
+  moeSetCurrentStream(reinterpret_cast<MoeStream>(0x1234));
+  EXPECT_EQ(mgpuMemAlloc(1024, nullptr, /*isHostShared=*/true), nullptr);
+  EXPECT_EQ(moeGetStickyError(nullptr), MOE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(mgpuStreamCreate(), nullptr);
+}
+
+TEST_F(CallerStreamTest, AllocationOnItWithoutDriverIsRecorded) {
+  SKIP_IF_DRIVER_PRESENT();
+  auto stream = reinterpret_cast<MoeStream>(0x1234);
+  moeSetCurrentStream(stream);
+  EXPECT_EQ(mgpuMemAlloc(256, stream, false), nullptr);
+  std::string message;
+  EXPECT_EQ(sticky(message), MOE_ERROR_NO_DRIVER);
+  EXPECT_NE(message.find("mgpuMemAlloc"), std::string::npos) << message;
+  moeClearStickyError();
+  mgpuMemFree(reinterpret_cast<void *>(0x100000), stream);
+  EXPECT_EQ(sticky(message), MOE_ERROR_NO_DRIVER);
+  EXPECT_NE(message.find("mgpuMemFree"), std::string::npos) << message;
 }
 
 TEST_F(StickyErrorTest, EmptyAllocationIsNullWithoutError) {

@@ -42,6 +42,47 @@ def MoeDeviceAllocations : Pass<"moe-device-allocations", "func::FuncOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def MoeStreamOrder : Pass<"moe-stream-order", "func::FuncOp"> {
+  let summary = "Run a host function's GPU work on one stream, synchronizing "
+                "once";
+  let description = [{
+    Runs after `gpu-kernel-outlining`, in place of upstream
+    `gpu-async-region`. In a host function that contains GPU work
+    (`gpu.launch_func`, `gpu.alloc`, `gpu.dealloc`, `gpu.memcpy`,
+    `gpu.memset`, also inside `scf.if`, `scf.for`, `scf.while`,
+    `scf.index_switch` and `scf.execute_region`), it creates one stream token
+    at the entry (`gpu.wait async`, which `gpu-to-llvm` lowers to
+    `mgpuStreamCreate`) and makes every such op asynchronous with a single
+    dependency: the ops at the top level form a chain starting at that
+    token, and the ops nested in a region op depend on the chain's token
+    before it. Before every `func.return` the host waits once for the
+    chain's last token (`gpu.wait`, lowered to `mgpuStreamSynchronize` and
+    `mgpuStreamDestroy`). `gpu-to-llvm` maps each op's token to the stream
+    of its dependency, so every token of the function is the one stream and
+    all the ops go to it in host program order; tokens never cross region
+    boundaries (as block arguments they would lower to events). A return
+    with no top-level GPU op before it waits on the token of an empty
+    `gpu.alloc` instead of the entry token, since the canonicalizer drops a
+    wait for a dependency-free `gpu.wait async`.
+
+    Unlike `gpu-async-region`, which synchronizes the host before every op
+    with side effects, this needs no host synchronization between kernels,
+    so a whole call can be captured in a CUDA graph (with the runtime's
+    caller stream, `moeSetCurrentStream`).
+
+    Functions without GPU work are left alone. Anything else it cannot order
+    is an error: GPU ops that are already asynchronous and other async GPU
+    ops (the function's GPU work must be synchronous), `gpu.wait`,
+    `gpu.launch` (outline kernels first), host-shared allocations, GPU ops
+    inside other region ops (`scf.parallel`, `scf.forall`, ...), bodies
+    left other than through `func.return`, and, since the host never waits
+    before the return, calls and host reads or writes of memrefs (other
+    than `memref.alloca` and `memref.get_global` ones: every other memref
+    of a host function is a device buffer) in a function with GPU work.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def MoeEmitCInterface : Pass<"moe-emit-c-interface", "ModuleOp"> {
   let summary = "Give every public host function a C entry point";
   let description = [{

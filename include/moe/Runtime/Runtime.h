@@ -369,6 +369,23 @@ MOE_RUNTIME_EXPORT MoeStatus moeGetStickyError(const char **message);
 /** Clears the sticky error so mgpu* calls work again. */
 MOE_RUNTIME_EXPORT void moeClearStickyError(void);
 
+/** Sets the calling thread's caller stream: while it is not null, the
+ *  generated code that this thread runs puts all its work on `stream`
+ *  instead of a stream of its own, e.g. the stream of a serving engine or a
+ *  stream being captured into a CUDA graph. mgpuStreamCreate then returns
+ *  `stream`; mgpuStreamSynchronize and mgpuStreamDestroy of it do nothing
+ *  (the caller owns it and synchronizes it when it wants; kernel faults are
+ *  reported there, not in the sticky error); mgpuMemAlloc and mgpuMemFree
+ *  on it use the stream-ordered allocator (cuMemAllocAsync,
+ *  cuMemFreeAsync), and fail through the sticky error where the driver or
+ *  the device lacks it. Null (the initial value) restores the default:
+ *  each call of a generated function creates, synchronizes and destroys its
+ *  own stream. The setting is per thread and is not checked against the
+ *  device; CU_STREAM_LEGACY and CU_STREAM_PER_THREAD handles are valid. */
+MOE_RUNTIME_EXPORT void moeSetCurrentStream(MoeStream stream);
+/** Returns the calling thread's caller stream, null if none. */
+MOE_RUNTIME_EXPORT MoeStream moeGetCurrentStream(void);
+
 MOE_RUNTIME_EXPORT MoeModule mgpuModuleLoad(void *data, size_t gpuBlobSize);
 MOE_RUNTIME_EXPORT MoeModule mgpuModuleLoadJIT(void *data, int optLevel);
 MOE_RUNTIME_EXPORT void mgpuModuleUnload(MoeModule module);

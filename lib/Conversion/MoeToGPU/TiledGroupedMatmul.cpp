@@ -16,8 +16,9 @@
 //     TMA (cp.async.bulk.tensor) into a ring of `stages` shared-memory slots,
 //     each completing on its own mbarrier; every warpgroup waits on the
 //     slot's mbarrier, runs four wgmma.mma_async m64nNk16 (K-major A and W,
-//     128-byte swizzle) and waits for them; a block barrier then frees the
-//     slot and thread 0 refills it `stages` steps ahead. The accumulator
+//     128-byte swizzle) and waits for the previous step's (one group stays
+//     in flight); a block barrier then frees the previous step's slot and
+//     thread 0 refills it `stages` steps ahead of that step. The accumulator
 //     stays in registers; the epilogue (bias, silu/gelu-and-mul, row scale,
 //     rounding) runs on it in registers and stores each element under the
 //     row-count and column bounds, so partial tiles at expert boundaries and
@@ -458,18 +459,27 @@ struct GemmKernelBuilder {
                 NVVM::MMALayout::row, NVVM::MMALayout::col, nullptr);
           }
           NVVM::WgmmaGroupSyncAlignedOp::create(nested, loc);
-          NVVM::WgmmaWaitGroupSyncOp::create(nested, loc, 0);
-          // Every warpgroup is done with the slot: refill it.
+          // Keep this step's wgmmas in flight; the previous step's are done,
+          // and after the barrier in every warpgroup, so its slot is free:
+          // refill it `stages` steps ahead of that step.
+          NVVM::WgmmaWaitGroupSyncOp::create(nested, loc, 1);
           gpu::BarrierOp::create(nested, loc);
-          Value refill =
-              x.andI(isLeader, x.lt(x.add(j, x.c(config.stages)), numK));
+          Value previous = x.sub(j, x.c(1));
+          Value refill = x.andI(
+              x.andI(isLeader, cmpI(k, arith::CmpIPredicate::uge, j, x.c(1))),
+              x.lt(x.add(previous, x.c(config.stages)), numK));
           k.ifThen(refill, [&](KernelBuilder &k) {
             Ix x{k};
-            issueLoads(k, smem, x.add(step, x.c(config.stages)),
-                       x.add(j, x.c(config.stages)), expert, rowStart, nBlock);
+            issueLoads(k, smem, x.add(x.sub(step, x.c(1)), x.c(config.stages)),
+                       x.add(previous, x.c(config.stages)), expert, rowStart,
+                       nBlock);
           });
           scf::YieldOp::create(nested, nestedLoc, ValueRange{acc});
         });
+    // All wgmmas done (the epilogue reads the accumulators) in every
+    // warpgroup (the next tile refills the last slot).
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+    gpu::BarrierOp::create(b, loc);
     return loop.getResult(0);
   }
 

@@ -43,7 +43,8 @@
 //       CHECK:       nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[PA]], %{{.*}}, box[%{{.*}}, %{{.*}}]
 //       CHECK:       nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[PW]], %{{.*}}, box[%{{.*}}, %{{.*}}, %c0_i32{{.*}}, %{{.*}}]
 //       CHECK:       nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[PW]], %{{.*}}, box[%{{.*}}, %{{.*}}, %c1_i32{{.*}}, %{{.*}}]
-// K loop: wait for the slot, four k16 wgmmas, wait, free and refill.
+// K loop: wait for the slot, four k16 wgmmas, wait for the previous step's,
+// free its slot and refill it; after the loop wait for all of them.
 //       CHECK:       scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (!llvm.struct<(f32,
 //       CHECK:         nvvm.mbarrier.try_wait.parity
 //       CHECK:         nvvm.wgmma.fence.aligned
@@ -52,9 +53,11 @@
 //       CHECK:         nvvm.wgmma.mma_async
 //       CHECK:         nvvm.wgmma.mma_async
 //       CHECK:         nvvm.wgmma.commit.group.sync.aligned
-//       CHECK:         nvvm.wgmma.wait.group.sync.aligned 0
+//       CHECK:         nvvm.wgmma.wait.group.sync.aligned 1
 //       CHECK:         gpu.barrier
 //       CHECK:         nvvm.mbarrier.arrive.expect_tx
+//       CHECK:       nvvm.wgmma.wait.group.sync.aligned 0
+//       CHECK:       gpu.barrier
 // Register epilogue: routed weight, then silu(gate) * up with up 32 registers
 // further (tileN / 4), each store guarded by the row count and N.
 //       CHECK:       memref.load %[[RW]]

@@ -34,6 +34,29 @@ def MoeDecomposeFusedMoe : Pass<"moe-decompose-fused-moe"> {
   ];
 }
 
+def MoeDecomposeMotLinear : Pass<"moe-decompose-mot-linear"> {
+  let summary = "Route moe.mot_linear through the grouped GEMM";
+  let description = [{
+    Rewrites each tensor-form `moe.mot_linear` whose `x` and `w` share a
+    16-bit element type (the operands the tiled TMA/wgmma grouped GEMM
+    takes) and whose number of token types is static into
+
+    ```
+    %ids = tensor.expand_shape %type_ids [[0, 1]]        // [T, 1]
+    %rows, %src, %offsets = moe.permute %x, %ids num_experts = G
+    %y = moe.grouped_matmul %rows, %w, %offsets bias(%bias)
+    %out = moe.combine %y, %src k = 1
+    ```
+
+    which computes the same values: tokens whose type is outside `[0, G)`
+    get no row and come out zero, and the single combine term `1 * y` is
+    exact, so the GEMM's rounding is the only one. Other `mot_linear` ops
+    are left to their own (simple) kernel.
+  }];
+  let dependentDialects = ["::mlir::moe::MoeDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def MoeSelectConfigs : Pass<"moe-select-configs"> {
   let summary = "Choose each moe op's kernel configuration";
   let description = [{
