@@ -439,6 +439,30 @@ class Artifact:
         entry(*[ctypes.addressof(d) for d in descs])
         _check_sticky(f"in {function}")
 
+    def on_stream(self, stream):
+        """A context manager under which entry points run on ``stream`` (a
+        torch.cuda.Stream, or a raw CUstream as an int) instead of their own
+        stream, and return without synchronizing it: the work is ordered
+        after what is queued on the stream, the caller synchronizes, and a
+        call made while the stream is being captured lands in the CUDA graph
+        (runtime: moeSetCurrentStream). Per thread."""
+        import contextlib
+
+        handle = getattr(stream, "cuda_stream", stream)
+        lib = self.runtime
+        lib.moeSetCurrentStream.argtypes = [ctypes.c_void_p]
+        lib.moeSetCurrentStream.restype = None
+
+        @contextlib.contextmanager
+        def scope():
+            lib.moeSetCurrentStream(ctypes.c_void_p(handle))
+            try:
+                yield
+            finally:
+                lib.moeSetCurrentStream(None)
+
+        return scope()
+
     def entry(self, function: str, *tensors):
         """A zero-argument callable that calls the entry point with prebuilt
         descriptors and no checks (for timing loops). Check ``sticky_error()``

@@ -142,6 +142,9 @@ def parse_args():
     p.add_argument("--no-flush", action="store_true")
     p.add_argument("--out", default=None)
     p.add_argument("--device", type=int, default=0)
+    p.add_argument("--variant", default="",
+                   help="suffix of the function names, e.g. _n128 for the "
+                        "configuration variants of test/GPU/suite/gemm.mlir")
     args = p.parse_args()
     args.models = [m for m in args.models.split(",") if m]
     for m in args.models:
@@ -283,7 +286,7 @@ def main():
         for g in args.gemms:
             if stop:
                 break
-            fname = f"gemm{g}_{model_name}"
+            fname = f"gemm{g}_{model_name}{args.variant}"
             spec = art.spec(fname)
             gated = g == 1
             a_spec, w_spec = spec.args[0], spec.args[1]

@@ -13,7 +13,9 @@
 #     minutes per run.)
 #  2. test/GPU/gemm_vs_torch.py, when torch is present: every shape at
 #     T = 1 ... 8192 against an independent torch computation, timed next
-#     to torch._grouped_mm in the same process.
+#     to torch._grouped_mm in the same process; then
+#     test/GPU/graph_capture.py: a whole fused_moe layer captured in a CUDA
+#     graph on the caller's stream, replayed, bit-identical to eager calls.
 # Usage: test/GPU/run-gemm-suite.sh [ARTIFACTS] [LOGDIR]
 # Environment: ITERS (runner timing iterations, default 10), SANITIZER=0,
 # TORCH=0 to skip step 2, TORCH_TOKENS (default "1 32 256 2048 8192").
@@ -82,5 +84,11 @@ if [ "${TORCH:-1}" = 1 ] && [ -f "$ROOT/test/GPU/gemm_vs_torch.py" ] &&
     --runtime "$BUILD" --tokens ${TORCH_TOKENS:-1 32 256 2048 8192} \
     --out "$LOG" 2>&1 | tee "$LOG/torch.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || fail=$((fail + 1))
+  if [ -f "$ART/qwen3-30b-a3b.so" ]; then
+    echo "== a whole fused_moe layer in a CUDA graph"
+    python3 "$ROOT/test/GPU/graph_capture.py" --artifact "$ART/qwen3-30b-a3b" \
+      --runtime "$BUILD" --tokens 1 32 256 2>&1 | tee "$LOG/graph.log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || fail=$((fail + 1))
+  fi
 fi
 [ $fail -eq 0 ]

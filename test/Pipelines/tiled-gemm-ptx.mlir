@@ -2,7 +2,7 @@
 // kernel's PTX takes both tensor maps by value (128-byte, 64-byte aligned
 // parameters whose address is taken in the param space), loads tiles with
 // TMA completing on mbarriers, waits on them by phase parity, and
-// multiplies with wgmma (m64n128k16, bf16 in, f32 accumulate, K-major A
+// multiplies with wgmma (m64n256k16, bf16 in, f32 accumulate, K-major A
 // and B: no transposes). ptxas accepts every kernel where it is installed
 // (tiled-gemm-ptxas.mlir).
 // RUN: rm -rf %t && mkdir -p %t
@@ -21,7 +21,7 @@
 // CHECK: cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // CHECK: mbarrier.try_wait.parity.shared.b64
 // CHECK: wgmma.fence.sync.aligned
-// CHECK: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
+// CHECK: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
 // CHECK: wgmma.commit_group.sync.aligned
 // CHECK: wgmma.wait_group.sync.aligned 1
 // CHECK: wgmma.wait_group.sync.aligned 0

@@ -7,7 +7,7 @@
 // RUN: for f in %t/ptx/*.ptx; do %ptxas -arch=sm_90a $f -o %t/kernel.cubin || exit 1; done
 // RUN: cat %t/ptx/*.ptx | FileCheck %s
 // CHECK-DAG: cp.async.bulk.tensor.4d.shared::cluster.global
-// CHECK-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// CHECK-DAG: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
 // CHECK-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16
 
 func.func @gated(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x2048xbf16>,

@@ -65,6 +65,7 @@ constexpr int64_t kWarpgroupRows = 64;
 constexpr int64_t kWarpgroupThreads = 128;
 constexpr int64_t kMaxSharedBytes = 227 * 1024;
 constexpr int64_t kScheduleThreads = 512;
+constexpr int64_t kDefaultTileN = 256;
 /// Schedule layout (i32): [0] number of m-tiles, [1] fallback flag, then
 /// one (expert, row start, row count, unused) entry per m-tile.
 constexpr int64_t kHeaderWords = 4;
@@ -88,9 +89,11 @@ TileConfig readTileConfig(Operation *op) {
   c.warpgroups = std::clamp<int64_t>(getConfigInt(op, "warpgroups", 2), 1, 2);
   c.tileM = kWarpgroupRows * c.warpgroups;
   // wgmma takes N in multiples of 8 up to 256; gated halves need 16.
-  c.tileN = getConfigInt(op, "tile_n", 128);
+  // 256 (the widest wgmma) measured faster than 128 at every shape tried
+  // (docs/performance.md, version 3).
+  c.tileN = getConfigInt(op, "tile_n", kDefaultTileN);
   if (c.tileN < 16 || c.tileN > 256 || c.tileN % 16 != 0)
-    c.tileN = 128;
+    c.tileN = kDefaultTileN;
   c.stages = std::clamp<int64_t>(getConfigInt(op, "stages", 4), 2, 8);
   while (c.stages > 2 && c.sharedBytes() > kMaxSharedBytes)
     --c.stages;

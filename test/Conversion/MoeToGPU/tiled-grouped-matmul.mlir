@@ -28,18 +28,18 @@
 //       CHECK:   %[[PA:.*]] = builtin.unrealized_conversion_cast %[[MA]] {{.*}} to !llvm.ptr
 //       CHECK:   %[[VIEW:.*]] = memref.reinterpret_cast %[[W]] {{.*}} sizes: [%{{.*}}, 2, %{{.*}}, %{{.*}}]
 //       CHECK:   %[[UW:.*]] = memref.cast %[[VIEW]]
-//       CHECK:   %[[MW:.*]] = nvgpu.tma.create.descriptor %[[UW]] box[%c1{{.*}}, %c1{{.*}}, %c64{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x64x64xbf16, #gpu.address_space<workgroup>>
+//       CHECK:   %[[MW:.*]] = nvgpu.tma.create.descriptor %[[UW]] box[%c1{{.*}}, %c1{{.*}}, %c128{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x128x64xbf16, #gpu.address_space<workgroup>>
 //       CHECK:   %[[PW:.*]] = builtin.unrealized_conversion_cast %[[MW]]
-// GEMM kernel: two warpgroups, a 4-stage ring of 128x64 A + 128x64 W tiles
-// (1024 alignment slack + 4 * 32 KiB + 4 mbarriers).
-//       CHECK:   %[[SMEM:.*]] = arith.constant 132128 : i32
+// GEMM kernel: two warpgroups, a 4-stage ring of 128x64 A + 256x64 W tiles
+// (1024 alignment slack + 4 * 48 KiB + 4 mbarriers).
+//       CHECK:   %[[SMEM:.*]] = arith.constant 197664 : i32
 //       CHECK:   gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %[[SMEM]] {
 //       CHECK:     gpu.dynamic_shared_memory
 //       CHECK:     nvvm.mbarrier.init
 //       CHECK:     gpu.barrier
 // Per tile: fill the ring (A box and the gate/up W boxes on one mbarrier).
 //       CHECK:     scf.if %{{.*}} -> (index) {
-//       CHECK:       nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c32768_i32
+//       CHECK:       nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c49152_i32
 //       CHECK:       nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[PA]], %{{.*}}, box[%{{.*}}, %{{.*}}]
 //       CHECK:       nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[PW]], %{{.*}}, box[%{{.*}}, %{{.*}}, %c0_i32{{.*}}, %{{.*}}]
 //       CHECK:       nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[PW]], %{{.*}}, box[%{{.*}}, %{{.*}}, %c1_i32{{.*}}, %{{.*}}]
@@ -48,7 +48,7 @@
 //       CHECK:       scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (!llvm.struct<(f32,
 //       CHECK:         nvvm.mbarrier.try_wait.parity
 //       CHECK:         nvvm.wgmma.fence.aligned
-//       CHECK:         nvvm.wgmma.mma_async %{{.*}}, %{{.*}}, %[[ACC]], <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+//       CHECK:         nvvm.wgmma.mma_async %{{.*}}, %{{.*}}, %[[ACC]], <m = 64, n = 256, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
 //       CHECK:         nvvm.wgmma.mma_async
 //       CHECK:         nvvm.wgmma.mma_async
 //       CHECK:         nvvm.wgmma.mma_async
@@ -58,11 +58,11 @@
 //       CHECK:         nvvm.mbarrier.arrive.expect_tx
 //       CHECK:       nvvm.wgmma.wait.group.sync.aligned 0
 //       CHECK:       gpu.barrier
-// Register epilogue: routed weight, then silu(gate) * up with up 32 registers
+// Register epilogue: routed weight, then silu(gate) * up with up 64 registers
 // further (tileN / 4), each store guarded by the row count and N.
 //       CHECK:       memref.load %[[RW]]
 //       CHECK:       llvm.extractvalue %{{.*}}[0]
-//       CHECK:       llvm.extractvalue %{{.*}}[32]
+//       CHECK:       llvm.extractvalue %{{.*}}[64]
 //       CHECK:       math.exp
 //       CHECK:       arith.truncf
 //       CHECK:       memref.store %{{.*}}, %[[O]]

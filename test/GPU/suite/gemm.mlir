@@ -109,3 +109,37 @@ func.func @gemm_k20_simple(%a: tensor<?x20xbf16>, %w: tensor<4x64x20xbf16>, %off
       : (tensor<?x20xbf16>, tensor<4x64x20xbf16>, tensor<5xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
   return %y : tensor<?x64xbf16>
 }
+
+// Configuration variants (timed by test/GPU/gemm_vs_torch.py --variant):
+// 128 x 128 tiles (the default before version 3 of docs/performance.md).
+func.func @gemm1_mixtral_n128(%a: tensor<?x4096xbf16>, %w13: tensor<8x28672x4096xbf16>, %off: tensor<9xi32>,
+    %out: tensor<?x14336xbf16>) -> tensor<?x14336xbf16> {
+  %h = moe.grouped_matmul %a, %w13, %off epilogue = silu_and_mul outs(%out)
+      {moe.config = {tile_n = 128 : i64}}
+      : (tensor<?x4096xbf16>, tensor<8x28672x4096xbf16>, tensor<9xi32>, tensor<?x14336xbf16>) -> tensor<?x14336xbf16>
+  return %h : tensor<?x14336xbf16>
+}
+
+func.func @gemm2_mixtral_n128(%h: tensor<?x14336xbf16>, %w2: tensor<8x4096x14336xbf16>, %off: tensor<9xi32>,
+    %scale: tensor<?xf32>, %out: tensor<?x4096xbf16>) -> tensor<?x4096xbf16> {
+  %y = moe.grouped_matmul %h, %w2, %off scale(%scale) outs(%out)
+      {moe.config = {tile_n = 128 : i64}}
+      : (tensor<?x14336xbf16>, tensor<8x4096x14336xbf16>, tensor<9xi32>, tensor<?xf32>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
+  return %y : tensor<?x4096xbf16>
+}
+
+func.func @gemm1_qwen3_n128(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x2048xbf16>, %off: tensor<129xi32>,
+    %out: tensor<?x768xbf16>) -> tensor<?x768xbf16> {
+  %h = moe.grouped_matmul %a, %w13, %off epilogue = silu_and_mul outs(%out)
+      {moe.config = {tile_n = 128 : i64}}
+      : (tensor<?x2048xbf16>, tensor<128x1536x2048xbf16>, tensor<129xi32>, tensor<?x768xbf16>) -> tensor<?x768xbf16>
+  return %h : tensor<?x768xbf16>
+}
+
+func.func @gemm2_qwen3_n128(%h: tensor<?x768xbf16>, %w2: tensor<128x2048x768xbf16>, %off: tensor<129xi32>,
+    %scale: tensor<?xf32>, %out: tensor<?x2048xbf16>) -> tensor<?x2048xbf16> {
+  %y = moe.grouped_matmul %h, %w2, %off scale(%scale) outs(%out)
+      {moe.config = {tile_n = 128 : i64}}
+      : (tensor<?x768xbf16>, tensor<128x2048x768xbf16>, tensor<129xi32>, tensor<?xf32>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
+  return %y : tensor<?x2048xbf16>
+}
