@@ -422,8 +422,19 @@ struct GroupedMatmulToGPU : OpRewritePattern<GroupedMatmulOp> {
     gemm.out = op.getOutInit();
     gemm.epilogue = op.getEpilogue();
     gemm.threads = getConfigInt(op, "threads", 256);
-    if (getConfigInt(op, "tiled", 1) != 0 && canUseTiledGroupedMatmul(gemm))
-      buildTiledGroupedMatmul(rewriter, op.getLoc(), gemm, op);
+    // Gathered A: copy the rows to a contiguous buffer for TMA. Only
+    // without bias: a row with an out-of-range index must come out zero,
+    // and a zero A row gives zero through every epilogue but the bias.
+    RowGemm contiguous = gemm;
+    contiguous.rowIndex = Value();
+    contiguous.indexDivisor = 1;
+    bool tiled = getConfigInt(op, "tiled", 1) != 0 &&
+                 canUseTiledGroupedMatmul(contiguous) &&
+                 !(gemm.rowIndex && gemm.bias);
+    if (tiled && gemm.rowIndex)
+      contiguous.a = gatherRows(rewriter, op.getLoc(), gemm);
+    if (tiled)
+      buildTiledGroupedMatmul(rewriter, op.getLoc(), contiguous, op);
     else
       buildRowGemm(rewriter, op.getLoc(), gemm);
     rewriter.eraseOp(op);

@@ -55,6 +55,11 @@ GemmSizes computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm);
 /// The simple, correct path: one thread per output element.
 void buildRowGemm(PatternRewriter &rewriter, Location loc, const RowGemm &gemm);
 
+/// Copies the rows `a[row_index[r] / index_divisor]` of a gathered A (zero
+/// rows for indices out of range) into a new contiguous [R, K] buffer, in a
+/// kernel of its own, and returns the buffer.
+Value gatherRows(PatternRewriter &rewriter, Location loc, const RowGemm &gemm);
+
 /// Exact GELU, 0.5 * v * (1 + erf(v / sqrt(2))), in f32.
 Value buildGelu(KernelBuilder &k, Value v);
 

@@ -69,7 +69,7 @@ func.func @contiguous(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %offsets
 //       CHECK:   memref.store %{{.*}}, %[[O]]
 func.func @gathered(%x: memref<?x2048xbf16>, %slots: memref<?xi32>, %w: memref<8x256x2048xbf16>,
                     %offsets: memref<9xi32>, %out: memref<?x256xbf16>) {
-  moe.grouped_matmul %x[%slots], %w, %offsets outs(%out) {index_divisor = 8 : i64}
+  moe.grouped_matmul %x[%slots], %w, %offsets outs(%out) {index_divisor = 8 : i64, moe.config = {tiled = 0 : i64}}
       : (memref<?x2048xbf16>, memref<?xi32>, memref<8x256x2048xbf16>, memref<9xi32>,
          memref<?x256xbf16>) -> ()
   return

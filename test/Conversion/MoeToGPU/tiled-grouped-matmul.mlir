@@ -107,20 +107,44 @@ func.func @config(%a: memref<?x?xf16>, %w: memref<2x?x?xf16>, %offsets: memref<3
 // -----
 
 // Operands the tiled kernel cannot take keep the simple kernel: f32
-// operands, gathered rows (for now), and `tiled = 0`.
+// operands, gathered rows with a bias (a row with an out-of-range index
+// must be zero, not the bias), and `tiled = 0`.
 // CHECK-LABEL: func.func @simple_only
 //   CHECK-NOT: nvgpu.tma.create.descriptor
 //   CHECK-NOT: nvvm.wgmma.mma_async
 //       CHECK: return
 func.func @simple_only(%a32: memref<?x64xf32>, %w32: memref<4x128x64xf32>,
     %wb: memref<4x128x64xbf16>,
-    %x: memref<?x64xbf16>, %slots: memref<?xi32>,
+    %x: memref<?x64xbf16>, %slots: memref<?xi32>, %b: memref<4x128xbf16>,
     %offsets: memref<5xi32>, %o32: memref<?x128xf32>, %o16: memref<?x128xbf16>) {
   moe.grouped_matmul %a32, %w32, %offsets outs(%o32)
       : (memref<?x64xf32>, memref<4x128x64xf32>, memref<5xi32>, memref<?x128xf32>) -> ()
-  moe.grouped_matmul %x[%slots], %wb, %offsets outs(%o16) {index_divisor = 8 : i64}
-      : (memref<?x64xbf16>, memref<?xi32>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  moe.grouped_matmul %x[%slots], %wb, %offsets bias(%b) outs(%o16) {index_divisor = 8 : i64}
+      : (memref<?x64xbf16>, memref<?xi32>, memref<4x128x64xbf16>, memref<5xi32>, memref<4x128xbf16>, memref<?x128xbf16>) -> ()
   moe.grouped_matmul %x, %wb, %offsets outs(%o16) {moe.config = {tiled = 0 : i64}}
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+// Gathered A (the vLLM layout): a kernel copies a[slots[r] / 8] (zero rows
+// for indices out of range) into a contiguous buffer, 16-byte chunks where
+// both buffers allow; the tiled kernel reads that buffer through TMA.
+// CHECK-LABEL: func.func @gathered
+//  CHECK-SAME: (%[[X:.*]]: memref<?x2048xbf16>, %[[S:.*]]: memref<?xi32>,
+//       CHECK: %[[G:.*]] = memref.alloc(%{{.*}}) : memref<?x2048xbf16>
+//       CHECK: gpu.launch
+//       CHECK:   memref.load %[[S]]
+//       CHECK:   arith.divui %{{.*}}, %c8_i64
+//       CHECK:   vector.load %[[X]]{{.*}} {alignment = 16 : i64}
+//       CHECK:   vector.store %{{.*}}, %[[G]]
+//       CHECK: memref.cast %[[G]] : memref<?x2048xbf16> to memref<*xbf16>
+//       CHECK: nvgpu.tma.create.descriptor
+//       CHECK: nvvm.wgmma.mma_async
+func.func @gathered(%x: memref<?x2048xbf16>, %slots: memref<?xi32>, %w: memref<8x256x2048xbf16>,
+                    %offsets: memref<9xi32>, %out: memref<?x128xbf16>) {
+  moe.grouped_matmul %x[%slots], %w, %offsets epilogue = silu_and_mul outs(%out) {index_divisor = 8 : i64}
+      : (memref<?x2048xbf16>, memref<?xi32>, memref<8x256x2048xbf16>, memref<9xi32>, memref<?x128xbf16>) -> ()
   return
 }

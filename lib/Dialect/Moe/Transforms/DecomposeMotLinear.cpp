@@ -82,8 +82,8 @@ struct DecomposeMotLinear : OpRewritePattern<MotLinearOp> {
         /*row_weights_init=*/Value());
 
     auto outType = cast<RankedTensorType>(op.getOutInit().getType());
-    Value product = empty({tokens, dimOf(op.getOutInit(), 1)},
-                          outType.getElementType());
+    Value product =
+        empty({tokens, dimOf(op.getOutInit(), 1)}, outType.getElementType());
     auto gemm = GroupedMatmulOp::create(
         rewriter, loc, product.getType(), permute->getResult(0),
         /*row_index=*/Value(), op.getW(), permute->getResult(2),
