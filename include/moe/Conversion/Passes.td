@@ -16,6 +16,13 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
     Every kernel bounds-checks every access against the memref sizes, so any
     shape (and any run-time ids or offsets) is safe. Ops with no lowering yet
     are reported with an error naming them.
+
+    `grouped_matmul` with 16-bit A and W becomes a tile-schedule kernel and
+    a persistent TMA + wgmma kernel (tiles of 64 * `warpgroups` rows by
+    `tile_n` columns, a ring of `stages` TMA slots, at most `ctas` blocks;
+    `tiled = 0` forces the simple kernel), behind a run-time check of the
+    TMA rules that falls back to the simple kernel; gathered rows are first
+    copied to a contiguous buffer (docs/Pipeline.md).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
