@@ -41,7 +41,6 @@ Value mlir::moe::gatherRows(PatternRewriter &rewriter, Location loc,
   Type i64 = rewriter.getI64Type();
 
   kb.launch(rows, gemm.threads, [&](KernelBuilder &k, const LaunchIds &ids) {
-    OpBuilder &b = k.b();
     Value row = ids.blockId;
     k.ifThen(
         cmpI(k, arith::CmpIPredicate::ult, row, rows), [&](KernelBuilder &k) {
@@ -76,7 +75,6 @@ Value mlir::moe::gatherRows(PatternRewriter &rewriter, Location loc,
                 storeF32s(k, values, gathered, {row, column});
               });
         });
-    (void)b;
   });
   return gathered;
 }

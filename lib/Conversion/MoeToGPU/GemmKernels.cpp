@@ -244,7 +244,6 @@ void mlir::moe::buildRowGemm(PatternRewriter &rewriter, Location loc,
   };
   auto [numARows, reduction, cols, numExperts, upOffset, outCols, rows] =
       computeGemmSizes(kb, gemm);
-  (void)cols;
   Value one = kb.index(1);
   Value chunks = arith::MaxUIOp::create(
       rewriter, loc, kb.ceilDiv(outCols, kb.index(gemm.threads)), one);

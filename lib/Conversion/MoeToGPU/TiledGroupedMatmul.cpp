@@ -494,7 +494,6 @@ struct GemmKernelBuilder {
                 Value warpgroup, Value expert, Value rowStart, Value rowCount,
                 Value nBlock) {
     Ix x{k};
-    OpBuilder &b = k.b();
     Location loc = k.getLoc();
     Value warp = x.div(threadInGroup, x.c(32));
     Value lane = x.rem(threadInGroup, x.c(32));
@@ -546,7 +545,6 @@ struct GemmKernelBuilder {
         }
       });
     }
-    (void)b;
   }
 
   /// Rows outside every expert: zeros.
