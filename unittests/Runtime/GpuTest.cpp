@@ -61,6 +61,43 @@ void poison(std::vector<float> &values) {
 
 bool sameBits(float a, float b) { return std::memcmp(&a, &b, 4) == 0; }
 
+/// Expects result[i] == fma(a, x[i], y[i]) bit for bit for i < x.size().
+void expectSaxpy(const std::vector<float> &result, const std::vector<float> &x,
+                 const std::vector<float> &y, float a) {
+  size_t mismatches = 0;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (!sameBits(result[i], std::fma(a, x[i], y[i])) && mismatches++ < 5)
+      ADD_FAILURE() << "y[" << i << "] = " << result[i] << ", expected "
+                    << std::fma(a, x[i], y[i]);
+  EXPECT_EQ(mismatches, 0u);
+}
+
+/// Enqueues saxpy (y = a * x + y over n floats) through the mgpu ABI, as
+/// generated host code launches kernels.
+void launchSaxpyMgpu(MoeFunction saxpy, MoeStream stream, void *dy, void *dx,
+                     float a, uint32_t n) {
+  float aValue = a;
+  uint32_t nValue = n;
+  void *params[] = {&dy, &dx, &aValue, &nValue};
+  mgpuLaunchKernel(saxpy, (n + 127) / 128, 1, 1, 128, 1, 1, 0, stream, params,
+                   nullptr, 4);
+}
+
+/// Enqueues on `stream`: copy x and y in, saxpy, copy y into a poisoned
+/// `result` (valid once the stream is synchronized).
+void saxpyRoundTripMgpu(MoeFunction saxpy, MoeStream stream, void *dx, void *dy,
+                        const std::vector<float> &x,
+                        const std::vector<float> &y, float a,
+                        std::vector<float> &result) {
+  uint32_t n = static_cast<uint32_t>(x.size());
+  mgpuMemcpy(dx, const_cast<float *>(x.data()), n * sizeof(float), stream);
+  mgpuMemcpy(dy, const_cast<float *>(y.data()), n * sizeof(float), stream);
+  launchSaxpyMgpu(saxpy, stream, dy, dx, a, n);
+  result.assign(n, 0.0f);
+  poison(result);
+  mgpuMemcpy(result.data(), dy, n * sizeof(float), stream);
+}
+
 /// Device memory freed at scope exit.
 struct DeviceBuffer {
   void *ptr = nullptr;
@@ -236,12 +273,7 @@ TEST_F(RuntimeGpuTest, LaunchSaxpyGpu) {
   std::vector<float> result(n + 1);
   poison(result);
   ASSERT_MOE_OK(moeMemcpyDtoH(result.data(), dy.ptr, (n + 1) * sizeof(float)));
-  size_t mismatches = 0;
-  for (uint32_t i = 0; i < n; ++i)
-    if (!sameBits(result[i], std::fma(a, x[i], y[i])) && mismatches++ < 5)
-      ADD_FAILURE() << "y[" << i << "] = " << result[i] << ", expected "
-                    << std::fma(a, x[i], y[i]);
-  EXPECT_EQ(mismatches, 0u);
+  expectSaxpy(result, x, y, a);
   uint32_t tail;
   std::memcpy(&tail, &result[n], 4);
   EXPECT_EQ(tail, kPoison) << "the kernel wrote past n";
@@ -613,23 +645,11 @@ TEST_F(RuntimeGpuTest, MlirGpuAbiSaxpyGpu) {
   ASSERT_NE(dx, nullptr);
   ASSERT_NE(dy, nullptr);
   mgpuMemset32(dy, kPoison, n, stream);
-  mgpuMemcpy(dx, x.data(), n * sizeof(float), stream);
-  mgpuMemcpy(dy, y.data(), n * sizeof(float), stream);
-  float aValue = a;
-  uint32_t nValue = n;
-  void *params[] = {&dy, &dx, &aValue, &nValue};
-  mgpuLaunchKernel(saxpy, (n + 127) / 128, 1, 1, 128, 1, 1, 0, stream, params,
-                   nullptr, 4);
-  std::vector<float> result(n);
-  poison(result);
-  mgpuMemcpy(result.data(), dy, n * sizeof(float), stream);
+  std::vector<float> result;
+  saxpyRoundTripMgpu(saxpy, stream, dx, dy, x, y, a, result);
   mgpuStreamSynchronize(stream);
   ASSERT_NO_STICKY_ERROR();
-  size_t mismatches = 0;
-  for (uint32_t i = 0; i < n; ++i)
-    if (!sameBits(result[i], std::fma(a, x[i], y[i])) && mismatches++ < 5)
-      ADD_FAILURE() << "y[" << i << "] = " << result[i];
-  EXPECT_EQ(mismatches, 0u);
+  expectSaxpy(result, x, y, a);
 
   // Cross-stream ordering through events, and memset16.
   MoeStream other = mgpuStreamCreate();
@@ -683,11 +703,7 @@ TEST_F(RuntimeGpuTest, MlirGpuAbiJitAndClusterLaunchGpu) {
   mgpuMemcpy(result.data(), dy, n * sizeof(float), nullptr);
   mgpuStreamSynchronize(nullptr);
   ASSERT_NO_STICKY_ERROR();
-  size_t mismatches = 0;
-  for (uint32_t i = 0; i < n; ++i)
-    if (!sameBits(result[i], std::fma(a, x[i], y[i])) && mismatches++ < 5)
-      ADD_FAILURE() << "y[" << i << "] = " << result[i];
-  EXPECT_EQ(mismatches, 0u);
+  expectSaxpy(result, x, y, a);
   mgpuMemFree(dx, nullptr);
   mgpuMemFree(dy, nullptr);
   mgpuModuleUnload(module);
@@ -744,16 +760,8 @@ TEST_F(RuntimeGpuTest, MlirGpuAbiCallerStreamGpu) {
   void *dx = mgpuMemAlloc(n * sizeof(float), stream, false);
   void *dy = mgpuMemAlloc(n * sizeof(float), stream, false);
   ASSERT_NO_STICKY_ERROR();
-  mgpuMemcpy(dx, x.data(), n * sizeof(float), stream);
-  mgpuMemcpy(dy, y.data(), n * sizeof(float), stream);
-  float aValue = a;
-  uint32_t nValue = n;
-  void *params[] = {&dy, &dx, &aValue, &nValue};
-  mgpuLaunchKernel(saxpy, (n + 127) / 128, 1, 1, 128, 1, 1, 0, stream, params,
-                   nullptr, 4);
-  std::vector<float> result(n);
-  poison(result);
-  mgpuMemcpy(result.data(), dy, n * sizeof(float), stream);
+  std::vector<float> result;
+  saxpyRoundTripMgpu(saxpy, stream, dx, dy, x, y, a, result);
   mgpuMemFree(dx, stream);
   mgpuMemFree(dy, stream);
   mgpuStreamSynchronize(stream);
@@ -763,11 +771,7 @@ TEST_F(RuntimeGpuTest, MlirGpuAbiCallerStreamGpu) {
 
   // The caller's stream is still alive; the caller synchronizes it.
   ASSERT_MOE_OK(moeStreamSynchronize(caller));
-  size_t mismatches = 0;
-  for (uint32_t i = 0; i < n; ++i)
-    if (!sameBits(result[i], std::fma(a, x[i], y[i])) && mismatches++ < 5)
-      ADD_FAILURE() << "y[" << i << "] = " << result[i];
-  EXPECT_EQ(mismatches, 0u);
+  expectSaxpy(result, x, y, a);
   ASSERT_MOE_OK(moeStreamDestroy(caller));
   ASSERT_MOE_OK(moeModuleUnload(module));
 }
@@ -799,11 +803,7 @@ TEST_F(RuntimeGpuTest, MlirGpuAbiGraphCaptureGpu) {
   uint32_t xBits = 0;
   std::memcpy(&xBits, &xValue, sizeof(xBits));
   mgpuMemset32(dx, xBits, n, stream);
-  float aValue = a;
-  uint32_t nValue = n;
-  void *params[] = {&dy.ptr, &dx, &aValue, &nValue};
-  mgpuLaunchKernel(saxpy, (n + 127) / 128, 1, 1, 128, 1, 1, 0, stream, params,
-                   nullptr, 4);
+  launchSaxpyMgpu(saxpy, stream, dy.ptr, dx, a, n);
   mgpuMemFree(dx, stream);
   mgpuStreamSynchronize(stream);
   mgpuStreamDestroy(stream);

@@ -180,6 +180,31 @@ Value mlir::moe::select(KernelBuilder &k, Value condition, Value onTrue,
   return arith::SelectOp::create(k.b(), k.getLoc(), condition, onTrue, onFalse);
 }
 
+Value mlir::moe::add(KernelBuilder &k, Value a, Value b) {
+  return arith::AddIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value mlir::moe::sub(KernelBuilder &k, Value a, Value b) {
+  return arith::SubIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value mlir::moe::mul(KernelBuilder &k, Value a, Value b) {
+  return arith::MulIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value mlir::moe::divU(KernelBuilder &k, Value a, Value b) {
+  return arith::DivUIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value mlir::moe::remU(KernelBuilder &k, Value a, Value b) {
+  return arith::RemUIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value mlir::moe::minU(KernelBuilder &k, Value a, Value b) {
+  return arith::MinUIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value mlir::moe::maxU(KernelBuilder &k, Value a, Value b) {
+  return arith::MaxUIOp::create(k.b(), k.getLoc(), a, b);
+}
+Value mlir::moe::andI(KernelBuilder &k, Value a, Value b) {
+  return arith::AndIOp::create(k.b(), k.getLoc(), a, b);
+}
+
 Value mlir::moe::toI32(KernelBuilder &k, Value index) {
   return arith::IndexCastOp::create(k.b(), k.getLoc(), k.b().getI32Type(),
                                     index);

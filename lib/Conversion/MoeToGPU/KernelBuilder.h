@@ -113,6 +113,16 @@ Value cmpI(KernelBuilder &k, arith::CmpIPredicate predicate, Value lhs,
 Value cmpF(KernelBuilder &k, arith::CmpFPredicate predicate, Value lhs,
            Value rhs);
 Value select(KernelBuilder &k, Value condition, Value onTrue, Value onFalse);
+/// Integer arithmetic (index or iN); the division, remainder and min/max
+/// are unsigned.
+Value add(KernelBuilder &k, Value a, Value b);
+Value sub(KernelBuilder &k, Value a, Value b);
+Value mul(KernelBuilder &k, Value a, Value b);
+Value divU(KernelBuilder &k, Value a, Value b);
+Value remU(KernelBuilder &k, Value a, Value b);
+Value minU(KernelBuilder &k, Value a, Value b);
+Value maxU(KernelBuilder &k, Value a, Value b);
+Value andI(KernelBuilder &k, Value a, Value b);
 /// scf.for from `lower` to `upper` by `step` carrying `inits`; `body` returns
 /// the next values; returns the final values.
 SmallVector<Value> forLoopCarrying(

@@ -81,30 +81,6 @@ constexpr int32_t kNoRow = std::numeric_limits<int32_t>::max();
 // IR helpers
 //===----------------------------------------------------------------------===//
 
-Value add(KernelBuilder &k, Value a, Value b) {
-  return arith::AddIOp::create(k.b(), k.getLoc(), a, b);
-}
-Value sub(KernelBuilder &k, Value a, Value b) {
-  return arith::SubIOp::create(k.b(), k.getLoc(), a, b);
-}
-Value mul(KernelBuilder &k, Value a, Value b) {
-  return arith::MulIOp::create(k.b(), k.getLoc(), a, b);
-}
-Value divU(KernelBuilder &k, Value a, Value b) {
-  return arith::DivUIOp::create(k.b(), k.getLoc(), a, b);
-}
-Value remU(KernelBuilder &k, Value a, Value b) {
-  return arith::RemUIOp::create(k.b(), k.getLoc(), a, b);
-}
-Value minU(KernelBuilder &k, Value a, Value b) {
-  return arith::MinUIOp::create(k.b(), k.getLoc(), a, b);
-}
-Value maxU(KernelBuilder &k, Value a, Value b) {
-  return arith::MaxUIOp::create(k.b(), k.getLoc(), a, b);
-}
-Value andI(KernelBuilder &k, Value a, Value b) {
-  return arith::AndIOp::create(k.b(), k.getLoc(), a, b);
-}
 Value load(KernelBuilder &k, Value memref, ValueRange indices) {
   return memref::LoadOp::create(k.b(), k.getLoc(), memref, indices);
 }

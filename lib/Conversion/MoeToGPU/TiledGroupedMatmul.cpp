@@ -101,36 +101,21 @@ TileConfig readTileConfig(Operation *op) {
   return c;
 }
 
-/// Index arithmetic at the builder's insertion point.
+/// Index arithmetic at the builder's insertion point: the shared one-op
+/// helpers of KernelBuilder.h bound to `k`, plus index constants.
 struct Ix {
   KernelBuilder &k;
-  OpBuilder &b() { return k.b(); }
-  Location loc() { return k.getLoc(); }
   Value c(int64_t v) { return k.index(v); }
-  Value add(Value x, Value y) {
-    return arith::AddIOp::create(b(), loc(), x, y);
-  }
-  Value sub(Value x, Value y) {
-    return arith::SubIOp::create(b(), loc(), x, y);
-  }
-  Value mul(Value x, Value y) {
-    return arith::MulIOp::create(b(), loc(), x, y);
-  }
-  Value div(Value x, Value y) {
-    return arith::DivUIOp::create(b(), loc(), x, y);
-  }
-  Value rem(Value x, Value y) {
-    return arith::RemUIOp::create(b(), loc(), x, y);
-  }
-  Value min(Value x, Value y) {
-    return arith::MinUIOp::create(b(), loc(), x, y);
-  }
+  Value add(Value x, Value y) { return moe::add(k, x, y); }
+  Value sub(Value x, Value y) { return moe::sub(k, x, y); }
+  Value mul(Value x, Value y) { return moe::mul(k, x, y); }
+  Value div(Value x, Value y) { return divU(k, x, y); }
+  Value rem(Value x, Value y) { return remU(k, x, y); }
+  Value min(Value x, Value y) { return minU(k, x, y); }
   Value lt(Value x, Value y) {
     return cmpI(k, arith::CmpIPredicate::ult, x, y);
   }
-  Value andI(Value x, Value y) {
-    return arith::AndIOp::create(b(), loc(), x, y);
-  }
+  Value andI(Value x, Value y) { return moe::andI(k, x, y); }
   Value i32(Value index) { return toI32(k, index); }
   Value fromI32(Value v) { return toIndex(k, v); }
 };
