@@ -48,6 +48,11 @@ void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm) {
   bufferization.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // Grouped GEMMs: tiled kernel with in-kernel tile copies, then the copies
+  // become TMA loads on mbarriers; everything else (and the GEMMs the tiled
+  // kernel cannot take) gets its kernel from convert-moe-to-gpu.
+  pm.addPass(createMoeTileGroupedMatmul());
+  pm.addPass(createMoeCreateTmaDescriptors());
   pm.addPass(createConvertMoeToGPU());
   pm.addNestedPass<func::FuncOp>(createMoeDeviceAllocations());
   pm.addPass(createGpuKernelOutliningPass());

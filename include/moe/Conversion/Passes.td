@@ -17,17 +17,103 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
     shape (and any run-time ids or offsets) is safe. Ops with no lowering yet
     are reported with an error naming them.
 
-    `grouped_matmul` with 16-bit A and W becomes a tile-schedule kernel and
-    a persistent TMA + wgmma kernel (tiles of 64 * `warpgroups` rows by
-    `tile_n` columns, a ring of `stages` TMA slots, at most `ctas` blocks;
-    `tiled = 0` forces the simple kernel), behind a run-time check of the
-    TMA rules that falls back to the simple kernel; gathered rows are first
-    copied to a contiguous buffer (docs/Pipeline.md).
+    `grouped_matmul` and `mot_linear` left here become the simple kernel
+    (one thread per output element); run `moe-tile-grouped-matmul` first for
+    the tiled kernel (the `moe-to-nvvm` pipeline does). Tile ops left in
+    kernels (`moe.tile_load_async`, `moe.tile_wait`) are
+    `moe-create-tma-descriptors`' work and are left alone.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect"
+  ];
+}
+
+def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
+  let summary = "Tile grouped GEMMs into a scheduled, pipelined wgmma kernel";
+  let description = [{
+    Runs on buffer-form IR, before `convert-moe-to-gpu`. Every
+    `moe.grouped_matmul` the tiled kernel can compute (16-bit A and W of the
+    same type, identity layouts, `tiled` not 0 in its `moe.config`; gathered
+    A only without bias) becomes, behind a host-side check of the TMA rules
+    (16-byte aligned A and W, K a multiple of 8, no empty dimension) whose
+    other branch is the simple kernel:
+
+    1. A one-block tile-schedule kernel that builds, from the expert offsets
+       on the device, one entry (expert, row start, row count) per
+       `64 * warpgroups` rows of every expert, so no block works on padding
+       and experts without rows cost nothing; rows outside every expert get
+       zero-output entries. Non-monotone offsets set a device flag instead.
+    2. A persistent kernel of at most `ctas` blocks, each of `warpgroups`
+       warpgroups, striding over (schedule entry, column block of `tile_n`)
+       tiles. K goes in 64-element steps through a ring of `stages`
+       shared-memory slots: the A and W tiles of a step are
+       `moe.tile_load_async` copies (128-byte swizzle) that complete on the
+       slot's word of a ready ring, consumed after a `moe.tile_wait` by
+       `wgmma.mma_async` (NVVM ops, f32 accumulators in registers, one wgmma
+       group kept in flight). The epilogue runs in registers: bias,
+       silu/gelu-and-mul (gate half and up half of W loaded into the two
+       halves of one tile, so a thread holds both columns), row scale,
+       rounding, stores masked at expert boundaries and the N edge.
+    3. The simple kernel, gated by the device flag, with a bounded grid.
+
+    Gathered A (`a[row_index]`, the vLLM layout) is first copied to a
+    contiguous buffer by a gather kernel. Config keys (`moe.config`, from
+    `moe-select-configs`): `tiled` (default 1), `warpgroups` (1 or 2,
+    default 2: 128-row tiles), `tile_n` (16..256, multiple of 16, default
+    256), `stages` (2..8, default 4, lowered until the slots fit in 227 KB)
+    and `ctas` (default 132). Ops it cannot take are left to
+    `convert-moe-to-gpu`'s simple kernel. Run `moe-create-tma-descriptors`
+    next to lower the tile copies.
+  }];
+  let dependentDialects = [
+    "::mlir::moe::MoeDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def MoeCreateTmaDescriptors : Pass<"moe-create-tma-descriptors", "ModuleOp"> {
+  let summary = "Lower in-kernel tile copies to TMA loads on mbarriers";
+  let description = [{
+    Runs on `gpu.launch` regions, before `gpu-kernel-outlining`. For every
+    `moe.tile_load_async` in a kernel it creates, right before the launch,
+    the tensor map of the copy's source with the copy's box and swizzle
+    (`nvgpu.tma.create.descriptor`, out-of-bounds elements zero-filled; one
+    map per source, box and swizzle, shared by the copies of the launch),
+    and rewrites the copies:
+
+    - each ready ring (a workgroup `memref<Sxi64>`) becomes S mbarriers,
+      initialized by thread 0 right after the ring is created, followed by a
+      block barrier;
+    - each batch of copies (copies on the same ring slot following one
+      another in a block, with only side-effect-free ops between) becomes,
+      on thread 0, one `mbarrier.arrive.expect_tx` of the batch's bytes and
+      one `cp.async.bulk.tensor` per copy completing on that mbarrier;
+    - `moe.tile_wait` becomes `mbarrier.try_wait.parity`.
+
+    The maps travel to the kernel as launch operands (by value after
+    `moe-tensor-maps-by-value`). Errors: a tile op outside a `gpu.launch`,
+    a source defined inside the kernel or whose innermost stride is not 1,
+    boxes TMA cannot copy (rank over 5, a dimension over 256 elements), a
+    ring not created at the kernel's top level, and a slot's batch split by
+    other ops.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::LLVM::LLVMDialect",

@@ -394,6 +394,21 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
   });
 }
 
+RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
+  RowGemm gemm;
+  gemm.a = op.getA();
+  gemm.rowIndex = op.getRowIndex();
+  gemm.indexDivisor = static_cast<int64_t>(op.getIndexDivisor());
+  gemm.w = op.getW();
+  gemm.offsets = op.getOffsets();
+  gemm.scale = op.getScale();
+  gemm.bias = op.getBias();
+  gemm.out = op.getOutInit();
+  gemm.epilogue = op.getEpilogue();
+  gemm.threads = getConfigInt(op, "threads", 256);
+  return gemm;
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -403,39 +418,15 @@ namespace {
 struct GroupedMatmulToGPU : OpRewritePattern<GroupedMatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
+  /// The simple kernel; moe-tile-grouped-matmul has already taken the ops
+  /// the tiled kernel can compute.
   LogicalResult matchAndRewrite(GroupedMatmulOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "needs the buffer form");
-    int64_t divisor = static_cast<int64_t>(op.getIndexDivisor());
-    if (divisor <= 0)
+    if (static_cast<int64_t>(op.getIndexDivisor()) <= 0)
       return rewriter.notifyMatchFailure(op, "index_divisor must be positive");
-    RowGemm gemm;
-    gemm.a = op.getA();
-    gemm.rowIndex = op.getRowIndex();
-    gemm.indexDivisor = divisor;
-    gemm.w = op.getW();
-    gemm.offsets = op.getOffsets();
-    gemm.scale = op.getScale();
-    gemm.bias = op.getBias();
-    gemm.out = op.getOutInit();
-    gemm.epilogue = op.getEpilogue();
-    gemm.threads = getConfigInt(op, "threads", 256);
-    // Gathered A: copy the rows to a contiguous buffer for TMA. Only
-    // without bias: a row with an out-of-range index must come out zero,
-    // and a zero A row gives zero through every epilogue but the bias.
-    RowGemm contiguous = gemm;
-    contiguous.rowIndex = Value();
-    contiguous.indexDivisor = 1;
-    bool tiled = getConfigInt(op, "tiled", 1) != 0 &&
-                 canUseTiledGroupedMatmul(contiguous) &&
-                 !(gemm.rowIndex && gemm.bias);
-    if (tiled && gemm.rowIndex)
-      contiguous.a = gatherRows(rewriter, op.getLoc(), gemm);
-    if (tiled)
-      buildTiledGroupedMatmul(rewriter, op.getLoc(), contiguous, op);
-    else
-      buildRowGemm(rewriter, op.getLoc(), gemm);
+    buildRowGemm(rewriter, op.getLoc(), getRowGemm(op));
     rewriter.eraseOp(op);
     return success();
   }

@@ -9,7 +9,7 @@
 #ifndef MOE_LIB_CONVERSION_MOETOGPU_GEMMKERNELS_H
 #define MOE_LIB_CONVERSION_MOETOGPU_GEMMKERNELS_H
 
-#include "moe/Dialect/Moe/IR/MoeDialect.h"
+#include "moe/Dialect/Moe/IR/MoeOps.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/PatternMatch.h"
@@ -51,6 +51,9 @@ struct GemmSizes {
   Value rows;     ///< output rows R
 };
 GemmSizes computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm);
+
+/// The operands of a buffer-form grouped_matmul and its `threads` config.
+RowGemm getRowGemm(GroupedMatmulOp op);
 
 /// The simple, correct path: one thread per output element.
 void buildRowGemm(PatternRewriter &rewriter, Location loc, const RowGemm &gemm);

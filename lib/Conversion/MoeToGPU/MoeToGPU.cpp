@@ -46,9 +46,10 @@ struct ConvertMoeToGPUPass
     walkAndApplyPatterns(module, std::move(patterns));
 
     WalkResult remaining = module.walk([](Operation *op) {
-      if (!isa<MoeDialect>(op->getDialect()))
+      // The tile ops inside kernels are moe-create-tma-descriptors' work.
+      auto dstOp = dyn_cast<DestinationStyleOpInterface>(op);
+      if (!isa<MoeDialect>(op->getDialect()) || !dstOp)
         return WalkResult::advance();
-      auto dstOp = cast<DestinationStyleOpInterface>(op);
       if (dstOp.hasPureTensorSemantics())
         op->emitOpError("must be bufferized before convert-moe-to-gpu");
       else

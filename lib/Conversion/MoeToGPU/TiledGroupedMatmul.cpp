@@ -1,7 +1,8 @@
-//===- TiledGroupedMatmul.cpp - grouped_matmul with TMA and wgmma ---------===//
+//===- TiledGroupedMatmul.cpp - grouped_matmul as a tiled wgmma kernel ----===//
 //
-// The fast path of grouped_matmul (expert-contiguous A, bf16 or f16 A and
-// W, f32 accumulation), three launches in stream order, no host sync:
+// The tiled path of grouped_matmul (expert-contiguous A, bf16 or f16 A and
+// W, f32 accumulation), emitted by moe-tile-grouped-matmul: three launches
+// in stream order, no host sync:
 //
 //  1. Tile schedule (one block). From the expert offsets it writes one entry
 //     (expert, row start, row count) per tileM rows of every expert, plus
@@ -10,45 +11,44 @@
 //     get no entry, so no block ever works on padding. Offsets that are not
 //     monotone (legal IR, meaningless for MoE) give an empty schedule and
 //     set the fallback flag.
-//  2. The persistent GEMM kernel: min(ctas, #tiles) blocks of 64 * tileM / 64
-//     threads (one warpgroup per 64 rows) stride over the tiles
-//     (m-tile, n-block). Per tile, thread 0 streams K in 64-wide steps with
-//     TMA (cp.async.bulk.tensor) into a ring of `stages` shared-memory slots,
-//     each completing on its own mbarrier; every warpgroup waits on the
-//     slot's mbarrier, runs four wgmma.mma_async m64nNk16 (K-major A and W,
-//     128-byte swizzle) and waits for the previous step's (one group stays
-//     in flight); a block barrier then frees the previous step's slot and
-//     thread 0 refills it `stages` steps ahead of that step. The accumulator
-//     stays in registers; the epilogue (bias, silu/gelu-and-mul, row scale,
-//     rounding) runs on it in registers and stores each element under the
-//     row-count and column bounds, so partial tiles at expert boundaries and
-//     N edges write nothing out of bounds; TMA zero-fills the reads past the
-//     K, N and row edges.
+//  2. The persistent GEMM kernel: min(ctas, #tiles) blocks of 128 threads
+//     per 64 rows (one warpgroup each) stride over the tiles (m-tile,
+//     n-block). Per tile, K goes in 64-wide steps through a ring of
+//     `stages` shared-memory slots: `moe.tile_load_async` copies the A and
+//     W tiles of a step (128-byte swizzle) as one batch on the slot's ready
+//     word, `moe.tile_wait` waits for it; every warpgroup then runs four
+//     wgmma.mma_async m64nNk16 (K-major A and W) and waits for the previous
+//     step's (one group stays in flight); a block barrier then frees the
+//     previous step's slot, which is refilled `stages` steps ahead of that
+//     step. moe-create-tma-descriptors turns the copies into TMA loads on
+//     mbarriers. The accumulator stays in registers; the epilogue (bias,
+//     silu/gelu-and-mul, row scale, rounding) runs on it in registers and
+//     stores each element under the row-count and column bounds, so partial
+//     tiles at expert boundaries and N edges write nothing out of bounds; the
+//     copies zero-fill the reads past the K, N and row edges.
 //  3. The simple kernel, gated on the device flag (runs only for
 //     non-monotone offsets), with a bounded grid.
 //
-// Host side: the tensor maps are encoded per call
-// (nvgpu.tma.create.descriptor) and passed by value (see
-// moe-tensor-maps-by-value). A host check of the TMA rules (16-byte aligned
-// base addresses and row strides, non-empty dimensions) picks the simple
-// kernel for inputs the hardware cannot take.
+// A host check of the TMA rules (16-byte aligned base addresses and row
+// strides, non-empty dimensions) picks the simple kernel for inputs the
+// hardware cannot take.
 //
 // Gated epilogues load the gate rows [n0, n0 + tileN/2) and the up rows
 // [N/2 + n0, ...) of W into the two halves of one shared-memory tile (W
-// seen as [E, 2, N/2, K], so each half is bounds-checked by TMA on its
-// own), so the thread holding gate column c also holds up column c.
+// seen as [E, 2, N/2, K], so each half is bounds-checked on its own), so
+// the thread holding gate column c also holds up column c.
 //
 //===----------------------------------------------------------------------===//
 
 #include "GemmKernels.h"
 #include "KernelBuilder.h"
+#include "moe/Dialect/Moe/IR/MoeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
@@ -285,14 +285,18 @@ void buildScheduleKernel(KernelBuilder &kb, const RowGemm &gemm,
 // 2. The persistent TMA + wgmma kernel
 //===----------------------------------------------------------------------===//
 
-struct TiledOperands {
-  Value tensorMapA; ///< !llvm.ptr to the by-value map of A [R, K]
-  Value tensorMapW; ///< of W [E, N, K], or [E, 2, N/2, K] when gated
+/// The global operands the tiles come from.
+struct TileSources {
+  Value a; ///< A [R, K]
+  Value w; ///< W [E, N, K], or its view [E, 2, N/2, K] when gated
 };
 
-/// Shared-memory addresses (integers in the shared window) of one block.
+/// Shared-memory addresses (integers in the shared window) of one block:
+/// `stages` slots of (A tile, W tile), then the ready ring (8 bytes a slot).
 struct SharedLayout {
-  Value base; ///< 1024-byte aligned start of the ring
+  Value dynamic; ///< the block's dynamic shared memory, memref<?xi8>
+  Value raw;     ///< its address
+  Value base;    ///< 1024-byte aligned start of the slots
   const TileConfig &config;
 
   Value slotA(Ix &x, Value slot) {
@@ -301,18 +305,22 @@ struct SharedLayout {
   Value slotW(Ix &x, Value slot) {
     return x.add(slotA(x, slot), x.c(config.tileM * kRowBytes));
   }
-  Value barrier(Ix &x, Value slot) {
-    return x.add(base, x.add(x.c(config.stages * config.stageBytes()),
-                             x.mul(slot, x.c(8))));
+  Value ring(Ix &x) {
+    return x.add(base, x.c(config.stages * config.stageBytes()));
+  }
+
+  /// A typed view of the shared memory at `address`.
+  Value view(KernelBuilder &k, Value address, ArrayRef<int64_t> shape,
+             Type elementType) {
+    auto type =
+        MemRefType::get(shape, elementType, MemRefLayoutAttrInterface(),
+                        gpu::AddressSpaceAttr::get(
+                            k.b().getContext(), gpu::AddressSpace::Workgroup));
+    Ix x{k};
+    return memref::ViewOp::create(k.b(), k.getLoc(), type, dynamic,
+                                  x.sub(address, raw), ValueRange());
   }
 };
-
-Value sharedPointer(KernelBuilder &k, Value address) {
-  Value i64 = arith::IndexCastUIOp::create(k.b(), k.getLoc(),
-                                           k.b().getI64Type(), address);
-  auto ptrType = LLVM::LLVMPointerType::get(k.b().getContext(), 3);
-  return LLVM::IntToPtrOp::create(k.b(), k.getLoc(), ptrType, i64);
-}
 
 /// The wgmma shared-memory matrix descriptor of a K-major tile with
 /// 128-byte swizzle at `address`: start address >> 4 (14 bits), leading
@@ -343,54 +351,45 @@ struct GemmKernelBuilder {
   const RowGemm &gemm;
   const GemmSizes &sizes;
   const TileConfig &config;
-  TiledOperands operands;
+  TileSources sources;
   Value schedule;
   Value numNBlocks;
   bool gated;
   Type elementType;
 
-  /// Thread 0: expect the bytes of pipeline step `step` (global counter,
-  /// picks the slot) and start its TMA loads of K block `kBlock`.
-  void issueLoads(KernelBuilder &k, SharedLayout &smem, Value step,
+  /// Starts the tile copies of pipeline step `step` (global counter, picks
+  /// the slot): the A rows and W columns of K block `kBlock`, as one batch
+  /// on the slot's ready word. Collective: every thread gets here.
+  void issueLoads(KernelBuilder &k, SharedLayout &smem, Value ring, Value step,
                   Value kBlock, Value expert, Value rowStart, Value nBlock) {
     Ix x{k};
-    OpBuilder &b = k.b();
-    Location loc = k.getLoc();
     Value slot = x.rem(step, x.c(config.stages));
-    Value barrier = sharedPointer(k, smem.barrier(x, slot));
-    NVVM::MBarrierArriveExpectTxOp::create(
-        b, loc, Type(), barrier, k.i32(config.stageBytes()),
-        NVVM::MemScopeKind::CTA, false, Value());
-    Value kCoord = x.i32(x.mul(kBlock, x.c(kTileK)));
-    auto load = [&](Value address, Value tensorMap, SmallVector<Value> coords) {
-      // The instruction takes a shared::cluster address; our own block's
-      // shared::cta address converts to one.
-      Value destination = LLVM::AddrSpaceCastOp::create(
-          b, loc,
-          LLVM::LLVMPointerType::get(
-              b.getContext(),
-              static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster)),
-          sharedPointer(k, address));
-      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-          b, loc, destination, tensorMap, coords, barrier, ValueRange(),
-          Value(), Value(), NVVM::TMALoadMode::TILE, false, nullptr, Value());
+    Value kCoord = x.mul(kBlock, x.c(kTileK));
+    auto load = [&](Value source, Value address, ArrayRef<int64_t> box,
+                    SmallVector<Value> origin) {
+      Value dest = smem.view(k, address, box, elementType);
+      TileLoadAsyncOp::create(k.b(), k.getLoc(), source, origin, dest, ring,
+                              slot, kRowBytes);
     };
-    load(smem.slotA(x, slot), operands.tensorMapA, {kCoord, rowStart});
+    load(sources.a, smem.slotA(x, slot), {config.tileM, kTileK},
+         {rowStart, kCoord});
     if (!gated) {
-      Value n = x.i32(x.mul(nBlock, x.c(config.tileN)));
-      load(smem.slotW(x, slot), operands.tensorMapW, {kCoord, n, expert});
+      Value n = x.mul(nBlock, x.c(config.tileN));
+      load(sources.w, smem.slotW(x, slot), {1, config.tileN, kTileK},
+           {expert, n, kCoord});
       return;
     }
-    Value n = x.i32(x.mul(nBlock, x.c(config.tileN / 2)));
+    // Gate rows into the first half of the W slot, up rows into the second.
+    Value n = x.mul(nBlock, x.c(config.tileN / 2));
     Value upSlot =
         x.add(smem.slotW(x, slot), x.c(config.tileN / 2 * kRowBytes));
-    load(smem.slotW(x, slot), operands.tensorMapW,
-         {kCoord, n, k.i32(0), expert});
-    load(upSlot, operands.tensorMapW, {kCoord, n, k.i32(1), expert});
+    SmallVector<int64_t> box = {1, 1, config.tileN / 2, kTileK};
+    load(sources.w, smem.slotW(x, slot), box, {expert, x.c(0), n, kCoord});
+    load(sources.w, upSlot, box, {expert, x.c(1), n, kCoord});
   }
 
   /// The K loop of one tile; returns the accumulator.
-  Value mainLoop(KernelBuilder &k, SharedLayout &smem, Value isLeader,
+  Value mainLoop(KernelBuilder &k, SharedLayout &smem, Value ring,
                  Value warpgroup, Value firstStep, Value numK, Value expert,
                  Value rowStart, Value nBlock) {
     Ix x{k};
@@ -398,15 +397,12 @@ struct GemmKernelBuilder {
     Location loc = k.getLoc();
     MLIRContext *context = b.getContext();
     // Fill the ring.
-    k.ifThen(isLeader, [&](KernelBuilder &k) {
-      Ix x{k};
-      k.forLoop(x.c(0), x.min(numK, x.c(config.stages)), x.c(1),
-                [&](KernelBuilder &k, Value j) {
-                  Ix x{k};
-                  issueLoads(k, smem, x.add(firstStep, j), j, expert, rowStart,
-                             nBlock);
-                });
-    });
+    k.forLoop(x.c(0), x.min(numK, x.c(config.stages)), x.c(1),
+              [&](KernelBuilder &k, Value j) {
+                Ix x{k};
+                issueLoads(k, smem, ring, x.add(firstStep, j), j, expert,
+                           rowStart, nBlock);
+              });
     auto accType = accumulatorType(context, config.tileN);
     Value zero = LLVM::ZeroOp::create(b, loc, accType);
     auto wgmmaType =
@@ -419,10 +415,8 @@ struct GemmKernelBuilder {
           Ix x{k};
           Value step = x.add(firstStep, j);
           Value slot = x.rem(step, x.c(config.stages));
-          Value phase = x.i32(x.rem(x.div(step, x.c(config.stages)), x.c(2)));
-          NVVM::MBarrierTryWaitParityOp::create(
-              nested, loc, sharedPointer(k, smem.barrier(x, slot)), phase,
-              k.i32(10000000));
+          Value parity = x.rem(x.div(step, x.c(config.stages)), x.c(2));
+          TileWaitOp::create(nested, loc, ring, slot, parity);
           Value aBase =
               x.add(smem.slotA(x, slot),
                     x.mul(warpgroup, x.c(kWarpgroupRows * kRowBytes)));
@@ -453,14 +447,14 @@ struct GemmKernelBuilder {
           NVVM::WgmmaWaitGroupSyncOp::create(nested, loc, 1);
           gpu::BarrierOp::create(nested, loc);
           Value previous = x.sub(j, x.c(1));
-          Value refill = x.andI(
-              x.andI(isLeader, cmpI(k, arith::CmpIPredicate::uge, j, x.c(1))),
-              x.lt(x.add(previous, x.c(config.stages)), numK));
+          Value refill =
+              x.andI(cmpI(k, arith::CmpIPredicate::uge, j, x.c(1)),
+                     x.lt(x.add(previous, x.c(config.stages)), numK));
           k.ifThen(refill, [&](KernelBuilder &k) {
             Ix x{k};
-            issueLoads(k, smem, x.add(x.sub(step, x.c(1)), x.c(config.stages)),
-                       x.add(previous, x.c(config.stages)), expert, rowStart,
-                       nBlock);
+            issueLoads(
+                k, smem, ring, x.add(x.sub(step, x.c(1)), x.c(config.stages)),
+                x.add(previous, x.c(config.stages)), expert, rowStart, nBlock);
           });
           scf::YieldOp::create(nested, nestedLoc, ValueRange{acc});
         });
@@ -561,7 +555,6 @@ struct GemmKernelBuilder {
           OpBuilder &b = k.b();
           Location loc = k.getLoc();
           Value tid = ids.threadId;
-          Value isLeader = cmpI(k, arith::CmpIPredicate::eq, tid, x.c(0));
           Value warpgroup = x.div(tid, x.c(kWarpgroupThreads));
           Value threadInGroup = x.rem(tid, x.c(kWarpgroupThreads));
 
@@ -575,15 +568,9 @@ struct GemmKernelBuilder {
           Value aligned =
               x.mul(x.div(x.add(raw, x.c(kSmemAlign - 1)), x.c(kSmemAlign)),
                     x.c(kSmemAlign));
-          SharedLayout smem{aligned, config};
-          k.ifThen(isLeader, [&](KernelBuilder &k) {
-            Ix x{k};
-            for (int64_t s = 0; s < config.stages; ++s)
-              NVVM::MBarrierInitOp::create(
-                  k.b(), loc, sharedPointer(k, smem.barrier(x, x.c(s))),
-                  k.i32(1), Value());
-          });
-          gpu::BarrierOp::create(b, loc);
+          SharedLayout smem{dynamic, raw, aligned, config};
+          Value ring =
+              smem.view(k, smem.ring(x), {config.stages}, b.getI64Type());
 
           Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
           Value numTiles = x.mul(numMTiles, numNBlocks);
@@ -598,8 +585,8 @@ struct GemmKernelBuilder {
                 Value entry =
                     x.add(x.c(kHeaderWords), x.mul(mTile, x.c(kEntryWords)));
                 Value expert = loadI32(k, schedule, entry);
-                Value rowStartI32 = loadI32(k, schedule, x.add(entry, x.c(1)));
-                Value rowStart = x.fromI32(rowStartI32);
+                Value rowStart =
+                    x.fromI32(loadI32(k, schedule, x.add(entry, x.c(1))));
                 Value rowCount =
                     x.fromI32(loadI32(k, schedule, x.add(entry, x.c(2))));
                 Value hasExpert =
@@ -610,8 +597,9 @@ struct GemmKernelBuilder {
                 {
                   OpBuilder::InsertionGuard guard(k.b());
                   k.b().setInsertionPointToStart(ifOp.thenBlock());
-                  Value acc = mainLoop(k, smem, isLeader, warpgroup, carried[0],
-                                       numK, expert, rowStartI32, nBlock);
+                  Value acc =
+                      mainLoop(k, smem, ring, warpgroup, carried[0], numK,
+                               x.fromI32(expert), rowStart, nBlock);
                   epilogue(k, acc, threadInGroup, warpgroup, expert, rowStart,
                            rowCount, nBlock);
                   scf::YieldOp::create(k.b(), loc,
@@ -630,33 +618,6 @@ struct GemmKernelBuilder {
 //===----------------------------------------------------------------------===//
 // Host side
 //===----------------------------------------------------------------------===//
-
-/// Encodes a tiled, 128-byte swizzled, zero-filling tensor map over
-/// `memref` with box `box` (outermost first) and returns it as the
-/// `!llvm.ptr` the kernel reads it through.
-Value createTensorMap(KernelBuilder &kb, Value memref, ArrayRef<int64_t> box) {
-  OpBuilder &b = kb.b();
-  Location loc = kb.getLoc();
-  auto type = cast<MemRefType>(memref.getType());
-  Value unranked = memref::CastOp::create(
-      b, loc, UnrankedMemRefType::get(type.getElementType(), 0), memref);
-  SmallVector<Value> boxValues;
-  for (int64_t extent : box)
-    boxValues.push_back(kb.index(extent));
-  auto tileType = MemRefType::get(
-      box, type.getElementType(), MemRefLayoutAttrInterface(),
-      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
-  auto mapType = nvgpu::TensorMapDescriptorType::get(
-      b.getContext(), tileType, nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
-      nvgpu::TensorMapL2PromoKind::L2PROMO_256B,
-      nvgpu::TensorMapOOBKind::OOB_ZERO,
-      nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
-  Value map = nvgpu::TmaCreateDescriptorOp::create(b, loc, mapType, unranked,
-                                                   boxValues);
-  return UnrealizedConversionCastOp::create(
-             b, loc, LLVM::LLVMPointerType::get(b.getContext()), map)
-      .getResult(0);
-}
 
 /// W [E, N, K] seen as [E, 2, N/2, K]: gate rows then up rows.
 Value gatedWeightView(KernelBuilder &kb, Value w, Value half) {
@@ -749,21 +710,14 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
     Ix x{tb};
     buildScheduleKernel(tb, gemm, sizes, config, schedule);
 
-    TiledOperands operands;
-    operands.tensorMapA = createTensorMap(tb, gemm.a, {config.tileM, kTileK});
-    if (gated)
-      operands.tensorMapW =
-          createTensorMap(tb, gatedWeightView(tb, gemm.w, sizes.upOffset),
-                          {1, 1, config.tileN / 2, kTileK});
-    else
-      operands.tensorMapW =
-          createTensorMap(tb, gemm.w, {1, config.tileN, kTileK});
+    TileSources sources{
+        gemm.a, gated ? gatedWeightView(tb, gemm.w, sizes.upOffset) : gemm.w};
     int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
     Value numNBlocks = tb.ceilDiv(sizes.outCols, x.c(outTileN));
     Value grid = x.min(x.mul(maxMTiles, numNBlocks), x.c(config.ctas));
     GemmKernelBuilder kernel{
         gemm,     sizes,
-        config,   operands,
+        config,   sources,
         schedule, numNBlocks,
         gated,    cast<MemRefType>(gemm.a.getType()).getElementType()};
     kernel.build(tb, grid);

@@ -1569,3 +1569,117 @@ func.func @fused_moe_unknown_activation(%x: tensor<4x16xf32>, %l: tensor<4x8xf32
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax activation = swiglu outs(%y_init) : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
+
+// -----
+
+// Tile ops (lib/Dialect/Moe/IR/MoeTileOps.cpp).
+
+func.func @tile_load_element_mismatch(%a: memref<?x?xf16>, %d: memref<64x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op source element type 'f16' differs from dest element type 'bf16'}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x?xf16>, memref<64x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_element_bits(%a: memref<?x?xi1>, %d: memref<64x128xi1, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op element type must be a whole number of bytes, got 'i1'}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x?xi1>, memref<64x128xi1, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_rank(%a: memref<?x?xbf16>, %d: memref<1x64x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op dest rank (3) must equal source rank (2) and be at least 1}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x?xbf16>, memref<1x64x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_indices(%a: memref<?x?xbf16>, %d: memref<64x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op expected 2 indices (the source rank), got 1}}
+  moe.tile_load_async %a[%i] into %d ready %r[%i] : memref<?x?xbf16>, memref<64x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_dest_global(%a: memref<?x?xbf16>, %d: memref<64x64xbf16>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op dest must be in workgroup memory, got 'memref<64x64xbf16>'}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x?xbf16>, memref<64x64xbf16>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_dest_layout(%a: memref<?x?xbf16>, %d: memref<64x64xbf16, strided<[128, 1]>, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op dest must have the identity layout}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x?xbf16>, memref<64x64xbf16, strided<[128, 1]>, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_source_shared(%a: memref<64x64xbf16, 3>, %d: memref<64x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op source must be a global buffer, got 'memref<64x64xbf16, 3>'}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<64x64xbf16, 3>, memref<64x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_empty_box(%a: memref<?x?xbf16>, %d: memref<0x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op dest dimensions must be non-zero}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x?xbf16>, memref<0x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_row_bytes(%a: memref<?x?xbf16>, %d: memref<64x4xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op dest's innermost dimension spans 8 bytes, not a multiple of 16}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x?xbf16>, memref<64x4xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_swizzle_kind(%a: memref<?x?xbf16>, %d: memref<64x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op swizzle must be 0, 32, 64 or 128 bytes, got 256}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] swizzle = 256 : memref<?x?xbf16>, memref<64x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_swizzle_span(%a: memref<?x?xbf16>, %d: memref<64x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op dest's innermost dimension spans 128 bytes, more than the 64-byte swizzle}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] swizzle = 64 : memref<?x?xbf16>, memref<64x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_ring_global(%a: memref<?x?xbf16>, %d: memref<64x64xbf16, 3>, %r: memref<2xi64>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op ready ring must be in workgroup memory, got 'memref<2xi64>'}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x?xbf16>, memref<64x64xbf16, 3>, memref<2xi64>
+  return
+}
+
+// -----
+
+func.func @tile_wait_ring_dynamic(%r: memref<?xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_wait' op ready ring must have a static, non-zero number of slots, got 'memref<?xi64, 3>'}}
+  moe.tile_wait %r[%i] parity %i : memref<?xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_wait_ring_type(%r: memref<4xi32, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_wait' op operand #0 must be 1D memref of 64-bit signless integer values}}
+  moe.tile_wait %r[%i] parity %i : memref<4xi32, 3>
+  return
+}

@@ -202,7 +202,8 @@ struct MoeExportManifestPass
         os << " out=" << outArgumentOf(value, func) << '\n';
       }
       func.walk([&](Operation *op) {
-        if (isa<MoeDialect>(op->getDialect()))
+        if (isa<MoeDialect>(op->getDialect()) &&
+            isa<DestinationStyleOpInterface>(op))
           printOp(os, op, func);
       });
       os << "end\n";

@@ -143,7 +143,9 @@ struct MoeSelectConfigsPass
     if (!table.empty() && failed(loadTable(entries)))
       return signalPassFailure();
     getOperation()->walk([&](Operation *op) {
-      if (!isa<MoeDialect>(op->getDialect()) || isa<FusedMoeOp>(op) ||
+      // Layer ops only: not the composite, not the device-side tile ops.
+      if (!isa<MoeDialect>(op->getDialect()) ||
+          !isa<DestinationStyleOpInterface>(op) || isa<FusedMoeOp>(op) ||
           op->hasAttr(kConfigAttrName))
         return;
       Builder builder(op->getContext());

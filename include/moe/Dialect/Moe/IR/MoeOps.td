@@ -488,4 +488,6 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe"> {
   let hasVerifier = 1;
 }
 
+include "moe/Dialect/Moe/IR/MoeTileOps.td"
+
 #endif // MOE_DIALECT_MOE_IR_MOEOPS_TD

@@ -1,0 +1,106 @@
+// RUN: moe-opt %s --moe-create-tma-descriptors --split-input-file -verify-diagnostics
+
+// What moe-create-tma-descriptors rejects (TMA limits and the ring rules).
+
+func.func @outside_kernel(%a: memref<?x64xbf16>, %d: memref<64x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op must be inside a gpu.launch (run moe-create-tma-descriptors before gpu-kernel-outlining)}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x64xbf16>, memref<64x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @source_inside_kernel(%i: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %r = memref.alloca() : memref<2xi64, 3>
+    %d = memref.alloca() : memref<8x64xbf16, 3>
+    %a = memref.alloca() : memref<8x64xbf16>
+    // expected-error @+1 {{'moe.tile_load_async' op source must be defined outside the kernel: its tensor map is encoded on the host}}
+    moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<8x64xbf16>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+func.func @strided_rows(%a: memref<?x64xbf16, strided<[1, ?]>>, %i: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %r = memref.alloca() : memref<2xi64, 3>
+    %d = memref.alloca() : memref<8x64xbf16, 3>
+    // expected-error @+1 {{'moe.tile_load_async' op source's innermost dimension must be contiguous (stride 1) for TMA}}
+    moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x64xbf16, strided<[1, ?]>>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+func.func @box_too_tall(%a: memref<?x64xbf16>, %i: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %r = memref.alloca() : memref<2xi64, 3>
+    %d = memref.alloca() : memref<512x64xbf16, 3>
+    // expected-error @+1 {{'moe.tile_load_async' op TMA boxes span at most 256 elements a dimension, got 512}}
+    moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x64xbf16>, memref<512x64xbf16, 3>, memref<2xi64, 3>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+func.func @rank_six(%a: memref<2x2x2x2x2x64xbf16>, %i: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %r = memref.alloca() : memref<2xi64, 3>
+    %d = memref.alloca() : memref<1x1x1x1x1x64xbf16, 3>
+    // expected-error @+1 {{'moe.tile_load_async' op TMA copies tensors of rank 5 at most, got 6}}
+    moe.tile_load_async %a[%i, %i, %i, %i, %i, %i] into %d ready %r[%i] : memref<2x2x2x2x2x64xbf16>, memref<1x1x1x1x1x64xbf16, 3>, memref<2xi64, 3>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+func.func @ring_in_loop(%a: memref<?x64xbf16>, %i: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %d = memref.alloca() : memref<8x64xbf16, 3>
+    scf.for %k = %c1 to %i step %c1 {
+      // expected-error @+1 {{ready ring must be created at the top level of the kernel, where it is initialized}}
+      %r = memref.alloca() : memref<2xi64, 3>
+      moe.tile_load_async %a[%k, %k] into %d ready %r[%k] : memref<?x64xbf16>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+    }
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+func.func @split_batch(%a: memref<?x64xbf16>, %i: index, %f: f32) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %r = memref.alloca() : memref<2xi64, 3>
+    %d = memref.alloca() : memref<8x64xbf16, 3>
+    %e = memref.alloca() : memref<8x64xbf16, 3>
+    %s = memref.alloca() : memref<1xf32, 3>
+    moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x64xbf16>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+    memref.store %f, %s[%i] : memref<1xf32, 3>
+    // expected-error @+1 {{'moe.tile_load_async' op starts a second batch on a ring slot with no moe.tile_wait on it since the last one (the copies of one batch must not be split by ops with side effects)}}
+    moe.tile_load_async %a[%i, %i] into %e ready %r[%i] : memref<?x64xbf16>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+    gpu.terminator
+  }
+  return
+}

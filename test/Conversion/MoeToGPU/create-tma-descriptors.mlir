@@ -1,0 +1,111 @@
+// RUN: moe-opt %s --moe-create-tma-descriptors --split-input-file | FileCheck %s
+
+// A two-slot ring fed with an A tile and a W tile per step (one batch: one
+// expect_tx of 16 KiB + 16 KiB on thread 0, then one TMA copy each) and a
+// second, unswizzled A copy (its own tensor map; the same source and box
+// with the same swizzle would share one).
+// CHECK-LABEL: func.func @ring
+//  CHECK-SAME: (%[[A:.*]]: memref<?x64xbf16>, %[[W:.*]]: memref<4x?x64xbf16>,
+// Host: the maps, before the launch.
+//       CHECK: %[[UA:.*]] = memref.cast %[[A]] : memref<?x64xbf16> to memref<*xbf16>
+//       CHECK: %[[DA:.*]] = nvgpu.tma.create.descriptor %[[UA]] box[%c128{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>
+//       CHECK: %[[MA:.*]] = builtin.unrealized_conversion_cast %[[DA]] {{.*}} to !llvm.ptr
+//       CHECK: %[[UW:.*]] = memref.cast %[[W]]
+//       CHECK: %[[DW:.*]] = nvgpu.tma.create.descriptor %[[UW]] box[%c1{{.*}}, %c128{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
+//       CHECK: %[[MW:.*]] = builtin.unrealized_conversion_cast %[[DW]]
+//       CHECK: nvgpu.tma.create.descriptor {{.*}} swizzle = none
+//       CHECK: %[[MN:.*]] = builtin.unrealized_conversion_cast
+//   CHECK-NOT: nvgpu.tma.create.descriptor
+//       CHECK: gpu.launch blocks({{.*}}) threads(%[[TX:.*]], %[[TY:.*]], %[[TZ:.*]]) in
+// Thread 0 initializes one mbarrier per slot (one arrival each), then the
+// block synchronizes.
+//       CHECK:   %[[RING:.*]] = memref.view {{.*}} to memref<2xi64, #gpu.address_space<workgroup>>
+//       CHECK:   arith.cmpi eq, %[[TX]], %c0
+//       CHECK:   arith.cmpi eq, %[[TY]], %c0
+//       CHECK:   arith.cmpi eq, %[[TZ]], %c0
+//       CHECK:   scf.if
+//       CHECK:     %[[R0:.*]] = memref.extract_aligned_pointer_as_index %[[RING]]
+//       CHECK:     nvvm.mbarrier.init %{{.*}}, %c1_i32
+//       CHECK:     nvvm.mbarrier.init %{{.*}}, %c1_i32
+//       CHECK:   gpu.barrier
+//       CHECK:   scf.for
+// The batch of the step.
+//       CHECK:     scf.if
+//       CHECK:       nvvm.mbarrier.arrive.expect_tx %[[BAR:.*]], %c32768_i32
+//       CHECK:       %[[DSTA:.*]] = llvm.addrspacecast %{{.*}} : !llvm.ptr<3> to !llvm.ptr<7>
+//       CHECK:       %[[K:.*]] = arith.index_cast %{{.*}} : index to i32
+//       CHECK:       %[[ROW:.*]] = arith.index_cast %{{.*}} : index to i32
+//       CHECK:       nvvm.cp.async.bulk.tensor.shared.cluster.global %[[DSTA]], %[[MA]], %[[BAR]], box[%[[K]], %[[ROW]]]
+//       CHECK:       nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[MW]], %[[BAR]], box[%{{.*}}, %{{.*}}, %{{.*}}]
+//       CHECK:     }
+//       CHECK:     %[[PARITY:.*]] = arith.index_castui %{{.*}} : index to i32
+//       CHECK:     nvvm.mbarrier.try_wait.parity %{{.*}}, %[[PARITY]], %c10000000_i32
+// A batch of its own after the wait.
+//       CHECK:     scf.if
+//       CHECK:       nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c16384_i32
+//       CHECK:       nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[MN]]
+//   CHECK-NOT: moe.tile
+func.func @ring(%a: memref<?x64xbf16>, %w: memref<4x?x64xbf16>, %row: index,
+                %n: index, %e: index, %steps: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c64 = arith.constant 64 : index
+  %c128 = arith.constant 128 : index
+  %c16384 = arith.constant 16384 : index
+  %c98304 = arith.constant 98304 : index
+  %smem = arith.constant 98320 : i32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1)
+      dynamic_shared_memory_size %smem {
+    %dyn = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %ring = memref.view %dyn[%c98304][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2xi64, #gpu.address_space<workgroup>>
+    %sa = memref.view %dyn[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<128x64xbf16, #gpu.address_space<workgroup>>
+    scf.for %k = %c0 to %steps step %c1 {
+      %slot = arith.remui %k, %c2 : index
+      %parity = arith.divui %k, %c2 : index
+      %kk = arith.muli %k, %c64 : index
+      moe.tile_load_async %a[%row, %kk] into %sa ready %ring[%slot] swizzle = 128
+          : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>,
+            memref<2xi64, #gpu.address_space<workgroup>>
+      // Side-effect-free ops may sit between the copies of a batch.
+      %sw = memref.view %dyn[%c16384][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<1x128x64xbf16, #gpu.address_space<workgroup>>
+      moe.tile_load_async %w[%e, %n, %kk] into %sw ready %ring[%slot] swizzle = 128
+          : memref<4x?x64xbf16>, memref<1x128x64xbf16, #gpu.address_space<workgroup>>,
+            memref<2xi64, #gpu.address_space<workgroup>>
+      moe.tile_wait %ring[%slot] parity %parity : memref<2xi64, #gpu.address_space<workgroup>>
+      moe.tile_load_async %a[%row, %kk] into %sa ready %ring[%slot]
+          : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>,
+            memref<2xi64, #gpu.address_space<workgroup>>
+      moe.tile_wait %ring[%slot] parity %parity : memref<2xi64, #gpu.address_space<workgroup>>
+    }
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// After the tiling pass, for a gated grouped_matmul: the A map and one map
+// of W seen as [E, 2, N/2, K] serve the fill and the refill copies alike.
+// RUN: moe-opt %s --split-input-file --moe-tile-grouped-matmul --moe-create-tma-descriptors | FileCheck %s --check-prefix=GEMM
+// GEMM-LABEL: func.func @gated
+//       GEMM: nvgpu.tma.create.descriptor %{{.*}} box[%c128{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<128x64xbf16
+//       GEMM: nvgpu.tma.create.descriptor %{{.*}} box[%c1{{.*}}, %c1{{.*}}, %c128{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x128x64xbf16
+//   GEMM-NOT: nvgpu.tma.create.descriptor
+//       GEMM: gpu.launch
+//       GEMM:   nvvm.mbarrier.init
+//       GEMM:   nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c49152_i32
+//       GEMM:   nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, box[%{{.*}}, %{{.*}}]
+//       GEMM:   nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, box[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
+//       GEMM:   nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, box[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
+//       GEMM:   nvvm.mbarrier.try_wait.parity
+//       GEMM:   nvvm.wgmma.mma_async
+//       GEMM:   nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c49152_i32
+//   GEMM-NOT: moe.tile
+func.func @gated(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
+    %offsets: memref<5xi32>, %out: memref<?x64xbf16>) {
+  moe.grouped_matmul %a, %w, %offsets epilogue = silu_and_mul outs(%out)
+      : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x64xbf16>) -> ()
+  return
+}
