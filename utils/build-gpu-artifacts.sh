@@ -16,9 +16,11 @@ if [ -z "${FORMAT:-}" ]; then
 fi
 export PATH=$PATH:/usr/local/cuda/bin
 mkdir -p "$OUT"
-# The suites' functions, and the example layers the GEMM suite runs whole.
+# The suites' functions, and the example layers the GEMM suite runs whole
+# (every model shape: test/GPU/layer_vs_torch.py; about 0.4 MB each).
 for input in "$ROOT"/test/GPU/suite/*.mlir "$ROOT"/examples/qwen3-30b-a3b.mlir \
-             "$ROOT"/examples/mixtral-8x7b.mlir; do
+             "$ROOT"/examples/mixtral-8x7b.mlir "$ROOT"/examples/deepseek-v3.mlir \
+             "$ROOT"/examples/kimi-k2.mlir "$ROOT"/examples/bagel-mot.mlir; do
   "$ROOT/utils/moe-compile.sh" --format "$FORMAT" "$input" "$OUT" >/dev/null
   echo "compiled $(basename "$input") ($FORMAT)"
 done

@@ -88,7 +88,6 @@ clock, printed), --tol X, --no-flush, --out DIR, --device D.
 import argparse
 import math
 import os
-import statistics
 import sys
 import time
 
@@ -99,6 +98,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from moe_artifact import Artifact, MoeArtifactError, sticky_error  # noqa: E402
+from bench_common import fmt_err, fmt_us, time_calls, write_summary  # noqa: E402
 
 # E routed experts, k per token, S shared-expert weight slots in the suite.
 MODELS = {
@@ -209,33 +209,6 @@ def compare(out, ref):
     max_rel = d.abs().max().item() / ref_max if ref_max > 0 else d.abs().max().item()
     fro_rel = d.norm().item() / ref_norm if ref_norm > 0 else d.norm().item()
     return max_rel, fro_rel, bad
-
-
-def time_calls(fn, iters, warmup, flush):
-    """Median microseconds of fn() between two events on torch's current
-    stream, each call started from an idle device (after an L2 flush)."""
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    pairs = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True))
-             for _ in range(iters)]
-    for start, end in pairs:
-        if flush is not None:
-            flush.zero_()
-        torch.cuda.synchronize()
-        start.record()
-        fn()
-        end.record()
-    torch.cuda.synchronize()
-    return statistics.median(s.elapsed_time(e) for s, e in pairs) * 1e3
-
-
-def fmt_err(x):
-    return "-" if x is None else f"{x:.2e}"
-
-
-def fmt_us(x):
-    return "-" if x is None else f"{x:.1f}"
 
 
 def fmt_num(x, spec):
@@ -440,15 +413,7 @@ def main():
                 f"L2 flushed {'no' if args.no_flush else 'yes'}; "
                 "ratio = ours / torch._grouped_mm (+ torch epilogue); "
                 "errors: max|d|/max|ref| and ||d||_F/||ref||_F vs an f32 per-expert reference")
-    with open(os.path.join(out_dir, "gemm_vs_torch.md"), "w") as f:
-        f.write(preamble + "\n\n" + table + "\n")
-    log("")
-    log(preamble)
-    log(table)
-    n_pass = sum(r["result"] == "PASS" for r in rows)
-    n_fail = sum(r["result"] == "FAIL" for r in rows)
-    n_skip = sum(r["result"] == "SKIP" for r in rows)
-    log(f"gemm_vs_torch: {n_pass} passed, {n_fail} failed, {n_skip} skipped")
+    write_summary(out_dir, "gemm_vs_torch.md", preamble, table, rows, "gemm_vs_torch", log)
     return 1 if failed else 0
 
 

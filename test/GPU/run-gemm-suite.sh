@@ -13,7 +13,10 @@
 #     minutes per run.)
 #  2. test/GPU/gemm_vs_torch.py, when torch is present: every shape at
 #     T = 1 ... 8192 against an independent torch computation, timed next
-#     to torch._grouped_mm in the same process; then
+#     to torch._grouped_mm in the same process; test/GPU/layer_vs_torch.py:
+#     every example layer whole (the four fused_moe model shapes and Bagel's
+#     rms_norm + mot_linear) at the same T against an independent torch
+#     computation, timed (table in LOGDIR/layers.md); then
 #     test/GPU/graph_capture.py: a whole fused_moe layer captured in a CUDA
 #     graph on the caller's stream, replayed, bit-identical to eager calls.
 # Usage: test/GPU/run-gemm-suite.sh [ARTIFACTS] [LOGDIR]
@@ -90,6 +93,13 @@ if [ "${TORCH:-1}" = 1 ] && [ -f "$ROOT/test/GPU/gemm_vs_torch.py" ] &&
     --runtime "$BUILD" --tokens ${TORCH_TOKENS:-1 32 256 2048 8192} \
     --out "$LOG" 2>&1 | tee "$LOG/torch.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || fail=$((fail + 1))
+  if [ -f "$ROOT/test/GPU/layer_vs_torch.py" ]; then
+    echo "== whole layers (every model shape, Bagel MoT) against torch"
+    python3 "$ROOT/test/GPU/layer_vs_torch.py" --artifacts "$ART" \
+      --runtime "$BUILD" --tokens ${TORCH_TOKENS:-1 32 256 2048 8192} \
+      --out "$LOG" 2>&1 | tee "$LOG/layers.log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || fail=$((fail + 1))
+  fi
   if [ -f "$ART/qwen3-30b-a3b.so" ]; then
     echo "== a whole fused_moe layer in a CUDA graph"
     python3 "$ROOT/test/GPU/graph_capture.py" --artifact "$ART/qwen3-30b-a3b" \
