@@ -48,11 +48,18 @@ for f in gemm_k16_n72 gemm_k48_gated_f16 gemm_k144_gelu_config gemm_k20_simple; 
     run gemm "$f" 300 "$c" 3
   done
 done
-# Gathered A (vLLM layout): rows copied to a contiguous buffer, then tiled.
+# Gathered A (vLLM layout): rows gathered by per-thread cp.async into the
+# tiled kernel's ring; with a bias, rows without an A row must stay zero.
 for T in 1 32 256; do
   run gemm gemm1_gathered_qwen3 "$T" random 3
 done
 run gemm gemm1_gathered_qwen3 256 out-of-range 3
+for T in 1 37 300; do
+  run gemm gemm_gathered_k48_bias_f16 "$T" random 3
+done
+for c in one-expert empty-experts out-of-range unsorted-offsets; do
+  run gemm gemm_gathered_k48_bias_f16 300 "$c" 3
+done
 for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm1_qwen3 256 "$c" 3
   run gemm gemm2_qwen3 256 "$c" 3
@@ -81,6 +88,8 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   sanitize memcheck gemm gemm_k48_gated_f16 300
   sanitize memcheck gemm gemm_k144_gelu_config 300 unsorted-offsets
   sanitize memcheck gemm gemm1_gathered_qwen3 33 out-of-range
+  sanitize memcheck gemm gemm_gathered_k48_bias_f16 100 out-of-range
+  sanitize racecheck gemm gemm_gathered_k48_bias_f16 100
   sanitize racecheck gemm gemm_k16_n72 200
   sanitize racecheck gemm gemm_k48_gated_f16 300
 fi

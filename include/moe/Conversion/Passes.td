@@ -40,8 +40,7 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
   let description = [{
     Runs on buffer-form IR, before `convert-moe-to-gpu`. Every
     `moe.grouped_matmul` the tiled kernel can compute (16-bit A and W of the
-    same type, identity layouts, `tiled` not 0 in its `moe.config`; gathered
-    A only without bias) becomes, behind a host-side check of the TMA rules
+    same type, identity layouts, `tiled` not 0 in its `moe.config`) becomes, behind a host-side check of the TMA rules
     (16-byte aligned A and W, K a multiple of 8, no empty dimension) whose
     other branch is the simple kernel:
 
@@ -63,8 +62,9 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
        rounding, stores masked at expert boundaries and the N edge.
     3. The simple kernel, gated by the device flag, with a bounded grid.
 
-    Gathered A (`a[row_index]`, the vLLM layout) is first copied to a
-    contiguous buffer by a gather kernel. Config keys (`moe.config`, from
+    Gathered A (`a[row_index]`, the vLLM layout) arrives through gathered
+    tile copies (`gather(row_index)`), straight into the ring; the epilogue
+    writes zero rows where an index has no A row. Config keys (`moe.config`, from
     `moe-select-configs`): `tiled` (default 1), `warpgroups` (1 or 2,
     default 2: 128-row tiles), `tile_n` (16..256, multiple of 16, default
     256), `stages` (2..8, default 4, lowered until the slots fit in 227 KB)
@@ -80,8 +80,7 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::LLVM::LLVMDialect",
-    "::mlir::NVVM::NVVMDialect",
-    "::mlir::vector::VectorDialect"
+    "::mlir::NVVM::NVVMDialect"
   ];
 }
 
@@ -103,6 +102,16 @@ def MoeCreateTmaDescriptors : Pass<"moe-create-tma-descriptors", "ModuleOp"> {
       on thread 0, one `mbarrier.arrive.expect_tx` of the batch's bytes and
       one `cp.async.bulk.tensor` per copy completing on that mbarrier;
     - `moe.tile_wait` becomes `mbarrier.try_wait.parity`.
+
+    Hopper's TMA cannot gather rows, so gathered copies
+    (`gather(row_index)`) become per-thread 16-byte `cp.async` copies
+    instead: each thread of the (static-size) block copies its share of the
+    box's chunks to the swizzled positions TMA would use, zero-filling rows
+    without a valid index and the K edge, and arrives on the slot's
+    mbarrier when they land (`cp.async.mbarrier.arrive.noinc`; such a
+    ring's mbarriers expect one arrival per thread besides thread 0's). A
+    wait on such a ring is followed by `fence.proxy.async.shared::cta`, as
+    wgmma reads what the generic proxy wrote.
 
     The maps travel to the kernel as launch operands (by value after
     `moe-tensor-maps-by-value`). Errors: a tile op outside a `gpu.launch`,

@@ -6,6 +6,15 @@
 // cp.async.bulk.tensor per copy (issued by thread 0), and every wait an
 // mbarrier parity wait.
 //
+// Gathered copies (rows through a row index) are not TMA's: every thread
+// copies its share of the box's 16-byte chunks with cp.async (zero-filling
+// chunks of rows without a valid index or past the K edge), at the swizzled
+// position TMA would have used, then makes the slot's mbarrier wait for
+// them (cp.async.mbarrier.arrive.noinc: the ring's mbarriers then expect one
+// arrival per thread besides thread 0's expect_tx). Waits on such a ring add
+// a proxy fence: the tiles were written by the generic proxy and wgmma
+// reads them through the async proxy.
+//
 //===----------------------------------------------------------------------===//
 
 #include "moe/Conversion/Passes.h"
@@ -18,6 +27,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 
@@ -75,8 +85,16 @@ nvgpu::TensorMapSwizzleKind swizzleKind(int64_t bytes) {
   }
 }
 
-/// What TMA needs of a copy beyond the op's own rules.
-LogicalResult checkTmaCopy(TileLoadAsyncOp load, gpu::LaunchOp launch) {
+/// What TMA needs of a copy beyond the op's own rules; gathered copies need
+/// a contiguous row.
+LogicalResult checkCopy(TileLoadAsyncOp load, gpu::LaunchOp launch) {
+  if (load.isGathered()) {
+    auto [strides, offset] = load.getSource().getType().getStridesAndOffset();
+    if (strides.back() != 1)
+      return load.emitOpError(
+          "source's innermost dimension must be contiguous (stride 1)");
+    return success();
+  }
   Value source = load.getSource();
   if (launch.getBody().isAncestor(source.getParentRegion()))
     return load.emitOpError("source must be defined outside the kernel: its "
@@ -118,14 +136,20 @@ public:
         rings.insert(wait.getReady());
       }
     });
-    for (TileLoadAsyncOp load : loads)
-      if (failed(checkTmaCopy(load, launch)))
+    for (TileLoadAsyncOp load : loads) {
+      if (failed(checkCopy(load, launch)))
         return failure();
+      if (load.isGathered())
+        gatheredRings.insert(load.getReady());
+    }
+    if (!gatheredRings.empty() && failed(readBlockThreads()))
+      return failure();
     for (Value ring : rings)
       if (failed(initializeRing(ring)))
         return failure();
     for (TileLoadAsyncOp load : loads)
-      tensorMapFor(load);
+      if (!load.isGathered())
+        tensorMapFor(load);
     if (failed(lowerBatches(loads)))
       return failure();
     for (TileWaitOp wait : waits)
@@ -137,6 +161,34 @@ private:
   gpu::LaunchOp launch;
   /// One map per (source, box type, swizzle).
   DenseMap<std::tuple<Value, Type, int64_t>, Value> tensorMaps;
+  /// Rings that gathered copies complete on.
+  DenseSet<Value> gatheredRings;
+  /// Threads per block (known when a ring has gathered copies).
+  int64_t blockThreads = 0;
+
+  /// The block size must be static for the mbarriers' arrival count.
+  LogicalResult readBlockThreads() {
+    blockThreads = 1;
+    for (Value size : {launch.getBlockSizeX(), launch.getBlockSizeY(),
+                       launch.getBlockSizeZ()}) {
+      std::optional<int64_t> constant = getConstantIntValue(size);
+      if (!constant)
+        return launch.emitOpError(
+            "needs a static block size for gathered tile copies");
+      blockThreads *= *constant;
+    }
+    return success();
+  }
+
+  /// The thread's index in the block.
+  Value linearThreadId(OpBuilder &b, Location loc) {
+    gpu::KernelDim3 tid = launch.getThreadIds();
+    gpu::KernelDim3 size = launch.getBlockSize();
+    Value zy = arith::AddIOp::create(
+        b, loc, tid.y, arith::MulIOp::create(b, loc, size.y, tid.z));
+    return arith::AddIOp::create(b, loc, tid.x,
+                                 arith::MulIOp::create(b, loc, size.x, zy));
+  }
 
   Value isLeader(OpBuilder &b, Location loc) {
     gpu::KernelDim3 tid = launch.getThreadIds();
@@ -150,9 +202,9 @@ private:
     return leader;
   }
 
-  /// Thread 0 initializes every slot's mbarrier (one arrival: its own
-  /// expect_tx) right after the ring is created; a block barrier publishes
-  /// them.
+  /// Thread 0 initializes every slot's mbarrier right after the ring is
+  /// created (one arrival: its own expect_tx; plus one per thread when
+  /// gathered copies complete on the ring); a block barrier publishes them.
   LogicalResult initializeRing(Value ring) {
     Operation *def = ring.getDefiningOp();
     if (!def || def->getBlock() != &launch.getBody().front())
@@ -168,11 +220,12 @@ private:
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
-      Value one = arith::ConstantIntOp::create(b, loc, 1, 32);
+      int64_t arrivals = 1 + (gatheredRings.contains(ring) ? blockThreads : 0);
+      Value count = arith::ConstantIntOp::create(b, loc, arrivals, 32);
       for (int64_t slot = 0; slot < slots; ++slot)
         NVVM::MBarrierInitOp::create(
             b, loc, mbarrierPointer(b, loc, ring, indexConstant(b, loc, slot)),
-            one, Value());
+            count, Value());
     }
     gpu::BarrierOp::create(b, loc);
     return success();
@@ -274,45 +327,174 @@ private:
   }
 
   /// Issues the batch where its last copy is (every operand is defined by
-  /// then).
+  /// then): thread 0's expect_tx and TMA copies, then every thread's share
+  /// of the gathered copies.
   void lowerBatch(ArrayRef<TileLoadAsyncOp> batch) {
     TileLoadAsyncOp first = batch.front();
     OpBuilder b(batch.back());
     Location loc = first.getLoc();
-    int64_t bytes = 0;
+    int64_t tmaBytes = 0;
     for (TileLoadAsyncOp load : batch)
-      bytes += load.getBoxBytes();
+      if (!load.isGathered())
+        tmaBytes += load.getBoxBytes();
     auto ifOp = scf::IfOp::create(b, loc, TypeRange(), isLeader(b, loc),
                                   /*withElseRegion=*/false);
     b.setInsertionPointToStart(ifOp.thenBlock());
     Value barrier = mbarrierPointer(b, loc, first.getReady(), first.getSlot());
     NVVM::MBarrierArriveExpectTxOp::create(
         b, loc, Type(), barrier,
-        arith::ConstantIntOp::create(b, loc, bytes, 32),
+        arith::ConstantIntOp::create(b, loc, tmaBytes, 32),
         NVVM::MemScopeKind::CTA, false, Value());
-    for (TileLoadAsyncOp load : batch) {
-      Location loadLoc = load.getLoc();
-      // The instruction takes a shared::cluster address; our own block's
-      // shared::cta address converts to one.
-      Value dest = LLVM::AddrSpaceCastOp::create(
-          b, loadLoc,
-          LLVM::LLVMPointerType::get(
-              b.getContext(),
-              static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster)),
-          pointerTo(b, loadLoc, load.getDest(), Value(), 0,
-                    static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared)));
-      // Coordinates go innermost first, as signed 32-bit integers.
-      SmallVector<Value> coordinates;
-      for (Value index : llvm::reverse(load.getIndices()))
-        coordinates.push_back(
-            arith::IndexCastOp::create(b, loadLoc, b.getI32Type(), index));
-      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-          b, loadLoc, dest, tensorMapFor(load), coordinates, barrier,
-          ValueRange(), Value(), Value(), NVVM::TMALoadMode::TILE, false,
-          nullptr, Value());
+    for (TileLoadAsyncOp load : batch)
+      if (!load.isGathered())
+        issueTmaCopy(b, load, barrier);
+    b.setInsertionPointAfter(ifOp);
+    if (gatheredRings.contains(first.getReady())) {
+      bool gathered = false;
+      for (TileLoadAsyncOp load : batch)
+        if (load.isGathered()) {
+          issueGatheredCopy(b, load);
+          gathered = true;
+        }
+      // On a ring with gathered copies every thread arrives once a phase:
+      // when its copies have landed, or at once in a batch without any.
+      Value threadBarrier =
+          mbarrierPointer(b, loc, first.getReady(), first.getSlot());
+      if (gathered)
+        NVVM::CpAsyncMBarrierArriveOp::create(b, loc, threadBarrier,
+                                              /*noinc=*/true);
+      else
+        NVVM::MBarrierArriveOp::create(b, loc, Type(), threadBarrier);
     }
     for (TileLoadAsyncOp load : batch)
       load.erase();
+  }
+
+  void issueTmaCopy(OpBuilder &b, TileLoadAsyncOp load, Value barrier) {
+    Location loc = load.getLoc();
+    // The instruction takes a shared::cluster address; our own block's
+    // shared::cta address converts to one.
+    Value dest = LLVM::AddrSpaceCastOp::create(
+        b, loc,
+        LLVM::LLVMPointerType::get(
+            b.getContext(),
+            static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster)),
+        pointerTo(b, loc, load.getDest(), Value(), 0,
+                  static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared)));
+    // Coordinates go innermost first, as signed 32-bit integers.
+    SmallVector<Value> coordinates;
+    for (Value index : llvm::reverse(load.getIndices()))
+      coordinates.push_back(
+          arith::IndexCastOp::create(b, loc, b.getI32Type(), index));
+    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+        b, loc, dest, tensorMapFor(load), coordinates, barrier, ValueRange(),
+        Value(), Value(), NVVM::TMALoadMode::TILE, false, nullptr, Value());
+  }
+
+  /// This thread's 16-byte chunks of a gathered box: chunk i (row i / C,
+  /// chunk i % C of the row, C chunks a row) for i = thread, thread + T, ...
+  void issueGatheredCopy(OpBuilder &b, TileLoadAsyncOp load) {
+    Location loc = load.getLoc();
+    MemRefType destType = load.getDest().getType();
+    int64_t elementBytes = destType.getElementTypeBitWidth() / 8;
+    int64_t rowBytes = destType.getShape().back() * elementBytes;
+    int64_t chunksPerRow = rowBytes / 16;
+    int64_t chunks = destType.getDimSize(0) * chunksPerRow;
+    int64_t swizzleMask = load.getSwizzle() / 16 - 1;
+    auto c = [&](int64_t v) { return indexConstant(b, loc, v); };
+    auto cmp = [&](arith::CmpIPredicate p, Value x, Value y) -> Value {
+      return arith::CmpIOp::create(b, loc, p, x, y);
+    };
+    auto andI = [&](Value x, Value y) -> Value {
+      return arith::AndIOp::create(b, loc, x, y);
+    };
+    auto add = [&](Value x, Value y) -> Value {
+      return arith::AddIOp::create(b, loc, x, y);
+    };
+    auto mul = [&](Value x, Value y) -> Value {
+      return arith::MulIOp::create(b, loc, x, y);
+    };
+
+    Value source = load.getSource();
+    Value rowIndex = load.getRowIndex();
+    auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, source);
+    Value numRows = metadata.getSizes()[0];
+    Value numCols = metadata.getSizes()[1];
+    Value rowStride = metadata.getStrides()[0];
+    Value sourceBase =
+        add(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, source),
+            mul(metadata.getOffset(), c(elementBytes)));
+    Value numIndices = memref::DimOp::create(b, loc, rowIndex, c(0));
+    Value destBase =
+        pointerTo(b, loc, load.getDest(), Value(), 0,
+                  static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
+    Value firstPosition = load.getIndices()[0];
+    Value firstColumn = load.getIndices()[1];
+
+    auto loop = scf::ForOp::create(b, loc, linearThreadId(b, loc), c(chunks),
+                                   c(blockThreads));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value row = arith::DivUIOp::create(b, loc, i, c(chunksPerRow));
+    Value chunk = arith::RemUIOp::create(b, loc, i, c(chunksPerRow));
+    // The source row: row_index[position] / divisor, or none (-1).
+    Value position = add(firstPosition, row);
+    Value inIndex = andI(cmp(arith::CmpIPredicate::sge, position, c(0)),
+                         cmp(arith::CmpIPredicate::slt, position, numIndices));
+    auto readIndex = scf::IfOp::create(
+        b, loc, inIndex,
+        [&](OpBuilder &then, Location l) {
+          Value v = memref::LoadOp::create(then, l, rowIndex, position);
+          scf::YieldOp::create(then, l, v);
+        },
+        [&](OpBuilder &otherwise, Location l) {
+          Value none = arith::ConstantIntOp::create(otherwise, l, -1, 32);
+          scf::YieldOp::create(otherwise, l, none);
+        });
+    Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                             readIndex.getResult(0));
+    Value sourceRow =
+        arith::DivSIOp::create(b, loc, index, c(load.getIndexDivisor()));
+    Value column = add(firstColumn, mul(chunk, c(16 / elementBytes)));
+    Value valid = andI(andI(cmp(arith::CmpIPredicate::sge, index, c(0)),
+                            cmp(arith::CmpIPredicate::slt, sourceRow, numRows)),
+                       andI(cmp(arith::CmpIPredicate::sge, column, c(0)),
+                            cmp(arith::CmpIPredicate::slt, column, numCols)));
+    // Bytes of the chunk inside the row; cp.async zero-fills the rest.
+    Value remaining =
+        mul(arith::SubIOp::create(b, loc, numCols, column), c(elementBytes));
+    Value bytes = arith::SelectOp::create(
+        b, loc, valid, arith::MinSIOp::create(b, loc, remaining, c(16)), c(0));
+    Value sourceAddress = arith::SelectOp::create(
+        b, loc, valid,
+        add(sourceBase,
+            mul(add(mul(sourceRow, rowStride), column), c(elementBytes))),
+        sourceBase);
+    // TMA's swizzle: bits [4, 7) of the byte offset in the (1024-byte
+    // aligned) tile xor its bits [7, 10), masked to the swizzle span.
+    Value offset = add(mul(row, c(rowBytes)), mul(chunk, c(16)));
+    if (swizzleMask > 0) {
+      Value bits = arith::AndIOp::create(
+          b, loc, arith::ShRUIOp::create(b, loc, offset, c(7)), c(swizzleMask));
+      offset = arith::XOrIOp::create(b, loc, offset,
+                                     arith::ShLIOp::create(b, loc, bits, c(4)));
+    }
+    Value dest = LLVM::GEPOp::create(
+        b, loc, destBase.getType(), b.getI8Type(), destBase,
+        ValueRange{arith::IndexCastOp::create(b, loc, b.getI64Type(), offset)});
+    Value src = LLVM::IntToPtrOp::create(
+        b, loc,
+        LLVM::LLVMPointerType::get(
+            b.getContext(),
+            static_cast<unsigned>(NVVM::NVVMMemorySpace::Global)),
+        Value(arith::IndexCastUIOp::create(b, loc, b.getI64Type(),
+                                           sourceAddress)));
+    NVVM::CpAsyncOp::create(
+        b, loc, dest, src, b.getI32IntegerAttr(16),
+        NVVM::LoadCacheModifierKindAttr::get(b.getContext(),
+                                             NVVM::LoadCacheModifierKind::CG),
+        arith::IndexCastOp::create(b, loc, b.getI32Type(), bytes));
   }
 
   void lowerWait(TileWaitOp wait) {
@@ -323,6 +505,13 @@ private:
     NVVM::MBarrierTryWaitParityOp::create(
         b, loc, mbarrierPointer(b, loc, wait.getReady(), wait.getSlot()),
         parity, arith::ConstantIntOp::create(b, loc, kWaitTicks, 32));
+    // Tiles written by cp.async (generic proxy) are read by wgmma (async
+    // proxy).
+    if (gatheredRings.contains(wait.getReady()))
+      NVVM::FenceProxyOp::create(
+          b, loc, NVVM::ProxyKind::async_shared,
+          NVVM::SharedSpaceAttr::get(b.getContext(),
+                                     NVVM::SharedSpace::shared_cta));
     wait.erase();
   }
 };

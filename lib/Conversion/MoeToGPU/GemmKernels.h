@@ -58,17 +58,11 @@ RowGemm getRowGemm(GroupedMatmulOp op);
 /// The simple, correct path: one thread per output element.
 void buildRowGemm(PatternRewriter &rewriter, Location loc, const RowGemm &gemm);
 
-/// Copies the rows `a[row_index[r] / index_divisor]` of a gathered A (zero
-/// rows for indices out of range) into a new contiguous [R, K] buffer, in a
-/// kernel of its own, and returns the buffer.
-Value gatherRows(PatternRewriter &rewriter, Location loc, const RowGemm &gemm);
-
 /// Exact GELU, 0.5 * v * (1 + erf(v / sqrt(2))), in f32.
 Value buildGelu(KernelBuilder &k, Value v);
 
-/// Whether `gemm` can take the tiled TMA/wgmma kernel at all (types,
-/// layouts, no gathered rows); the run-time conditions are checked in the
-/// generated code.
+/// Whether `gemm` can take the tiled kernel at all (types, layouts); the
+/// run-time conditions are checked in the generated code.
 bool canUseTiledGroupedMatmul(const RowGemm &gemm);
 
 /// Emits the tiled grouped GEMM for `gemm`: a tile-schedule kernel, the

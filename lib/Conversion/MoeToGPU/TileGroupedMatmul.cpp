@@ -35,19 +35,9 @@ struct TileGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
     if (static_cast<int64_t>(op.getIndexDivisor()) <= 0)
       return rewriter.notifyMatchFailure(op, "index_divisor must be positive");
     RowGemm gemm = getRowGemm(op);
-    // Gathered A: copy the rows to a contiguous buffer for TMA. Only
-    // without bias: a row with an out-of-range index must come out zero,
-    // and a zero A row gives zero through every epilogue but the bias.
-    RowGemm contiguous = gemm;
-    contiguous.rowIndex = Value();
-    contiguous.indexDivisor = 1;
-    if (!canUseTiledGroupedMatmul(contiguous))
+    if (!canUseTiledGroupedMatmul(gemm))
       return rewriter.notifyMatchFailure(op, "types or layouts not tileable");
-    if (gemm.rowIndex && gemm.bias)
-      return rewriter.notifyMatchFailure(op, "gathered A with a bias");
-    if (gemm.rowIndex)
-      contiguous.a = gatherRows(rewriter, op.getLoc(), gemm);
-    buildTiledGroupedMatmul(rewriter, op.getLoc(), contiguous, op);
+    buildTiledGroupedMatmul(rewriter, op.getLoc(), gemm, op);
     rewriter.eraseOp(op);
     return success();
   }

@@ -287,7 +287,9 @@ void buildScheduleKernel(KernelBuilder &kb, const RowGemm &gemm,
 
 /// The global operands the tiles come from.
 struct TileSources {
-  Value a; ///< A [R, K]
+  Value a;        ///< A [R, K], or [M, K] gathered through rowIndex
+  Value rowIndex; ///< [R] i32, optional
+  int64_t indexDivisor;
   Value w; ///< W [E, N, K], or its view [E, 2, N/2, K] when gated
 };
 
@@ -366,13 +368,14 @@ struct GemmKernelBuilder {
     Value slot = x.rem(step, x.c(config.stages));
     Value kCoord = x.mul(kBlock, x.c(kTileK));
     auto load = [&](Value source, Value address, ArrayRef<int64_t> box,
-                    SmallVector<Value> origin) {
+                    SmallVector<Value> origin, Value rowIndex = Value(),
+                    int64_t divisor = 1) {
       Value dest = smem.view(k, address, box, elementType);
       TileLoadAsyncOp::create(k.b(), k.getLoc(), source, origin, dest, ring,
-                              slot, kRowBytes);
+                              slot, kRowBytes, rowIndex, divisor);
     };
     load(sources.a, smem.slotA(x, slot), {config.tileM, kTileK},
-         {rowStart, kCoord});
+         {rowStart, kCoord}, sources.rowIndex, sources.indexDivisor);
     if (!gated) {
       Value n = x.mul(nBlock, x.c(config.tileN));
       load(sources.w, smem.slotW(x, slot), {1, config.tileN, kTileK},
@@ -493,6 +496,7 @@ struct GemmKernelBuilder {
                           ? memref::LoadOp::create(k.b(), loc, gemm.scale, row)
                                 .getResult()
                           : Value();
+        Value hasARow = gemm.rowIndex ? gatheredRowIsValid(k, row) : Value();
         for (int64_t group = 0; group < outTileN / 8; ++group) {
           for (int64_t q = 0; q < 2; ++q) {
             int64_t reg = 4 * group + 2 * half + q;
@@ -518,12 +522,26 @@ struct GemmKernelBuilder {
               }
               if (scale)
                 value = arith::MulFOp::create(b, loc, value, scale);
+              if (hasARow)
+                value = select(k, hasARow, value, k.f32(0.0f));
               k.storeF32(value, gemm.out, {row, col});
             });
           }
         }
       });
     }
+  }
+
+  /// Whether gathered row `row` has an A row (a non-negative index whose
+  /// quotient is below M); rows without one are zero, whatever the bias.
+  Value gatheredRowIsValid(KernelBuilder &k, Value row) {
+    Ix x{k};
+    Value index = x.fromI32(loadI32(k, gemm.rowIndex, row));
+    Value nonNegative = cmpI(k, arith::CmpIPredicate::sge, index, x.c(0));
+    Value quotient = arith::DivSIOp::create(k.b(), k.getLoc(), index,
+                                            x.c(gemm.indexDivisor));
+    return x.andI(nonNegative,
+                  cmpI(k, arith::CmpIPredicate::slt, quotient, sizes.numARows));
   }
 
   /// Rows outside every expert: zeros.
@@ -654,7 +672,7 @@ Value isAligned16(KernelBuilder &kb, Value memref) {
 } // namespace
 
 bool mlir::moe::canUseTiledGroupedMatmul(const RowGemm &gemm) {
-  if (gemm.rowIndex || !gemm.offsets || gemm.typeIds)
+  if (!gemm.offsets || gemm.typeIds || gemm.indexDivisor < 1)
     return false;
   auto aType = cast<MemRefType>(gemm.a.getType());
   auto wType = cast<MemRefType>(gemm.w.getType());
@@ -710,8 +728,9 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
     Ix x{tb};
     buildScheduleKernel(tb, gemm, sizes, config, schedule);
 
-    TileSources sources{
-        gemm.a, gated ? gatedWeightView(tb, gemm.w, sizes.upOffset) : gemm.w};
+    TileSources sources{gemm.a, gemm.rowIndex, gemm.indexDivisor,
+                        gated ? gatedWeightView(tb, gemm.w, sizes.upOffset)
+                              : gemm.w};
     int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
     Value numNBlocks = tb.ceilDiv(sizes.outCols, x.c(outTileN));
     Value grid = x.min(x.mul(maxMTiles, numNBlocks), x.c(config.ctas));

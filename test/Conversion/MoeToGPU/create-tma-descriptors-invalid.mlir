@@ -104,3 +104,33 @@ func.func @split_batch(%a: memref<?x64xbf16>, %i: index, %f: f32) {
   }
   return
 }
+
+// -----
+
+func.func @gathered_dynamic_block(%a: memref<?x64xbf16>, %idx: memref<?xi32>, %i: index) {
+  %c1 = arith.constant 1 : index
+  // expected-error @+1 {{'gpu.launch' op needs a static block size for gathered tile copies}}
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %i, %sy = %c1, %sz = %c1) {
+    %r = memref.alloca() : memref<2xi64, 3>
+    %d = memref.alloca() : memref<8x64xbf16, 3>
+    moe.tile_load_async %a[%i, %i] gather(%idx : memref<?xi32>) into %d ready %r[%i] : memref<?x64xbf16>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+func.func @gathered_strided_rows(%a: memref<?x64xbf16, strided<[1, ?]>>, %idx: memref<?xi32>, %i: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %r = memref.alloca() : memref<2xi64, 3>
+    %d = memref.alloca() : memref<8x64xbf16, 3>
+    // expected-error @+1 {{'moe.tile_load_async' op source's innermost dimension must be contiguous (stride 1)}}
+    moe.tile_load_async %a[%i, %i] gather(%idx : memref<?xi32>) into %d ready %r[%i] : memref<?x64xbf16, strided<[1, ?]>>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+    gpu.terminator
+  }
+  return
+}

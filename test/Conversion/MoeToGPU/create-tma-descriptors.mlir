@@ -109,3 +109,57 @@ func.func @gated(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x64xbf16>) -> ()
   return
 }
+
+// -----
+
+// Gathered rows are not TMA's: every one of the 128 threads copies its
+// 16-byte chunks of the 64 x 64 box (64 * 8 chunks, i = thread, thread + 128,
+// ...) with cp.async, zero-filled where a row has no valid index, at the
+// 128-byte swizzled offset, and arrives on the slot's mbarrier when they
+// land (noinc: the mbarriers count 1 + 128 arrivals). Thread 0 still
+// expects the W tile's TMA bytes. The wait adds a proxy fence for wgmma.
+// CHECK-LABEL: func.func @gathered
+//  CHECK-SAME: (%[[A:.*]]: memref<?x64xbf16>, %[[IDX:.*]]: memref<?xi32>, %[[W:.*]]: memref<4x?x64xbf16>,
+//       CHECK: nvgpu.tma.create.descriptor {{.*}} -> <tensor = memref<1x64x64xbf16
+//   CHECK-NOT: nvgpu.tma.create.descriptor
+//       CHECK: gpu.launch
+//       CHECK:   nvvm.mbarrier.init %{{.*}}, %c129_i32
+//       CHECK:   nvvm.mbarrier.init %{{.*}}, %c129_i32
+//       CHECK:   scf.if
+//       CHECK:     nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c8192_i32
+//       CHECK:     nvvm.cp.async.bulk.tensor.shared.cluster.global
+//       CHECK:   }
+//       CHECK:   memref.extract_strided_metadata %[[A]]
+//       CHECK:   scf.for %[[I:.*]] = %{{.*}} to %c512{{.*}} step %c128
+//       CHECK:     arith.divui %[[I]], %c8
+//       CHECK:     arith.remui %[[I]], %c8
+//       CHECK:     scf.if %{{.*}} -> (i32) {
+//       CHECK:       memref.load %[[IDX]]
+//       CHECK:     arith.divsi %{{.*}}, %c4
+//       CHECK:     arith.xori
+//       CHECK:     nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg, %{{.*}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
+//       CHECK:   }
+//       CHECK:   nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true} : !llvm.ptr<3>
+//       CHECK:   nvvm.mbarrier.try_wait.parity
+//  CHECK-NEXT:   nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+func.func @gathered(%a: memref<?x64xbf16>, %index: memref<?xi32>, %w: memref<4x?x64xbf16>,
+                    %r: index, %e: index, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1) {
+    %ring = memref.alloca() : memref<2xi64, #gpu.address_space<workgroup>>
+    %sa = memref.alloca() : memref<64x64xbf16, #gpu.address_space<workgroup>>
+    %sw = memref.alloca() : memref<1x64x64xbf16, #gpu.address_space<workgroup>>
+    moe.tile_load_async %a[%r, %c0] gather(%index : memref<?xi32>) divisor = 4 into %sa ready %ring[%c0] swizzle = 128
+        : memref<?x64xbf16>, memref<64x64xbf16, #gpu.address_space<workgroup>>,
+          memref<2xi64, #gpu.address_space<workgroup>>
+    moe.tile_load_async %w[%e, %n, %c0] into %sw ready %ring[%c0] swizzle = 128
+        : memref<4x?x64xbf16>, memref<1x64x64xbf16, #gpu.address_space<workgroup>>,
+          memref<2xi64, #gpu.address_space<workgroup>>
+    moe.tile_wait %ring[%c0] parity %c0 : memref<2xi64, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}

@@ -106,23 +106,18 @@ func.func @config(%a: memref<?x?xf16>, %w: memref<2x?x?xf16>, %offsets: memref<3
 // -----
 
 // Operands the tiled kernel cannot take are left to convert-moe-to-gpu's
-// simple kernel: f32 operands, gathered rows with a bias (a row with an
-// out-of-range index must be zero, not the bias), and `tiled = 0`.
+// simple kernel: f32 operands and `tiled = 0`.
 // CHECK-LABEL: func.func @simple_only
 //   CHECK-NOT: gpu.launch
-//       CHECK: moe.grouped_matmul
 //       CHECK: moe.grouped_matmul
 //       CHECK: moe.grouped_matmul {{.*}}tiled = 0
 //   CHECK-NOT: gpu.launch
 //       CHECK: return
 func.func @simple_only(%a32: memref<?x64xf32>, %w32: memref<4x128x64xf32>,
-    %wb: memref<4x128x64xbf16>,
-    %x: memref<?x64xbf16>, %slots: memref<?xi32>, %b: memref<4x128xbf16>,
+    %wb: memref<4x128x64xbf16>, %x: memref<?x64xbf16>,
     %offsets: memref<5xi32>, %o32: memref<?x128xf32>, %o16: memref<?x128xbf16>) {
   moe.grouped_matmul %a32, %w32, %offsets outs(%o32)
       : (memref<?x64xf32>, memref<4x128x64xf32>, memref<5xi32>, memref<?x128xf32>) -> ()
-  moe.grouped_matmul %x[%slots], %wb, %offsets bias(%b) outs(%o16) {index_divisor = 8 : i64}
-      : (memref<?x64xbf16>, memref<?xi32>, memref<4x128x64xbf16>, memref<5xi32>, memref<4x128xbf16>, memref<?x128xbf16>) -> ()
   moe.grouped_matmul %x, %wb, %offsets outs(%o16) {moe.config = {tiled = 0 : i64}}
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
@@ -130,22 +125,27 @@ func.func @simple_only(%a32: memref<?x64xf32>, %w32: memref<4x128x64xf32>,
 
 // -----
 
-// Gathered A (the vLLM layout): a kernel copies a[slots[r] / 8] (zero rows
-// for indices out of range) into a contiguous buffer, 16-byte chunks where
-// both buffers allow; the tiled kernel's A tiles come from that buffer.
+// Gathered A (the vLLM layout): the A tiles are gathered copies of the rows
+// a[slots[r] / 8] straight into the ring (no intermediate buffer); the
+// epilogue writes zero rows where a slot has no A row, whatever the bias.
+// The host check applies to the gathered buffer itself.
 // CHECK-LABEL: func.func @gathered
-//  CHECK-SAME: (%[[X:.*]]: memref<?x2048xbf16>, %[[S:.*]]: memref<?xi32>,
-//       CHECK: %[[G:.*]] = memref.alloc(%{{.*}}) : memref<?x2048xbf16>
+//  CHECK-SAME: (%[[X:.*]]: memref<?x2048xbf16>, %[[S:.*]]: memref<?xi32>, %[[W:.*]]: memref<8x256x2048xbf16>, %{{.*}}: memref<9xi32>, %[[B:.*]]: memref<8x256xbf16>, %[[O:.*]]: memref<?x128xbf16>)
+//   CHECK-NOT: memref.alloc{{.*}}2048xbf16
+//       CHECK: memref.extract_aligned_pointer_as_index %[[X]]
 //       CHECK: gpu.launch
+//       CHECK: gpu.launch
+//       CHECK:   moe.tile_load_async %[[X]][%{{.*}}, %{{.*}}] gather(%[[S]] : memref<?xi32>) divisor = 8 into %{{.*}} ready %{{.*}}[%{{.*}}] swizzle = 128 : memref<?x2048xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>
+//       CHECK:   moe.tile_load_async %{{.*}}[{{.*}}] into
+//       CHECK:   nvvm.wgmma.mma_async
 //       CHECK:   memref.load %[[S]]
-//       CHECK:   arith.divui %{{.*}}, %c8_i64
-//       CHECK:   vector.load %[[X]]{{.*}} {alignment = 16 : i64}
-//       CHECK:   vector.store %{{.*}}, %[[G]]
-//       CHECK: moe.tile_load_async %[[G]]
-//       CHECK: nvvm.wgmma.mma_async
+//       CHECK:   arith.divsi %{{.*}}, %c8
+//       CHECK:   memref.load %[[B]]
+//       CHECK:   arith.select %{{.*}}, %{{.*}}, %cst
+//       CHECK:   memref.store %{{.*}}, %[[O]]
 func.func @gathered(%x: memref<?x2048xbf16>, %slots: memref<?xi32>, %w: memref<8x256x2048xbf16>,
-                    %offsets: memref<9xi32>, %out: memref<?x128xbf16>) {
-  moe.grouped_matmul %x[%slots], %w, %offsets epilogue = silu_and_mul outs(%out) {index_divisor = 8 : i64}
-      : (memref<?x2048xbf16>, memref<?xi32>, memref<8x256x2048xbf16>, memref<9xi32>, memref<?x128xbf16>) -> ()
+                    %offsets: memref<9xi32>, %b: memref<8x256xbf16>, %out: memref<?x128xbf16>) {
+  moe.grouped_matmul %x[%slots], %w, %offsets bias(%b) epilogue = silu_and_mul outs(%out) {index_divisor = 8 : i64}
+      : (memref<?x2048xbf16>, memref<?xi32>, memref<8x256x2048xbf16>, memref<9xi32>, memref<8x256xbf16>, memref<?x128xbf16>) -> ()
   return
 }

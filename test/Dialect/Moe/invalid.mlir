@@ -1683,3 +1683,27 @@ func.func @tile_wait_ring_type(%r: memref<4xi32, 3>, %i: index) {
   moe.tile_wait %r[%i] parity %i : memref<4xi32, 3>
   return
 }
+
+// -----
+
+func.func @tile_load_gather_rank(%a: memref<2x?x64xbf16>, %idx: memref<?xi32>, %d: memref<1x8x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op gathered copies take rows of a rank-2 source, got rank 3}}
+  moe.tile_load_async %a[%i, %i, %i] gather(%idx : memref<?xi32>) into %d ready %r[%i] : memref<2x?x64xbf16>, memref<1x8x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_gather_divisor(%a: memref<?x64xbf16>, %idx: memref<?xi32>, %d: memref<8x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op index_divisor must be positive, got 0}}
+  moe.tile_load_async %a[%i, %i] gather(%idx : memref<?xi32>) divisor = 0 into %d ready %r[%i] : memref<?x64xbf16>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_divisor_without_gather(%a: memref<?x64xbf16>, %d: memref<8x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op index_divisor needs gather(row_index)}}
+  moe.tile_load_async %a[%i, %i] divisor = 8 into %d ready %r[%i] : memref<?x64xbf16>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+  return
+}

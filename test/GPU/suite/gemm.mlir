@@ -66,6 +66,16 @@ func.func @gemm1_gathered_qwen3(%x: tensor<?x2048xbf16>, %rows: tensor<?xi32>, %
   return %h : tensor<?x768xbf16>
 }
 
+// Gathered A with a bias, f16, K = 48 (the last two 16-byte chunks of the
+// 64-wide K step past K), 3 slots per token: rows whose index is out of
+// range must come out zero, not bias-only.
+func.func @gemm_gathered_k48_bias_f16(%x: tensor<?x48xf16>, %rows: tensor<?xi32>, %w: tensor<8x200x48xf16>,
+    %off: tensor<9xi32>, %b: tensor<8x200xf16>, %s: tensor<?xf32>, %out: tensor<?x100xf16>) -> tensor<?x100xf16> {
+  %y = moe.grouped_matmul %x[%rows], %w, %off scale(%s) bias(%b) epilogue = silu_and_mul outs(%out) {index_divisor = 3 : i64}
+      : (tensor<?x48xf16>, tensor<?xi32>, tensor<8x200x48xf16>, tensor<9xi32>, tensor<?xf32>, tensor<8x200xf16>, tensor<?x100xf16>) -> tensor<?x100xf16>
+  return %y : tensor<?x100xf16>
+}
+
 func.func @mot_qkv_bagel(%x: tensor<?x3584xbf16>, %w: tensor<2x4608x3584xbf16>, %types: tensor<?xi32>,
     %b: tensor<2x4608xbf16>, %out: tensor<?x4608xbf16>) -> tensor<?x4608xbf16> {
   %y = moe.mot_linear %x, %w, %types bias(%b) outs(%out)

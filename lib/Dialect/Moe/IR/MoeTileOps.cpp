@@ -80,6 +80,15 @@ LogicalResult TileLoadAsyncOp::verify() {
     return emitOpError("dest's innermost dimension spans ")
            << rowBytes << " bytes, more than the " << swizzle
            << "-byte swizzle";
+  if (getRowIndex() && source.getRank() != 2)
+    return emitOpError("gathered copies take rows of a rank-2 source, got "
+                       "rank ")
+           << source.getRank();
+  if (getRowIndex() && getIndexDivisor() < 1)
+    return emitOpError("index_divisor must be positive, got ")
+           << getIndexDivisor();
+  if (!getRowIndex() && getIndexDivisor() != 1)
+    return emitOpError("index_divisor needs gather(row_index)");
   return verifyRing(*this, getReady().getType());
 }
 

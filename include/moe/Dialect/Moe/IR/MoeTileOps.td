@@ -23,7 +23,8 @@ def Moe_TileRing : MemRefRankOf<[I64], [1]>;
 // TileLoadAsyncOp
 //===----------------------------------------------------------------------===//
 
-def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async"> {
+def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async",
+    [AttrSizedOperandSegments]> {
   let summary = "asynchronous global-to-shared tile copy completing on a ring "
                 "slot";
   let description = [{
@@ -47,9 +48,17 @@ def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async"> {
     and flips with every completed batch. The ring's words must not be
     touched otherwise.
 
-    `source` is a global buffer defined outside the kernel (the TMA lowering
-    encodes its tensor map on the host) with a contiguous innermost
-    dimension.
+    `source` is a global buffer with a contiguous innermost dimension. For
+    TMA it is defined outside the kernel (its tensor map is encoded on the
+    host).
+
+    With `gather(%row_index)` (a rank-2 copy of rows, the vLLM layout), row
+    `r` of the box reads source row `row_index[indices[0] + r] /
+    index_divisor` instead of `indices[0] + r`; a position outside
+    `row_index`, a negative index or a quotient past the source's rows gives
+    a zero row. Gathered copies need every source row to start at a 16-byte
+    aligned address (the producer checks it; TMA cannot gather rows, so the
+    TMA pass lowers them to per-thread 16-byte `cp.async`).
 
     Example (a 128 x 64 bf16 tile of A at row `%r`, K offset `%k`):
 
@@ -64,15 +73,23 @@ def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async"> {
                        Arg<AnyStaticShapeMemRef, "", [MemWrite]>:$dest,
                        Arg<Moe_TileRing, "", [MemRead, MemWrite]>:$ready,
                        Index:$slot,
-                       DefaultValuedAttr<I64Attr, "0">:$swizzle);
+                       DefaultValuedAttr<I64Attr, "0">:$swizzle,
+                       Arg<Optional<MemRefRankOf<[I32], [1]>>, "",
+                           [MemRead]>:$row_index,
+                       DefaultValuedAttr<I64Attr, "1">:$index_divisor);
   let assemblyFormat = [{
-    $source `[` $indices `]` `into` $dest `ready` $ready `[` $slot `]`
+    $source `[` $indices `]`
+    (`gather` `(` $row_index^ `:` type($row_index) `)`)?
+    (`divisor` `=` $index_divisor^)?
+    `into` $dest `ready` $ready `[` $slot `]`
     (`swizzle` `=` $swizzle^)? attr-dict `:` type($source) `,` type($dest)
     `,` type($ready)
   }];
   let extraClassDeclaration = [{
     /// Bytes this copy brings into shared memory.
     int64_t getBoxBytes();
+    /// Whether rows are gathered through `row_index`.
+    bool isGathered() { return static_cast<bool>(getRowIndex()); }
   }];
   let hasVerifier = 1;
 }
