@@ -41,7 +41,8 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
     Runs on buffer-form IR, before `convert-moe-to-gpu`. Every
     `moe.grouped_matmul` the tiled kernel can compute (16-bit A and W of the
     same type, identity layouts, `tiled` not 0 in its `moe.config`) becomes, behind a host-side check of the TMA rules
-    (16-byte aligned A and W, K a multiple of 8, no empty dimension) whose
+    (16-byte aligned A and W, K a multiple of 8, no empty dimension, all
+    below 2^31 - 4096 for the 32-bit schedule and coordinates) whose
     other branch is the simple kernel:
 
     1. A one-block tile-schedule kernel that builds, from the expert offsets

@@ -66,6 +66,9 @@ constexpr int64_t kWarpgroupThreads = 128;
 constexpr int64_t kMaxSharedBytes = 227 * 1024;
 constexpr int64_t kScheduleThreads = 512;
 constexpr int64_t kDefaultTileN = 256;
+/// Dimensions at or past 2^31 - 4096 fall back: entries, row counts and
+/// TMA coordinates (a tile may start up to one tile past an edge) are i32.
+constexpr int64_t kMaxTiledExtent = (int64_t(1) << 31) - 4096;
 /// Schedule layout (i32): [0] number of m-tiles, [1] fallback flag, then
 /// one (expert, row start, row count, unused) entry per m-tile.
 constexpr int64_t kHeaderWords = 4;
@@ -715,9 +718,11 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
   for (Value k : {kA, kW})
     ok = x.andI(ok,
                 cmpI(kb, arith::CmpIPredicate::eq, x.rem(k, x.c(8)), x.c(0)));
+  // The schedule and the copy coordinates are 32-bit: larger dimensions
+  // take the simple kernel.
   for (Value v : {sizes.rows, sizes.numARows, sizes.reduction, sizes.outCols,
                   sizes.numExperts})
-    ok = x.andI(ok, nonZero(v));
+    ok = x.andI(x.andI(ok, nonZero(v)), x.lt(v, x.c(kMaxTiledExtent)));
 
   auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange(), ok,
                                 /*withElseRegion=*/true);

@@ -2,7 +2,8 @@
 
 // The tiling pass on grouped_matmul (16-bit A and W, expert-contiguous A).
 // Host: a schedule buffer, the TMA rules checked at run time (16-byte
-// aligned bases, K % 8 == 0, no empty dimension) choosing between
+// aligned bases, K % 8 == 0, no empty dimension, none past 2^31 - 4096)
+// choosing between
 //  - the schedule kernel (one block), the persistent wgmma kernel whose
 //    tiles arrive through moe.tile_load_async (A [R, K] in 128 x 64 boxes;
 //    W seen as [E, 2, N/2, K] for the gated epilogue so the gate and up
@@ -17,6 +18,8 @@
 //       CHECK: memref.extract_aligned_pointer_as_index %[[A]]
 //       CHECK: arith.remui %{{.*}}, %c16
 //       CHECK: arith.remui %{{.*}}, %c8
+// Dimensions must fit the 32-bit schedule and TMA coordinates.
+//       CHECK: arith.cmpi ult, %{{.*}}, %c2147479552
 //       CHECK: scf.if %[[OK:.*]] {
 // Schedule kernel: monotone check, segment scan, entries.
 //       CHECK:   gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c512, {{.*}}) workgroup(%{{.*}} : memref<512xi32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xi32, #gpu.address_space<workgroup>>)
