@@ -85,12 +85,19 @@ nvgpu::TensorMapSwizzleKind swizzleKind(int64_t bytes) {
   }
 }
 
+/// Whether `type` has a strided layout whose innermost stride is 1.
+bool hasContiguousRows(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
 /// What TMA needs of a copy beyond the op's own rules; gathered copies need
 /// a contiguous row.
 LogicalResult checkCopy(TileLoadAsyncOp load, gpu::LaunchOp launch) {
   if (load.isGathered()) {
-    auto [strides, offset] = load.getSource().getType().getStridesAndOffset();
-    if (strides.back() != 1)
+    if (!hasContiguousRows(load.getSource().getType()))
       return load.emitOpError(
           "source's innermost dimension must be contiguous (stride 1)");
     return success();
@@ -103,8 +110,7 @@ LogicalResult checkCopy(TileLoadAsyncOp load, gpu::LaunchOp launch) {
   if (sourceType.getRank() > kMaxTmaRank)
     return load.emitOpError("TMA copies tensors of rank ")
            << kMaxTmaRank << " at most, got " << sourceType.getRank();
-  auto [strides, offset] = sourceType.getStridesAndOffset();
-  if (strides.back() != 1)
+  if (!hasContiguousRows(sourceType))
     return load.emitOpError(
         "source's innermost dimension must be contiguous (stride 1) for TMA");
   int64_t width = sourceType.getElementTypeBitWidth();
@@ -299,8 +305,11 @@ private:
   static LogicalResult
   checkOneBatchPerWait(ArrayRef<SmallVector<TileLoadAsyncOp>> batches) {
     DenseSet<Block *> blocks;
-    for (ArrayRef<TileLoadAsyncOp> batch : batches)
+    DenseSet<Operation *> batchStarts;
+    for (ArrayRef<TileLoadAsyncOp> batch : batches) {
       blocks.insert(batch.front()->getBlock());
+      batchStarts.insert(batch.front());
+    }
     for (Block *block : blocks) {
       DenseSet<std::pair<Value, Value>> pending;
       for (Operation &op : *block) {
@@ -309,12 +318,7 @@ private:
           continue;
         }
         auto load = dyn_cast<TileLoadAsyncOp>(op);
-        if (!load)
-          continue;
-        auto isFirst = [&](ArrayRef<TileLoadAsyncOp> batch) {
-          return batch.front() == load;
-        };
-        if (llvm::none_of(batches, isFirst))
+        if (!load || !batchStarts.contains(load))
           continue;
         if (!pending.insert({load.getReady(), load.getSlot()}).second)
           return load.emitOpError(

@@ -134,3 +134,18 @@ func.func @gathered_strided_rows(%a: memref<?x64xbf16, strided<[1, ?]>>, %idx: m
   }
   return
 }
+
+// -----
+
+func.func @not_strided(%a: memref<64x64xbf16, affine_map<(d0, d1) -> (d1, d0)>>, %i: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %r = memref.alloca() : memref<2xi64, 3>
+    %d = memref.alloca() : memref<8x64xbf16, 3>
+    // expected-error @+1 {{'moe.tile_load_async' op source's innermost dimension must be contiguous (stride 1) for TMA}}
+    moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<64x64xbf16, affine_map<(d0, d1) -> (d1, d0)>>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+    gpu.terminator
+  }
+  return
+}
