@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelBuilder.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 
@@ -405,19 +406,9 @@ private:
     int64_t chunksPerRow = rowBytes / 16;
     int64_t chunks = destType.getDimSize(0) * chunksPerRow;
     int64_t swizzleMask = load.getSwizzle() / 16 - 1;
-    auto c = [&](int64_t v) { return indexConstant(b, loc, v); };
-    auto cmp = [&](arith::CmpIPredicate p, Value x, Value y) -> Value {
-      return arith::CmpIOp::create(b, loc, p, x, y);
-    };
-    auto andI = [&](Value x, Value y) -> Value {
-      return arith::AndIOp::create(b, loc, x, y);
-    };
-    auto add = [&](Value x, Value y) -> Value {
-      return arith::AddIOp::create(b, loc, x, y);
-    };
-    auto mul = [&](Value x, Value y) -> Value {
-      return arith::MulIOp::create(b, loc, x, y);
-    };
+    // The kernel files' one-op helpers, at b's insertion point.
+    KernelBuilder k(b, loc);
+    auto c = [&](int64_t v) { return k.index(v); };
 
     Value source = load.getSource();
     Value rowIndex = load.getRowIndex();
@@ -425,9 +416,9 @@ private:
     Value numRows = metadata.getSizes()[0];
     Value numCols = metadata.getSizes()[1];
     Value rowStride = metadata.getStrides()[0];
-    Value sourceBase =
-        add(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, source),
-            mul(metadata.getOffset(), c(elementBytes)));
+    Value sourceBase = moe::add(
+        k, memref::ExtractAlignedPointerAsIndexOp::create(b, loc, source),
+        moe::mul(k, metadata.getOffset(), c(elementBytes)));
     Value numIndices = memref::DimOp::create(b, loc, rowIndex, c(0));
     Value destBase =
         pointerTo(b, loc, load.getDest(), Value(), 0,
@@ -440,12 +431,13 @@ private:
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value i = loop.getInductionVar();
-    Value row = arith::DivUIOp::create(b, loc, i, c(chunksPerRow));
-    Value chunk = arith::RemUIOp::create(b, loc, i, c(chunksPerRow));
+    Value row = divU(k, i, c(chunksPerRow));
+    Value chunk = remU(k, i, c(chunksPerRow));
     // The source row: row_index[position] / divisor, or none (-1).
-    Value position = add(firstPosition, row);
-    Value inIndex = andI(cmp(arith::CmpIPredicate::sge, position, c(0)),
-                         cmp(arith::CmpIPredicate::slt, position, numIndices));
+    Value position = moe::add(k, firstPosition, row);
+    Value inIndex =
+        moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, position, c(0)),
+                  cmpI(k, arith::CmpIPredicate::slt, position, numIndices));
     auto readIndex = scf::IfOp::create(
         b, loc, inIndex,
         [&](OpBuilder &then, Location l) {
@@ -456,28 +448,33 @@ private:
           Value none = arith::ConstantIntOp::create(otherwise, l, -1, 32);
           scf::YieldOp::create(otherwise, l, none);
         });
-    Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                             readIndex.getResult(0));
+    Value index = toIndex(k, readIndex.getResult(0));
     Value sourceRow =
         arith::DivSIOp::create(b, loc, index, c(load.getIndexDivisor()));
-    Value column = add(firstColumn, mul(chunk, c(16 / elementBytes)));
-    Value valid = andI(andI(cmp(arith::CmpIPredicate::sge, index, c(0)),
-                            cmp(arith::CmpIPredicate::slt, sourceRow, numRows)),
-                       andI(cmp(arith::CmpIPredicate::sge, column, c(0)),
-                            cmp(arith::CmpIPredicate::slt, column, numCols)));
+    Value column =
+        moe::add(k, firstColumn, moe::mul(k, chunk, c(16 / elementBytes)));
+    Value valid = moe::andI(
+        k,
+        moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, index, c(0)),
+                  cmpI(k, arith::CmpIPredicate::slt, sourceRow, numRows)),
+        moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, column, c(0)),
+                  cmpI(k, arith::CmpIPredicate::slt, column, numCols)));
     // Bytes of the chunk inside the row; cp.async zero-fills the rest.
-    Value remaining =
-        mul(arith::SubIOp::create(b, loc, numCols, column), c(elementBytes));
-    Value bytes = arith::SelectOp::create(
-        b, loc, valid, arith::MinSIOp::create(b, loc, remaining, c(16)), c(0));
-    Value sourceAddress = arith::SelectOp::create(
-        b, loc, valid,
-        add(sourceBase,
-            mul(add(mul(sourceRow, rowStride), column), c(elementBytes))),
+    Value remaining = moe::mul(
+        k, arith::SubIOp::create(b, loc, numCols, column), c(elementBytes));
+    Value bytes = select(
+        k, valid, arith::MinSIOp::create(b, loc, remaining, c(16)), c(0));
+    Value sourceAddress = select(
+        k, valid,
+        moe::add(
+            k, sourceBase,
+            moe::mul(k, moe::add(k, moe::mul(k, sourceRow, rowStride), column),
+                     c(elementBytes))),
         sourceBase);
     // TMA's swizzle: bits [4, 7) of the byte offset in the (1024-byte
     // aligned) tile xor its bits [7, 10), masked to the swizzle span.
-    Value offset = add(mul(row, c(rowBytes)), mul(chunk, c(16)));
+    Value offset =
+        moe::add(k, moe::mul(k, row, c(rowBytes)), moe::mul(k, chunk, c(16)));
     if (swizzleMask > 0) {
       Value bits = arith::AndIOp::create(
           b, loc, arith::ShRUIOp::create(b, loc, offset, c(7)), c(swizzleMask));
@@ -498,7 +495,7 @@ private:
         b, loc, dest, src, b.getI32IntegerAttr(16),
         NVVM::LoadCacheModifierKindAttr::get(b.getContext(),
                                              NVVM::LoadCacheModifierKind::CG),
-        arith::IndexCastOp::create(b, loc, b.getI32Type(), bytes));
+        toI32(k, bytes));
   }
 
   void lowerWait(TileWaitOp wait) {
