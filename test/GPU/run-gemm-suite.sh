@@ -95,25 +95,26 @@ if [ "${SANITIZER:-1}" = 1 ]; then
 fi
 echo "GEMM suite (runner): $pass passed, $fail failed"
 
-if [ "${TORCH:-1}" = 1 ] && [ -f "$ROOT/test/GPU/gemm_vs_torch.py" ] &&
-   python3 -c "import torch" 2>/dev/null; then
-  echo "== against torch, timed next to torch._grouped_mm"
-  python3 "$ROOT/test/GPU/gemm_vs_torch.py" --artifacts "$ART" \
-    --runtime "$BUILD" --tokens ${TORCH_TOKENS:-1 32 256 2048 8192} \
-    --out "$LOG" 2>&1 | tee "$LOG/torch.log"
+# torch_step LOGNAME TITLE SCRIPT ARGS...: one torch script, its output
+# teed into $LOG/LOGNAME.log, a failure counted.
+torch_step() {
+  local logname=$1 title=$2 script=$3
+  shift 3
+  echo "== $title"
+  python3 "$ROOT/test/GPU/$script" --runtime "$BUILD" "$@" 2>&1 |
+    tee "$LOG/$logname.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || fail=$((fail + 1))
-  if [ -f "$ROOT/test/GPU/layer_vs_torch.py" ]; then
-    echo "== whole layers (every model shape, Bagel MoT) against torch"
-    python3 "$ROOT/test/GPU/layer_vs_torch.py" --artifacts "$ART" \
-      --runtime "$BUILD" --tokens ${TORCH_TOKENS:-1 32 256 2048 8192} \
-      --out "$LOG" 2>&1 | tee "$LOG/layers.log"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || fail=$((fail + 1))
-  fi
+}
+
+if [ "${TORCH:-1}" = 1 ] && python3 -c "import torch" 2>/dev/null; then
+  tokens=${TORCH_TOKENS:-1 32 256 2048 8192}
+  torch_step torch "against torch, timed next to torch._grouped_mm" \
+    gemm_vs_torch.py --artifacts "$ART" --tokens $tokens --out "$LOG"
+  torch_step layers "whole layers (every model shape, Bagel MoT) against torch" \
+    layer_vs_torch.py --artifacts "$ART" --tokens $tokens --out "$LOG"
   if [ -f "$ART/qwen3-30b-a3b.so" ]; then
-    echo "== a whole fused_moe layer in a CUDA graph"
-    python3 "$ROOT/test/GPU/graph_capture.py" --artifact "$ART/qwen3-30b-a3b" \
-      --runtime "$BUILD" --tokens 1 32 256 2>&1 | tee "$LOG/graph.log"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || fail=$((fail + 1))
+    torch_step graph "a whole fused_moe layer in a CUDA graph" \
+      graph_capture.py --artifact "$ART/qwen3-30b-a3b" --tokens 1 32 256
   fi
 fi
 [ $fail -eq 0 ]
