@@ -42,17 +42,23 @@ void mlir::moe::buildMoeTensorPipeline(OpPassManager &pm,
   pm.addPass(createMoeSelectConfigs(configs));
 }
 
-void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm) {
+void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize) {
   bufferization::OneShotBufferizePassOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  // Grouped GEMMs: tiled kernel with in-kernel tile copies, then the copies
-  // become TMA loads on mbarriers; everything else (and the GEMMs the tiled
-  // kernel cannot take) gets its kernel from convert-moe-to-gpu.
+  // Grouped GEMMs: a tiled kernel in tile IR, its K loop pipelined onto a
+  // ring (optionally a producer warpgroup for the copies), the copies lowered
+  // to TMA loads on mbarriers and the rest of the tile ops to nvgpu; everything
+  // else (and the GEMMs the tiled kernel cannot take) gets its kernel from
+  // convert-moe-to-gpu.
   pm.addPass(createMoeTileGroupedMatmul());
+  pm.addPass(createMoePipelineTileLoads());
+  if (warpSpecialize)
+    pm.addPass(createMoeWarpSpecialize());
   pm.addPass(createMoeCreateTmaDescriptors());
+  pm.addPass(createConvertMoeTileToNVGPU());
   pm.addPass(createConvertMoeToGPU());
   pm.addNestedPass<func::FuncOp>(createMoeDeviceAllocations());
   pm.addPass(createGpuKernelOutliningPass());
@@ -127,7 +133,7 @@ void mlir::moe::buildNVVMLoweringPipeline(
 void mlir::moe::buildMoeToNVVMPipeline(
     OpPassManager &pm, const MoeToNVVMPipelineOptions &options) {
   buildMoeTensorPipeline(pm, options.configTable);
-  buildMoeKernelPipeline(pm);
+  buildMoeKernelPipeline(pm, options.warpSpecialize);
   buildNVVMLoweringPipeline(pm, options);
 }
 

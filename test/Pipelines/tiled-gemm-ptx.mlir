@@ -3,19 +3,26 @@
 // parameters whose address is taken in the param space), loads tiles with
 // TMA completing on mbarriers, waits on them by phase parity, and
 // multiplies with wgmma (m64n256k16, bf16 in, f32 accumulate, K-major A
-// and B: no transposes). ptxas accepts every kernel where it is installed
+// and B: no transposes; one wgmma group per 16-wide K slice, one step left
+// in flight), releasing ring slots on mbarriers. With warp-specialize=1 a
+// producer warpgroup lowers its registers and the consumers raise theirs
+// (setmaxnreg). ptxas accepts every kernel where it is installed
 // (tiled-gemm-ptxas.mlir).
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: moe-opt %s --moe-to-nvvm="chip=sm_90a format=isa" -o %t/out.mlir
 // RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/ptx %t/out.mlir
 // RUN: cat %t/ptx/expert_down_kernel_0.ptx | FileCheck %s
 // RUN: FileCheck %s --check-prefix=HOST < %t/out.mlir
+// RUN: moe-opt %s --moe-to-nvvm="chip=sm_90a format=isa warp-specialize=1" -o %t/ws.mlir
+// RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/wsptx %t/ws.mlir
+// RUN: cat %t/wsptx/expert_down_kernel_0.ptx | FileCheck %s --check-prefix=WS
 
 // CHECK: .entry expert_down_kernel(
 // CHECK: .param .align 64 .b8 expert_down_kernel_param_{{[0-9]+}}[128]
 // CHECK: .param .align 64 .b8 expert_down_kernel_param_{{[0-9]+}}[128]
 // CHECK: cvta.param.u64
 // CHECK: mbarrier.init.shared.b64
+// CHECK: mbarrier.try_wait.parity.shared.b64
 // CHECK: mbarrier.arrive.expect_tx.shared.b64
 // CHECK: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // CHECK: cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
@@ -23,8 +30,18 @@
 // CHECK: wgmma.fence.sync.aligned
 // CHECK: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
 // CHECK: wgmma.commit_group.sync.aligned
-// CHECK: wgmma.wait_group.sync.aligned 1
+// CHECK: wgmma.wait_group.sync.aligned 5
+// CHECK: wgmma.wait_group.sync.aligned 4
+// CHECK: mbarrier.arrive.shared.b64
 // CHECK: wgmma.wait_group.sync.aligned 0
+
+// WS: .maxntid 384, 1, 1
+// WS: setmaxnreg.dec.sync.aligned.u32 40
+// WS: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// WS: setmaxnreg.inc.sync.aligned.u32 232
+// WS: mbarrier.try_wait.parity.shared.b64
+// WS: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
+// WS: mbarrier.arrive.shared.b64
 
 // The host encodes each map, passes its bytes, frees the host copy.
 // HOST: %[[MAP:.*]] = llvm.call @mgpuTensorMapEncodeTiledMemref

@@ -6,6 +6,13 @@
 // RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/ptx %t/out.mlir
 // RUN: for f in %t/ptx/*.ptx; do %ptxas -arch=sm_90a $f -o %t/kernel.cubin || exit 1; done
 // RUN: cat %t/ptx/*.ptx | FileCheck %s
+// The warp-specialized kernels too, with no ignored setmaxnreg (C7508).
+// RUN: moe-opt %s --moe-to-nvvm="chip=sm_90a format=isa warp-specialize=1" -o %t/ws.mlir
+// RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/wsptx %t/ws.mlir
+// RUN: for f in %t/wsptx/*.ptx; do %ptxas -arch=sm_90a $f -o %t/kernel.cubin > %t/ptxas.log 2>&1 || exit 1; if grep -qi warning %t/ptxas.log; then exit 1; fi; done
+// RUN: cat %t/wsptx/*.ptx | FileCheck %s --check-prefix=WS
+// WS-DAG: setmaxnreg.dec.sync.aligned.u32 40
+// WS-DAG: setmaxnreg.inc.sync.aligned.u32 232
 // CHECK-DAG: cp.async.bulk.tensor.4d.shared::cluster.global
 // CHECK-DAG: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
 // CHECK-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16

@@ -219,4 +219,46 @@ def MoeTensorMapsByValue : Pass<"moe-tensor-maps-by-value", "ModuleOp"> {
   }];
 }
 
+def ConvertMoeTileToNVGPU : Pass<"convert-moe-tile-to-nvgpu", "ModuleOp"> {
+  let summary = "Lower the tile IR's buffers, MMAs and epilogues to nvgpu";
+  let description = [{
+    Runs on `gpu.launch` regions after `moe-create-tma-descriptors` (which
+    lowers the copies, waits and releases), before `gpu-kernel-outlining`:
+
+    - the kernel's `moe.tile_alloc` buffers are placed in its dynamic shared
+      memory, 1024-byte aligned each, and the launch's dynamic shared
+      memory size is set (a launch that already has one is an error);
+    - a tile accumulator `vector<MxNxf32>` becomes, in each of the `M / 64`
+      warpgroups, `!nvgpu.warpgroup.accumulator<fragmented =
+      vector<64xNxf32>>`, through `scf.for`/`scf.if`; a zero tile becomes
+      `nvgpu.warpgroup.mma.init.accumulator` (other constant tiles are not
+      lowered);
+    - `moe.tile_mma` becomes, per 16-wide K slice, two
+      `nvgpu.warpgroup.generate.descriptor` (the warpgroup's 64 rows of
+      lhs, and rhs) and one `nvgpu.warpgroup.mma` (wgmma m64nNk16 with
+      K-major operands) whose `waitGroup` leaves the tile op's `pending`
+      MMAs in flight;
+    - `moe.tile_mma_wait` (pending = 0) becomes
+      `nvvm.wgmma.wait.group.sync.aligned 0`;
+    - `moe.tile_store` becomes the epilogue on each thread's registers of
+      the wgmma D fragment (read through the accumulator's LLVM struct):
+      bias, gated activation, row scale, zero rows without a source row,
+      rounding, and stores under the row and column bounds.
+
+    Run upstream `convert-nvgpu-to-nvvm` later (the `moe-to-nvvm` pipeline
+    does).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::ub::UBDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect"
+  ];
+}
+
 #endif // MOE_CONVERSION_PASSES_TD

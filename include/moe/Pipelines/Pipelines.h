@@ -37,6 +37,12 @@ struct MoeToNVVMPipelineOptions
       llvm::cl::desc("Tuned kernel configurations (moe-select-configs "
                      "table=); empty: the heuristic"),
       llvm::cl::init("")};
+  PassOptions::Option<bool> warpSpecialize{
+      *this, "warp-specialize",
+      llvm::cl::desc("Give the tiled GEMM kernels a producer warpgroup "
+                     "(moe-warp-specialize); off by default until it "
+                     "measures faster (docs/performance.md, version 5)"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit whose libdevice is linked into the "
@@ -53,8 +59,8 @@ std::string findCudaToolkit(StringRef requested);
 /// configurations (from `configTable` when non-empty).
 void buildMoeTensorPipeline(OpPassManager &pm, StringRef configTable = "");
 /// Bufferization and the lowering of moe ops to outlined GPU kernels with
-/// device allocations.
-void buildMoeKernelPipeline(OpPassManager &pm);
+/// device allocations; `warpSpecialize` adds moe-warp-specialize.
+void buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize = false);
 /// Lowers outlined kernels and host code to LLVM, kernels to PTX (linking
 /// libdevice when the toolkit has it) and on to the requested binary format:
 /// upstream gpu-lower-to-nvvm-pipeline's steps, with libdevice linked.

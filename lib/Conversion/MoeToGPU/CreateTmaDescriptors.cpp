@@ -53,37 +53,38 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }
 
-/// The address of `memref`'s element `index` (0-D offset in elements of
-/// `elementBytes`) as a pointer in address space `space`.
+/// The address of `memref`'s element `index` (1-D offset in elements of
+/// `elementBytes`, after the memref's own offset) as a pointer in address
+/// space `space`.
 Value pointerTo(OpBuilder &b, Location loc, Value memref, Value index,
                 int64_t elementBytes, unsigned space) {
   Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
-  if (index) {
-    Value bytes = arith::MulIOp::create(b, loc, index,
-                                        indexConstant(b, loc, elementBytes));
-    base = arith::AddIOp::create(b, loc, base, bytes);
-  }
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  Value elements = metadata.getOffset();
+  if (index)
+    elements = arith::AddIOp::create(b, loc, elements, index);
+  Value bytes = arith::MulIOp::create(b, loc, elements,
+                                      indexConstant(b, loc, elementBytes));
+  base = arith::AddIOp::create(b, loc, base, bytes);
   Value i64 = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), base);
   return LLVM::IntToPtrOp::create(
       b, loc, LLVM::LLVMPointerType::get(b.getContext(), space), i64);
 }
 
+/// The box of a copy: dest's shape with leading 1s up to the source rank, as
+/// an identity-layout buffer type.
+MemRefType boxTypeOf(TileLoadAsyncOp load) {
+  MemRefType dest = load.getDest().getType();
+  SmallVector<int64_t> shape(
+      load.getSource().getType().getRank() - dest.getRank(), 1);
+  llvm::append_range(shape, dest.getShape());
+  return MemRefType::get(shape, dest.getElementType(),
+                         MemRefLayoutAttrInterface(), dest.getMemorySpace());
+}
+
 Value mbarrierPointer(OpBuilder &b, Location loc, Value ring, Value slot) {
   return pointerTo(b, loc, ring, slot, /*elementBytes=*/8,
                    static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
-}
-
-nvgpu::TensorMapSwizzleKind swizzleKind(int64_t bytes) {
-  switch (bytes) {
-  case 32:
-    return nvgpu::TensorMapSwizzleKind::SWIZZLE_32B;
-  case 64:
-    return nvgpu::TensorMapSwizzleKind::SWIZZLE_64B;
-  case 128:
-    return nvgpu::TensorMapSwizzleKind::SWIZZLE_128B;
-  default:
-    return nvgpu::TensorMapSwizzleKind::SWIZZLE_NONE;
-  }
 }
 
 /// Whether `type` has a strided layout whose innermost stride is 1.
@@ -118,7 +119,7 @@ LogicalResult checkCopy(TileLoadAsyncOp load, gpu::LaunchOp launch) {
   if (width != 8 && width != 16 && width != 32 && width != 64)
     return load.emitOpError("TMA copies 1-, 2-, 4- or 8-byte elements, got ")
            << sourceType.getElementType();
-  for (int64_t extent : load.getDest().getType().getShape())
+  for (int64_t extent : boxTypeOf(load).getShape())
     if (extent > kMaxBoxExtent)
       return load.emitOpError("TMA boxes span at most ")
              << kMaxBoxExtent << " elements a dimension, got " << extent;
@@ -133,6 +134,7 @@ public:
   LogicalResult run() {
     SmallVector<TileLoadAsyncOp> loads;
     SmallVector<TileWaitOp> waits;
+    SmallVector<TileReleaseOp> releases;
     llvm::SetVector<Value> rings;
     launch.getBody().walk([&](Operation *op) {
       if (auto load = dyn_cast<TileLoadAsyncOp>(op)) {
@@ -141,8 +143,13 @@ public:
       } else if (auto wait = dyn_cast<TileWaitOp>(op)) {
         waits.push_back(wait);
         rings.insert(wait.getReady());
+      } else if (auto release = dyn_cast<TileReleaseOp>(op)) {
+        releases.push_back(release);
+        rings.insert(release.getRing());
       }
     });
+    if (failed(collectReleaseRings(loads, releases)))
+      return failure();
     for (TileLoadAsyncOp load : loads) {
       if (failed(checkCopy(load, launch)))
         return failure();
@@ -161,6 +168,8 @@ public:
       return failure();
     for (TileWaitOp wait : waits)
       lowerWait(wait);
+    for (TileReleaseOp release : releases)
+      lowerRelease(release);
     return success();
   }
 
@@ -172,6 +181,39 @@ private:
   DenseSet<Value> gatheredRings;
   /// Threads per block (known when a ring has gathered copies).
   int64_t blockThreads = 0;
+  /// Rings of releases and the arrivals that complete a phase of each.
+  DenseMap<Value, int64_t> releaseArrivals;
+
+  /// A ring is one of copy batches or one of releases; every release of a
+  /// ring names the same arrival count.
+  LogicalResult collectReleaseRings(ArrayRef<TileLoadAsyncOp> loads,
+                                    ArrayRef<TileReleaseOp> releases) {
+    for (TileReleaseOp release : releases) {
+      auto [it, inserted] =
+          releaseArrivals.try_emplace(release.getRing(), release.getArrivals());
+      if (!inserted &&
+          it->second != static_cast<int64_t>(release.getArrivals()))
+        return release.emitOpError("names ")
+               << release.getArrivals() << " arrivals where another release "
+               << "of the ring names " << it->second;
+    }
+    for (TileLoadAsyncOp load : loads)
+      if (releaseArrivals.contains(load.getReady()))
+        return load.emitOpError("completes on a ring that moe.tile_release "
+                                "also arrives on; use one ring for copies "
+                                "and another for releases");
+    return success();
+  }
+
+  /// Every thread arrives once on the slot's mbarrier.
+  void lowerRelease(TileReleaseOp release) {
+    OpBuilder b(release);
+    NVVM::MBarrierArriveOp::create(b, release.getLoc(), b.getI64Type(),
+                                   mbarrierPointer(b, release.getLoc(),
+                                                   release.getRing(),
+                                                   release.getSlot()));
+    release.erase();
+  }
 
   /// The block size must be static for the mbarriers' arrival count.
   LogicalResult readBlockThreads() {
@@ -228,6 +270,8 @@ private:
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
       int64_t arrivals = 1 + (gatheredRings.contains(ring) ? blockThreads : 0);
+      if (auto it = releaseArrivals.find(ring); it != releaseArrivals.end())
+        arrivals = it->second;
       Value count = arith::ConstantIntOp::create(b, loc, arrivals, 32);
       for (int64_t slot = 0; slot < slots; ++slot)
         NVVM::MBarrierInitOp::create(
@@ -241,7 +285,7 @@ private:
   /// The tensor map of `load`'s source and box, encoded before the launch,
   /// as the `!llvm.ptr` the TMA instructions take.
   Value tensorMapFor(TileLoadAsyncOp load) {
-    MemRefType boxType = load.getDest().getType();
+    MemRefType boxType = boxTypeOf(load);
     auto key = std::make_tuple(load.getSource(), Type(boxType),
                                static_cast<int64_t>(load.getSwizzle()));
     Value &map = tensorMaps[key];
@@ -259,7 +303,7 @@ private:
     for (int64_t extent : boxType.getShape())
       box.push_back(indexConstant(b, loc, extent));
     auto mapType = nvgpu::TensorMapDescriptorType::get(
-        b.getContext(), boxType, swizzleKind(load.getSwizzle()),
+        b.getContext(), boxType, tensorMapSwizzle(load.getSwizzle()),
         nvgpu::TensorMapL2PromoKind::L2PROMO_256B,
         nvgpu::TensorMapOOBKind::OOB_ZERO,
         nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
@@ -369,7 +413,7 @@ private:
         NVVM::CpAsyncMBarrierArriveOp::create(b, loc, threadBarrier,
                                               /*noinc=*/true);
       else
-        NVVM::MBarrierArriveOp::create(b, loc, Type(), threadBarrier);
+        NVVM::MBarrierArriveOp::create(b, loc, b.getI64Type(), threadBarrier);
     }
     for (TileLoadAsyncOp load : batch)
       load.erase();
@@ -384,7 +428,8 @@ private:
         LLVM::LLVMPointerType::get(
             b.getContext(),
             static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster)),
-        pointerTo(b, loc, load.getDest(), Value(), 0,
+        pointerTo(b, loc, load.getDest(), Value(),
+                  load.getDest().getType().getElementTypeBitWidth() / 8,
                   static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared)));
     // Coordinates go innermost first, as signed 32-bit integers.
     SmallVector<Value> coordinates;
@@ -421,7 +466,7 @@ private:
         moe::mul(k, metadata.getOffset(), c(elementBytes)));
     Value numIndices = memref::DimOp::create(b, loc, rowIndex, c(0));
     Value destBase =
-        pointerTo(b, loc, load.getDest(), Value(), 0,
+        pointerTo(b, loc, load.getDest(), Value(), elementBytes,
                   static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
     Value firstPosition = load.getIndices()[0];
     Value firstColumn = load.getIndices()[1];
@@ -525,7 +570,12 @@ struct MoeCreateTmaDescriptorsPass
     SmallVector<gpu::LaunchOp> launches;
     llvm::SmallPtrSet<Operation *, 8> withTileOps;
     WalkResult result = module.walk([&](Operation *op) {
-      if (!isa<TileLoadAsyncOp, TileWaitOp>(op))
+      if (isa<TileLoadOp>(op)) {
+        op->emitOpError("is synchronous: run moe-pipeline-tile-loads first "
+                        "to turn it into asynchronous copies");
+        return WalkResult::interrupt();
+      }
+      if (!isa<TileLoadAsyncOp, TileWaitOp, TileReleaseOp>(op))
         return WalkResult::advance();
       auto launch = op->getParentOfType<gpu::LaunchOp>();
       if (!launch) {

@@ -226,3 +226,16 @@ SmallVector<Value> mlir::moe::forLoopCarrying(
       });
   return SmallVector<Value>(loop.getResults());
 }
+
+nvgpu::TensorMapSwizzleKind mlir::moe::tensorMapSwizzle(int64_t bytes) {
+  switch (bytes) {
+  case 32:
+    return nvgpu::TensorMapSwizzleKind::SWIZZLE_32B;
+  case 64:
+    return nvgpu::TensorMapSwizzleKind::SWIZZLE_64B;
+  case 128:
+    return nvgpu::TensorMapSwizzleKind::SWIZZLE_128B;
+  default:
+    return nvgpu::TensorMapSwizzleKind::SWIZZLE_NONE;
+  }
+}

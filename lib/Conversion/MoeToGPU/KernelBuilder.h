@@ -14,6 +14,7 @@
 #include "moe/Dialect/Moe/IR/MoeDialect.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir::moe {
@@ -128,6 +129,8 @@ Value andI(KernelBuilder &k, Value a, Value b);
 SmallVector<Value> forLoopCarrying(
     KernelBuilder &k, Value lower, Value upper, Value step, ValueRange inits,
     function_ref<SmallVector<Value>(KernelBuilder &, Value, ValueRange)> body);
+/// The tensor-map swizzle of `bytes` (32, 64 or 128; anything else: none).
+nvgpu::TensorMapSwizzleKind tensorMapSwizzle(int64_t bytes);
 /// index -> i32 (truncating).
 Value toI32(KernelBuilder &k, Value index);
 /// i32 -> index (sign-extending: negative ids stay negative).

@@ -11,21 +11,17 @@
 //     get no entry, so no block ever works on padding. Offsets that are not
 //     monotone (legal IR, meaningless for MoE) give an empty schedule and
 //     set the fallback flag.
-//  2. The persistent GEMM kernel: min(ctas, #tiles) blocks of 128 threads
-//     per 64 rows (one warpgroup each) stride over the tiles (m-tile,
-//     n-block). Per tile, K goes in 64-wide steps through a ring of
-//     `stages` shared-memory slots: `moe.tile_load_async` copies the A and
-//     W tiles of a step (128-byte swizzle) as one batch on the slot's ready
-//     word, `moe.tile_wait` waits for it; every warpgroup then runs four
-//     wgmma.mma_async m64nNk16 (K-major A and W) and waits for the previous
-//     step's (one group stays in flight); a block barrier then frees the
-//     previous step's slot, which is refilled `stages` steps ahead of that
-//     step. moe-create-tma-descriptors turns the copies into TMA loads on
-//     mbarriers. The accumulator stays in registers; the epilogue (bias,
-//     silu/gelu-and-mul, row scale, rounding) runs on it in registers and
-//     stores each element under the row-count and column bounds, so partial
-//     tiles at expert boundaries and N edges write nothing out of bounds; the
-//     copies zero-fill the reads past the K, N and row edges.
+//  2. The persistent GEMM kernel, written in tile IR (MoeTileOps.td):
+//     min(ctas, #tiles) blocks of one warpgroup per 64 rows stride over the
+//     tiles (m-tile, n-block). Per tile a K loop in 64-wide steps loads the
+//     A and W tiles (`moe.tile_load`, 128-byte swizzle, zero-filled past
+//     the K, N and row edges) and accumulates `moe.tile_mma` into a
+//     register tile; `moe.tile_store` then runs the epilogue (bias,
+//     silu/gelu-and-mul, row scale, rounding) and stores each element
+//     under the row-count and column bounds, so partial tiles at expert
+//     boundaries and N edges write nothing out of bounds. The K loop
+//     carries the ring depth for moe-pipeline-tile-loads; the later passes
+//     make the ring, the producer and the PTX (docs/Pipeline.md).
 //  3. The simple kernel, gated on the device flag (runs only for
 //     non-monotone offsets), with a bounded grid.
 //
@@ -46,8 +42,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -82,8 +76,10 @@ struct TileConfig {
   int64_t ctas; ///< persistent blocks at most
 
   int64_t stageBytes() const { return (tileM + tileN) * kRowBytes; }
+  /// The tile buffers of a ring and its two rings of mbarriers (full and
+  /// empty), each 1024-byte aligned, plus the alignment slack.
   int64_t sharedBytes() const {
-    return kSmemAlign + stages * stageBytes() + 8 * stages;
+    return kSmemAlign + stages * stageBytes() + 2 * kSmemAlign;
   }
 };
 
@@ -285,7 +281,7 @@ void buildScheduleKernel(KernelBuilder &kb, const RowGemm &gemm,
 }
 
 //===----------------------------------------------------------------------===//
-// 2. The persistent TMA + wgmma kernel
+// 2. The persistent GEMM kernel, in tile IR
 //===----------------------------------------------------------------------===//
 
 /// The global operands the tiles come from.
@@ -296,60 +292,24 @@ struct TileSources {
   Value w; ///< W [E, N, K], or its view [E, 2, N/2, K] when gated
 };
 
-/// Shared-memory addresses (integers in the shared window) of one block:
-/// `stages` slots of (A tile, W tile), then the ready ring (8 bytes a slot).
-struct SharedLayout {
-  Value dynamic; ///< the block's dynamic shared memory, memref<?xi8>
-  Value raw;     ///< its address
-  Value base;    ///< 1024-byte aligned start of the slots
-  const TileConfig &config;
-
-  Value slotA(Ix &x, Value slot) {
-    return x.add(base, x.mul(slot, x.c(config.stageBytes())));
-  }
-  Value slotW(Ix &x, Value slot) {
-    return x.add(slotA(x, slot), x.c(config.tileM * kRowBytes));
-  }
-  Value ring(Ix &x) {
-    return x.add(base, x.c(config.stages * config.stageBytes()));
-  }
-
-  /// A typed view of the shared memory at `address`.
-  Value view(KernelBuilder &k, Value address, ArrayRef<int64_t> shape,
-             Type elementType) {
-    auto type =
-        MemRefType::get(shape, elementType, MemRefLayoutAttrInterface(),
-                        gpu::AddressSpaceAttr::get(
-                            k.b().getContext(), gpu::AddressSpace::Workgroup));
-    Ix x{k};
-    return memref::ViewOp::create(k.b(), k.getLoc(), type, dynamic,
-                                  x.sub(address, raw), ValueRange());
-  }
-};
-
-/// The wgmma shared-memory matrix descriptor of a K-major tile with
-/// 128-byte swizzle at `address`: start address >> 4 (14 bits), leading
-/// byte offset 1 (unused for swizzled K-major), stride byte offset
-/// 1024 >> 4 (8 rows of 128 bytes), layout type 1 (128B swizzle).
-Value matrixDescriptor(KernelBuilder &k, Value address) {
-  OpBuilder &b = k.b();
-  Location loc = k.getLoc();
-  Type i64 = b.getI64Type();
-  auto constant = [&](int64_t v) -> Value {
-    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
-  };
-  Value addr = arith::IndexCastUIOp::create(b, loc, i64, address);
-  Value start = arith::ShRUIOp::create(
-      b, loc, arith::AndIOp::create(b, loc, addr, constant(0x3FFFF)),
-      constant(4));
-  int64_t fixed =
-      (int64_t(1) << 16) | (int64_t(1024 >> 4) << 32) | (int64_t(1) << 62);
-  return arith::OrIOp::create(b, loc, start, constant(fixed));
+MemRefType workgroupType(ArrayRef<int64_t> shape, Type elementType) {
+  MLIRContext *context = elementType.getContext();
+  return MemRefType::get(
+      shape, elementType, MemRefLayoutAttrInterface(),
+      gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Workgroup));
 }
 
-LLVM::LLVMStructType accumulatorType(MLIRContext *context, int64_t tileN) {
-  SmallVector<Type> members(tileN / 2, Float32Type::get(context));
-  return LLVM::LLVMStructType::getLiteral(context, members);
+/// Rows [first, first + count) of a rank-2 workgroup tile.
+Value tileRows(KernelBuilder &k, Value tile, int64_t first, int64_t count) {
+  OpBuilder &b = k.b();
+  auto type = cast<MemRefType>(tile.getType());
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(first),
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(count),
+                                     b.getIndexAttr(type.getDimSize(1))};
+  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  return memref::SubViewOp::create(b, k.getLoc(), tile, offsets, sizes,
+                                   strides);
 }
 
 struct GemmKernelBuilder {
@@ -362,277 +322,121 @@ struct GemmKernelBuilder {
   bool gated;
   Type elementType;
 
-  /// Starts the tile copies of pipeline step `step` (global counter, picks
-  /// the slot): the A rows and W columns of K block `kBlock`, as one batch
-  /// on the slot's ready word. Collective: every thread gets here.
-  void issueLoads(KernelBuilder &k, SharedLayout &smem, Value ring, Value step,
-                  Value kBlock, Value expert, Value rowStart, Value nBlock) {
+  int64_t outTileN() const { return gated ? config.tileN / 2 : config.tileN; }
+
+  /// The tile loads of K block `kBlock`: the A rows into `aTile`, the W
+  /// columns into `wTile` (gate rows into its first half and up rows into
+  /// its second when gated).
+  void loadTiles(KernelBuilder &k, Value aTile, Value wTile, Value kBlock,
+                 Value expert, Value rowStart, Value nBlock) {
     Ix x{k};
-    Value slot = x.rem(step, x.c(config.stages));
     Value kCoord = x.mul(kBlock, x.c(kTileK));
-    auto load = [&](Value source, Value address, ArrayRef<int64_t> box,
-                    SmallVector<Value> origin, Value rowIndex = Value(),
-                    int64_t divisor = 1) {
-      Value dest = smem.view(k, address, box, elementType);
-      TileLoadAsyncOp::create(k.b(), k.getLoc(), source, origin, dest, ring,
-                              slot, kRowBytes, rowIndex, divisor);
-    };
-    load(sources.a, smem.slotA(x, slot), {config.tileM, kTileK},
-         {rowStart, kCoord}, sources.rowIndex, sources.indexDivisor);
+    TileLoadOp::create(k.b(), k.getLoc(), sources.a,
+                       ValueRange{rowStart, kCoord}, aTile, kRowBytes,
+                       sources.rowIndex, sources.indexDivisor);
     if (!gated) {
       Value n = x.mul(nBlock, x.c(config.tileN));
-      load(sources.w, smem.slotW(x, slot), {1, config.tileN, kTileK},
-           {expert, n, kCoord});
+      TileLoadOp::create(k.b(), k.getLoc(), sources.w,
+                         ValueRange{expert, n, kCoord}, wTile, kRowBytes,
+                         Value(), 1);
       return;
     }
-    // Gate rows into the first half of the W slot, up rows into the second.
-    Value n = x.mul(nBlock, x.c(config.tileN / 2));
-    Value upSlot =
-        x.add(smem.slotW(x, slot), x.c(config.tileN / 2 * kRowBytes));
-    SmallVector<int64_t> box = {1, 1, config.tileN / 2, kTileK};
-    load(sources.w, smem.slotW(x, slot), box, {expert, x.c(0), n, kCoord});
-    load(sources.w, upSlot, box, {expert, x.c(1), n, kCoord});
+    int64_t half = config.tileN / 2;
+    Value n = x.mul(nBlock, x.c(half));
+    for (int64_t part = 0; part < 2; ++part)
+      TileLoadOp::create(k.b(), k.getLoc(), sources.w,
+                         ValueRange{expert, x.c(part), n, kCoord},
+                         tileRows(k, wTile, part * half, half), kRowBytes,
+                         Value(), 1);
   }
 
-  /// The K loop of one tile; returns the accumulator.
-  Value mainLoop(KernelBuilder &k, SharedLayout &smem, Value ring,
-                 Value warpgroup, Value firstStep, Value numK, Value expert,
-                 Value rowStart, Value nBlock) {
+  /// One output tile: the K loop of tile loads and MMAs, then the epilogue.
+  void computeTile(KernelBuilder &k, Value aTile, Value wTile, Value warpgroup,
+                   Value numK, Value expert, Value rowStart, Value rowCount,
+                   Value nBlock) {
     Ix x{k};
     OpBuilder &b = k.b();
     Location loc = k.getLoc();
-    MLIRContext *context = b.getContext();
-    // Fill the ring.
-    k.forLoop(x.c(0), x.min(numK, x.c(config.stages)), x.c(1),
-              [&](KernelBuilder &k, Value j) {
-                Ix x{k};
-                issueLoads(k, smem, ring, x.add(firstStep, j), j, expert,
-                           rowStart, nBlock);
-              });
-    auto accType = accumulatorType(context, config.tileN);
-    Value zero = LLVM::ZeroOp::create(b, loc, accType);
-    auto wgmmaType =
-        elementType.isBF16() ? NVVM::WGMMATypes::bf16 : NVVM::WGMMATypes::f16;
+    auto accType =
+        VectorType::get({config.tileM, config.tileN}, b.getF32Type());
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
     auto loop = scf::ForOp::create(
         b, loc, x.c(0), numK, x.c(1), ValueRange{zero},
-        [&](OpBuilder &nested, Location nestedLoc, Value j,
+        [&](OpBuilder &nested, Location nestedLoc, Value kBlock,
             ValueRange carried) {
           KernelBuilder k(nested, nestedLoc);
-          Ix x{k};
-          Value step = x.add(firstStep, j);
-          Value slot = x.rem(step, x.c(config.stages));
-          Value parity = x.rem(x.div(step, x.c(config.stages)), x.c(2));
-          TileWaitOp::create(nested, loc, ring, slot, parity);
-          Value aBase =
-              x.add(smem.slotA(x, slot),
-                    x.mul(warpgroup, x.c(kWarpgroupRows * kRowBytes)));
-          Value descA = matrixDescriptor(k, aBase);
-          Value descW = matrixDescriptor(k, smem.slotW(x, slot));
-          NVVM::WgmmaFenceAlignedOp::create(nested, loc);
-          Value acc = carried[0];
-          for (int64_t kk = 0; kk < kTileK / 16; ++kk) {
-            // 16 elements of K = 32 bytes = 2 in the descriptor's units.
-            Value offset = arith::ConstantOp::create(
-                nested, loc, nested.getI64IntegerAttr(2 * kk));
-            Value a = arith::AddIOp::create(nested, loc, descA, offset);
-            Value w = arith::AddIOp::create(nested, loc, descW, offset);
-            acc = NVVM::WgmmaMmaAsyncOp::create(
-                nested, loc, accType, acc, a, w,
-                NVVM::MMAShapeAttr::get(context, kWarpgroupRows, config.tileN,
-                                        16),
-                wgmmaType, wgmmaType, NVVM::WGMMATypes::f32,
-                NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
-                NVVM::WGMMAScaleIn::one,
-                // K-major A and B: no transpose (trans-b = 1 - layoutB).
-                NVVM::MMALayout::row, NVVM::MMALayout::col, nullptr);
-          }
-          NVVM::WgmmaGroupSyncAlignedOp::create(nested, loc);
-          // Keep this step's wgmmas in flight; the previous step's are done,
-          // and after the barrier in every warpgroup, so its slot is free:
-          // refill it `stages` steps ahead of that step.
-          NVVM::WgmmaWaitGroupSyncOp::create(nested, loc, 1);
-          gpu::BarrierOp::create(nested, loc);
-          Value previous = x.sub(j, x.c(1));
-          Value refill =
-              x.andI(cmpI(k, arith::CmpIPredicate::uge, j, x.c(1)),
-                     x.lt(x.add(previous, x.c(config.stages)), numK));
-          k.ifThen(refill, [&](KernelBuilder &k) {
-            Ix x{k};
-            issueLoads(
-                k, smem, ring, x.add(x.sub(step, x.c(1)), x.c(config.stages)),
-                x.add(previous, x.c(config.stages)), expert, rowStart, nBlock);
-          });
+          loadTiles(k, aTile, wTile, kBlock, expert, rowStart, nBlock);
+          Value acc = TileMmaOp::create(nested, nestedLoc, accType, aTile,
+                                        wTile, carried[0], warpgroup, kRowBytes,
+                                        /*pending=*/0);
           scf::YieldOp::create(nested, nestedLoc, ValueRange{acc});
         });
-    // All wgmmas done (the epilogue reads the accumulators) in every
-    // warpgroup (the next tile refills the last slot).
-    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
-    gpu::BarrierOp::create(b, loc);
-    return loop.getResult(0);
+    // The pipelining pass reads the ring depth off the loop.
+    loop->setAttr(kPipelineStagesAttr, b.getI64IntegerAttr(config.stages));
+    Value done = TileMmaWaitOp::create(b, loc, accType, loop.getResult(0), 0);
+    Value bias = gemm.bias, scale = gemm.scale, rowIndex = gemm.rowIndex;
+    TileStoreOp::create(b, loc, done, warpgroup, gemm.out, rowStart,
+                        x.mul(nBlock, x.c(outTileN())), rowCount, gemm.epilogue,
+                        bias, bias ? expert : Value(), scale, rowIndex,
+                        gemm.indexDivisor, rowIndex ? sizes.numARows : Value());
   }
 
-  /// bias -> activation -> row scale -> store, on the registers of `acc`.
-  /// Register i of a thread holds row 16 * warp + lane / 4 + 8 * (i / 2 % 2)
-  /// and column 8 * (i / 4) + 2 * (lane % 4) + i % 2 of its warpgroup's
-  /// 64 x tileN slab.
-  void epilogue(KernelBuilder &k, Value acc, Value threadInGroup,
-                Value warpgroup, Value expert, Value rowStart, Value rowCount,
-                Value nBlock) {
-    Ix x{k};
-    Location loc = k.getLoc();
-    Value warp = x.div(threadInGroup, x.c(32));
-    Value lane = x.rem(threadInGroup, x.c(32));
-    Value slabRow = x.add(x.mul(warpgroup, x.c(kWarpgroupRows)),
-                          x.add(x.mul(warp, x.c(16)), x.div(lane, x.c(4))));
-    Value laneCol = x.mul(x.rem(lane, x.c(4)), x.c(2));
-    int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
-    Value colBase = x.mul(nBlock, x.c(outTileN));
-    Value expertIndex = x.fromI32(expert);
-
-    for (int64_t half = 0; half < 2; ++half) {
-      Value localRow = x.add(slabRow, x.c(8 * half));
-      Value rowOk = x.lt(localRow, rowCount);
-      k.ifThen(rowOk, [&](KernelBuilder &k) {
-        Ix x{k};
-        Value row = x.add(rowStart, localRow);
-        Value scale = gemm.scale
-                          ? memref::LoadOp::create(k.b(), loc, gemm.scale, row)
-                                .getResult()
-                          : Value();
-        Value hasARow = gemm.rowIndex ? gatheredRowIsValid(k, row) : Value();
-        for (int64_t group = 0; group < outTileN / 8; ++group) {
-          for (int64_t q = 0; q < 2; ++q) {
-            int64_t reg = 4 * group + 2 * half + q;
-            Value col = x.add(colBase, x.add(laneCol, x.c(8 * group + q)));
-            k.ifThen(x.lt(col, sizes.outCols), [&](KernelBuilder &k) {
-              OpBuilder &b = k.b();
-              Ix x{k};
-              Value value = LLVM::ExtractValueOp::create(b, loc, acc, reg);
-              if (gemm.bias)
-                value = arith::AddFOp::create(
-                    b, loc, value, k.loadF32(gemm.bias, {expertIndex, col}));
-              if (gated) {
-                Value up = LLVM::ExtractValueOp::create(b, loc, acc,
-                                                        reg + config.tileN / 4);
-                Value upCol = x.add(col, sizes.upOffset);
-                if (gemm.bias)
-                  up = arith::AddFOp::create(
-                      b, loc, up, k.loadF32(gemm.bias, {expertIndex, upCol}));
-                Value act = gemm.epilogue == Epilogue::silu_and_mul
-                                ? k.silu(value)
-                                : buildGelu(k, value);
-                value = arith::MulFOp::create(b, loc, act, up);
-              }
-              if (scale)
-                value = arith::MulFOp::create(b, loc, value, scale);
-              if (hasARow)
-                value = select(k, hasARow, value, k.f32(0.0f));
-              k.storeF32(value, gemm.out, {row, col});
-            });
-          }
-        }
-      });
-    }
-  }
-
-  /// Whether gathered row `row` has an A row (a non-negative index whose
-  /// quotient is below M); rows without one are zero, whatever the bias.
-  Value gatheredRowIsValid(KernelBuilder &k, Value row) {
-    Ix x{k};
-    Value index = x.fromI32(loadI32(k, gemm.rowIndex, row));
-    Value nonNegative = cmpI(k, arith::CmpIPredicate::sge, index, x.c(0));
-    Value quotient = arith::DivSIOp::create(k.b(), k.getLoc(), index,
-                                            x.c(gemm.indexDivisor));
-    return x.andI(nonNegative,
-                  cmpI(k, arith::CmpIPredicate::slt, quotient, sizes.numARows));
-  }
-
-  /// Rows outside every expert: zeros.
-  void zeroTile(KernelBuilder &k, const LaunchIds &ids, Value rowStart,
+  /// Rows outside every expert: a zero tile.
+  void zeroTile(KernelBuilder &k, Value warpgroup, Value rowStart,
                 Value rowCount, Value nBlock) {
     Ix x{k};
-    int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
-    Value colBase = x.mul(nBlock, x.c(outTileN));
-    k.forLoop(ids.threadId, x.c(config.tileM * outTileN), ids.blockSize,
-              [&](KernelBuilder &k, Value i) {
-                Ix x{k};
-                Value r = x.div(i, x.c(outTileN));
-                Value col = x.add(colBase, x.rem(i, x.c(outTileN)));
-                Value ok = x.andI(x.lt(r, rowCount), x.lt(col, sizes.outCols));
-                k.ifThen(ok, [&](KernelBuilder &k) {
-                  Ix x{k};
-                  k.storeF32(k.f32(0.0f), gemm.out, {x.add(rowStart, r), col});
-                });
-              });
+    OpBuilder &b = k.b();
+    auto zeroType = VectorType::get({config.tileM, outTileN()}, b.getF32Type());
+    Value zero = arith::ConstantOp::create(
+        b, k.getLoc(),
+        DenseElementsAttr::get(zeroType, b.getF32FloatAttr(0.0f)));
+    TileStoreOp::create(b, k.getLoc(), zero, warpgroup, gemm.out, rowStart,
+                        x.mul(nBlock, x.c(outTileN())), rowCount,
+                        Epilogue::none, Value(), Value(), Value(), Value(), 1,
+                        Value());
   }
 
   void build(KernelBuilder &kb, Value grid) {
     int64_t threads = kWarpgroupThreads * config.warpgroups;
-    Value sharedBytes = arith::ConstantOp::create(
-        kb.b(), kb.getLoc(), kb.b().getI32IntegerAttr(config.sharedBytes()));
-    gpu::LaunchOp launch =
-        kb.launch(grid, threads, [&](KernelBuilder &k, const LaunchIds &ids) {
-          Ix x{k};
-          OpBuilder &b = k.b();
-          Location loc = k.getLoc();
-          Value tid = ids.threadId;
-          Value warpgroup = x.div(tid, x.c(kWarpgroupThreads));
-          Value threadInGroup = x.rem(tid, x.c(kWarpgroupThreads));
+    kb.launch(grid, threads, [&](KernelBuilder &k, const LaunchIds &ids) {
+      Ix x{k};
+      OpBuilder &b = k.b();
+      Location loc = k.getLoc();
+      Value warpgroup = x.div(ids.threadId, x.c(kWarpgroupThreads));
+      Value aTile = TileAllocOp::create(
+          b, loc, workgroupType({config.tileM, kTileK}, elementType));
+      Value wTile = TileAllocOp::create(
+          b, loc, workgroupType({config.tileN, kTileK}, elementType));
 
-          auto smemType = MemRefType::get(
-              {ShapedType::kDynamic}, b.getI8Type(),
-              MemRefLayoutAttrInterface(),
-              gpu::AddressSpaceAttr::get(b.getContext(),
-                                         gpu::AddressSpace::Workgroup));
-          Value dynamic = gpu::DynamicSharedMemoryOp::create(b, loc, smemType);
-          Value raw = addressOf(k, dynamic);
-          Value aligned =
-              x.mul(x.div(x.add(raw, x.c(kSmemAlign - 1)), x.c(kSmemAlign)),
-                    x.c(kSmemAlign));
-          SharedLayout smem{dynamic, raw, aligned, config};
-          Value ring =
-              smem.view(k, smem.ring(x), {config.stages}, b.getI64Type());
-
-          Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
-          Value numTiles = x.mul(numMTiles, numNBlocks);
-          Value numK = k.ceilDiv(sizes.reduction, x.c(kTileK));
-          forLoopCarrying(
-              k, ids.blockId, numTiles, ids.gridSize, ValueRange{x.c(0)},
-              [&](KernelBuilder &k, Value tile,
-                  ValueRange carried) -> SmallVector<Value> {
-                Ix x{k};
-                Value mTile = x.div(tile, numNBlocks);
-                Value nBlock = x.rem(tile, numNBlocks);
-                Value entry =
-                    x.add(x.c(kHeaderWords), x.mul(mTile, x.c(kEntryWords)));
-                Value expert = loadI32(k, schedule, entry);
-                Value rowStart =
-                    x.fromI32(loadI32(k, schedule, x.add(entry, x.c(1))));
-                Value rowCount =
-                    x.fromI32(loadI32(k, schedule, x.add(entry, x.c(2))));
-                Value hasExpert =
-                    cmpI(k, arith::CmpIPredicate::sge, expert, k.i32(0));
-                auto ifOp = scf::IfOp::create(
-                    k.b(), loc, TypeRange{k.b().getIndexType()}, hasExpert,
-                    /*withElseRegion=*/true);
-                {
+      Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
+      Value numTiles = x.mul(numMTiles, numNBlocks);
+      Value numK = k.ceilDiv(sizes.reduction, x.c(kTileK));
+      k.forLoop(ids.blockId, numTiles, ids.gridSize,
+                [&](KernelBuilder &k, Value tile) {
+                  Ix x{k};
+                  Value mTile = x.div(tile, numNBlocks);
+                  Value nBlock = x.rem(tile, numNBlocks);
+                  Value entry =
+                      x.add(x.c(kHeaderWords), x.mul(mTile, x.c(kEntryWords)));
+                  Value expert = loadI32(k, schedule, entry);
+                  Value rowStart =
+                      x.fromI32(loadI32(k, schedule, x.add(entry, x.c(1))));
+                  Value rowCount =
+                      x.fromI32(loadI32(k, schedule, x.add(entry, x.c(2))));
+                  Value hasExpert =
+                      cmpI(k, arith::CmpIPredicate::sge, expert, k.i32(0));
+                  auto ifOp =
+                      scf::IfOp::create(k.b(), loc, TypeRange(), hasExpert,
+                                        /*withElseRegion=*/true);
                   OpBuilder::InsertionGuard guard(k.b());
                   k.b().setInsertionPointToStart(ifOp.thenBlock());
-                  Value acc =
-                      mainLoop(k, smem, ring, warpgroup, carried[0], numK,
-                               x.fromI32(expert), rowStart, nBlock);
-                  epilogue(k, acc, threadInGroup, warpgroup, expert, rowStart,
-                           rowCount, nBlock);
-                  scf::YieldOp::create(k.b(), loc,
-                                       ValueRange{x.add(carried[0], numK)});
+                  computeTile(k, aTile, wTile, warpgroup, numK,
+                              x.fromI32(expert), rowStart, rowCount, nBlock);
                   k.b().setInsertionPointToStart(ifOp.elseBlock());
-                  zeroTile(k, ids, rowStart, rowCount, nBlock);
-                  scf::YieldOp::create(k.b(), loc, ValueRange{carried[0]});
-                }
-                return {ifOp.getResult(0)};
-              });
-        });
-    launch.getDynamicSharedMemorySizeMutable().assign(sharedBytes);
+                  zeroTile(k, warpgroup, rowStart, rowCount, nBlock);
+                });
+    });
   }
 };
 

@@ -149,3 +149,33 @@ func.func @not_strided(%a: memref<64x64xbf16, affine_map<(d0, d1) -> (d1, d0)>>,
   }
   return
 }
+
+// -----
+
+func.func @synchronous_load(%a: memref<?x64xbf16>, %i: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1) {
+    %t = moe.tile_alloc : memref<128x64xbf16, #gpu.address_space<workgroup>>
+    // expected-error @+1 {{'moe.tile_load' op is synchronous: run moe-pipeline-tile-loads first to turn it into asynchronous copies}}
+    moe.tile_load %a[%i, %i] into %t swizzle = 128 : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+func.func @copies_and_releases_on_one_ring(%a: memref<?x64xbf16>, %i: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1) {
+    %t = moe.tile_alloc : memref<128x64xbf16, #gpu.address_space<workgroup>>
+    %r = moe.tile_alloc : memref<2xi64, #gpu.address_space<workgroup>>
+    // expected-error @+1 {{'moe.tile_load_async' op completes on a ring that moe.tile_release also arrives on; use one ring for copies and another for releases}}
+    moe.tile_load_async %a[%i, %i] into %t ready %r[%i] swizzle = 128 : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>, memref<2xi64, #gpu.address_space<workgroup>>
+    moe.tile_release %r[%i] arrivals = 1 : memref<2xi64, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}

@@ -88,21 +88,29 @@ func.func @ring(%a: memref<?x64xbf16>, %w: memref<4x?x64xbf16>, %row: index,
 
 // After the tiling pass, for a gated grouped_matmul: the A map and one map
 // of W seen as [E, 2, N/2, K] serve the fill and the refill copies alike.
-// RUN: moe-opt %s --split-input-file --moe-tile-grouped-matmul --moe-create-tma-descriptors | FileCheck %s --check-prefix=GEMM
+// RUN: moe-opt %s --split-input-file --moe-tile-grouped-matmul --moe-pipeline-tile-loads --moe-create-tma-descriptors | FileCheck %s --check-prefix=GEMM
 // GEMM-LABEL: func.func @gated
 //       GEMM: nvgpu.tma.create.descriptor %{{.*}} box[%c128{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<128x64xbf16
 //       GEMM: nvgpu.tma.create.descriptor %{{.*}} box[%c1{{.*}}, %c1{{.*}}, %c128{{.*}}, %c64{{.*}}] : memref<*xbf16> -> <tensor = memref<1x1x128x64xbf16
 //   GEMM-NOT: nvgpu.tma.create.descriptor
 //       GEMM: gpu.launch
-//       GEMM:   nvvm.mbarrier.init
+// The full ring expects one arrival (thread 0's expect_tx), the empty ring
+// one per thread of the block.
+//       GEMM:   nvvm.mbarrier.init %{{.*}}, %c1_i32
+//       GEMM:   nvvm.mbarrier.init %{{.*}}, %c256_i32
+// A fill waits for its slot's release, then one batch of three copies.
+//       GEMM:   nvvm.mbarrier.try_wait.parity
 //       GEMM:   nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c49152_i32
 //       GEMM:   nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, box[%{{.*}}, %{{.*}}]
 //       GEMM:   nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, box[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
 //       GEMM:   nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, box[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
 //       GEMM:   nvvm.mbarrier.try_wait.parity
-//       GEMM:   nvvm.wgmma.mma_async
+//       GEMM:   moe.tile_mma
+//       GEMM:   nvvm.mbarrier.arrive
 //       GEMM:   nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c49152_i32
-//   GEMM-NOT: moe.tile
+//   GEMM-NOT: moe.tile_load
+//   GEMM-NOT: moe.tile_wait
+//   GEMM-NOT: moe.tile_release
 func.func @gated(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
     %offsets: memref<5xi32>, %out: memref<?x64xbf16>) {
   moe.grouped_matmul %a, %w, %offsets epilogue = silu_and_mul outs(%out)

@@ -28,48 +28,34 @@
 //       CHECK:     gpu.terminator
 //       CHECK:   %[[VIEW:.*]] = memref.reinterpret_cast %[[W]] {{.*}} sizes: [%{{.*}}, 2, %{{.*}}, %{{.*}}]
 //   CHECK-NOT:   nvgpu.tma.create.descriptor
-// GEMM kernel: two warpgroups, a 4-stage ring of 128x64 A + 256x64 W tiles
-// (1024 alignment slack + 4 * 48 KiB + the 4-slot ready ring).
-//       CHECK:   %[[SMEM:.*]] = arith.constant 197664 : i32
-//       CHECK:   gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) dynamic_shared_memory_size %[[SMEM]] {
-//       CHECK:     %[[DYN:.*]] = gpu.dynamic_shared_memory
-//       CHECK:     %[[RING:.*]] = memref.view %[[DYN]][%{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<4xi64, #gpu.address_space<workgroup>>
-// Per tile: fill the ring, the A box and the gate/up W boxes of a step on
-// one slot.
-//       CHECK:     scf.if %{{.*}} -> (index) {
-//       CHECK:       %[[SA:.*]] = memref.view %[[DYN]]{{.*}} to memref<128x64xbf16, #gpu.address_space<workgroup>>
-//       CHECK:       moe.tile_load_async %[[A]][%{{.*}}, %[[K:.*]]] into %[[SA]] ready %[[RING]][%[[SLOT:.*]]] swizzle = 128
-//       CHECK:       %[[SG:.*]] = memref.view %[[DYN]]{{.*}} to memref<1x1x128x64xbf16, #gpu.address_space<workgroup>>
-//       CHECK:       moe.tile_load_async %[[VIEW]][%{{.*}}, %c0{{.*}}, %{{.*}}, %[[K]]] into %[[SG]] ready %[[RING]][%[[SLOT]]] swizzle = 128
-//       CHECK:       %[[SU:.*]] = memref.view %[[DYN]]
-//       CHECK:       moe.tile_load_async %[[VIEW]][%{{.*}}, %c1{{.*}}, %{{.*}}, %[[K]]] into %[[SU]] ready %[[RING]][%[[SLOT]]] swizzle = 128
-// K loop: wait for the slot, four k16 wgmmas, wait for the previous step's,
-// free its slot and refill it; after the loop wait for all of them.
-//       CHECK:       scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (!llvm.struct<(f32,
-//       CHECK:         moe.tile_wait %[[RING]][%{{.*}}] parity %{{.*}} : memref<4xi64, #gpu.address_space<workgroup>>
-//       CHECK:         nvvm.wgmma.fence.aligned
-//       CHECK:         nvvm.wgmma.mma_async %{{.*}}, %{{.*}}, %[[ACC]], <m = 64, n = 256, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
-//       CHECK:         nvvm.wgmma.mma_async
-//       CHECK:         nvvm.wgmma.mma_async
-//       CHECK:         nvvm.wgmma.mma_async
-//       CHECK:         nvvm.wgmma.commit.group.sync.aligned
-//       CHECK:         nvvm.wgmma.wait.group.sync.aligned 1
-//       CHECK:         gpu.barrier
-//       CHECK:         moe.tile_load_async %[[A]]
-//       CHECK:       nvvm.wgmma.wait.group.sync.aligned 0
-//       CHECK:       gpu.barrier
-// Register epilogue: routed weight, then silu(gate) * up with up 64 registers
-// further (tileN / 4), each store guarded by the row count and N.
-//       CHECK:       memref.load %[[RW]]
-//       CHECK:       llvm.extractvalue %{{.*}}[0]
-//       CHECK:       llvm.extractvalue %{{.*}}[64]
-//       CHECK:       math.exp
-//       CHECK:       arith.truncf
-//       CHECK:       memref.store %{{.*}}, %[[O]]
-//       CHECK:     } else {
+// GEMM kernel, in tile IR only: two warpgroups, a 128x64 A tile and a
+// 256x64 W tile, a persistent loop over the schedule's (m-tile, n-block)
+// tiles.
+//       CHECK:   gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) {
+//       CHECK:     %[[WG:.*]] = arith.divui %{{.*}}, %c128
+//       CHECK:     %[[TA:.*]] = moe.tile_alloc : memref<128x64xbf16, #gpu.address_space<workgroup>>
+//       CHECK:     %[[TW:.*]] = moe.tile_alloc : memref<256x64xbf16, #gpu.address_space<workgroup>>
+//       CHECK:     scf.for
+//       CHECK:       scf.if
+// K loop: the A box and the gate/up W boxes (halves of the W tile), then
+// the MMA; the ring depth rides on the loop for the pipelining pass.
+//       CHECK:         scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<128x256xf32>) {
+//       CHECK:           moe.tile_load %[[A]][%{{.*}}, %[[K:.*]]] into %[[TA]] swizzle = 128
+//       CHECK:           %[[G:.*]] = memref.subview %[[TW]][0, 0] [128, 64] [1, 1]
+//       CHECK:           moe.tile_load %[[VIEW]][%{{.*}}, %c0{{.*}}, %{{.*}}, %[[K]]] into %[[G]] swizzle = 128
+//       CHECK:           %[[U:.*]] = memref.subview %[[TW]][128, 0] [128, 64] [1, 1]
+//       CHECK:           moe.tile_load %[[VIEW]][%{{.*}}, %c1{{.*}}, %{{.*}}, %[[K]]] into %[[U]] swizzle = 128
+//       CHECK:           %[[NEXT:.*]] = moe.tile_mma %[[TA]], %[[TW]], %[[ACC]] warpgroup %[[WG]]
+//       CHECK:           scf.yield %[[NEXT]]
+//       CHECK:         } {moe.pipeline_stages = 4 : i64}
+// Epilogue: silu(gate) * up, times the routed weight, masked by the rows.
+//       CHECK:         %[[DONE:.*]] = moe.tile_mma_wait
+//       CHECK:         moe.tile_store %[[DONE]] warpgroup %[[WG]] into %[[O]][%{{.*}}, %{{.*}}] rows %{{.*}} epilogue = silu_and_mul scale(%[[RW]] : memref<?xf32>) : vector<128x256xf32>, memref<?x64xbf16>
+//       CHECK:       } else {
 // Zero tiles: rows outside [offsets[0], offsets[E]).
-//       CHECK:       arith.constant 0.000000e+00 : f32
-//       CHECK:       memref.store %{{.*}}, %[[O]]
+//       CHECK:         moe.tile_store %{{.*}} warpgroup %[[WG]] into %[[O]][{{.*}}] rows %{{.*}} : vector<128x128xf32>, memref<?x64xbf16>
+//   CHECK-NOT:     nvvm.
+//       CHECK:     gpu.terminator
 // The fallback for non-monotone offsets reads the schedule's flag.
 //       CHECK:   %[[FLAG:.*]] = memref.subview %[[SCHED]][1] [1] [1]
 //       CHECK:   gpu.launch
@@ -86,18 +72,17 @@ func.func @silu_and_mul_scale(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
 
 // -----
 
-// No epilogue: W [E, N, K] in 1 x tileN x 64 boxes. The configuration sets
-// one warpgroup (64-row tiles), 64-column tiles and 3 stages:
-// 1024 + 3 * (64 + 64) * 128 + 3 * 8 bytes of shared memory, 128 threads.
+// No epilogue: W [E, N, K] in 1 x tileN x 64 boxes (a rank-2 tile).
+// The configuration sets one warpgroup (64-row tiles), 64-column tiles and
+// 3 stages: 128 threads.
 // CHECK-LABEL: func.func @config
-//  CHECK-SAME: (%[[A:.*]]: memref<?x?xf16>, %[[W:.*]]: memref<2x?x?xf16>,
-//       CHECK: %[[SMEM:.*]] = arith.constant 50200 : i32
-//       CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c128, {{.*}}) dynamic_shared_memory_size %[[SMEM]]
-//       CHECK: %[[RING:.*]] = memref.view {{.*}} to memref<3xi64, #gpu.address_space<workgroup>>
-//       CHECK: moe.tile_load_async %[[A]][{{.*}}] into %{{.*}} ready %[[RING]][%{{.*}}] swizzle = 128 : memref<?x?xf16>, memref<64x64xf16, #gpu.address_space<workgroup>>
-//       CHECK: moe.tile_load_async %[[W]][{{.*}}] into %{{.*}} ready %[[RING]][%{{.*}}] swizzle = 128 : memref<2x?x?xf16>, memref<1x64x64xf16, #gpu.address_space<workgroup>>
-//       CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
-//       CHECK: memref.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<2x64xf32>
+//  CHECK-SAME: (%[[A:.*]]: memref<?x?xf16>, %[[W:.*]]: memref<2x?x?xf16>, %{{.*}}: memref<3xi32>, %[[B:.*]]: memref<2x64xf32>, %[[O:.*]]: memref<?x64xf32>)
+//       CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c128, {{.*}})
+//       CHECK: moe.tile_load %[[A]][{{.*}}] into %{{.*}} swizzle = 128 : memref<?x?xf16>, memref<64x64xf16, #gpu.address_space<workgroup>>
+//       CHECK: moe.tile_load %[[W]][{{.*}}] into %{{.*}} swizzle = 128 : memref<2x?x?xf16>, memref<64x64xf16, #gpu.address_space<workgroup>>
+//       CHECK: moe.tile_mma {{.*}} : memref<64x64xf16, #gpu.address_space<workgroup>>, memref<64x64xf16, #gpu.address_space<workgroup>> -> vector<64x64xf32>
+//       CHECK: } {moe.pipeline_stages = 3 : i64}
+//       CHECK: moe.tile_store %{{.*}} into %[[O]][%{{.*}}, %{{.*}}] rows %{{.*}} bias(%[[B]] : memref<2x64xf32>) expert %{{.*}} : vector<64x64xf32>, memref<?x64xf32>
 func.func @config(%a: memref<?x?xf16>, %w: memref<2x?x?xf16>, %offsets: memref<3xi32>,
                   %bias: memref<2x64xf32>, %out: memref<?x64xf32>) {
   moe.grouped_matmul %a, %w, %offsets bias(%bias) outs(%out)
@@ -138,14 +123,10 @@ func.func @simple_only(%a32: memref<?x64xf32>, %w32: memref<4x128x64xf32>,
 //       CHECK: memref.extract_aligned_pointer_as_index %[[X]]
 //       CHECK: gpu.launch
 //       CHECK: gpu.launch
-//       CHECK:   moe.tile_load_async %[[X]][%{{.*}}, %{{.*}}] gather(%[[S]] : memref<?xi32>) divisor = 8 into %{{.*}} ready %{{.*}}[%{{.*}}] swizzle = 128 : memref<?x2048xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>
-//       CHECK:   moe.tile_load_async %{{.*}}[{{.*}}] into
-//       CHECK:   nvvm.wgmma.mma_async
-//       CHECK:   memref.load %[[S]]
-//       CHECK:   arith.divsi %{{.*}}, %c8
-//       CHECK:   memref.load %[[B]]
-//       CHECK:   arith.select %{{.*}}, %{{.*}}, %cst
-//       CHECK:   memref.store %{{.*}}, %[[O]]
+//       CHECK:   moe.tile_load %[[X]][%{{.*}}, %{{.*}}] gather(%[[S]] : memref<?xi32>) divisor = 8 into %{{.*}} swizzle = 128 : memref<?x2048xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>
+//       CHECK:   moe.tile_load %{{.*}}[{{.*}}] into
+//       CHECK:   moe.tile_mma
+//       CHECK:   moe.tile_store %{{.*}} bias(%[[B]] : memref<8x256xbf16>) expert %{{.*}} gather(%[[S]] : memref<?xi32>) a_rows %{{.*}} divisor = 8
 func.func @gathered(%x: memref<?x2048xbf16>, %slots: memref<?xi32>, %w: memref<8x256x2048xbf16>,
                     %offsets: memref<9xi32>, %b: memref<8x256xbf16>, %out: memref<?x128xbf16>) {
   moe.grouped_matmul %x[%slots], %w, %offsets bias(%b) epilogue = silu_and_mul outs(%out) {index_divisor = 8 : i64}

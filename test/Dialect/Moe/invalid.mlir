@@ -1591,7 +1591,7 @@ func.func @tile_load_element_bits(%a: memref<?x?xi1>, %d: memref<64x128xi1, 3>, 
 // -----
 
 func.func @tile_load_rank(%a: memref<?x?xbf16>, %d: memref<1x64x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
-  // expected-error @+1 {{'moe.tile_load_async' op dest rank (3) must equal source rank (2) and be at least 1}}
+  // expected-error @+1 {{'moe.tile_load_async' op dest rank (3) must be at least 1 and at most the source rank (2)}}
   moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x?xbf16>, memref<1x64x64xbf16, 3>, memref<2xi64, 3>
   return
 }
@@ -1615,7 +1615,7 @@ func.func @tile_load_dest_global(%a: memref<?x?xbf16>, %d: memref<64x64xbf16>, %
 // -----
 
 func.func @tile_load_dest_layout(%a: memref<?x?xbf16>, %d: memref<64x64xbf16, strided<[128, 1]>, 3>, %r: memref<2xi64, 3>, %i: index) {
-  // expected-error @+1 {{'moe.tile_load_async' op dest must have the identity layout}}
+  // expected-error @+1 {{'moe.tile_load_async' op dest must be row-major and contiguous, got 'memref<64x64xbf16, strided<[128, 1]>, 3>'}}
   moe.tile_load_async %a[%i, %i] into %d ready %r[%i] : memref<?x?xbf16>, memref<64x64xbf16, strided<[128, 1]>, 3>, memref<2xi64, 3>
   return
 }
@@ -1687,7 +1687,7 @@ func.func @tile_wait_ring_type(%r: memref<4xi32, 3>, %i: index) {
 // -----
 
 func.func @tile_load_gather_rank(%a: memref<2x?x64xbf16>, %idx: memref<?xi32>, %d: memref<1x8x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
-  // expected-error @+1 {{'moe.tile_load_async' op gathered copies take rows of a rank-2 source, got rank 3}}
+  // expected-error @+1 {{'moe.tile_load_async' op gathered copies take rows of a rank-2 source into a rank-2 dest, got source rank 3 and dest rank 3}}
   moe.tile_load_async %a[%i, %i, %i] gather(%idx : memref<?xi32>) into %d ready %r[%i] : memref<2x?x64xbf16>, memref<1x8x64xbf16, 3>, memref<2xi64, 3>
   return
 }
@@ -1705,5 +1705,132 @@ func.func @tile_load_gather_divisor(%a: memref<?x64xbf16>, %idx: memref<?xi32>, 
 func.func @tile_load_divisor_without_gather(%a: memref<?x64xbf16>, %d: memref<8x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
   // expected-error @+1 {{'moe.tile_load_async' op index_divisor needs gather(row_index)}}
   moe.tile_load_async %a[%i, %i] divisor = 8 into %d ready %r[%i] : memref<?x64xbf16>, memref<8x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+// The tile IR's compute ops (moe-tile-grouped-matmul's output).
+
+func.func @tile_alloc_global() {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1) {
+    // expected-error @+1 {{'moe.tile_alloc' op buffer must be in workgroup memory, got 'memref<64x64xbf16>'}}
+    %t = moe.tile_alloc : memref<64x64xbf16>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+func.func @tile_alloc_outside_launch() {
+  // expected-error @+1 {{'moe.tile_alloc' op must be inside a gpu.launch}}
+  %t = moe.tile_alloc : memref<64x64xbf16, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_rank(%a: memref<?x?xbf16>, %d: memref<1x64x64xbf16, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load' op dest rank (3) must be at least 1 and at most the source rank (2)}}
+  moe.tile_load %a[%i, %i] into %d : memref<?x?xbf16>, memref<1x64x64xbf16, 3>
+  return
+}
+
+// -----
+
+func.func @tile_release_arrivals(%r: memref<4xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_release' op arrivals must be in [1, 1024] (threads of a block), got 0}}
+  moe.tile_release %r[%i] arrivals = 0 : memref<4xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_mma_k(%a: memref<128x32xbf16, 3>, %b: memref<256x32xbf16, 3>, %acc: vector<128x256xf32>, %wg: index) {
+  // expected-error @+1 {{'moe.tile_mma' op a K row must span the 128-byte swizzle (64 elements), got K = 32}}
+  %r = moe.tile_mma %a, %b, %acc warpgroup %wg : memref<128x32xbf16, 3>, memref<256x32xbf16, 3> -> vector<128x256xf32>
+  return
+}
+
+// -----
+
+func.func @tile_mma_m(%a: memref<96x64xbf16, 3>, %b: memref<256x64xbf16, 3>, %acc: vector<96x256xf32>, %wg: index) {
+  // expected-error @+1 {{'moe.tile_mma' op M must be a multiple of 64 (one warpgroup per 64 rows), got 96}}
+  %r = moe.tile_mma %a, %b, %acc warpgroup %wg : memref<96x64xbf16, 3>, memref<256x64xbf16, 3> -> vector<96x256xf32>
+  return
+}
+
+// -----
+
+func.func @tile_mma_n(%a: memref<64x64xbf16, 3>, %b: memref<264x64xbf16, 3>, %acc: vector<64x264xf32>, %wg: index) {
+  // expected-error @+1 {{'moe.tile_mma' op N must be a multiple of 8 in [8, 256], got 264}}
+  %r = moe.tile_mma %a, %b, %acc warpgroup %wg : memref<64x64xbf16, 3>, memref<264x64xbf16, 3> -> vector<64x264xf32>
+  return
+}
+
+// -----
+
+func.func @tile_mma_types(%a: memref<64x64xbf16, 3>, %b: memref<128x64xf16, 3>, %acc: vector<64x128xf32>, %wg: index) {
+  // expected-error @+1 {{'moe.tile_mma' op operands must both be bf16 or both f16, got 'bf16' and 'f16'}}
+  %r = moe.tile_mma %a, %b, %acc warpgroup %wg : memref<64x64xbf16, 3>, memref<128x64xf16, 3> -> vector<64x128xf32>
+  return
+}
+
+// -----
+
+func.func @tile_mma_acc(%a: memref<64x64xbf16, 3>, %b: memref<128x64xbf16, 3>, %acc: vector<64x64xf32>, %wg: index) {
+  // expected-error @+1 {{'moe.tile_mma' op accumulator must be 64x128, got 'vector<64x64xf32>'}}
+  %r = moe.tile_mma %a, %b, %acc warpgroup %wg : memref<64x64xbf16, 3>, memref<128x64xbf16, 3> -> vector<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @tile_mma_global(%a: memref<64x64xbf16>, %b: memref<128x64xbf16, 3>, %acc: vector<64x128xf32>, %wg: index) {
+  // expected-error @+1 {{'moe.tile_mma' op operands must be in workgroup memory, got 'memref<64x64xbf16>'}}
+  %r = moe.tile_mma %a, %b, %acc warpgroup %wg : memref<64x64xbf16>, memref<128x64xbf16, 3> -> vector<64x128xf32>
+  return
+}
+
+// -----
+
+func.func @tile_mma_pending(%a: memref<64x64xbf16, 3>, %b: memref<128x64xbf16, 3>, %acc: vector<64x128xf32>, %wg: index) {
+  // expected-error @+1 {{'moe.tile_mma' op pending must be 0, 1 or 2, got 3}}
+  %r = moe.tile_mma %a, %b, %acc warpgroup %wg pending = 3 : memref<64x64xbf16, 3>, memref<128x64xbf16, 3> -> vector<64x128xf32>
+  return
+}
+
+// -----
+
+func.func @tile_mma_wait_pending(%acc: vector<64x128xf32>) {
+  // expected-error @+1 {{'moe.tile_mma_wait' op pending must be 0, 1 or 2, got 5}}
+  %r = moe.tile_mma_wait %acc pending = 5 : vector<64x128xf32>
+  return
+}
+
+// -----
+
+func.func @tile_store_rows(%acc: vector<96x128xf32>, %o: memref<?x?xbf16>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op accumulator rows must be a multiple of 64 (one warpgroup per 64 rows), got 'vector<96x128xf32>'}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i : vector<96x128xf32>, memref<?x?xbf16>
+  return
+}
+
+// -----
+
+func.func @tile_store_gated(%acc: vector<64x8xf32>, %o: memref<?x?xbf16>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op a gated epilogue needs an even number of 8-column groups (gate and up halves), got 'vector<64x8xf32>'}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i epilogue = silu_and_mul : vector<64x8xf32>, memref<?x?xbf16>
+  return
+}
+
+// -----
+
+func.func @tile_store_divisor(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op index_divisor needs gather(row_index)}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i divisor = 8 : vector<64x128xf32>, memref<?x?xbf16>
   return
 }

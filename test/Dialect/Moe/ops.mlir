@@ -921,3 +921,46 @@ func.func @tile_ops(%a: memref<?x?xbf16>, %w: memref<8x?x?xf32, strided<[?, ?, 1
   moe.tile_wait %ring[%s] parity %p : memref<4xi64, #gpu.address_space<workgroup>>
   return
 }
+
+// The tile IR of a GEMM kernel (moe-tile-grouped-matmul's output, then the
+// pipelining pass's release): buffers, a synchronous tile load into part
+// of a buffer, an MMA left in flight, the wait, a gated epilogue with
+// every optional operand, and a release.
+// CHECK-LABEL: func.func @tile_program
+//       CHECK: moe.tile_alloc : memref<128x64xbf16, #gpu.address_space<workgroup>>
+//       CHECK: moe.tile_load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] into %{{.*}} swizzle = 128 : memref<4x?x64xbf16>, memref<128x64xbf16, strided<[64, 1], offset: 8192>, #gpu.address_space<workgroup>>
+//       CHECK: moe.tile_load %{{.*}}[%{{.*}}, %{{.*}}] gather(%{{.*}} : memref<?xi32>) divisor = 8 into %{{.*}} swizzle = 128 : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>
+//       CHECK: %[[R:.*]] = moe.tile_mma %{{.*}}, %{{.*}}, %{{.*}} warpgroup %{{.*}} pending = 1 : memref<128x64xbf16, #gpu.address_space<workgroup>>, memref<256x64xbf16, #gpu.address_space<workgroup>> -> vector<128x256xf32>
+//       CHECK: %[[D:.*]] = moe.tile_mma_wait %[[R]] : vector<128x256xf32>
+//       CHECK: moe.tile_store %[[D]] warpgroup %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} epilogue = gelu_and_mul bias(%{{.*}} : memref<4x256xf32>) expert %{{.*}} scale(%{{.*}} : memref<?xf32>) gather(%{{.*}} : memref<?xi32>) a_rows %{{.*}} divisor = 8 : vector<128x256xf32>, memref<?x128xbf16>
+//       CHECK: moe.tile_release %{{.*}}[%{{.*}}] arrivals = 256 : memref<4xi64, #gpu.address_space<workgroup>>
+func.func @tile_program(%x: memref<?x64xbf16>, %w: memref<4x?x64xbf16>, %slots: memref<?xi32>,
+                        %bias: memref<4x256xf32>, %scale: memref<?xf32>, %out: memref<?x128xbf16>,
+                        %i: index, %e: index, %wg: index, %rows: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %t = %c1) {
+    %ta = moe.tile_alloc : memref<128x64xbf16, #gpu.address_space<workgroup>>
+    %tw = moe.tile_alloc : memref<256x64xbf16, #gpu.address_space<workgroup>>
+    %ring = moe.tile_alloc : memref<4xi64, #gpu.address_space<workgroup>>
+    %up = memref.subview %tw[128, 0] [128, 64] [1, 1]
+        : memref<256x64xbf16, #gpu.address_space<workgroup>>
+          to memref<128x64xbf16, strided<[64, 1], offset: 8192>, #gpu.address_space<workgroup>>
+    moe.tile_load %w[%e, %i, %i] into %up swizzle = 128
+        : memref<4x?x64xbf16>, memref<128x64xbf16, strided<[64, 1], offset: 8192>, #gpu.address_space<workgroup>>
+    moe.tile_load %x[%i, %i] gather(%slots : memref<?xi32>) divisor = 8 into %ta swizzle = 128
+        : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>
+    %zero = arith.constant dense<0.0> : vector<128x256xf32>
+    %r = moe.tile_mma %ta, %tw, %zero warpgroup %wg pending = 1
+        : memref<128x64xbf16, #gpu.address_space<workgroup>>,
+          memref<256x64xbf16, #gpu.address_space<workgroup>> -> vector<128x256xf32>
+    %d = moe.tile_mma_wait %r : vector<128x256xf32>
+    moe.tile_store %d warpgroup %wg into %out[%i, %i] rows %rows epilogue = gelu_and_mul
+        bias(%bias : memref<4x256xf32>) expert %e scale(%scale : memref<?xf32>)
+        gather(%slots : memref<?xi32>) a_rows %rows divisor = 8
+        : vector<128x256xf32>, memref<?x128xbf16>
+    moe.tile_release %ring[%i] arrivals = 256 : memref<4xi64, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}

@@ -39,59 +39,196 @@ int64_t TileLoadAsyncOp::getBoxBytes() {
   return dest.getNumElements() * dest.getElementTypeBitWidth() / 8;
 }
 
-LogicalResult TileLoadAsyncOp::verify() {
-  MemRefType source = getSource().getType();
-  MemRefType dest = getDest().getType();
+/// Whether `type` is row-major and contiguous (any offset): what the copies
+/// write and the MMA reads.
+static bool isContiguousRowMajor(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return false;
+  int64_t expected = 1;
+  for (int64_t dim = type.getRank() - 1; dim >= 0; --dim) {
+    if (type.getDimSize(dim) != 1 && strides[dim] != expected)
+      return false;
+    expected *= type.getDimSize(dim);
+  }
+  return true;
+}
+
+/// The rules shared by the synchronous and the asynchronous tile copy.
+static LogicalResult verifyTileCopy(Operation *op, MemRefType source,
+                                    MemRefType dest, size_t numIndices,
+                                    int64_t swizzle, bool gathered,
+                                    int64_t indexDivisor) {
   if (source.getElementType() != dest.getElementType())
-    return emitOpError("source element type ")
+    return op->emitOpError("source element type ")
            << source.getElementType() << " differs from dest element type "
            << dest.getElementType();
   if (!source.getElementType().isIntOrFloat() ||
       source.getElementTypeBitWidth() % 8 != 0)
-    return emitOpError("element type must be a whole number of bytes, got ")
+    return op->emitOpError("element type must be a whole number of bytes, got ")
            << source.getElementType();
-  if (source.getRank() < 1 || dest.getRank() != source.getRank())
-    return emitOpError("dest rank (")
-           << dest.getRank() << ") must equal source rank (" << source.getRank()
-           << ") and be at least 1";
-  if (static_cast<int64_t>(getIndices().size()) != source.getRank())
-    return emitOpError("expected ")
+  if (source.getRank() < 1 || dest.getRank() < 1 ||
+      dest.getRank() > source.getRank())
+    return op->emitOpError("dest rank (")
+           << dest.getRank() << ") must be at least 1 and at most the source "
+           << "rank (" << source.getRank() << ")";
+  if (static_cast<int64_t>(numIndices) != source.getRank())
+    return op->emitOpError("expected ")
            << source.getRank() << " indices (the source rank), got "
-           << getIndices().size();
+           << numIndices;
   if (!isWorkgroupMemory(dest))
-    return emitOpError("dest must be in workgroup memory, got ") << dest;
-  if (!dest.getLayout().isIdentity())
-    return emitOpError("dest must have the identity layout");
+    return op->emitOpError("dest must be in workgroup memory, got ") << dest;
+  if (!isContiguousRowMajor(dest))
+    return op->emitOpError("dest must be row-major and contiguous, got ")
+           << dest;
   if (isWorkgroupMemory(source))
-    return emitOpError("source must be a global buffer, got ") << source;
+    return op->emitOpError("source must be a global buffer, got ") << source;
   for (int64_t extent : dest.getShape())
     if (extent < 1)
-      return emitOpError("dest dimensions must be non-zero");
+      return op->emitOpError("dest dimensions must be non-zero");
 
   int64_t rowBytes = dest.getShape().back() * dest.getElementTypeBitWidth() / 8;
   if (rowBytes % 16 != 0)
-    return emitOpError("dest's innermost dimension spans ")
+    return op->emitOpError("dest's innermost dimension spans ")
            << rowBytes << " bytes, not a multiple of 16";
-  int64_t swizzle = getSwizzle();
   if (swizzle != 0 && swizzle != 32 && swizzle != 64 && swizzle != 128)
-    return emitOpError("swizzle must be 0, 32, 64 or 128 bytes, got ")
+    return op->emitOpError("swizzle must be 0, 32, 64 or 128 bytes, got ")
            << swizzle;
   if (swizzle != 0 && rowBytes > swizzle)
-    return emitOpError("dest's innermost dimension spans ")
+    return op->emitOpError("dest's innermost dimension spans ")
            << rowBytes << " bytes, more than the " << swizzle
            << "-byte swizzle";
-  if (getRowIndex() && source.getRank() != 2)
-    return emitOpError("gathered copies take rows of a rank-2 source, got "
-                       "rank ")
-           << source.getRank();
+  if (gathered && (source.getRank() != 2 || dest.getRank() != 2))
+    return op->emitOpError("gathered copies take rows of a rank-2 source into "
+                           "a rank-2 dest, got source rank ")
+           << source.getRank() << " and dest rank " << dest.getRank();
+  if (gathered && indexDivisor < 1)
+    return op->emitOpError("index_divisor must be positive, got ")
+           << indexDivisor;
+  if (!gathered && indexDivisor != 1)
+    return op->emitOpError("index_divisor needs gather(row_index)");
+  return success();
+}
+
+LogicalResult TileLoadAsyncOp::verify() {
+  if (failed(verifyTileCopy(*this, getSource().getType(), getDest().getType(),
+                            getIndices().size(), getSwizzle(), isGathered(),
+                            getIndexDivisor())))
+    return failure();
+  return verifyRing(*this, getReady().getType());
+}
+
+LogicalResult TileLoadOp::verify() {
+  return verifyTileCopy(*this, getSource().getType(), getDest().getType(),
+                        getIndices().size(), getSwizzle(), isGathered(),
+                        getIndexDivisor());
+}
+
+LogicalResult TileWaitOp::verify() {
+  return verifyRing(*this, getReady().getType());
+}
+
+LogicalResult TileReleaseOp::verify() {
+  if (getArrivals() < 1 || getArrivals() > 1024)
+    return emitOpError("arrivals must be in [1, 1024] (threads of a block), "
+                       "got ")
+           << getArrivals();
+  return verifyRing(*this, getRing().getType());
+}
+
+int64_t TileAllocOp::getBytes() {
+  MemRefType type = getBuffer().getType();
+  return type.getNumElements() * type.getElementTypeBitWidth() / 8;
+}
+
+LogicalResult TileAllocOp::verify() {
+  MemRefType type = getBuffer().getType();
+  if (!isWorkgroupMemory(type))
+    return emitOpError("buffer must be in workgroup memory, got ") << type;
+  if (!type.getLayout().isIdentity())
+    return emitOpError("buffer must have the identity layout, got ") << type;
+  if (!type.getElementType().isIntOrFloat() ||
+      type.getElementTypeBitWidth() % 8 != 0)
+    return emitOpError("element type must be a whole number of bytes, got ")
+           << type.getElementType();
+  if (type.getNumElements() == 0)
+    return emitOpError("buffer must not be empty");
+  if (!(*this)->getParentOfType<gpu::LaunchOp>())
+    return emitOpError("must be inside a gpu.launch");
+  return success();
+}
+
+/// wgmma's limits: M in 64-row warpgroup slabs, N a multiple of 8 up to 256,
+/// 16-bit floats whose K row spans the swizzle (K-major operands).
+LogicalResult TileMmaOp::verify() {
+  MemRefType lhs = getLhs().getType(), rhs = getRhs().getType();
+  VectorType acc = getAcc().getType();
+  for (MemRefType operand : {lhs, rhs}) {
+    if (!isWorkgroupMemory(operand))
+      return emitOpError("operands must be in workgroup memory, got ")
+             << operand;
+    if (operand.getRank() != 2 || !isContiguousRowMajor(operand))
+      return emitOpError("operands must be row-major, contiguous rank-2 "
+                         "tiles, got ")
+             << operand;
+  }
+  Type element = lhs.getElementType();
+  if (element != rhs.getElementType() || !(element.isBF16() || element.isF16()))
+    return emitOpError("operands must both be bf16 or both f16, got ")
+           << lhs.getElementType() << " and " << rhs.getElementType();
+  int64_t m = lhs.getDimSize(0), n = rhs.getDimSize(0), k = lhs.getDimSize(1);
+  if (rhs.getDimSize(1) != k)
+    return emitOpError("K differs: lhs has ")
+           << k << " columns, rhs " << rhs.getDimSize(1);
+  int64_t swizzle = getSwizzle();
+  if (swizzle != 32 && swizzle != 64 && swizzle != 128)
+    return emitOpError("swizzle must be 32, 64 or 128 bytes, got ") << swizzle;
+  if (k * 2 != swizzle)
+    return emitOpError("a K row must span the ")
+           << swizzle << "-byte swizzle (" << swizzle / 2
+           << " elements), got K = " << k;
+  if (m % 64 != 0)
+    return emitOpError("M must be a multiple of 64 (one warpgroup per 64 "
+                       "rows), got ")
+           << m;
+  if (n % 8 != 0 || n < 8 || n > 256)
+    return emitOpError("N must be a multiple of 8 in [8, 256], got ") << n;
+  if (acc.getDimSize(0) != m || acc.getDimSize(1) != n)
+    return emitOpError("accumulator must be ")
+           << m << "x" << n << ", got " << acc;
+  if (getPending() > 2)
+    return emitOpError("pending must be 0, 1 or 2, got ") << getPending();
+  return success();
+}
+
+LogicalResult TileMmaWaitOp::verify() {
+  if (getPending() > 2)
+    return emitOpError("pending must be 0, 1 or 2, got ") << getPending();
+  return success();
+}
+
+LogicalResult TileStoreOp::verify() {
+  VectorType acc = getAcc().getType();
+  if (acc.getDimSize(0) % 64 != 0)
+    return emitOpError("accumulator rows must be a multiple of 64 (one "
+                       "warpgroup per 64 rows), got ")
+           << acc;
+  if (acc.getDimSize(1) % 8 != 0)
+    return emitOpError("accumulator columns must be a multiple of 8, got ")
+           << acc;
+  if (isGated() && acc.getDimSize(1) % 16 != 0)
+    return emitOpError("a gated epilogue needs an even number of 8-column "
+                       "groups (gate and up halves), got ")
+           << acc;
+  if (static_cast<bool>(getBias()) != static_cast<bool>(getExpert()))
+    return emitOpError("bias and expert go together");
+  if (static_cast<bool>(getRowIndex()) != static_cast<bool>(getARows()))
+    return emitOpError("gather(row_index) needs a_rows");
   if (getRowIndex() && getIndexDivisor() < 1)
     return emitOpError("index_divisor must be positive, got ")
            << getIndexDivisor();
   if (!getRowIndex() && getIndexDivisor() != 1)
     return emitOpError("index_divisor needs gather(row_index)");
-  return verifyRing(*this, getReady().getType());
-}
-
-LogicalResult TileWaitOp::verify() {
-  return verifyRing(*this, getReady().getType());
+  return success();
 }

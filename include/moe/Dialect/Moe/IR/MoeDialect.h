@@ -25,6 +25,10 @@ namespace mlir::moe {
 /// (e.g. `{threads = 256 : i64}`): written by moe-select-configs, read by
 /// convert-moe-to-gpu.
 constexpr llvm::StringLiteral kConfigAttrName = "moe.config";
+/// Discardable integer attribute of an `scf.for` of tile loads: the depth of
+/// the ring `moe-pipeline-tile-loads` builds for it (written by the tiling
+/// pass from the op's configuration).
+constexpr llvm::StringLiteral kPipelineStagesAttr = "moe.pipeline_stages";
 } // namespace mlir::moe
 
 #endif // MOE_DIALECT_MOE_IR_MOEDIALECT_H

@@ -1,10 +1,15 @@
 //===- MoeTileOps.td - Device-side tile ops of the moe dialect -*- tablegen -*-===//
 //
-// The interface between the tiling pass and the TMA-descriptor pass: inside
-// a kernel, asynchronous global-to-shared tile copies that complete on the
-// slots of a ring, and waits for a slot. `moe-tile-grouped-matmul` emits
-// them; `moe-create-tma-descriptors` turns them into tensor maps on the host,
-// TMA loads and mbarriers.
+// The tile IR: a kernel's program at the level of tiles, independent of PTX.
+// `moe-tile-grouped-matmul` emits a loop over the tile schedule with
+// synchronous tile loads (`moe.tile_load`), a tile MMA into a register
+// accumulator (`moe.tile_mma`) and an epilogue store (`moe.tile_store`) on
+// workgroup buffers (`moe.tile_alloc`); `moe-pipeline-tile-loads` turns the
+// loads of a loop into a ring of asynchronous copies (`moe.tile_load_async`,
+// `moe.tile_wait`, `moe.tile_release`); `moe-warp-specialize` splits a
+// pipelined kernel into a producer and consumer warpgroups;
+// `moe-create-tma-descriptors` turns the copies into tensor maps, TMA loads
+// and mbarriers, and `convert-moe-tile-to-nvgpu` the rest into nvgpu ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +17,7 @@
 #define MOE_DIALECT_MOE_IR_MOETILEOPS_TD
 
 include "moe/Dialect/Moe/IR/MoeDialect.td"
+include "moe/Dialect/Moe/IR/MoeEnums.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpBase.td"
 
@@ -29,8 +35,9 @@ def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async",
                 "slot";
   let description = [{
     Inside a GPU kernel, starts copying the box of `source` whose origin is
-    `indices` (one per dimension; the box has the shape of `dest`) into the
-    workgroup buffer `dest`. Elements of the box outside `source` read as
+    `indices` (one per dimension; the box has the shape of `dest`, with
+    leading dimensions of extent 1 where `dest` has a lower rank) into the
+    workgroup buffer `dest` (row-major and contiguous; any offset). Elements of the box outside `source` read as
     zero, so a box may hang over any edge. The box lands in `dest` row-major;
     with `swizzle = S` (32, 64 or 128 bytes; 0 is none), the 16-byte chunk
     `c` of the box's row `r` (rows of the flattened outer dimensions) is
@@ -116,6 +123,241 @@ def Moe_TileWaitOp : Moe_Op<"tile_wait"> {
                        Index:$slot, Index:$parity);
   let assemblyFormat = [{
     $ready `[` $slot `]` `parity` $parity attr-dict `:` type($ready)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// TileAllocOp
+//===----------------------------------------------------------------------===//
+
+def Moe_TileAllocOp : Moe_Op<"tile_alloc"> {
+  let summary = "a block-wide workgroup buffer for tiles or ring words";
+  let description = [{
+    A buffer in workgroup (shared) memory that every thread of the block
+    sees, for the tiles of a kernel (operands of `moe.tile_mma`, a ring of
+    them) or for the words of a ring (`memref<Sxi64>`). It lives as long as
+    the kernel. `convert-moe-tile-to-nvgpu` places every buffer of a kernel
+    in its dynamic shared memory, each 1024-byte aligned (what swizzled TMA
+    destinations and wgmma operands need), and sets the launch's dynamic
+    shared memory size. It must be created at the top level of a
+    `gpu.launch` body.
+
+    ```mlir
+    %a = moe.tile_alloc : memref<4x128x64xbf16, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let results = (outs Res<AnyStaticShapeMemRef, "", [MemAlloc]>:$buffer);
+  let assemblyFormat = "attr-dict `:` type($buffer)";
+  let extraClassDeclaration = [{
+    /// Bytes the buffer takes.
+    int64_t getBytes();
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// TileLoadOp
+//===----------------------------------------------------------------------===//
+
+def Moe_TileLoadOp : Moe_Op<"tile_load", [AttrSizedOperandSegments]> {
+  let summary = "synchronous global-to-shared tile copy";
+  let description = [{
+    Copies the box of `source` at `indices` into the workgroup buffer `dest`,
+    with the rules of `moe.tile_load_async` (box shape, zero fill past the
+    edges, swizzle, gathered rows), but synchronously: when every thread of
+    the block has returned from it, `dest` holds the box. It is the form the
+    tiling pass writes; `moe-pipeline-tile-loads` turns the loads of a loop
+    into asynchronous copies on a ring of buffers, the only way they are
+    lowered.
+
+    ```mlir
+    moe.tile_load %a[%r, %k] into %tile swizzle = 128
+        : memref<?x?xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins Arg<AnyMemRef, "", [MemRead]>:$source,
+                       Variadic<Index>:$indices,
+                       Arg<AnyStaticShapeMemRef, "", [MemWrite]>:$dest,
+                       DefaultValuedAttr<I64Attr, "0">:$swizzle,
+                       Arg<Optional<MemRefRankOf<[I32], [1]>>, "",
+                           [MemRead]>:$row_index,
+                       DefaultValuedAttr<I64Attr, "1">:$index_divisor);
+  let assemblyFormat = [{
+    $source `[` $indices `]`
+    (`gather` `(` $row_index^ `:` type($row_index) `)`)?
+    (`divisor` `=` $index_divisor^)?
+    `into` $dest (`swizzle` `=` $swizzle^)? attr-dict `:` type($source) `,`
+    type($dest)
+  }];
+  let extraClassDeclaration = [{
+    bool isGathered() { return static_cast<bool>(getRowIndex()); }
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// TileReleaseOp
+//===----------------------------------------------------------------------===//
+
+def Moe_TileReleaseOp : Moe_Op<"tile_release"> {
+  let summary = "arrive on a ring slot: its tile may be overwritten";
+  let description = [{
+    Every thread that reaches it arrives once on slot `slot` of the ring
+    `ring`; the slot's phase completes when `arrivals` threads have arrived,
+    and a `moe.tile_wait` on the slot with that phase's parity returns.
+    Consumers release a buffer slot this way once they are done reading it;
+    the producer waits for the release before it copies into the slot again.
+    A ring is either a ring of copy batches (`moe.tile_load_async`) or a
+    ring of releases, never both, and every release on one ring names the
+    same `arrivals`.
+
+    ```mlir
+    moe.tile_release %empty[%s] arrivals = 256
+        : memref<4xi64, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins Arg<Moe_TileRing, "", [MemRead, MemWrite]>:$ring,
+                       Index:$slot, I64Attr:$arrivals);
+  let assemblyFormat = [{
+    $ring `[` $slot `]` `arrivals` `=` $arrivals attr-dict `:` type($ring)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// TileMmaOp
+//===----------------------------------------------------------------------===//
+
+// A tile accumulator: f32 rows x columns, held in registers by the
+// warpgroups that compute it.
+def Moe_TileAccumulator : VectorOfRankAndType<[2], [F32]>;
+
+def Moe_TileMmaOp : Moe_Op<"tile_mma", [AllTypesMatch<["acc", "result"]>]> {
+  let summary = "tile matrix multiply-accumulate from workgroup memory";
+  let description = [{
+    `result = acc + lhs * transpose(rhs)` for an `M x K` tile `lhs` and an
+    `N x K` tile `rhs` (both K-major, 16-bit floats, in workgroup memory,
+    written with the `swizzle`-byte swizzle of `moe.tile_load`: a K row of
+    each spans exactly `swizzle` bytes), accumulated in f32.
+
+    The accumulator `M x N` is held in registers, distributed over the
+    `M / 64` warpgroups of the block that reach the op with their index
+    `warpgroup` (0, 1, ...): warpgroup `w` computes and holds rows
+    `[64 w, 64 w + 64)`. Every thread of those warpgroups must reach it.
+
+    The op is asynchronous: with `pending = P` it may return while the last
+    `P` tile MMAs of the warpgroup (this one included) still read their
+    shared-memory operands; all older ones have finished. `P = 0` returns
+    once this one is done. The accumulator may be read (by
+    `moe.tile_store`) only after a `moe.tile_mma_wait` with `pending = 0`.
+
+    ```mlir
+    %acc1 = moe.tile_mma %a, %w, %acc0 warpgroup %wg pending = 1
+        : memref<128x64xbf16, #gpu.address_space<workgroup>>,
+          memref<256x64xbf16, #gpu.address_space<workgroup>>
+          -> vector<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Arg<AnyStaticShapeMemRef, "", [MemRead]>:$lhs,
+                       Arg<AnyStaticShapeMemRef, "", [MemRead]>:$rhs,
+                       Moe_TileAccumulator:$acc, Index:$warpgroup,
+                       DefaultValuedAttr<I64Attr, "128">:$swizzle,
+                       DefaultValuedAttr<I64Attr, "0">:$pending);
+  let results = (outs Moe_TileAccumulator:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $acc `warpgroup` $warpgroup
+    (`pending` `=` $pending^)? (`swizzle` `=` $swizzle^)? attr-dict
+    `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// TileMmaWaitOp
+//===----------------------------------------------------------------------===//
+
+def Moe_TileMmaWaitOp : Moe_Op<"tile_mma_wait",
+    [AllTypesMatch<["acc", "result"]>]> {
+  let summary = "wait until all but the last `pending` tile MMAs are done";
+  let description = [{
+    Returns `acc` once all tile MMAs of the warpgroup but the last `pending`
+    have finished (reading their operands and writing the accumulator).
+    With `pending = 0` the accumulator is final and may be read.
+
+    ```mlir
+    %done = moe.tile_mma_wait %acc : vector<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Moe_TileAccumulator:$acc,
+                       DefaultValuedAttr<I64Attr, "0">:$pending);
+  let results = (outs Moe_TileAccumulator:$result);
+  let assemblyFormat = [{
+    $acc (`pending` `=` $pending^)? attr-dict `:` type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// TileStoreOp
+//===----------------------------------------------------------------------===//
+
+def Moe_TileStoreOp : Moe_Op<"tile_store", [AttrSizedOperandSegments]> {
+  let summary = "the epilogue of a tile: bias, activation, row scale, masked "
+                "store";
+  let description = [{
+    Writes the accumulator tile `acc` (`M x N`, distributed as
+    `moe.tile_mma` defines, `warpgroup` being the thread's warpgroup) to
+    `dest [R, C]` at row `row` and column `col`, computing for each tile
+    row `r < rows` and output column `j` (`col + j < C`):
+
+    - `v = acc[r, j]`, `+ bias[expert, col + j]` with a bias;
+    - with `epilogue = silu_and_mul | gelu_and_mul` (gated: the tile's
+      columns `[0, N/2)` are gate columns and `[N/2, N)` the up columns of
+      the same output columns, `j < N/2`):
+      `v = act(v) * (acc[r, N/2 + j] + bias[expert, C + col + j])`;
+    - `v *= scale[row + r]` with a scale;
+    - with `gather(row_index)`: `v = 0` where the row has no source row
+      (`row_index[row + r]` negative, or its quotient by `index_divisor` not
+      below `a_rows`);
+    - rounded to `dest`'s element type.
+
+    Rows at or past `rows` and columns at or past `C` are not written, so a
+    tile may hang over any edge. Every thread of the `M / 64` warpgroups
+    reaches it; the accumulator must be final (`moe.tile_mma_wait`).
+
+    ```mlir
+    moe.tile_store %acc warpgroup %wg into %out[%r, %c] rows %n
+        epilogue = silu_and_mul scale(%rw : memref<?xf32>)
+        : vector<128x256xf32>, memref<?x768xbf16>
+    ```
+  }];
+  let arguments = (ins Moe_TileAccumulator:$acc, Index:$warpgroup,
+                       Arg<MemRefRankOf<[F32, BF16, F16], [2]>, "",
+                           [MemWrite]>:$dest,
+                       Index:$row, Index:$col, Index:$rows,
+                       DefaultValuedAttr<Moe_EpilogueAttr,
+                                         "::mlir::moe::Epilogue::none">:$epilogue,
+                       Arg<Optional<MemRefRankOf<[F32, BF16, F16], [2]>>, "",
+                           [MemRead]>:$bias,
+                       Optional<Index>:$expert,
+                       Arg<Optional<MemRefRankOf<[F32], [1]>>, "",
+                           [MemRead]>:$scale,
+                       Arg<Optional<MemRefRankOf<[I32], [1]>>, "",
+                           [MemRead]>:$row_index,
+                       DefaultValuedAttr<I64Attr, "1">:$index_divisor,
+                       Optional<Index>:$a_rows);
+  let assemblyFormat = [{
+    $acc `warpgroup` $warpgroup `into` $dest `[` $row `,` $col `]`
+    `rows` $rows (`epilogue` `=` `` $epilogue^)?
+    (`bias` `(` $bias^ `:` type($bias) `)` `expert` $expert)?
+    (`scale` `(` $scale^ `:` type($scale) `)`)?
+    (`gather` `(` $row_index^ `:` type($row_index) `)` `a_rows` $a_rows)?
+    (`divisor` `=` $index_divisor^)?
+    attr-dict `:` type($acc) `,` type($dest)
+  }];
+  let extraClassDeclaration = [{
+    bool isGated() { return getEpilogue() != ::mlir::moe::Epilogue::none; }
   }];
   let hasVerifier = 1;
 }

@@ -108,4 +108,74 @@ def MoeExportManifest : Pass<"moe-export-manifest", "ModuleOp"> {
   ];
 }
 
+def MoePipelineTileLoads : Pass<"moe-pipeline-tile-loads", "ModuleOp"> {
+  let summary = "Software-pipeline the tile loads of a loop onto a ring of "
+                "buffers";
+  let description = [{
+    For every `scf.for` (from 0 by 1, inside a `gpu.launch` of static block
+    size) whose body holds `moe.tile_load` ops, each writing a
+    `moe.tile_alloc` buffer (or a subview of one): every such buffer becomes
+    a ring of `stages` buffers (a new `moe.tile_alloc` with a leading
+    dimension of `stages`), and the loads become asynchronous copies
+    (`moe.tile_load_async`) issued up to `stages` iterations ahead of their
+    use, completing on a "full" ring of `stages` slots. Each iteration waits
+    for its slot (`moe.tile_wait`), runs the body on that slot's buffers
+    with its tile MMAs left in flight (`pending` = the MMAs of one
+    iteration), then releases the previous iteration's slot on an "empty"
+    ring (`moe.tile_release`, every thread of the block arriving) and
+    refills it for the iteration `stages` ahead, after waiting for the
+    release. After the loop it waits for the MMAs (`moe.tile_mma_wait`) and
+    releases the last slot. A per-thread step counter carries the ring
+    position from one run of the loop to the next, so the loop may sit in a
+    persistent loop over tiles.
+
+    The depth is the loop's `moe.pipeline_stages` attribute (the tiling pass
+    writes it from the op's configuration), else the `stages` option; it
+    must be in [2, 16]. The ops in the body that compute the loads'
+    operands must be free of side effects (they are cloned into each
+    refill). Errors name the loop or load that breaks a rule.
+  }];
+  let options = [
+    Option<"stages", "stages", "int64_t", /*default=*/"4",
+           "Ring depth for loops without a moe.pipeline_stages attribute">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+def MoeWarpSpecialize : Pass<"moe-warp-specialize", "ModuleOp"> {
+  let summary = "Give a pipelined tile kernel a producer warpgroup";
+  let description = [{
+    For every `gpu.launch` that `moe-pipeline-tile-loads` has pipelined
+    (asynchronous tile copies on full rings, releases on empty rings) and
+    whose copies are not gathered (those are per-thread `cp.async` over the
+    whole block and stay as they are): the block grows by one warpgroup of
+    128 threads, the producer, which runs first. The kernel body after its
+    buffer allocations is split on the thread id:
+
+    - the producer warpgroup lowers its registers
+      (`nvvm.setmaxregister decrease 40`) and one of its threads walks the
+      body keeping only the copies and the waits for a slot's release: it
+      runs up to a ring ahead of the consumers, across tiles;
+    - the consumer warpgroups raise theirs
+      (`nvvm.setmaxregister increase 232`) and walk the body without the
+      copies, with thread ids counted from 0 again: waits for full slots,
+      tile MMAs, releases (whose `arrivals` are the consumer threads) and
+      epilogues.
+
+    The block must be one-dimensional, of static size, a multiple of 128
+    and at most 896 threads, with no `gpu.barrier` (producer and consumers
+    never meet at one). Loops that only carried accumulators in the
+    producer are simplified away.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // MOE_DIALECT_MOE_TRANSFORMS_PASSES_TD

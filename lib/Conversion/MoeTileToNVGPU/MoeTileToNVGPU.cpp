@@ -1,0 +1,418 @@
+//===- MoeTileToNVGPU.cpp - Tile ops to nvgpu -----------------------------===//
+//
+// convert-moe-tile-to-nvgpu: the compute side of the tile IR to upstream
+// nvgpu, after moe-create-tma-descriptors has lowered the copies and rings.
+//
+//  - moe.tile_alloc: the kernel's buffers are laid out in its dynamic shared
+//    memory, each 1024-byte aligned; the launch gets the size.
+//  - A tile accumulator vector<MxNxf32> becomes, in each of the M / 64
+//    warpgroups, !nvgpu.warpgroup.accumulator<fragmented = vector<64xNxf32>>
+//    (zero constants: nvgpu.warpgroup.mma.init.accumulator), through loops
+//    and branches.
+//  - moe.tile_mma: per 16-wide K slice, nvgpu.warpgroup.generate.descriptor
+//    of the warpgroup's 64 rows of lhs and of rhs, and one
+//    nvgpu.warpgroup.mma (wgmma m64nNk16; K-major operands). One op per K
+//    slice because nvgpu.warpgroup.mma steps its descriptors for K-major B
+//    as if B were N-major (docs/Rationale.md); the `pending` of the tile op
+//    becomes the waitGroup of the last slice.
+//  - moe.tile_mma_wait: nvvm.wgmma.wait.group.sync.aligned (nvgpu has no
+//    separate wait).
+//  - moe.tile_store: the epilogue on the registers, read through the
+//    accumulator's LLVM struct (nvgpu has no element access), per the wgmma
+//    D fragment layout.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../MoeToGPU/GemmKernels.h"
+#include "../MoeToGPU/KernelBuilder.h"
+#include "moe/Conversion/Passes.h"
+#include "moe/Dialect/Moe/IR/MoeOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::moe {
+#define GEN_PASS_DEF_CONVERTMOETILETONVGPU
+#include "moe/Conversion/Passes.h.inc"
+} // namespace mlir::moe
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+constexpr int64_t kWarpgroupRows = 64;
+constexpr int64_t kWarpgroupThreads = 128;
+constexpr int64_t kMmaK = 16;
+/// Swizzled TMA destinations and wgmma operands need 1024-byte alignment.
+constexpr int64_t kSmemAlign = 1024;
+/// wgmma.wait_group takes at most this many pending groups.
+constexpr int64_t kMaxWaitGroup = 7;
+
+//===----------------------------------------------------------------------===//
+// Buffers
+//===----------------------------------------------------------------------===//
+
+/// Lays the launch's tile_alloc buffers out in its dynamic shared memory.
+LogicalResult allocateTileBuffers(gpu::LaunchOp launch) {
+  SmallVector<TileAllocOp> allocs;
+  WalkResult result = launch.getBody().walk([&](TileAllocOp alloc) {
+    if (alloc->getParentRegion() != &launch.getBody()) {
+      alloc.emitOpError("must be at the top level of the gpu.launch body");
+      return WalkResult::interrupt();
+    }
+    allocs.push_back(alloc);
+    return WalkResult::advance();
+  });
+  if (result.wasInterrupted())
+    return failure();
+  if (allocs.empty())
+    return success();
+  if (launch.getDynamicSharedMemorySize())
+    return launch.emitOpError("already has dynamic shared memory; tile "
+                              "buffers need all of it");
+  OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
+  Location loc = launch.getLoc();
+  MLIRContext *context = b.getContext();
+  auto bytesType = MemRefType::get(
+      {ShapedType::kDynamic}, b.getI8Type(), MemRefLayoutAttrInterface(),
+      gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Workgroup));
+  Value dynamic = gpu::DynamicSharedMemoryOp::create(b, loc, bytesType);
+  // The window's address of the dynamic memory is not promised to be
+  // 1024-byte aligned: skip to the next multiple.
+  Value raw = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dynamic);
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value misalignment = arith::RemUIOp::create(b, loc, raw, c(kSmemAlign));
+  Value skip = arith::RemUIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, c(kSmemAlign), misalignment),
+      c(kSmemAlign));
+  int64_t offset = 0;
+  for (TileAllocOp alloc : allocs) {
+    b.setInsertionPoint(alloc);
+    Value start = arith::AddIOp::create(b, loc, skip, c(offset));
+    Value view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(),
+                                        dynamic, start, ValueRange());
+    offset += llvm::alignTo(alloc.getBytes(), kSmemAlign);
+    alloc.replaceAllUsesWith(view);
+    alloc.erase();
+  }
+  // The alignment slack on top of the buffers.
+  int64_t total = offset + kSmemAlign;
+  OpBuilder outside(launch);
+  launch.getDynamicSharedMemorySizeMutable().assign(arith::ConstantOp::create(
+      outside, loc, outside.getI32IntegerAttr(total)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Accumulators
+//===----------------------------------------------------------------------===//
+
+bool isTileAccumulator(Type type) {
+  auto vector = dyn_cast<VectorType>(type);
+  return vector && vector.getRank() == 2 && vector.getElementType().isF32() &&
+         vector.getDimSize(0) % kWarpgroupRows == 0;
+}
+
+/// A warpgroup's part of a tile accumulator.
+nvgpu::WarpgroupAccumulatorType warpgroupAccumulator(VectorType tile) {
+  return nvgpu::WarpgroupAccumulatorType::get(
+      tile.getContext(), VectorType::get({kWarpgroupRows, tile.getDimSize(1)},
+                                         tile.getElementType()));
+}
+
+/// The LLVM struct nvgpu lowers a 64 x N accumulator to: one inner struct
+/// of N / 2 f32 registers.
+LLVM::LLVMStructType accumulatorStruct(VectorType tile) {
+  MLIRContext *context = tile.getContext();
+  SmallVector<Type> registers(tile.getDimSize(1) / 2,
+                              Float32Type::get(context));
+  return LLVM::LLVMStructType::getLiteral(
+      context, {LLVM::LLVMStructType::getLiteral(context, registers)});
+}
+
+struct TileTypeConverter : TypeConverter {
+  TileTypeConverter() {
+    addConversion([](Type type) { return type; });
+    addConversion([](VectorType type) -> Type {
+      if (isTileAccumulator(type))
+        return warpgroupAccumulator(type);
+      return type;
+    });
+    auto cast = [](OpBuilder &b, Type type, ValueRange inputs,
+                   Location loc) -> Value {
+      return UnrealizedConversionCastOp::create(b, loc, type, inputs)
+          .getResult(0);
+    };
+    addSourceMaterialization(cast);
+    addTargetMaterialization(cast);
+  }
+};
+
+struct ZeroAccumulatorLowering : OpConversionPattern<arith::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(arith::ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isTileAccumulator(op.getType()))
+      return failure();
+    auto splat = dyn_cast<SplatElementsAttr>(op.getValue());
+    if (!splat || !splat.getSplatValue<APFloat>().isZero())
+      return rewriter.notifyMatchFailure(op, "only zero tiles are lowered");
+    rewriter.replaceOpWithNewOp<nvgpu::WarpgroupMmaInitAccumulatorOp>(
+        op, warpgroupAccumulator(cast<VectorType>(op.getType())));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// MMA
+//===----------------------------------------------------------------------===//
+
+/// The rows [row, row + rows) and columns [col, col + cols) of a tile.
+Value tileSlice(OpBuilder &b, Location loc, Value tile, OpFoldResult row,
+                int64_t rows, int64_t col, int64_t cols) {
+  SmallVector<OpFoldResult> offsets = {row, b.getIndexAttr(col)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(rows),
+                                     b.getIndexAttr(cols)};
+  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  return memref::SubViewOp::create(b, loc, tile, offsets, sizes, strides);
+}
+
+/// The wgmma descriptor of the K-major `rows x 16` operand slice `slice`.
+/// nvgpu.warpgroup.generate.descriptor reads the swizzle off the type of a
+/// tensor map operand and nothing else of it; a copy filled by cp.async
+/// (gathered rows) has no map, so every operand gets a typed placeholder.
+Value descriptorOf(OpBuilder &b, Location loc, Value slice, int64_t rows,
+                   int64_t swizzle, ArrayRef<int64_t> descriptorShape) {
+  auto sliceType = cast<MemRefType>(slice.getType());
+  MLIRContext *context = b.getContext();
+  Type element = sliceType.getElementType();
+  Attribute space = sliceType.getMemorySpace();
+  auto boxType = MemRefType::get({rows, swizzle / 2}, element,
+                                 MemRefLayoutAttrInterface(), space);
+  auto mapType = nvgpu::TensorMapDescriptorType::get(
+      context, boxType, tensorMapSwizzle(swizzle),
+      nvgpu::TensorMapL2PromoKind::L2PROMO_NONE,
+      nvgpu::TensorMapOOBKind::OOB_ZERO,
+      nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
+  Value map = ub::PoisonOp::create(b, loc, mapType);
+  auto descriptorType = nvgpu::WarpgroupMatrixDescriptorType::get(
+      context, MemRefType::get(descriptorShape, element,
+                               MemRefLayoutAttrInterface(), space));
+  return nvgpu::WarpgroupGenerateDescriptorOp::create(b, loc, descriptorType,
+                                                      slice, map);
+}
+
+struct TileMmaLowering : OpConversionPattern<TileMmaOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(TileMmaOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MemRefType lhsType = op.getLhs().getType();
+    int64_t n = op.getRhs().getType().getDimSize(0);
+    int64_t k = lhsType.getDimSize(1);
+    int64_t slices = k / kMmaK;
+    Value slabRow = arith::MulIOp::create(
+        rewriter, loc, adaptor.getWarpgroup(),
+        arith::ConstantIndexOp::create(rewriter, loc, kWarpgroupRows));
+    Value acc = adaptor.getAcc();
+    int64_t pending = op.getPending();
+    for (int64_t kk = 0; kk < slices; ++kk) {
+      Value lhs = tileSlice(rewriter, loc, op.getLhs(), slabRow, kWarpgroupRows,
+                            kk * kMmaK, kMmaK);
+      Value rhs = tileSlice(rewriter, loc, op.getRhs(),
+                            rewriter.getIndexAttr(0), n, kk * kMmaK, kMmaK);
+      Value descA = descriptorOf(rewriter, loc, lhs, kWarpgroupRows,
+                                 op.getSwizzle(), {kWarpgroupRows, kMmaK});
+      Value descB =
+          descriptorOf(rewriter, loc, rhs, n, op.getSwizzle(), {kMmaK, n});
+      // Groups this op leaves in flight after slice kk: none of the older
+      // ones but the last `pending - 1` tile MMAs' (`slices` groups each),
+      // and, until its last slice, all of its own.
+      int64_t waitGroup =
+          kk + 1 == slices ? slices * pending : slices * pending + kk + 1;
+      // nvgpu's K-major B is the layout without transposeB (its wgmma
+      // layout `col`), checked against the reference on the GPU.
+      acc = nvgpu::WarpgroupMmaOp::create(
+          rewriter, loc, acc.getType(), descA, descB,
+          rewriter.getI64IntegerAttr(std::min(waitGroup, kMaxWaitGroup)),
+          /*transposeA=*/nullptr, /*transposeB=*/nullptr, acc);
+    }
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
+struct TileMmaWaitLowering : OpConversionPattern<TileMmaWaitOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(TileMmaWaitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // Each tile MMA commits one wgmma group per 16-wide K slice; without
+    // knowing K here, waiting for all groups is the only exact bound for
+    // pending = 0, which is what the pipeline uses.
+    if (op.getPending() != 0)
+      return rewriter.notifyMatchFailure(op, "only pending = 0 is lowered");
+    NVVM::WgmmaWaitGroupSyncOp::create(rewriter, op.getLoc(), 0);
+    rewriter.replaceOp(op, adaptor.getAcc());
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Epilogue
+//===----------------------------------------------------------------------===//
+
+struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  /// Whether row `row` of a gathered GEMM has a source row.
+  static Value hasSourceRow(KernelBuilder &k, TileStoreOp op, Value row) {
+    Location loc = k.getLoc();
+    Value index =
+        toIndex(k, memref::LoadOp::create(k.b(), loc, op.getRowIndex(), row));
+    Value nonNegative = cmpI(k, arith::CmpIPredicate::sge, index, k.index(0));
+    Value quotient = arith::DivSIOp::create(k.b(), loc, index,
+                                            k.index(op.getIndexDivisor()));
+    return andI(k, nonNegative,
+                cmpI(k, arith::CmpIPredicate::slt, quotient, op.getARows()));
+  }
+
+  /// Register i of a thread holds row 16 * warp + lane / 4 + 8 * (i / 2 % 2)
+  /// and column 8 * (i / 4) + 2 * (lane % 4) + i % 2 of its warpgroup's
+  /// 64 x N slab (the wgmma D fragment).
+  LogicalResult
+  matchAndRewrite(TileStoreOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    KernelBuilder k(rewriter, loc);
+    auto tileType = op.getAcc().getType();
+    int64_t n = tileType.getDimSize(1);
+    bool gated = op.isGated();
+    int64_t outN = gated ? n / 2 : n;
+    Value regs = UnrealizedConversionCastOp::create(rewriter, loc,
+                                                    accumulatorStruct(tileType),
+                                                    adaptor.getAcc())
+                     .getResult(0);
+    Value tid = gpu::ThreadIdOp::create(rewriter, loc, gpu::Dimension::x);
+    Value threadInGroup = remU(k, tid, k.index(kWarpgroupThreads));
+    Value warp = divU(k, threadInGroup, k.index(32));
+    Value lane = remU(k, threadInGroup, k.index(32));
+    Value slabRow =
+        add(k, mul(k, adaptor.getWarpgroup(), k.index(kWarpgroupRows)),
+            add(k, mul(k, warp, k.index(16)), divU(k, lane, k.index(4))));
+    Value laneCol = mul(k, remU(k, lane, k.index(4)), k.index(2));
+    Value dest = op.getDest();
+    Value outCols = k.dim(dest, 1);
+    Value colBase = adaptor.getCol();
+    Value bias = op.getBias();
+    Value expert = adaptor.getExpert();
+
+    for (int64_t half = 0; half < 2; ++half) {
+      Value localRow = add(k, slabRow, k.index(8 * half));
+      Value rowOk =
+          cmpI(k, arith::CmpIPredicate::ult, localRow, adaptor.getRows());
+      k.ifThen(rowOk, [&](KernelBuilder &k) {
+        OpBuilder &b = k.b();
+        Value row = add(k, adaptor.getRow(), localRow);
+        Value scale =
+            op.getScale()
+                ? memref::LoadOp::create(b, loc, op.getScale(), row).getResult()
+                : Value();
+        Value hasRow = op.getRowIndex() ? hasSourceRow(k, op, row) : Value();
+        for (int64_t group = 0; group < outN / 8; ++group) {
+          for (int64_t q = 0; q < 2; ++q) {
+            int64_t reg = 4 * group + 2 * half + q;
+            Value col =
+                add(k, colBase, add(k, laneCol, k.index(8 * group + q)));
+            k.ifThen(cmpI(k, arith::CmpIPredicate::ult, col, outCols),
+                     [&](KernelBuilder &k) {
+                       OpBuilder &b = k.b();
+                       Value value = LLVM::ExtractValueOp::create(
+                           b, loc, regs, ArrayRef<int64_t>{0, reg});
+                       if (bias)
+                         value = arith::AddFOp::create(
+                             b, loc, value, k.loadF32(bias, {expert, col}));
+                       if (gated) {
+                         Value up = LLVM::ExtractValueOp::create(
+                             b, loc, regs, ArrayRef<int64_t>{0, reg + n / 4});
+                         if (bias)
+                           up = arith::AddFOp::create(
+                               b, loc, up,
+                               k.loadF32(bias, {expert, add(k, col, outCols)}));
+                         Value act = op.getEpilogue() == Epilogue::silu_and_mul
+                                         ? k.silu(value)
+                                         : buildGelu(k, value);
+                         value = arith::MulFOp::create(b, loc, act, up);
+                       }
+                       if (scale)
+                         value = arith::MulFOp::create(b, loc, value, scale);
+                       if (hasRow)
+                         value = select(k, hasRow, value, k.f32(0.0f));
+                       k.storeF32(value, dest, {row, col});
+                     });
+          }
+        }
+      });
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct ConvertMoeTileToNVGPUPass
+    : mlir::moe::impl::ConvertMoeTileToNVGPUBase<ConvertMoeTileToNVGPUPass> {
+  void runOnOperation() override {
+    SmallVector<gpu::LaunchOp> launches;
+    getOperation()->walk([&](gpu::LaunchOp launch) {
+      bool hasTileOps =
+          launch.getBody()
+              .walk([](Operation *op) {
+                return isa<TileAllocOp, TileMmaOp, TileMmaWaitOp, TileStoreOp>(
+                           op)
+                           ? WalkResult::interrupt()
+                           : WalkResult::advance();
+              })
+              .wasInterrupted();
+      if (hasTileOps)
+        launches.push_back(launch);
+    });
+    MLIRContext *context = &getContext();
+    TileTypeConverter converter;
+    ConversionTarget target(*context);
+    target.addIllegalOp<TileMmaOp, TileMmaWaitOp, TileStoreOp>();
+    target.addDynamicallyLegalOp<arith::ConstantOp>(
+        [](arith::ConstantOp op) { return !isTileAccumulator(op.getType()); });
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(context);
+    patterns.add<ZeroAccumulatorLowering, TileMmaLowering, TileMmaWaitLowering,
+                 TileStoreLowering>(converter, context);
+    scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
+                                                         target);
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    for (gpu::LaunchOp launch : launches) {
+      if (failed(allocateTileBuffers(launch)) ||
+          failed(applyPartialConversion(launch, target, frozen)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,104 @@
+// RUN: moe-opt %s --moe-pipeline-tile-loads --moe-warp-specialize --split-input-file | FileCheck %s
+
+!a = memref<128x64xbf16, #gpu.address_space<workgroup>>
+!w = memref<256x64xbf16, #gpu.address_space<workgroup>>
+
+// Two consumer warpgroups (256 threads) get a producer warpgroup: 384
+// threads. The producer (tid < 128) lowers its registers and one thread
+// keeps only the waits for releases and the copies; the consumers raise
+// theirs and keep the waits for full slots, the MMAs with their warpgroup
+// counted from thread 128, the releases and the epilogue.
+// CHECK-LABEL: func.func @two_consumers
+//       CHECK: %[[T384:.*]] = arith.constant 384 : index
+//       CHECK: gpu.launch {{.*}} threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[T384]],
+//       CHECK:   %[[FULL:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   %[[EMPTY:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   %[[PRODUCER:.*]] = arith.cmpi ult, %[[TX]], %c128
+//       CHECK:   scf.if %[[PRODUCER]] {
+//       CHECK:     nvvm.setmaxregister decrease 40
+//       CHECK:     %[[ISSUER:.*]] = arith.cmpi eq, %[[TX]], %c0
+//       CHECK:     scf.if %[[ISSUER]] {
+//   CHECK-NOT:       moe.tile_mma
+//   CHECK-NOT:       moe.tile_release
+//   CHECK-NOT:       moe.tile_store
+//       CHECK:       moe.tile_wait %[[EMPTY]]
+//       CHECK:       moe.tile_load_async {{.*}} ready %[[FULL]]
+//   CHECK-NOT:       moe.tile_mma
+//       CHECK:   } else {
+//       CHECK:     nvvm.setmaxregister increase 232
+//       CHECK:     %[[CTID:.*]] = arith.subi %[[TX]], %c128
+//       CHECK:     %[[WG:.*]] = arith.divui %[[CTID]], %c128
+//   CHECK-NOT:     moe.tile_load_async
+//       CHECK:     moe.tile_wait %[[FULL]]
+//       CHECK:     moe.tile_mma {{.*}} warpgroup %[[WG]] pending = 1
+//       CHECK:     moe.tile_release %[[EMPTY]][%{{.*}}] arrivals = 256
+//       CHECK:     moe.tile_store
+func.func @two_consumers(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>, %out: memref<?x256xbf16>, %n: index, %e: index, %row: index) {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  %c256 = arith.constant 256 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c256, %v = %c1, %t = %c1) {
+    %ta = moe.tile_alloc : !a
+    %tw = moe.tile_alloc : !w
+    %wg = arith.divui %tx, %c128 : index
+    %zero = arith.constant dense<0.0> : vector<128x256xf32>
+    %c0 = arith.constant 0 : index
+    %c64 = arith.constant 64 : index
+    %acc = scf.for %kb = %c0 to %n step %c1 iter_args(%acc0 = %zero) -> (vector<128x256xf32>) {
+      %k = arith.muli %kb, %c64 : index
+      moe.tile_load %a[%row, %k] into %ta swizzle = 128 : memref<?x64xbf16>, !a
+      moe.tile_load %w[%e, %c0, %k] into %tw swizzle = 128 : memref<4x256x64xbf16>, !w
+      %next = moe.tile_mma %ta, %tw, %acc0 warpgroup %wg : !a, !w -> vector<128x256xf32>
+      scf.yield %next : vector<128x256xf32>
+    } {moe.pipeline_stages = 4 : i64}
+    %done = moe.tile_mma_wait %acc : vector<128x256xf32>
+    moe.tile_store %done warpgroup %wg into %out[%row, %c0] rows %c128 : vector<128x256xf32>, memref<?x256xbf16>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+!a1 = memref<64x64xf16, #gpu.address_space<workgroup>>
+
+// One consumer warpgroup: 256 threads. Gathered copies (every thread of
+// the block copies) leave a kernel as it is.
+// CHECK-LABEL: func.func @one_consumer_and_gathered
+//       CHECK: %[[T256:.*]] = arith.constant 256 : index
+//       CHECK: gpu.launch {{.*}} in (%{{.*}} = %[[T256]],
+//       CHECK:   nvvm.setmaxregister decrease 40
+//       CHECK:   moe.tile_release %{{.*}} arrivals = 128
+//       CHECK: gpu.launch {{.*}} in (%{{.*}} = %c128{{.*}},
+//   CHECK-NOT:   nvvm.setmaxregister
+//       CHECK:   moe.tile_load_async {{.*}} gather
+func.func @one_consumer_and_gathered(%a: memref<?x64xf16>, %idx: memref<?xi32>, %n: index) {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c128, %v = %c1, %t = %c1) {
+    %c0 = arith.constant 0 : index
+    %ta = moe.tile_alloc : !a1
+    %zero = arith.constant dense<0.0> : vector<64x64xf32>
+    %acc = scf.for %kb = %c0 to %n step %c1 iter_args(%acc0 = %zero) -> (vector<64x64xf32>) {
+      moe.tile_load %a[%kb, %c0] into %ta swizzle = 128 : memref<?x64xf16>, !a1
+      %next = moe.tile_mma %ta, %ta, %acc0 warpgroup %c0 : !a1, !a1 -> vector<64x64xf32>
+      scf.yield %next : vector<64x64xf32>
+    }
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c128, %v = %c1, %t = %c1) {
+    %c0 = arith.constant 0 : index
+    %ta = moe.tile_alloc : !a1
+    %zero = arith.constant dense<0.0> : vector<64x64xf32>
+    %acc = scf.for %kb = %c0 to %n step %c1 iter_args(%acc0 = %zero) -> (vector<64x64xf32>) {
+      moe.tile_load %a[%kb, %c0] gather(%idx : memref<?xi32>) into %ta swizzle = 128 : memref<?x64xf16>, !a1
+      %next = moe.tile_mma %ta, %ta, %acc0 warpgroup %c0 : !a1, !a1 -> vector<64x64xf32>
+      scf.yield %next : vector<64x64xf32>
+    }
+    gpu.terminator
+  }
+  return
+}
