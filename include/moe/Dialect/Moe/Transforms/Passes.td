@@ -92,6 +92,11 @@ def MoeExportManifest : Pass<"moe-export-manifest", "ModuleOp"> {
     `_mlir_ciface_<name>` entry points with correctly shaped buffers and to
     check them against the CPU reference. The IR is left unchanged.
 
+    Every public function must be what the runner can call: one block
+    ending in `func.return`, arguments and results ranked tensors or
+    memrefs of f32, bf16, f16 or i32. Anything else is an error at the
+    function, and no manifest is written.
+
     Format, one record per line, fields separated by spaces:
     ```
     moe-manifest 1
