@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Dialect/Moe/IR/MoeOps.h"
+#include "moe/Dialect/Moe/IR/MoeConfig.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MathExtras.h"
@@ -99,6 +100,16 @@ static LogicalResult verifyTensorOrBufferForm(Operation *op) {
     return op->emitOpError("mixes tensor and memref operands: all operands "
                            "are tensors, or (after bufferization) all are "
                            "memrefs");
+  return success();
+}
+
+/// The checks every moe op's verifier starts with: one form and a valid
+/// `moe.config` (MoeConfig.h).
+static LogicalResult verifyCommon(Operation *op) {
+  if (failed(verifyTensorOrBufferForm(op)))
+    return failure();
+  if (Attribute config = op->getAttr(kConfigAttrName))
+    return verifyConfigAttr(op, config);
   return success();
 }
 
@@ -197,7 +208,7 @@ static LogicalResult verifyRouting(OpT op, int64_t numExperts) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult GateOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t numTokens = dimOf(getLogits(), 0);
@@ -235,7 +246,7 @@ int64_t AlignOp::getPaddedSize(int64_t numSlots, int64_t numExperts,
 }
 
 LogicalResult AlignOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t numExperts = getNumExperts();
@@ -273,7 +284,7 @@ LogicalResult AlignOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult PermuteOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   if (failed(expectPositive(op, getNumExperts(), "num_experts")))
@@ -318,7 +329,7 @@ LogicalResult PermuteOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult CombineOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t k = getK();
@@ -346,7 +357,7 @@ LogicalResult CombineOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult GroupedMatmulOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t numExperts = dimOf(getW(), 0);
@@ -398,7 +409,7 @@ LogicalResult GroupedMatmulOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult MotLinearOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t numTypes = dimOf(getW(), 0);
@@ -427,7 +438,7 @@ LogicalResult MotLinearOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult RmsNormOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   auto weightType = cast<ShapedType>(getWeight().getType());
@@ -480,7 +491,7 @@ LogicalResult RmsNormOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult SiluAndMulOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t cols = dimOf(getX(), 1);
@@ -500,7 +511,7 @@ LogicalResult SiluAndMulOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult FusedMoeOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t numTokens = dimOf(getX(), 0);

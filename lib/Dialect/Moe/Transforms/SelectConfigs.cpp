@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "moe/Dialect/Moe/IR/MoeConfig.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 #include "moe/Dialect/Moe/Transforms/Passes.h"
 
@@ -101,21 +102,31 @@ struct MoeSelectConfigsPass
       StringRef line = rawLine.split('#').first.trim();
       if (line.empty())
         continue;
+      // Every error names the entry: file, line and the line itself.
+      auto emitEntryError = [&, number = number] {
+        return getOperation()->emitError()
+               << table << ":" << number + 1 << ": entry '" << line << "': ";
+      };
       SmallVector<StringRef> fields;
       llvm::SplitString(line, fields);
       TableEntry entry;
       entry.op = fields.front().str();
+      if (getConfigKeyRules(entry.op).empty())
+        return emitEntryError()
+               << "'" << entry.op << "' is not a moe op that reads moe.config";
       for (StringRef field : llvm::drop_begin(fields)) {
         auto [key, text] = field.split('=');
         int64_t value;
         if (text.getAsInteger(10, value))
-          return getOperation()->emitError()
-                 << table << ":" << number + 1 << ": expected <key>=<integer>, "
-                 << "got '" << field << "'";
-        if (llvm::is_contained({"E", "H", "N", "K", "k"}, key))
+          return emitEntryError()
+                 << "expected <key>=<integer>, got '" << field << "'";
+        if (llvm::is_contained({"E", "H", "N", "K", "k"}, key)) {
           entry.match[key] = value;
-        else
-          entry.config.emplace_back(key.str(), value);
+          continue;
+        }
+        if (failed(verifyConfigEntry(entry.op, key, value, emitEntryError)))
+          return failure();
+        entry.config.emplace_back(key.str(), value);
       }
       entries.push_back(std::move(entry));
     }

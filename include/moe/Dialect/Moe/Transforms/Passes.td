@@ -66,10 +66,13 @@ def MoeSelectConfigs : Pass<"moe-select-configs"> {
     line is `<op> [<size>=<n> ...] <key>=<n> ...`, where the sizes `E`, `H`,
     `N`, `K` and `k` (experts, hidden, output, reduction, top-k) must equal
     the op's (static) sizes and the remaining keys form the config; `#`
-    starts a comment. Without a match a heuristic picks the config, and when
-    a table was given the op gets a warning saying so (the usual "using the
-    default MoE config" complaint, made visible at compile time). An op that
-    already has `moe.config` is left alone.
+    starts a comment. Every entry is checked when the table is read, with
+    the rules the `moe.config` verifier applies (the keys the op reads, each
+    in its hardware range: docs/Pipeline.md); a bad entry is an error naming
+    the file, the line and the entry. Without a match a heuristic picks the
+    config, and when a table was given the op gets a warning saying so (the
+    usual "using the default MoE config" complaint, made visible at compile
+    time). An op that already has `moe.config` is left alone.
   }];
   let options = [
     Option<"table", "table", "std::string", /*default=*/"",
