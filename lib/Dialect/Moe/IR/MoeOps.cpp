@@ -8,10 +8,13 @@
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 #include "moe/Dialect/Moe/IR/MoeConfig.h"
 
+#include "llvm/ADT/APInt.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -103,10 +106,40 @@ static LogicalResult verifyTensorOrBufferForm(Operation *op) {
   return success();
 }
 
-/// The checks every moe op's verifier starts with: one form and a valid
-/// `moe.config` (MoeConfig.h).
+/// Every operand's size in bytes (of its static sizes; a dynamic size counts
+/// as one) fits a 64-bit index: element counts, byte offsets and strides are
+/// `index` values on the host and in the kernels, and a count past the index
+/// width would wrap instead of failing.
+static LogicalResult verifyIndexWidth(Operation *op) {
+  for (auto [number, type] : llvm::enumerate(op->getOperandTypes())) {
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped || !shaped.hasRank())
+      continue;
+    unsigned width = 64 * (shaped.getRank() + 2);
+    llvm::APInt elements(width, 1);
+    for (int64_t size : shaped.getShape())
+      if (isKnown(size))
+        elements *= llvm::APInt(width, size);
+    Type element = shaped.getElementType();
+    unsigned bits =
+        element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 64;
+    int64_t elementBytes = llvm::divideCeil(std::max<unsigned>(bits, 1), 8);
+    llvm::APInt bytes = elements * llvm::APInt(width, elementBytes);
+    if (bytes.ule(std::numeric_limits<int64_t>::max()))
+      continue;
+    return op->emitOpError()
+           << "operand #" << number << " (" << type << ") has "
+           << llvm::toString(elements, 10, /*Signed=*/false) << " elements ("
+           << llvm::toString(bytes, 10, /*Signed=*/false)
+           << " bytes): past the 64-bit index limit of 2^63 - 1 bytes";
+  }
+  return success();
+}
+
+/// The checks every moe op's verifier starts with: one form, sizes within
+/// the index width, and a valid `moe.config` (MoeConfig.h).
 static LogicalResult verifyCommon(Operation *op) {
-  if (failed(verifyTensorOrBufferForm(op)))
+  if (failed(verifyTensorOrBufferForm(op)) || failed(verifyIndexWidth(op)))
     return failure();
   if (Attribute config = op->getAttr(kConfigAttrName))
     return verifyConfigAttr(op, config);
