@@ -15,6 +15,10 @@
 // GEMM: bad-config-gemm.txt:1: entry 'grouped_matmul E=128 tile_n=24 stages=4': moe.config key 'tile_n' = 24 is out of range: expected a multiple of 16 in [16, 256]
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-op.txt" 2>&1 | FileCheck %s --check-prefix=OP
 // OP: bad-config-op.txt:3: entry 'fused_moe E=8 threads=256': 'fused_moe' is not a moe op that reads moe.config
+// RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-size.txt" 2>&1 | FileCheck %s --check-prefix=SIZE
+// SIZE: bad-config-size.txt:1: entry 'gate H=4096 threads=64': moe.gate has no size 'H' to match (it matches on E, k)
+// RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-twice.txt" 2>&1 | FileCheck %s --check-prefix=TWICE
+// TWICE: bad-config-twice.txt:1: entry 'rms_norm H=4096 threads=64 threads=128': 'threads' is given twice
 func.func @f(%x: tensor<4x16xf32>, %o: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %h = moe.silu_and_mul %x outs(%o) : (tensor<4x16xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return %h : tensor<4x8xf32>

@@ -10,6 +10,8 @@
 #include "moe/Dialect/Moe/Transforms/Passes.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 namespace mlir::moe {
@@ -22,7 +24,26 @@ using namespace mlir::moe;
 
 namespace {
 
-/// The sizes a table line may match on: E, H, N, K, k (static ones only).
+/// The sizes a table line may name: experts, hidden, output, reduction,
+/// top-k.
+constexpr StringLiteral kSizeKeys[] = {"E", "H", "N", "K", "k"};
+
+/// The sizes a table line for `op` may match on; sizesOf sets them.
+StringRef matchKeysOf(StringRef op) {
+  return llvm::StringSwitch<StringRef>(op)
+      .Case("gate", "E k")
+      .Case("rms_norm", "H")
+      .Case("silu_and_mul", "N")
+      .Case("permute", "H E")
+      .Case("combine", "H k")
+      .Case("align", "E")
+      .Case("grouped_matmul", "E N K")
+      .Case("mot_linear", "N K")
+      .Default("");
+}
+
+/// The sizes a table line may match on (static ones only); matchKeysOf
+/// names them for the table's checks.
 llvm::StringMap<int64_t> sizesOf(Operation *op) {
   llvm::StringMap<int64_t> sizes;
   auto dim = [](Value value, unsigned index) {
@@ -114,13 +135,24 @@ struct MoeSelectConfigsPass
       if (getConfigKeyRules(entry.op).empty())
         return emitEntryError()
                << "'" << entry.op << "' is not a moe op that reads moe.config";
+      llvm::StringSet<> seen;
       for (StringRef field : llvm::drop_begin(fields)) {
         auto [key, text] = field.split('=');
         int64_t value;
         if (text.getAsInteger(10, value))
           return emitEntryError()
                  << "expected <key>=<integer>, got '" << field << "'";
-        if (llvm::is_contained({"E", "H", "N", "K", "k"}, key)) {
+        if (!seen.insert(key).second)
+          return emitEntryError() << "'" << key << "' is given twice";
+        if (llvm::is_contained(kSizeKeys, key)) {
+          // A size the op does not have would never match.
+          SmallVector<StringRef> matchKeys;
+          matchKeysOf(entry.op).split(matchKeys, ' ');
+          if (!llvm::is_contained(matchKeys, key))
+            return emitEntryError()
+                   << "moe." << entry.op << " has no size '" << key
+                   << "' to match (it matches on "
+                   << Twine(llvm::join(matchKeys, ", ")) << ")";
           entry.match[key] = value;
           continue;
         }
