@@ -128,6 +128,15 @@ class FunctionSpec:
         return "\n".join(lines)
 
 
+def _parse_index(text: str) -> Optional[int]:
+    """A non-negative decimal integer of ASCII digits (as moe-runner reads
+    them; ``str.isdigit`` also accepts digits such as '\u00b2' that ``int``
+    rejects), else None."""
+    if not text or not all("0" <= c <= "9" for c in text):
+        return None
+    return int(text)
+
+
 def _parse_shape(text: str, where: str) -> Tuple[Optional[int], ...]:
     if text == "scalar":
         return ()
@@ -135,21 +144,42 @@ def _parse_shape(text: str, where: str) -> Tuple[Optional[int], ...]:
     for part in text.split("x"):
         if part == "?":
             dims.append(None)
-        elif part.isdigit():
+        elif _parse_index(part) is not None:
             dims.append(int(part))
         else:
             raise MoeArtifactError(f"{where}: bad shape '{text}'")
     return tuple(dims)
 
 
+def _read_manifest_lines(path: str) -> List[str]:
+    """The lines of the manifest; an unreadable file or bytes that are not
+    UTF-8 are a MoeArtifactError naming the file (and the line)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise MoeArtifactError(f"cannot read the manifest {path}: {e.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise MoeArtifactError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x}); "
+            "is this a manifest?") from None
+    return text.splitlines()
+
+
 def parse_manifest(path: str) -> Dict[str, FunctionSpec]:
     """Parses a ``.manifest`` (docs/Artifacts.md, "The manifest") into
-    {function name: FunctionSpec}. Raises MoeArtifactError with FILE:LINE."""
+    {function name: FunctionSpec}. Raises MoeArtifactError with FILE:LINE on
+    any malformed input, and rejects what tools/moe-runner rejects."""
     functions: Dict[str, FunctionSpec] = {}
     current: Optional[FunctionSpec] = None
+    # (line, out argument) of the current function's results, checked
+    # against its argument count at 'end'.
+    outs: List[Tuple[str, int]] = []
     seen_header = False
-    with open(path) as f:
-        lines = f.read().splitlines()
+    lines = _read_manifest_lines(path)
     for number, raw in enumerate(lines, 1):
         where = f"{path}:{number}"
         line = raw.strip()
@@ -171,38 +201,52 @@ def parse_manifest(path: str) -> Dict[str, FunctionSpec]:
             if words[1] in functions:
                 raise MoeArtifactError(f"{where}: duplicate function '{words[1]}'")
             current = FunctionSpec(words[1])
+            outs = []
             continue
         if current is None:
             raise MoeArtifactError(f"{where}: '{key}' outside a function")
         if key == "end":
+            for out_where, out in outs:
+                if out >= len(current.args):
+                    raise MoeArtifactError(
+                        f"{out_where}: result written to argument {out} but "
+                        f"function '{current.name}' has {len(current.args)} arguments")
             functions[current.name] = current
             current = None
         elif key == "arg":
             if len(words) != 4:
                 raise MoeArtifactError(f"{where}: expected 'arg INDEX TYPE SHAPE'")
-            index = int(words[1]) if words[1].isdigit() else -1
+            index = _parse_index(words[1])
             if index != len(current.args):
                 raise MoeArtifactError(
                     f"{where}: arg index {words[1]}, expected {len(current.args)}")
-            if words[2] not in _DTYPES:
-                raise MoeArtifactError(
-                    f"{where}: unknown element type '{words[2]}' "
-                    f"(expected one of {', '.join(_DTYPES)})")
+            _check_dtype(words[2], where)
             current.args.append(ArgSpec(index, words[2], _parse_shape(words[3], where)))
         elif key == "result":
             if len(words) != 5 or not words[4].startswith("out="):
                 raise MoeArtifactError(
                     f"{where}: expected 'result INDEX TYPE SHAPE out=ARG'")
-            out = words[4][4:]
-            current.results.append(
-                (words[2], words[3], None if out == "-" else int(out)))
+            if _parse_index(words[1]) != len(current.results):
+                raise MoeArtifactError(
+                    f"{where}: result index {words[1]}, expected {len(current.results)}")
+            _check_dtype(words[2], where)
+            _parse_shape(words[3], where)
+            text = words[4][4:]
+            out = None if text == "-" else _parse_index(text)
+            if text != "-":
+                if out is None:
+                    raise MoeArtifactError(
+                        f"{where}: malformed out argument '{text}' (expected an "
+                        "argument index or '-')")
+                outs.append((where, out))
+            current.results.append((words[2], words[3], out))
         elif key == "op":
             if len(words) < 2:
                 raise MoeArtifactError(f"{where}: expected 'op NAME ...'")
             fields = {}
             for word in words[2:]:
                 name, eq, value = word.partition("=")
-                if not eq:
+                if not eq or not name:
                     raise MoeArtifactError(f"{where}: expected NAME=VALUE, got '{word}'")
                 fields[name] = value
             current.ops.append((words[1], fields))
@@ -213,6 +257,13 @@ def parse_manifest(path: str) -> Dict[str, FunctionSpec]:
     if current is not None:
         raise MoeArtifactError(f"{path}: function '{current.name}' has no 'end'")
     return functions
+
+
+def _check_dtype(dtype: str, where: str) -> None:
+    if dtype not in _DTYPES:
+        raise MoeArtifactError(
+            f"{where}: unknown element type '{dtype}' "
+            f"(expected one of {', '.join(_DTYPES)})")
 
 
 # ---------------------------------------------------------------------------

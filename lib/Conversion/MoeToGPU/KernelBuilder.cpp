@@ -1,6 +1,7 @@
 //===- KernelBuilder.cpp - Helpers to build moe GPU kernels ---------------===//
 
 #include "KernelBuilder.h"
+#include "moe/Dialect/Moe/IR/MoeConfig.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -16,8 +17,10 @@ int64_t mlir::moe::getConfigInt(Operation *op, StringRef key,
   auto config = op->getAttrOfType<DictionaryAttr>(kConfigAttrName);
   if (!config)
     return fallback;
-  if (auto value = config.getAs<IntegerAttr>(key))
-    return value.getInt();
+  // The dialect's verifier has checked the value (MoeConfig.h); reading it
+  // through the same helper never asserts on an i128 or unsigned value.
+  if (std::optional<int64_t> value = getConfigIntValue(config.get(key)))
+    return *value;
   return fallback;
 }
 

@@ -41,6 +41,18 @@ struct ConvertMoeToGPUPass
     // gpu.launch_func needs a container module once kernels are outlined.
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(&getContext()));
+    // Size limits first, each reported once with the limit it exceeds
+    // (not as an op "with no lowering" after its pattern declined it).
+    bool withinLimits = true;
+    module.walk([&](DestinationStyleOpInterface op) {
+      if (isa<MoeDialect>(op->getDialect()) && op.hasPureBufferSemantics() &&
+          (failed(checkRoutingKernelLimits(op)) ||
+           failed(checkPermuteKernelLimits(op))))
+        withinLimits = false;
+    });
+    if (!withinLimits)
+      return signalPassFailure();
+
     RewritePatternSet patterns(&getContext());
     populateMoeToGPUPatterns(patterns);
     walkAndApplyPatterns(module, std::move(patterns));

@@ -7,7 +7,10 @@
 #ifndef MOE_LIB_CONVERSION_MOETOGPU_PATTERNS_H
 #define MOE_LIB_CONVERSION_MOETOGPU_PATTERNS_H
 
+#include "mlir/Support/LLVM.h"
+
 namespace mlir {
+class Operation;
 class RewritePatternSet;
 
 namespace moe {
@@ -21,6 +24,15 @@ void populateRoutingKernelPatterns(RewritePatternSet &patterns);
 void populatePermuteKernelPatterns(RewritePatternSet &patterns);
 /// grouped_matmul and mot_linear.
 void populateGemmKernelPatterns(RewritePatternSet &patterns);
+
+/// Size limits of the kernels, checked by convert-moe-to-gpu on every op
+/// before any is rewritten: each emits an error at the op naming the limit
+/// it exceeds and fails. Ops of other families succeed.
+/// gate: a static E, E + num_shared_experts in i32, the row in workgroup
+/// memory.
+LogicalResult checkRoutingKernelLimits(Operation *op);
+/// align and permute: num_experts the sort handles; combine: k.
+LogicalResult checkPermuteKernelLimits(Operation *op);
 } // namespace moe
 } // namespace mlir
 

@@ -703,8 +703,8 @@ struct AlignToGPU : OpRewritePattern<AlignOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "needs the buffer form");
-    if (op.getNumExperts() > kMaxExperts)
-      return rewriter.notifyMatchFailure(op, "too many experts");
+    if (failed(checkPermuteKernelLimits(op)))
+      return rewriter.notifyMatchFailure(op, "past the sort's size limits");
     Value sortedIds = op.getSortedIdsInit(), expertIds = op.getExpertIdsInit();
     Value totalOut = op.getNumTokensPostPadInit();
     Value expertMap = op.getExpertMap();
@@ -780,8 +780,8 @@ struct PermuteToGPU : OpRewritePattern<PermuteOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "needs the buffer form");
-    if (op.getNumExperts() > kMaxExperts)
-      return rewriter.notifyMatchFailure(op, "too many experts");
+    if (failed(checkPermuteKernelLimits(op)))
+      return rewriter.notifyMatchFailure(op, "past the sort's size limits");
     buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
               sortHooks(op));
     buildRowCopyKernel(op, rewriter);
@@ -968,8 +968,8 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "needs the buffer form");
-    if (op.getK() > kMaxCombineK)
-      return rewriter.notifyMatchFailure(op, "k too large");
+    if (failed(checkPermuteKernelLimits(op)))
+      return rewriter.notifyMatchFailure(op, "k past the kernel's limit");
     Location loc = op.getLoc();
     KernelBuilder kb(rewriter, loc);
     Value numSlots = arith::MulIOp::create(
@@ -1130,6 +1130,28 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
 };
 
 } // namespace
+
+LogicalResult mlir::moe::checkPermuteKernelLimits(Operation *op) {
+  auto checkExperts = [&](int64_t numExperts) -> LogicalResult {
+    if (numExperts <= kMaxExperts)
+      return success();
+    return op->emitOpError()
+           << "num_experts = " << numExperts << " exceeds the " << kMaxExperts
+           << " experts the GPU counting sort supports (its per-expert "
+              "table and i32 sort keys)";
+  };
+  if (auto align = dyn_cast<AlignOp>(op))
+    return checkExperts(align.getNumExperts());
+  if (auto permute = dyn_cast<PermuteOp>(op))
+    return checkExperts(permute.getNumExperts());
+  if (auto combine = dyn_cast<CombineOp>(op);
+      combine && static_cast<int64_t>(combine.getK()) > kMaxCombineK)
+    return op->emitOpError()
+           << "k = " << combine.getK() << " exceeds the " << kMaxCombineK
+           << " rows per token the GPU combine kernel supports (it stages "
+              "each token's k rows and weights in workgroup memory)";
+  return success();
+}
 
 void mlir::moe::populatePermuteKernelPatterns(RewritePatternSet &patterns) {
   patterns.add<AlignToGPU, PermuteToGPU, CombineToGPU>(patterns.getContext());

@@ -743,28 +743,13 @@ struct GateToGPU : OpRewritePattern<GateOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "needs the buffer form");
+    if (failed(checkRoutingKernelLimits(op)))
+      return rewriter.notifyMatchFailure(op, "past the kernel's size limits");
     int64_t numExperts =
         cast<MemRefType>(op.getLogits().getType()).getDimSize(1);
-    if (ShapedType::isDynamic(numExperts))
-      return op.emitOpError()
-             << "needs a static number of experts E for its GPU kernel (the "
-                "row's scores live in workgroup memory sized by E)";
-    int64_t numShared = static_cast<int64_t>(op.getNumSharedExperts());
-    if (numExperts > kInt32Max - numShared)
-      return op.emitOpError()
-             << "E + num_shared_experts (" << numExperts << " + " << numShared
-             << ") does not fit the i32 expert ids";
     GateKernelBuilder gate(op);
     SmallVector<Type> workgroupTypes =
         gate.getWorkgroupTypes(rewriter.getContext(), numExperts);
-    int64_t workgroupBytes = 0;
-    for (Type type : workgroupTypes)
-      workgroupBytes += cast<MemRefType>(type).getNumElements() * 4;
-    if (workgroupBytes > kMaxWorkgroupBytes)
-      return op.emitOpError()
-             << "needs " << workgroupBytes
-             << " bytes of workgroup memory for E = " << numExperts
-             << " (at most " << kMaxWorkgroupBytes << " are supported)";
     // By default a thread per 4 experts, in whole warps, at most 256: the
     // k block-wide reductions are latency-bound, so smaller blocks (more
     // rows in flight per SM) are faster; on an H200 this roughly halves the
@@ -785,6 +770,31 @@ struct GateToGPU : OpRewritePattern<GateOp> {
 };
 
 } // namespace
+
+LogicalResult mlir::moe::checkRoutingKernelLimits(Operation *operation) {
+  auto op = dyn_cast<GateOp>(operation);
+  if (!op)
+    return success();
+  int64_t numExperts = cast<ShapedType>(op.getLogits().getType()).getDimSize(1);
+  if (ShapedType::isDynamic(numExperts))
+    return op.emitOpError()
+           << "needs a static number of experts E for its GPU kernel (the "
+              "row's scores live in workgroup memory sized by E)";
+  int64_t numShared = static_cast<int64_t>(op.getNumSharedExperts());
+  if (numExperts > kInt32Max - numShared)
+    return op.emitOpError() << "E + num_shared_experts (" << numExperts << " + "
+                            << numShared << ") does not fit the i32 expert ids";
+  int64_t workgroupBytes = 0;
+  for (Type type :
+       GateKernelBuilder(op).getWorkgroupTypes(op.getContext(), numExperts))
+    workgroupBytes += cast<MemRefType>(type).getNumElements() * 4;
+  if (workgroupBytes > kMaxWorkgroupBytes)
+    return op.emitOpError()
+           << "needs " << workgroupBytes
+           << " bytes of workgroup memory for E = " << numExperts
+           << " (at most " << kMaxWorkgroupBytes << " are supported)";
+  return success();
+}
 
 void mlir::moe::populateRoutingKernelPatterns(RewritePatternSet &patterns) {
   patterns.add<GateToGPU>(patterns.getContext());

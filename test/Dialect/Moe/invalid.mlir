@@ -10,6 +10,31 @@
 // tensor/buffer form rules themselves.
 
 //===----------------------------------------------------------------------===//
+// Index width (every op): no operand has more bytes than a 64-bit index counts
+//===----------------------------------------------------------------------===//
+
+// Weights of 2^66 elements: the count wraps in 64 bits.
+func.func @index_width_weights(%a: tensor<?x4194304xbf16>, %w: tensor<4194304x4194304x4194304xbf16>,
+                               %o: tensor<4194305xi32>, %y_init: tensor<?x4194304xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op operand #1 ('tensor<4194304x4194304x4194304xbf16>') has 73786976294838206464 elements (147573952589676412928 bytes): past the 64-bit index limit of 2^63 - 1 bytes}}
+  %y = moe.grouped_matmul %a, %w, %o outs(%y_init)
+      : (tensor<?x4194304xbf16>, tensor<4194304x4194304x4194304xbf16>, tensor<4194305xi32>, tensor<?x4194304xbf16>) -> tensor<?x4194304xbf16>
+  return
+}
+
+// -----
+
+// 2^61 f32 elements fit an index, their 2^63 bytes do not; a dynamic size
+// counts as one (the static sizes alone are past the limit).
+func.func @index_width_bytes(%x: memref<?x2305843009213693952xf32>, %h: memref<?x1152921504606846976xf32>) {
+  // expected-error @+1 {{'moe.silu_and_mul' op operand #0 ('memref<?x2305843009213693952xf32>') has 2305843009213693952 elements (9223372036854775808 bytes): past the 64-bit index limit of 2^63 - 1 bytes}}
+  moe.silu_and_mul %x outs(%h) : (memref<?x2305843009213693952xf32>, memref<?x1152921504606846976xf32>) -> ()
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
 // Destination-passing style (every op): tensor form or buffer form
 //===----------------------------------------------------------------------===//
 
@@ -558,9 +583,10 @@ func.func @align_padding_overflow_dynamic(%ids: tensor<?x?xi32>, %s_init: tensor
 
 // -----
 
-// Regression: a huge static T (T*k overflows) is rejected, not skipped.
+// Regression: a huge static T (T*k overflows) is rejected, not skipped; ids
+// of T*k elements are past the index width before the padded size is.
 func.func @align_huge_tokens(%ids: tensor<9223372036854775807x2xi32>, %s_init: tensor<?xi32>, %e_init: tensor<5xi32>, %n_init: tensor<1xi32>) {
-  // expected-error @+1 {{'moe.align' op padded size T*k + num_experts*(block_m-1) rounded up to block_m overflows a 64-bit size (ids 'tensor<9223372036854775807x2xi32>', num_experts 8, block_m 64)}}
+  // expected-error @+1 {{'moe.align' op operand #0 ('tensor<9223372036854775807x2xi32>') has 18446744073709551614 elements (73786976294838206456 bytes): past the 64-bit index limit of 2^63 - 1 bytes}}
   %s, %e, %n = moe.align %ids num_experts = 8 block_m = 64 outs(%s_init, %e_init, %n_init)
       : (tensor<9223372036854775807x2xi32>, tensor<?xi32>, tensor<5xi32>, tensor<1xi32>)
       -> (tensor<?xi32>, tensor<5xi32>, tensor<1xi32>)
@@ -852,12 +878,12 @@ func.func @grouped_matmul_offsets(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16
 // -----
 
 // Regression: E + 1 used to wrap to the dynamic-size sentinel and skip the
-// offsets check.
-func.func @grouped_matmul_offsets_overflow(%a: tensor<4x16xf32>, %w: tensor<9223372036854775807x8x16xf32>, %o: tensor<3xi32>, %y_init: tensor<4x8xf32>) {
+// offsets check (N = 0 keeps w within the index width).
+func.func @grouped_matmul_offsets_overflow(%a: tensor<4x16xf32>, %w: tensor<9223372036854775807x0x16xf32>, %o: tensor<3xi32>, %y_init: tensor<4x0xf32>) {
   // expected-error @+1 {{'moe.grouped_matmul' op the number of experts E of w + 1 (9223372036854775807 + 1) overflows a 64-bit size}}
   %y = moe.grouped_matmul %a, %w, %o outs(%y_init)
-      : (tensor<4x16xf32>, tensor<9223372036854775807x8x16xf32>, tensor<3xi32>,
-         tensor<4x8xf32>) -> tensor<4x8xf32>
+      : (tensor<4x16xf32>, tensor<9223372036854775807x0x16xf32>, tensor<3xi32>,
+         tensor<4x0xf32>) -> tensor<4x0xf32>
   return
 }
 
@@ -1375,12 +1401,12 @@ func.func @fused_moe_slots_overflow(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %
 // -----
 
 // Regression: E + num_shared_experts overflow used to report a negative
-// expected size for w13 dim 0.
-func.func @fused_moe_experts_overflow(%x: tensor<4x16xf32>, %l: tensor<4x9223372036854775807xf32>, %w13: tensor<9x8x16xf32>, %w2: tensor<9x16x4xf32>, %y_init: tensor<4x16xf32>) {
+// expected size for w13 dim 0 (T = 0 keeps logits within the index width).
+func.func @fused_moe_experts_overflow(%x: tensor<4x16xf32>, %l: tensor<0x9223372036854775807xf32>, %w13: tensor<9x8x16xf32>, %w2: tensor<9x16x4xf32>, %y_init: tensor<4x16xf32>) {
   // expected-error @+1 {{'moe.fused_moe' op E + num_shared_experts (9223372036854775807 + 1) overflows a 64-bit size}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax
       num_shared_experts = 1 outs(%y_init)
-      : (tensor<4x16xf32>, tensor<4x9223372036854775807xf32>, tensor<9x8x16xf32>,
+      : (tensor<4x16xf32>, tensor<0x9223372036854775807xf32>, tensor<9x8x16xf32>,
          tensor<9x16x4xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }

@@ -6,11 +6,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Dialect/Moe/IR/MoeOps.h"
+#include "moe/Dialect/Moe/IR/MoeConfig.h"
 
+#include "llvm/ADT/APInt.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -99,6 +103,46 @@ static LogicalResult verifyTensorOrBufferForm(Operation *op) {
     return op->emitOpError("mixes tensor and memref operands: all operands "
                            "are tensors, or (after bufferization) all are "
                            "memrefs");
+  return success();
+}
+
+/// Every operand's size in bytes (of its static sizes; a dynamic size counts
+/// as one) fits a 64-bit index: element counts, byte offsets and strides are
+/// `index` values on the host and in the kernels, and a count past the index
+/// width would wrap instead of failing.
+static LogicalResult verifyIndexWidth(Operation *op) {
+  for (auto [number, type] : llvm::enumerate(op->getOperandTypes())) {
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped || !shaped.hasRank())
+      continue;
+    unsigned width = 64 * (shaped.getRank() + 2);
+    llvm::APInt elements(width, 1);
+    for (int64_t size : shaped.getShape())
+      if (isKnown(size))
+        elements *= llvm::APInt(width, size);
+    Type element = shaped.getElementType();
+    unsigned bits =
+        element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 64;
+    int64_t elementBytes = llvm::divideCeil(std::max<unsigned>(bits, 1), 8);
+    llvm::APInt bytes = elements * llvm::APInt(width, elementBytes);
+    if (bytes.ule(std::numeric_limits<int64_t>::max()))
+      continue;
+    return op->emitOpError()
+           << "operand #" << number << " (" << type << ") has "
+           << llvm::toString(elements, 10, /*Signed=*/false) << " elements ("
+           << llvm::toString(bytes, 10, /*Signed=*/false)
+           << " bytes): past the 64-bit index limit of 2^63 - 1 bytes";
+  }
+  return success();
+}
+
+/// The checks every moe op's verifier starts with: one form, sizes within
+/// the index width, and a valid `moe.config` (MoeConfig.h).
+static LogicalResult verifyCommon(Operation *op) {
+  if (failed(verifyTensorOrBufferForm(op)) || failed(verifyIndexWidth(op)))
+    return failure();
+  if (Attribute config = op->getAttr(kConfigAttrName))
+    return verifyConfigAttr(op, config);
   return success();
 }
 
@@ -197,7 +241,7 @@ static LogicalResult verifyRouting(OpT op, int64_t numExperts) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult GateOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t numTokens = dimOf(getLogits(), 0);
@@ -235,7 +279,7 @@ int64_t AlignOp::getPaddedSize(int64_t numSlots, int64_t numExperts,
 }
 
 LogicalResult AlignOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t numExperts = getNumExperts();
@@ -273,7 +317,7 @@ LogicalResult AlignOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult PermuteOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   if (failed(expectPositive(op, getNumExperts(), "num_experts")))
@@ -318,7 +362,7 @@ LogicalResult PermuteOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult CombineOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t k = getK();
@@ -346,7 +390,7 @@ LogicalResult CombineOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult GroupedMatmulOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t numExperts = dimOf(getW(), 0);
@@ -398,7 +442,7 @@ LogicalResult GroupedMatmulOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult MotLinearOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t numTypes = dimOf(getW(), 0);
@@ -427,7 +471,7 @@ LogicalResult MotLinearOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult RmsNormOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   auto weightType = cast<ShapedType>(getWeight().getType());
@@ -480,7 +524,7 @@ LogicalResult RmsNormOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult SiluAndMulOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t cols = dimOf(getX(), 1);
@@ -500,7 +544,7 @@ LogicalResult SiluAndMulOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult FusedMoeOp::verify() {
-  if (failed(verifyTensorOrBufferForm(getOperation())))
+  if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
   int64_t numTokens = dimOf(getX(), 0);

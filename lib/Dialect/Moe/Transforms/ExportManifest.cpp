@@ -20,10 +20,71 @@ using namespace mlir::moe;
 
 namespace {
 
-/// `bf16 ?x2048`: element type and shape of a shaped type.
+/// The manifest's name of an element type the runner can pass (f32, bf16,
+/// f16, i32: what tools/moe-runner and python/moe_artifact.py read), or ""
+/// for any other.
+StringRef manifestElementType(Type type) {
+  if (type.isF32())
+    return "f32";
+  if (type.isBF16())
+    return "bf16";
+  if (type.isF16())
+    return "f16";
+  if (type.isSignlessInteger(32))
+    return "i32";
+  return "";
+}
+
+/// Checks that `type`, the type of an entry point's `what` (e.g. "argument
+/// 2"), is a ranked tensor or memref of an element type the runner can
+/// pass; the printer below assumes so.
+LogicalResult checkManifestType(func::FuncOp func, const Twine &what,
+                                Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !isa<RankedTensorType, MemRefType>(type))
+    return func.emitError()
+           << "entry point '" << func.getName() << "': " << what << " has type "
+           << type
+           << ", which the runner cannot pass: entry points take and return "
+              "ranked tensors or memrefs";
+  if (manifestElementType(shaped.getElementType()).empty())
+    return func.emitError()
+           << "entry point '" << func.getName() << "': " << what
+           << " has element type " << shaped.getElementType()
+           << ", which the runner cannot pass (f32, bf16, f16 or i32)";
+  return success();
+}
+
+/// The func.return that ends `func`, which must be a single block: the
+/// manifest has one set of out arguments per function, and
+/// moe-device-allocations frees temporaries before that one return.
+FailureOr<func::ReturnOp> getEntryReturn(func::FuncOp func) {
+  Region &body = func.getBody();
+  if (!llvm::hasSingleElement(body))
+    return func.emitError()
+           << "entry point '" << func.getName() << "' has "
+           << llvm::range_size(body)
+           << " blocks: an entry point is one block ending in func.return";
+  Block &block = body.front();
+  auto returnOp =
+      block.empty() ? nullptr : dyn_cast<func::ReturnOp>(block.back());
+  if (!returnOp) {
+    InFlightDiagnostic diag = func.emitError()
+                              << "entry point '" << func.getName()
+                              << "' does not end in func.return";
+    if (!block.empty())
+      diag.attachNote(block.back().getLoc())
+          << "it ends in '" << block.back().getName() << "'";
+    return diag;
+  }
+  return returnOp;
+}
+
+/// `bf16 ?x2048`: element type and shape of a ranked shaped type whose
+/// element type is one of manifestElementType's (checkManifestType).
 void printShapedType(llvm::raw_ostream &os, Type type) {
   auto shaped = cast<ShapedType>(type);
-  os << shaped.getElementType() << ' ';
+  os << manifestElementType(shaped.getElementType()) << ' ';
   if (shaped.getRank() == 0)
     os << "scalar";
   llvm::interleave(
@@ -183,20 +244,24 @@ struct MoeExportManifestPass
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (!func.isPublic() || func.isExternal())
         continue;
+      // Check everything the records below assume before writing any.
+      FailureOr<func::ReturnOp> returnOp = getEntryReturn(func);
+      if (failed(returnOp))
+        return signalPassFailure();
+      for (auto [index, type] : llvm::enumerate(func.getArgumentTypes()))
+        if (failed(checkManifestType(func, "argument " + Twine(index), type)))
+          return signalPassFailure();
+      for (auto [index, type] : llvm::enumerate(func.getResultTypes()))
+        if (failed(checkManifestType(func, "result " + Twine(index), type)))
+          return signalPassFailure();
+
       os << "function " << func.getName() << '\n';
       for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
-        if (!isa<ShapedType>(type)) {
-          func.emitError() << "argument " << index << " of type " << type
-                           << " cannot be passed by the runner";
-          return signalPassFailure();
-        }
         os << "arg " << index << ' ';
         printShapedType(os, type);
         os << '\n';
       }
-      auto returnOp =
-          cast<func::ReturnOp>(func.getBody().back().getTerminator());
-      for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
+      for (auto [index, value] : llvm::enumerate(returnOp->getOperands())) {
         os << "result " << index << ' ';
         printShapedType(os, value.getType());
         os << " out=" << outArgumentOf(value, func) << '\n';

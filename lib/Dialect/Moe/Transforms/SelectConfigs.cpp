@@ -5,10 +5,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "moe/Dialect/Moe/IR/MoeConfig.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 #include "moe/Dialect/Moe/Transforms/Passes.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 namespace mlir::moe {
@@ -21,7 +24,26 @@ using namespace mlir::moe;
 
 namespace {
 
-/// The sizes a table line may match on: E, H, N, K, k (static ones only).
+/// The sizes a table line may name: experts, hidden, output, reduction,
+/// top-k.
+constexpr StringLiteral kSizeKeys[] = {"E", "H", "N", "K", "k"};
+
+/// The sizes a table line for `op` may match on; sizesOf sets them.
+StringRef matchKeysOf(StringRef op) {
+  return llvm::StringSwitch<StringRef>(op)
+      .Case("gate", "E k")
+      .Case("rms_norm", "H")
+      .Case("silu_and_mul", "N")
+      .Case("permute", "H E")
+      .Case("combine", "H k")
+      .Case("align", "E")
+      .Case("grouped_matmul", "E N K")
+      .Case("mot_linear", "N K")
+      .Default("");
+}
+
+/// The sizes a table line may match on (static ones only); matchKeysOf
+/// names them for the table's checks.
 llvm::StringMap<int64_t> sizesOf(Operation *op) {
   llvm::StringMap<int64_t> sizes;
   auto dim = [](Value value, unsigned index) {
@@ -101,21 +123,42 @@ struct MoeSelectConfigsPass
       StringRef line = rawLine.split('#').first.trim();
       if (line.empty())
         continue;
+      // Every error names the entry: file, line and the line itself.
+      auto emitEntryError = [&, number = number] {
+        return getOperation()->emitError()
+               << table << ":" << number + 1 << ": entry '" << line << "': ";
+      };
       SmallVector<StringRef> fields;
       llvm::SplitString(line, fields);
       TableEntry entry;
       entry.op = fields.front().str();
+      if (getConfigKeyRules(entry.op).empty())
+        return emitEntryError()
+               << "'" << entry.op << "' is not a moe op that reads moe.config";
+      llvm::StringSet<> seen;
       for (StringRef field : llvm::drop_begin(fields)) {
         auto [key, text] = field.split('=');
         int64_t value;
         if (text.getAsInteger(10, value))
-          return getOperation()->emitError()
-                 << table << ":" << number + 1 << ": expected <key>=<integer>, "
-                 << "got '" << field << "'";
-        if (llvm::is_contained({"E", "H", "N", "K", "k"}, key))
+          return emitEntryError()
+                 << "expected <key>=<integer>, got '" << field << "'";
+        if (!seen.insert(key).second)
+          return emitEntryError() << "'" << key << "' is given twice";
+        if (llvm::is_contained(kSizeKeys, key)) {
+          // A size the op does not have would never match.
+          SmallVector<StringRef> matchKeys;
+          matchKeysOf(entry.op).split(matchKeys, ' ');
+          if (!llvm::is_contained(matchKeys, key))
+            return emitEntryError()
+                   << "moe." << entry.op << " has no size '" << key
+                   << "' to match (it matches on "
+                   << Twine(llvm::join(matchKeys, ", ")) << ")";
           entry.match[key] = value;
-        else
-          entry.config.emplace_back(key.str(), value);
+          continue;
+        }
+        if (failed(verifyConfigEntry(entry.op, key, value, emitEntryError)))
+          return failure();
+        entry.config.emplace_back(key.str(), value);
       }
       entries.push_back(std::move(entry));
     }

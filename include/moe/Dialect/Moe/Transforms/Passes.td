@@ -66,10 +66,13 @@ def MoeSelectConfigs : Pass<"moe-select-configs"> {
     line is `<op> [<size>=<n> ...] <key>=<n> ...`, where the sizes `E`, `H`,
     `N`, `K` and `k` (experts, hidden, output, reduction, top-k) must equal
     the op's (static) sizes and the remaining keys form the config; `#`
-    starts a comment. Without a match a heuristic picks the config, and when
-    a table was given the op gets a warning saying so (the usual "using the
-    default MoE config" complaint, made visible at compile time). An op that
-    already has `moe.config` is left alone.
+    starts a comment. Every entry is checked when the table is read, with
+    the rules the `moe.config` verifier applies (the keys the op reads, each
+    in its hardware range: docs/Pipeline.md); a bad entry is an error naming
+    the file, the line and the entry. Without a match a heuristic picks the
+    config, and when a table was given the op gets a warning saying so (the
+    usual "using the default MoE config" complaint, made visible at compile
+    time). An op that already has `moe.config` is left alone.
   }];
   let options = [
     Option<"table", "table", "std::string", /*default=*/"",
@@ -91,6 +94,11 @@ def MoeExportManifest : Pass<"moe-export-manifest", "ModuleOp"> {
     manifest on the GPU host, where there is no MLIR, to call the compiled
     `_mlir_ciface_<name>` entry points with correctly shaped buffers and to
     check them against the CPU reference. The IR is left unchanged.
+
+    Every public function must be what the runner can call: one block
+    ending in `func.return`, arguments and results ranked tensors or
+    memrefs of f32, bf16, f16 or i32. Anything else is an error at the
+    function, and no manifest is written.
 
     Format, one record per line, fields separated by spaces:
     ```

@@ -1,0 +1,152 @@
+//===- MoeConfig.cpp - Rules of the moe.config keys -----------------------===//
+//
+// Ranges follow the hardware and the kernels that read each key: block sizes
+// are whole warps up to CUDA's 1024 threads per block; the tiled GEMM's tile
+// is 64 or 128 rows (one or two warpgroups) by an N that wgmma accepts for
+// gated halves (multiples of 16 up to 256), its TMA ring has 2..8 slots, and
+// its persistent grid at most 65535 blocks. docs/Pipeline.md lists them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moe/Dialect/Moe/IR/MoeConfig.h"
+#include "moe/Dialect/Moe/IR/MoeDialect.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/APSInt.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+constexpr int64_t kWarpSize = 32;
+constexpr int64_t kMaxBlockThreads = 1024;
+
+constexpr ConfigKeyRule kThreads{"threads", kWarpSize, kMaxBlockThreads,
+                                 kWarpSize};
+/// permute's row-copy kernel has a block size of its own.
+constexpr ConfigKeyRule kRowThreads{"row_threads", kWarpSize, kMaxBlockThreads,
+                                    kWarpSize};
+
+constexpr ConfigKeyRule kThreadsOnly[] = {kThreads};
+constexpr ConfigKeyRule kPermuteKeys[] = {kThreads, kRowThreads};
+/// The tiled grouped GEMM (moe-tile-grouped-matmul); `threads` is the block
+/// size of the simple kernel it falls back to.
+constexpr ConfigKeyRule kGemmKeys[] = {
+    kThreads,
+    {"tiled", 0, 1, 1},
+    {"warpgroups", 1, 2, 1},
+    {"tile_n", 16, 256, 16},
+    {"stages", 2, 8, 1},
+    {"ctas", 1, 65535, 1},
+};
+
+} // namespace
+
+std::string ConfigKeyRule::describe() const {
+  std::string text = multipleOf == 1
+                         ? std::string("an integer")
+                         : "a multiple of " + std::to_string(multipleOf);
+  return text + " in [" + std::to_string(min) + ", " + std::to_string(max) +
+         "]";
+}
+
+ArrayRef<ConfigKeyRule> mlir::moe::getConfigKeyRules(StringRef opName) {
+  return llvm::StringSwitch<ArrayRef<ConfigKeyRule>>(opName)
+      .Case("gate", kThreadsOnly)
+      .Case("align", kThreadsOnly)
+      .Case("combine", kThreadsOnly)
+      .Case("mot_linear", kThreadsOnly)
+      .Case("rms_norm", kThreadsOnly)
+      .Case("silu_and_mul", kThreadsOnly)
+      .Case("permute", kPermuteKeys)
+      .Case("grouped_matmul", kGemmKeys)
+      .Default({});
+}
+
+std::optional<int64_t> mlir::moe::getConfigIntValue(Attribute value) {
+  auto integer = dyn_cast_or_null<IntegerAttr>(value);
+  if (!integer)
+    return std::nullopt;
+  Type type = integer.getType();
+  if (!type.isIntOrIndex())
+    return std::nullopt;
+  // `true` is an i1 whose bit pattern reads as -1 when sign-extended.
+  bool isUnsigned = type.isUnsignedInteger() || type.isInteger(1);
+  llvm::APSInt number(integer.getValue(), isUnsigned);
+  if (!number.isRepresentableByInt64())
+    return std::nullopt;
+  return number.getExtValue();
+}
+
+/// `'threads' (it reads: threads, row_threads)`: what an op reads, for the
+/// error about a key it does not.
+static void describeKeys(InFlightDiagnostic &diag, StringRef opName,
+                         ArrayRef<ConfigKeyRule> rules) {
+  if (rules.empty()) {
+    diag << "moe." << opName << " reads no moe.config";
+    return;
+  }
+  diag << "moe." << opName << " reads only ";
+  llvm::interleave(
+      rules, [&](const ConfigKeyRule &rule) { diag << "'" << rule.key << "'"; },
+      [&] { diag << ", "; });
+}
+
+LogicalResult
+mlir::moe::verifyConfigEntry(StringRef opName, StringRef key, int64_t value,
+                             function_ref<InFlightDiagnostic()> emitError) {
+  ArrayRef<ConfigKeyRule> rules = getConfigKeyRules(opName);
+  const ConfigKeyRule *rule = llvm::find_if(
+      rules, [&](const ConfigKeyRule &rule) { return rule.key == key; });
+  if (rule == rules.end()) {
+    InFlightDiagnostic diag = emitError();
+    diag << "unknown moe.config key '" << key << "': ";
+    describeKeys(diag, opName, rules);
+    return diag;
+  }
+  if (rule->allows(value))
+    return success();
+  return emitError() << "moe.config key '" << key << "' = " << value
+                     << " is out of range: expected " << rule->describe();
+}
+
+LogicalResult
+mlir::moe::verifyConfigEntry(StringRef opName, StringRef key, Attribute value,
+                             function_ref<InFlightDiagnostic()> emitError) {
+  if (std::optional<int64_t> number = getConfigIntValue(value))
+    return verifyConfigEntry(opName, key, *number, emitError);
+  // Check the key first: an unknown key is the more useful message.
+  ArrayRef<ConfigKeyRule> rules = getConfigKeyRules(opName);
+  const ConfigKeyRule *rule = llvm::find_if(
+      rules, [&](const ConfigKeyRule &rule) { return rule.key == key; });
+  if (rule == rules.end())
+    return verifyConfigEntry(opName, key, int64_t(0), emitError);
+  if (auto integer = dyn_cast<IntegerAttr>(value);
+      integer && integer.getType().isIntOrIndex())
+    return emitError() << "moe.config key '" << key << "' = " << integer
+                       << " is out of range: expected " << rule->describe();
+  return emitError() << "moe.config key '" << key << "' must be "
+                     << rule->describe() << ", got " << value;
+}
+
+LogicalResult mlir::moe::verifyConfigAttr(Operation *op, Attribute config) {
+  auto dictionary = dyn_cast<DictionaryAttr>(config);
+  if (!dictionary)
+    return op->emitOpError()
+           << "'" << kConfigAttrName
+           << "' must be a dictionary of integers, got " << config;
+  if (!isa_and_nonnull<MoeDialect>(op->getDialect()))
+    return op->emitOpError()
+           << "'" << kConfigAttrName << "' applies to moe ops only";
+  StringRef opName = op->getName().stripDialect();
+  for (NamedAttribute entry : dictionary)
+    if (failed(verifyConfigEntry(opName, entry.getName().getValue(),
+                                 entry.getValue(),
+                                 [&] { return op->emitOpError(); })))
+      return failure();
+  return success();
+}
