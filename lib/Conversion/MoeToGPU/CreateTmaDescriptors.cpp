@@ -42,6 +42,7 @@ using namespace mlir::moe;
 
 namespace {
 
+constexpr int64_t kWarpSize = 32;
 /// TMA limits (CUDA driver API, cuTensorMapEncodeTiled).
 constexpr int64_t kMaxTmaRank = 5;
 constexpr int64_t kMaxBoxExtent = 256;
@@ -205,13 +206,20 @@ private:
     return success();
   }
 
-  /// Every thread arrives once on the slot's mbarrier.
+  /// One arrival per warp (its lane 0): whole warps reach a release, and
+  /// 256 arrivals on one mbarrier word per step cost more than 8.
   void lowerRelease(TileReleaseOp release) {
     OpBuilder b(release);
-    NVVM::MBarrierArriveOp::create(b, release.getLoc(), b.getI64Type(),
-                                   mbarrierPointer(b, release.getLoc(),
-                                                   release.getRing(),
-                                                   release.getSlot()));
+    Location loc = release.getLoc();
+    Value lane = gpu::LaneIdOp::create(b, loc, /*upper_bound=*/nullptr);
+    Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                                        indexConstant(b, loc, 0));
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange(), first,
+                                  /*withElseRegion=*/false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    NVVM::MBarrierArriveOp::create(
+        b, loc, b.getI64Type(),
+        mbarrierPointer(b, loc, release.getRing(), release.getSlot()));
     release.erase();
   }
 
@@ -271,7 +279,7 @@ private:
       b.setInsertionPointToStart(ifOp.thenBlock());
       int64_t arrivals = 1 + (gatheredRings.contains(ring) ? blockThreads : 0);
       if (auto it = releaseArrivals.find(ring); it != releaseArrivals.end())
-        arrivals = it->second;
+        arrivals = it->second / kWarpSize;
       Value count = arith::ConstantIntOp::create(b, loc, arrivals, 32);
       for (int64_t slot = 0; slot < slots; ++slot)
         NVVM::MBarrierInitOp::create(

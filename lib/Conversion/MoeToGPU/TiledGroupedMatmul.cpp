@@ -64,9 +64,10 @@ constexpr int64_t kDefaultTileN = 256;
 /// TMA coordinates (a tile may start up to one tile past an edge) are i32.
 constexpr int64_t kMaxTiledExtent = (int64_t(1) << 31) - 4096;
 /// Schedule layout (i32): [0] number of m-tiles, [1] fallback flag, then
-/// one (expert, row start, row count, unused) entry per m-tile.
+/// one (expert, row start, row count, first m-tile of its segment, m-tiles
+/// of its segment) entry per m-tile.
 constexpr int64_t kHeaderWords = 4;
-constexpr int64_t kEntryWords = 4;
+constexpr int64_t kEntryWords = 5;
 
 struct TileConfig {
   int64_t warpgroups; ///< 64-row slabs per tile, one warpgroup each
@@ -264,6 +265,8 @@ void buildScheduleKernel(KernelBuilder &kb, const RowGemm &gemm,
                           storeI32(k, expert, schedule, entry);
                           storeI32(k, start, schedule, x.add(entry, x.c(1)));
                           storeI32(k, count, schedule, x.add(entry, x.c(2)));
+                          storeI32(k, first, schedule, x.add(entry, x.c(3)));
+                          storeI32(k, tiles, schedule, x.add(entry, x.c(4)));
                         });
               Value chunkTotal = loadI32(k, scan, x.c(kScheduleThreads - 1));
               gpu::BarrierOp::create(b, loc);
@@ -415,8 +418,22 @@ struct GemmKernelBuilder {
       k.forLoop(ids.blockId, numTiles, ids.gridSize,
                 [&](KernelBuilder &k, Value tile) {
                   Ix x{k};
-                  Value mTile = x.div(tile, numNBlocks);
-                  Value nBlock = x.rem(tile, numNBlocks);
+                  // L2-aware raster: the tiles of one segment (expert) are
+                  // consecutive, column block by column block, so the
+                  // blocks running at once share a few W column blocks and
+                  // the expert's A rows instead of streaming all of W once
+                  // per row tile. Tile t lies in the segment of m-tile
+                  // t / numNBlocks.
+                  Value probe =
+                      x.add(x.c(kHeaderWords),
+                            x.mul(x.div(tile, numNBlocks), x.c(kEntryWords)));
+                  Value groupFirst =
+                      x.fromI32(loadI32(k, schedule, x.add(probe, x.c(3))));
+                  Value groupTiles =
+                      x.fromI32(loadI32(k, schedule, x.add(probe, x.c(4))));
+                  Value local = x.sub(tile, x.mul(groupFirst, numNBlocks));
+                  Value nBlock = x.div(local, groupTiles);
+                  Value mTile = x.add(groupFirst, x.rem(local, groupTiles));
                   Value entry =
                       x.add(x.c(kHeaderWords), x.mul(mTile, x.c(kEntryWords)));
                   Value expert = loadI32(k, schedule, entry);

@@ -174,7 +174,7 @@ func.func @copies_and_releases_on_one_ring(%a: memref<?x64xbf16>, %i: index) {
     %r = moe.tile_alloc : memref<2xi64, #gpu.address_space<workgroup>>
     // expected-error @+1 {{'moe.tile_load_async' op completes on a ring that moe.tile_release also arrives on; use one ring for copies and another for releases}}
     moe.tile_load_async %a[%i, %i] into %t ready %r[%i] swizzle = 128 : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>, memref<2xi64, #gpu.address_space<workgroup>>
-    moe.tile_release %r[%i] arrivals = 1 : memref<2xi64, #gpu.address_space<workgroup>>
+    moe.tile_release %r[%i] arrivals = 32 : memref<2xi64, #gpu.address_space<workgroup>>
     gpu.terminator
   }
   return

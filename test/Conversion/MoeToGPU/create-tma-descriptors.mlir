@@ -95,9 +95,9 @@ func.func @ring(%a: memref<?x64xbf16>, %w: memref<4x?x64xbf16>, %row: index,
 //   GEMM-NOT: nvgpu.tma.create.descriptor
 //       GEMM: gpu.launch
 // The full ring expects one arrival (thread 0's expect_tx), the empty ring
-// one per thread of the block.
+// one per warp of the block (lane 0 of each arrives).
 //       GEMM:   nvvm.mbarrier.init %{{.*}}, %c1_i32
-//       GEMM:   nvvm.mbarrier.init %{{.*}}, %c256_i32
+//       GEMM:   nvvm.mbarrier.init %{{.*}}, %c8_i32
 // A fill waits for its slot's release, then one batch of three copies.
 //       GEMM:   nvvm.mbarrier.try_wait.parity
 //       GEMM:   nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c49152_i32
@@ -106,6 +106,8 @@ func.func @ring(%a: memref<?x64xbf16>, %w: memref<4x?x64xbf16>, %row: index,
 //       GEMM:   nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, box[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
 //       GEMM:   nvvm.mbarrier.try_wait.parity
 //       GEMM:   moe.tile_mma
+//       GEMM:   %[[LANE:.*]] = gpu.lane_id
+//       GEMM:   arith.cmpi eq, %[[LANE]], %c0
 //       GEMM:   nvvm.mbarrier.arrive
 //       GEMM:   nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c49152_i32
 //   GEMM-NOT: moe.tile_load

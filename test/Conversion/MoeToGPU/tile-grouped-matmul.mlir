@@ -35,7 +35,19 @@
 //       CHECK:     %[[WG:.*]] = arith.divui %{{.*}}, %c128
 //       CHECK:     %[[TA:.*]] = moe.tile_alloc : memref<128x64xbf16, #gpu.address_space<workgroup>>
 //       CHECK:     %[[TW:.*]] = moe.tile_alloc : memref<256x64xbf16, #gpu.address_space<workgroup>>
-//       CHECK:     scf.for
+// L2-aware raster: tile t lies in the segment (expert) of m-tile
+// t / n-blocks, whose first m-tile and m-tile count are words 3 and 4 of a
+// 5-word entry; within the segment the column block is the slow index.
+//       CHECK:     scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+//       CHECK:       %[[PROBE:.*]] = arith.divui %[[T]], %[[NB:.*]] : index
+//       CHECK:       arith.muli %[[PROBE]], %c5
+//       CHECK:       %[[FIRST:.*]] = arith.index_cast %{{.*}} : i32 to index
+//       CHECK:       %[[COUNT:.*]] = arith.index_cast %{{.*}} : i32 to index
+//       CHECK:       %[[BEFORE:.*]] = arith.muli %[[FIRST]], %[[NB]]
+//       CHECK:       %[[LOCAL:.*]] = arith.subi %[[T]], %[[BEFORE]]
+//       CHECK:       arith.divui %[[LOCAL]], %[[COUNT]]
+//       CHECK:       %[[INNER:.*]] = arith.remui %[[LOCAL]], %[[COUNT]]
+//       CHECK:       arith.addi %[[FIRST]], %[[INNER]]
 //       CHECK:       scf.if
 // K loop: the A box and the gate/up W boxes (halves of the W tile), then
 // the MMA; the ring depth rides on the loop for the pipelining pass.

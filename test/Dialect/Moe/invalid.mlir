@@ -1768,8 +1768,8 @@ func.func @tile_load_rank(%a: memref<?x?xbf16>, %d: memref<1x64x64xbf16, 3>, %i:
 // -----
 
 func.func @tile_release_arrivals(%r: memref<4xi64, 3>, %i: index) {
-  // expected-error @+1 {{'moe.tile_release' op arrivals must be in [1, 1024] (threads of a block), got 0}}
-  moe.tile_release %r[%i] arrivals = 0 : memref<4xi64, 3>
+  // expected-error @+1 {{'moe.tile_release' op arrivals must be a multiple of 32 in [32, 1024] (the threads of whole warps), got 48}}
+  moe.tile_release %r[%i] arrivals = 48 : memref<4xi64, 3>
   return
 }
 

@@ -130,9 +130,9 @@ LogicalResult TileWaitOp::verify() {
 }
 
 LogicalResult TileReleaseOp::verify() {
-  if (getArrivals() < 1 || getArrivals() > 1024)
-    return emitOpError("arrivals must be in [1, 1024] (threads of a block), "
-                       "got ")
+  if (getArrivals() < 32 || getArrivals() > 1024 || getArrivals() % 32 != 0)
+    return emitOpError("arrivals must be a multiple of 32 in [32, 1024] "
+                       "(the threads of whole warps), got ")
            << getArrivals();
   return verifyRing(*this, getRing().getType());
 }

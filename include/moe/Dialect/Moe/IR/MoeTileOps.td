@@ -203,9 +203,11 @@ def Moe_TileLoadOp : Moe_Op<"tile_load", [AttrSizedOperandSegments]> {
 def Moe_TileReleaseOp : Moe_Op<"tile_release"> {
   let summary = "arrive on a ring slot: its tile may be overwritten";
   let description = [{
-    Every thread that reaches it arrives once on slot `slot` of the ring
-    `ring`; the slot's phase completes when `arrivals` threads have arrived,
-    and a `moe.tile_wait` on the slot with that phase's parity returns.
+    Whole warps reach it (all threads of a warp together), each thread
+    arriving once on slot `slot` of the ring `ring`; the slot's phase
+    completes when `arrivals` threads (a multiple of 32) have arrived, and a
+    `moe.tile_wait` on the slot with that phase's parity returns. The
+    lowering arrives once per warp.
     Consumers release a buffer slot this way once they are done reading it;
     the producer waits for the release before it copies into the slot again.
     A ring is either a ring of copy batches (`moe.tile_load_async`) or a
