@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""The project benchmark: whole fused_moe layers in CUDA graphs with L2
+flushed, next to a torch._grouped_mm path and the floors, all measured in
+one process on the GPU host.
+
+Per model (qwen3, mixtral, deepseek_v3, kimi_k2: the shapes of
+layer_vs_torch.py, whose routing reference and input draws this reuses) and
+T (--tokens):
+  * ours: the compiled entry point (artifacts from
+    utils/build-gpu-artifacts.sh) captured in a CUDA graph on a torch stream
+    (moeSetCurrentStream); the replay is timed.
+  * torch: the experts through torch._grouped_mm (routing precomputed with
+    layer_vs_torch.route, the f32 torch router: argsort by expert, gather,
+    grouped_mm, silu * up, grouped_mm, times the routed weight, index_add),
+    also captured in a CUDA graph. It excludes the router, which ours
+    includes.
+  * floor = max(bytes / copy bandwidth, FLOPs / bf16 rate), where the copy
+    bandwidth (a 2 GiB device-to-device copy, bytes read + written) and the
+    bf16 rate (torch.matmul 8192^3 on random data) are measured first in the
+    same process; bytes = the weights of the experts the routing actually
+    selects (+ the shared ones) and the activations once; FLOPs = 2 * rows
+    * 3 * H * I.
+Each replay starts from an idle device after a 256 MiB buffer is zeroed (L2
+flushed); the median of --iters replays is reported. Ours is checked against
+the torch path first (relative Frobenius error, excluding routing near-ties
+is unnecessary here: both use the same ids) so a wrong kernel is not timed.
+
+Output: LOGDIR/bench-layers.md (markdown table) and LOGDIR/bench-layers.png
+(time / floor and ours / torch vs T per model), LOGDIR = --out, else $OUT.
+
+Usage (GPU host, repository root):
+  python3 test/GPU/bench_layers.py --artifacts artifacts --runtime /tmp/rt \\
+      --tokens 1 32 256 2048 8192 --out /tmp/logs
+"""
+
+import argparse
+import os
+import statistics
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from moe_artifact import Artifact, sticky_error  # noqa: E402
+from layer_vs_torch import (MODELS, check_moe_config, model_seed, randn,  # noqa: E402
+                            route)
+
+
+def replay_us(graph, iters, flush):
+    """Median microseconds of graph replays, each after an L2 flush."""
+    graph.replay()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(iters):
+        flush.zero_()
+        torch.cuda.synchronize()
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        graph.replay()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) * 1e3)
+    return statistics.median(times)
+
+
+def ceilings(dev):
+    """Copy bandwidth (bytes/s, read + written) and bf16 matmul rate (FLOP/s)."""
+    src = torch.empty(1 << 30, dtype=torch.int16, device=dev).random_()
+    dst = torch.empty_like(src)
+    for _ in range(3):
+        dst.copy_(src)
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(10):
+        dst.copy_(src)
+    end.record()
+    end.synchronize()
+    bandwidth = 10 * 2 * src.numel() * 2 / (start.elapsed_time(end) * 1e-3)
+    del src, dst
+    n = 8192
+    a = torch.randn(n, n, dtype=torch.bfloat16, device=dev)
+    b = torch.randn(n, n, dtype=torch.bfloat16, device=dev)
+    for _ in range(3):
+        a @ b
+    torch.cuda.synchronize()
+    start.record()
+    for _ in range(10):
+        a @ b
+    end.record()
+    end.synchronize()
+    rate = 10 * 2 * n ** 3 / (start.elapsed_time(end) * 1e-3)
+    return bandwidth, rate
+
+
+def torch_experts(x, ids, w, w13, w2):
+    """The experts of a routed layer through torch._grouped_mm."""
+    T, k = ids.shape
+    flat = ids.reshape(-1)
+    order = torch.argsort(flat, stable=True)
+    # scatter_add, not bincount: bincount syncs to size its output, which a
+    # CUDA graph capture cannot.
+    counts = torch.zeros(w13.shape[0], dtype=torch.int64, device=x.device)
+    counts.scatter_add_(0, flat, torch.ones_like(flat))
+    offs = torch.cumsum(counts, 0).to(torch.int32)
+    rows = x[order // k]
+    h = torch._grouped_mm(rows, w13.transpose(1, 2), offs=offs)
+    half = h.shape[1] // 2
+    a = (F.silu(h[:, :half].float()) * h[:, half:].float()).to(x.dtype)
+    y = torch._grouped_mm(a, w2.transpose(1, 2), offs=offs)
+    y = (y.float() * w.reshape(-1)[order].unsqueeze(1))
+    out = torch.zeros(T, x.shape[1], dtype=torch.float32, device=x.device)
+    out.index_add_(0, order // k, y)
+    return out.to(x.dtype)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--artifacts", default=os.path.join(REPO, "artifacts"))
+    p.add_argument("--runtime", default=None)
+    p.add_argument("--models", default="qwen3,mixtral,deepseek_v3,kimi_k2")
+    p.add_argument("--tokens", type=int, nargs="+", default=[1, 32, 256, 2048, 8192])
+    p.add_argument("--iters", type=int, default=10)
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--out", default=os.environ.get("OUT", "gpu-logs"))
+    args = p.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    dev = torch.device("cuda")
+    bandwidth, rate = ceilings(dev)
+    gpu = torch.cuda.get_device_name()
+    print(f"bench_layers: {gpu}; copy {bandwidth / 1e9:.0f} GB/s, "
+          f"bf16 matmul {rate / 1e12:.0f} TFLOP/s", flush=True)
+    flush = torch.empty(256 << 20, dtype=torch.uint8, device=dev)
+    rows, failed = [], 0
+    for name in args.models.split(","):
+        cfg = MODELS[name]
+        art = Artifact(os.path.join(args.artifacts, cfg["artifact"]), runtime=args.runtime)
+        spec = art.spec(cfg["function"])
+        idx = check_moe_config(spec, cfg)
+        E, S, H, I, k = cfg["E"], cfg["S"], cfg["H"], cfg["I"], cfg["k"]
+        gen = torch.Generator(device=dev)
+        gen.manual_seed(model_seed(args.seed, name, 0))
+        w13 = randn((E + S, 2 * I, H), gen, torch.bfloat16, dev, scale=H ** -0.5)
+        w2 = randn((E + S, H, I), gen, torch.bfloat16, dev, scale=I ** -0.5)
+        bias = randn((E,), gen, torch.float32, dev, scale=0.1) if cfg["bias"] else None
+        for T in args.tokens:
+            gen.manual_seed(model_seed(args.seed, name, T))
+            x = randn((T, H), gen, torch.bfloat16, dev)
+            logits = randn((T, E), gen, cfg["logits_dtype"], dev)
+            out = torch.full((T, H), float("nan"), dtype=torch.bfloat16, device=dev)
+            tensors = [None] * len(spec.args)
+            for n, t in (("x", x), ("logits", logits), ("w13", w13), ("w2", w2),
+                         ("out", out), ("bias", bias)):
+                if n in idx:
+                    tensors[idx[n]] = t
+            ids, w, _ = route(logits, bias, cfg, 1e-5)
+            ids = ids.to(torch.int64)
+            stream = torch.cuda.Stream()
+            stream.wait_stream(torch.cuda.current_stream())
+            run = art.entry(cfg["function"], *tensors)
+            with torch.cuda.stream(stream), art.on_stream(stream):
+                run()  # warm-up outside the capture
+            stream.synchronize()
+            ours_graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(ours_graph, stream=stream), art.on_stream(stream):
+                run()
+            with torch.cuda.stream(stream):
+                ref = torch_experts(x, ids, w, w13, w2)
+            stream.synchronize()
+            torch_graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(torch_graph, stream=stream):
+                torch_out = torch_experts(x, ids, w, w13, w2)
+            out.fill_(float("nan"))
+            ours_us = replay_us(ours_graph, args.iters, flush)
+            torch_us = replay_us(torch_graph, args.iters, flush)
+            err = ((out.float() - ref.float()).norm() / ref.float().norm()).item()
+            ok = bool(torch.isfinite(out).all().item()) and err < 1e-2 and not sticky_error()
+            failed += not ok
+            selected = torch.unique(ids).numel()
+            bytes_moved = selected * 3 * H * I * 2 + 2 * 2 * T * H
+            flops = 2 * ids.numel() * 3 * H * I
+            floor_us = max(bytes_moved / bandwidth, flops / rate) * 1e6
+            rows.append(dict(model=name, T=T, ours=ours_us, torch=torch_us, floor=floor_us,
+                             err=err, ok=ok, experts=selected))
+            print(f"{'PASS' if ok else 'FAIL'} {name} T={T}: ours {ours_us:.1f} us, "
+                  f"torch {torch_us:.1f} us, floor {floor_us:.1f} us "
+                  f"({selected} experts), rel err {err:.2e}", flush=True)
+            del ours_graph, torch_graph, torch_out, ref
+        del w13, w2
+        torch.cuda.empty_cache()
+
+    lines = [f"device {gpu}; CUDA graph replays, L2 flushed, median of {args.iters}; "
+             f"copy {bandwidth / 1e9:.0f} GB/s, bf16 {rate / 1e12:.0f} TFLOP/s (same run); "
+             "torch = torch._grouped_mm experts, routing precomputed", "",
+             "| model | T | experts selected | ours us | torch us | floor us | ours / floor "
+             "| ours / torch | rel err vs torch | result |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r['T']} | {r['experts']} | {r['ours']:.1f} | "
+                     f"{r['torch']:.1f} | {r['floor']:.1f} | {r['ours'] / r['floor']:.2f} | "
+                     f"{r['ours'] / r['torch']:.2f} | {r['err']:.2e} | "
+                     f"{'PASS' if r['ok'] else 'FAIL'} |")
+    with open(os.path.join(args.out, "bench-layers.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        models = sorted({r["model"] for r in rows}, key=args.models.split(",").index)
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+        for m in models:
+            rs = [r for r in rows if r["model"] == m]
+            ts = [r["T"] for r in rs]
+            axes[0].plot(ts, [r["ours"] / r["floor"] for r in rs], marker="o", label=f"{m} ours")
+            axes[0].plot(ts, [r["torch"] / r["floor"] for r in rs], marker="x", ls="--",
+                         label=f"{m} torch")
+            axes[1].plot(ts, [r["ours"] / r["torch"] for r in rs], marker="o", label=m)
+        for ax, title in ((axes[0], "time / floor (lower is better)"),
+                          (axes[1], "ours / torch._grouped_mm path")):
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel("tokens T")
+            ax.set_title(title)
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize=7)
+        axes[1].axhline(1.0, color="k", lw=0.8)
+        fig.suptitle(f"fused_moe layers, {gpu}")
+        fig.tight_layout()
+        fig.savefig(os.path.join(args.out, "bench-layers.png"), dpi=110)
+    except ImportError:
+        print("bench_layers: no matplotlib, no plot")
+    print("\n".join(lines))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
