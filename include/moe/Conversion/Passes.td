@@ -243,7 +243,9 @@ def ConvertMoeTileToNVGPU : Pass<"convert-moe-tile-to-nvgpu", "ModuleOp"> {
     - `moe.tile_store` becomes the epilogue on each thread's registers of
       the wgmma D fragment (read through the accumulator's LLVM struct):
       bias, gated activation, row scale, zero rows without a source row,
-      rounding, and stores under the row and column bounds.
+      rounding, and stores under the row and column bounds (a thread's two
+      adjacent columns in one two-element `vector.store` where both are in
+      bounds and the output's rows are 16-byte aligned).
 
     Run upstream `convert-nvgpu-to-nvvm` later (the `moe-to-nvvm` pipeline
     does).
@@ -257,7 +259,8 @@ def ConvertMoeTileToNVGPU : Pass<"convert-moe-tile-to-nvgpu", "ModuleOp"> {
     "::mlir::ub::UBDialect",
     "::mlir::LLVM::LLVMDialect",
     "::mlir::NVVM::NVVMDialect",
-    "::mlir::nvgpu::NVGPUDialect"
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 

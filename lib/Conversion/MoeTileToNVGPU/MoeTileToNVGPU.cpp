@@ -25,6 +25,7 @@
 
 #include "../MoeToGPU/GemmKernels.h"
 #include "../MoeToGPU/KernelBuilder.h"
+#include "../MoeToGPU/VectorAccess.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 
@@ -320,6 +321,9 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
     Value colBase = adaptor.getCol();
     Value bias = op.getBias();
     Value expert = adaptor.getExpert();
+    // Two-element stores need the rows' base addresses aligned; the vector
+    // access check of the memory-bound kernels asks for 16 bytes.
+    Value pairAligned = isVectorAligned(k, ValueRange{dest});
 
     for (int64_t half = 0; half < 2; ++half) {
       Value localRow = add(k, slabRow, k.index(8 * half));
@@ -333,37 +337,54 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
                 ? memref::LoadOp::create(b, loc, op.getScale(), row).getResult()
                 : Value();
         Value hasRow = op.getRowIndex() ? hasSourceRow(k, op, row) : Value();
+        // The epilogue value of register `reg`, output column `col`.
+        auto valueAt = [&](KernelBuilder &k, int64_t reg, Value col) {
+          OpBuilder &b = k.b();
+          Value value = LLVM::ExtractValueOp::create(b, loc, regs,
+                                                     ArrayRef<int64_t>{0, reg});
+          if (bias)
+            value = arith::AddFOp::create(b, loc, value,
+                                          k.loadF32(bias, {expert, col}));
+          if (gated) {
+            Value up = LLVM::ExtractValueOp::create(
+                b, loc, regs, ArrayRef<int64_t>{0, reg + n / 4});
+            if (bias)
+              up = arith::AddFOp::create(
+                  b, loc, up, k.loadF32(bias, {expert, add(k, col, outCols)}));
+            Value act = op.getEpilogue() == Epilogue::silu_and_mul
+                            ? k.silu(value)
+                            : buildGelu(k, value);
+            value = arith::MulFOp::create(b, loc, act, up);
+          }
+          if (scale)
+            value = arith::MulFOp::create(b, loc, value, scale);
+          if (hasRow)
+            value = select(k, hasRow, value, k.f32(0.0f));
+          return value;
+        };
         for (int64_t group = 0; group < outN / 8; ++group) {
+          // A thread holds two adjacent columns (registers q = 0, 1): one
+          // two-element store where both are in bounds and the output's rows
+          // allow it, else one store each.
+          int64_t reg = 4 * group + 2 * half;
+          Value col = add(k, colBase, add(k, laneCol, k.index(8 * group)));
+          Value next = add(k, col, k.index(1));
+          Value pair = andI(k, pairAligned,
+                            cmpI(k, arith::CmpIPredicate::ult, next, outCols));
+          auto ifPair = scf::IfOp::create(k.b(), loc, TypeRange(), pair,
+                                          /*withElseRegion=*/true);
+          OpBuilder::InsertionGuard guard(k.b());
+          k.b().setInsertionPointToStart(ifPair.thenBlock());
+          storeF32s(k, {valueAt(k, reg, col), valueAt(k, reg + 1, next)}, dest,
+                    {row, col});
+          k.b().setInsertionPointToStart(ifPair.elseBlock());
           for (int64_t q = 0; q < 2; ++q) {
-            int64_t reg = 4 * group + 2 * half + q;
-            Value col =
-                add(k, colBase, add(k, laneCol, k.index(8 * group + q)));
-            k.ifThen(cmpI(k, arith::CmpIPredicate::ult, col, outCols),
-                     [&](KernelBuilder &k) {
-                       OpBuilder &b = k.b();
-                       Value value = LLVM::ExtractValueOp::create(
-                           b, loc, regs, ArrayRef<int64_t>{0, reg});
-                       if (bias)
-                         value = arith::AddFOp::create(
-                             b, loc, value, k.loadF32(bias, {expert, col}));
-                       if (gated) {
-                         Value up = LLVM::ExtractValueOp::create(
-                             b, loc, regs, ArrayRef<int64_t>{0, reg + n / 4});
-                         if (bias)
-                           up = arith::AddFOp::create(
-                               b, loc, up,
-                               k.loadF32(bias, {expert, add(k, col, outCols)}));
-                         Value act = op.getEpilogue() == Epilogue::silu_and_mul
-                                         ? k.silu(value)
-                                         : buildGelu(k, value);
-                         value = arith::MulFOp::create(b, loc, act, up);
-                       }
-                       if (scale)
-                         value = arith::MulFOp::create(b, loc, value, scale);
-                       if (hasRow)
-                         value = select(k, hasRow, value, k.f32(0.0f));
-                       k.storeF32(value, dest, {row, col});
-                     });
+            Value column = q ? next : col;
+            k.ifThen(
+                cmpI(k, arith::CmpIPredicate::ult, column, outCols),
+                [&](KernelBuilder &k) {
+                  k.storeF32(valueAt(k, reg + q, column), dest, {row, column});
+                });
           }
         }
       });

@@ -31,10 +31,17 @@
 //       CHECK:     scf.yield %[[R3]]
 //       CHECK:   nvvm.wgmma.wait.group.sync.aligned 0
 //       CHECK:   %[[REGS:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !nvgpu.warpgroup.accumulator<fragmented = vector<64x256xf32>> to !llvm.struct<(struct<(f32,
-//       CHECK:   llvm.extractvalue %[[REGS]][0, 0]
-//       CHECK:   llvm.extractvalue %[[REGS]][0, 64]
-//       CHECK:   math.exp
-//       CHECK:   memref.store
+// Two adjacent columns in one store when both are in bounds and the rows
+// are 16-byte aligned, else one store each.
+//       CHECK:   scf.if
+//       CHECK:     llvm.extractvalue %[[REGS]][0, 0]
+//       CHECK:     llvm.extractvalue %[[REGS]][0, 64]
+//       CHECK:     math.exp
+//       CHECK:     llvm.extractvalue %[[REGS]][0, 1]
+//       CHECK:     llvm.extractvalue %[[REGS]][0, 65]
+//       CHECK:     vector.store %{{.*}} {alignment = 4 : i64} : memref<?x128xbf16>, vector<2xbf16>
+//       CHECK:   } else {
+//       CHECK:     memref.store
 //   CHECK-NOT: moe.tile
 func.func @two_warpgroups(%out: memref<?x128xbf16>, %n: index, %row: index, %rows: index) {
   %c1 = arith.constant 1 : index
