@@ -66,12 +66,14 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
     Gathered A (`a[row_index]`, the vLLM layout) arrives through gathered
     tile copies (`gather(row_index)`), straight into the ring; the epilogue
     writes zero rows where an index has no A row. Config keys (`moe.config`, from
-    `moe-select-configs`): `tiled` (default 1), `warpgroups` (1 or 2,
+    `moe-select-configs`): `tiled` (default 1), `warpgroups` (1 to 4,
     default 2: 128-row tiles), `tile_n` (16..256, multiple of 16, default
-    256), `stages` (2..8, default 4, lowered until the slots fit in 227 KB)
-    and `ctas` (default 132). Ops it cannot take are left to
-    `convert-moe-to-gpu`'s simple kernel. Run `moe-create-tma-descriptors`
-    next to lower the tile copies.
+    256; `warpgroups * tile_n` at most 512, the accumulator registers a
+    block can hold, else an error), `stages` (2..8, default 4, lowered until
+    the slots fit in 227 KB) and `ctas` (default 132). Ops it cannot take
+    are left to `convert-moe-to-gpu`'s simple kernel. Run
+    `moe-pipeline-tile-loads`, then `moe-create-tma-descriptors` and
+    `convert-moe-tile-to-nvgpu`, next.
   }];
   let dependentDialects = [
     "::mlir::moe::MoeDialect",

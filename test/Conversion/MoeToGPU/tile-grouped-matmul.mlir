@@ -145,3 +145,19 @@ func.func @gathered(%x: memref<?x2048xbf16>, %slots: memref<?xi32>, %w: memref<8
       : (memref<?x2048xbf16>, memref<?xi32>, memref<8x256x2048xbf16>, memref<9xi32>, memref<8x256xbf16>, memref<?x128xbf16>) -> ()
   return
 }
+
+// -----
+
+// Four warpgroups (256-row tiles, 512 threads) with 128-column tiles: one
+// tile covers a small expert's rows, so each W block is read once.
+// CHECK-LABEL: func.func @four_warpgroups
+//       CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c512, {{.*}})
+//       CHECK: moe.tile_alloc : memref<256x64xbf16, #gpu.address_space<workgroup>>
+//       CHECK: moe.tile_mma {{.*}} -> vector<256x128xf32>
+func.func @four_warpgroups(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
+    %offsets: memref<5xi32>, %out: memref<?x128xbf16>) {
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = {warpgroups = 4 : i64, tile_n = 128 : i64}}
+      : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}

@@ -150,9 +150,9 @@ func.func @gemm_tiled2(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tens
 
 // -----
 
-func.func @gemm_warpgroups3(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op moe.config key 'warpgroups' = 3 is out of range: expected an integer in [1, 2]}}
-  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {warpgroups = 3 : i64}}
+func.func @gemm_warpgroups5(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
+  // expected-error @+1 {{'moe.grouped_matmul' op moe.config key 'warpgroups' = 5 is out of range: expected an integer in [1, 4]}}
+  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {warpgroups = 5 : i64}}
       : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   return %0 : tensor<?x32xbf16>
 }

@@ -2,7 +2,7 @@
 //
 // Ranges follow the hardware and the kernels that read each key: block sizes
 // are whole warps up to CUDA's 1024 threads per block; the tiled GEMM's tile
-// is 64 or 128 rows (one or two warpgroups) by an N that wgmma accepts for
+// is 64 to 256 rows (one to four warpgroups) by an N that wgmma accepts for
 // gated halves (multiples of 16 up to 256), its TMA ring has 2..8 slots, and
 // its persistent grid at most 65535 blocks. docs/Pipeline.md lists them.
 //
@@ -38,7 +38,7 @@ constexpr ConfigKeyRule kPermuteKeys[] = {kThreads, kRowThreads};
 constexpr ConfigKeyRule kGemmKeys[] = {
     kThreads,
     {"tiled", 0, 1, 1},
-    {"warpgroups", 1, 2, 1},
+    {"warpgroups", 1, 4, 1},
     {"tile_n", 16, 256, 16},
     {"stages", 2, 8, 1},
     {"ctas", 1, 65535, 1},
