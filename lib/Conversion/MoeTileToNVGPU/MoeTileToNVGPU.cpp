@@ -50,11 +50,7 @@ using namespace mlir::moe;
 
 namespace {
 
-constexpr int64_t kWarpgroupRows = 64;
-constexpr int64_t kWarpgroupThreads = 128;
 constexpr int64_t kMmaK = 16;
-/// Swizzled TMA destinations and wgmma operands need 1024-byte alignment.
-constexpr int64_t kSmemAlign = 1024;
 /// wgmma.wait_group takes at most this many pending groups.
 constexpr int64_t kMaxWaitGroup = 7;
 
@@ -91,22 +87,22 @@ LogicalResult allocateTileBuffers(gpu::LaunchOp launch) {
   // 1024-byte aligned: skip to the next multiple.
   Value raw = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dynamic);
   auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
-  Value misalignment = arith::RemUIOp::create(b, loc, raw, c(kSmemAlign));
+  Value misalignment = arith::RemUIOp::create(b, loc, raw, c(kTileBufferAlign));
   Value skip = arith::RemUIOp::create(
-      b, loc, arith::SubIOp::create(b, loc, c(kSmemAlign), misalignment),
-      c(kSmemAlign));
+      b, loc, arith::SubIOp::create(b, loc, c(kTileBufferAlign), misalignment),
+      c(kTileBufferAlign));
   int64_t offset = 0;
   for (TileAllocOp alloc : allocs) {
     b.setInsertionPoint(alloc);
     Value start = arith::AddIOp::create(b, loc, skip, c(offset));
     Value view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(),
                                         dynamic, start, ValueRange());
-    offset += llvm::alignTo(alloc.getBytes(), kSmemAlign);
+    offset += llvm::alignTo(alloc.getBytes(), kTileBufferAlign);
     alloc.replaceAllUsesWith(view);
     alloc.erase();
   }
   // The alignment slack on top of the buffers.
-  int64_t total = offset + kSmemAlign;
+  int64_t total = offset + kTileBufferAlign;
   OpBuilder outside(launch);
   launch.getDynamicSharedMemorySizeMutable().assign(arith::ConstantOp::create(
       outside, loc, outside.getI32IntegerAttr(total)));
@@ -266,7 +262,10 @@ struct TileMmaWaitLowering : OpConversionPattern<TileMmaWaitOp> {
     // knowing K here, waiting for all groups is the only exact bound for
     // pending = 0, which is what the pipeline uses.
     if (op.getPending() != 0)
-      return rewriter.notifyMatchFailure(op, "only pending = 0 is lowered");
+      return op.emitOpError("with pending = ")
+             << op.getPending()
+             << " has no lowering: only a wait for every tile MMA (pending = "
+                "0) is lowered";
     NVVM::WgmmaWaitGroupSyncOp::create(rewriter, op.getLoc(), 0);
     rewriter.replaceOp(op, adaptor.getAcc());
     return success();

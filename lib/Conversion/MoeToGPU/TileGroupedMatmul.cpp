@@ -48,17 +48,18 @@ struct MoeTileGroupedMatmulPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // Each thread holds tile_n / 2 accumulator registers, and a block of
-    // 128 * warpgroups threads gets at most 65536 / threads registers each.
+    // kWarpgroupThreads * warpgroups threads gets at most 65536 / threads
+    // registers each.
     WalkResult tooLarge = module.walk([](GroupedMatmulOp op) {
       int64_t warpgroups = getConfigInt(op, "warpgroups", 2);
       int64_t tileN = getConfigInt(op, "tile_n", 256);
       if (getConfigInt(op, "tiled", 1) == 0 || warpgroups * tileN <= 512)
         return WalkResult::advance();
       op.emitOpError("moe.config warpgroups = ")
-          << warpgroups << " with tile_n = " << tileN << " needs "
-          << tileN / 2 << " accumulator registers per thread in a block of "
-          << 128 * warpgroups << " threads, which gets at most "
-          << 65536 / (128 * warpgroups)
+          << warpgroups << " with tile_n = " << tileN << " needs " << tileN / 2
+          << " accumulator registers per thread in a block of "
+          << kWarpgroupThreads * warpgroups << " threads, which gets at most "
+          << 65536 / (kWarpgroupThreads * warpgroups)
           << " registers each: keep warpgroups * tile_n <= 512";
       return WalkResult::interrupt();
     });

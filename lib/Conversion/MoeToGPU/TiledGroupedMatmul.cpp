@@ -53,10 +53,6 @@ namespace {
 /// K per pipeline step: one 128-byte swizzle row of 16-bit elements.
 constexpr int64_t kTileK = 64;
 constexpr int64_t kRowBytes = 128;
-/// Swizzled TMA destinations and wgmma operands need 1024-byte alignment.
-constexpr int64_t kSmemAlign = 1024;
-constexpr int64_t kWarpgroupRows = 64;
-constexpr int64_t kWarpgroupThreads = 128;
 constexpr int64_t kMaxSharedBytes = 227 * 1024;
 constexpr int64_t kScheduleThreads = 512;
 constexpr int64_t kDefaultTileN = 256;
@@ -80,7 +76,7 @@ struct TileConfig {
   /// The tile buffers of a ring and its two rings of mbarriers (full and
   /// empty), each 1024-byte aligned, plus the alignment slack.
   int64_t sharedBytes() const {
-    return kSmemAlign + stages * stageBytes() + 2 * kSmemAlign;
+    return kTileBufferAlign + stages * stageBytes() + 2 * kTileBufferAlign;
   }
 };
 

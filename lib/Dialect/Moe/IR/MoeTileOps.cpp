@@ -188,7 +188,7 @@ LogicalResult TileMmaOp::verify() {
     return emitOpError("a K row must span the ")
            << swizzle << "-byte swizzle (" << swizzle / 2
            << " elements), got K = " << k;
-  if (m % 64 != 0)
+  if (m % kWarpgroupRows != 0)
     return emitOpError("M must be a multiple of 64 (one warpgroup per 64 "
                        "rows), got ")
            << m;
@@ -210,7 +210,7 @@ LogicalResult TileMmaWaitOp::verify() {
 
 LogicalResult TileStoreOp::verify() {
   VectorType acc = getAcc().getType();
-  if (acc.getDimSize(0) % 64 != 0)
+  if (acc.getDimSize(0) % kWarpgroupRows != 0)
     return emitOpError("accumulator rows must be a multiple of 64 (one "
                        "warpgroup per 64 rows), got ")
            << acc;

@@ -43,7 +43,6 @@ using namespace mlir::moe;
 
 namespace {
 
-constexpr int64_t kWarpgroupThreads = 128;
 /// Register budgets per thread (64K registers per SM, one block of 384
 /// threads): the producer only issues copies, the consumers hold the
 /// accumulators.
@@ -188,17 +187,19 @@ struct MoeWarpSpecializePass
     for (auto &[launch, rings] : launches)
       if (failed(specialize(launch, rings)))
         return signalPassFailure();
-    // The producer keeps the loops but not the accumulators they carried.
-    // No folding: it would hoist the kernels' tile constants out of their
-    // gpu.launch (not isolated from above).
+    // The producer keeps the loops but not the accumulators they carried:
+    // simplify the specialized kernels (only those). No folding: it would
+    // hoist the kernels' tile constants out of their gpu.launch (not
+    // isolated from above).
     RewritePatternSet patterns(&getContext());
     scf::ForOp::getCanonicalizationPatterns(patterns, &getContext());
     scf::IfOp::getCanonicalizationPatterns(patterns, &getContext());
+    FrozenRewritePatternSet frozen(std::move(patterns));
     GreedyRewriteConfig config;
     config.enableFolding(false).enableConstantCSE(false);
-    if (failed(
-            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
-      return signalPassFailure();
+    for (auto &entry : launches)
+      if (failed(applyPatternsGreedily(entry.first.getBody(), frozen, config)))
+        return signalPassFailure();
   }
 };
 

@@ -29,6 +29,14 @@ constexpr llvm::StringLiteral kConfigAttrName = "moe.config";
 /// the ring `moe-pipeline-tile-loads` builds for it (written by the tiling
 /// pass from the op's configuration).
 constexpr llvm::StringLiteral kPipelineStagesAttr = "moe.pipeline_stages";
+
+/// The tile IR's layout facts, shared by its verifiers, the passes that
+/// write it and its lowering: a tile accumulator is held 64 rows per
+/// warpgroup of 128 threads, and tile buffers are 1024-byte aligned (what
+/// swizzled TMA destinations and wgmma operands need).
+constexpr int64_t kWarpgroupRows = 64;
+constexpr int64_t kWarpgroupThreads = 128;
+constexpr int64_t kTileBufferAlign = 1024;
 } // namespace mlir::moe
 
 #endif // MOE_DIALECT_MOE_IR_MOEDIALECT_H
