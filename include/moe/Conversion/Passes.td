@@ -51,15 +51,18 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
        and experts without rows cost nothing; rows outside every expert get
        zero-output entries. Non-monotone offsets set a device flag instead.
     2. A persistent kernel of at most `ctas` blocks, each of `warpgroups`
-       warpgroups, striding over (schedule entry, column block of `tile_n`)
-       tiles. K goes in 64-element steps through a ring of `stages`
-       shared-memory slots: the A and W tiles of a step are
-       `moe.tile_load_async` copies (128-byte swizzle) that complete on the
-       slot's word of a ready ring, consumed after a `moe.tile_wait` by
-       `wgmma.mma_async` (NVVM ops, f32 accumulators in registers, one wgmma
-       group kept in flight). The epilogue runs in registers: bias,
-       silu/gelu-and-mul (gate half and up half of W loaded into the two
-       halves of one tile, so a thread holds both columns), row scale,
+       warpgroups, over (schedule entry, column block of `tile_n`) tiles in
+       an L2-aware order (an expert's tiles consecutive, column block by
+       column block). With `dynamic-tiles` (the default) a block takes its
+       next tile from a counter in the schedule (one `atomic_rmw` per tile,
+       issued as the current tile starts), so the tiles in flight stay
+       within about one tile per block of each other however much the
+       tiles' costs differ; otherwise block b takes tiles b, b + grid, ...
+       The kernel is tile IR only: per 64-wide K step, `moe.tile_load` of
+       the A and W tiles (128-byte swizzle; gate and up halves of W into
+       the two halves of one tile) and a `moe.tile_mma` (its `rows`, the
+       tile's rows, let a warpgroup without rows skip its MMAs), then a
+       `moe.tile_store` epilogue: bias, silu/gelu-and-mul, row scale,
        rounding, stores masked at expert boundaries and the N edge.
     3. The simple kernel, gated by the device flag, with a bounded grid.
 
@@ -75,6 +78,12 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
     `moe-pipeline-tile-loads`, then `moe-create-tma-descriptors` and
     `convert-moe-tile-to-nvgpu`, next.
   }];
+  let options = [
+    Option<"dynamicTiles", "dynamic-tiles", "bool", /*default=*/"true",
+           "Blocks take tiles from a counter in the schedule (in the order "
+           "they start); off: round robin, as moe-warp-specialize needs "
+           "(its producer walks the tiles without the consumers)">
+  ];
   let dependentDialects = [
     "::mlir::moe::MoeDialect",
     "::mlir::arith::ArithDialect",
@@ -239,7 +248,12 @@ def ConvertMoeTileToNVGPU : Pass<"convert-moe-tile-to-nvgpu", "ModuleOp"> {
       `nvgpu.warpgroup.generate.descriptor` (the warpgroup's 64 rows of
       lhs, and rhs) and one `nvgpu.warpgroup.mma` (wgmma m64nNk16 with
       K-major operands) whose `waitGroup` leaves the tile op's `pending`
-      MMAs in flight;
+      MMAs in flight; with `rows`, a warpgroup whose 64 rows all lie past
+      them issues none: a loop of such MMAs (rows and warpgroup defined
+      outside it) is first versioned into `scf.if (the warpgroup has rows)
+      {the loop, its MMAs waited for} else {the loop without its MMAs}`, so
+      the K loop has no branch between a wgmma left in flight and its wait;
+      elsewhere a branch around the MMA's wgmmas;
     - `moe.tile_mma_wait` (pending = 0) becomes
       `nvvm.wgmma.wait.group.sync.aligned 0`;
     - `moe.tile_store` becomes the epilogue on each thread's registers of

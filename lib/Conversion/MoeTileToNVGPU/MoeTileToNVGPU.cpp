@@ -39,6 +39,7 @@
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::moe {
 #define GEN_PASS_DEF_CONVERTMOETILETONVGPU
@@ -76,6 +77,12 @@ LogicalResult allocateTileBuffers(gpu::LaunchOp launch) {
   if (launch.getDynamicSharedMemorySize())
     return launch.emitOpError("already has dynamic shared memory; tile "
                               "buffers need all of it");
+  // The buffers are laid out from the address of the dynamic shared memory,
+  // which this LLVM lowers to a variable placed among the static ones: a
+  // workgroup attribution could overlap the first buffer.
+  if (launch.getNumWorkgroupAttributions() != 0)
+    return launch.emitOpError("has workgroup attributions; with tile buffers "
+                              "all shared memory must be moe.tile_alloc");
   OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
   Location loc = launch.getLoc();
   MLIRContext *context = b.getContext();
@@ -226,6 +233,20 @@ struct TileMmaLowering : OpConversionPattern<TileMmaOp> {
         arith::ConstantIndexOp::create(rewriter, loc, kWarpgroupRows));
     Value acc = adaptor.getAcc();
     int64_t pending = op.getPending();
+    // With `rows`, a warpgroup whose rows all lie past them keeps `acc`.
+    // The condition is uniform over the warpgroup (its slab) and over a
+    // tile's K loop, so a skipping warpgroup commits no wgmma group for the
+    // whole tile and the wait-group counts below stay upper bounds.
+    scf::IfOp active;
+    if (Value rows = adaptor.getRows()) {
+      Value hasRows = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::ult, slabRow, rows);
+      active = scf::IfOp::create(rewriter, loc, acc.getType(), hasRows,
+                                 /*withElseRegion=*/true);
+      rewriter.setInsertionPointToStart(active.elseBlock());
+      scf::YieldOp::create(rewriter, loc, acc);
+      rewriter.setInsertionPointToStart(active.thenBlock());
+    }
     for (int64_t kk = 0; kk < slices; ++kk) {
       Value lhs = tileSlice(rewriter, loc, op.getLhs(), slabRow, kWarpgroupRows,
                             kk * kMmaK, kMmaK);
@@ -246,6 +267,10 @@ struct TileMmaLowering : OpConversionPattern<TileMmaOp> {
           rewriter, loc, acc.getType(), descA, descB,
           rewriter.getI64IntegerAttr(std::min(waitGroup, kMaxWaitGroup)),
           /*transposeA=*/nullptr, /*transposeB=*/nullptr, acc);
+    }
+    if (active) {
+      scf::YieldOp::create(rewriter, loc, acc);
+      acc = active.getResult(0);
     }
     rewriter.replaceOp(op, acc);
     return success();
@@ -394,6 +419,80 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Versioning the K loop on a warpgroup's rows
+//===----------------------------------------------------------------------===//
+
+/// Whether `value` comes from a tile MMA of `loop`'s body.
+bool isLoopMma(Value value, scf::ForOp loop) {
+  auto mma = value.getDefiningOp<TileMmaOp>();
+  return mma && mma->getParentOp() == loop;
+}
+
+/// A loop whose tile MMAs take `rows` (loop-invariant, as is the
+/// warpgroup) becomes `scf.if (warpgroup has rows) {loop} else {loop without
+/// the MMAs}`, the MMA results waited for inside the first branch: the
+/// decision is taken once per tile and the K loop keeps no branch between a
+/// wgmma left in flight and its wait. (The per-MMA branch TileMmaLowering
+/// emits otherwise measured the same speed, with the same wgmma waits in
+/// the SASS; this keeps the wgmma pipeline free of control flow whatever
+/// ptxas does with it.) Both copies keep every barrier wait, release and
+/// refill, so the ring protocol is the same for a warpgroup that skips.
+void versionOnActiveRows(gpu::LaunchOp launch) {
+  llvm::SetVector<scf::ForOp> loops;
+  launch.walk([&](TileMmaOp mma) {
+    auto loop = dyn_cast<scf::ForOp>(mma->getParentOp());
+    if (mma.getRows() && loop && loop.isDefinedOutsideOfLoop(mma.getRows()) &&
+        loop.isDefinedOutsideOfLoop(mma.getWarpgroup()))
+      loops.insert(loop);
+  });
+  for (scf::ForOp loop : loops) {
+    auto mmas = llvm::to_vector(loop.getBody()->getOps<TileMmaOp>());
+    // One condition for the loop: every MMA must name the same rows and
+    // warpgroup, else the per-MMA branch stays.
+    Value rows = mmas.front().getRows();
+    Value warpgroup = mmas.front().getWarpgroup();
+    if (llvm::any_of(mmas, [&](TileMmaOp mma) {
+          return mma.getRows() != rows || mma.getWarpgroup() != warpgroup;
+        }))
+      continue;
+    Location loc = loop.getLoc();
+    OpBuilder b(loop);
+    Value slabRow = arith::MulIOp::create(
+        b, loc, warpgroup,
+        arith::ConstantIndexOp::create(b, loc, kWarpgroupRows));
+    Value active =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, slabRow, rows);
+    auto ifOp = scf::IfOp::create(b, loc, loop.getResultTypes(), active,
+                                  /*withElseRegion=*/true);
+    auto yielded = loop.getBody()->getTerminator()->getOperands();
+
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    auto withMmas = cast<scf::ForOp>(b.clone(*loop));
+    withMmas.walk([](TileMmaOp mma) { mma.getRowsMutable().clear(); });
+    SmallVector<Value> results;
+    for (auto [index, result] : llvm::enumerate(withMmas.getResults())) {
+      Value value = result;
+      if (isLoopMma(yielded[index], loop))
+        value = TileMmaWaitOp::create(b, loc, cast<VectorType>(value.getType()),
+                                      value, 0);
+      results.push_back(value);
+    }
+    scf::YieldOp::create(b, loc, results);
+
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    auto withoutMmas = cast<scf::ForOp>(b.clone(*loop));
+    withoutMmas.walk([](TileMmaOp mma) {
+      mma.getResult().replaceAllUsesWith(mma.getAcc());
+      mma->erase();
+    });
+    scf::YieldOp::create(b, loc, withoutMmas.getResults());
+
+    loop->replaceAllUsesWith(ifOp->getResults());
+    loop->erase();
+  }
+}
+
+//===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
 
@@ -428,6 +527,7 @@ struct ConvertMoeTileToNVGPUPass
                                                          target);
     FrozenRewritePatternSet frozen(std::move(patterns));
     for (gpu::LaunchOp launch : launches) {
+      versionOnActiveRows(launch);
       if (failed(allocateTileBuffers(launch)) ||
           failed(applyPartialConversion(launch, target, frozen)))
         return signalPassFailure();

@@ -68,9 +68,12 @@ bool canUseTiledGroupedMatmul(const RowGemm &gemm);
 /// Emits the tiled grouped GEMM for `gemm`: a tile-schedule kernel, the
 /// persistent TMA/wgmma kernel, and the simple kernel as a device-gated
 /// fallback (non-monotone offsets), all behind a host-side check of the
-/// TMA alignment rules that runs the simple kernel otherwise.
+/// TMA alignment rules that runs the simple kernel otherwise. With
+/// `dynamicTiles` the persistent blocks take their tiles from a counter in
+/// the schedule (in order of start), else round robin.
 void buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
-                             const RowGemm &gemm, Operation *configSource);
+                             const RowGemm &gemm, Operation *configSource,
+                             bool dynamicTiles);
 
 } // namespace mlir::moe
 

@@ -24,7 +24,8 @@ using namespace mlir::moe;
 namespace {
 
 struct TileGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  TileGroupedMatmul(MLIRContext *context, bool dynamicTiles)
+      : OpRewritePattern(context), dynamicTiles(dynamicTiles) {}
 
   LogicalResult matchAndRewrite(GroupedMatmulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -37,14 +38,18 @@ struct TileGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
     RowGemm gemm = getRowGemm(op);
     if (!canUseTiledGroupedMatmul(gemm))
       return rewriter.notifyMatchFailure(op, "types or layouts not tileable");
-    buildTiledGroupedMatmul(rewriter, op.getLoc(), gemm, op);
+    buildTiledGroupedMatmul(rewriter, op.getLoc(), gemm, op, dynamicTiles);
     rewriter.eraseOp(op);
     return success();
   }
+
+  bool dynamicTiles;
 };
 
 struct MoeTileGroupedMatmulPass
     : mlir::moe::impl::MoeTileGroupedMatmulBase<MoeTileGroupedMatmulPass> {
+  using MoeTileGroupedMatmulBase::MoeTileGroupedMatmulBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // Each thread holds tile_n / 2 accumulator registers, and a block of
@@ -66,7 +71,7 @@ struct MoeTileGroupedMatmulPass
     if (tooLarge.wasInterrupted())
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    patterns.add<TileGroupedMatmul>(&getContext());
+    patterns.add<TileGroupedMatmul>(&getContext(), dynamicTiles);
     walkAndApplyPatterns(module, std::move(patterns));
     // gpu.launch_func needs a container module once kernels are outlined.
     if (module.walk([](gpu::LaunchOp) { return WalkResult::interrupt(); })

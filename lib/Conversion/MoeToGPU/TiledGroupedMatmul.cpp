@@ -59,10 +59,12 @@ constexpr int64_t kDefaultTileN = 256;
 /// Dimensions at or past 2^31 - 4096 fall back: entries, row counts and
 /// TMA coordinates (a tile may start up to one tile past an edge) are i32.
 constexpr int64_t kMaxTiledExtent = (int64_t(1) << 31) - 4096;
-/// Schedule layout (i32): [0] number of m-tiles, [1] fallback flag, then
+/// Schedule layout (i32): [0] number of m-tiles, [1] fallback flag, [2]
+/// tiles handed out past the first grid's (the dynamic tile counter), then
 /// one (expert, row start, row count, first m-tile of its segment, m-tiles
 /// of its segment) entry per m-tile.
 constexpr int64_t kHeaderWords = 4;
+constexpr int64_t kTileCounterWord = 2;
 constexpr int64_t kEntryWords = 5;
 
 struct TileConfig {
@@ -271,6 +273,7 @@ void buildScheduleKernel(KernelBuilder &kb, const RowGemm &gemm,
         k.ifThen(cmpI(k, arith::CmpIPredicate::eq, tid, x.c(0)),
                  [&](KernelBuilder &k) {
                    storeI32(k, total[0], schedule, k.index(0));
+                   storeI32(k, zero, schedule, k.index(kTileCounterWord));
                    storeI32(
                        k, arith::ExtUIOp::create(k.b(), loc, i32, notMonotone),
                        schedule, k.index(1));
@@ -320,6 +323,7 @@ struct GemmKernelBuilder {
   Value numNBlocks;
   bool gated;
   Type elementType;
+  bool dynamicTiles;
 
   int64_t outTileN() const { return gated ? config.tileN / 2 : config.tileN; }
 
@@ -366,9 +370,11 @@ struct GemmKernelBuilder {
             ValueRange carried) {
           KernelBuilder k(nested, nestedLoc);
           loadTiles(k, aTile, wTile, kBlock, expert, rowStart, nBlock);
+          // A warpgroup whose rows are all past the expert's skips its
+          // MMAs: the last tile of an expert often has 64 rows or fewer.
           Value acc = TileMmaOp::create(nested, nestedLoc, accType, aTile,
-                                        wTile, carried[0], warpgroup, kRowBytes,
-                                        /*pending=*/0);
+                                        wTile, carried[0], warpgroup, rowCount,
+                                        kRowBytes, /*pending=*/0);
           scf::YieldOp::create(nested, nestedLoc, ValueRange{acc});
         });
     // The pipelining pass reads the ring depth off the loop.
@@ -396,6 +402,76 @@ struct GemmKernelBuilder {
                         Value());
   }
 
+  /// The tile `tile` of the persistent loop.
+  void buildTile(KernelBuilder &k, Value aTile, Value wTile, Value warpgroup,
+                 Value numK, Value tile) {
+    Ix x{k};
+    Location loc = k.getLoc();
+    // L2-aware raster: the tiles of one segment (expert) are consecutive,
+    // column block by column block, so the blocks running at once share a
+    // few W column blocks and the expert's A rows instead of streaming all
+    // of W once per row tile. Tile t lies in the segment of m-tile
+    // t / numNBlocks.
+    Value probe = x.add(x.c(kHeaderWords),
+                        x.mul(x.div(tile, numNBlocks), x.c(kEntryWords)));
+    Value groupFirst = x.fromI32(loadI32(k, schedule, x.add(probe, x.c(3))));
+    Value groupTiles = x.fromI32(loadI32(k, schedule, x.add(probe, x.c(4))));
+    Value local = x.sub(tile, x.mul(groupFirst, numNBlocks));
+    Value nBlock = x.div(local, groupTiles);
+    Value mTile = x.add(groupFirst, x.rem(local, groupTiles));
+    Value entry = x.add(x.c(kHeaderWords), x.mul(mTile, x.c(kEntryWords)));
+    Value expert = loadI32(k, schedule, entry);
+    Value rowStart = x.fromI32(loadI32(k, schedule, x.add(entry, x.c(1))));
+    Value rowCount = x.fromI32(loadI32(k, schedule, x.add(entry, x.c(2))));
+    Value hasExpert = cmpI(k, arith::CmpIPredicate::sge, expert, k.i32(0));
+    auto ifOp = scf::IfOp::create(k.b(), loc, TypeRange(), hasExpert,
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(k.b());
+    k.b().setInsertionPointToStart(ifOp.thenBlock());
+    computeTile(k, aTile, wTile, warpgroup, numK, x.fromI32(expert), rowStart,
+                rowCount, nBlock);
+    k.b().setInsertionPointToStart(ifOp.elseBlock());
+    zeroTile(k, warpgroup, rowStart, rowCount, nBlock);
+  }
+
+  /// Tiles from the schedule's counter: block b starts with tile b; as a
+  /// tile starts, thread 0 claims the next one (grid + the counter's old
+  /// value) into `slot`, read by the block after the tile. Tiles thus start
+  /// in order whatever each costs (a tile whose second warpgroup has no
+  /// rows takes half the MMA time), which keeps the tiles in flight, and
+  /// the W blocks and A rows they share, close together.
+  void dynamicTileLoop(KernelBuilder &k, const LaunchIds &ids, Value numTiles,
+                       Value slot,
+                       function_ref<void(KernelBuilder &, Value)> body) {
+    OpBuilder &b = k.b();
+    Location loc = k.getLoc();
+    Type index = b.getIndexType();
+    auto loop =
+        scf::WhileOp::create(b, loc, TypeRange{index}, ValueRange{ids.blockId});
+    OpBuilder::InsertionGuard guard(b);
+    Block *before = b.createBlock(&loop.getBefore(), {}, {index}, {loc});
+    Ix x{k};
+    scf::ConditionOp::create(b, loc, x.lt(before->getArgument(0), numTiles),
+                             before->getArguments());
+    Block *after = b.createBlock(&loop.getAfter(), {}, {index}, {loc});
+    k.ifThen(cmpI(k, arith::CmpIPredicate::eq, ids.threadId, x.c(0)),
+             [&](KernelBuilder &k) {
+               Ix x{k};
+               Value claimed = memref::AtomicRMWOp::create(
+                   k.b(), loc, arith::AtomicRMWKind::addi, k.i32(1), schedule,
+                   ValueRange{x.c(kTileCounterWord)});
+               Value next = arith::AddIOp::create(k.b(), loc, claimed,
+                                                  x.i32(ids.gridSize));
+               storeI32(k, next, slot, x.c(0));
+             });
+    body(k, after->getArgument(0));
+    gpu::BarrierOp::create(b, loc);
+    Value next = x.fromI32(loadI32(k, slot, x.c(0)));
+    // Nobody may still read the slot when thread 0 claims again.
+    gpu::BarrierOp::create(b, loc);
+    scf::YieldOp::create(b, loc, next);
+  }
+
   void build(KernelBuilder &kb, Value grid) {
     int64_t threads = kWarpgroupThreads * config.warpgroups;
     kb.launch(grid, threads, [&](KernelBuilder &k, const LaunchIds &ids) {
@@ -411,44 +487,18 @@ struct GemmKernelBuilder {
       Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
       Value numTiles = x.mul(numMTiles, numNBlocks);
       Value numK = k.ceilDiv(sizes.reduction, x.c(kTileK));
-      k.forLoop(ids.blockId, numTiles, ids.gridSize,
-                [&](KernelBuilder &k, Value tile) {
-                  Ix x{k};
-                  // L2-aware raster: the tiles of one segment (expert) are
-                  // consecutive, column block by column block, so the
-                  // blocks running at once share a few W column blocks and
-                  // the expert's A rows instead of streaming all of W once
-                  // per row tile. Tile t lies in the segment of m-tile
-                  // t / numNBlocks.
-                  Value probe =
-                      x.add(x.c(kHeaderWords),
-                            x.mul(x.div(tile, numNBlocks), x.c(kEntryWords)));
-                  Value groupFirst =
-                      x.fromI32(loadI32(k, schedule, x.add(probe, x.c(3))));
-                  Value groupTiles =
-                      x.fromI32(loadI32(k, schedule, x.add(probe, x.c(4))));
-                  Value local = x.sub(tile, x.mul(groupFirst, numNBlocks));
-                  Value nBlock = x.div(local, groupTiles);
-                  Value mTile = x.add(groupFirst, x.rem(local, groupTiles));
-                  Value entry =
-                      x.add(x.c(kHeaderWords), x.mul(mTile, x.c(kEntryWords)));
-                  Value expert = loadI32(k, schedule, entry);
-                  Value rowStart =
-                      x.fromI32(loadI32(k, schedule, x.add(entry, x.c(1))));
-                  Value rowCount =
-                      x.fromI32(loadI32(k, schedule, x.add(entry, x.c(2))));
-                  Value hasExpert =
-                      cmpI(k, arith::CmpIPredicate::sge, expert, k.i32(0));
-                  auto ifOp =
-                      scf::IfOp::create(k.b(), loc, TypeRange(), hasExpert,
-                                        /*withElseRegion=*/true);
-                  OpBuilder::InsertionGuard guard(k.b());
-                  k.b().setInsertionPointToStart(ifOp.thenBlock());
-                  computeTile(k, aTile, wTile, warpgroup, numK,
-                              x.fromI32(expert), rowStart, rowCount, nBlock);
-                  k.b().setInsertionPointToStart(ifOp.elseBlock());
-                  zeroTile(k, warpgroup, rowStart, rowCount, nBlock);
-                });
+      auto body = [&](KernelBuilder &k, Value tile) {
+        buildTile(k, aTile, wTile, warpgroup, numK, tile);
+      };
+      if (!dynamicTiles) {
+        k.forLoop(ids.blockId, numTiles, ids.gridSize, body);
+        return;
+      }
+      // A tile buffer like the others: the tile buffers take the
+      // kernel's shared memory from its start.
+      Value slot =
+          TileAllocOp::create(b, loc, workgroupType({1}, b.getI32Type()));
+      dynamicTileLoop(k, ids, numTiles, slot, body);
     });
   }
 };
@@ -507,7 +557,8 @@ bool mlir::moe::canUseTiledGroupedMatmul(const RowGemm &gemm) {
 
 void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
                                         const RowGemm &gemm,
-                                        Operation *configSource) {
+                                        Operation *configSource,
+                                        bool dynamicTiles) {
   KernelBuilder kb(rewriter, loc);
   Ix x{kb};
   TileConfig config = readTileConfig(configSource);
@@ -557,10 +608,11 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
     Value numNBlocks = tb.ceilDiv(sizes.outCols, x.c(outTileN));
     Value grid = x.min(x.mul(maxMTiles, numNBlocks), x.c(config.ctas));
     GemmKernelBuilder kernel{
-        gemm,     sizes,
-        config,   sources,
-        schedule, numNBlocks,
-        gated,    cast<MemRefType>(gemm.a.getType()).getElementType()};
+        gemm,        sizes,
+        config,      sources,
+        schedule,    numNBlocks,
+        gated,       cast<MemRefType>(gemm.a.getType()).getElementType(),
+        dynamicTiles};
     kernel.build(tb, grid);
 
     RowGemm fallback = gemm;

@@ -1,4 +1,5 @@
 // RUN: moe-opt %s --moe-tile-grouped-matmul --split-input-file | FileCheck %s
+// RUN: moe-opt %s --moe-tile-grouped-matmul="dynamic-tiles=0" --split-input-file | FileCheck %s --check-prefix=STATIC
 
 // The tiling pass on grouped_matmul (16-bit A and W, expert-contiguous A).
 // Host: a schedule buffer, the TMA rules checked at run time (16-byte
@@ -31,14 +32,25 @@
 // GEMM kernel, in tile IR only: two warpgroups, a 128x64 A tile and a
 // 256x64 W tile, a persistent loop over the schedule's (m-tile, n-block)
 // tiles.
-//       CHECK:   gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) {
-//       CHECK:     %[[WG:.*]] = arith.divui %{{.*}}, %c128
+//       CHECK:   gpu.launch blocks(%[[BID:[^,]*]], {{.*}}) in (%[[GRID:[^ ]*]] = {{.*}} threads(%[[TID:[^,]*]], {{.*}}) in (%{{.*}} = %c256, {{.*}}) {
+//       CHECK:     %[[WG:.*]] = arith.divui %[[TID]], %c128
 //       CHECK:     %[[TA:.*]] = moe.tile_alloc : memref<128x64xbf16, #gpu.address_space<workgroup>>
 //       CHECK:     %[[TW:.*]] = moe.tile_alloc : memref<256x64xbf16, #gpu.address_space<workgroup>>
+// Dynamic tiles: block b starts with tile b; as a tile starts, thread 0
+// claims the next one from the schedule's counter (word 2) into a
+// one-word tile buffer.
+//       CHECK:     %[[SLOT:.*]] = moe.tile_alloc : memref<1xi32, #gpu.address_space<workgroup>>
+//       CHECK:     scf.while (%[[T0:.*]] = %[[BID]]) : (index) -> index {
+//       CHECK:     } do {
+//       CHECK:     ^bb0(%[[T:.*]]: index):
+//       CHECK:       scf.if
+//       CHECK:         %[[OLD:.*]] = memref.atomic_rmw addi %{{.*}}, %[[SCHED]][%c2{{.*}}] : (i32, memref<?xi32>) -> i32
+//       CHECK:         %[[G:.*]] = arith.index_cast %[[GRID]] : index to i32
+//       CHECK:         %[[NEXT_TILE:.*]] = arith.addi %[[OLD]], %[[G]] : i32
+//       CHECK:         memref.store %[[NEXT_TILE]], %[[SLOT]]
 // L2-aware raster: tile t lies in the segment (expert) of m-tile
 // t / n-blocks, whose first m-tile and m-tile count are words 3 and 4 of a
 // 5-word entry; within the segment the column block is the slow index.
-//       CHECK:     scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 //       CHECK:       %[[PROBE:.*]] = arith.divui %[[T]], %[[NB:.*]] : index
 //       CHECK:       arith.muli %[[PROBE]], %c5
 //       CHECK:       %[[FIRST:.*]] = arith.index_cast %{{.*}} : i32 to index
@@ -57,7 +69,8 @@
 //       CHECK:           moe.tile_load %[[VIEW]][%{{.*}}, %c0{{.*}}, %{{.*}}, %[[K]]] into %[[G]] swizzle = 128
 //       CHECK:           %[[U:.*]] = memref.subview %[[TW]][128, 0] [128, 64] [1, 1]
 //       CHECK:           moe.tile_load %[[VIEW]][%{{.*}}, %c1{{.*}}, %{{.*}}, %[[K]]] into %[[U]] swizzle = 128
-//       CHECK:           %[[NEXT:.*]] = moe.tile_mma %[[TA]], %[[TW]], %[[ACC]] warpgroup %[[WG]]
+// A warpgroup with no rows of the tile skips its MMAs.
+//       CHECK:           %[[NEXT:.*]] = moe.tile_mma %[[TA]], %[[TW]], %[[ACC]] warpgroup %[[WG]] rows %[[ROWS:[^ ]*]]
 //       CHECK:           scf.yield %[[NEXT]]
 //       CHECK:         } {moe.pipeline_stages = 4 : i64}
 // Epilogue: silu(gate) * up, times the routed weight, masked by the rows.
@@ -66,8 +79,19 @@
 //       CHECK:       } else {
 // Zero tiles: rows outside [offsets[0], offsets[E]).
 //       CHECK:         moe.tile_store %{{.*}} warpgroup %[[WG]] into %[[O]][{{.*}}] rows %{{.*}} : vector<128x128xf32>, memref<?x64xbf16>
+// The block reads the claimed tile between two barriers.
+//       CHECK:       gpu.barrier
+//       CHECK:       memref.load %[[SLOT]]
+//       CHECK:       gpu.barrier
 //   CHECK-NOT:     nvvm.
 //       CHECK:     gpu.terminator
+// Round robin without dynamic-tiles (warp specialization's form).
+// STATIC-LABEL: func.func @silu_and_mul_scale
+//       STATIC:   gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) {
+//   STATIC-NOT:     memref.atomic_rmw
+//       STATIC:     scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
+//   STATIC-NOT:     memref.atomic_rmw
+//       STATIC:     gpu.terminator
 // The fallback for non-monotone offsets reads the schedule's flag.
 //       CHECK:   %[[FLAG:.*]] = memref.subview %[[SCHED]][1] [1] [1]
 //       CHECK:   gpu.launch

@@ -930,7 +930,7 @@ func.func @tile_ops(%a: memref<?x?xbf16>, %w: memref<8x?x?xf32, strided<[?, ?, 1
 //       CHECK: moe.tile_alloc : memref<128x64xbf16, #gpu.address_space<workgroup>>
 //       CHECK: moe.tile_load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] into %{{.*}} swizzle = 128 : memref<4x?x64xbf16>, memref<128x64xbf16, strided<[64, 1], offset: 8192>, #gpu.address_space<workgroup>>
 //       CHECK: moe.tile_load %{{.*}}[%{{.*}}, %{{.*}}] gather(%{{.*}} : memref<?xi32>) divisor = 8 into %{{.*}} swizzle = 128 : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>
-//       CHECK: %[[R:.*]] = moe.tile_mma %{{.*}}, %{{.*}}, %{{.*}} warpgroup %{{.*}} pending = 1 : memref<128x64xbf16, #gpu.address_space<workgroup>>, memref<256x64xbf16, #gpu.address_space<workgroup>> -> vector<128x256xf32>
+//       CHECK: %[[R:.*]] = moe.tile_mma %{{.*}}, %{{.*}}, %{{.*}} warpgroup %{{.*}} rows %{{.*}} pending = 1 : memref<128x64xbf16, #gpu.address_space<workgroup>>, memref<256x64xbf16, #gpu.address_space<workgroup>> -> vector<128x256xf32>
 //       CHECK: %[[D:.*]] = moe.tile_mma_wait %[[R]] : vector<128x256xf32>
 //       CHECK: moe.tile_store %[[D]] warpgroup %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} epilogue = gelu_and_mul bias(%{{.*}} : memref<4x256xf32>) expert %{{.*}} scale(%{{.*}} : memref<?xf32>) gather(%{{.*}} : memref<?xi32>) a_rows %{{.*}} divisor = 8 : vector<128x256xf32>, memref<?x128xbf16>
 //       CHECK: moe.tile_release %{{.*}}[%{{.*}}] arrivals = 256 : memref<4xi64, #gpu.address_space<workgroup>>
@@ -951,7 +951,7 @@ func.func @tile_program(%x: memref<?x64xbf16>, %w: memref<4x?x64xbf16>, %slots: 
     moe.tile_load %x[%i, %i] gather(%slots : memref<?xi32>) divisor = 8 into %ta swizzle = 128
         : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>
     %zero = arith.constant dense<0.0> : vector<128x256xf32>
-    %r = moe.tile_mma %ta, %tw, %zero warpgroup %wg pending = 1
+    %r = moe.tile_mma %ta, %tw, %zero warpgroup %wg rows %rows pending = 1
         : memref<128x64xbf16, #gpu.address_space<workgroup>>,
           memref<256x64xbf16, #gpu.address_space<workgroup>> -> vector<128x256xf32>
     %d = moe.tile_mma_wait %r : vector<128x256xf32>

@@ -254,8 +254,14 @@ def Moe_TileMmaOp : Moe_Op<"tile_mma", [AllTypesMatch<["acc", "result"]>]> {
     once this one is done. The accumulator may be read (by
     `moe.tile_store`) only after a `moe.tile_mma_wait` with `pending = 0`.
 
+    With `rows R`, only the first `R` rows of `result` are defined: a
+    warpgroup whose 64 rows all lie at or past `R` skips its MMAs (its rows
+    of `result` are then those of `acc`). A tile that holds the last few
+    rows of an expert thus issues tensor-core work for the warpgroups that
+    have rows only. `R` must be the same for every thread of the block.
+
     ```mlir
-    %acc1 = moe.tile_mma %a, %w, %acc0 warpgroup %wg pending = 1
+    %acc1 = moe.tile_mma %a, %w, %acc0 warpgroup %wg rows %n pending = 1
         : memref<128x64xbf16, #gpu.address_space<workgroup>>,
           memref<256x64xbf16, #gpu.address_space<workgroup>>
           -> vector<128x256xf32>
@@ -264,11 +270,12 @@ def Moe_TileMmaOp : Moe_Op<"tile_mma", [AllTypesMatch<["acc", "result"]>]> {
   let arguments = (ins Arg<AnyStaticShapeMemRef, "", [MemRead]>:$lhs,
                        Arg<AnyStaticShapeMemRef, "", [MemRead]>:$rhs,
                        Moe_TileAccumulator:$acc, Index:$warpgroup,
+                       Optional<Index>:$rows,
                        DefaultValuedAttr<I64Attr, "128">:$swizzle,
                        DefaultValuedAttr<I64Attr, "0">:$pending);
   let results = (outs Moe_TileAccumulator:$result);
   let assemblyFormat = [{
-    $lhs `,` $rhs `,` $acc `warpgroup` $warpgroup
+    $lhs `,` $rhs `,` $acc `warpgroup` $warpgroup (`rows` $rows^)?
     (`pending` `=` $pending^)? (`swizzle` `=` $swizzle^)? attr-dict
     `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
