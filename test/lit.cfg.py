@@ -32,7 +32,9 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.moe_tools_dir, config.llvm_tools_dir,
              os.path.join(config.moe_obj_root, "tools", "moe-runner")]
-llvm_config.add_tool_substitutions(["moe-opt", "moe-runner"], tool_dirs)
+llvm_config.add_tool_substitutions(
+    ["moe-opt", "moe-runner", "moe-fuzz-mlir", "moe-fuzz-config-table",
+     "moe-fuzz-manifest", "moe-fuzz-module-image"], tool_dirs)
 
 sys.path.insert(0, os.path.dirname(__file__))
 import lit_sanitizers
