@@ -12,7 +12,8 @@ from lit.llvm.subst import ToolSubst
 config.name = "MOE"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Unit"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "lit_sanitizers.py", "Unit"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.moe_obj_root, "test")
 
@@ -31,7 +32,14 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.moe_tools_dir, config.llvm_tools_dir,
              os.path.join(config.moe_obj_root, "tools", "moe-runner")]
-llvm_config.add_tool_substitutions(["moe-opt", "moe-runner"], tool_dirs)
+llvm_config.add_tool_substitutions(
+    ["moe-opt", "moe-runner", "moe-fuzz-mlir", "moe-fuzz-config-table",
+     "moe-fuzz-manifest", "moe-fuzz-module-image"], tool_dirs)
+
+sys.path.insert(0, os.path.dirname(__file__))
+import lit_sanitizers
+
+lit_sanitizers.configure(config)
 
 # Features for optional tools: ptxas validates generated PTX where present,
 # and `cuda` marks tests that need an NVIDIA GPU (never set on CI).

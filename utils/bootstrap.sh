@@ -5,21 +5,30 @@
 #   utils/bootstrap.sh test     install deps, build, run every test (check-moe)
 #   utils/bootstrap.sh deps     only install the Debian packages
 #   utils/bootstrap.sh build    only configure and build
-# Environment: BUILD_DIR (default build), JOBS (default: all cores).
+#   utils/bootstrap.sh sanitize build with ASan + UBSan, assertions and the
+#                               fuzz targets (clang) in SAN_BUILD_DIR and run
+#                               every test there (check-moe)
+#   utils/bootstrap.sh fuzz [S] that build, then each fuzz target for S
+#                               seconds (default 60; docs/Testing.md)
+# Environment: BUILD_DIR (default build), SAN_BUILD_DIR (default build-san),
+# JOBS (default: all cores).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+SAN_BUILD_DIR=${SAN_BUILD_DIR:-$ROOT/build-san}
 JOBS=${JOBS:-$(nproc)}
 PACKAGES=(cmake ninja-build ccache g++ python3
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
           libgtest-dev libgmock-dev)
+# clang and its sanitizer and libFuzzer runtimes, for sanitize and fuzz.
+SANITIZER_PACKAGES=(clang-22 libclang-rt-22-dev)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
 install_deps() {
   local missing=()
-  for pkg in "${PACKAGES[@]}"; do
+  for pkg in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
       missing+=("$pkg")
   done
@@ -43,6 +52,23 @@ configure_and_build() {
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
   log "building with $JOBS jobs"
   ninja -C "$BUILD_DIR" -j "$JOBS"
+}
+
+# The sanitizer build: clang, ASan + UBSan with assertions on, and the fuzz
+# targets as libFuzzer binaries. -O1 keeps it fast to build and to run.
+configure_and_build_sanitized() {
+  log "configuring $SAN_BUILD_DIR (ASan + UBSan, fuzz targets)"
+  cmake -G Ninja -S "$ROOT" -B "$SAN_BUILD_DIR" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+    -DCMAKE_C_COMPILER=/usr/lib/llvm-22/bin/clang \
+    -DCMAKE_CXX_COMPILER=/usr/lib/llvm-22/bin/clang++ \
+    -DMOE_ENABLE_SANITIZERS=ON -DMOE_BUILD_FUZZERS=ON \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
+  log "building $SAN_BUILD_DIR with $JOBS jobs"
+  ninja -C "$SAN_BUILD_DIR" -j "$JOBS"
 }
 
 run_example() {
@@ -77,5 +103,13 @@ case "${1:-}" in
   build) install_deps; configure_and_build ;;
   test) install_deps; configure_and_build; ninja -C "$BUILD_DIR" check-moe ;;
   example) install_deps; configure_and_build; run_example ;;
-  *) sed -n '2,9p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+  sanitize)
+    install_deps "${SANITIZER_PACKAGES[@]}"
+    configure_and_build_sanitized
+    ninja -C "$SAN_BUILD_DIR" check-moe ;;
+  fuzz)
+    install_deps "${SANITIZER_PACKAGES[@]}"
+    configure_and_build_sanitized
+    "$ROOT/fuzz/run-fuzzers.sh" "$SAN_BUILD_DIR" "${2:-60}" ;;
+  *) sed -n '2,15p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

@@ -534,8 +534,11 @@ Value isAligned16(KernelBuilder &kb, Value memref) {
       memref::ExtractStridedMetadataOp::create(kb.b(), kb.getLoc(), memref);
   auto type = cast<MemRefType>(memref.getType());
   int64_t bytes = type.getElementTypeBitWidth() / 8;
-  Value address =
-      x.add(addressOf(kb, memref), x.mul(metadata.getOffset(), x.c(bytes)));
+  // One op per statement: the order of function arguments is unspecified,
+  // and the IR must not depend on the compiler that built moe-opt.
+  Value base = addressOf(kb, memref);
+  Value offset = x.mul(metadata.getOffset(), x.c(bytes));
+  Value address = x.add(base, offset);
   return cmpI(kb, arith::CmpIPredicate::eq, x.rem(address, x.c(16)), x.c(0));
 }
 
@@ -582,15 +585,19 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
     return cmpI(kb, arith::CmpIPredicate::ne, v, x.c(0));
   };
   Value kA = kb.dim(gemm.a, 1), kW = kb.dim(gemm.w, 2);
-  Value ok = x.andI(isAligned16(kb, gemm.a), isAligned16(kb, gemm.w));
+  Value aAligned = isAligned16(kb, gemm.a);
+  Value wAligned = isAligned16(kb, gemm.w);
+  Value ok = x.andI(aAligned, wAligned);
   for (Value k : {kA, kW})
     ok = x.andI(ok,
                 cmpI(kb, arith::CmpIPredicate::eq, x.rem(k, x.c(8)), x.c(0)));
   // The schedule and the copy coordinates are 32-bit: larger dimensions
   // take the simple kernel.
   for (Value v : {sizes.rows, sizes.numARows, sizes.reduction, sizes.outCols,
-                  sizes.numExperts})
-    ok = x.andI(x.andI(ok, nonZero(v)), x.lt(v, x.c(kMaxTiledExtent)));
+                  sizes.numExperts}) {
+    ok = x.andI(ok, nonZero(v));
+    ok = x.andI(ok, x.lt(v, x.c(kMaxTiledExtent)));
+  }
 
   auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange(), ok,
                                 /*withElseRegion=*/true);

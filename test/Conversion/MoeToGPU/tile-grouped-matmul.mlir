@@ -14,9 +14,9 @@
 // CHECK-LABEL: func.func @silu_and_mul_scale
 //  CHECK-SAME: (%[[A:.*]]: memref<?x64xbf16>, %[[W:.*]]: memref<4x128x64xbf16>, %[[OFF:.*]]: memref<5xi32>, %[[RW:.*]]: memref<?xf32>, %[[O:.*]]: memref<?x64xbf16>)
 //       CHECK: %[[SCHED:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
-//       CHECK: memref.extract_aligned_pointer_as_index %[[W]]
-//       CHECK: arith.remui %{{.*}}, %c16
 //       CHECK: memref.extract_aligned_pointer_as_index %[[A]]
+//       CHECK: arith.remui %{{.*}}, %c16
+//       CHECK: memref.extract_aligned_pointer_as_index %[[W]]
 //       CHECK: arith.remui %{{.*}}, %c16
 //       CHECK: arith.remui %{{.*}}, %c8
 // Dimensions must fit the 32-bit schedule and TMA coordinates.
