@@ -28,7 +28,7 @@ func.func @gated(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x2048xbf16>,
 func.func @bias_f16(%a: tensor<?x?xf16>, %w: tensor<2x?x?xf16>, %offsets: tensor<3xi32>,
                     %bias: tensor<2x64xf32>, %init: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %y = moe.grouped_matmul %a, %w, %offsets bias(%bias) outs(%init)
-      {moe.config = {warpgroups = 1 : i64, tile_n = 64 : i64, stages = 3 : i64}}
+      {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 64, stages = 3, warpgroups = 1>}
       : (tensor<?x?xf16>, tensor<2x?x?xf16>, tensor<3xi32>, tensor<2x64xf32>,
          tensor<?x64xf32>) -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>

@@ -19,7 +19,9 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
 
     `grouped_matmul` and `mot_linear` left here become the simple kernel
     (one thread per output element); run `moe-tile-grouped-matmul` first for
-    the tiled kernel (the `moe-to-nvvm` pipeline does). Tile ops left in
+    the tiled kernel (the `moe-to-nvvm` pipeline does). A `grouped_matmul`
+    whose `#moe.gemm_config` asks for what no kernel implements yet is an
+    error here too, as in `moe-tile-grouped-matmul`. Tile ops left in
     kernels (`moe.tile_load_async`, `moe.tile_wait`) are
     `moe-create-tma-descriptors`' work and are left alone.
   }];
@@ -40,7 +42,8 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
   let description = [{
     Runs on buffer-form IR, before `convert-moe-to-gpu`. Every
     `moe.grouped_matmul` the tiled kernel can compute (16-bit A and W of the
-    same type, identity layouts, `tiled` not 0 in its `moe.config`) becomes, behind a host-side check of the TMA rules
+    same type, identity layouts, `kernel = tiled` in its `#moe.gemm_config`,
+    the default) becomes, behind a host-side check of the TMA rules
     (16-byte aligned A and W, K a multiple of 8, no empty dimension, all
     below 2^31 - 4096 for the 32-bit schedule and coordinates) whose
     other branch is the simple kernel:
@@ -68,12 +71,14 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
 
     Gathered A (`a[row_index]`, the vLLM layout) arrives through gathered
     tile copies (`gather(row_index)`), straight into the ring; the epilogue
-    writes zero rows where an index has no A row. Config keys (`moe.config`, from
-    `moe-select-configs`): `tiled` (default 1), `warpgroups` (1 to 4,
-    default 2: 128-row tiles), `tile_n` (16..256, multiple of 16, default
-    256; `warpgroups * tile_n` at most 512, the accumulator registers a
-    block can hold, else an error), `stages` (2..8, default 4, lowered until
-    the slots fit in 227 KB) and `ctas` (default 132). Ops it cannot take
+    writes zero rows where an index has no A row. The tiles, the ring
+    depth and the grid come from the op's `moe.config = #moe.gemm_config<...>`
+    (from `moe-select-configs`; `#moe.gemm_config<>` when it has none),
+    whose verifier has checked them: nothing is adjusted here. A
+    configuration asking for what the kernels do not implement yet
+    (`cluster_m`/`cluster_n` other than 1, `raster = along_n`,
+    `swap_ab = true`, `split_k` other than 1) is an error at the op, for
+    every grouped_matmul whichever kernel it would get. Ops it cannot take
     are left to `convert-moe-to-gpu`'s simple kernel. Run
     `moe-pipeline-tile-loads`, then `moe-create-tma-descriptors` and
     `convert-moe-tile-to-nvgpu`, next.

@@ -394,6 +394,30 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
   });
 }
 
+LogicalResult mlir::moe::checkGemmConfigImplemented(GroupedMatmulOp op) {
+  GemmConfigAttr config = op.getGemmConfig();
+  if (config.getClusterM() != 1 || config.getClusterN() != 1)
+    return op.emitOpError("#moe.gemm_config cluster_m = ")
+           << config.getClusterM() << ", cluster_n = " << config.getClusterN()
+           << " is not supported yet: the tiled kernel launches no thread "
+              "block clusters (1 x 1)";
+  if (config.getRaster() != GemmRaster::along_m)
+    return op.emitOpError("#moe.gemm_config raster = ")
+           << stringifyGemmRaster(config.getRaster())
+           << " is not supported yet: the tiled kernel walks each expert's "
+              "tiles along_m";
+  if (config.getSwapAb())
+    return op.emitOpError(
+        "#moe.gemm_config swap_ab = true is not supported yet: the tiled "
+        "kernel puts A's rows on wgmma's M");
+  if (config.getSplitK() != 1)
+    return op.emitOpError("#moe.gemm_config split_k = ")
+           << config.getSplitK()
+           << " is not supported yet: the tiled kernel reduces all of K in "
+              "one block";
+  return success();
+}
+
 RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
   RowGemm gemm;
   gemm.a = op.getA();
@@ -405,7 +429,7 @@ RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
   gemm.bias = op.getBias();
   gemm.out = op.getOutInit();
   gemm.epilogue = op.getEpilogue();
-  gemm.threads = getConfigInt(op, "threads", 256);
+  gemm.threads = op.getGemmConfig().getSimpleThreads();
   return gemm;
 }
 

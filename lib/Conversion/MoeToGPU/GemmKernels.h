@@ -52,7 +52,15 @@ struct GemmSizes {
 };
 GemmSizes computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm);
 
-/// The operands of a buffer-form grouped_matmul and its `threads` config.
+/// Rejects the #moe.gemm_config values that are legal IR but that no kernel
+/// implements yet (a cluster other than 1 x 1, raster = along_n, swap_ab,
+/// split_k above 1), with an error at `op` naming the parameter. Both
+/// moe-tile-grouped-matmul and convert-moe-to-gpu check every
+/// grouped_matmul, whichever kernel it would get.
+LogicalResult checkGemmConfigImplemented(GroupedMatmulOp op);
+
+/// The operands of a buffer-form grouped_matmul and the block size of its
+/// simple kernel (`simple_threads` of its #moe.gemm_config).
 RowGemm getRowGemm(GroupedMatmulOp op);
 
 /// The simple, correct path: one thread per output element.
@@ -68,11 +76,13 @@ bool canUseTiledGroupedMatmul(const RowGemm &gemm);
 /// Emits the tiled grouped GEMM for `gemm`: a tile-schedule kernel, the
 /// persistent TMA/wgmma kernel, and the simple kernel as a device-gated
 /// fallback (non-monotone offsets), all behind a host-side check of the
-/// TMA alignment rules that runs the simple kernel otherwise. With
-/// `dynamicTiles` the persistent blocks take their tiles from a counter in
-/// the schedule (in order of start), else round robin.
+/// TMA alignment rules that runs the simple kernel otherwise. `config` gives
+/// the tiles, the ring depth and the grid; its fields the kernel does not
+/// implement yet must have been rejected (moe-tile-grouped-matmul does).
+/// With `dynamicTiles` the persistent blocks take their tiles from a counter
+/// in the schedule (in order of start), else round robin.
 void buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
-                             const RowGemm &gemm, Operation *configSource,
+                             const RowGemm &gemm, GemmConfigAttr config,
                              bool dynamicTiles);
 
 } // namespace mlir::moe

@@ -50,12 +50,11 @@ using namespace mlir::moe;
 
 namespace {
 
-/// K per pipeline step: one 128-byte swizzle row of 16-bit elements.
+/// K per pipeline step: one 128-byte swizzle row of 16-bit elements (the
+/// only tile_k #moe.gemm_config allows).
 constexpr int64_t kTileK = 64;
 constexpr int64_t kRowBytes = 128;
-constexpr int64_t kMaxSharedBytes = 227 * 1024;
 constexpr int64_t kScheduleThreads = 512;
-constexpr int64_t kDefaultTileN = 256;
 /// Dimensions at or past 2^31 - 4096 fall back: entries, row counts and
 /// TMA coordinates (a tile may start up to one tile past an edge) are i32.
 constexpr int64_t kMaxTiledExtent = (int64_t(1) << 31) - 4096;
@@ -73,29 +72,19 @@ struct TileConfig {
   int64_t tileN; ///< accumulator columns (gate + up halves when gated)
   int64_t stages;
   int64_t ctas; ///< persistent blocks at most
-
-  int64_t stageBytes() const { return (tileM + tileN) * kRowBytes; }
-  /// The tile buffers of a ring and its two rings of mbarriers (full and
-  /// empty), each 1024-byte aligned, plus the alignment slack.
-  int64_t sharedBytes() const {
-    return kTileBufferAlign + stages * stageBytes() + 2 * kTileBufferAlign;
-  }
 };
 
-/// The op's configuration; the moe.config verifier has checked every key's
-/// range (MoeConfig.h), so only the ring depth is adjusted here: lowered
-/// until the ring fits the chip's shared memory.
-TileConfig readTileConfig(Operation *op) {
+/// The op's #moe.gemm_config as it is: its verifier has checked every
+/// range, tile_m = 64 * warpgroups, tile_k = 64 and that the ring fits
+/// shared memory, so nothing is adjusted here.
+TileConfig readTileConfig(GemmConfigAttr config) {
+  assert(config.getTileK() == kTileK && "verified by #moe.gemm_config");
   TileConfig c;
-  c.warpgroups = getConfigInt(op, "warpgroups", 2);
-  c.tileM = kWarpgroupRows * c.warpgroups;
-  // 256 (the widest wgmma) measured faster than 128 at every shape tried
-  // (docs/performance.md, version 3).
-  c.tileN = getConfigInt(op, "tile_n", kDefaultTileN);
-  c.stages = getConfigInt(op, "stages", 4);
-  while (c.stages > 2 && c.sharedBytes() > kMaxSharedBytes)
-    --c.stages;
-  c.ctas = getConfigInt(op, "ctas", 132);
+  c.warpgroups = config.getWarpgroups();
+  c.tileM = config.getTileM();
+  c.tileN = config.getTileN();
+  c.stages = config.getStages();
+  c.ctas = config.getCtas();
   return c;
 }
 
@@ -560,11 +549,11 @@ bool mlir::moe::canUseTiledGroupedMatmul(const RowGemm &gemm) {
 
 void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
                                         const RowGemm &gemm,
-                                        Operation *configSource,
+                                        GemmConfigAttr gemmConfig,
                                         bool dynamicTiles) {
   KernelBuilder kb(rewriter, loc);
   Ix x{kb};
-  TileConfig config = readTileConfig(configSource);
+  TileConfig config = readTileConfig(gemmConfig);
   GemmSizes sizes = computeGemmSizes(kb, gemm);
   bool gated = gemm.epilogue != Epilogue::none;
 

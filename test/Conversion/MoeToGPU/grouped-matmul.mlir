@@ -1,6 +1,7 @@
 // RUN: moe-opt %s --convert-moe-to-gpu --split-input-file | FileCheck %s
-// The simple path (the tiled TMA/wgmma path is in tiled-grouped-matmul.mlir;
-// `tiled = 0` picks the simple path for 16-bit operands).
+// The simple path (the tiled TMA/wgmma path is in tile-grouped-matmul.mlir;
+// `#moe.gemm_config<kernel = simple>` picks the simple path for 16-bit
+// operands).
 
 // Contiguous A, no epilogue: one thread per output element; block b takes
 // row b % R and a chunk of blockDim columns. The row's expert is the lowest
@@ -41,7 +42,7 @@
 //   CHECK-NOT: moe.grouped_matmul
 func.func @contiguous(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %offsets: memref<5xi32>,
                       %out: memref<?x128xbf16>) {
-  moe.grouped_matmul %a, %w, %offsets outs(%out) {moe.config = {tiled = 0 : i64}}
+  moe.grouped_matmul %a, %w, %offsets outs(%out) {moe.config = #moe.gemm_config<kernel = simple>}
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }
@@ -69,7 +70,7 @@ func.func @contiguous(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %offsets
 //       CHECK:   memref.store %{{.*}}, %[[O]]
 func.func @gathered(%x: memref<?x2048xbf16>, %slots: memref<?xi32>, %w: memref<8x256x2048xbf16>,
                     %offsets: memref<9xi32>, %out: memref<?x256xbf16>) {
-  moe.grouped_matmul %x[%slots], %w, %offsets outs(%out) {index_divisor = 8 : i64, moe.config = {tiled = 0 : i64}}
+  moe.grouped_matmul %x[%slots], %w, %offsets outs(%out) {index_divisor = 8 : i64, moe.config = #moe.gemm_config<kernel = simple>}
       : (memref<?x2048xbf16>, memref<?xi32>, memref<8x256x2048xbf16>, memref<9xi32>,
          memref<?x256xbf16>) -> ()
   return
@@ -99,7 +100,7 @@ func.func @gathered(%x: memref<?x2048xbf16>, %slots: memref<?xi32>, %w: memref<8
 func.func @silu_and_mul_scale(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
                               %offsets: memref<5xi32>, %rw: memref<?xf32>,
                               %out: memref<?x64xbf16>) {
-  moe.grouped_matmul %a, %w, %offsets scale(%rw) epilogue = silu_and_mul outs(%out) {moe.config = {tiled = 0 : i64}}
+  moe.grouped_matmul %a, %w, %offsets scale(%rw) epilogue = silu_and_mul outs(%out) {moe.config = #moe.gemm_config<kernel = simple>}
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?xf32>,
          memref<?x64xbf16>) -> ()
   return
@@ -121,7 +122,7 @@ func.func @silu_and_mul_scale(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
 //       CHECK:   memref.store %{{.*}}, %[[O]]
 func.func @bias(%a: memref<8x16xbf16>, %w: memref<2x32x16xbf16>, %offsets: memref<3xi32>,
                 %bias: memref<2x32xbf16>, %out: memref<8x32xf32>) {
-  moe.grouped_matmul %a, %w, %offsets bias(%bias) outs(%out) {moe.config = {tiled = 0 : i64}}
+  moe.grouped_matmul %a, %w, %offsets bias(%bias) outs(%out) {moe.config = #moe.gemm_config<kernel = simple>}
       : (memref<8x16xbf16>, memref<2x32x16xbf16>, memref<3xi32>, memref<2x32xbf16>,
          memref<8x32xf32>) -> ()
   return
@@ -149,7 +150,7 @@ func.func @bias(%a: memref<8x16xbf16>, %w: memref<2x32x16xbf16>, %offsets: memre
 //   CHECK-NOT: math.erf
 func.func @gelu_and_mul(%a: memref<?x?xf16>, %w: memref<?x?x?xf16>, %offsets: memref<?xi32>,
                         %out: memref<?x?xf16>) {
-  moe.grouped_matmul %a, %w, %offsets epilogue = gelu_and_mul outs(%out) {moe.config = {tiled = 0 : i64}}
+  moe.grouped_matmul %a, %w, %offsets epilogue = gelu_and_mul outs(%out) {moe.config = #moe.gemm_config<kernel = simple>}
       : (memref<?x?xf16>, memref<?x?x?xf16>, memref<?xi32>, memref<?x?xf16>) -> ()
   return
 }
@@ -205,12 +206,13 @@ func.func @mot_linear(%x: memref<?x?xf32>, %w: memref<?x?x?xf32>, %types: memref
 
 // -----
 
-// The thread count comes from moe.config.
+// The thread count comes from the #moe.gemm_config's simple_threads.
 // CHECK-LABEL: func.func @config
 //       CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c128{{(_[0-9]+)?}},
 func.func @config(%a: memref<8x16xf32>, %w: memref<2x32x16xf32>, %offsets: memref<3xi32>,
                   %out: memref<8x32xf32>) {
-  moe.grouped_matmul %a, %w, %offsets outs(%out) {moe.config = {threads = 128 : i64}}
+  moe.grouped_matmul %a, %w, %offsets outs(%out) {moe.config = #moe.gemm_config<simple_threads = 128>}
       : (memref<8x16xf32>, memref<2x32x16xf32>, memref<3xi32>, memref<8x32xf32>) -> ()
   return
 }
+

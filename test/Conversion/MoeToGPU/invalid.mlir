@@ -69,3 +69,16 @@ func.func @gate_past_workgroup_memory(%logits: memref<?x65536xf32>, %w: memref<?
   moe.gate %logits k = 2 scoring = softmax outs(%w, %ids) : (memref<?x65536xf32>, memref<?x2xf32>, memref<?x2xi32>) -> ()
   return
 }
+
+// -----
+
+// The simple kernel does not read the tile parameters, but a
+// #moe.gemm_config asking for what no kernel implements yet is an error
+// here too (as in moe-tile-grouped-matmul), not dropped.
+func.func @not_implemented_yet(%a: memref<8x16xf32>, %w: memref<2x32x16xf32>, %offsets: memref<3xi32>,
+                               %out: memref<8x32xf32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config raster = along_n is not supported yet: the tiled kernel walks each expert's tiles along_m}}
+  moe.grouped_matmul %a, %w, %offsets outs(%out) {moe.config = #moe.gemm_config<kernel = simple, raster = along_n>}
+      : (memref<8x16xf32>, memref<2x32x16xf32>, memref<3xi32>, memref<8x32xf32>) -> ()
+  return
+}

@@ -1,12 +1,70 @@
-// RUN: moe-opt %s --moe-tile-grouped-matmul -verify-diagnostics
+// RUN: moe-opt %s --moe-tile-grouped-matmul -split-input-file -verify-diagnostics
 
-// 4 warpgroups x 256 columns: 128 accumulator registers a thread in a
-// 512-thread block, which gets 128 registers in all.
-func.func @too_many_accumulators(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+// #moe.gemm_config fields the kernels do not implement yet are legal IR but
+// an error here, at the op, never silently dropped: for every
+// grouped_matmul, whichever kernel it would get (the simple kernel of f32
+// operands or of `kernel = simple` included).
+
+func.func @cluster(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
     %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op moe.config warpgroups = 4 with tile_n = 256 needs 128 accumulator registers per thread in a block of 512 threads, which gets at most 128 registers each: keep warpgroups * tile_n <= 512}}
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config cluster_m = 2, cluster_n = 1 is not supported yet: the tiled kernel launches no thread block clusters (1 x 1)}}
   moe.grouped_matmul %a, %w, %offsets outs(%out)
-      {moe.config = {warpgroups = 4 : i64, tile_n = 256 : i64}}
+      {moe.config = #moe.gemm_config<cluster_m = 2>}
       : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @raster(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+    %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config raster = along_n is not supported yet: the tiled kernel walks each expert's tiles along_m}}
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = #moe.gemm_config<raster = along_n>}
+      : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @swap_ab(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+    %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config swap_ab = true is not supported yet: the tiled kernel puts A's rows on wgmma's M}}
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = #moe.gemm_config<swap_ab = true>}
+      : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @split_k(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+    %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config split_k = 4 is not supported yet: the tiled kernel reduces all of K in one block}}
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = #moe.gemm_config<split_k = 4>}
+      : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @simple_kernel(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+    %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config split_k = 2 is not supported yet: the tiled kernel reduces all of K in one block}}
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = #moe.gemm_config<kernel = simple, split_k = 2>}
+      : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @f32_operands(%a: memref<?x64xf32>, %w: memref<4x256x64xf32>,
+    %offsets: memref<5xi32>, %out: memref<?x256xf32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config swap_ab = true is not supported yet: the tiled kernel puts A's rows on wgmma's M}}
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = #moe.gemm_config<swap_ab = true>}
+      : (memref<?x64xf32>, memref<4x256x64xf32>, memref<5xi32>, memref<?x256xf32>) -> ()
   return
 }

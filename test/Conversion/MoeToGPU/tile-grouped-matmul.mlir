@@ -122,7 +122,7 @@ func.func @silu_and_mul_scale(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
 func.func @config(%a: memref<?x?xf16>, %w: memref<2x?x?xf16>, %offsets: memref<3xi32>,
                   %bias: memref<2x64xf32>, %out: memref<?x64xf32>) {
   moe.grouped_matmul %a, %w, %offsets bias(%bias) outs(%out)
-      {moe.config = {warpgroups = 1 : i64, tile_n = 64 : i64, stages = 3 : i64}}
+      {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 64, stages = 3, warpgroups = 1>}
       : (memref<?x?xf16>, memref<2x?x?xf16>, memref<3xi32>, memref<2x64xf32>, memref<?x64xf32>) -> ()
   return
 }
@@ -130,11 +130,11 @@ func.func @config(%a: memref<?x?xf16>, %w: memref<2x?x?xf16>, %offsets: memref<3
 // -----
 
 // Operands the tiled kernel cannot take are left to convert-moe-to-gpu's
-// simple kernel: f32 operands and `tiled = 0`.
+// simple kernel: f32 operands and `kernel = simple`.
 // CHECK-LABEL: func.func @simple_only
 //   CHECK-NOT: gpu.launch
 //       CHECK: moe.grouped_matmul
-//       CHECK: moe.grouped_matmul {{.*}}tiled = 0
+//       CHECK: moe.grouped_matmul {{.*}}#moe.gemm_config<kernel = simple>
 //   CHECK-NOT: gpu.launch
 //       CHECK: return
 func.func @simple_only(%a32: memref<?x64xf32>, %w32: memref<4x128x64xf32>,
@@ -142,7 +142,7 @@ func.func @simple_only(%a32: memref<?x64xf32>, %w32: memref<4x128x64xf32>,
     %offsets: memref<5xi32>, %o32: memref<?x128xf32>, %o16: memref<?x128xbf16>) {
   moe.grouped_matmul %a32, %w32, %offsets outs(%o32)
       : (memref<?x64xf32>, memref<4x128x64xf32>, memref<5xi32>, memref<?x128xf32>) -> ()
-  moe.grouped_matmul %x, %wb, %offsets outs(%o16) {moe.config = {tiled = 0 : i64}}
+  moe.grouped_matmul %x, %wb, %offsets outs(%o16) {moe.config = #moe.gemm_config<kernel = simple>}
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }
@@ -181,7 +181,7 @@ func.func @gathered(%x: memref<?x2048xbf16>, %slots: memref<?xi32>, %w: memref<8
 func.func @four_warpgroups(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
     %offsets: memref<5xi32>, %out: memref<?x128xbf16>) {
   moe.grouped_matmul %a, %w, %offsets outs(%out)
-      {moe.config = {warpgroups = 4 : i64, tile_n = 128 : i64}}
+      {moe.config = #moe.gemm_config<tile_m = 256, tile_n = 128, warpgroups = 4>}
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }

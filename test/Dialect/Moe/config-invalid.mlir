@@ -1,17 +1,19 @@
 // RUN: moe-opt %s -split-input-file -verify-diagnostics
 
 // moe.config is verified with every moe op (the rules of
-// include/moe/Dialect/Moe/IR/MoeConfig.h, listed in docs/Pipeline.md): only
-// the keys the op reads, integers in the ranges the hardware allows.
+// include/moe/Dialect/Moe/IR/MoeConfig.h, listed in docs/Pipeline.md): a
+// #moe.gemm_config on grouped_matmul (its own verifier's cases are in
+// gemm-config-invalid.mlir), else only the keys the op reads, integers in
+// the ranges the hardware allows.
 
 // The ranges that hold, at their ends.
 func.func @valid(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>,
                  %x: tensor<4x16xf32>, %h: tensor<4x8xf32>) -> (tensor<?x32xbf16>, tensor<?x32xbf16>, tensor<4x8xf32>) {
   %0 = moe.grouped_matmul %a, %w, %o outs(%y)
-      {moe.config = {threads = 1024 : i64, tiled = 1 : i64, warpgroups = 2 : i64, tile_n = 256 : i64, stages = 8 : i64, ctas = 65535 : i64}}
+      {moe.config = #moe.gemm_config<>}
       : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   %1 = moe.grouped_matmul %a, %w, %o outs(%y)
-      {moe.config = {threads = 32 : i32, tiled = false, warpgroups = 1 : i64, tile_n = 16 : i64, stages = 2 : i64, ctas = 1 : i64}}
+      {moe.config = #moe.gemm_config<kernel = simple, simple_threads = 32>}
       : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   %2 = moe.silu_and_mul %x outs(%h) {moe.config = {threads = 96 : i128}} : (tensor<4x16xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return %0, %1, %2 : tensor<?x32xbf16>, tensor<?x32xbf16>, tensor<4x8xf32>
@@ -141,72 +143,49 @@ func.func @not_a_dictionary(%x: tensor<4x16xf32>, %h: tensor<4x8xf32>) -> tensor
 
 // -----
 
-func.func @gemm_tiled2(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op moe.config key 'tiled' = 2 is out of range: expected an integer in [0, 1]}}
-  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {tiled = 2 : i64}}
+// The GEMM's settings are typed: a dictionary, even of the keys it once
+// read, is an error that names the attribute to use.
+func.func @gemm_dictionary(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
+  // expected-error @+1 {{'moe.grouped_matmul' op 'moe.config' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = 128, stages = 3>), not {tile_n = 128 : i64, warpgroups = 1 : i64}}}
+  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {warpgroups = 1 : i64, tile_n = 128 : i64}}
       : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   return %0 : tensor<?x32xbf16>
 }
 
 // -----
 
-func.func @gemm_warpgroups5(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op moe.config key 'warpgroups' = 5 is out of range: expected an integer in [1, 4]}}
-  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {warpgroups = 5 : i64}}
+func.func @gemm_threads_dictionary(%a: memref<?x16xf32>, %w: memref<2x32x16xf32>, %o: memref<3xi32>, %y: memref<?x32xf32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op 'moe.config' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = 128, stages = 3>), not {threads = 128 : i64}}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {threads = 128 : i64}}
+      : (memref<?x16xf32>, memref<2x32x16xf32>, memref<3xi32>, memref<?x32xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @gemm_integer(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
+  // expected-error @+1 {{'moe.grouped_matmul' op 'moe.config' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = 128, stages = 3>), not 256 : i64}}
+  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = 256 : i64}
       : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   return %0 : tensor<?x32xbf16>
 }
 
 // -----
 
-func.func @gemm_tile_n24(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op moe.config key 'tile_n' = 24 is out of range: expected a multiple of 16 in [16, 256]}}
-  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {tile_n = 24 : i64}}
-      : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
-  return %0 : tensor<?x32xbf16>
+// A #moe.gemm_config on an op without a GEMM.
+func.func @gemm_config_on_rms_norm(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %o: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'moe.rms_norm' op 'moe.config' must be a dictionary of integers, got #moe.gemm_config<>}}
+  %0 = moe.rms_norm %x, %w epsilon = 1.0e-06 outs(%o) {moe.config = #moe.gemm_config<>}
+      : (tensor<?x64xf32>, tensor<64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @gemm_tile_n512(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op moe.config key 'tile_n' = 512 is out of range: expected a multiple of 16 in [16, 256]}}
-  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {tile_n = 512 : i64}}
-      : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
-  return %0 : tensor<?x32xbf16>
-}
-
-// -----
-
-func.func @gemm_stages1(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op moe.config key 'stages' = 1 is out of range: expected an integer in [2, 8]}}
-  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {stages = 1 : i64}}
-      : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
-  return %0 : tensor<?x32xbf16>
-}
-
-// -----
-
-func.func @gemm_stages9(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op moe.config key 'stages' = 9 is out of range: expected an integer in [2, 8]}}
-  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {stages = 9 : i64}}
-      : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
-  return %0 : tensor<?x32xbf16>
-}
-
-// -----
-
-func.func @gemm_ctas0(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op moe.config key 'ctas' = 0 is out of range: expected an integer in [1, 65535]}}
-  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {ctas = 0 : i64}}
-      : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
-  return %0 : tensor<?x32xbf16>
-}
-
-// -----
-
-func.func @gemm_ctas65536(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op moe.config key 'ctas' = 65536 is out of range: expected an integer in [1, 65535]}}
-  %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {ctas = 65536 : i64}}
-      : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
+// mot_linear keeps its dictionary (its simple kernel reads `threads`).
+func.func @gemm_config_on_mot_linear(%x: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %t: tensor<?xi32>, %o: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
+  // expected-error @+1 {{'moe.mot_linear' op 'moe.config' must be a dictionary of integers, got #moe.gemm_config<tile_n = 128>}}
+  %0 = moe.mot_linear %x, %w, %t outs(%o) {moe.config = #moe.gemm_config<tile_n = 128>}
+      : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<?xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   return %0 : tensor<?x32xbf16>
 }

@@ -53,3 +53,32 @@ func.func @sort(%ids: tensor<4x2xi32>, %s: tensor<512xi32>, %e: tensor<8xi32>, %
       : (tensor<4x2xi32>, tensor<512xi32>, tensor<8xi32>, tensor<1xi32>) -> (tensor<512xi32>, tensor<8xi32>, tensor<1xi32>)
   return %a, %b, %c : tensor<512xi32>, tensor<8xi32>, tensor<1xi32>
 }
+
+// -----
+
+// grouped_matmul gets a #moe.gemm_config: the defaults from the heuristic,
+// the table's parameters (the rest at their defaults) when a line matches;
+// a line may set every parameter.
+// HEUR-LABEL: func.func @gemm
+//  HEUR-COUNT-4: moe.grouped_matmul {{.*}} {moe.config = #moe.gemm_config<>}
+// TUNED-LABEL: func.func @gemm
+//       TUNED: moe.grouped_matmul {{.*}} {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 128, stages = 6, warpgroups = 1>}
+//       TUNED: moe.grouped_matmul {{.*}} {moe.config = #moe.gemm_config<kernel = simple, simple_threads = 128>}
+//       TUNED: moe.grouped_matmul {{.*}} {moe.config = #moe.gemm_config<kernel = simple, tile_m = 64, tile_n = 64, stages = 3, warpgroups = 1, cluster_m = 2, cluster_n = 2, raster = along_n, swap_ab = true, split_k = 2, ctas = 7, simple_threads = 64>}
+//       TUNED: moe.grouped_matmul {{.*}} {moe.config = #moe.gemm_config<>}
+func.func @gemm(%a: tensor<?x2048xbf16>, %w: tensor<128x1536x2048xbf16>, %o: tensor<129xi32>, %y: tensor<?x768xbf16>,
+                %w8: tensor<8x64x2048xbf16>, %o8: tensor<9xi32>, %y8: tensor<?x64xbf16>,
+                %w16: tensor<16x64x2048xbf16>, %o16: tensor<17xi32>,
+                %w4: tensor<4x64x2048xbf16>, %o4: tensor<5xi32>)
+    -> (tensor<?x768xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>) {
+  %0 = moe.grouped_matmul %a, %w, %o epilogue = silu_and_mul outs(%y)
+      : (tensor<?x2048xbf16>, tensor<128x1536x2048xbf16>, tensor<129xi32>, tensor<?x768xbf16>) -> tensor<?x768xbf16>
+  %1 = moe.grouped_matmul %a, %w8, %o8 outs(%y8)
+      : (tensor<?x2048xbf16>, tensor<8x64x2048xbf16>, tensor<9xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  %2 = moe.grouped_matmul %a, %w16, %o16 outs(%y8)
+      : (tensor<?x2048xbf16>, tensor<16x64x2048xbf16>, tensor<17xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  // expected-warning @+1 {{no tuned config in}}
+  %3 = moe.grouped_matmul %a, %w4, %o4 outs(%y8)
+      : (tensor<?x2048xbf16>, tensor<4x64x2048xbf16>, tensor<5xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %0, %1, %2, %3 : tensor<?x768xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>
+}

@@ -106,7 +106,7 @@ func.func @gemm_k48_gated_f16(%a: tensor<?x48xf16>, %w: tensor<8x200x48xf16>, %o
 func.func @gemm_k144_gelu_config(%a: tensor<?x144xbf16>, %w: tensor<6x192x144xbf16>, %off: tensor<7xi32>,
     %out: tensor<?x96xf32>) -> tensor<?x96xf32> {
   %y = moe.grouped_matmul %a, %w, %off epilogue = gelu_and_mul outs(%out)
-      {moe.config = {warpgroups = 1 : i64, tile_n = 64 : i64, stages = 2 : i64}}
+      {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 64, stages = 2, warpgroups = 1>}
       : (tensor<?x144xbf16>, tensor<6x192x144xbf16>, tensor<7xi32>, tensor<?x96xf32>) -> tensor<?x96xf32>
   return %y : tensor<?x96xf32>
 }
@@ -125,7 +125,7 @@ func.func @gemm_k20_simple(%a: tensor<?x20xbf16>, %w: tensor<4x64x20xbf16>, %off
 func.func @gemm1_mixtral_n128(%a: tensor<?x4096xbf16>, %w13: tensor<8x28672x4096xbf16>, %off: tensor<9xi32>,
     %out: tensor<?x14336xbf16>) -> tensor<?x14336xbf16> {
   %h = moe.grouped_matmul %a, %w13, %off epilogue = silu_and_mul outs(%out)
-      {moe.config = {tile_n = 128 : i64}}
+      {moe.config = #moe.gemm_config<tile_n = 128>}
       : (tensor<?x4096xbf16>, tensor<8x28672x4096xbf16>, tensor<9xi32>, tensor<?x14336xbf16>) -> tensor<?x14336xbf16>
   return %h : tensor<?x14336xbf16>
 }
@@ -133,7 +133,7 @@ func.func @gemm1_mixtral_n128(%a: tensor<?x4096xbf16>, %w13: tensor<8x28672x4096
 func.func @gemm2_mixtral_n128(%h: tensor<?x14336xbf16>, %w2: tensor<8x4096x14336xbf16>, %off: tensor<9xi32>,
     %scale: tensor<?xf32>, %out: tensor<?x4096xbf16>) -> tensor<?x4096xbf16> {
   %y = moe.grouped_matmul %h, %w2, %off scale(%scale) outs(%out)
-      {moe.config = {tile_n = 128 : i64}}
+      {moe.config = #moe.gemm_config<tile_n = 128>}
       : (tensor<?x14336xbf16>, tensor<8x4096x14336xbf16>, tensor<9xi32>, tensor<?xf32>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
   return %y : tensor<?x4096xbf16>
 }
@@ -141,7 +141,7 @@ func.func @gemm2_mixtral_n128(%h: tensor<?x14336xbf16>, %w2: tensor<8x4096x14336
 func.func @gemm1_qwen3_n128(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x2048xbf16>, %off: tensor<129xi32>,
     %out: tensor<?x768xbf16>) -> tensor<?x768xbf16> {
   %h = moe.grouped_matmul %a, %w13, %off epilogue = silu_and_mul outs(%out)
-      {moe.config = {tile_n = 128 : i64}}
+      {moe.config = #moe.gemm_config<tile_n = 128>}
       : (tensor<?x2048xbf16>, tensor<128x1536x2048xbf16>, tensor<129xi32>, tensor<?x768xbf16>) -> tensor<?x768xbf16>
   return %h : tensor<?x768xbf16>
 }
@@ -149,7 +149,7 @@ func.func @gemm1_qwen3_n128(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x2048x
 func.func @gemm2_qwen3_n128(%h: tensor<?x768xbf16>, %w2: tensor<128x2048x768xbf16>, %off: tensor<129xi32>,
     %scale: tensor<?xf32>, %out: tensor<?x2048xbf16>) -> tensor<?x2048xbf16> {
   %y = moe.grouped_matmul %h, %w2, %off scale(%scale) outs(%out)
-      {moe.config = {tile_n = 128 : i64}}
+      {moe.config = #moe.gemm_config<tile_n = 128>}
       : (tensor<?x768xbf16>, tensor<128x2048x768xbf16>, tensor<129xi32>, tensor<?xf32>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
   return %y : tensor<?x2048xbf16>
 }

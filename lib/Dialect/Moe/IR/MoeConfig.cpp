@@ -1,10 +1,9 @@
 //===- MoeConfig.cpp - Rules of the moe.config keys -----------------------===//
 //
 // Ranges follow the hardware and the kernels that read each key: block sizes
-// are whole warps up to CUDA's 1024 threads per block; the tiled GEMM's tile
-// is 64 to 256 rows (one to four warpgroups) by an N that wgmma accepts for
-// gated halves (multiples of 16 up to 256), its TMA ring has 2..8 slots, and
-// its persistent grid at most 65535 blocks. docs/Pipeline.md lists them.
+// are whole warps up to CUDA's 1024 threads per block. The grouped GEMM's
+// settings are a #moe.gemm_config, whose own verifier holds its ranges
+// (MoeAttrs.cpp). docs/Pipeline.md lists them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,16 +32,6 @@ constexpr ConfigKeyRule kRowThreads{"row_threads", kWarpSize, kMaxBlockThreads,
 
 constexpr ConfigKeyRule kThreadsOnly[] = {kThreads};
 constexpr ConfigKeyRule kPermuteKeys[] = {kThreads, kRowThreads};
-/// The tiled grouped GEMM (moe-tile-grouped-matmul); `threads` is the block
-/// size of the simple kernel it falls back to.
-constexpr ConfigKeyRule kGemmKeys[] = {
-    kThreads,
-    {"tiled", 0, 1, 1},
-    {"warpgroups", 1, 4, 1},
-    {"tile_n", 16, 256, 16},
-    {"stages", 2, 8, 1},
-    {"ctas", 1, 65535, 1},
-};
 
 } // namespace
 
@@ -63,8 +52,11 @@ ArrayRef<ConfigKeyRule> mlir::moe::getConfigKeyRules(StringRef opName) {
       .Case("rms_norm", kThreadsOnly)
       .Case("silu_and_mul", kThreadsOnly)
       .Case("permute", kPermuteKeys)
-      .Case("grouped_matmul", kGemmKeys)
       .Default({});
+}
+
+bool mlir::moe::takesGemmConfig(StringRef opName) {
+  return opName == "grouped_matmul";
 }
 
 std::optional<int64_t> mlir::moe::getConfigIntValue(Attribute value) {
@@ -134,15 +126,26 @@ mlir::moe::verifyConfigEntry(StringRef opName, StringRef key, Attribute value,
 }
 
 LogicalResult mlir::moe::verifyConfigAttr(Operation *op, Attribute config) {
+  if (!isa_and_nonnull<MoeDialect>(op->getDialect()))
+    return op->emitOpError()
+           << "'" << kConfigAttrName << "' applies to moe ops only";
+  StringRef opName = op->getName().stripDialect();
+  // The GEMM's settings are typed; #moe.gemm_config verified itself when it
+  // was built.
+  if (takesGemmConfig(opName)) {
+    if (isa<GemmConfigAttr>(config))
+      return success();
+    return op->emitOpError()
+           << "'" << kConfigAttrName
+           << "' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = "
+              "128, stages = 3>), not "
+           << config;
+  }
   auto dictionary = dyn_cast<DictionaryAttr>(config);
   if (!dictionary)
     return op->emitOpError()
            << "'" << kConfigAttrName
            << "' must be a dictionary of integers, got " << config;
-  if (!isa_and_nonnull<MoeDialect>(op->getDialect()))
-    return op->emitOpError()
-           << "'" << kConfigAttrName << "' applies to moe ops only";
-  StringRef opName = op->getName().stripDialect();
   for (NamedAttribute entry : dictionary)
     if (failed(verifyConfigEntry(opName, entry.getName().getValue(),
                                  entry.getValue(),

@@ -389,6 +389,12 @@ LogicalResult CombineOp::verify() {
 // GroupedMatmulOp
 //===----------------------------------------------------------------------===//
 
+GemmConfigAttr GroupedMatmulOp::getGemmConfig() {
+  if (auto config = (*this)->getAttrOfType<GemmConfigAttr>(kConfigAttrName))
+    return config;
+  return GemmConfigAttr::get(getContext());
+}
+
 LogicalResult GroupedMatmulOp::verify() {
   if (failed(verifyCommon(getOperation())))
     return failure();

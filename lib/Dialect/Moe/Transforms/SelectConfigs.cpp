@@ -1,7 +1,8 @@
 //===- SelectConfigs.cpp - Kernel configurations of moe ops ---------------===//
 //
 // A tuned table when one is given, a heuristic otherwise. The configuration
-// is a `moe.config` dictionary the GPU lowering reads.
+// is the op's `moe.config` the GPU lowering reads: a #moe.gemm_config for
+// grouped_matmul, a dictionary for the other ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -80,7 +81,8 @@ llvm::StringMap<int64_t> sizesOf(Operation *op) {
 }
 
 /// Threads per block by op and size: enough to cover a row in a few steps
-/// without idle threads on small rows.
+/// without idle threads on small rows. (grouped_matmul gets the default
+/// #moe.gemm_config instead.)
 int64_t heuristicThreads(Operation *op, const llvm::StringMap<int64_t> &sizes) {
   auto sizeOr = [&](StringRef name, int64_t fallback) {
     auto it = sizes.find(name);
@@ -104,7 +106,8 @@ int64_t heuristicThreads(Operation *op, const llvm::StringMap<int64_t> &sizes) {
 struct TableEntry {
   std::string op;
   llvm::StringMap<int64_t> match;
-  SmallVector<std::pair<std::string, int64_t>> config;
+  /// The verified `moe.config`: a #moe.gemm_config or a dictionary.
+  Attribute config;
 };
 
 struct MoeSelectConfigsPass
@@ -132,19 +135,28 @@ struct MoeSelectConfigsPass
       llvm::SplitString(line, fields);
       TableEntry entry;
       entry.op = fields.front().str();
-      if (getConfigKeyRules(entry.op).empty())
+      bool gemm = takesGemmConfig(entry.op);
+      if (!gemm && getConfigKeyRules(entry.op).empty())
         return emitEntryError()
                << "'" << entry.op << "' is not a moe op that reads moe.config";
       llvm::StringSet<> seen;
+      SmallVector<std::pair<StringRef, StringRef>> gemmFields;
+      SmallVector<NamedAttribute> dictionary;
+      Builder builder(&getContext());
       for (StringRef field : llvm::drop_begin(fields)) {
         auto [key, text] = field.split('=');
-        int64_t value;
-        if (text.getAsInteger(10, value))
-          return emitEntryError()
-                 << "expected <key>=<integer>, got '" << field << "'";
+        // A #moe.gemm_config parameter is spelled as in the attribute (an
+        // integer, a word, true or false) and read below.
+        bool isSize = llvm::is_contained(kSizeKeys, key);
+        int64_t value = 0;
+        if (key.empty() || text.empty() ||
+            ((!gemm || isSize) && text.getAsInteger(10, value)))
+          return emitEntryError() << "expected <key>="
+                                  << (gemm && !isSize ? "<value>" : "<integer>")
+                                  << ", got '" << field << "'";
         if (!seen.insert(key).second)
           return emitEntryError() << "'" << key << "' is given twice";
-        if (llvm::is_contained(kSizeKeys, key)) {
+        if (isSize) {
           // A size the op does not have would never match.
           SmallVector<StringRef> matchKeys;
           matchKeysOf(entry.op).split(matchKeys, ' ');
@@ -156,9 +168,23 @@ struct MoeSelectConfigsPass
           entry.match[key] = value;
           continue;
         }
+        if (gemm) {
+          gemmFields.emplace_back(key, text);
+          continue;
+        }
         if (failed(verifyConfigEntry(entry.op, key, value, emitEntryError)))
           return failure();
-        entry.config.emplace_back(key.str(), value);
+        dictionary.push_back(
+            builder.getNamedAttr(key, builder.getI64IntegerAttr(value)));
+      }
+      if (gemm) {
+        FailureOr<GemmConfigAttr> config = GemmConfigAttr::getFromFields(
+            &getContext(), gemmFields, emitEntryError);
+        if (failed(config))
+          return failure();
+        entry.config = *config;
+      } else {
+        entry.config = builder.getDictionaryAttr(dictionary);
       }
       entries.push_back(std::move(entry));
     }
@@ -193,21 +219,23 @@ struct MoeSelectConfigsPass
         return;
       Builder builder(op->getContext());
       llvm::StringMap<int64_t> sizes = sizesOf(op);
-      SmallVector<NamedAttribute> config;
+      Attribute config;
       if (const TableEntry *entry = findEntry(entries, op, sizes)) {
-        for (const auto &[key, value] : entry->config)
-          config.push_back(
-              builder.getNamedAttr(key, builder.getI64IntegerAttr(value)));
+        config = entry->config;
         ++numTuned;
       } else {
         if (!table.empty())
           op->emitWarning() << "no tuned config in '" << table
                             << "' matches; using the heuristic";
-        config.push_back(builder.getNamedAttr(
-            "threads", builder.getI64IntegerAttr(heuristicThreads(op, sizes))));
+        if (takesGemmConfig(op->getName().stripDialect()))
+          config = GemmConfigAttr::get(op->getContext());
+        else
+          config = builder.getDictionaryAttr(builder.getNamedAttr(
+              "threads",
+              builder.getI64IntegerAttr(heuristicThreads(op, sizes))));
         ++numHeuristic;
       }
-      op->setAttr(kConfigAttrName, builder.getDictionaryAttr(config));
+      op->setAttr(kConfigAttrName, config);
     });
   }
 };

@@ -1,10 +1,12 @@
 //===- MoeConfig.h - Rules of the moe.config keys ---------------*- C++ -*-===//
 //
-// The one place that says which `moe.config` keys each moe op reads and
-// which values the hardware allows for them. The dialect's attribute
-// verifier checks every `moe.config` with these rules, moe-select-configs
-// checks every tuned-table entry with them, and the GPU lowering reads the
-// values through getConfigIntValue.
+// The one place that says what `moe.config` each moe op takes:
+// grouped_matmul a #moe.gemm_config (MoeAttrs.td, which verifies itself),
+// the other layer ops a dictionary of integer keys, with the values the
+// hardware allows for each. The moe op verifiers check every `moe.config`
+// with these rules, moe-select-configs checks every tuned-table entry with
+// them, and the GPU lowering reads dictionary values through
+// getConfigIntValue.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,9 +38,13 @@ struct ConfigKeyRule {
   std::string describe() const;
 };
 
-/// The keys the moe op `opName` (without the dialect prefix, e.g.
-/// "grouped_matmul") reads from its `moe.config`; empty for an op that takes
-/// none (fused_moe, the tile ops, unknown names).
+/// Whether the moe op `opName` (without the dialect prefix) takes its
+/// `moe.config` as a #moe.gemm_config: grouped_matmul.
+bool takesGemmConfig(StringRef opName);
+
+/// The keys the moe op `opName` (without the dialect prefix, e.g. "gate")
+/// reads from its `moe.config` dictionary; empty for an op that takes no
+/// dictionary (grouped_matmul, fused_moe, the tile ops, unknown names).
 ArrayRef<ConfigKeyRule> getConfigKeyRules(StringRef opName);
 
 /// The value of a `moe.config` entry: an integer attribute whose value fits
@@ -57,8 +63,9 @@ LogicalResult verifyConfigEntry(StringRef opName, StringRef key,
                                 Attribute value,
                                 function_ref<InFlightDiagnostic()> emitError);
 
-/// Verifies `config`, the `moe.config` attribute of `op`: a dictionary of
-/// keys `op` reads, each with a value in range. Errors are at `op`.
+/// Verifies `config`, the `moe.config` attribute of `op`: a #moe.gemm_config
+/// for grouped_matmul, else a dictionary of keys `op` reads, each with a
+/// value in range. Errors are at `op`.
 LogicalResult verifyConfigAttr(Operation *op, Attribute config);
 
 } // namespace mlir::moe

@@ -21,9 +21,10 @@
 #include "moe/Dialect/Moe/IR/MoeAttrs.h.inc"
 
 namespace mlir::moe {
-/// Discardable dictionary attribute holding an op's kernel configuration
-/// (e.g. `{threads = 256 : i64}`): written by moe-select-configs, read by
-/// convert-moe-to-gpu.
+/// Discardable attribute holding a layer op's kernel configuration: a
+/// `#moe.gemm_config` on grouped_matmul, a dictionary of integers (e.g.
+/// `{threads = 256 : i64}`) on the other ops (MoeConfig.h). Written by
+/// moe-select-configs, read by the GPU lowering.
 constexpr llvm::StringLiteral kConfigAttrName = "moe.config";
 /// Discardable integer attribute of an `scf.for` of tile loads: the depth of
 /// the ring `moe-pipeline-tile-loads` builds for it (written by the tiling
@@ -37,6 +38,9 @@ constexpr llvm::StringLiteral kPipelineStagesAttr = "moe.pipeline_stages";
 constexpr int64_t kWarpgroupRows = 64;
 constexpr int64_t kWarpgroupThreads = 128;
 constexpr int64_t kTileBufferAlign = 1024;
+/// Dynamic shared memory an sm_90 block may opt in to (227 KiB), which the
+/// tile buffers of a kernel must fit.
+constexpr int64_t kMaxSharedMemoryBytes = 227 * 1024;
 } // namespace mlir::moe
 
 #endif // MOE_DIALECT_MOE_IR_MOEDIALECT_H

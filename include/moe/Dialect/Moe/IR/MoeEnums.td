@@ -60,4 +60,22 @@ def Moe_ActivationAttr : EnumAttr<Moe_Dialect, Moe_Activation, "activation"> {
   let assemblyFormat = "$value";
 }
 
+def Moe_GemmKernel : I32EnumAttr<"GemmKernel",
+    "the kernel that computes a grouped_matmul", [
+      I32EnumAttrCase<"tiled", 0>,
+      I32EnumAttrCase<"simple", 1>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::moe";
+}
+
+def Moe_GemmRaster : I32EnumAttr<"GemmRaster",
+    "the order of a tiled GEMM's output tiles within an expert", [
+      I32EnumAttrCase<"along_m", 0>,
+      I32EnumAttrCase<"along_n", 1>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::moe";
+}
+
 #endif // MOE_DIALECT_MOE_IR_MOEENUMS_TD

@@ -304,6 +304,10 @@ def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
     `[offsets[0], offsets[E])` are zero. Experts with no rows, `R = 0`, and
     N or K of any size are valid.
 
+    Its kernel configuration is a `#moe.gemm_config` in the discardable
+    `moe.config` attribute (a dictionary there is an error); without one
+    the GPU lowering uses `#moe.gemm_config<>`, the defaults.
+
     Example (the second expert GEMM of an MoE layer, scaled by the routed
     weights):
 
@@ -331,6 +335,9 @@ def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
     unsigned getNumOuts() { return 1; }
     /// True for the silu_and_mul / gelu_and_mul epilogues that halve N.
     bool isGated() { return getEpilogue() != ::mlir::moe::Epilogue::none; }
+    /// The op's kernel configuration: its `moe.config`, which the verifier
+    /// has checked is a #moe.gemm_config, or the default configuration.
+    ::mlir::moe::GemmConfigAttr getGemmConfig();
   }];
   let hasVerifier = 1;
 }

@@ -60,19 +60,34 @@ def MoeDecomposeMotLinear : Pass<"moe-decompose-mot-linear"> {
 def MoeSelectConfigs : Pass<"moe-select-configs"> {
   let summary = "Choose each moe op's kernel configuration";
   let description = [{
-    Attaches a `moe.config` dictionary (e.g. `{threads = 256 : i64}`) to
-    every moe op that has none, which convert-moe-to-gpu reads. With
+    Attaches a `moe.config` to every moe layer op that has none, which the
+    GPU lowering reads: a `#moe.gemm_config<...>` to `grouped_matmul`, a
+    dictionary (e.g. `{threads = 256 : i64}`) to the other ops. With
     `table=<file>`, the first matching line of that tuned table wins; each
-    line is `<op> [<size>=<n> ...] <key>=<n> ...`, where the sizes `E`, `H`,
-    `N`, `K` and `k` (experts, hidden, output, reduction, top-k) must equal
-    the op's (static) sizes and the remaining keys form the config; `#`
-    starts a comment. Every entry is checked when the table is read, with
-    the rules the `moe.config` verifier applies (the keys the op reads, each
-    in its hardware range: docs/Pipeline.md); a bad entry is an error naming
-    the file, the line and the entry. Without a match a heuristic picks the
-    config, and when a table was given the op gets a warning saying so (the
-    usual "using the default MoE config" complaint, made visible at compile
-    time). An op that already has `moe.config` is left alone.
+    line is `<op> [<size>=<n> ...] <key>=<value> ...`, where the sizes `E`,
+    `H`, `N`, `K` and `k` (experts, hidden, output, reduction, top-k) must
+    equal the op's (static) sizes and the remaining keys form the config;
+    `#` starts a comment. For `grouped_matmul` the keys are the parameters
+    of `#moe.gemm_config`, each value written as in the attribute (an
+    integer, a word such as `simple` or `along_m`, `true` or `false`), and
+    the parameters a line leaves out keep their defaults:
+
+    ```
+    grouped_matmul E=128 N=1536 K=2048  tile_m=64 warpgroups=1 tile_n=128 stages=6
+    grouped_matmul E=8                  kernel=simple simple_threads=128
+    rms_norm       H=4096               threads=512
+    ```
+
+    For the other ops the keys are integers with the rules the `moe.config`
+    verifier applies (the keys the op reads, each in its hardware range:
+    docs/Pipeline.md). Every entry is checked when the table is read: an
+    unknown key, a value out of range or a #moe.gemm_config its verifier
+    rejects is an error naming the file, the line and the entry. Without a
+    match a heuristic picks the config (`#moe.gemm_config<>`, the defaults,
+    for `grouped_matmul`), and when a table was given the op gets a warning
+    saying so (the usual "using the default MoE config" complaint, made
+    visible at compile time). An op that already has `moe.config` is left
+    alone.
   }];
   let options = [
     Option<"table", "table", "std::string", /*default=*/"",
@@ -82,6 +97,7 @@ def MoeSelectConfigs : Pass<"moe-select-configs"> {
     Statistic<"numTuned", "num-tuned", "Ops configured from the table">,
     Statistic<"numHeuristic", "num-heuristic", "Ops configured by heuristic">
   ];
+  let dependentDialects = ["::mlir::moe::MoeDialect"];
 }
 
 def MoeExportManifest : Pass<"moe-export-manifest", "ModuleOp"> {

@@ -1,0 +1,158 @@
+//===- MoeAttrs.td - Attributes of moe ---------------------*- tablegen -*-===//
+//
+// The moe dialect's attributes: its enums (MoeEnums.td) and the typed
+// kernel configuration of the expert GEMM, #moe.gemm_config.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_DIALECT_MOE_IR_MOEATTRS_TD
+#define MOE_DIALECT_MOE_IR_MOEATTRS_TD
+
+include "moe/Dialect/Moe/IR/MoeDialect.td"
+include "moe/Dialect/Moe/IR/MoeEnums.td"
+include "mlir/IR/AttrTypeBase.td"
+
+class Moe_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Moe_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+//===----------------------------------------------------------------------===//
+// GemmConfigAttr
+//===----------------------------------------------------------------------===//
+
+// The defaults, written once: the parameters and the no-argument builder
+// use them.
+defvar GemmDefaultKernel = "::mlir::moe::GemmKernel::tiled";
+defvar GemmDefaultTileM = "128";
+defvar GemmDefaultTileN = "256";
+defvar GemmDefaultTileK = "64";
+defvar GemmDefaultStages = "4";
+defvar GemmDefaultWarpgroups = "2";
+defvar GemmDefaultClusterM = "1";
+defvar GemmDefaultClusterN = "1";
+defvar GemmDefaultRaster = "::mlir::moe::GemmRaster::along_m";
+defvar GemmDefaultSwapAB = "false";
+defvar GemmDefaultSplitK = "1";
+defvar GemmDefaultCtas = "132";
+defvar GemmDefaultSimpleThreads = "256";
+
+def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
+  let summary = "kernel configuration of moe.grouped_matmul";
+  let description = [{
+    How `moe.grouped_matmul` is computed, carried by the op as its
+    `moe.config` attribute (written by hand or by `moe-select-configs`).
+    Every parameter has a default and the assembly shows only those that
+    differ from it, so `#moe.gemm_config<>` is the default configuration.
+
+    | parameter | default | allowed values (verified) | meaning |
+    |---|---|---|---|
+    | `kernel` | `tiled` | `tiled`, `simple` | `simple` forces the one-thread-per-output kernel |
+    | `tile_m` | 128 | `64 * warpgroups` | rows of an output tile |
+    | `tile_n` | 256 | multiple of 16 in [16, 256] | columns of the accumulator tile (wgmma N; a gated epilogue's gate and up halves are `tile_n / 2` each) |
+    | `tile_k` | 64 | 64 | K per pipeline step |
+    | `stages` | 4 | [2, 8], and the ring fits shared memory | slots of the shared-memory ring of A and W tiles |
+    | `warpgroups` | 2 | [1, 4], `warpgroups * tile_n <= 512` | consumer warpgroups, 64 rows of the tile each |
+    | `cluster_m`, `cluster_n` | 1, 1 | [1, 8] each, `cluster_m * cluster_n <= 8` | thread block cluster shape |
+    | `raster` | `along_m` | `along_m`, `along_n` | order of an expert's tiles: `along_m` walks the row tiles of one column block before the next block |
+    | `swap_ab` | `false` | `false`, `true` | compute `(W A^T)^T`, W's rows as wgmma's M (for a handful of rows) |
+    | `split_k` | 1 | at least 1 | K split over that many blocks, partial sums reduced |
+    | `ctas` | 132 | [1, 65535] | persistent blocks at most (one H100 wave) |
+    | `simple_threads` | 256 | multiple of 32 in [32, 1024] | block size of the simple kernel (`kernel = simple`, and the tiled kernel's fallbacks) |
+
+    The default tile is 128 x 256: 256 columns (the widest wgmma) measured
+    faster than 128 at every shape tried (docs/performance.md, version 3).
+
+    The verifier checks what the hardware and the kernel's data layout
+    allow, and names the parameter and the allowed values:
+
+    - `tile_m = 64 * warpgroups`: each consumer warpgroup holds 64 rows of
+      the accumulator (wgmma's M).
+    - `warpgroups * tile_n <= 512`: each thread holds `tile_n / 2` f32
+      accumulator registers, and a block of `128 * warpgroups` threads gets
+      at most `65536 / (128 * warpgroups)` registers a thread.
+    - `tile_k = 64`: a K step is one 128-byte swizzled row of 16-bit
+      elements, the only layout the tile loads and the wgmma descriptors
+      use.
+    - The ring fits the 227 KiB of shared memory an sm_90 block may use:
+      `stages * (tile_m + tile_n) * 128` bytes plus 3 KiB (1024-byte
+      alignment and the two mbarrier rings). With the default tiles (48 KiB
+      a slot) that is at most 4 stages. The ring is never made shallower
+      behind the user's back.
+    - `cluster_m * cluster_n <= 8`: the portable cluster size of sm_90.
+
+    Values the kernels do not implement yet are legal here and rejected by
+    the lowering (`moe-tile-grouped-matmul`, and `convert-moe-to-gpu`)
+    with an error at the op ("not supported yet"), whichever kernel the op
+    would get: `cluster_m` or `cluster_n` other than 1, `raster = along_n`,
+    `swap_ab = true`, `split_k` other than 1. docs/Rationale.md says why
+    the two kinds of limits are checked in two places.
+
+    Example (one warpgroup, 64 x 64 tiles, a three-slot ring):
+
+    ```mlir
+    moe.grouped_matmul %a, %w, %offsets outs(%out)
+        {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 64, stages = 3, warpgroups = 1>}
+        : (memref<?x64xbf16>, memref<4x64x64xbf16>, memref<5xi32>, memref<?x64xbf16>) -> ()
+    ```
+  }];
+  let parameters = (ins
+    DefaultValuedParameter<"::mlir::moe::GemmKernel", GemmDefaultKernel,
+                           "tiled or simple kernel">:$kernel,
+    DefaultValuedParameter<"int64_t", GemmDefaultTileM,
+                           "rows of an output tile">:$tile_m,
+    DefaultValuedParameter<"int64_t", GemmDefaultTileN,
+                           "columns of an accumulator tile">:$tile_n,
+    DefaultValuedParameter<"int64_t", GemmDefaultTileK,
+                           "K per pipeline step">:$tile_k,
+    DefaultValuedParameter<"int64_t", GemmDefaultStages,
+                           "slots of the shared-memory ring">:$stages,
+    DefaultValuedParameter<"int64_t", GemmDefaultWarpgroups,
+                           "consumer warpgroups">:$warpgroups,
+    DefaultValuedParameter<"int64_t", GemmDefaultClusterM,
+                           "cluster blocks along M">:$cluster_m,
+    DefaultValuedParameter<"int64_t", GemmDefaultClusterN,
+                           "cluster blocks along N">:$cluster_n,
+    DefaultValuedParameter<"::mlir::moe::GemmRaster", GemmDefaultRaster,
+                           "order of an expert's tiles">:$raster,
+    DefaultValuedParameter<"bool", GemmDefaultSwapAB,
+                           "W's rows as wgmma's M">:$swap_ab,
+    DefaultValuedParameter<"int64_t", GemmDefaultSplitK,
+                           "blocks sharing one tile's K">:$split_k,
+    DefaultValuedParameter<"int64_t", GemmDefaultCtas,
+                           "persistent blocks at most">:$ctas,
+    DefaultValuedParameter<"int64_t", GemmDefaultSimpleThreads,
+                           "block size of the simple kernel">:$simple_threads
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let builders = [
+    // The default configuration, #moe.gemm_config<>.
+    AttrBuilder<(ins), "return $_get($_ctxt, " # !interleave([
+        GemmDefaultKernel, GemmDefaultTileM, GemmDefaultTileN,
+        GemmDefaultTileK, GemmDefaultStages, GemmDefaultWarpgroups,
+        GemmDefaultClusterM, GemmDefaultClusterN, GemmDefaultRaster,
+        GemmDefaultSwapAB, GemmDefaultSplitK, GemmDefaultCtas,
+        GemmDefaultSimpleThreads], ", ") # ");">
+  ];
+  let extraClassDeclaration = [{
+    /// The configuration of `<parameter>=<value>` fields (a moe-select-configs
+    /// table entry): each parameter at most once, spelled as in the
+    /// assembly (integers, enum words, `true`/`false`), the others at their
+    /// defaults, checked by the verifier. Errors, naming the field, are
+    /// appended to the diagnostic `emitError` returns.
+    static ::mlir::FailureOr<GemmConfigAttr>
+    getFromFields(::mlir::MLIRContext *context,
+                  ::llvm::ArrayRef<std::pair<::llvm::StringRef,
+                                             ::llvm::StringRef>> fields,
+                  ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+    /// Bytes of one slot of the shared-memory ring: an A tile and a W tile
+    /// of `tile_k` 16-bit elements a row.
+    int64_t getStageBytes() const;
+    /// Dynamic shared memory of the tiled kernel: the ring's tiles and its
+    /// two mbarrier rings, each 1024-byte aligned, plus the alignment slack.
+    int64_t getSharedMemoryBytes() const;
+  }];
+}
+
+#endif // MOE_DIALECT_MOE_IR_MOEATTRS_TD

@@ -1,0 +1,214 @@
+//===- MoeAttrs.cpp - Attributes of moe -----------------------------------===//
+//
+// #moe.gemm_config: its verifier (the ranges the hardware and the tiled
+// kernel's data layout allow, each error naming the parameter and the
+// allowed values; MoeAttrs.td lists them) and its construction from the
+// `<parameter>=<value>` fields of a moe-select-configs table entry.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moe/Dialect/Moe/IR/MoeDialect.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+/// Bytes of a tile row: `tileK` 16-bit elements.
+constexpr int64_t kElementBytes = 2;
+/// The tiled kernel's shared memory besides the ring's tiles: the
+/// alignment slack and its two mbarrier rings (full and empty), each in a
+/// 1024-byte aligned buffer of its own.
+constexpr int64_t kRingOverheadBytes = 3 * kTileBufferAlign;
+
+int64_t stageBytes(int64_t tileM, int64_t tileN, int64_t tileK) {
+  return (tileM + tileN) * tileK * kElementBytes;
+}
+
+int64_t sharedMemoryBytes(int64_t tileM, int64_t tileN, int64_t tileK,
+                          int64_t stages) {
+  return stages * stageBytes(tileM, tileN, tileK) + kRingOverheadBytes;
+}
+
+/// Checks that `value` is a multiple of `multipleOf` in [`min`, `max`];
+/// otherwise emits `<name> = <value> is out of range: expected ...`, with
+/// `why` in parentheses when given.
+LogicalResult checkRange(function_ref<InFlightDiagnostic()> emitError,
+                         StringRef name, int64_t value, int64_t min,
+                         int64_t max, int64_t multipleOf = 1,
+                         StringRef why = "") {
+  if (value >= min && value <= max && value % multipleOf == 0)
+    return success();
+  InFlightDiagnostic diag = emitError();
+  diag << name << " = " << value << " is out of range: expected ";
+  if (multipleOf == 1)
+    diag << "an integer";
+  else
+    diag << "a multiple of " << multipleOf;
+  diag << " in [" << min << ", " << max << "]";
+  if (!why.empty())
+    diag << " (" << why << ")";
+  return diag;
+}
+
+} // namespace
+
+int64_t GemmConfigAttr::getStageBytes() const {
+  return stageBytes(getTileM(), getTileN(), getTileK());
+}
+
+int64_t GemmConfigAttr::getSharedMemoryBytes() const {
+  return sharedMemoryBytes(getTileM(), getTileN(), getTileK(), getStages());
+}
+
+/// Reads `text`, one of the words of `Enum` (its ODS cases, numbered from
+/// 0), into `value`; the error names the parameter and the words.
+template <typename Enum>
+static LogicalResult
+readEnumField(StringRef key, StringRef text, unsigned maxValue, Enum &value,
+              function_ref<InFlightDiagnostic()> emitError) {
+  if (std::optional<Enum> symbol = symbolizeEnum<Enum>(text)) {
+    value = *symbol;
+    return success();
+  }
+  InFlightDiagnostic diag = emitError();
+  diag << key << " = '" << text << "': expected one of ";
+  for (unsigned number = 0; number <= maxValue; ++number)
+    diag << (number ? ", " : "") << stringifyEnum(static_cast<Enum>(number));
+  return diag;
+}
+
+FailureOr<GemmConfigAttr>
+GemmConfigAttr::getFromFields(MLIRContext *context,
+                              ArrayRef<std::pair<StringRef, StringRef>> fields,
+                              function_ref<InFlightDiagnostic()> emitError) {
+  GemmConfigAttr defaults = GemmConfigAttr::get(context);
+  GemmKernel kernel = defaults.getKernel();
+  GemmRaster raster = defaults.getRaster();
+  bool swapAB = defaults.getSwapAb();
+  int64_t tileM = defaults.getTileM(), tileN = defaults.getTileN(),
+          tileK = defaults.getTileK(), stages = defaults.getStages(),
+          warpgroups = defaults.getWarpgroups(),
+          clusterM = defaults.getClusterM(), clusterN = defaults.getClusterN(),
+          splitK = defaults.getSplitK(), ctas = defaults.getCtas(),
+          simpleThreads = defaults.getSimpleThreads();
+  // The integer parameters, in the order of the assembly.
+  std::pair<StringLiteral, int64_t *> integers[] = {
+      {"tile_m", &tileM},
+      {"tile_n", &tileN},
+      {"tile_k", &tileK},
+      {"stages", &stages},
+      {"warpgroups", &warpgroups},
+      {"cluster_m", &clusterM},
+      {"cluster_n", &clusterN},
+      {"split_k", &splitK},
+      {"ctas", &ctas},
+      {"simple_threads", &simpleThreads}};
+  for (auto [key, text] : fields) {
+    auto *integer = llvm::find_if(integers, [&, key = key](const auto &entry) {
+      return entry.first == key;
+    });
+    if (integer != std::end(integers)) {
+      if (text.getAsInteger(10, *integer->second))
+        return emitError() << key << " = '" << text
+                           << "' is not an integer (of 64 bits)";
+      continue;
+    }
+    if (key == "kernel") {
+      if (failed(readEnumField(key, text, getMaxEnumValForGemmKernel(), kernel,
+                               emitError)))
+        return failure();
+    } else if (key == "raster") {
+      if (failed(readEnumField(key, text, getMaxEnumValForGemmRaster(), raster,
+                               emitError)))
+        return failure();
+    } else if (key == "swap_ab") {
+      if (text != "true" && text != "false")
+        return emitError() << "swap_ab = '" << text
+                           << "': expected true or false";
+      swapAB = text == "true";
+    } else {
+      return emitError() << "#moe.gemm_config has no parameter '" << key
+                         << "' (it has kernel, tile_m, tile_n, tile_k, stages, "
+                            "warpgroups, cluster_m, cluster_n, raster, "
+                            "swap_ab, split_k, ctas, simple_threads)";
+    }
+  }
+  GemmConfigAttr config = GemmConfigAttr::getChecked(
+      emitError, context, kernel, tileM, tileN, tileK, stages, warpgroups,
+      clusterM, clusterN, raster, swapAB, splitK, ctas, simpleThreads);
+  if (!config)
+    return failure();
+  return config;
+}
+
+LogicalResult GemmConfigAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, GemmKernel kernel,
+    int64_t tileM, int64_t tileN, int64_t tileK, int64_t stages,
+    int64_t warpgroups, int64_t clusterM, int64_t clusterN, GemmRaster raster,
+    bool swapAB, int64_t splitK, int64_t ctas, int64_t simpleThreads) {
+  // Each parameter on its own, in the order of the assembly.
+  if (failed(checkRange(emitError, "tile_n", tileN, 16, 256, 16,
+                        "wgmma's N, halved for a gated epilogue")))
+    return failure();
+  if (tileK != 64)
+    return emitError() << "tile_k = " << tileK
+                       << " is not supported: a K step is one 128-byte "
+                          "swizzled row of 16-bit elements, expected "
+                          "tile_k = 64";
+  if (failed(checkRange(emitError, "stages", stages, 2, 8)) ||
+      failed(checkRange(emitError, "warpgroups", warpgroups, 1, 4, 1,
+                        "consumer warpgroups of 64 rows each")) ||
+      failed(checkRange(emitError, "cluster_m", clusterM, 1, 8)) ||
+      failed(checkRange(emitError, "cluster_n", clusterN, 1, 8)))
+    return failure();
+  if (splitK < 1)
+    return emitError() << "split_k = " << splitK
+                       << " is out of range: expected a positive integer";
+  if (failed(checkRange(emitError, "ctas", ctas, 1, 65535, 1,
+                        "persistent blocks")) ||
+      failed(checkRange(emitError, "simple_threads", simpleThreads, 32, 1024,
+                        32, "whole warps, at most a CUDA block")))
+    return failure();
+
+  // Relations between parameters.
+  if (tileM != kWarpgroupRows * warpgroups)
+    return emitError() << "tile_m = " << tileM
+                       << " does not match warpgroups = " << warpgroups
+                       << ": expected tile_m = " << kWarpgroupRows * warpgroups
+                       << " (" << kWarpgroupRows
+                       << " rows per consumer warpgroup)";
+  // Each thread holds tileN / 2 accumulators, and a block of
+  // kWarpgroupThreads * warpgroups threads gets at most 65536 / threads
+  // registers each.
+  if (warpgroups * tileN > 512)
+    return emitError() << "warpgroups = " << warpgroups
+                       << " with tile_n = " << tileN << " needs " << tileN / 2
+                       << " accumulator registers per thread in a block of "
+                       << kWarpgroupThreads * warpgroups
+                       << " threads, which gets at most "
+                       << 65536 / (kWarpgroupThreads * warpgroups)
+                       << " registers each: keep warpgroups * tile_n <= 512";
+  int64_t bytes = sharedMemoryBytes(tileM, tileN, tileK, stages);
+  if (bytes > kMaxSharedMemoryBytes) {
+    int64_t slot = stageBytes(tileM, tileN, tileK);
+    return emitError() << "stages = " << stages << " with tile_m = " << tileM
+                       << " and tile_n = " << tileN << " needs " << bytes
+                       << " bytes of shared memory (" << stages << " slots of "
+                       << slot << " bytes, plus " << kRingOverheadBytes
+                       << " for alignment and mbarriers), more than the "
+                       << kMaxSharedMemoryBytes
+                       << " bytes (227 KiB) an sm_90 block may use: at most "
+                       << (kMaxSharedMemoryBytes - kRingOverheadBytes) / slot
+                       << " stages fit";
+  }
+  if (clusterM * clusterN > 8)
+    return emitError() << "cluster_m = " << clusterM
+                       << " with cluster_n = " << clusterN
+                       << " is a cluster of " << clusterM * clusterN
+                       << " blocks: expected at most 8 (the portable cluster "
+                          "size of sm_90)";
+  return success();
+}

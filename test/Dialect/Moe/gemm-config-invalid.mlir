@@ -1,0 +1,190 @@
+// RUN: moe-opt %s -split-input-file -verify-diagnostics
+
+// One case per error of #moe.gemm_config's verifier (MoeAttrs.cpp): each
+// names the parameter and the values the hardware and the kernel's data
+// layout allow, or the rule two parameters break. Then the parser's own
+// errors for a name or a word it does not know.
+
+func.func @tile_n_not_16(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{tile_n = 24 is out of range: expected a multiple of 16 in [16, 256] (wgmma's N, halved for a gated epilogue)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_n = 24>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @tile_n_zero(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{tile_n = 0 is out of range: expected a multiple of 16 in [16, 256] (wgmma's N, halved for a gated epilogue)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_n = 0>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @tile_n_past_wgmma(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{tile_n = 272 is out of range: expected a multiple of 16 in [16, 256] (wgmma's N, halved for a gated epilogue)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_n = 272>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @tile_k(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{tile_k = 32 is not supported: a K step is one 128-byte swizzled row of 16-bit elements, expected tile_k = 64}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_k = 32>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @stages_1(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{stages = 1 is out of range: expected an integer in [2, 8]}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<stages = 1>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @stages_9(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{stages = 9 is out of range: expected an integer in [2, 8]}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<stages = 9>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @warpgroups_0(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{warpgroups = 0 is out of range: expected an integer in [1, 4] (consumer warpgroups of 64 rows each)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<warpgroups = 0>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @warpgroups_5(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{warpgroups = 5 is out of range: expected an integer in [1, 4] (consumer warpgroups of 64 rows each)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_m = 320, warpgroups = 5>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @cluster_m_0(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{cluster_m = 0 is out of range: expected an integer in [1, 8]}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<cluster_m = 0>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @cluster_n_9(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{cluster_n = 9 is out of range: expected an integer in [1, 8]}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<cluster_n = 9>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @split_k_0(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{split_k = 0 is out of range: expected a positive integer}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<split_k = 0>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @ctas_0(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{ctas = 0 is out of range: expected an integer in [1, 65535] (persistent blocks)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<ctas = 0>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @ctas_65536(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{ctas = 65536 is out of range: expected an integer in [1, 65535] (persistent blocks)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<ctas = 65536>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @simple_threads_not_warps(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{simple_threads = 48 is out of range: expected a multiple of 32 in [32, 1024] (whole warps, at most a CUDA block)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<simple_threads = 48>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @simple_threads_past_a_block(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{simple_threads = 2048 is out of range: expected a multiple of 32 in [32, 1024] (whole warps, at most a CUDA block)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<simple_threads = 2048>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @tile_m_not_64_per_warpgroup(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{tile_m = 192 does not match warpgroups = 2: expected tile_m = 128 (64 rows per consumer warpgroup)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_m = 192>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @warpgroups_without_tile_m(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{tile_m = 128 does not match warpgroups = 1: expected tile_m = 64 (64 rows per consumer warpgroup)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<warpgroups = 1>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @accumulators(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{warpgroups = 4 with tile_n = 256 needs 128 accumulator registers per thread in a block of 512 threads, which gets at most 128 registers each: keep warpgroups * tile_n <= 512}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_m = 256, warpgroups = 4>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @shared_memory(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{stages = 5 with tile_m = 128 and tile_n = 256 needs 248832 bytes of shared memory (5 slots of 49152 bytes, plus 3072 for alignment and mbarriers), more than the 232448 bytes (227 KiB) an sm_90 block may use: at most 4 stages fit}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<stages = 5>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @cluster_past_8(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{cluster_m = 4 with cluster_n = 4 is a cluster of 16 blocks: expected at most 8 (the portable cluster size of sm_90)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<cluster_m = 4, cluster_n = 4>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @unknown_parameter(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{duplicate or unknown struct parameter name: tile_q}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_q = 4>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @raster_word(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+2 {{expected one of [along_m, along_n] for the order of a tiled GEMM's output tiles within an expert, got: diagonal}}
+  // expected-error @+1 {{failed to parse Moe_GemmConfigAttr parameter 'raster'}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<raster = diagonal>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @kernel_word(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+2 {{expected one of [tiled, simple] for the kernel that computes a grouped_matmul, got: wgmma}}
+  // expected-error @+1 {{failed to parse Moe_GemmConfigAttr parameter 'kernel'}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<kernel = wgmma>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
