@@ -367,13 +367,7 @@ def main():
             axes[0].plot(ts, [r["torch"] / r["floor"] for r in rs], marker="x", ls="--",
                          label=f"{m} torch")
             axes[1].plot(ts, [r["ours"] / r["torch"] for r in rs], marker="o", label=m)
-        for ax, title in ((axes[0], "time / floor (lower is better)"),
-                          (axes[1], "ours / torch._grouped_mm path")):
-            ax.set_xscale("log", base=2)
-            ax.set_xlabel("tokens T")
-            ax.set_title(title)
-            ax.grid(True, alpha=0.3)
-            ax.legend(fontsize=7)
+        style_axes(axes, ("time / floor (lower is better)", "ours / torch._grouped_mm path"), 7)
         axes[1].axhline(1.0, color="k", lw=0.8)
         fig.suptitle(f"fused_moe layers, {gpu}")
         fig.tight_layout()
@@ -382,6 +376,16 @@ def main():
         print("bench_layers: no matplotlib, no plot")
     print("\n".join(lines))
     return 1 if failed else 0
+
+
+def style_axes(axes, titles, legend_size):
+    """Log2 token axis, title, grid and legend on each plot of a figure."""
+    for ax, title in zip(axes, titles):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("tokens T")
+        ax.set_title(title)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=legend_size)
 
 
 def write_gemm_report(out_dir, rows, gpu, bandwidth, rate, iters):
@@ -424,13 +428,7 @@ def write_gemm_report(out_dir, rows, gpu, bandwidth, rate, iters):
         axes[1].plot(ts, [r["ours"] / r["floor"] for r in rs], marker="o",
                      color=line.get_color(), label=f"{m} gemm{g}")
     axes[0].axhline(rate / 1e12, color="k", lw=0.8, ls=":")
-    for ax, title in ((axes[0], "TFLOP/s (dotted: cuBLAS bf16 rate)"),
-                      (axes[1], "time / floor (lower is better)")):
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("tokens T")
-        ax.set_title(title)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=6)
+    style_axes(axes, ("TFLOP/s (dotted: cuBLAS bf16 rate)", "time / floor (lower is better)"), 6)
     fig.suptitle(f"expert GEMMs, {gpu}")
     fig.tight_layout()
     fig.savefig(os.path.join(out_dir, "bench-gemms.png"), dpi=110)
