@@ -33,8 +33,19 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.moe_tools_dir, config.llvm_tools_dir,
              os.path.join(config.moe_obj_root, "tools", "moe-runner")]
 llvm_config.add_tool_substitutions(
-    ["moe-opt", "moe-runner", "moe-fuzz-mlir", "moe-fuzz-config-table",
-     "moe-fuzz-manifest", "moe-fuzz-module-image"], tool_dirs)
+    ["moe-opt", "moe-capi-test", "moe-runner", "moe-fuzz-mlir",
+     "moe-fuzz-config-table", "moe-fuzz-manifest", "moe-fuzz-module-image"],
+    tool_dirs)
+
+# The stock mlir-opt of the LLVM installation, and it with the moe plugin
+# loaded (test/Plugin): it must do what moe-opt does. %mlir_opt_moe comes
+# first, as %mlir_opt is a prefix of it.
+mlir_opt = os.path.join(config.llvm_tools_dir, "mlir-opt")
+moe_plugin = os.path.join(config.moe_libs_dir, "MoePlugin.so")
+config.substitutions.append(("%mlir_opt_moe", "%s --load-dialect-plugin=%s "
+                             "--load-pass-plugin=%s" % (mlir_opt, moe_plugin,
+                                                        moe_plugin)))
+config.substitutions.append(("%mlir_opt", mlir_opt))
 
 sys.path.insert(0, os.path.dirname(__file__))
 import lit_sanitizers
