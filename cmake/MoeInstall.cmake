@@ -1,21 +1,26 @@
-# `cmake --install` lays out headers (with the generated .inc files), the
-# dialect and transform libraries, the reference library, the GPU runtime
-# (libMoeRuntime.so), moe-opt and a CMake package, so another compiler can
-# `find_package(MoeMLIR)` and link MoeMLIR::MoeDialect /
-# MoeMLIR::MoeTransforms (and a host program MoeMLIR::MoeRuntime).
+# `cmake --install` lays out headers (with the generated .inc files and the
+# C API's include/moe-c), the dialect, transform, conversion and pipeline
+# libraries, the C API (libMoeMLIR-C.so), the mlir-opt plugin (MoePlugin.so),
+# the reference library, the GPU runtime (libMoeRuntime.so), moe-opt and a
+# CMake package, so another compiler can `find_package(MoeMLIR)` and link
+# MoeMLIR::MoeDialect / MoeMLIR::MoeTransforms / MoeMLIR::MoePipelines (a C
+# program MoeMLIR::MoeMLIR-C, a host program MoeMLIR::MoeRuntime).
 include(CMakePackageConfigHelpers)
 
 set(MOE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/MoeMLIR)
-foreach(lib MoeDialect MoeTransforms)
+set(MOE_INSTALLED_COMPILER_LIBS
+  MoeDialect MoeTransforms MoeToGPU MoeTileToNVGPU MoePipelines)
+foreach(lib ${MOE_INSTALLED_COMPILER_LIBS})
   target_include_directories(${lib} INTERFACE
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 endforeach()
 
-install(TARGETS MoeDialect MoeTransforms MoeReference MoeRuntime
+install(TARGETS ${MOE_INSTALLED_COMPILER_LIBS} MoeMLIR-C MoePlugin
+  MoeReference MoeRuntime
   EXPORT MoeMLIRTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY ${MOE_SOURCE_DIR}/include/moe
+install(DIRECTORY ${MOE_SOURCE_DIR}/include/moe ${MOE_SOURCE_DIR}/include/moe-c
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h" PATTERN "*.td")
 install(DIRECTORY ${MOE_BINARY_DIR}/include/moe
