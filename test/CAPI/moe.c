@@ -127,7 +127,7 @@ static void testPassPipeline(void) {
   //       CHECK: builtin.module(moe-decompose-fused-moe,canonicalize): 1
   //       CHECK: func.func @layer
   //       CHECK: moe.gate
-  //       CHECK: moe.permute_indices
+  //       CHECK: moe.permute
   //       CHECK: moe.grouped_matmul {{.*}} epilogue = silu_and_mul
   //       CHECK: moe.grouped_matmul
   //       CHECK: moe.combine

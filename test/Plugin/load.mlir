@@ -15,7 +15,7 @@
 
 // DECOMPOSE-LABEL: func.func @layer
 //       DECOMPOSE: moe.gate
-//       DECOMPOSE: moe.permute_indices
+//       DECOMPOSE: moe.permute
 //       DECOMPOSE: moe.grouped_matmul {{.*}} epilogue = silu_and_mul
 //       DECOMPOSE: moe.combine
 //   DECOMPOSE-NOT: moe.fused_moe
