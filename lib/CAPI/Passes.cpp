@@ -4,6 +4,7 @@
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/Transforms/Passes.h"
 #include "moe/Pipelines/Pipelines.h"
+#include "moe/Transforms/Passes.h"
 
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Pass.h"
@@ -17,6 +18,7 @@ void mlirRegisterMoePasses(void) {
   static bool registered = [] {
     moe::registerMoePasses();
     moe::registerMoeConversionPasses();
+    moe::registerMoeHostPasses();
     moe::registerMoePipelines();
     return true;
   }();

@@ -3,6 +3,7 @@
 #include "moe/Pipelines/Pipelines.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/Transforms/Passes.h"
+#include "moe/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"

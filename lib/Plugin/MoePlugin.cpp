@@ -14,6 +14,7 @@
 #include "moe/Dialect/Moe/Transforms/BufferizableOpInterfaceImpl.h"
 #include "moe/Dialect/Moe/Transforms/Passes.h"
 #include "moe/Pipelines/Pipelines.h"
+#include "moe/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/Plugins/DialectPlugin.h"
@@ -38,6 +39,7 @@ extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo mlirGetPassPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "MoePasses", LLVM_VERSION_STRING, []() {
             moe::registerMoePasses();
             moe::registerMoeConversionPasses();
+            moe::registerMoeHostPasses();
             moe::registerMoePipelines();
           }};
 }

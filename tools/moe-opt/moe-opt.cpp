@@ -10,6 +10,7 @@
 #include "moe/Dialect/Moe/Transforms/BufferizableOpInterfaceImpl.h"
 #include "moe/Dialect/Moe/Transforms/Passes.h"
 #include "moe/Pipelines/Pipelines.h"
+#include "moe/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -28,6 +29,7 @@ int main(int argc, char **argv) {
   mlir::moe::registerBufferizableOpInterfaceExternalModels(registry);
   mlir::moe::registerMoePasses();
   mlir::moe::registerMoeConversionPasses();
+  mlir::moe::registerMoeHostPasses();
   mlir::moe::registerMoePipelines();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "moe optimizer driver\n", registry));

@@ -1,12 +1,12 @@
 //===- EmitCInterface.cpp - C entry points for host functions -------------===//
 
-#include "moe/Conversion/Passes.h"
+#include "moe/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 namespace mlir::moe {
 #define GEN_PASS_DEF_MOEEMITCINTERFACE
-#include "moe/Conversion/Passes.h.inc"
+#include "moe/Transforms/Passes.h.inc"
 } // namespace mlir::moe
 
 using namespace mlir;

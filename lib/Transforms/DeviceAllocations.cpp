@@ -1,6 +1,6 @@
 //===- DeviceAllocations.cpp - Host temporaries in GPU memory -------------===//
 
-#include "moe/Conversion/Passes.h"
+#include "moe/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -8,7 +8,7 @@
 
 namespace mlir::moe {
 #define GEN_PASS_DEF_MOEDEVICEALLOCATIONS
-#include "moe/Conversion/Passes.h.inc"
+#include "moe/Transforms/Passes.h.inc"
 } // namespace mlir::moe
 
 using namespace mlir;

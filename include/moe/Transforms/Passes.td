@@ -1,0 +1,102 @@
+//===- Passes.td - Host-side GPU passes of moe ------------*- tablegen -*-===//
+//
+// Passes on the host code of a lowered layer (after bufferization and
+// kernel outlining): device allocations, the stream order of a call, the C
+// entry points and tensor maps passed by value. They are not conversions
+// out of the moe dialect: they rewrite gpu, func, memref and llvm ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_TRANSFORMS_PASSES_TD
+#define MOE_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MoeDeviceAllocations : Pass<"moe-device-allocations", "func::FuncOp"> {
+  let summary = "Allocate host-side temporaries in GPU memory";
+  let description = [{
+    After bufferization, every memref a host function touches lives on the
+    GPU: its arguments are device buffers and the temporaries bufferization
+    created with `memref.alloc` are read and written by kernels only. This
+    pass turns each `memref.alloc` (outside GPU code) into `gpu.alloc` and
+    frees it with `gpu.dealloc` before every return, so the host code calls
+    the runtime's device allocator.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def MoeStreamOrder : Pass<"moe-stream-order", "func::FuncOp"> {
+  let summary = "Run a host function's GPU work on one stream, synchronizing "
+                "once";
+  let description = [{
+    Runs after `gpu-kernel-outlining`, in place of upstream
+    `gpu-async-region`. In a host function that contains GPU work
+    (`gpu.launch_func`, `gpu.alloc`, `gpu.dealloc`, `gpu.memcpy`,
+    `gpu.memset`, also inside `scf.if`, `scf.for`, `scf.while`,
+    `scf.index_switch` and `scf.execute_region`), it creates one stream token
+    at the entry (`gpu.wait async`, which `gpu-to-llvm` lowers to
+    `mgpuStreamCreate`) and makes every such op asynchronous with a single
+    dependency: the ops at the top level form a chain starting at that
+    token, and the ops nested in a region op depend on the chain's token
+    before it. Before every `func.return` the host waits once for the
+    chain's last token (`gpu.wait`, lowered to `mgpuStreamSynchronize` and
+    `mgpuStreamDestroy`). `gpu-to-llvm` maps each op's token to the stream
+    of its dependency, so every token of the function is the one stream and
+    all the ops go to it in host program order; tokens never cross region
+    boundaries (as block arguments they would lower to events). A return
+    with no top-level GPU op before it waits on the token of an empty
+    `gpu.alloc` instead of the entry token, since the canonicalizer drops a
+    wait for a dependency-free `gpu.wait async`.
+
+    Unlike `gpu-async-region`, which synchronizes the host before every op
+    with side effects, this needs no host synchronization between kernels,
+    so a whole call can be captured in a CUDA graph (with the runtime's
+    caller stream, `moeSetCurrentStream`).
+
+    Functions without GPU work are left alone. Anything else it cannot order
+    is an error: GPU ops that are already asynchronous and other async GPU
+    ops (the function's GPU work must be synchronous), `gpu.wait`,
+    `gpu.launch` (outline kernels first), host-shared allocations, GPU ops
+    inside other region ops (`scf.parallel`, `scf.forall`, ...), bodies
+    left other than through `func.return`, and, since the host never waits
+    before the return, calls and host reads or writes of memrefs (other
+    than `memref.alloca` and `memref.get_global` ones: every other memref
+    of a host function is a device buffer) in a function with GPU work.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def MoeEmitCInterface : Pass<"moe-emit-c-interface", "ModuleOp"> {
+  let summary = "Give every public host function a C entry point";
+  let description = [{
+    Runs after bufferization. Every result of a destination-passing function
+    is one of its out arguments, so the entry point returns nothing: results
+    that are function arguments are dropped from the signature (any other
+    result is an error). Each public `func.func` is then marked with
+    `llvm.emit_c_interface`, so the LLVM lowering also emits
+    `void _mlir_ciface_<name>(args...)`, taking each memref as a pointer to
+    its descriptor: the stable ABI a runner or a serving engine calls
+    through `dlsym`.
+  }];
+}
+
+def MoeTensorMapsByValue : Pass<"moe-tensor-maps-by-value", "ModuleOp"> {
+  let summary = "Pass TMA tensor maps to kernels by value";
+  let description = [{
+    Runs on fully lowered IR (host in the LLVM dialect, kernels as
+    `llvm.func` in `gpu.module`s), before `gpu-module-to-binary`. Every
+    `gpu.launch_func` operand produced by `mgpuTensorMapEncodeTiledMemref`
+    (the host lowering of `nvgpu.tma.create.descriptor`, which in our
+    runtime returns a host pointer to the 128-byte map) is passed by value:
+    the kernel's parameter becomes a `byval` 128-byte, 64-byte aligned
+    `nvvm.grid_constant` parameter (`const __grid_constant__ CUtensorMap`),
+    the launch passes the map's bytes, and the host copy is freed right
+    after the launch (the driver copies parameters at launch time). Unlike
+    upstream's device-memory copy per call, this needs no allocation on the
+    device and no synchronous copy, so the launch can be captured in a CUDA
+    graph. A kernel launched from several places must receive a tensor map
+    at the same position from all of them; anything else is an error.
+  }];
+}
+
+#endif // MOE_TRANSFORMS_PASSES_TD
