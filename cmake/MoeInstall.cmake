@@ -9,7 +9,8 @@ include(CMakePackageConfigHelpers)
 
 set(MOE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/MoeMLIR)
 set(MOE_INSTALLED_COMPILER_LIBS
-  MoeDialect MoeTransforms MoeToGPU MoeTileToNVGPU MoeHostTransforms MoePipelines)
+  MoeDialect MoeTransforms MoeToGPU MoeTileToNVGPU MoeHostTransforms MoePipelines
+  MoeCompile)
 foreach(lib ${MOE_INSTALLED_COMPILER_LIBS})
   target_include_directories(${lib} INTERFACE
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

@@ -33,7 +33,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.moe_tools_dir, config.llvm_tools_dir,
              os.path.join(config.moe_obj_root, "tools", "moe-runner")]
 llvm_config.add_tool_substitutions(
-    ["moe-opt", "moe-capi-test", "moe-runner", "moe-fuzz-mlir",
+    ["moe-opt", "moe-compile", "moe-capi-test", "moe-runner", "moe-fuzz-mlir",
      "moe-fuzz-config-table", "moe-fuzz-manifest", "moe-fuzz-module-image"],
     tool_dirs)
 

@@ -2,8 +2,8 @@
 # Compiles the GPU suite (test/GPU/suite/*.mlir) into artifacts/ on the build
 # machine (no GPU needed): one .so + .manifest per file. The GPU host then
 # runs test/GPU/run-gpu-suite.sh over them (carry artifacts/ along).
-# Environment: MOE_OPT (default build/bin/moe-opt), FORMAT (isa|bin|fatbin;
-# default fatbin when ptxas is found, else isa).
+# Environment: MOE_COMPILE or MOE_OPT (as utils/moe-compile.sh takes them),
+# FORMAT (isa|bin|fatbin; default fatbin when ptxas is found, else isa).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$ROOT/artifacts}

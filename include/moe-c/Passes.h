@@ -38,6 +38,18 @@ MLIR_CAPI_EXPORTED MlirLogicalResult
 mlirMoeCompileToNVVM(MlirModule module, MlirStringRef options,
                      MlirStringCallback errorCallback, void *userData);
 
+/// The compile call to an artifact (include/moe/Compile/Compile.h, as
+/// moe-compile): the manifest export and the `moe-to-nvvm` pipeline with
+/// `options` (e.g. "chip=sm_90a format=fatbin") on `module`, in place, then
+/// in process to a host object, linked by the system compiler driver ($CXX,
+/// else c++) into `outDir`/`name`.so beside `outDir`/`name`.manifest. On
+/// success `pathCallback` (when not null) gets the path of the .so. Every
+/// failure, an invalid option string included, is reported through the
+/// context's diagnostic handlers.
+MLIR_CAPI_EXPORTED MlirLogicalResult mlirMoeCompileToArtifact(
+    MlirModule module, MlirStringRef options, MlirStringRef outDir,
+    MlirStringRef name, MlirStringCallback pathCallback, void *userData);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 //===- Passes.cpp - C API of the moe passes and pipeline ------------------===//
 
 #include "moe-c/Passes.h"
+#include "moe/Compile/Compile.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/Transforms/Passes.h"
 #include "moe/Pipelines/Pipelines.h"
@@ -61,4 +62,19 @@ MlirLogicalResult mlirMoeCompileToNVVM(MlirModule module, MlirStringRef options,
   PassManager pm(moduleOp->getName());
   moe::buildMoeToNVVMPipeline(pm, *parsed);
   return wrap(pm.run(moduleOp));
+}
+
+MlirLogicalResult
+mlirMoeCompileToArtifact(MlirModule module, MlirStringRef options,
+                         MlirStringRef outDir, MlirStringRef name,
+                         MlirStringCallback pathCallback, void *userData) {
+  moe::CompileOptions compileOptions;
+  compileOptions.pipelineOptions = unwrap(options).str();
+  FailureOr<moe::Artifact> artifact = moe::compileToArtifact(
+      unwrap(module), compileOptions, unwrap(outDir), unwrap(name));
+  if (failed(artifact))
+    return mlirLogicalResultFailure();
+  if (pathCallback)
+    pathCallback(wrap(llvm::StringRef(artifact->library)), userData);
+  return mlirLogicalResultSuccess();
 }

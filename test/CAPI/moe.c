@@ -5,7 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-// RUN: moe-capi-test 2>&1 | FileCheck %s
+// RUN: rm -rf %t && moe-capi-test %t 2>&1 | FileCheck %s
+// RUN: llvm-nm -D --defined-only %t/layer.so | FileCheck %s --check-prefix=NM
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t/layer.manifest
 
 #include "moe-c/Dialects.h"
 #include "moe-c/Passes.h"
@@ -196,7 +198,37 @@ static void testCompileCall(void) {
   mlirContextDestroy(ctx);
 }
 
-int main(void) {
+/// The compile call to an artifact: `outDir`/layer.so and layer.manifest.
+static void testCompileToArtifact(const char *outDir) {
+  fprintf(stderr, "@compileToArtifact\n");
+  MlirContext ctx = createContext();
+  MlirModule module = parseLayer(ctx);
+  MlirStringRef dir = mlirStringRefCreateFromCString(outDir);
+  MlirStringRef name = mlirStringRefCreateFromCString("layer");
+  // Diagnostics go to the context's default handler (stderr).
+  MlirLogicalResult bad = mlirMoeCompileToArtifact(
+      module, mlirStringRefCreateFromCString("opt-level=fast"), dir, name,
+      printToStderr, NULL);
+  fprintf(stderr, "\nbad options compiled: %d\n",
+          mlirLogicalResultIsSuccess(bad));
+  // CHECK-LABEL: @compileToArtifact
+  //       CHECK: error: invalid moe-to-nvvm options 'opt-level=fast'{{$}}
+  //       CHECK: bad options compiled: 0
+
+  MlirLogicalResult compiled = mlirMoeCompileToArtifact(
+      module, mlirStringRefCreateFromCString("chip=sm_90a format=isa"), dir,
+      name, printToStderr, NULL);
+  fprintf(stderr, "\ncompiled: %d\n", mlirLogicalResultIsSuccess(compiled));
+  // CHECK: layer.so
+  // CHECK-NEXT: compiled: 1
+  // NM: T _mlir_ciface_layer
+  // MANIFEST: function layer
+  // MANIFEST: op fused_moe
+  mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+}
+
+int main(int argc, char **argv) {
   // Upstream's passes (canonicalize, ...) and moe's.
   mlirRegisterAllPasses();
   mlirRegisterMoePasses();
@@ -206,5 +238,7 @@ int main(void) {
   testPassPipeline();
   testRegisteredPipeline();
   testCompileCall();
+  if (argc > 1)
+    testCompileToArtifact(argv[1]);
   return 0;
 }
