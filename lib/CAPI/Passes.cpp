@@ -2,10 +2,7 @@
 
 #include "moe-c/Passes.h"
 #include "moe/Compile/Compile.h"
-#include "moe/Conversion/Passes.h"
-#include "moe/Dialect/Moe/Transforms/Passes.h"
 #include "moe/Pipelines/Pipelines.h"
-#include "moe/Transforms/Passes.h"
 
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Pass.h"
@@ -17,10 +14,7 @@ using namespace mlir;
 void mlirRegisterMoePasses(void) {
   // The registries reject a second registration of a pipeline: register once.
   static bool registered = [] {
-    moe::registerMoePasses();
-    moe::registerMoeConversionPasses();
-    moe::registerMoeHostPasses();
-    moe::registerMoePipelines();
+    moe::registerAllMoePasses();
     return true;
   }();
   (void)registered;

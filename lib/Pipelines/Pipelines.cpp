@@ -148,3 +148,10 @@ void mlir::moe::registerMoePipelines() {
       "calling the moe runtime",
       buildMoeToNVVMPipeline);
 }
+
+void mlir::moe::registerAllMoePasses() {
+  registerMoePasses();
+  registerMoeConversionPasses();
+  registerMoeHostPasses();
+  registerMoePipelines();
+}

@@ -9,12 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/IR/MoeDialect.h"
 #include "moe/Dialect/Moe/Transforms/BufferizableOpInterfaceImpl.h"
-#include "moe/Dialect/Moe/Transforms/Passes.h"
 #include "moe/Pipelines/Pipelines.h"
-#include "moe/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/Plugins/DialectPlugin.h"
@@ -36,10 +33,6 @@ mlirGetDialectPluginInfo() {
 
 /// Every moe pass and the moe-to-nvvm pipeline.
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo mlirGetPassPluginInfo() {
-  return {MLIR_PLUGIN_API_VERSION, "MoePasses", LLVM_VERSION_STRING, []() {
-            moe::registerMoePasses();
-            moe::registerMoeConversionPasses();
-            moe::registerMoeHostPasses();
-            moe::registerMoePipelines();
-          }};
+  return {MLIR_PLUGIN_API_VERSION, "MoePasses", LLVM_VERSION_STRING,
+          []() { moe::registerAllMoePasses(); }};
 }

@@ -5,12 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/IR/MoeDialect.h"
 #include "moe/Dialect/Moe/Transforms/BufferizableOpInterfaceImpl.h"
-#include "moe/Dialect/Moe/Transforms/Passes.h"
 #include "moe/Pipelines/Pipelines.h"
-#include "moe/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -27,10 +24,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   registry.insert<mlir::moe::MoeDialect>();
   mlir::moe::registerBufferizableOpInterfaceExternalModels(registry);
-  mlir::moe::registerMoePasses();
-  mlir::moe::registerMoeConversionPasses();
-  mlir::moe::registerMoeHostPasses();
-  mlir::moe::registerMoePipelines();
+  mlir::moe::registerAllMoePasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "moe optimizer driver\n", registry));
 }

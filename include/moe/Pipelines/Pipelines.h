@@ -73,6 +73,11 @@ void buildMoeToNVVMPipeline(OpPassManager &pm,
 /// Registers `moe-to-nvvm`.
 void registerMoePipelines();
 
+/// Registers every moe pass (dialect, conversion and host-side GPU passes)
+/// and `moe-to-nvvm`: what moe-opt, the C API and the plugin offer. Call it
+/// once: the registries reject a second registration of a pipeline.
+void registerAllMoePasses();
+
 } // namespace moe
 } // namespace mlir
 
