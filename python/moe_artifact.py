@@ -490,6 +490,23 @@ class Artifact:
         entry(*[ctypes.addressof(d) for d in descs])
         _check_sticky(f"in {function}")
 
+    def call_descriptors(self, function: str, descriptors) -> None:
+        """Calls ``_mlir_ciface_<function>`` on memref descriptors the caller
+        built (e.g. from ``descriptors`` and then changed, for memory that
+        torch does not own). Nothing is checked against the manifest: the
+        entry point trusts every pointer and size (docs/Runtime.md, "The
+        trust model"). The sticky error is checked before and after, as in
+        ``call``; a kernel fault is raised here, with the entry point and the
+        kernels that were running, and leaves the CUDA context unusable."""
+        spec = self.spec(function)
+        if len(descriptors) != len(spec.args):
+            raise MoeArtifactError(
+                f"{function}: {len(descriptors)} descriptors given, the "
+                f"manifest has {len(spec.args)} arguments")
+        _check_sticky(f"before calling {function} (an earlier failure)")
+        self._entries[function](*[ctypes.addressof(d) for d in descriptors])
+        _check_sticky(f"in {function}")
+
     def on_stream(self, stream):
         """A context manager under which entry points run on ``stream`` (a
         torch.cuda.Stream, or a raw CUstream as an int) instead of their own

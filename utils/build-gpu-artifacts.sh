@@ -24,3 +24,10 @@ for input in "$ROOT"/test/GPU/suite/*.mlir "$ROOT"/examples/qwen3-30b-a3b.mlir \
   "$ROOT/utils/moe-compile.sh" --format "$FORMAT" "$input" "$OUT" >/dev/null
   echo "compiled $(basename "$input") ($FORMAT)"
 done
+# A module for the wrong chip, for test/GPU/fault_tests.py: an sm_80 cubin
+# (no PTX to JIT-compile) that a Hopper GPU must refuse.
+if [ "$FORMAT" != isa ]; then
+  "$ROOT/utils/moe-compile.sh" --chip sm_80 --format bin \
+    "$ROOT/test/GPU/suite/norm-and-activation.mlir" "$OUT/sm80" >/dev/null
+  echo "compiled norm-and-activation.mlir for sm_80 (bin; the fault tests' wrong chip)"
+fi

@@ -24,7 +24,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <mutex>
+#include <string>
 
 using namespace moe::runtime;
 
@@ -53,13 +57,180 @@ StickyError &sticky() {
 /// Whether an earlier failure turned the mgpu* calls into no-ops.
 bool stuck() { return sticky().set.load(std::memory_order_acquire); }
 
-/// Records `status` and the calling thread's last error message as the
+//===----------------------------------------------------------------------===//
+// Who called: the entry point or module constructor of an artifact
+//===----------------------------------------------------------------------===//
+
+/// The address in generated code that called the mgpu* function in whose
+/// body this appears (its return address), for messages that name the entry
+/// point. Never inlined into another function: the mgpu* functions are
+/// exported and called through the PLT.
+#define MOE_CALLER __builtin_return_address(0)
+
+/// A whole file read into memory (at most 1 GiB), or empty.
+struct FileBytes {
+  unsigned char *data = nullptr;
+  size_t size = 0;
+  explicit FileBytes(const char *path) {
+    std::FILE *file = std::fopen(path, "rb");
+    if (!file)
+      return;
+    if (std::fseek(file, 0, SEEK_END) == 0) {
+      long length = std::ftell(file);
+      if (length > 0 && length < (1l << 30) &&
+          std::fseek(file, 0, SEEK_SET) == 0) {
+        data = static_cast<unsigned char *>(std::malloc(length));
+        if (data &&
+            std::fread(data, 1, length, file) == static_cast<size_t>(length))
+          size = static_cast<size_t>(length);
+      }
+    }
+    std::fclose(file);
+  }
+  ~FileBytes() { std::free(data); }
+  FileBytes(const FileBytes &) = delete;
+  FileBytes &operator=(const FileBytes &) = delete;
+};
+
+bool inFile(uint64_t offset, uint64_t length, size_t size) {
+  return offset <= size && length <= size - offset;
+}
+
+/// Finds, in the symbol table of the ELF64 file `file` (.symtab, else
+/// .dynsym), the function containing `offset` (an address relative to the
+/// file's load base). Returns its name, or "" if none; `entryPoint` is set
+/// if the file also has `_mlir_ciface_<name>`, `artifact` if it has any
+/// `_mlir_ciface_` symbol (so it is generated code).
+std::string functionAt(const FileBytes &file, uint64_t offset, bool &entryPoint,
+                       bool &artifact) {
+  static const char kCiface[] = "_mlir_ciface_";
+  constexpr size_t kCifaceLength = sizeof(kCiface) - 1;
+  entryPoint = artifact = false;
+  const unsigned char *bytes = file.data;
+  size_t size = file.size;
+  Elf64_Ehdr header;
+  if (size < sizeof(header))
+    return "";
+  std::memcpy(&header, bytes, sizeof(header));
+  if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
+      header.e_ident[EI_CLASS] != ELFCLASS64 ||
+      header.e_shentsize < sizeof(Elf64_Shdr) ||
+      !inFile(header.e_shoff, uint64_t(header.e_shentsize) * header.e_shnum,
+              size))
+    return "";
+  auto section = [&](uint64_t index) {
+    Elf64_Shdr shdr;
+    std::memcpy(&shdr, bytes + header.e_shoff + index * header.e_shentsize,
+                sizeof(shdr));
+    return shdr;
+  };
+  Elf64_Shdr table = {};
+  for (uint32_t type : {uint32_t(SHT_SYMTAB), uint32_t(SHT_DYNSYM)}) {
+    for (uint64_t i = 0; i < header.e_shnum && table.sh_type == 0; ++i)
+      if (section(i).sh_type == type)
+        table = section(i);
+    if (table.sh_type != 0)
+      break;
+  }
+  if (table.sh_type == 0 || table.sh_link >= header.e_shnum ||
+      table.sh_entsize < sizeof(Elf64_Sym) ||
+      !inFile(table.sh_offset, table.sh_size, size))
+    return "";
+  Elf64_Shdr strings = section(table.sh_link);
+  if (!inFile(strings.sh_offset, strings.sh_size, size) || !strings.sh_size)
+    return "";
+  const char *text = reinterpret_cast<const char *>(bytes + strings.sh_offset);
+  auto nameOf = [&](const Elf64_Sym &symbol) -> const char * {
+    if (symbol.st_name >= strings.sh_size ||
+        !std::memchr(text + symbol.st_name, '\0',
+                     strings.sh_size - symbol.st_name))
+      return "";
+    return text + symbol.st_name;
+  };
+  uint64_t count = table.sh_size / table.sh_entsize;
+  std::string found;
+  for (uint64_t i = 0; i < count; ++i) {
+    Elf64_Sym symbol;
+    std::memcpy(&symbol, bytes + table.sh_offset + i * table.sh_entsize,
+                sizeof(symbol));
+    const char *name = nameOf(symbol);
+    if (std::strncmp(name, kCiface, kCifaceLength) == 0)
+      artifact = true;
+    if (found.empty() && ELF64_ST_TYPE(symbol.st_info) == STT_FUNC &&
+        symbol.st_value <= offset && offset - symbol.st_value < symbol.st_size)
+      found = name;
+  }
+  if (found.empty() || !artifact)
+    return found;
+  if (found.compare(0, kCifaceLength, kCiface) == 0) {
+    entryPoint = true;
+    return found.substr(kCifaceLength);
+  }
+  std::string wrapper = kCiface + found;
+  for (uint64_t i = 0; i < count && !entryPoint; ++i) {
+    Elf64_Sym symbol;
+    std::memcpy(&symbol, bytes + table.sh_offset + i * table.sh_entsize,
+                sizeof(symbol));
+    entryPoint = wrapper == nameOf(symbol);
+  }
+  return found;
+}
+
+bool endsWith(const std::string &text, const char *suffix) {
+  size_t length = std::strlen(suffix);
+  return text.size() > length &&
+         text.compare(text.size() - length, length, suffix) == 0;
+}
+
+/// Says which entry point (or GPU module constructor) of which artifact
+/// called an mgpu* function from `address`, e.g. "; in entry point 'norm'
+/// of /path/layer.so"; "" when the caller is not generated code (a
+/// hand-written host, a stripped artifact). Only for failures: it reads the
+/// caller's file.
+std::string callerLabel(const void *address) {
+  if (!address)
+    return "";
+  Dl_info info;
+  struct link_map *map = nullptr;
+  if (!dladdr1(address, &info, reinterpret_cast<void **>(&map),
+               RTLD_DL_LINKMAP) ||
+      !info.dli_fname || !*info.dli_fname || !map)
+    return "";
+  FileBytes file(info.dli_fname);
+  uint64_t offset = reinterpret_cast<uintptr_t>(address) - map->l_addr;
+  bool entryPoint = false, artifact = false;
+  // The return address may be one past a call at a function's very end.
+  std::string name = functionAt(file, offset - 1, entryPoint, artifact);
+  if (name.empty() || !artifact)
+    return "";
+  std::string label;
+  if (entryPoint)
+    label = "; in entry point '" + name + "'";
+  else if (endsWith(name, "_unload"))
+    // MLIR names a gpu.binary's module constructor and destructor
+    // <binary>_load and <binary>_unload.
+    label = "; unloading the GPU module '" + name.substr(0, name.size() - 7) +
+            "' (its destructor '" + name + "')";
+  else if (endsWith(name, "_load"))
+    label = "; loading the GPU module '" + name.substr(0, name.size() - 5) +
+            "' (its constructor '" + name + "', run when the artifact is " +
+            "loaded)";
+  else
+    label = "; in '" + name + "'";
+  return label + " of " + info.dli_fname;
+}
+
+/// Records `status` and the calling thread's last error message, followed
+/// by where in generated code the failing call came from (`caller`), as the
 /// sticky error unless one is already recorded. Returns whether `status` is
 /// a success.
-bool record(MoeStatus status) {
+bool record(MoeStatus status, const void *caller) {
   if (status == MOE_SUCCESS)
     return true;
   StickyError &error = sticky();
+  if (error.set.load(std::memory_order_acquire))
+    return false;
+  appendToLastError(callerLabel(caller).c_str());
   std::lock_guard<std::mutex> lock(error.mutex);
   if (error.set.load(std::memory_order_relaxed))
     return false;
@@ -74,26 +245,28 @@ bool record(MoeStatus status) {
 }
 
 /// Converts an MLIR index launch dimension to the driver's unsigned int.
-bool toDim(const char *fn, const char *name, intptr_t value, unsigned &out) {
+bool toDim(const char *fn, const char *name, intptr_t value, unsigned &out,
+           const void *caller) {
   if (value < 1 || static_cast<uint64_t>(value) > UINT32_MAX)
     return record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
                        "argument '%s' = %lld is out of range (1..2^32-1)", name,
-                       static_cast<long long>(value)));
+                       static_cast<long long>(value)),
+                  caller);
   out = static_cast<unsigned>(value);
   return true;
 }
 
 bool toDims(const char *fn, const char *what, intptr_t x, intptr_t y,
-            intptr_t z, unsigned out[3]) {
+            intptr_t z, unsigned out[3], const void *caller) {
   char name[32];
   std::snprintf(name, sizeof(name), "%sX", what);
-  if (!toDim(fn, name, x, out[0]))
+  if (!toDim(fn, name, x, out[0], caller))
     return false;
   std::snprintf(name, sizeof(name), "%sY", what);
-  if (!toDim(fn, name, y, out[1]))
+  if (!toDim(fn, name, y, out[1], caller))
     return false;
   std::snprintf(name, sizeof(name), "%sZ", what);
-  return toDim(fn, name, z, out[2]);
+  return toDim(fn, name, z, out[2], caller);
 }
 
 /// Narrows an enum value passed as i64; out-of-range values become -1, which
@@ -102,10 +275,11 @@ int narrowEnum(int64_t value) {
   return value >= 0 && value <= INT32_MAX ? static_cast<int>(value) : -1;
 }
 
-bool toSmem(const char *fn, int32_t smem, unsigned &out) {
+bool toSmem(const char *fn, int32_t smem, unsigned &out, const void *caller) {
   if (smem < 0)
     return record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
-                       "argument 'smem' = %d is negative", smem));
+                       "argument 'smem' = %d is negative", smem),
+                  caller);
   out = static_cast<unsigned>(smem);
   return true;
 }
@@ -156,7 +330,8 @@ MoeModule mgpuModuleLoad(void *data, size_t gpuBlobSize) {
     return nullptr;
   MoeModule module = nullptr;
   record(loadModule("mgpuModuleLoad", true, data, gpuBlobSize,
-                    /*optLevel=*/-1, &module));
+                    /*optLevel=*/-1, &module),
+         MOE_CALLER);
   return module;
 }
 
@@ -166,7 +341,8 @@ MoeModule mgpuModuleLoadJIT(void *data, int optLevel) {
   MoeModule module = nullptr;
   // MLIR embeds the PTX with a trailing NUL but passes no size.
   record(loadModule("mgpuModuleLoadJIT", true, data, /*size=*/0, optLevel,
-                    &module));
+                    &module),
+         MOE_CALLER);
   return module;
 }
 
@@ -174,14 +350,15 @@ void mgpuModuleUnload(MoeModule module) {
   // Module destructors run at exit even when the load failed.
   if (stuck() || !module)
     return;
-  record(unloadModule("mgpuModuleUnload", true, module));
+  record(unloadModule("mgpuModuleUnload", true, module), MOE_CALLER);
 }
 
 MoeFunction mgpuModuleGetFunction(MoeModule module, const char *name) {
   if (stuck())
     return nullptr;
   MoeFunction function = nullptr;
-  record(getFunction("mgpuModuleGetFunction", true, module, name, &function));
+  record(getFunction("mgpuModuleGetFunction", true, module, name, &function),
+         MOE_CALLER);
   return function;
 }
 
@@ -194,11 +371,12 @@ void mgpuLaunchKernel(MoeFunction function, intptr_t gridX, intptr_t gridY,
     return;
   LaunchDims dims;
   unsigned bytes = 0;
-  if (!toDims(fn, "grid", gridX, gridY, gridZ, dims.grid) ||
-      !toDims(fn, "block", blockX, blockY, blockZ, dims.block) ||
-      !toSmem(fn, smem, bytes))
+  if (!toDims(fn, "grid", gridX, gridY, gridZ, dims.grid, MOE_CALLER) ||
+      !toDims(fn, "block", blockX, blockY, blockZ, dims.block, MOE_CALLER) ||
+      !toSmem(fn, smem, bytes, MOE_CALLER))
     return;
-  record(launch(fn, true, function, dims, bytes, stream, params, extra));
+  record(launch(fn, true, function, dims, bytes, stream, params, extra),
+         MOE_CALLER);
 }
 
 void mgpuLaunchClusterKernel(MoeFunction function, intptr_t clusterX,
@@ -213,12 +391,14 @@ void mgpuLaunchClusterKernel(MoeFunction function, intptr_t clusterX,
   LaunchDims dims;
   dims.hasCluster = true;
   unsigned bytes = 0;
-  if (!toDims(fn, "cluster", clusterX, clusterY, clusterZ, dims.cluster) ||
-      !toDims(fn, "grid", gridX, gridY, gridZ, dims.grid) ||
-      !toDims(fn, "block", blockX, blockY, blockZ, dims.block) ||
-      !toSmem(fn, smem, bytes))
+  if (!toDims(fn, "cluster", clusterX, clusterY, clusterZ, dims.cluster,
+              MOE_CALLER) ||
+      !toDims(fn, "grid", gridX, gridY, gridZ, dims.grid, MOE_CALLER) ||
+      !toDims(fn, "block", blockX, blockY, blockZ, dims.block, MOE_CALLER) ||
+      !toSmem(fn, smem, bytes, MOE_CALLER))
     return;
-  record(launch(fn, true, function, dims, bytes, stream, params, extra));
+  record(launch(fn, true, function, dims, bytes, stream, params, extra),
+         MOE_CALLER);
 }
 
 MoeStream mgpuStreamCreate(void) {
@@ -229,14 +409,14 @@ MoeStream mgpuStreamCreate(void) {
   if (MoeStream caller = callerStream)
     return caller;
   MoeStream stream = nullptr;
-  record(createStream("mgpuStreamCreate", true, &stream));
+  record(createStream("mgpuStreamCreate", true, &stream), MOE_CALLER);
   return stream;
 }
 
 void mgpuStreamDestroy(MoeStream stream) {
   if (stuck() || isCallerStream(stream))
     return;
-  record(destroyStream("mgpuStreamDestroy", true, stream));
+  record(destroyStream("mgpuStreamDestroy", true, stream), MOE_CALLER);
 }
 
 void mgpuStreamSynchronize(MoeStream stream) {
@@ -244,13 +424,14 @@ void mgpuStreamSynchronize(MoeStream stream) {
   // illegal; the caller synchronizes its stream when it wants to.
   if (stuck() || isCallerStream(stream))
     return;
-  record(synchronizeStream("mgpuStreamSynchronize", true, stream));
+  record(synchronizeStream("mgpuStreamSynchronize", true, stream), MOE_CALLER);
 }
 
 void mgpuStreamWaitEvent(MoeStream stream, MoeEvent event) {
   if (stuck())
     return;
-  record(streamWaitEvent("mgpuStreamWaitEvent", true, stream, event));
+  record(streamWaitEvent("mgpuStreamWaitEvent", true, stream, event),
+         MOE_CALLER);
 }
 
 MoeEvent mgpuEventCreate(void) {
@@ -258,26 +439,27 @@ MoeEvent mgpuEventCreate(void) {
     return nullptr;
   MoeEvent event = nullptr;
   // Events of the generated code only order streams: no timing needed.
-  record(createEvent("mgpuEventCreate", true, /*timing=*/false, &event));
+  record(createEvent("mgpuEventCreate", true, /*timing=*/false, &event),
+         MOE_CALLER);
   return event;
 }
 
 void mgpuEventDestroy(MoeEvent event) {
   if (stuck())
     return;
-  record(destroyEvent("mgpuEventDestroy", true, event));
+  record(destroyEvent("mgpuEventDestroy", true, event), MOE_CALLER);
 }
 
 void mgpuEventSynchronize(MoeEvent event) {
   if (stuck())
     return;
-  record(synchronizeEvent("mgpuEventSynchronize", true, event));
+  record(synchronizeEvent("mgpuEventSynchronize", true, event), MOE_CALLER);
 }
 
 void mgpuEventRecord(MoeEvent event, MoeStream stream) {
   if (stuck())
     return;
-  record(recordEvent("mgpuEventRecord", true, event, stream));
+  record(recordEvent("mgpuEventRecord", true, event, stream), MOE_CALLER);
 }
 
 void *mgpuMemAlloc(uint64_t sizeBytes, MoeStream stream, bool isHostShared) {
@@ -289,7 +471,8 @@ void *mgpuMemAlloc(uint64_t sizeBytes, MoeStream stream, bool isHostShared) {
                 "argument 'isHostShared' is set: host-shared (managed) "
                 "allocations of %llu bytes are not supported; allocate "
                 "device memory and copy",
-                static_cast<unsigned long long>(sizeBytes)));
+                static_cast<unsigned long long>(sizeBytes)),
+           MOE_CALLER);
     return nullptr;
   }
   if (sizeBytes == 0)
@@ -297,7 +480,8 @@ void *mgpuMemAlloc(uint64_t sizeBytes, MoeStream stream, bool isHostShared) {
   if (sizeBytes > SIZE_MAX) {
     record(fail(MOE_ERROR_OUT_OF_MEMORY, fn,
                 "argument 'sizeBytes' = %llu does not fit in size_t",
-                static_cast<unsigned long long>(sizeBytes)));
+                static_cast<unsigned long long>(sizeBytes)),
+           MOE_CALLER);
     return nullptr;
   }
   void *pointer = nullptr;
@@ -306,9 +490,11 @@ void *mgpuMemAlloc(uint64_t sizeBytes, MoeStream stream, bool isHostShared) {
   // Without one, synchronously, as upstream.
   if (stream)
     record(allocateOnStream(fn, true, &pointer, static_cast<size_t>(sizeBytes),
-                            stream, /*required=*/isCallerStream(stream)));
+                            stream, /*required=*/isCallerStream(stream)),
+           MOE_CALLER);
   else
-    record(allocate(fn, true, &pointer, static_cast<size_t>(sizeBytes)));
+    record(allocate(fn, true, &pointer, static_cast<size_t>(sizeBytes)),
+           MOE_CALLER);
   return pointer;
 }
 
@@ -320,16 +506,18 @@ void mgpuMemFree(void *ptr, MoeStream stream) {
   // wait for the device, unlike cuMemFree).
   if (stream)
     record(releaseOnStream(fn, true, ptr, stream,
-                           /*required=*/isCallerStream(stream)));
+                           /*required=*/isCallerStream(stream)),
+           MOE_CALLER);
   else
-    record(release(fn, true, ptr));
+    record(release(fn, true, ptr), MOE_CALLER);
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, MoeStream stream) {
   if (stuck())
     return;
   record(copy("mgpuMemcpy", true, CopyKind::Any, dst, src, sizeBytes,
-              /*async=*/true, stream));
+              /*async=*/true, stream),
+         MOE_CALLER);
 }
 
 void mgpuMemset32(void *dst, unsigned int value, size_t count,
@@ -337,7 +525,8 @@ void mgpuMemset32(void *dst, unsigned int value, size_t count,
   if (stuck())
     return;
   record(
-      fill("mgpuMemset32", true, dst, value, 4, count, /*async=*/true, stream));
+      fill("mgpuMemset32", true, dst, value, 4, count, /*async=*/true, stream),
+      MOE_CALLER);
 }
 
 void mgpuMemset16(void *dst, unsigned short value, size_t count,
@@ -345,7 +534,8 @@ void mgpuMemset16(void *dst, unsigned short value, size_t count,
   if (stuck())
     return;
   record(
-      fill("mgpuMemset16", true, dst, value, 2, count, /*async=*/true, stream));
+      fill("mgpuMemset16", true, dst, value, 2, count, /*async=*/true, stream),
+      MOE_CALLER);
 }
 
 void mgpuSetDefaultDevice(int32_t device) {
@@ -353,7 +543,8 @@ void mgpuSetDefaultDevice(int32_t device) {
   if (device < 0) {
     if (!stuck())
       record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
-                  "argument 'device' = %d is negative", device));
+                  "argument 'device' = %d is negative", device),
+             MOE_CALLER);
     return;
   }
   setDefaultDevice(device);
@@ -363,7 +554,7 @@ void mgpuSetDefaultDevice(int32_t device) {
   // initialized runtime switches to it.
   const Device *current = currentDevice();
   if (current && current->ordinal != device)
-    record(initDevice(fn, device));
+    record(initDevice(fn, device), MOE_CALLER);
 }
 
 void mgpuTensorMapEncodeTiled(MoeTensorMap *tensorMap, int dataType,
@@ -378,7 +569,8 @@ void mgpuTensorMapEncodeTiled(MoeTensorMap *tensorMap, int dataType,
   record(encodeTensorMap("mgpuTensorMapEncodeTiled", true, tensorMap, dataType,
                          rank, globalAddress, globalDims, globalStrides,
                          boxDims, elementStrides, interleave, swizzle,
-                         l2Promotion, oobFill));
+                         l2Promotion, oobFill),
+         MOE_CALLER);
 }
 
 void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
@@ -392,12 +584,14 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
   if (rank < 1 || rank > kMaxRank) {
     record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
                 "argument 'rank' = %lld is out of range (1..5)",
-                static_cast<long long>(rank)));
+                static_cast<long long>(rank)),
+           MOE_CALLER);
     return nullptr;
   }
   if (!descriptor || !boxDims) {
     record(fail(MOE_ERROR_INVALID_ARGUMENT, fn, "argument '%s' is null",
-                descriptor ? "boxDims" : "descriptor"));
+                descriptor ? "boxDims" : "descriptor"),
+           MOE_CALLER);
     return nullptr;
   }
   int type = narrowEnum(dataType);
@@ -406,7 +600,8 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
     record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
                 "argument 'dataType' = %lld is not a supported tensor map "
                 "data type",
-                static_cast<long long>(dataType)));
+                static_cast<long long>(dataType)),
+           MOE_CALLER);
     return nullptr;
   }
 
@@ -425,7 +620,8 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
     record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
                 "the memref's innermost stride is %lld; a tensor map needs "
                 "a contiguous innermost dimension",
-                static_cast<long long>(strides[rank - 1])));
+                static_cast<long long>(strides[rank - 1])),
+           MOE_CALLER);
     return nullptr;
   }
   uint64_t globalDims[kMaxRank] = {};
@@ -438,14 +634,16 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
       record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
                   "the memref's size %lld of dimension %lld is not positive",
                   static_cast<long long>(size),
-                  static_cast<long long>(rank - 1 - r)));
+                  static_cast<long long>(rank - 1 - r)),
+             MOE_CALLER);
       return nullptr;
     }
     if (extent < 1 || extent > 256) {
       record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
                   "argument 'boxDims[%lld]' = %lld is out of range (1..256)",
                   static_cast<long long>(rank - 1 - r),
-                  static_cast<long long>(extent)));
+                  static_cast<long long>(extent)),
+             MOE_CALLER);
       return nullptr;
     }
     globalDims[r] = static_cast<uint64_t>(size);
@@ -457,7 +655,8 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
                     "the memref's stride %lld of dimension %lld is not "
                     "positive",
                     static_cast<long long>(stride),
-                    static_cast<long long>(rank - 1 - r)));
+                    static_cast<long long>(rank - 1 - r)),
+               MOE_CALLER);
         return nullptr;
       }
       globalStrides[r - 1] = static_cast<uint64_t>(stride) * elementSize;
@@ -470,7 +669,8 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
   if (!tensorMap) {
     record(fail(MOE_ERROR_OUT_OF_MEMORY, fn,
                 "cannot allocate %zu bytes of host memory for the tensor map",
-                sizeof(MoeTensorMap)));
+                sizeof(MoeTensorMap)),
+           MOE_CALLER);
     return nullptr;
   }
   MoeStatus status = encodeTensorMap(
@@ -478,7 +678,7 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
       globalDims, globalStrides, box, /*elementStrides=*/nullptr,
       narrowEnum(interleave), narrowEnum(swizzle), narrowEnum(l2Promotion),
       narrowEnum(oobFill));
-  if (!record(status)) {
+  if (!record(status, MOE_CALLER)) {
     std::free(tensorMap);
     return nullptr;
   }

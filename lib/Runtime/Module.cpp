@@ -16,6 +16,8 @@
 
 #include "RuntimeInternal.h"
 
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -145,6 +147,200 @@ bool isImageError(cu::CUresult result) {
   }
 }
 
+/// Appends to `out` the names of the kernels (global functions) of a cubin
+/// whose headers checkElf accepted; the caller checked `size` covers it.
+void listElfKernels(const unsigned char *bytes, size_t size, std::string &out,
+                    unsigned &count) {
+  if (size < 64 || bytes[4] != 2 || bytes[5] != 1)
+    return;
+  uint64_t shoff = readLE<uint64_t>(bytes, 40);
+  uint64_t shentsize = readLE<uint16_t>(bytes, 58);
+  uint64_t shnum = readLE<uint16_t>(bytes, 60);
+  if (shentsize < 64 || !fits(shoff, shentsize * shnum, size))
+    return;
+  for (uint64_t i = 0; i < shnum; ++i) {
+    const unsigned char *header = bytes + shoff + i * shentsize;
+    if (readLE<uint32_t>(header, 4) != 2) // SHT_SYMTAB
+      continue;
+    uint64_t offset = readLE<uint64_t>(header, 24);
+    uint64_t length = readLE<uint64_t>(header, 32);
+    uint64_t link = readLE<uint32_t>(header, 40);
+    uint64_t entsize = readLE<uint64_t>(header, 56);
+    if (link >= shnum || entsize < 24 || !fits(offset, length, size))
+      return;
+    const unsigned char *strHeader = bytes + shoff + link * shentsize;
+    uint64_t strOffset = readLE<uint64_t>(strHeader, 24);
+    uint64_t strLength = readLE<uint64_t>(strHeader, 32);
+    if (!fits(strOffset, strLength, size))
+      return;
+    for (uint64_t at = 0; at + entsize <= length && count < 16; at += entsize) {
+      const unsigned char *symbol = bytes + offset + at;
+      unsigned char info = symbol[4];
+      // Kernels are global (binding 1) functions (type 2).
+      if ((info & 0xf) != 2 || (info >> 4) != 1)
+        continue;
+      uint64_t name = readLE<uint32_t>(symbol, 0);
+      if (name >= strLength)
+        continue;
+      const char *text = reinterpret_cast<const char *>(bytes + strOffset);
+      size_t nameLength = strnlen(text + name, strLength - name);
+      if (nameLength == 0 || nameLength == strLength - name)
+        continue;
+      out += count++ ? ", '" : "'";
+      out.append(text + name, nameLength);
+      out += "'";
+    }
+    return;
+  }
+}
+
+/// Appends to `out` the names after each `.entry` of PTX text.
+void listPtxKernels(const char *text, size_t size, std::string &out,
+                    unsigned &count) {
+  static const char kEntry[] = ".entry";
+  const char *end = text + size;
+  for (const char *at = text; count < 16;) {
+    const void *found = memmem(at, end - at, kEntry, sizeof(kEntry) - 1);
+    if (!found)
+      return;
+    at = static_cast<const char *>(found) + sizeof(kEntry) - 1;
+    if (at == end || (*at != ' ' && *at != '\t'))
+      continue;
+    while (at < end && (*at == ' ' || *at == '\t'))
+      ++at;
+    const char *name = at;
+    while (at < end && (std::isalnum(static_cast<unsigned char>(*at)) ||
+                        *at == '_' || *at == '$' || *at == '.'))
+      ++at;
+    if (at == name)
+      continue;
+    out += count++ ? ", '" : "'";
+    out.append(name, at - name);
+    out += "'";
+  }
+}
+
+/// "; kernels in the image: 'a', 'b'" for the image kinds whose kernel names
+/// can be read without decompressing anything (PTX text, a cubin, a fatbin's
+/// uncompressed cubins and PTX), or "" when none can. Only for messages about
+/// an image that failed to load: the checks above have passed, so its
+/// headers lie within `size` (0 for PTX of unknown size, read to its NUL).
+std::string imageKernels(ImageKind kind, const unsigned char *bytes,
+                         size_t size) {
+  std::string names;
+  unsigned count = 0;
+  if (kind == ImageKind::Ptx) {
+    const char *text = reinterpret_cast<const char *>(bytes);
+    listPtxKernels(text, size ? strnlen(text, size) : std::strlen(text), names,
+                   count);
+  } else if (kind == ImageKind::Elf && size) {
+    listElfKernels(bytes, size, names, count);
+  } else if (kind == ImageKind::Fatbin && size >= 16) {
+    uint64_t headerSize = readLE<uint16_t>(bytes, 6);
+    uint64_t end = headerSize + readLE<uint64_t>(bytes, 8);
+    // Entries: u16 kind (1 PTX, 2 cubin), u16 version, u32 header size,
+    // u64 payload size, ... Compressed payloads (which start with neither
+    // an ELF magic nor PTX text) are skipped.
+    for (uint64_t at = headerSize; at + 16 <= end && at + 16 <= size;) {
+      uint16_t entryKind = readLE<uint16_t>(bytes + at, 0);
+      uint64_t entryHeader = readLE<uint32_t>(bytes + at, 4);
+      uint64_t payload = readLE<uint64_t>(bytes + at, 8);
+      if (entryHeader < 16 || !fits(at + entryHeader, payload, size))
+        break;
+      const unsigned char *data = bytes + at + entryHeader;
+      if (entryKind == 2 && classify(data, payload) == ImageKind::Elf)
+        listElfKernels(data, payload, names, count);
+      else if (entryKind == 1 && payload && (data[0] == '/' || data[0] == '.'))
+        listPtxKernels(reinterpret_cast<const char *>(data),
+                       strnlen(reinterpret_cast<const char *>(data), payload),
+                       names, count);
+      if (count)
+        break; // One entry's kernels name the module's kernels.
+      at += entryHeader + payload;
+    }
+  }
+  return count ? "; kernels in the image: " + names : std::string();
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel names and the launches not yet synchronized
+//===----------------------------------------------------------------------===//
+
+/// The name of every kernel handle that getFunction handed out, so that
+/// launch and fault messages can name kernels (after a fault the driver may
+/// no longer answer questions about them).
+struct KernelNames {
+  struct Entry {
+    std::string name;
+    cu::CUmodule module;
+  };
+  std::mutex mutex;
+  std::unordered_map<cu::CUfunction, Entry> names;
+};
+
+KernelNames &kernelNames() {
+  // Never destroyed, as smemLimits below.
+  static KernelNames *names = new KernelNames();
+  return *names;
+}
+
+void rememberKernel(cu::CUfunction function, cu::CUmodule module,
+                    const char *name) {
+  KernelNames &kernels = kernelNames();
+  std::lock_guard<std::mutex> lock(kernels.mutex);
+  auto it = kernels.names.find(function);
+  if (it != kernels.names.end() && it->second.module == module)
+    return;
+  kernels.names[function] = KernelNames::Entry{name, module};
+}
+
+void forgetKernels(cu::CUmodule module) {
+  KernelNames &kernels = kernelNames();
+  std::lock_guard<std::mutex> lock(kernels.mutex);
+  for (auto it = kernels.names.begin(); it != kernels.names.end();)
+    it = it->second.module == module ? kernels.names.erase(it) : std::next(it);
+}
+
+/// 'name', or the handle when the kernel is unknown.
+std::string kernelLabel(cu::CUfunction function) {
+  {
+    KernelNames &kernels = kernelNames();
+    std::lock_guard<std::mutex> lock(kernels.mutex);
+    auto it = kernels.names.find(function);
+    if (it != kernels.names.end())
+      return "'" + it->second.name + "'";
+  }
+  char buffer[48];
+  std::snprintf(buffer, sizeof(buffer), "<kernel %p>",
+                static_cast<void *>(function));
+  return buffer;
+}
+
+/// The kernels this thread launched that no synchronization has waited for
+/// yet (newest last, consecutive repeats merged), for the message of a
+/// kernel fault, which the driver reports at a later call without saying
+/// which kernel faulted. Trivially destructible (valid during .fini_array).
+struct PendingLaunch {
+  MoeStream stream;
+  cu::CUfunction function;
+};
+constexpr unsigned kMaxPending = 8;
+thread_local PendingLaunch pending[kMaxPending];
+thread_local unsigned pendingCount = 0;
+thread_local unsigned long long pendingDropped = 0;
+
+void notePending(MoeStream stream, cu::CUfunction function) {
+  if (pendingCount && pending[pendingCount - 1].stream == stream &&
+      pending[pendingCount - 1].function == function)
+    return;
+  if (pendingCount == kMaxPending) {
+    std::memmove(pending, pending + 1, sizeof(pending[0]) * (kMaxPending - 1));
+    --pendingCount;
+    ++pendingDropped;
+  }
+  pending[pendingCount++] = PendingLaunch{stream, function};
+}
+
 //===----------------------------------------------------------------------===//
 // Launches
 //===----------------------------------------------------------------------===//
@@ -205,6 +401,38 @@ MoeStatus checkDims(const char *fn, const char *what, const unsigned dims[3]) {
 
 } // namespace
 
+void moe::runtime::forgetPendingLaunches(MoeStream stream, bool all) {
+  unsigned kept = 0;
+  for (unsigned i = 0; i < pendingCount; ++i)
+    if (!all && pending[i].stream != stream)
+      pending[kept++] = pending[i];
+  pendingCount = kept;
+  if (all || !kept)
+    pendingDropped = 0;
+}
+
+void moe::runtime::appendPendingLaunches(std::string &message) {
+  if (!pendingCount) {
+    message += "; this thread has no launch that was not synchronized yet "
+               "(the faulting kernel was launched by another thread or "
+               "library)";
+    return;
+  }
+  message += "; kernels this thread launched since its last "
+             "synchronization (one of them faulted; newest last): ";
+  if (pendingDropped) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof(buffer), "%llu earlier launch(es), ",
+                  pendingDropped);
+    message += buffer;
+  }
+  for (unsigned i = 0; i < pendingCount; ++i) {
+    if (i)
+      message += ", ";
+    message += kernelLabel(pending[i].function);
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Implementations
 //===----------------------------------------------------------------------===//
@@ -223,13 +451,16 @@ MoeStatus moe::runtime::loadModule(const char *fn, bool autoInit,
   const void *toLoad = image;
   if (size != 0) {
     kind = classify(bytes, size);
-    if (kind == ImageKind::Elf) {
-      if (MoeStatus status = checkElf(fn, bytes, size))
-        return status;
-    } else if (kind == ImageKind::Fatbin) {
-      if (MoeStatus status = checkFatbin(fn, bytes, size))
-        return status;
-    } else if (bytes[size - 1] != '\0') {
+    MoeStatus status = MOE_SUCCESS;
+    if (kind == ImageKind::Elf)
+      status = checkElf(fn, bytes, size);
+    else if (kind == ImageKind::Fatbin)
+      status = checkFatbin(fn, bytes, size);
+    if (status != MOE_SUCCESS) {
+      appendToLastError(imageKernels(kind, bytes, size).c_str());
+      return status;
+    }
+    if (kind == ImageKind::Ptx && bytes[size - 1] != '\0') {
       terminated.assign(static_cast<const char *>(image), size);
       toLoad = terminated.c_str();
     }
@@ -277,8 +508,15 @@ MoeStatus moe::runtime::loadModule(const char *fn, bool autoInit,
     MoeStatus fallback =
         isImageError(result) ? MOE_ERROR_INVALID_MODULE : MOE_ERROR_DRIVER;
     MoeStatus status = failDriver(
-        api, result, fallback, fn, "loading the %s module image (%zu bytes%s)",
-        imageKindName(kind), size, size ? "" : ", size not given");
+        api, result, fallback, fn,
+        "loading the %s module image (%zu bytes%s) on device %d (%s, "
+        "compute capability %d.%d)",
+        imageKindName(kind), size, size ? "" : ", size not given",
+        session.device->ordinal, session.device->name, session.device->ccMajor,
+        session.device->ccMinor);
+    std::string kernels = imageKernels(kind, bytes, size);
+    if (!kernels.empty())
+      appendToLastError(kernels.c_str());
     if (length > 0) {
       appendToLastError("; JIT log: ");
       appendToLastError(log);
@@ -307,7 +545,8 @@ MoeStatus moe::runtime::getFunction(const char *fn, bool autoInit,
                 "argument 'name': the module has no kernel named '%s'", name);
   if (result != cu::CUDA_SUCCESS)
     return failDriver(*session.api, result, MOE_ERROR_DRIVER, fn,
-                      "cuModuleGetFunction('%s')", name);
+                      "cuModuleGetFunction of kernel '%s'", name);
+  rememberKernel(found, reinterpret_cast<cu::CUmodule>(module), name);
   *function = reinterpret_cast<MoeFunction>(found);
   return MOE_SUCCESS;
 }
@@ -319,6 +558,7 @@ MoeStatus moe::runtime::unloadModule(const char *fn, bool autoInit,
   if (MoeStatus status = acquire(fn, session, autoInit))
     return status;
   forgetSmemLimits();
+  forgetKernels(reinterpret_cast<cu::CUmodule>(module));
   cu::CUresult result =
       session.api->cuModuleUnload(reinterpret_cast<cu::CUmodule>(module));
   if (result != cu::CUDA_SUCCESS && !isShutdown(result))
@@ -420,12 +660,14 @@ MoeStatus moe::runtime::launch(const char *fn, bool autoInit,
   }
   if (result != cu::CUDA_SUCCESS)
     return failDriver(api, result, MOE_ERROR_LAUNCH, fn,
-                      "%s with cluster (%u, %u, %u), grid (%u, %u, %u), "
-                      "block (%u, %u, %u) and %u bytes of dynamic shared "
-                      "memory",
-                      entry, dims.cluster[0], dims.cluster[1], dims.cluster[2],
-                      dims.grid[0], dims.grid[1], dims.grid[2], dims.block[0],
-                      dims.block[1], dims.block[2], dynamicSmemBytes);
+                      "%s of kernel %s with cluster (%u, %u, %u), grid (%u, "
+                      "%u, %u), block (%u, %u, %u) and %u bytes of dynamic "
+                      "shared memory",
+                      entry, kernelLabel(f).c_str(), dims.cluster[0],
+                      dims.cluster[1], dims.cluster[2], dims.grid[0],
+                      dims.grid[1], dims.grid[2], dims.block[0], dims.block[1],
+                      dims.block[2], dynamicSmemBytes);
+  notePending(stream, f);
   return MOE_SUCCESS;
 }
 

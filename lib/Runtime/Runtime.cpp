@@ -133,8 +133,31 @@ MoeStatus moe::runtime::failDriver(const cu::DriverApi &api,
   message += " (";
   message += cu::errorString(api, result);
   message += ")";
+  if (isKernelFault(result)) {
+    appendPendingLaunches(message);
+    message += "; a kernel fault leaves the CUDA context unusable: no later "
+               "GPU call of this process can succeed, so report the error "
+               "and exit";
+  }
   threadLastError().swap(message);
   return statusForResult(result, fallback);
+}
+
+bool moe::runtime::isKernelFault(cu::CUresult result) {
+  switch (result) {
+  case cu::CUDA_ERROR_ILLEGAL_ADDRESS:
+  case 702: // CUDA_ERROR_LAUNCH_TIMEOUT
+  case 710: // CUDA_ERROR_ASSERT
+  case 714: // CUDA_ERROR_HARDWARE_STACK_ERROR
+  case 715: // CUDA_ERROR_ILLEGAL_INSTRUCTION
+  case 716: // CUDA_ERROR_MISALIGNED_ADDRESS
+  case 717: // CUDA_ERROR_INVALID_ADDRESS_SPACE
+  case 718: // CUDA_ERROR_INVALID_PC
+  case cu::CUDA_ERROR_LAUNCH_FAILED:
+    return true;
+  default:
+    return false;
+  }
 }
 
 const char *moe::runtime::lastErrorMessage() {
@@ -607,6 +630,7 @@ MoeStatus moe::runtime::synchronizeStream(const char *fn, bool autoInit,
   if (result != cu::CUDA_SUCCESS)
     return failDriver(*session.api, result, MOE_ERROR_DRIVER, fn,
                       "cuStreamSynchronize(%p)", static_cast<void *>(stream));
+  forgetPendingLaunches(stream, /*all=*/false);
   return MOE_SUCCESS;
 }
 
@@ -824,6 +848,7 @@ MoeStatus moeDeviceSynchronize(void) {
   if (result != cu::CUDA_SUCCESS)
     return failDriver(*session.api, result, MOE_ERROR_DRIVER, fn,
                       "cuCtxSynchronize");
+  forgetPendingLaunches(nullptr, /*all=*/true);
   return MOE_SUCCESS;
 }
 

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace moe {
 namespace runtime {
@@ -50,6 +51,20 @@ const char *lastErrorMessage();
 
 /// Appends `text` to the calling thread's last error message.
 void appendToLastError(const char *text);
+
+/// Whether a driver failure is a fault of a launched kernel (illegal address,
+/// trap, misaligned access, ...). The driver reports it at a later call, and
+/// the CUDA context stays unusable for the rest of the process.
+bool isKernelFault(cu::CUresult result);
+
+/// Appends to `message` the kernels that the calling thread launched and no
+/// synchronization has waited for yet (one of them faulted, unless another
+/// thread's or library's kernel did).
+void appendPendingLaunches(std::string &message);
+
+/// Forgets the calling thread's pending launches on `stream` (or all of them)
+/// after a synchronization that waited for them.
+void forgetPendingLaunches(MoeStream stream, bool all);
 
 /// Fails with MOE_ERROR_INVALID_ARGUMENT if `pointer` is null.
 #define MOE_CHECK_NOT_NULL(fn, pointer)                                        \

@@ -2,8 +2,9 @@
 # The GPU suite, run on a GPU host from a checkout plus artifacts/ compiled
 # elsewhere (utils/build-gpu-artifacts.sh). Builds the runtime-only
 # configuration (no MLIR, no CUDA toolkit), runs the runtime's unit tests,
-# then moe-runner over every suite function at every token count and edge
-# case, and compute-sanitizer memcheck on a subset.
+# the fault tests (test/GPU/fault_tests.py), then moe-runner over every suite
+# function at every token count and edge case, and compute-sanitizer
+# memcheck on a subset.
 # Usage: test/GPU/run-gpu-suite.sh [ARTIFACTS] [LOGDIR]
 # Environment: TOKENS (default "1 32 256 2048 8192"), QUICK=1 (fewer runs),
 # SANITIZER=0 to skip compute-sanitizer.
@@ -14,6 +15,18 @@ LOG=${2:-${OUT:-$ROOT/gpu-logs}}
 TOKENS=${TOKENS:-"1 32 256 2048 8192"}
 source "$ROOT/test/GPU/common.sh"
 build_runtime
+
+# Hostile input (corrupt, truncated and wrong-chip images, out of memory, a
+# faulting kernel) through the C API and Python: clear errors, no crash, no
+# hang. Each case runs in its own process.
+echo "== fault tests"
+if python3 "$ROOT/test/GPU/fault_tests.py" --artifacts "$ART" --runtime "$BUILD" \
+     --work "$LOG/fault-work" >"$LOG/fault-tests.log" 2>&1; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1))
+fi
+grep -E '^(PASS|FAIL|SKIP)|^fault tests' "$LOG/fault-tests.log" | cut -c1-240
 
 models="mixtral qwen3 deepseek_v3 kimi_k2"
 for T in $TOKENS; do
