@@ -34,9 +34,11 @@ for T in $TOKENS; do
     run routing "gate_$m" "$T" random
     run permutation "align_$m" "$T" random
     run permutation "permute_$m" "$T" random
+    run permutation "permute_indices_$m" "$T" random
     run permutation "combine_$m" "$T" random
     run norm-and-activation "silu_and_mul_$m" "$T" random
   done
+  run permutation permute_indices_types_bagel "$T" random
   run norm-and-activation rms_norm_bagel_mot "$T" random
   run norm-and-activation rms_norm_deepseek_v3 "$T" random
   run norm-and-activation rms_norm_odd_f32 "$T" random
@@ -55,6 +57,9 @@ for m in $models; do
     run permutation "permute_$m" 256 "$c" 3
     run permutation "combine_$m" 256 "$c" 3
   done
+  for c in one-expert empty-experts out-of-range; do
+    run permutation "permute_indices_$m" 256 "$c" 3
+  done
 done
 run norm-and-activation rms_norm_bagel_mot 256 out-of-range 3
 # A few GEMMs (test/GPU/run-gemm-suite.sh covers them in full).
@@ -70,6 +75,7 @@ run gemm gemm1_qwen3 32 one-expert 3
 if [ "${SANITIZER:-1}" = 1 ]; then
   echo "== compute-sanitizer memcheck"
   for spec in "routing gate_deepseek_v3" "permutation permute_qwen3" \
+              "permutation permute_indices_deepseek_v3" \
               "permutation align_kimi_k2" "permutation combine_mixtral" \
               "norm-and-activation rms_norm_bagel_mot" \
               "norm-and-activation silu_and_mul_qwen3" "gemm gemm1_gathered_qwen3"; do

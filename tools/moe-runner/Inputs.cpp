@@ -58,8 +58,8 @@ std::string caseModeInapplicability(const ResolvedFunction &resolved,
   case CaseMode::Random:
     return "";
   case CaseMode::NanRows:
-    if (name == "align")
-      return "align has no float input to put NaN/inf rows in";
+    if (name == "align" || name == "permute_indices")
+      return name + " has no float rows to put NaN/inf values in";
     return "";
   case CaseMode::OneExpert:
   case CaseMode::EmptyExperts:
@@ -571,7 +571,7 @@ void Generator::run() {
     makeGate();
   else if (name == "align")
     makeAlign();
-  else if (name == "permute")
+  else if (name == "permute" || name == "permute_indices")
     makePermute();
   else if (name == "combine")
     makeCombine();

@@ -63,6 +63,13 @@ const std::vector<OpSchema> &opSchemas() {
                     {"offsets", true, true},
                     {"row_weights", true, false}},
                    {{"num_experts", AttrKind::Int, true, "", nullptr}}});
+    all.push_back({"permute_indices",
+                   {{"ids", false, true},
+                    {"weights", false, false},
+                    {"src_index", true, true},
+                    {"offsets", true, true},
+                    {"row_weights", true, false}},
+                   {{"num_experts", AttrKind::Int, true, "", nullptr}}});
     all.push_back({"combine",
                    {{"y", false, true},
                     {"src_index", false, true},

@@ -158,10 +158,13 @@ void Oracle::align() {
 }
 
 void Oracle::permute() {
-  ref::PermuteResult result =
-      ref::permute(floats("x"), dim("x", 0), dim("x", 1), ints("ids"),
-                   dim("ids", 1), op.intAttr("num_experts"), floats("weights"));
-  out("rows")->floats = result.rows;
+  // permute_indices has no x and rows: the index results alone.
+  const bool movesRows = input("x") != nullptr;
+  ref::PermuteResult result = ref::permute(
+      floats("x"), dim("ids", 0), movesRows ? dim("x", 1) : 0, ints("ids"),
+      dim("ids", 1), op.intAttr("num_experts"), floats("weights"));
+  if (movesRows)
+    out("rows")->floats = result.rows;
   out("src_index")->ints = result.srcIndex;
   out("offsets")->ints = result.offsets;
   if (HostTensor *rowWeights = out("row_weights"))
@@ -292,7 +295,7 @@ void Oracle::run() {
     gate();
   else if (name == "align")
     align();
-  else if (name == "permute")
+  else if (name == "permute" || name == "permute_indices")
     permute();
   else if (name == "combine")
     combine();

@@ -281,12 +281,14 @@ bool resolvePermute(Solver &s, const ManifestOp &op, int64_t tokens,
   for (const char *name : {"x", "ids", "weights"})
     if (!s.bind("T", name, 0))
       return false;
+  // permute_indices: permute without x and rows (no hidden size).
+  const bool movesRows = op.name == "permute";
   if (!s.bind("H", "x", 1) || !s.bind("H", "rows", 1) ||
       !s.bind("k", "ids", 1) || !s.bind("k", "weights", 1))
     return false;
-  int64_t H, k, slots;
+  int64_t H = 0, k, slots;
   if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
-      !s.get("H", H, "the hidden size") ||
+      (movesRows && !s.get("H", H, "the hidden size")) ||
       !s.get("k", k, "the slots per token (ids dim 1)") ||
       !multiply(s, T, k, slots, "T*k"))
     return false;
@@ -523,7 +525,7 @@ bool resolveShapes(const ManifestFunction &function, const ManifestOp &op,
     ok = resolveGate(solver, op, tokens, T);
   else if (op.name == "align")
     ok = resolveAlign(solver, op, tokens, T);
-  else if (op.name == "permute")
+  else if (op.name == "permute" || op.name == "permute_indices")
     ok = resolvePermute(solver, op, tokens, T);
   else if (op.name == "combine")
     ok = resolveCombine(solver, op, tokens, T);

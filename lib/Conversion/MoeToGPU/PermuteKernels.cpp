@@ -23,9 +23,9 @@
 // into gpu.alloc).
 //
 // permute then copies rows in a wide kernel (one block per row, threads over
-// H). combine inverts src_index into a temporary with integer atomic minimums
-// (the lowest row wins, as in the reference), then one block per token sums
-// its k rows in increasing j in f32.
+// H); permute_indices stops after the sort. combine inverts src_index into a
+// temporary with integer atomic minimums (the lowest row wins, as in the
+// reference), then one block per token sums its k rows in increasing j in f32.
 //
 // The row copy and the sum take 16-byte chunks of columns (8 bf16/f16 or 4
 // f32), then the rest of the row one column at a time, when every buffer they
@@ -51,6 +51,7 @@
 #include <functional>
 #include <limits>
 #include <tuple>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -773,72 +774,56 @@ struct AlignToGPU : OpRewritePattern<AlignOp> {
 // permute
 //===----------------------------------------------------------------------===//
 
-struct PermuteToGPU : OpRewritePattern<PermuteOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(PermuteOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.hasPureBufferSemantics())
-      return rewriter.notifyMatchFailure(op, "needs the buffer form");
-    if (failed(checkPermuteKernelLimits(op)))
-      return rewriter.notifyMatchFailure(op, "past the sort's size limits");
-    buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
-              sortHooks(op));
-    buildRowCopyKernel(op, rewriter);
-    rewriter.eraseOp(op);
-    return success();
-  }
-
-  /// src_index, offsets and row_weights from the sort.
-  static SortHooks sortHooks(PermuteOp op) {
-    Value srcIndex = op.getSrcIndexInit(), offsets = op.getOffsetsInit();
-    Value weights = op.getWeights(), rowWeights = op.getRowWeightsInit();
-    SortHooks hooks;
-    hooks.prepare = [](KernelBuilder &, const SortState &) {};
-    // Offsets, and the rows of dropped slots (past the total).
-    hooks.afterScan = [=](KernelBuilder &k, const SortState &s, Value total) {
-      Value threads = k.index(s.plan.threads);
-      Value numOffsets =
-          minU(k, k.dim(offsets, 0), k.index(s.plan.numExperts + 1));
-      k.forLoop(s.threadId, numOffsets, threads,
-                [&](KernelBuilder &k, Value e) {
-                  store(k, loadStart(k, s, e), offsets, e);
+/// permute's and permute_indices' src_index, offsets and row_weights from
+/// the sort.
+template <typename OpT> SortHooks permutationHooks(OpT op) {
+  Value srcIndex = op.getSrcIndexInit(), offsets = op.getOffsetsInit();
+  Value weights = op.getWeights(), rowWeights = op.getRowWeightsInit();
+  SortHooks hooks;
+  hooks.prepare = [](KernelBuilder &, const SortState &) {};
+  // Offsets, and the rows of dropped slots (past the total).
+  hooks.afterScan = [=](KernelBuilder &k, const SortState &s, Value total) {
+    Value threads = k.index(s.plan.threads);
+    Value numOffsets =
+        minU(k, k.dim(offsets, 0), k.index(s.plan.numExperts + 1));
+    k.forLoop(s.threadId, numOffsets, threads, [&](KernelBuilder &k, Value e) {
+      store(k, loadStart(k, s, e), offsets, e);
+    });
+    Value tailBegin = add(k, toIndex(k, total), s.threadId);
+    k.forLoop(
+        tailBegin, k.dim(srcIndex, 0), threads,
+        [&](KernelBuilder &k, Value r) { store(k, k.i32(-1), srcIndex, r); });
+    if (rowWeights)
+      k.forLoop(tailBegin, k.dim(rowWeights, 0), threads,
+                [&](KernelBuilder &k, Value r) {
+                  store(k, k.f32(0.0f), rowWeights, r);
                 });
-      Value tailBegin = add(k, toIndex(k, total), s.threadId);
-      k.forLoop(
-          tailBegin, k.dim(srcIndex, 0), threads,
-          [&](KernelBuilder &k, Value r) { store(k, k.i32(-1), srcIndex, r); });
-      if (rowWeights)
-        k.forLoop(tailBegin, k.dim(rowWeights, 0), threads,
-                  [&](KernelBuilder &k, Value r) {
-                    store(k, k.f32(0.0f), rowWeights, r);
-                  });
-    };
-    hooks.place = [=](KernelBuilder &k, const SortState &s, Value pos,
-                      Value f) {
-      k.ifThen(cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(srcIndex, 0)),
-               [&](KernelBuilder &k) { store(k, toI32(k, f), srcIndex, pos); });
-      if (!rowWeights)
-        return;
-      k.ifThen(cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(rowWeights, 0)),
-               [&](KernelBuilder &k) {
-                 Value t = divU(k, f, s.perRow), j = remU(k, f, s.perRow);
-                 Value inBounds = andI(
-                     k,
-                     cmpI(k, arith::CmpIPredicate::ult, t, k.dim(weights, 0)),
-                     cmpI(k, arith::CmpIPredicate::ult, j, k.dim(weights, 1)));
-                 Value w = k.ifThenElseF32(
-                     inBounds,
-                     [&](KernelBuilder &k) {
-                       return load(k, weights, {t, j});
-                     },
-                     0.0f);
-                 store(k, w, rowWeights, pos);
-               });
-    };
-    return hooks;
-  }
+  };
+  hooks.place = [=](KernelBuilder &k, const SortState &s, Value pos, Value f) {
+    k.ifThen(cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(srcIndex, 0)),
+             [&](KernelBuilder &k) { store(k, toI32(k, f), srcIndex, pos); });
+    if (!rowWeights)
+      return;
+    k.ifThen(cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(rowWeights, 0)),
+             [&](KernelBuilder &k) {
+               Value t = divU(k, f, s.perRow), j = remU(k, f, s.perRow);
+               Value inBounds = andI(
+                   k, cmpI(k, arith::CmpIPredicate::ult, t, k.dim(weights, 0)),
+                   cmpI(k, arith::CmpIPredicate::ult, j, k.dim(weights, 1)));
+               Value w = k.ifThenElseF32(
+                   inBounds,
+                   [&](KernelBuilder &k) {
+                     return load(k, weights, {t, j});
+                   },
+                   0.0f);
+               store(k, w, rowWeights, pos);
+             });
+  };
+  return hooks;
+}
 
+/// permute's row copy kernel.
+struct PermuteRowCopy {
   /// For the chunks of `count` columns at h in [begin, end) over the
   /// block's threads (end - begin a multiple of count): store(read(h), h).
   /// Each thread reads kCopyUnroll chunks before storing any, so that their
@@ -954,6 +939,25 @@ struct PermuteToGPU : OpRewritePattern<PermuteOp> {
       scf::IfOp::create(k.b(), k.getLoc(), valid, copyRow(true),
                         copyRow(false));
     });
+  }
+};
+
+/// permute and permute_indices: the sort, then (permute only) the row copy.
+template <typename OpT> struct PermutationToGPU : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpT op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics())
+      return rewriter.notifyMatchFailure(op, "needs the buffer form");
+    if (failed(checkPermuteKernelLimits(op)))
+      return rewriter.notifyMatchFailure(op, "past the sort's size limits");
+    buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
+              permutationHooks(op));
+    if constexpr (std::is_same_v<OpT, PermuteOp>)
+      PermuteRowCopy::buildRowCopyKernel(op, rewriter);
+    rewriter.eraseOp(op);
+    return success();
   }
 };
 
@@ -1144,6 +1148,8 @@ LogicalResult mlir::moe::checkPermuteKernelLimits(Operation *op) {
     return checkExperts(align.getNumExperts());
   if (auto permute = dyn_cast<PermuteOp>(op))
     return checkExperts(permute.getNumExperts());
+  if (auto permute = dyn_cast<PermuteIndicesOp>(op))
+    return checkExperts(permute.getNumExperts());
   if (auto combine = dyn_cast<CombineOp>(op);
       combine && static_cast<int64_t>(combine.getK()) > kMaxCombineK)
     return op->emitOpError()
@@ -1154,5 +1160,7 @@ LogicalResult mlir::moe::checkPermuteKernelLimits(Operation *op) {
 }
 
 void mlir::moe::populatePermuteKernelPatterns(RewritePatternSet &patterns) {
-  patterns.add<AlignToGPU, PermuteToGPU, CombineToGPU>(patterns.getContext());
+  patterns.add<AlignToGPU, PermutationToGPU<PermuteOp>,
+               PermutationToGPU<PermuteIndicesOp>, CombineToGPU>(
+      patterns.getContext());
 }

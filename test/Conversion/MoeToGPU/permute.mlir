@@ -176,6 +176,31 @@ func.func @permute_weights(%x: memref<?x64xf32>, %ids: memref<?x2xi32>, %w: memr
 
 // -----
 
+// permute_indices: permute's sort (the same src_index, offsets and row
+// weights) and no row copy.
+// CHECK-LABEL: func.func @permute_indices
+//  CHECK-SAME: (%[[IDS:.*]]: memref<?x2xi32>, %[[W:.*]]: memref<?x2xf32>, %[[SRC:.*]]: memref<?xi32>, %[[OFF:.*]]: memref<9xi32>, %[[RW:.*]]: memref<?xf32>)
+//       CHECK: scf.if
+//       CHECK: } else {
+//       CHECK:   gpu.launch
+//       CHECK:     memref.store %{{.*}}, %[[OFF]]
+//       CHECK:     memref.store %{{.*}}, %[[RW]]
+//       CHECK:     memref.load %[[W]]
+//       CHECK:     memref.store %{{.*}}, %[[SRC]]
+//       CHECK:     gpu.terminator
+//       CHECK: }
+//   CHECK-NOT: gpu.launch
+//   CHECK-NOT: moe.permute_indices
+//       CHECK: return
+func.func @permute_indices(%ids: memref<?x2xi32>, %w: memref<?x2xf32>, %src: memref<?xi32>,
+                           %offsets: memref<9xi32>, %rw: memref<?xf32>) {
+  moe.permute_indices %ids weights(%w) num_experts = 8 outs(%src, %offsets, %rw)
+      : (memref<?x2xi32>, memref<?x2xf32>, memref<?xi32>, memref<9xi32>, memref<?xf32>) -> ()
+  return
+}
+
+// -----
+
 // combine: a temporary inverse of src_index (lowest row wins: integer atomic
 // minimum), then one block per token sums its k rows in increasing j in f32
 // and rounds once. When y and out allow 16-byte accesses (checked on the

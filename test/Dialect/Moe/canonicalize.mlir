@@ -55,6 +55,26 @@ func.func @unused_row_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: 
 
 // -----
 
+// A permute whose rows are unused moves none: the permutation alone.
+// CHECK-LABEL: func.func @unused_rows
+//  CHECK-SAME: (%[[X:[^:]+]]: tensor<4x16xbf16>, %[[IDS:[^:]+]]: tensor<4x2xi32>, %[[W:[^:]+]]: tensor<4x2xf32>, %{{[^:]+}}: tensor<8x16xbf16>, %[[S:[^:]+]]: tensor<8xi32>, %[[O:[^:]+]]: tensor<9xi32>, %[[RW:[^:]+]]: tensor<8xf32>)
+//       CHECK: %[[P:.*]]:3 = moe.permute_indices %[[IDS]] weights(%[[W]]) num_experts = 8 outs(%[[S]], %[[O]], %[[RW]])
+//       CHECK: return %[[P]]#0, %[[P]]#1, %[[P]]#2
+//   CHECK-NOT: moe.permute 
+func.func @unused_rows(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>,
+                       %r0: tensor<8x16xbf16>, %s0: tensor<8xi32>, %o0: tensor<9xi32>,
+                       %w0: tensor<8xf32>)
+    -> (tensor<8xi32>, tensor<9xi32>, tensor<8xf32>) {
+  %rows, %src, %off, %rw = moe.permute %x, %ids weights(%w) num_experts = 8
+      outs(%r0, %s0, %o0, %w0)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+      -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+  return %src, %off, %rw : tensor<8xi32>, tensor<9xi32>, tensor<8xf32>
+}
+
+// -----
+
 // Used row weights stay; so do the writes of the buffer form.
 // CHECK-LABEL: func.func @used_row_weights
 //       CHECK: moe.permute %{{.*}}, %{{.*}} weights(%{{.*}}) num_experts = 8

@@ -773,6 +773,64 @@ func.func @permute_bf16_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w
 }
 
 //===----------------------------------------------------------------------===//
+// moe.permute_indices
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @permute_indices_num_experts_zero(%ids: tensor<4x2xi32>, %s_init: tensor<8xi32>, %o_init: tensor<1xi32>) {
+  // expected-error @+1 {{'moe.permute_indices' op num_experts (0) must be at least 1}}
+  %s, %o = moe.permute_indices %ids num_experts = 0 outs(%s_init, %o_init)
+      : (tensor<4x2xi32>, tensor<8xi32>, tensor<1xi32>) -> (tensor<8xi32>, tensor<1xi32>)
+  return
+}
+
+// -----
+
+func.func @permute_indices_src_index_size(%ids: tensor<4x2xi32>, %s_init: tensor<7xi32>, %o_init: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.permute_indices' op src_index dim 0 (7) must equal T*k (8)}}
+  %s, %o = moe.permute_indices %ids num_experts = 8 outs(%s_init, %o_init)
+      : (tensor<4x2xi32>, tensor<7xi32>, tensor<9xi32>) -> (tensor<7xi32>, tensor<9xi32>)
+  return
+}
+
+// -----
+
+func.func @permute_indices_offsets_size(%ids: tensor<4x2xi32>, %s_init: tensor<8xi32>, %o_init: tensor<8xi32>) {
+  // expected-error @+1 {{'moe.permute_indices' op offsets dim 0 (8) must equal num_experts + 1 (9)}}
+  %s, %o = moe.permute_indices %ids num_experts = 8 outs(%s_init, %o_init)
+      : (tensor<4x2xi32>, tensor<8xi32>, tensor<8xi32>) -> (tensor<8xi32>, tensor<8xi32>)
+  return
+}
+
+// -----
+
+func.func @permute_indices_weights_dim1(%ids: tensor<4x2xi32>, %w: tensor<4x1xf32>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %rw_init: tensor<8xf32>) {
+  // expected-error @+1 {{'moe.permute_indices' op weights dim 1 (1) must equal ids dim 1 (2)}}
+  %s, %o, %rw = moe.permute_indices %ids weights(%w) num_experts = 8 outs(%s_init, %o_init, %rw_init)
+      : (tensor<4x2xi32>, tensor<4x1xf32>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+  return
+}
+
+// -----
+
+func.func @permute_indices_weights_without_row_weights(%ids: tensor<4x2xi32>, %w: tensor<4x2xf32>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.permute_indices' op has a row_weights out exactly when it has a weights operand}}
+  %s, %o = moe.permute_indices %ids weights(%w) num_experts = 8 outs(%s_init, %o_init)
+      : (tensor<4x2xi32>, tensor<4x2xf32>, tensor<8xi32>, tensor<9xi32>) -> (tensor<8xi32>, tensor<9xi32>)
+  return
+}
+
+// -----
+
+func.func @permute_indices_row_weights_size(%ids: tensor<4x2xi32>, %w: tensor<4x2xf32>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %rw_init: tensor<6xf32>) {
+  // expected-error @+1 {{'moe.permute_indices' op row_weights dim 0 (6) must equal T*k (8)}}
+  %s, %o, %rw = moe.permute_indices %ids weights(%w) num_experts = 8 outs(%s_init, %o_init, %rw_init)
+      : (tensor<4x2xi32>, tensor<4x2xf32>, tensor<8xi32>, tensor<9xi32>, tensor<6xf32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<6xf32>)
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // moe.combine
 //===----------------------------------------------------------------------===//
 

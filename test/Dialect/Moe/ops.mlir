@@ -329,6 +329,38 @@ func.func @permute_buffer(%x: memref<4x16xbf16>, %ids: memref<4x2xi32>,
 }
 
 //===----------------------------------------------------------------------===//
+// moe.permute_indices
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @permute_indices
+// CHECK-SAME: (%[[IDS:[^:]+]]: tensor<4x2xi32>, %[[W:[^:]+]]: tensor<4x2xf32>, %[[S:[^:]+]]: tensor<8xi32>, %[[O:[^:]+]]: tensor<9xi32>, %[[RW:[^:]+]]: tensor<8xf32>)
+// CHECK: %[[P:.*]]:3 = moe.permute_indices %[[IDS]] weights(%[[W]]) num_experts = 8 outs(%[[S]], %[[O]], %[[RW]]) : (tensor<4x2xi32>, tensor<4x2xf32>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+// CHECK: %[[Q:.*]]:2 = moe.permute_indices %[[IDS]] num_experts = 8 outs(%[[S]], %[[O]]) : (tensor<4x2xi32>, tensor<8xi32>, tensor<9xi32>) -> (tensor<8xi32>, tensor<9xi32>)
+func.func @permute_indices(%ids: tensor<4x2xi32>, %w: tensor<4x2xf32>,
+    %src_init: tensor<8xi32>, %offsets_init: tensor<9xi32>,
+    %rw_init: tensor<8xf32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>) {
+  %src, %offsets, %rw = moe.permute_indices %ids weights(%w) num_experts = 8
+      outs(%src_init, %offsets_init, %rw_init)
+      : (tensor<4x2xi32>, tensor<4x2xf32>, tensor<8xi32>, tensor<9xi32>,
+         tensor<8xf32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+  %src2, %offsets2 = moe.permute_indices %ids num_experts = 8
+      outs(%src_init, %offsets_init)
+      : (tensor<4x2xi32>, tensor<8xi32>, tensor<9xi32>) -> (tensor<8xi32>, tensor<9xi32>)
+  return %src, %offsets, %rw, %src2 : tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>
+}
+
+// Dynamic T, and the buffer form.
+// CHECK-LABEL: func.func @permute_indices_dynamic_buffer
+// CHECK: moe.permute_indices %{{.*}} weights(%{{.*}}) num_experts = 257 outs(%{{.*}}, %{{.*}}, %{{.*}}) : (memref<?x9xi32>, memref<?x9xf32>, memref<?xi32>, memref<258xi32>, memref<?xf32>) -> ()
+func.func @permute_indices_dynamic_buffer(%ids: memref<?x9xi32>, %w: memref<?x9xf32>,
+    %src: memref<?xi32>, %offsets: memref<258xi32>, %rw: memref<?xf32>) {
+  moe.permute_indices %ids weights(%w) num_experts = 257 outs(%src, %offsets, %rw)
+      : (memref<?x9xi32>, memref<?x9xf32>, memref<?xi32>, memref<258xi32>,
+         memref<?xf32>) -> ()
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // moe.combine
 //===----------------------------------------------------------------------===//
 

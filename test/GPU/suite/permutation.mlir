@@ -1,4 +1,5 @@
-// GPU suite: align, permute and combine at every model shape.
+// GPU suite: align, permute, permute_indices and combine at every model
+// shape.
 // Compiled into a GPU artifact by utils/build-gpu-artifacts.sh and run by
 // test/GPU/run-gpu-suite.sh on a GPU host; here: it goes through the pipeline.
 // RUN: moe-opt %s --moe-to-nvvm -o /dev/null
@@ -92,4 +93,44 @@ func.func @combine_kimi_k2(%y: tensor<?x7168xbf16>, %src: tensor<?xi32>, %w: ten
   %o = moe.combine %y, %src weights(%w) k = 9 outs(%out)
       : (tensor<?x7168xbf16>, tensor<?xi32>, tensor<?x9xf32>, tensor<?x7168xbf16>) -> tensor<?x7168xbf16>
   return %o : tensor<?x7168xbf16>
+}
+
+func.func @permute_indices_mixtral(%ids: tensor<?x2xi32>, %w: tensor<?x2xf32>, %src: tensor<?xi32>,
+    %off: tensor<9xi32>, %rw: tensor<?xf32>) -> (tensor<?xi32>, tensor<9xi32>, tensor<?xf32>) {
+  %b, %c, %d = moe.permute_indices %ids weights(%w) num_experts = 8 outs(%src, %off, %rw)
+      : (tensor<?x2xi32>, tensor<?x2xf32>, tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
+      -> (tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
+  return %b, %c, %d : tensor<?xi32>, tensor<9xi32>, tensor<?xf32>
+}
+
+func.func @permute_indices_qwen3(%ids: tensor<?x8xi32>, %w: tensor<?x8xf32>, %src: tensor<?xi32>,
+    %off: tensor<129xi32>, %rw: tensor<?xf32>) -> (tensor<?xi32>, tensor<129xi32>, tensor<?xf32>) {
+  %b, %c, %d = moe.permute_indices %ids weights(%w) num_experts = 128 outs(%src, %off, %rw)
+      : (tensor<?x8xi32>, tensor<?x8xf32>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>)
+      -> (tensor<?xi32>, tensor<129xi32>, tensor<?xf32>)
+  return %b, %c, %d : tensor<?xi32>, tensor<129xi32>, tensor<?xf32>
+}
+
+func.func @permute_indices_deepseek_v3(%ids: tensor<?x9xi32>, %w: tensor<?x9xf32>, %src: tensor<?xi32>,
+    %off: tensor<258xi32>, %rw: tensor<?xf32>) -> (tensor<?xi32>, tensor<258xi32>, tensor<?xf32>) {
+  %b, %c, %d = moe.permute_indices %ids weights(%w) num_experts = 257 outs(%src, %off, %rw)
+      : (tensor<?x9xi32>, tensor<?x9xf32>, tensor<?xi32>, tensor<258xi32>, tensor<?xf32>)
+      -> (tensor<?xi32>, tensor<258xi32>, tensor<?xf32>)
+  return %b, %c, %d : tensor<?xi32>, tensor<258xi32>, tensor<?xf32>
+}
+
+func.func @permute_indices_kimi_k2(%ids: tensor<?x9xi32>, %w: tensor<?x9xf32>, %src: tensor<?xi32>,
+    %off: tensor<386xi32>, %rw: tensor<?xf32>) -> (tensor<?xi32>, tensor<386xi32>, tensor<?xf32>) {
+  %b, %c, %d = moe.permute_indices %ids weights(%w) num_experts = 385 outs(%src, %off, %rw)
+      : (tensor<?x9xi32>, tensor<?x9xf32>, tensor<?xi32>, tensor<386xi32>, tensor<?xf32>)
+      -> (tensor<?xi32>, tensor<386xi32>, tensor<?xf32>)
+  return %b, %c, %d : tensor<?xi32>, tensor<386xi32>, tensor<?xf32>
+}
+
+// Without weights (the token-type dispatch of mot_linear).
+func.func @permute_indices_types_bagel(%ids: tensor<?x1xi32>, %src: tensor<?xi32>, %off: tensor<3xi32>)
+    -> (tensor<?xi32>, tensor<3xi32>) {
+  %b, %c = moe.permute_indices %ids num_experts = 2 outs(%src, %off)
+      : (tensor<?x1xi32>, tensor<?xi32>, tensor<3xi32>) -> (tensor<?xi32>, tensor<3xi32>)
+  return %b, %c : tensor<?xi32>, tensor<3xi32>
 }

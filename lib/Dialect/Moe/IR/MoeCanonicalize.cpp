@@ -57,6 +57,26 @@ struct DropUnusedRowWeights : OpRewritePattern<PermuteOp> {
   }
 };
 
+/// A permute (on tensors) whose rows are unused moves no rows: the index
+/// part alone, moe.permute_indices.
+struct DropUnusedRows : OpRewritePattern<PermuteOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(PermuteOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || !op->getResult(0).use_empty())
+      return rewriter.notifyMatchFailure(op, "buffer form or rows used");
+    auto replacement = PermuteIndicesOp::create(
+        rewriter, op.getLoc(), TypeRange(op->getResultTypes()).drop_front(),
+        op.getIds(), op.getWeights(), op.getNumExperts(), op.getSrcIndexInit(),
+        op.getOffsetsInit(), op.getRowWeightsInit());
+    SmallVector<Value> results = {Value()};
+    llvm::append_range(results, replacement->getResults());
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 } // namespace
 
 void GateOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
@@ -66,5 +86,5 @@ void GateOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 
 void PermuteOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                             MLIRContext *context) {
-  patterns.add<DropUnusedRowWeights>(context);
+  patterns.add<DropUnusedRowWeights, DropUnusedRows>(context);
 }

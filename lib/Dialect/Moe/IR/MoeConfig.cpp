@@ -47,6 +47,7 @@ ArrayRef<ConfigKeyRule> mlir::moe::getConfigKeyRules(StringRef opName) {
   return llvm::StringSwitch<ArrayRef<ConfigKeyRule>>(opName)
       .Case("gate", kThreadsOnly)
       .Case("align", kThreadsOnly)
+      .Case("permute_indices", kThreadsOnly)
       .Case("combine", kThreadsOnly)
       .Case("mot_linear", kThreadsOnly)
       .Case("rms_norm", kThreadsOnly)

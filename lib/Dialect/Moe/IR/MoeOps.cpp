@@ -183,6 +183,7 @@ getDpsSpeculatability(DestinationStyleOpInterface op) {
 MOE_DEFINE_DPS_INTERFACES(GateOp)
 MOE_DEFINE_DPS_INTERFACES(AlignOp)
 MOE_DEFINE_DPS_INTERFACES(PermuteOp)
+MOE_DEFINE_DPS_INTERFACES(PermuteIndicesOp)
 MOE_DEFINE_DPS_INTERFACES(CombineOp)
 MOE_DEFINE_DPS_INTERFACES(GroupedMatmulOp)
 MOE_DEFINE_DPS_INTERFACES(MotLinearOp)
@@ -316,45 +317,66 @@ LogicalResult AlignOp::verify() {
 // PermuteOp
 //===----------------------------------------------------------------------===//
 
+/// The index outs of moe.permute and moe.permute_indices: ids, weights,
+/// src_index, offsets and row_weights for `numTokens` tokens.
+static LogicalResult verifyPermutation(Operation *op, int64_t numExperts,
+                                       int64_t numTokens, Value ids,
+                                       Value weights, Value srcIndex,
+                                       Value offsets, Value rowWeights,
+                                       StringRef tokensName) {
+  if (failed(expectPositive(op, numExperts, "num_experts")))
+    return failure();
+  FailureOr<int64_t> numOffsets =
+      addSizes(op, numExperts, 1, "num_experts + 1");
+  if (failed(numOffsets))
+    return failure();
+  int64_t numSlots = mulSizes(numTokens, dimOf(ids, 1));
+  if (failed(expectDim(op, ids, "ids", 0, numTokens, tokensName)))
+    return failure();
+  if (weights) {
+    if (failed(
+            expectDim(op, weights, "weights", 0, dimOf(ids, 0), "ids dim 0")) ||
+        failed(
+            expectDim(op, weights, "weights", 1, dimOf(ids, 1), "ids dim 1")))
+      return failure();
+  }
+  if (static_cast<bool>(weights) != static_cast<bool>(rowWeights))
+    return op->emitOpError("has a row_weights out exactly when it has a "
+                           "weights operand");
+  if (failed(expectDim(op, srcIndex, "src_index", 0, numSlots, "T*k")) ||
+      failed(
+          expectDim(op, offsets, "offsets", 0, *numOffsets, "num_experts + 1")))
+    return failure();
+  if (rowWeights &&
+      failed(expectDim(op, rowWeights, "row_weights", 0, numSlots, "T*k")))
+    return failure();
+  return success();
+}
+
 LogicalResult PermuteOp::verify() {
   if (failed(verifyCommon(getOperation())))
     return failure();
   Operation *op = getOperation();
-  if (failed(expectPositive(op, getNumExperts(), "num_experts")))
-    return failure();
-  FailureOr<int64_t> numOffsets =
-      addSizes(op, getNumExperts(), 1, "num_experts + 1");
-  if (failed(numOffsets))
-    return failure();
   int64_t numTokens = dimOf(getX(), 0);
-  int64_t hidden = dimOf(getX(), 1);
+  if (failed(verifyPermutation(op, getNumExperts(), numTokens, getIds(),
+                               getWeights(), getSrcIndexInit(),
+                               getOffsetsInit(), getRowWeightsInit(),
+                               "the number of tokens T of x")))
+    return failure();
   int64_t numSlots = mulSizes(numTokens, dimOf(getIds(), 1));
-  if (failed(expectDim(op, getIds(), "ids", 0, numTokens,
-                       "the number of tokens T of x")))
+  return failure(
+      failed(expectDim(op, getRowsInit(), "rows", 0, numSlots, "T*k")) ||
+      failed(expectDim(op, getRowsInit(), "rows", 1, dimOf(getX(), 1),
+                       "x dim 1")) ||
+      failed(expectSameElementType(op, getRowsInit(), "rows", getX(), "x")));
+}
+
+LogicalResult PermuteIndicesOp::verify() {
+  if (failed(verifyCommon(getOperation())))
     return failure();
-  if (Value weights = getWeights()) {
-    if (failed(expectDim(op, weights, "weights", 0, dimOf(getIds(), 0),
-                         "ids dim 0")) ||
-        failed(expectDim(op, weights, "weights", 1, dimOf(getIds(), 1),
-                         "ids dim 1")))
-      return failure();
-  }
-  if (static_cast<bool>(getWeights()) != static_cast<bool>(getRowWeightsInit()))
-    return emitOpError("has a row_weights out exactly when it has a "
-                       "weights operand");
-  if (failed(expectDim(op, getRowsInit(), "rows", 0, numSlots, "T*k")) ||
-      failed(expectDim(op, getRowsInit(), "rows", 1, hidden, "x dim 1")) ||
-      failed(expectSameElementType(op, getRowsInit(), "rows", getX(), "x")) ||
-      failed(
-          expectDim(op, getSrcIndexInit(), "src_index", 0, numSlots, "T*k")) ||
-      failed(expectDim(op, getOffsetsInit(), "offsets", 0, *numOffsets,
-                       "num_experts + 1")))
-    return failure();
-  if (getRowWeightsInit() &&
-      failed(expectDim(op, getRowWeightsInit(), "row_weights", 0, numSlots,
-                       "T*k")))
-    return failure();
-  return success();
+  return verifyPermutation(getOperation(), getNumExperts(), dimOf(getIds(), 0),
+                           getIds(), getWeights(), getSrcIndexInit(),
+                           getOffsetsInit(), getRowWeightsInit(), "ids dim 0");
 }
 
 //===----------------------------------------------------------------------===//

@@ -70,7 +70,8 @@ template <typename... OpTs> void attachModels(MLIRContext *context) {
 void mlir::moe::registerBufferizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, MoeDialect *) {
-    attachModels<GateOp, AlignOp, PermuteOp, CombineOp, GroupedMatmulOp,
-                 MotLinearOp, RmsNormOp, SiluAndMulOp, FusedMoeOp>(context);
+    attachModels<GateOp, AlignOp, PermuteOp, PermuteIndicesOp, CombineOp,
+                 GroupedMatmulOp, MotLinearOp, RmsNormOp, SiluAndMulOp,
+                 FusedMoeOp>(context);
   });
 }

@@ -1,6 +1,8 @@
 //===- DecomposeFusedMoe.cpp - Expand moe.fused_moe -----------------------===//
 //
-// fused_moe -> gate -> permute -> grouped_matmul (act_and_mul)
+// fused_moe -> gate -> permute_indices
+//           -> grouped_matmul x[src_index] (act_and_mul; token rows read in
+//              place, index_divisor = slots per token)
 //           -> grouped_matmul (scale = routed weights) -> combine.
 //
 //===----------------------------------------------------------------------===//
@@ -93,36 +95,34 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
         op.getTopkGroupsAttr(), op.getGroupScoreAttr(), op.getRenormalizeAttr(),
         op.getScalingFactorAttr(), op.getNumSharedExpertsAttr(), weights, ids);
 
-    Value rows = empty({numRows, hidden}, elementType);
+    // Only the permutation: gemm1 reads each row's token straight from x.
     Value srcIndex = empty({numRows}, i32);
     Value offsets = empty({rewriter.getIndexAttr(numExperts + 1)}, i32);
     Value rowWeights = empty({numRows}, f32);
-    auto permute = PermuteOp::create(
-        rewriter, loc, typesOf({rows, srcIndex, offsets, rowWeights}),
-        op.getX(), gate->getResult(1), gate->getResult(0),
-        rewriter.getI64IntegerAttr(numExperts), rows, srcIndex, offsets,
-        rowWeights);
-    Value permutedRows = permute->getResult(0);
-    Value expertOffsets = permute->getResult(2);
+    auto permute = PermuteIndicesOp::create(
+        rewriter, loc, typesOf({srcIndex, offsets, rowWeights}),
+        gate->getResult(1), gate->getResult(0),
+        rewriter.getI64IntegerAttr(numExperts), srcIndex, offsets, rowWeights);
+    Value permutedSrc = permute->getResult(0);
+    Value expertOffsets = permute->getResult(1);
 
     Value hiddenActs = empty({numRows, intermediate}, elementType);
     auto gateUp = GroupedMatmulOp::create(
-        rewriter, loc, hiddenActs.getType(), permutedRows,
-        /*row_index=*/Value(), op.getW13(), expertOffsets, /*scale=*/Value(),
-        /*bias=*/Value(),
+        rewriter, loc, hiddenActs.getType(), op.getX(), permutedSrc,
+        op.getW13(), expertOffsets, /*scale=*/Value(), /*bias=*/Value(),
         EpilogueAttr::get(getContext(), epilogueFor(op.getActivation())),
-        rewriter.getI64IntegerAttr(1), hiddenActs);
+        rewriter.getI64IntegerAttr(slots), hiddenActs);
 
     Value expertOut = empty({numRows, hidden}, elementType);
     auto down = GroupedMatmulOp::create(
         rewriter, loc, expertOut.getType(), gateUp->getResult(0),
         /*row_index=*/Value(), op.getW2(), expertOffsets,
-        /*scale=*/permute->getResult(3), /*bias=*/Value(),
+        /*scale=*/permute->getResult(2), /*bias=*/Value(),
         EpilogueAttr::get(getContext(), Epilogue::none),
         rewriter.getI64IntegerAttr(1), expertOut);
 
     rewriter.replaceOpWithNewOp<CombineOp>(
-        op, op->getResultTypes(), down->getResult(0), permute->getResult(1),
+        op, op->getResultTypes(), down->getResult(0), permutedSrc,
         /*weights=*/Value(), rewriter.getI64IntegerAttr(slots),
         op.getOutInit());
     return success();

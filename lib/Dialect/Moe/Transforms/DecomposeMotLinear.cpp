@@ -1,7 +1,8 @@
 //===- DecomposeMotLinear.cpp - mot_linear through the grouped GEMM -------===//
 //
 // mot_linear (top-1 routing by token type, weight 1) as
-//   permute (rows grouped by type) -> grouped_matmul (+ bias) -> combine k=1,
+//   permute_indices (rows grouped by type) -> grouped_matmul x[src_index]
+//   (+ bias; token rows read in place) -> combine k=1,
 // so it takes the tiled TMA/wgmma grouped GEMM. Exact with respect to the
 // op: tokens whose type is outside [0, G) get no row (combine gives zeros),
 // and combine's single term 1 * y is exact in f32, so the GEMM's rounding
@@ -70,28 +71,25 @@ struct DecomposeMotLinear : OpRewritePattern<MotLinearOp> {
         rewriter, loc, idsType, typeIds, ArrayRef<ReassociationIndices>{{0, 1}},
         ArrayRef<OpFoldResult>{tokens, rewriter.getIndexAttr(1)});
 
-    Type xElement = cast<ShapedType>(x.getType()).getElementType();
-    Value rows = empty({tokens, dimOf(x, 1)}, xElement);
+    // Only the permutation: the GEMM reads each row's token from x in place.
     Value srcIndex = empty({tokens}, i32);
     Value offsets = empty({rewriter.getIndexAttr(numTypes + 1)}, i32);
-    SmallVector<Type> permuteTypes = {rows.getType(), srcIndex.getType(),
-                                      offsets.getType()};
-    auto permute = PermuteOp::create(
-        rewriter, loc, permuteTypes, x, ids, /*weights=*/Value(),
-        rewriter.getI64IntegerAttr(numTypes), rows, srcIndex, offsets,
-        /*row_weights_init=*/Value());
+    auto permute = PermuteIndicesOp::create(
+        rewriter, loc, TypeRange{srcIndex.getType(), offsets.getType()}, ids,
+        /*weights=*/Value(), rewriter.getI64IntegerAttr(numTypes), srcIndex,
+        offsets, /*row_weights_init=*/Value());
 
     auto outType = cast<RankedTensorType>(op.getOutInit().getType());
     Value product =
         empty({tokens, dimOf(op.getOutInit(), 1)}, outType.getElementType());
     auto gemm = GroupedMatmulOp::create(
-        rewriter, loc, product.getType(), permute->getResult(0),
-        /*row_index=*/Value(), op.getW(), permute->getResult(2),
+        rewriter, loc, product.getType(), x, permute->getResult(0), op.getW(),
+        permute->getResult(1),
         /*scale=*/Value(), op.getBias(),
         EpilogueAttr::get(getContext(), Epilogue::none),
         rewriter.getI64IntegerAttr(1), product);
     rewriter.replaceOpWithNewOp<CombineOp>(
-        op, op->getResultTypes(), gemm->getResult(0), permute->getResult(1),
+        op, op->getResultTypes(), gemm->getResult(0), permute->getResult(0),
         /*weights=*/Value(), rewriter.getI64IntegerAttr(1), op.getOutInit());
     return success();
   }

@@ -149,6 +149,13 @@ NamedOperands namedOperands(Operation *op) {
                 {"offsets", op.getOffsetsInit()},
                 {"row_weights", op.getRowWeightsInit()}};
       })
+      .Case([](PermuteIndicesOp op) -> NamedOperands {
+        return {{"ids", op.getIds()},
+                {"weights", op.getWeights()},
+                {"src_index", op.getSrcIndexInit()},
+                {"offsets", op.getOffsetsInit()},
+                {"row_weights", op.getRowWeightsInit()}};
+      })
       .Case([](CombineOp op) -> NamedOperands {
         return {{"y", op.getY()},
                 {"src_index", op.getSrcIndex()},

@@ -36,6 +36,7 @@ StringRef matchKeysOf(StringRef op) {
       .Case("rms_norm", "H")
       .Case("silu_and_mul", "N")
       .Case("permute", "H E")
+      .Case("permute_indices", "E")
       .Case("combine", "H k")
       .Case("align", "E")
       .Case("grouped_matmul", "E N K")
@@ -63,6 +64,8 @@ llvm::StringMap<int64_t> sizesOf(Operation *op) {
     set("N", dim(act.getOutInit(), 1));
   } else if (auto permute = dyn_cast<PermuteOp>(op)) {
     set("H", dim(permute.getX(), 1));
+    set("E", permute.getNumExperts());
+  } else if (auto permute = dyn_cast<PermuteIndicesOp>(op)) {
     set("E", permute.getNumExperts());
   } else if (auto combine = dyn_cast<CombineOp>(op)) {
     set("H", dim(combine.getY(), 1));
@@ -98,7 +101,7 @@ int64_t heuristicThreads(Operation *op, const llvm::StringMap<int64_t> &sizes) {
   // align and permute's stable counting sort wants whole 1024-thread blocks
   // (its owner warps split the slots); permute's row copy has its own key,
   // row_threads, left to the lowering's default.
-  if (isa<AlignOp, PermuteOp>(op))
+  if (isa<AlignOp, PermuteOp, PermuteIndicesOp>(op))
     return 1024;
   return 256;
 }

@@ -243,6 +243,48 @@ def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
 }
 
 //===----------------------------------------------------------------------===//
+// PermuteIndicesOp
+//===----------------------------------------------------------------------===//
+
+def Moe_PermuteIndicesOp : Moe_DpsOp<"permute_indices",
+    [AttrSizedOperandSegments]> {
+  let summary = "the permutation of moe.permute, without moving rows";
+  let description = [{
+    `moe.permute` without `x` and `rows`: the same `src_index [T*k]`,
+    `offsets [num_experts + 1]` and, with `weights [T, k]`, `row_weights
+    [T*k]`, with the same order, tail (`src_index = -1`, weight 0 for slots
+    whose id is outside `[0, num_experts)`) and stability. Nothing is copied:
+    a consumer reads token rows in place, e.g. `moe.grouped_matmul
+    %x[%src_index]` with `index_divisor = k` reads `x[src_index[r] / k]`.
+    `moe.fused_moe` decomposes into it, and a `moe.permute` whose `rows`
+    result is unused canonicalizes to it.
+
+    Example:
+
+    ```mlir
+    %src, %offsets, %rw = moe.permute_indices %ids weights(%w) num_experts = 8
+        outs(%s0, %o0, %w0)
+        : (tensor<4x2xi32>, tensor<4x2xf32>, tensor<8xi32>, tensor<9xi32>,
+           tensor<8xf32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+    ```
+  }];
+  let arguments = (ins Moe_I32_2D:$ids, Optional<Moe_F32_2D>:$weights,
+                       I64Attr:$num_experts, Moe_I32_1D:$src_index_init,
+                       Moe_I32_1D:$offsets_init,
+                       Optional<Moe_F32_1D>:$row_weights_init);
+  let results = DpsResults;
+  let assemblyFormat = [{
+    $ids (`weights` `(` $weights^ `)`)? `num_experts` `=` $num_experts
+    `outs` `(` $src_index_init `,` $offsets_init (`,` $row_weights_init^)? `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return getRowWeightsInit() ? 3 : 2; }
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // CombineOp
 //===----------------------------------------------------------------------===//
 
