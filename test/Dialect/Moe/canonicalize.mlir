@@ -75,6 +75,22 @@ func.func @unused_rows(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<
 
 // -----
 
+// The same for permute_indices.
+// CHECK-LABEL: func.func @unused_row_weights_indices
+//       CHECK: %[[P:.*]]:2 = moe.permute_indices %{{.*}} num_experts = 8 outs(%{{.*}}, %{{.*}}) : (tensor<4x2xi32>, tensor<8xi32>, tensor<9xi32>) -> (tensor<8xi32>, tensor<9xi32>)
+//       CHECK: return %[[P]]#0, %[[P]]#1
+func.func @unused_row_weights_indices(%ids: tensor<4x2xi32>, %w: tensor<4x2xf32>,
+                                      %s0: tensor<8xi32>, %o0: tensor<9xi32>,
+                                      %w0: tensor<8xf32>) -> (tensor<8xi32>, tensor<9xi32>) {
+  %src, %off, %rw = moe.permute_indices %ids weights(%w) num_experts = 8
+      outs(%s0, %o0, %w0)
+      : (tensor<4x2xi32>, tensor<4x2xf32>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+      -> (tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+  return %src, %off : tensor<8xi32>, tensor<9xi32>
+}
+
+// -----
+
 // Used row weights stay; so do the writes of the buffer form.
 // CHECK-LABEL: func.func @used_row_weights
 //       CHECK: moe.permute %{{.*}}, %{{.*}} weights(%{{.*}}) num_experts = 8

@@ -9,6 +9,8 @@
 
 #include "mlir/IR/PatternMatch.h"
 
+#include <type_traits>
+
 using namespace mlir;
 using namespace mlir::moe;
 
@@ -35,21 +37,29 @@ struct DropTrivialExpertGroups : OpRewritePattern<GateOp> {
   }
 };
 
-/// A permute (on tensors) whose row_weights result is unused need not gather
-/// weights.
-struct DropUnusedRowWeights : OpRewritePattern<PermuteOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// A permute or permute_indices (on tensors) whose row_weights result (the
+/// last) is unused need not gather weights.
+template <typename OpT> struct DropUnusedRowWeights : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(PermuteOp op,
+  LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() || !op.getRowWeightsInit() ||
-        !op->getResult(3).use_empty())
+        !op->getResults().back().use_empty())
       return rewriter.notifyMatchFailure(op, "row_weights absent or used");
-    auto replacement = PermuteOp::create(
-        rewriter, op.getLoc(), TypeRange(op->getResultTypes()).take_front(3),
-        op.getX(), op.getIds(), /*weights=*/Value(), op.getNumExperts(),
-        op.getRowsInit(), op.getSrcIndexInit(), op.getOffsetsInit(),
-        /*row_weights_init=*/Value());
+    // The same op without weights and the row_weights out.
+    TypeRange types = TypeRange(op->getResultTypes()).drop_back();
+    OpT replacement;
+    if constexpr (std::is_same_v<OpT, PermuteOp>)
+      replacement = PermuteOp::create(
+          rewriter, op.getLoc(), types, op.getX(), op.getIds(),
+          /*weights=*/Value(), op.getNumExperts(), op.getRowsInit(),
+          op.getSrcIndexInit(), op.getOffsetsInit(), Value());
+    else
+      replacement = PermuteIndicesOp::create(
+          rewriter, op.getLoc(), types, op.getIds(), /*weights=*/Value(),
+          op.getNumExperts(), op.getSrcIndexInit(), op.getOffsetsInit(),
+          Value());
     SmallVector<Value> results(replacement->getResults());
     results.push_back(Value());
     rewriter.replaceOp(op, results);
@@ -86,5 +96,10 @@ void GateOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 
 void PermuteOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                             MLIRContext *context) {
-  patterns.add<DropUnusedRowWeights, DropUnusedRows>(context);
+  patterns.add<DropUnusedRowWeights<PermuteOp>, DropUnusedRows>(context);
+}
+
+void PermuteIndicesOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                                   MLIRContext *context) {
+  patterns.add<DropUnusedRowWeights<PermuteIndicesOp>>(context);
 }

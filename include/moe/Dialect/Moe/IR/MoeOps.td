@@ -282,6 +282,7 @@ def Moe_PermuteIndicesOp : Moe_DpsOp<"permute_indices",
     unsigned getNumOuts() { return getRowWeightsInit() ? 3 : 2; }
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//
