@@ -12,8 +12,9 @@
 //      expert totals: the expert starts;
 //   3. place: each owner warp walks its chunk in groups of 32 slots in
 //      order; a lane's rank among the group's earlier lanes of its expert
-//      comes from 32 warp shuffles (a match mask), and the first lane of each
-//      expert advances the warp's cursor for it. A slot lands at start[e] +
+//      comes from the mask of `match.any.sync` (one instruction, not 32
+//      shuffles), and the first lane of each expert advances the warp's
+//      cursor for it. A slot lands at start[e] +
 //      the number of slots of e before it: within an expert, the flat order.
 //
 // Up to one block's worth of slots, one block does all three steps; beyond,
@@ -41,6 +42,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -436,21 +438,11 @@ void setCursors(KernelBuilder &k, const SortState &s,
             });
 }
 
-/// The lanes of the warp whose key equals this lane's, as a bit mask.
+/// The lanes of the warp whose key equals this lane's, as a bit mask: one
+/// `match.any.sync` (sm_70+) over the full warp; every lane must execute it.
 Value matchingLanes(KernelBuilder &k, Value key) {
-  Value one = k.i32(1);
-  return forLoopCarrying(
-             k, k.i32(0), k.i32(kWarpSize), one, {k.i32(0)},
-             [&](KernelBuilder &k, Value i,
-                 ValueRange mask) -> SmallVector<Value> {
-               Value other = shuffleIdx(k, key, i);
-               Value same = cmpI(k, arith::CmpIPredicate::eq, other, key);
-               Value bit = arith::ShLIOp::create(k.b(), k.getLoc(), one, i);
-               Value orBits = arith::OrIOp::create(
-                   k.b(), k.getLoc(), mask[0], select(k, same, bit, k.i32(0)));
-               return {orBits};
-             })
-      .front();
+  return NVVM::MatchSyncOp::create(k.b(), k.getLoc(), k.b().getI32Type(),
+                                   k.i32(-1), key, NVVM::MatchSyncKind::any);
 }
 
 /// Called for every kept slot `f` (index) at its position `pos` (index) in

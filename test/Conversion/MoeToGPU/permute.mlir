@@ -25,8 +25,9 @@
 //       CHECK:     memref.atomic_rmw addi %{{.*}}, %[[T3]]
 //       CHECK:     memref.load %[[TEMP]]
 //       CHECK:     scf.for
-//       CHECK:       gpu.shuffle  idx
+//       CHECK:       nvvm.match.sync any %{{.*}}, %{{.*}} : i32 -> i32
 //       CHECK:       math.ctpop
+//       CHECK:       gpu.shuffle  idx
 //       CHECK:       memref.store %{{.*}}, %[[S]]
 //       CHECK:       gpu.barrier
 //       CHECK:     gpu.terminator
