@@ -33,10 +33,10 @@
 using namespace mlir;
 using namespace mlir::moe;
 
-void mlir::moe::buildMoeTensorPipeline(OpPassManager &pm,
-                                       StringRef configTable) {
-  pm.addPass(createMoeDecomposeFusedMoe());
-  pm.addPass(createMoeDecomposeMotLinear());
+void mlir::moe::buildMoeTensorPipeline(OpPassManager &pm, StringRef configTable,
+                                       bool gatherTokenRows) {
+  pm.addPass(createMoeDecomposeFusedMoe({gatherTokenRows}));
+  pm.addPass(createMoeDecomposeMotLinear({gatherTokenRows}));
   pm.addPass(createCanonicalizerPass());
   MoeSelectConfigsOptions configs;
   configs.table = configTable.str();
@@ -136,7 +136,7 @@ void mlir::moe::buildNVVMLoweringPipeline(
 
 void mlir::moe::buildMoeToNVVMPipeline(
     OpPassManager &pm, const MoeToNVVMPipelineOptions &options) {
-  buildMoeTensorPipeline(pm, options.configTable);
+  buildMoeTensorPipeline(pm, options.configTable, options.gatherTokenRows);
   buildMoeKernelPipeline(pm, options.warpSpecialize);
   buildNVVMLoweringPipeline(pm, options);
 }

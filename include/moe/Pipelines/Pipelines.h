@@ -43,6 +43,13 @@ struct MoeToNVVMPipelineOptions
                      "(moe-warp-specialize); off by default until it "
                      "measures faster (docs/performance.md, version 5)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> gatherTokenRows{
+      *this, "gather-token-rows",
+      llvm::cl::desc("Decompose fused_moe and mot_linear without the row "
+                     "copy (permute_indices, first GEMM reads x by index); "
+                     "off by default, slower as measured "
+                     "(docs/performance.md, 5f)"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit whose libdevice is linked into the "
@@ -55,9 +62,11 @@ struct MoeToNVVMPipelineOptions
 /// /usr/local/cuda; empty when none exists.
 std::string findCudaToolkit(StringRef requested);
 
-/// Tensor-level moe rewrites: decomposition, canonicalization and kernel
-/// configurations (from `configTable` when non-empty).
-void buildMoeTensorPipeline(OpPassManager &pm, StringRef configTable = "");
+/// Tensor-level moe rewrites: decomposition (`gatherTokenRows` as the
+/// decomposition passes' option), canonicalization and kernel configurations
+/// (from `configTable` when non-empty).
+void buildMoeTensorPipeline(OpPassManager &pm, StringRef configTable = "",
+                            bool gatherTokenRows = false);
 /// Bufferization and the lowering of moe ops to outlined GPU kernels with
 /// device allocations; `warpSpecialize` adds moe-warp-specialize.
 void buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize = false);

@@ -1,4 +1,5 @@
 // RUN: moe-opt %s --moe-decompose-fused-moe --split-input-file | FileCheck %s
+// RUN: moe-opt %s --moe-decompose-fused-moe=gather-token-rows=1 --split-input-file | FileCheck %s --check-prefix=GATHER
 
 // Mixtral-8x7B routing: softmax top-2, renormalized. T is dynamic: the
 // intermediates are sized from tensor.dim of x.
@@ -9,16 +10,25 @@
 //   CHECK-DAG: %[[W0:.*]] = tensor.empty(%[[T]]) : tensor<?x2xf32>
 //   CHECK-DAG: %[[I0:.*]] = tensor.empty(%[[T]]) : tensor<?x2xi32>
 //       CHECK: %[[G:.*]]:2 = moe.gate %[[L]] k = 2 scoring = softmax renormalize outs(%[[W0]], %[[I0]]) : (tensor<?x8xbf16>, tensor<?x2xf32>, tensor<?x2xi32>) -> (tensor<?x2xf32>, tensor<?x2xi32>)
-//   CHECK-DAG: %[[SRC0:.*]] = tensor.empty(%[[R]]) : tensor<?xi32>
+//   CHECK-DAG: %[[ROWS0:.*]] = tensor.empty(%[[R]]) : tensor<?x4096xbf16>
 //   CHECK-DAG: %[[OFF0:.*]] = tensor.empty() : tensor<9xi32>
-//   CHECK-DAG: %[[RW0:.*]] = tensor.empty(%[[R]]) : tensor<?xf32>
-//       CHECK: %[[P:.*]]:3 = moe.permute_indices %[[G]]#1 weights(%[[G]]#0) num_experts = 8 outs(%[[SRC0]], %[[OFF0]], %[[RW0]]) : {{.*}} -> (tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
+//       CHECK: %[[P:.*]]:4 = moe.permute %[[X]], %[[G]]#1 weights(%[[G]]#0) num_experts = 8 outs(%[[ROWS0]], %{{.*}}, %[[OFF0]], %{{.*}}) : {{.*}} -> (tensor<?x4096xbf16>, tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
 //       CHECK: %[[H0:.*]] = tensor.empty(%[[R]]) : tensor<?x14336xbf16>
-//       CHECK: %[[H:.*]] = moe.grouped_matmul %[[X]][%[[P]]#0], %[[W13]], %[[P]]#1 epilogue = silu_and_mul outs(%[[H0]]) {index_divisor = 2 : i64} : {{.*}} -> tensor<?x14336xbf16>
-//       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[P]]#1 scale(%[[P]]#2) outs(%{{.*}}) : {{.*}} -> tensor<?x4096xbf16>
-//       CHECK: %[[C:.*]] = moe.combine %[[Y]], %[[P]]#0 k = 2 outs(%[[OUT]]) : (tensor<?x4096xbf16>, tensor<?xi32>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
+//       CHECK: %[[H:.*]] = moe.grouped_matmul %[[P]]#0, %[[W13]], %[[P]]#2 epilogue = silu_and_mul outs(%[[H0]]) : {{.*}} -> tensor<?x14336xbf16>
+//       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[P]]#2 scale(%[[P]]#3) outs(%{{.*}}) : {{.*}} -> tensor<?x4096xbf16>
+//       CHECK: %[[C:.*]] = moe.combine %[[Y]], %[[P]]#1 k = 2 outs(%[[OUT]]) : (tensor<?x4096xbf16>, tensor<?xi32>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
 //       CHECK: return %[[C]]
 //   CHECK-NOT: moe.fused_moe
+// With gather-token-rows: only the permutation, and gemm1 reads x in place
+// (index_divisor = slots per token).
+// GATHER-LABEL: func.func @mixtral
+//  GATHER-SAME: (%[[X:.*]]: tensor<?x4096xbf16>, %[[L:.*]]: tensor<?x8xbf16>, %[[W13:.*]]: tensor<8x28672x4096xbf16>, %[[W2:.*]]: tensor<8x4096x14336xbf16>, %[[OUT:.*]]: tensor<?x4096xbf16>)
+//       GATHER: %[[G:.*]]:2 = moe.gate %[[L]]
+//   GATHER-NOT: moe.permute %
+//       GATHER: %[[P:.*]]:3 = moe.permute_indices %[[G]]#1 weights(%[[G]]#0) num_experts = 8 outs({{.*}}) : {{.*}} -> (tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
+//       GATHER: %[[H:.*]] = moe.grouped_matmul %[[X]][%[[P]]#0], %[[W13]], %[[P]]#1 epilogue = silu_and_mul outs({{.*}}) {index_divisor = 2 : i64} : {{.*}} -> tensor<?x14336xbf16>
+//       GATHER: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[P]]#1 scale(%[[P]]#2) outs(%{{.*}}) : {{.*}} -> tensor<?x4096xbf16>
+//       GATHER: moe.combine %[[Y]], %[[P]]#0 k = 2 outs(%[[OUT]])
 func.func @mixtral(%x: tensor<?x4096xbf16>, %logits: tensor<?x8xbf16>,
                    %w13: tensor<8x28672x4096xbf16>,
                    %w2: tensor<8x4096x14336xbf16>,
@@ -33,17 +43,19 @@ func.func @mixtral(%x: tensor<?x4096xbf16>, %logits: tensor<?x8xbf16>,
 // -----
 
 // DeepSeek-V3 routing with one fused shared expert: the gate emits k + 1
-// slots, permute_indices counts E + 1 experts, gemm1 reads token rows with
-// index_divisor = k + 1 and combine sums k + 1 rows per token.
+// slots, permute counts E + 1 experts and combine sums k + 1 rows per token.
 // Static T: static intermediates.
 // CHECK-LABEL: func.func @deepseek_v3_shared
 //  CHECK-SAME: %[[B:[^:]*]]: tensor<256xf32>
 //       CHECK: %[[G:.*]]:2 = moe.gate %{{.*}} bias(%[[B]]) k = 8 scoring = sigmoid num_groups = 8 topk_groups = 4 group_score = top2_sum renormalize scaling_factor = 2.500000e+00 num_shared_experts = 1 outs({{.*}}) : (tensor<32x256xbf16>, tensor<256xf32>, tensor<32x9xf32>, tensor<32x9xi32>) -> (tensor<32x9xf32>, tensor<32x9xi32>)
-//       CHECK: moe.permute_indices %[[G]]#1 weights(%[[G]]#0) num_experts = 257 outs({{.*}}) : {{.*}} -> (tensor<288xi32>, tensor<258xi32>, tensor<288xf32>)
-//       CHECK: moe.grouped_matmul {{.*}} epilogue = silu_and_mul outs({{.*}}) {index_divisor = 9 : i64} : {{.*}} -> tensor<288x2048xbf16>
+//       CHECK: moe.permute %{{.*}}, %[[G]]#1 weights(%[[G]]#0) num_experts = 257 outs({{.*}}) : {{.*}} -> (tensor<288x7168xbf16>, tensor<288xi32>, tensor<258xi32>, tensor<288xf32>)
+//       CHECK: moe.grouped_matmul {{.*}} epilogue = silu_and_mul outs({{.*}}) : {{.*}} -> tensor<288x2048xbf16>
 //       CHECK: moe.grouped_matmul {{.*}} scale({{.*}}) outs({{.*}}) : {{.*}} -> tensor<288x7168xbf16>
 //       CHECK: moe.combine {{.*}} k = 9 outs({{.*}}) : {{.*}} -> tensor<32x7168xbf16>
 //   CHECK-NOT: tensor.dim
+// GATHER-LABEL: func.func @deepseek_v3_shared
+//       GATHER: moe.permute_indices %{{.*}} num_experts = 257 outs({{.*}}) : {{.*}} -> (tensor<288xi32>, tensor<258xi32>, tensor<288xf32>)
+//       GATHER: moe.grouped_matmul {{.*}} epilogue = silu_and_mul outs({{.*}}) {index_divisor = 9 : i64} : {{.*}} -> tensor<288x2048xbf16>
 func.func @deepseek_v3_shared(%x: tensor<32x7168xbf16>, %logits: tensor<32x256xbf16>,
                               %bias: tensor<256xf32>,
                               %w13: tensor<257x4096x7168xbf16>,
@@ -62,7 +74,7 @@ func.func @deepseek_v3_shared(%x: tensor<32x7168xbf16>, %logits: tensor<32x256xb
 
 // The GELU activation selects the gelu_and_mul epilogue; f32 stays f32.
 // CHECK-LABEL: func.func @gelu_f32
-//       CHECK: moe.grouped_matmul {{.*}} epilogue = gelu_and_mul outs({{.*}}) {index_divisor = 2 : i64} : {{.*}} -> tensor<4x8xf32>
+//       CHECK: moe.grouped_matmul {{.*}} epilogue = gelu_and_mul outs({{.*}}) : {{.*}} -> tensor<4x8xf32>
 //       CHECK: moe.grouped_matmul {{.*}} scale({{.*}}) outs({{.*}}) : {{.*}} -> tensor<4x16xf32>
 func.func @gelu_f32(%x: tensor<2x16xf32>, %logits: tensor<2x4xf32>,
                     %w13: tensor<4x16x16xf32>, %w2: tensor<4x16x8xf32>,
@@ -78,7 +90,7 @@ func.func @gelu_f32(%x: tensor<2x16xf32>, %logits: tensor<2x4xf32>,
 
 // The expert count comes from the logits when w13's is dynamic.
 // CHECK-LABEL: func.func @dynamic_w13
-//       CHECK: moe.permute_indices {{.*}} num_experts = 4 outs(
+//       CHECK: moe.permute {{.*}} num_experts = 4 outs(
 func.func @dynamic_w13(%x: tensor<2x16xf32>, %logits: tensor<2x4xf32>,
                        %w13: tensor<?x16x16xf32>, %w2: tensor<?x16x8xf32>,
                        %out: tensor<2x16xf32>) -> tensor<2x16xf32> {

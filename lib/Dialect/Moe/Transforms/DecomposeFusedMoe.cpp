@@ -1,9 +1,10 @@
 //===- DecomposeFusedMoe.cpp - Expand moe.fused_moe -----------------------===//
 //
-// fused_moe -> gate -> permute_indices
-//           -> grouped_matmul x[src_index] (act_and_mul; token rows read in
-//              place, index_divisor = slots per token)
-//           -> grouped_matmul (scale = routed weights) -> combine.
+// fused_moe -> gate -> permute (rows copied in expert order)
+//           -> grouped_matmul (act_and_mul)
+//           -> grouped_matmul (scale = routed weights) -> combine,
+// or, with gather-token-rows, permute_indices and a first GEMM that reads
+// each row's token from x in place (grouped_matmul x[src_index]).
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,7 +38,8 @@ static Epilogue epilogueFor(Activation activation) {
 }
 
 struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
-  using OpRewritePattern::OpRewritePattern;
+  DecomposeFusedMoe(MLIRContext *context, bool gatherTokenRows)
+      : OpRewritePattern(context), gatherTokenRows(gatherTokenRows) {}
 
   LogicalResult matchAndRewrite(FusedMoeOp op,
                                 PatternRewriter &rewriter) const override {
@@ -95,29 +97,47 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
         op.getTopkGroupsAttr(), op.getGroupScoreAttr(), op.getRenormalizeAttr(),
         op.getScalingFactorAttr(), op.getNumSharedExpertsAttr(), weights, ids);
 
-    // Only the permutation: gemm1 reads each row's token straight from x.
+    // The permutation; with gatherTokenRows gemm1 reads each row's token
+    // straight from x, otherwise permute copies the rows in expert order.
     Value srcIndex = empty({numRows}, i32);
     Value offsets = empty({rewriter.getIndexAttr(numExperts + 1)}, i32);
     Value rowWeights = empty({numRows}, f32);
-    auto permute = PermuteIndicesOp::create(
-        rewriter, loc, typesOf({srcIndex, offsets, rowWeights}),
-        gate->getResult(1), gate->getResult(0),
-        rewriter.getI64IntegerAttr(numExperts), srcIndex, offsets, rowWeights);
-    Value permutedSrc = permute->getResult(0);
-    Value expertOffsets = permute->getResult(1);
+    Value gemm1Input, gemm1RowIndex, permutedSrc, expertOffsets, routedWeights;
+    if (gatherTokenRows) {
+      auto permute = PermuteIndicesOp::create(
+          rewriter, loc, typesOf({srcIndex, offsets, rowWeights}),
+          gate->getResult(1), gate->getResult(0),
+          rewriter.getI64IntegerAttr(numExperts), srcIndex, offsets,
+          rowWeights);
+      gemm1Input = op.getX();
+      permutedSrc = gemm1RowIndex = permute->getResult(0);
+      expertOffsets = permute->getResult(1);
+      routedWeights = permute->getResult(2);
+    } else {
+      Value rows = empty({numRows, hidden}, elementType);
+      auto permute = PermuteOp::create(
+          rewriter, loc, typesOf({rows, srcIndex, offsets, rowWeights}),
+          op.getX(), gate->getResult(1), gate->getResult(0),
+          rewriter.getI64IntegerAttr(numExperts), rows, srcIndex, offsets,
+          rowWeights);
+      gemm1Input = permute->getResult(0);
+      permutedSrc = permute->getResult(1);
+      expertOffsets = permute->getResult(2);
+      routedWeights = permute->getResult(3);
+    }
 
     Value hiddenActs = empty({numRows, intermediate}, elementType);
     auto gateUp = GroupedMatmulOp::create(
-        rewriter, loc, hiddenActs.getType(), op.getX(), permutedSrc,
+        rewriter, loc, hiddenActs.getType(), gemm1Input, gemm1RowIndex,
         op.getW13(), expertOffsets, /*scale=*/Value(), /*bias=*/Value(),
         EpilogueAttr::get(getContext(), epilogueFor(op.getActivation())),
-        rewriter.getI64IntegerAttr(slots), hiddenActs);
+        rewriter.getI64IntegerAttr(gatherTokenRows ? slots : 1), hiddenActs);
 
     Value expertOut = empty({numRows, hidden}, elementType);
     auto down = GroupedMatmulOp::create(
         rewriter, loc, expertOut.getType(), gateUp->getResult(0),
         /*row_index=*/Value(), op.getW2(), expertOffsets,
-        /*scale=*/permute->getResult(2), /*bias=*/Value(),
+        /*scale=*/routedWeights, /*bias=*/Value(),
         EpilogueAttr::get(getContext(), Epilogue::none),
         rewriter.getI64IntegerAttr(1), expertOut);
 
@@ -127,15 +147,19 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
         op.getOutInit());
     return success();
   }
+
+private:
+  bool gatherTokenRows;
 };
 
 struct MoeDecomposeFusedMoePass
     : mlir::moe::impl::MoeDecomposeFusedMoeBase<MoeDecomposeFusedMoePass> {
+  using MoeDecomposeFusedMoeBase::MoeDecomposeFusedMoeBase;
   void runOnOperation() override {
     int64_t before = 0;
     getOperation()->walk([&](FusedMoeOp) { ++before; });
     RewritePatternSet patterns(&getContext());
-    populateDecomposeFusedMoePatterns(patterns);
+    populateDecomposeFusedMoePatterns(patterns, gatherTokenRows);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
     int64_t after = 0;
     getOperation()->walk([&](FusedMoeOp op) {
@@ -151,6 +175,7 @@ struct MoeDecomposeFusedMoePass
 
 } // namespace
 
-void mlir::moe::populateDecomposeFusedMoePatterns(RewritePatternSet &patterns) {
-  patterns.add<DecomposeFusedMoe>(patterns.getContext());
+void mlir::moe::populateDecomposeFusedMoePatterns(RewritePatternSet &patterns,
+                                                  bool gatherTokenRows) {
+  patterns.add<DecomposeFusedMoe>(patterns.getContext(), gatherTokenRows);
 }

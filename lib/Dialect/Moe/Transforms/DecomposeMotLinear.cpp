@@ -1,8 +1,9 @@
 //===- DecomposeMotLinear.cpp - mot_linear through the grouped GEMM -------===//
 //
 // mot_linear (top-1 routing by token type, weight 1) as
-//   permute_indices (rows grouped by type) -> grouped_matmul x[src_index]
-//   (+ bias; token rows read in place) -> combine k=1,
+//   permute (rows grouped by type) -> grouped_matmul (+ bias) -> combine k=1
+// (with gather-token-rows: permute_indices and grouped_matmul x[src_index],
+// token rows read in place),
 // so it takes the tiled TMA/wgmma grouped GEMM. Exact with respect to the
 // op: tokens whose type is outside [0, G) get no row (combine gives zeros),
 // and combine's single term 1 * y is exact in f32, so the GEMM's rounding
@@ -37,7 +38,8 @@ bool isTileable(MotLinearOp op) {
 }
 
 struct DecomposeMotLinear : OpRewritePattern<MotLinearOp> {
-  using OpRewritePattern::OpRewritePattern;
+  DecomposeMotLinear(MLIRContext *context, bool gatherTokenRows)
+      : OpRewritePattern(context), gatherTokenRows(gatherTokenRows) {}
 
   LogicalResult matchAndRewrite(MotLinearOp op,
                                 PatternRewriter &rewriter) const override {
@@ -71,35 +73,56 @@ struct DecomposeMotLinear : OpRewritePattern<MotLinearOp> {
         rewriter, loc, idsType, typeIds, ArrayRef<ReassociationIndices>{{0, 1}},
         ArrayRef<OpFoldResult>{tokens, rewriter.getIndexAttr(1)});
 
-    // Only the permutation: the GEMM reads each row's token from x in place.
+    // The permutation; with gatherTokenRows the GEMM reads each row's token
+    // from x in place, otherwise permute copies the rows grouped by type.
     Value srcIndex = empty({tokens}, i32);
     Value offsets = empty({rewriter.getIndexAttr(numTypes + 1)}, i32);
-    auto permute = PermuteIndicesOp::create(
-        rewriter, loc, TypeRange{srcIndex.getType(), offsets.getType()}, ids,
-        /*weights=*/Value(), rewriter.getI64IntegerAttr(numTypes), srcIndex,
-        offsets, /*row_weights_init=*/Value());
+    Value gemmInput, gemmRowIndex, permutedSrc, typeOffsets;
+    if (gatherTokenRows) {
+      auto permute = PermuteIndicesOp::create(
+          rewriter, loc, TypeRange{srcIndex.getType(), offsets.getType()}, ids,
+          /*weights=*/Value(), rewriter.getI64IntegerAttr(numTypes), srcIndex,
+          offsets, /*row_weights_init=*/Value());
+      gemmInput = x;
+      permutedSrc = gemmRowIndex = permute->getResult(0);
+      typeOffsets = permute->getResult(1);
+    } else {
+      Type xElement = cast<ShapedType>(x.getType()).getElementType();
+      Value rows = empty({tokens, dimOf(x, 1)}, xElement);
+      auto permute = PermuteOp::create(
+          rewriter, loc,
+          TypeRange{rows.getType(), srcIndex.getType(), offsets.getType()}, x,
+          ids, /*weights=*/Value(), rewriter.getI64IntegerAttr(numTypes), rows,
+          srcIndex, offsets, /*row_weights_init=*/Value());
+      gemmInput = permute->getResult(0);
+      permutedSrc = permute->getResult(1);
+      typeOffsets = permute->getResult(2);
+    }
 
     auto outType = cast<RankedTensorType>(op.getOutInit().getType());
     Value product =
         empty({tokens, dimOf(op.getOutInit(), 1)}, outType.getElementType());
     auto gemm = GroupedMatmulOp::create(
-        rewriter, loc, product.getType(), x, permute->getResult(0), op.getW(),
-        permute->getResult(1),
-        /*scale=*/Value(), op.getBias(),
+        rewriter, loc, product.getType(), gemmInput, gemmRowIndex, op.getW(),
+        typeOffsets, /*scale=*/Value(), op.getBias(),
         EpilogueAttr::get(getContext(), Epilogue::none),
         rewriter.getI64IntegerAttr(1), product);
     rewriter.replaceOpWithNewOp<CombineOp>(
-        op, op->getResultTypes(), gemm->getResult(0), permute->getResult(0),
+        op, op->getResultTypes(), gemm->getResult(0), permutedSrc,
         /*weights=*/Value(), rewriter.getI64IntegerAttr(1), op.getOutInit());
     return success();
   }
+
+private:
+  bool gatherTokenRows;
 };
 
 struct MoeDecomposeMotLinearPass
     : mlir::moe::impl::MoeDecomposeMotLinearBase<MoeDecomposeMotLinearPass> {
+  using MoeDecomposeMotLinearBase::MoeDecomposeMotLinearBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<DecomposeMotLinear>(&getContext());
+    patterns.add<DecomposeMotLinear>(&getContext(), gatherTokenRows);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -22,7 +22,10 @@ namespace moe {
 
 /// Adds the pattern that expands moe.fused_moe into gate, permute, two
 /// grouped_matmul ops and combine, for reuse in another compiler's pipeline.
-void populateDecomposeFusedMoePatterns(RewritePatternSet &patterns);
+/// With `gatherTokenRows`, permute_indices replaces permute and the first
+/// GEMM reads token rows from x by index (the pass option of that name).
+void populateDecomposeFusedMoePatterns(RewritePatternSet &patterns,
+                                       bool gatherTokenRows = false);
 
 #define GEN_PASS_REGISTRATION
 #include "moe/Dialect/Moe/Transforms/Passes.h.inc"

@@ -24,7 +24,19 @@ def MoeDecomposeFusedMoe : Pass<"moe-decompose-fused-moe"> {
     `w13`/`w2` and every token takes all of them through the same GEMMs
     (SGLang-style shared-expert fusion). Intermediates are in x's element
     type. The rewrite runs on any op nested in the pass's anchor.
+
+    With `gather-token-rows`, `moe.permute_indices` computes only the
+    permutation and the first GEMM reads each row's token from `%x` in
+    place (`moe.grouped_matmul %x[%src] ... index_divisor = k+S`).
   }];
+  let options = [
+    Option<"gatherTokenRows", "gather-token-rows", "bool", /*default=*/"false",
+           "Skip the row copy: permute_indices, and a first GEMM that reads "
+           "each row's token from x by index (grouped_matmul x[src_index]). "
+           "Off by default: the gathered GEMM's A loads are slower than the "
+           "copy they save on H100/H200 at every measured T "
+           "(docs/performance.md, 5f)">
+  ];
   let dependentDialects = ["::mlir::moe::MoeDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::tensor::TensorDialect"];
@@ -51,8 +63,17 @@ def MoeDecomposeMotLinear : Pass<"moe-decompose-mot-linear"> {
     which computes the same values: tokens whose type is outside `[0, G)`
     get no row and come out zero, and the single combine term `1 * y` is
     exact, so the GEMM's rounding is the only one. Other `mot_linear` ops
-    are left to their own (simple) kernel.
+    are left to their own (simple) kernel. With `gather-token-rows`,
+    `moe.permute_indices` and a GEMM reading `%x[%src]` replace the copy.
   }];
+  let options = [
+    Option<"gatherTokenRows", "gather-token-rows", "bool", /*default=*/"false",
+           "Skip the row copy: permute_indices, and a first GEMM that reads "
+           "each row's token from x by index (grouped_matmul x[src_index]). "
+           "Off by default: the gathered GEMM's A loads are slower than the "
+           "copy they save on H100/H200 at every measured T "
+           "(docs/performance.md, 5f)">
+  ];
   let dependentDialects = ["::mlir::moe::MoeDialect",
                            "::mlir::tensor::TensorDialect"];
 }
