@@ -271,10 +271,6 @@ bool toDims(const char *fn, const char *what, intptr_t x, intptr_t y,
 
 /// Narrows an enum value passed as i64; out-of-range values become -1, which
 /// every enum check rejects.
-int narrowEnum(int64_t value) {
-  return value >= 0 && value <= INT32_MAX ? static_cast<int>(value) : -1;
-}
-
 bool toSmem(const char *fn, int32_t smem, unsigned &out, const void *caller) {
   if (smem < 0)
     return record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
@@ -408,15 +404,17 @@ MoeStream mgpuStreamCreate(void) {
   // own: mgpuStreamSynchronize and mgpuStreamDestroy leave it alone.
   if (MoeStream caller = callerStream)
     return caller;
+  // Generated code makes one per call: the thread's last one is reused
+  // (HandlePool.cpp).
   MoeStream stream = nullptr;
-  record(createStream("mgpuStreamCreate", true, &stream), MOE_CALLER);
+  record(takeStream("mgpuStreamCreate", &stream), MOE_CALLER);
   return stream;
 }
 
 void mgpuStreamDestroy(MoeStream stream) {
   if (stuck() || isCallerStream(stream))
     return;
-  record(destroyStream("mgpuStreamDestroy", true, stream), MOE_CALLER);
+  record(giveBackStream("mgpuStreamDestroy", stream), MOE_CALLER);
 }
 
 void mgpuStreamSynchronize(MoeStream stream) {
@@ -438,16 +436,16 @@ MoeEvent mgpuEventCreate(void) {
   if (stuck())
     return nullptr;
   MoeEvent event = nullptr;
-  // Events of the generated code only order streams: no timing needed.
-  record(createEvent("mgpuEventCreate", true, /*timing=*/false, &event),
-         MOE_CALLER);
+  // Events of the generated code only order streams: no timing needed;
+  // reused per thread as streams are.
+  record(takeEvent("mgpuEventCreate", &event), MOE_CALLER);
   return event;
 }
 
 void mgpuEventDestroy(MoeEvent event) {
   if (stuck())
     return;
-  record(destroyEvent("mgpuEventDestroy", true, event), MOE_CALLER);
+  record(giveBackEvent("mgpuEventDestroy", event), MOE_CALLER);
 }
 
 void mgpuEventSynchronize(MoeEvent event) {
@@ -578,111 +576,47 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
                                      int64_t swizzle, int64_t l2Promotion,
                                      int64_t oobFill, int64_t *boxDims) {
   constexpr const char *fn = "mgpuTensorMapEncodeTiledMemref";
-  constexpr int64_t kMaxRank = 5;
   if (stuck())
     return nullptr;
-  if (rank < 1 || rank > kMaxRank) {
-    record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
-                "argument 'rank' = %lld is out of range (1..5)",
-                static_cast<long long>(rank)),
-           MOE_CALLER);
+  // As upstream: the map in device memory (allocated and copied
+  // synchronously, never freed), for kernels that take a pointer to it.
+  MoeTensorMap map;
+  if (!record(encodeMemrefTensorMap(fn, &map, rank, descriptor, dataType,
+                                    interleave, swizzle, l2Promotion, oobFill,
+                                    boxDims),
+              MOE_CALLER))
+    return nullptr;
+  void *deviceMap = nullptr;
+  if (!record(allocate(fn, true, &deviceMap, sizeof(map)), MOE_CALLER))
+    return nullptr;
+  if (!record(copy(fn, true, CopyKind::HostToDevice, deviceMap, &map,
+                   sizeof(map), /*async=*/false, nullptr),
+              MOE_CALLER)) {
+    (void)release(fn, true, deviceMap);
     return nullptr;
   }
-  if (!descriptor || !boxDims) {
-    record(fail(MOE_ERROR_INVALID_ARGUMENT, fn, "argument '%s' is null",
-                descriptor ? "boxDims" : "descriptor"),
-           MOE_CALLER);
-    return nullptr;
-  }
-  int type = narrowEnum(dataType);
-  unsigned elementSize = tensorMapElementSize(type);
-  if (elementSize == 0) {
-    record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
-                "argument 'dataType' = %lld is not a supported tensor map "
-                "data type",
-                static_cast<long long>(dataType)),
-           MOE_CALLER);
-    return nullptr;
-  }
+  return deviceMap;
+}
 
-  // A ranked memref descriptor: allocated pointer, aligned pointer, offset,
-  // sizes[rank], strides[rank] (in elements, outermost first).
-  const auto *base = static_cast<const char *>(descriptor);
-  char *aligned = nullptr;
-  int64_t offset = 0;
-  std::memcpy(&aligned, base + sizeof(void *), sizeof(aligned));
-  std::memcpy(&offset, base + 2 * sizeof(void *), sizeof(offset));
-  const auto *sizes =
-      reinterpret_cast<const int64_t *>(base + 2 * sizeof(void *) + 8);
-  const int64_t *strides = sizes + rank;
-
-  if (strides[rank - 1] != 1) {
-    record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
-                "the memref's innermost stride is %lld; a tensor map needs "
-                "a contiguous innermost dimension",
-                static_cast<long long>(strides[rank - 1])),
-           MOE_CALLER);
-    return nullptr;
-  }
-  uint64_t globalDims[kMaxRank] = {};
-  uint64_t globalStrides[kMaxRank] = {};
-  uint32_t box[kMaxRank] = {};
-  for (int64_t r = 0; r < rank; ++r) {
-    int64_t size = sizes[rank - 1 - r];
-    int64_t extent = boxDims[rank - 1 - r];
-    if (size < 1) {
-      record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
-                  "the memref's size %lld of dimension %lld is not positive",
-                  static_cast<long long>(size),
-                  static_cast<long long>(rank - 1 - r)),
-             MOE_CALLER);
-      return nullptr;
-    }
-    if (extent < 1 || extent > 256) {
-      record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
-                  "argument 'boxDims[%lld]' = %lld is out of range (1..256)",
-                  static_cast<long long>(rank - 1 - r),
-                  static_cast<long long>(extent)),
-             MOE_CALLER);
-      return nullptr;
-    }
-    globalDims[r] = static_cast<uint64_t>(size);
-    box[r] = static_cast<uint32_t>(extent);
-    if (r > 0) {
-      int64_t stride = strides[rank - 1 - r];
-      if (stride < 1) {
-        record(fail(MOE_ERROR_INVALID_ARGUMENT, fn,
-                    "the memref's stride %lld of dimension %lld is not "
-                    "positive",
-                    static_cast<long long>(stride),
-                    static_cast<long long>(rank - 1 - r)),
-               MOE_CALLER);
-        return nullptr;
-      }
-      globalStrides[r - 1] = static_cast<uint64_t>(stride) * elementSize;
-    }
-  }
-  char *address = aligned + offset * static_cast<int64_t>(elementSize);
-
-  void *tensorMap =
-      std::aligned_alloc(alignof(MoeTensorMap), sizeof(MoeTensorMap));
+void moeTensorMapEncodeTiledMemrefByValue(MoeTensorMap *tensorMap, int64_t rank,
+                                          void *descriptor, int64_t dataType,
+                                          int64_t interleave, int64_t swizzle,
+                                          int64_t l2Promotion, int64_t oobFill,
+                                          int64_t *boxDims) {
+  constexpr const char *fn = "moeTensorMapEncodeTiledMemrefByValue";
+  if (tensorMap)
+    std::memset(tensorMap, 0, sizeof(*tensorMap));
+  if (stuck())
+    return;
   if (!tensorMap) {
-    record(fail(MOE_ERROR_OUT_OF_MEMORY, fn,
-                "cannot allocate %zu bytes of host memory for the tensor map",
-                sizeof(MoeTensorMap)),
+    record(fail(MOE_ERROR_INVALID_ARGUMENT, fn, "argument 'tensorMap' is null"),
            MOE_CALLER);
-    return nullptr;
+    return;
   }
-  MoeStatus status = encodeTensorMap(
-      fn, true, tensorMap, type, static_cast<uint32_t>(rank), address,
-      globalDims, globalStrides, box, /*elementStrides=*/nullptr,
-      narrowEnum(interleave), narrowEnum(swizzle), narrowEnum(l2Promotion),
-      narrowEnum(oobFill));
-  if (!record(status, MOE_CALLER)) {
-    std::free(tensorMap);
-    return nullptr;
-  }
-  return tensorMap;
+  record(encodeMemrefTensorMap(fn, tensorMap, rank, descriptor, dataType,
+                               interleave, swizzle, l2Promotion, oobFill,
+                               boxDims),
+         MOE_CALLER);
 }
 
 } // extern "C"

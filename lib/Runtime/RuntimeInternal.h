@@ -171,6 +171,15 @@ MoeStatus recordEvent(const char *fn, bool autoInit, MoeEvent event,
                       MoeStream stream);
 MoeStatus synchronizeEvent(const char *fn, bool autoInit, MoeEvent event);
 
+/// Streams and events of the mgpu* ABI, reused per thread (HandlePool.cpp):
+/// `take*` hands out one the thread gave back earlier (made for the current
+/// device) or makes one, initializing the runtime if needed; `giveBack*`
+/// keeps it for the thread's next take, or destroys it.
+MoeStatus takeStream(const char *fn, MoeStream *stream);
+MoeStatus giveBackStream(const char *fn, MoeStream stream);
+MoeStatus takeEvent(const char *fn, MoeEvent *event);
+MoeStatus giveBackEvent(const char *fn, MoeEvent event);
+
 /// Loads a module image. `size` is the image's size in bytes, or 0 when the
 /// caller does not know it (the image is then passed to the driver as is).
 /// `optLevel` is the JIT optimization level (0..4) or -1 for the default.
@@ -205,6 +214,17 @@ MoeStatus encodeTensorMap(const char *fn, bool autoInit, void *tensorMap,
 /// Returns the size in bytes of an element of the driver's tensor map data
 /// type, or 0 if the runtime does not support the type.
 unsigned tensorMapElementSize(int dataType);
+
+/// Encodes into `tensorMap` (128 bytes, 64-byte aligned) the tiled tensor
+/// map of the ranked memref whose descriptor `descriptor` points to, with
+/// box `boxDims[rank]` (outermost first) and the driver's enum values;
+/// initializes the runtime if needed. Maps are cached per thread by every
+/// input (MemrefTensorMap.cpp).
+MoeStatus encodeMemrefTensorMap(const char *fn, void *tensorMap, int64_t rank,
+                                void *descriptor, int64_t dataType,
+                                int64_t interleave, int64_t swizzle,
+                                int64_t l2Promotion, int64_t oobFill,
+                                const int64_t *boxDims);
 
 } // namespace runtime
 } // namespace moe

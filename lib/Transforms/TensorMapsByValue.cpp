@@ -1,11 +1,12 @@
 //===- TensorMapsByValue.cpp - __grid_constant__ tensor maps --------------===//
 //
 // Upstream lowers a tensor map operand of a kernel to a pointer to a copy
-// in device memory, allocated and copied synchronously on every call. Our
-// runtime's mgpuTensorMapEncodeTiledMemref returns a host pointer instead;
-// this pass passes the 128 bytes it points to as the kernel parameter
-// itself (byval + nvvm.grid_constant), frees the host copy after the launch,
-// and so keeps launches asynchronous and capturable in CUDA graphs.
+// in device memory (mgpuTensorMapEncodeTiledMemref), allocated and copied
+// synchronously on every call. This pass encodes the map into a 128-byte
+// slot on the host function's stack instead
+// (moeTensorMapEncodeTiledMemrefByValue) and passes its bytes as the kernel
+// parameter itself (byval + nvvm.grid_constant): no allocation, no copy, and
+// launches stay asynchronous and capturable in CUDA graphs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,7 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace mlir::moe {
 #define GEN_PASS_DEF_MOETENSORMAPSBYVALUE
@@ -28,31 +30,74 @@ using namespace mlir::moe;
 namespace {
 
 constexpr StringLiteral kEncodeFunction = "mgpuTensorMapEncodeTiledMemref";
+constexpr StringLiteral kEncodeByValueFunction =
+    "moeTensorMapEncodeTiledMemrefByValue";
 constexpr int64_t kTensorMapBytes = 128;
 constexpr int64_t kTensorMapAlign = 64;
 
-/// The host pointer to a tensor map that `value` is, looking through
-/// unrealized casts; null otherwise.
-Value findEncodedTensorMap(Value value) {
+/// The host value behind a launch operand, looking through unrealized
+/// casts: the result of an upstream encoder call, a stack slot this pass
+/// made for one (in `slots`), or null for any other operand.
+Value findEncodedTensorMap(Value value, const DenseSet<Value> &slots) {
   while (auto cast = value.getDefiningOp<UnrealizedConversionCastOp>()) {
     if (cast.getInputs().size() != 1)
       return {};
     value = cast.getInputs().front();
   }
+  if (slots.contains(value))
+    return value;
   auto call = value.getDefiningOp<LLVM::CallOp>();
   if (!call || call.getCallee() != kEncodeFunction)
     return {};
   return call.getResult();
 }
 
-LLVM::LLVMFuncOp getOrInsertFree(ModuleOp module) {
-  MLIRContext *context = module.getContext();
-  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>("free"))
+/// The runtime's by-value encoder: upstream's encoder's parameters after a
+/// pointer to the map to write, no result.
+LLVM::LLVMFuncOp getOrInsertEncodeByValue(ModuleOp module,
+                                          LLVM::CallOp upstreamCall) {
+  if (auto existing =
+          module.lookupSymbol<LLVM::LLVMFuncOp>(kEncodeByValueFunction))
     return existing;
+  MLIRContext *context = module.getContext();
+  SmallVector<Type> parameters = {LLVM::LLVMPointerType::get(context)};
+  llvm::append_range(parameters, upstreamCall.getArgOperands().getTypes());
   OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
-  auto type = LLVM::LLVMFunctionType::get(
-      LLVM::LLVMVoidType::get(context), {LLVM::LLVMPointerType::get(context)});
-  return LLVM::LLVMFuncOp::create(builder, module.getLoc(), "free", type);
+  auto type =
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context), parameters);
+  return LLVM::LLVMFuncOp::create(builder, module.getLoc(),
+                                  kEncodeByValueFunction, type);
+}
+
+/// Replaces the upstream encoder call behind `hostMap` by the by-value
+/// encoder writing into a stack slot of the enclosing function (made once
+/// per call site, in the entry block so a loop reuses it) and returns the
+/// slot; `hostMap` may already be such a slot.
+Value encodeIntoStackSlot(Value hostMap, ModuleOp module,
+                          DenseSet<Value> &slots) {
+  if (slots.contains(hostMap))
+    return hostMap;
+  auto call = hostMap.getDefiningOp<LLVM::CallOp>();
+  MLIRContext *context = module.getContext();
+  Location loc = call.getLoc();
+  auto function = call->getParentOfType<LLVM::LLVMFuncOp>();
+  OpBuilder builder = OpBuilder::atBlockBegin(&function.getBody().front());
+  Value one = LLVM::ConstantOp::create(builder, loc, builder.getI64Type(),
+                                       builder.getI64IntegerAttr(1));
+  auto mapType =
+      LLVM::LLVMArrayType::get(IntegerType::get(context, 8), kTensorMapBytes);
+  Value slot =
+      LLVM::AllocaOp::create(builder, loc, LLVM::LLVMPointerType::get(context),
+                             mapType, one, kTensorMapAlign);
+  builder.setInsertionPoint(call);
+  SmallVector<Value> operands = {slot};
+  llvm::append_range(operands, call.getArgOperands());
+  LLVM::CallOp::create(builder, loc, getOrInsertEncodeByValue(module, call),
+                       operands);
+  call.getResult().replaceAllUsesWith(slot);
+  call.erase();
+  slots.insert(slot);
+  return slot;
 }
 
 struct MoeTensorMapsByValuePass
@@ -63,15 +108,19 @@ struct MoeTensorMapsByValuePass
     auto mapType =
         LLVM::LLVMArrayType::get(IntegerType::get(context, 8), kTensorMapBytes);
     SymbolTableCollection symbols;
+    DenseSet<Value> slots;
     bool failed = false;
 
-    module.walk([&](gpu::LaunchFuncOp launch) {
+    // Collected first: the rewrite erases the encoder calls.
+    SmallVector<gpu::LaunchFuncOp> launches;
+    module.walk([&](gpu::LaunchFuncOp launch) { launches.push_back(launch); });
+    for (gpu::LaunchFuncOp launch : launches) {
       SmallVector<unsigned> positions;
       for (auto [index, operand] : llvm::enumerate(launch.getKernelOperands()))
-        if (findEncodedTensorMap(operand))
+        if (findEncodedTensorMap(operand, slots))
           positions.push_back(index);
       if (positions.empty())
-        return;
+        continue;
       auto kernel = symbols.lookupNearestSymbolFrom<LLVM::LLVMFuncOp>(
           launch, launch.getKernel());
       if (!kernel) {
@@ -80,11 +129,10 @@ struct MoeTensorMapsByValuePass
             << ", which is not an llvm.func: run this pass after the kernels "
                "are lowered to LLVM";
         failed = true;
-        return;
+        continue;
       }
 
       OpBuilder builder(launch);
-      SmallVector<Value> toFree;
       for (unsigned position : positions) {
         if (position >= kernel.getNumArguments() ||
             !isa<LLVM::LLVMPointerType>(
@@ -93,7 +141,7 @@ struct MoeTensorMapsByValuePass
               << position << " does not match a pointer parameter of "
               << launch.getKernel();
           failed = true;
-          return;
+          break;
         }
         kernel.setArgAttr(position, LLVM::LLVMDialect::getByValAttrName(),
                           TypeAttr::get(mapType));
@@ -102,22 +150,25 @@ struct MoeTensorMapsByValuePass
         kernel.setArgAttr(position,
                           NVVM::NVVMDialect::getGridConstantAttrName(),
                           builder.getUnitAttr());
-        Value hostMap =
-            findEncodedTensorMap(launch.getKernelOperands()[position]);
+        Value slot = encodeIntoStackSlot(
+            findEncodedTensorMap(launch.getKernelOperands()[position], slots),
+            module, slots);
+        // The driver copies the parameters when the launch is enqueued, so
+        // the slot may be rewritten for the next launch.
         Value bytes =
-            LLVM::LoadOp::create(builder, launch.getLoc(), mapType, hostMap);
+            LLVM::LoadOp::create(builder, launch.getLoc(), mapType, slot);
         launch.getKernelOperandsMutable()[position].assign(bytes);
-        toFree.push_back(hostMap);
       }
-      // The driver copies the parameters when the launch is enqueued.
-      builder.setInsertionPointAfter(launch);
-      LLVM::LLVMFuncOp freeFunction = getOrInsertFree(module);
-      for (Value map : toFree)
-        LLVM::CallOp::create(builder, launch.getLoc(), freeFunction,
-                             ValueRange{map});
-    });
-    if (failed)
+    }
+    if (failed) {
       signalPassFailure();
+      return;
+    }
+    // Upstream's encoder is no longer called (unless by other code).
+    if (auto upstream = module.lookupSymbol<LLVM::LLVMFuncOp>(kEncodeFunction))
+      if (upstream.isExternal() &&
+          SymbolTable::symbolKnownUseEmpty(upstream, module))
+        upstream.erase();
   }
 };
 

@@ -43,11 +43,14 @@
 // WS: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
 // WS: mbarrier.arrive.shared.b64
 
-// The host encodes each map, passes its bytes, frees the host copy.
-// HOST: %[[MAP:.*]] = llvm.call @mgpuTensorMapEncodeTiledMemref
-// HOST: llvm.load %[[MAP]] : !llvm.ptr -> !llvm.array<128 x i8>
+// The host encodes each map into a stack slot and passes its bytes: no
+// allocation, no free, no upstream encoder.
+// HOST: %[[SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.array<128 x i8> {alignment = 64 : i64}
+// HOST: llvm.call @moeTensorMapEncodeTiledMemrefByValue(%[[SLOT]],
+// HOST: llvm.load %[[SLOT]] : !llvm.ptr -> !llvm.array<128 x i8>
 // HOST: gpu.launch_func
-// HOST: llvm.call @free(%[[MAP]])
+// HOST-NOT: llvm.call @free
+// HOST-NOT: mgpuTensorMapEncodeTiledMemref
 
 func.func @expert_down(%h: tensor<?x768xbf16>, %w2: tensor<128x2048x768xbf16>,
                        %offsets: tensor<129xi32>, %rw: tensor<?xf32>,

@@ -1,17 +1,21 @@
 // RUN: moe-opt %s --moe-tensor-maps-by-value --split-input-file --verify-diagnostics | FileCheck %s
 
 // A launch operand made by mgpuTensorMapEncodeTiledMemref (through the
-// unrealized casts the lowering leaves) is passed by value: the launch
-// loads the 128 bytes, the kernel parameter becomes a 64-byte aligned
-// byval grid constant, and the host copy is freed after the launch. Other
-// operands are untouched.
+// unrealized casts the lowering leaves) is passed by value: the map is
+// encoded into a 64-byte aligned stack slot of the host function (made in
+// the entry block) by moeTensorMapEncodeTiledMemrefByValue, the launch loads
+// its 128 bytes, and the kernel parameter becomes a 64-byte aligned byval
+// grid constant. Nothing is allocated or freed; upstream's encoder is gone.
+// Other operands are untouched.
 // CHECK-LABEL: llvm.func @host
-//       CHECK:   %[[MAP:.*]] = llvm.call @mgpuTensorMapEncodeTiledMemref
-//       CHECK:   %[[BYTES:.*]] = llvm.load %[[MAP]] : !llvm.ptr -> !llvm.array<128 x i8>
+//       CHECK:   %[[SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.array<128 x i8> {alignment = 64 : i64} : (i64) -> !llvm.ptr
+//       CHECK:   llvm.call @moeTensorMapEncodeTiledMemrefByValue(%[[SLOT]], %{{.*}}) : (!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, i64, i64, !llvm.ptr) -> ()
+//       CHECK:   %[[BYTES:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> !llvm.array<128 x i8>
 //       CHECK:   gpu.launch_func @kernels::@gemm {{.*}} args(%[[BYTES]] : !llvm.array<128 x i8>, %{{.*}} : i64)
-//  CHECK-NEXT:   llvm.call @free(%[[MAP]]) : (!llvm.ptr) -> ()
+//   CHECK-NOT:   llvm.call @free
 //       CHECK: llvm.func @gemm(%{{.*}}: !llvm.ptr {llvm.align = 64 : i64, llvm.byval = !llvm.array<128 x i8>, nvvm.grid_constant}, %{{.*}}: i64)
-//       CHECK: llvm.func @free(!llvm.ptr)
+//       CHECK: llvm.func @moeTensorMapEncodeTiledMemrefByValue(!llvm.ptr, i64, !llvm.ptr, i64, i64, i64, i64, i64, !llvm.ptr)
+//   CHECK-NOT: mgpuTensorMapEncodeTiledMemref
 module attributes {gpu.container_module} {
   llvm.func @mgpuTensorMapEncodeTiledMemref(i64, !llvm.ptr, i64, i64, i64, i64, i64, !llvm.ptr) -> !llvm.ptr
   llvm.func @host(%desc: !llvm.ptr, %box: !llvm.ptr, %n: i64) {
@@ -23,6 +27,39 @@ module attributes {gpu.container_module} {
   }
   gpu.module @kernels {
     llvm.func @gemm(%map: !llvm.ptr, %n: i64) attributes {gpu.kernel, nvvm.kernel} {
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+// One map for two launches (the second in a loop): encoded once into one
+// slot, each launch loads the bytes right before it.
+// CHECK-LABEL: llvm.func @shared
+//       CHECK:   %[[SLOT:.*]] = llvm.alloca
+//       CHECK:   llvm.call @moeTensorMapEncodeTiledMemrefByValue(%[[SLOT]],
+//   CHECK-NOT:   llvm.call @moeTensorMapEncodeTiledMemrefByValue
+//       CHECK:   %[[B1:.*]] = llvm.load %[[SLOT]]
+//       CHECK:   gpu.launch_func @kernels::@gemm {{.*}} args(%[[B1]] : !llvm.array<128 x i8>)
+//       CHECK: ^bb1:
+//       CHECK:   %[[B2:.*]] = llvm.load %[[SLOT]]
+//       CHECK:   gpu.launch_func @kernels::@gemm {{.*}} args(%[[B2]] : !llvm.array<128 x i8>)
+module attributes {gpu.container_module} {
+  llvm.func @mgpuTensorMapEncodeTiledMemref(i64, !llvm.ptr, i64, i64, i64, i64, i64, !llvm.ptr) -> !llvm.ptr
+  llvm.func @shared(%desc: !llvm.ptr, %box: !llvm.ptr, %again: i1) {
+    %c1 = llvm.mlir.constant(1 : index) : i64
+    %map = llvm.call @mgpuTensorMapEncodeTiledMemref(%c1, %desc, %c1, %c1, %c1, %c1, %c1, %box) : (i64, !llvm.ptr, i64, i64, i64, i64, i64, !llvm.ptr) -> !llvm.ptr
+    gpu.launch_func @kernels::@gemm blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) : i64 args(%map : !llvm.ptr)
+    llvm.br ^bb1
+  ^bb1:
+    gpu.launch_func @kernels::@gemm blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) : i64 args(%map : !llvm.ptr)
+    llvm.cond_br %again, ^bb1, ^bb2
+  ^bb2:
+    llvm.return
+  }
+  gpu.module @kernels {
+    llvm.func @gemm(%map: !llvm.ptr) attributes {gpu.kernel, nvvm.kernel} {
       llvm.return
     }
   }

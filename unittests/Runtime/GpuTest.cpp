@@ -548,13 +548,32 @@ TEST_F(RuntimeGpuTest, TensorMapEncodeGpu) {
     int64_t offset, sizes[2], strides[2];
   } memref = {buffer.ptr, buffer.ptr, 0, {128, 64}, {64, 1}};
   int64_t boxDims[2] = {64, 64};
-  void *hostMap = mgpuTensorMapEncodeTiledMemref(2, &memref, /*FLOAT16=*/6, 0,
-                                                 3, 2, 0, boxDims);
+  // Upstream's form: a device copy of the map.
+  void *deviceMap = mgpuTensorMapEncodeTiledMemref(2, &memref, /*FLOAT16=*/6, 0,
+                                                   3, 2, 0, boxDims);
   ASSERT_NO_STICKY_ERROR();
-  ASSERT_NE(hostMap, nullptr);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(hostMap) % 128, 0u);
-  EXPECT_EQ(std::memcmp(hostMap, &map, sizeof(map)), 0);
-  std::free(hostMap);
+  ASSERT_NE(deviceMap, nullptr);
+  MoeTensorMap copied;
+  std::memset(&copied, 0xab, sizeof(copied));
+  ASSERT_MOE_OK(moeMemcpyDtoH(&copied, deviceMap, sizeof(copied)));
+  EXPECT_EQ(std::memcmp(&copied, &map, sizeof(map)), 0);
+  ASSERT_MOE_OK(moeFree(deviceMap));
+  // The by-value form into caller memory, first encoded and then from the
+  // thread's cache (same inputs); another box is encoded anew.
+  for (int round = 0; round < 2; ++round) {
+    MoeTensorMap byValue;
+    std::memset(&byValue, 0xab, sizeof(byValue));
+    moeTensorMapEncodeTiledMemrefByValue(&byValue, 2, &memref, /*FLOAT16=*/6, 0,
+                                         3, 2, 0, boxDims);
+    ASSERT_NO_STICKY_ERROR();
+    EXPECT_EQ(std::memcmp(&byValue, &map, sizeof(map)), 0) << round;
+  }
+  int64_t otherBox[2] = {32, 64};
+  MoeTensorMap other;
+  moeTensorMapEncodeTiledMemrefByValue(&other, 2, &memref, /*FLOAT16=*/6, 0, 3,
+                                       2, 0, otherBox);
+  ASSERT_NO_STICKY_ERROR();
+  EXPECT_NE(std::memcmp(&other, &map, sizeof(map)), 0);
 
   // A box wider than the swizzle span is rejected before the driver.
   box[0] = 128;
@@ -672,6 +691,60 @@ TEST_F(RuntimeGpuTest, MlirGpuAbiSaxpyGpu) {
   mgpuMemFree(dy, stream);
   mgpuStreamDestroy(stream);
   mgpuModuleUnload(module);
+  ASSERT_NO_STICKY_ERROR();
+}
+
+TEST_F(RuntimeGpuTest, MlirGpuAbiReusesStreamsAndEventsPerThreadGpu) {
+  // A stream or event given back is handed out again by the same thread's
+  // next create (last in, first out); two live at once are distinct.
+  MoeStream first = mgpuStreamCreate();
+  MoeStream second = mgpuStreamCreate();
+  MoeEvent event = mgpuEventCreate();
+  ASSERT_NO_STICKY_ERROR();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(first, second);
+  mgpuStreamDestroy(second);
+  mgpuStreamDestroy(first);
+  mgpuEventDestroy(event);
+  ASSERT_NO_STICKY_ERROR();
+  EXPECT_EQ(mgpuStreamCreate(), first);
+  EXPECT_EQ(mgpuStreamCreate(), second);
+  EXPECT_EQ(mgpuEventCreate(), event);
+  ASSERT_NO_STICKY_ERROR();
+
+  // A reused stream works (work queued after what an earlier user left).
+  void *buffer = mgpuMemAlloc(256 * sizeof(uint32_t), first, false);
+  mgpuMemset32(buffer, 0x12345678u, 256, first);
+  std::vector<uint32_t> words(256, 0);
+  mgpuMemcpy(words.data(), buffer, words.size() * sizeof(uint32_t), first);
+  mgpuEventRecord(event, first);
+  mgpuStreamWaitEvent(second, event);
+  mgpuStreamSynchronize(second);
+  mgpuStreamSynchronize(first);
+  mgpuMemFree(buffer, first);
+  ASSERT_NO_STICKY_ERROR();
+  for (uint32_t word : words)
+    ASSERT_EQ(word, 0x12345678u);
+
+  // Another thread has its own pool: it does not get these handles.
+  MoeStream fromOtherThread = nullptr;
+  std::thread([&] {
+    fromOtherThread = mgpuStreamCreate();
+    mgpuStreamDestroy(fromOtherThread);
+  }).join();
+  ASSERT_NO_STICKY_ERROR();
+  EXPECT_NE(fromOtherThread, first);
+  EXPECT_NE(fromOtherThread, second);
+  // A stream given back by a thread that did not hand it out is destroyed
+  // there (cleanly), not pooled.
+  MoeStream third = mgpuStreamCreate();
+  std::thread([&] { mgpuStreamDestroy(third); }).join();
+  ASSERT_NO_STICKY_ERROR();
+
+  mgpuStreamDestroy(second);
+  mgpuStreamDestroy(first);
+  mgpuEventDestroy(event);
   ASSERT_NO_STICKY_ERROR();
 }
 

@@ -432,14 +432,23 @@ mgpuTensorMapEncodeTiled(MoeTensorMap *tensorMap, int dataType, uint32_t rank,
                          int swizzle, int l2Promotion, int oobFill);
 /** Encodes a tensor map for a ranked memref (`descriptor` points to its
  *  descriptor: allocated and aligned pointers, offset, sizes[rank],
- *  strides[rank]) with box `boxDims[rank]` (outermost first, as the memref).
- *  Our pipeline passes tensor maps to kernels by value, so unlike upstream
- *  MLIR this does not copy the map to device memory: it returns a host
- *  pointer to a 128-byte aligned MoeTensorMap that the caller releases with
- *  free(). */
+ *  strides[rank]) with box `boxDims[rank]` (outermost first, as the memref)
+ *  and, as upstream MLIR's runtime, returns a device pointer to a copy of
+ *  it (allocated and copied synchronously, never freed): for code lowered
+ *  by upstream's pipeline, whose kernels take a pointer to the map. */
 MOE_RUNTIME_EXPORT void *mgpuTensorMapEncodeTiledMemref(
     int64_t rank, void *descriptor, int64_t dataType, int64_t interleave,
     int64_t swizzle, int64_t l2Promotion, int64_t oobFill, int64_t *boxDims);
+/** The same map written to `tensorMap` (host memory the caller owns, e.g.
+ *  on its stack), for kernels that take the map by value
+ *  (`__grid_constant__`): what the moe pipeline emits (moe-tensor-maps-by-
+ *  value). No allocation; maps are cached per thread by all of their inputs
+ *  (a map is a pure function of them, so the cache needs no invalidation).
+ *  On failure `*tensorMap` is zeroed and the sticky error is set. */
+MOE_RUNTIME_EXPORT void moeTensorMapEncodeTiledMemrefByValue(
+    MoeTensorMap *tensorMap, int64_t rank, void *descriptor, int64_t dataType,
+    int64_t interleave, int64_t swizzle, int64_t l2Promotion, int64_t oobFill,
+    int64_t *boxDims);
 
 #ifdef __cplusplus
 } /* extern "C" */

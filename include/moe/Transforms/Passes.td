@@ -86,15 +86,17 @@ def MoeTensorMapsByValue : Pass<"moe-tensor-maps-by-value", "ModuleOp"> {
     Runs on fully lowered IR (host in the LLVM dialect, kernels as
     `llvm.func` in `gpu.module`s), before `gpu-module-to-binary`. Every
     `gpu.launch_func` operand produced by `mgpuTensorMapEncodeTiledMemref`
-    (the host lowering of `nvgpu.tma.create.descriptor`, which in our
-    runtime returns a host pointer to the 128-byte map) is passed by value:
-    the kernel's parameter becomes a `byval` 128-byte, 64-byte aligned
-    `nvvm.grid_constant` parameter (`const __grid_constant__ CUtensorMap`),
-    the launch passes the map's bytes, and the host copy is freed right
-    after the launch (the driver copies parameters at launch time). Unlike
-    upstream's device-memory copy per call, this needs no allocation on the
-    device and no synchronous copy, so the launch can be captured in a CUDA
-    graph. A kernel launched from several places must receive a tensor map
+    (upstream's host lowering of `nvgpu.tma.create.descriptor`, which
+    copies the 128-byte map to device memory and returns its address) is
+    passed by value instead: the call becomes one to the runtime's
+    `moeTensorMapEncodeTiledMemrefByValue`, which writes the map into a
+    64-byte aligned stack slot of the host function (made in its entry
+    block); the kernel's parameter becomes a `byval` 128-byte, 64-byte
+    aligned `nvvm.grid_constant` parameter (`const __grid_constant__
+    CUtensorMap`) and each launch passes the slot's bytes (the driver
+    copies parameters at launch time). No allocation on the host or the
+    device and no synchronous copy, so the launch can be captured in a
+    CUDA graph. Upstream's encoder declaration is removed once unused. A kernel launched from several places must receive a tensor map
     at the same position from all of them; anything else is an error.
   }];
 }
