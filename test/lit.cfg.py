@@ -3,6 +3,7 @@
 
 import os
 import shutil
+import subprocess
 import sys
 
 import lit.formats
@@ -70,3 +71,16 @@ try:
     config.available_features.add("cuda-driver")
 except OSError:
     pass
+
+# The moe Python package (test/Python): the python3 the extension was built
+# for (else lit's), `moe-python-compiler` where moe._compiler is built, and
+# `pytest` where that python3 has it.
+moe_python = config.moe_python_executable or sys.executable
+config.substitutions.append(("%moe_python", moe_python))
+config.substitutions.append(("%moe_expect_compiler",
+                             "1" if config.moe_python_compiler else "0"))
+if config.moe_python_compiler:
+    config.available_features.add("moe-python-compiler")
+if subprocess.run([moe_python, "-c", "import pytest"], stdout=subprocess.DEVNULL,
+                  stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("pytest")

@@ -20,9 +20,15 @@ SAN_BUILD_DIR=${SAN_BUILD_DIR:-$ROOT/build-san}
 JOBS=${JOBS:-$(nproc)}
 PACKAGES=(cmake ninja-build ccache g++ python3
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-          libgtest-dev libgmock-dev)
+          libgtest-dev libgmock-dev
+          pybind11-dev python3-dev python3-pytest)
 # clang and its sanitizer and libFuzzer runtimes, for sanitize and fuzz.
 SANITIZER_PACKAGES=(clang-22 libclang-rt-22-dev)
+
+# The moe Python package's extension is built for Debian's python3, the one
+# that has the packages above (another python3 earlier in PATH would not).
+PYTHON_ARGS=()
+[ -x /usr/bin/python3 ] && PYTHON_ARGS=(-DPython3_EXECUTABLE=/usr/bin/python3)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -49,7 +55,7 @@ configure_and_build() {
   cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" \
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit "${PYTHON_ARGS[@]}" >/dev/null
   log "building with $JOBS jobs"
   ninja -C "$BUILD_DIR" -j "$JOBS"
 }

@@ -3,7 +3,9 @@
 # machine (no GPU needed): one .so + .manifest per file. The GPU host then
 # runs test/GPU/run-gpu-suite.sh over them (carry artifacts/ along).
 # Environment: MOE_COMPILE or MOE_OPT (as utils/moe-compile.sh takes them),
-# FORMAT (isa|bin|fatbin; default fatbin when ptxas is found, else isa).
+# FORMAT (isa|bin|fatbin; default fatbin when ptxas is found, else isa),
+# BUILD_DIR (default build: its moe Python package compiles torch-ops.*,
+# the kernels of python/tests/gpu, for test/GPU/run-python-tests.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$ROOT/artifacts}
@@ -30,4 +32,17 @@ if [ "$FORMAT" != isa ]; then
   "$ROOT/utils/moe-compile.sh" --chip sm_80 --format bin \
     "$ROOT/test/GPU/suite/norm-and-activation.mlir" "$OUT/sm80" >/dev/null
   echo "compiled norm-and-activation.mlir for sm_80 (bin; the fault tests' wrong chip)"
+fi
+# The kernels of the moe.torch GPU tests, with the Python package of the
+# build (its compiler extension, for the python3 it was built for).
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+PYTHON=$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null)
+if [ -n "$PYTHON" ] && PYTHONPATH=$BUILD_DIR/python "$PYTHON" -c \
+     "import moe, sys; sys.exit(0 if moe.available() else 1)" 2>/dev/null; then
+  PYTHONPATH=$BUILD_DIR/python "$PYTHON" "$ROOT/python/tests/gpu/make_artifacts.py" \
+    --format "$FORMAT" "$OUT" >/dev/null
+  echo "compiled torch-ops (python/tests/gpu/shapes.py, $FORMAT)"
+else
+  echo "torch-ops not compiled: $BUILD_DIR has no moe._compiler (pybind11-dev," \
+    "python3-dev); test/GPU/run-python-tests.sh needs it" >&2
 fi
