@@ -180,8 +180,9 @@ class Suite:
         self.passed = self.failed = 0
 
     def run(self, name, command, statuses, patterns, env=None):
-        """Runs one case; its RESULT line must have one of `statuses` and
-        match every regular expression of `patterns`."""
+        """Runs one case; its RESULT line must have one of `statuses` and its
+        message (after the status name, for the C program) must match every
+        regular expression of `patterns`."""
         if self.opts.only and name not in self.opts.only:
             return
         try:
@@ -196,7 +197,12 @@ class Suite:
                       f"; stderr: {proc.stderr.strip()[-1500:]}")
             return
         result = lines[-1][len("RESULT "):]
-        missing = [p for p in patterns if not re.search(p, result)]
+        # The C program prints "<status name> <message>": the patterns (some
+        # anchored with ^) are matched against the message.
+        message = result
+        if re.match(r"MOE_[A-Z_]+ ", result):
+            message = result.split(" ", 1)[1]
+        missing = [p for p in patterns if not re.search(p, message)]
         if not any(s in result for s in statuses):
             missing.insert(0, "status " + " or ".join(statuses))
         if missing:
