@@ -10,44 +10,21 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Reference/DType.h"
-
-#include <cstring>
+#include "Bits.h"
 
 namespace moe {
 namespace ref {
 
+using detail::bitsToFloat;
+using detail::floatBits;
+using detail::shiftRightRne;
+
 namespace {
-
-uint32_t floatBits(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, sizeof(bits));
-  return bits;
-}
-
-float bitsToFloat(uint32_t bits) {
-  float value;
-  std::memcpy(&value, &bits, sizeof(value));
-  return value;
-}
 
 constexpr uint32_t kF32AbsMask = 0x7fffffffu;
 constexpr uint32_t kF32ExpMask = 0x7f800000u;
 
 bool isNanBits(uint32_t bits) { return (bits & kF32AbsMask) > kF32ExpMask; }
-
-/// Shifts \p value right by \p shift bits rounding to nearest, ties to even.
-uint32_t shiftRightRne(uint32_t value, unsigned shift) {
-  if (shift == 0)
-    return value;
-  if (shift >= 32)
-    return 0; // Callers never pass values >= 2^31 with such shifts.
-  uint32_t kept = value >> shift;
-  uint32_t halfway = 1u << (shift - 1);
-  uint32_t rest = value & ((1u << shift) - 1);
-  if (rest > halfway || (rest == halfway && (kept & 1)))
-    ++kept;
-  return kept;
-}
 
 } // namespace
 

@@ -6,12 +6,14 @@
 //
 // fused_moe composed from the other reference ops: gate -> permute ->
 // grouped_matmul(w13, gated activation) -> grouped_matmul(w2, row weights)
-// -> combine.
+// -> combine, each GEMM's input quantized first under an fp8 scheme.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Checks.h"
 #include "moe/Reference/Reference.h"
+
+#include <algorithm>
 
 namespace moe {
 namespace ref {
@@ -36,14 +38,52 @@ void validateFusedMoe(const FusedMoeArgs &args) {
               checkedMul(kOp, "(E + S) * H * I", experts, matrix));
 }
 
+/// The activations of one expert GEMM: the rows as given (no fp8 scheme)
+/// or quantized to f8E4M3FN as moe.quantize does, with their scales.
+struct GemmInput {
+  std::vector<float> rows;
+  std::vector<float> scales;
+  const float *aScale = nullptr;
+};
+
+/// Quantizes \p rows [R, K] for an fp8 scheme: per token group of G columns
+/// (fp8_block), per token (fp8_channel, one group of K columns) or with the
+/// static scale (fp8_tensor).
+GemmInput quantizeInput(std::vector<float> rows, int64_t R, int64_t K,
+                        const FusedMoeQuantization &quant,
+                        const float *staticScale) {
+  GemmInput input;
+  switch (quant.scheme) {
+  case QuantScheme::Fp8Block:
+  case QuantScheme::Fp8Channel: {
+    int64_t group = quant.scheme == QuantScheme::Fp8Block ? quant.groupSize : K;
+    Fp8Activations q =
+        quantizeFp8Dynamic(rows.data(), R, K, std::max<int64_t>(group, 1));
+    input.rows = std::move(q.q);
+    input.scales = std::move(q.scales);
+    input.aScale = input.scales.data();
+    return input;
+  }
+  case QuantScheme::Fp8Tensor:
+    detail::requireData(kOp, "static activation scale", staticScale, 1);
+    input.rows = quantizeFp8Static(rows.data(), R * K, *staticScale);
+    input.aScale = staticScale;
+    return input;
+  default:
+    input.rows = std::move(rows);
+    return input;
+  }
+}
+
 /// Runs one expert GEMM over the permuted rows.
-std::vector<float> expertGemm(const std::vector<float> &a, int64_t R, int64_t K,
+std::vector<float> expertGemm(const GemmInput &a, int64_t R, int64_t K,
                               const float *w, int64_t experts, int64_t N,
                               const std::vector<int32_t> &offsets,
                               const float *scale, Epilogue epilogue,
-                              DType dtype) {
+                              DType dtype, const FusedMoeQuantization &quant,
+                              const float *wScale, const float *wZero) {
   GroupedMatmulArgs args;
-  args.a = a.data();
+  args.a = a.rows.data();
   args.M = R;
   args.K = K;
   args.w = w;
@@ -54,6 +94,12 @@ std::vector<float> expertGemm(const std::vector<float> &a, int64_t R, int64_t K,
   args.scaleOrNull = scale;
   args.epilogue = epilogue;
   args.outType = dtype;
+  args.quant.scheme = quant.scheme;
+  args.quant.groupSize = quant.groupSize;
+  args.quant.aScale = a.aScale;
+  args.quant.wScale = wScale;
+  args.quant.wZero = wZero;
+  args.quant.computeType = dtype;
   return groupedMatmul(args);
 }
 
@@ -74,12 +120,16 @@ std::vector<float> fusedMoe(const FusedMoeArgs &args) {
   Epilogue epilogue = args.activation == Activation::Silu
                           ? Epilogue::SiluAndMul
                           : Epilogue::GeluAndMul;
-  std::vector<float> hidden =
-      expertGemm(permuted.rows, R, args.H, args.w13, experts, 2 * args.I,
-                 permuted.offsets, nullptr, epilogue, args.dtype);
-  std::vector<float> down =
-      expertGemm(hidden, R, args.I, args.w2, experts, args.H, permuted.offsets,
-                 permuted.rowWeights.data(), Epilogue::None, args.dtype);
+  const FusedMoeQuantization &quant = args.quant;
+  std::vector<float> hidden = expertGemm(
+      quantizeInput(std::move(permuted.rows), R, args.H, quant, quant.a1Scale),
+      R, args.H, args.w13, experts, 2 * args.I, permuted.offsets, nullptr,
+      epilogue, args.dtype, quant, quant.w13Scale, quant.w13Zero);
+  std::vector<float> down = expertGemm(
+      quantizeInput(std::move(hidden), R, args.I, quant, quant.a2Scale), R,
+      args.I, args.w2, experts, args.H, permuted.offsets,
+      permuted.rowWeights.data(), Epilogue::None, args.dtype, quant,
+      quant.w2Scale, quant.w2Zero);
   return combine(down.data(), R, args.H, permuted.srcIndex.data(), args.T,
                  slots, nullptr, args.dtype);
 }

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Checks.h"
+#include "QuantizedMatmul.h"
 #include "moe/Reference/Reference.h"
 
 #include <algorithm>
@@ -70,15 +71,16 @@ std::vector<int64_t> rowOwners(const int32_t *offsets, int64_t E, int64_t R) {
   return owner;
 }
 
-/// Returns row r of A, or nullptr when a gathered index is out of range.
-const float *rowOfA(const GroupedMatmulArgs &args, int64_t r) {
+/// Returns the row of `a` that row r of A reads, or -1 when a gathered
+/// index is out of range.
+int64_t rowIndexOfA(const GroupedMatmulArgs &args, int64_t r) {
   if (!args.rowIndexOrNull)
-    return args.a + r * args.K;
+    return r;
   int64_t index = args.rowIndexOrNull[r];
   if (index < 0)
-    return nullptr;
+    return -1;
   int64_t row = index / args.indexDivisor;
-  return row < args.M ? args.a + row * args.K : nullptr;
+  return row < args.M ? row : -1;
 }
 
 void validateGroupedMatmul(const GroupedMatmulArgs &args) {
@@ -104,6 +106,7 @@ void validateGroupedMatmul(const GroupedMatmulArgs &args) {
               checkedMul(kOp, "E * N * K", args.E, expertSize));
   requireData(kOp, "offsets", args.offsets, args.E + 1);
   checkedMul(kOp, "R * N", args.R, args.N);
+  validateGemmQuantization(args);
 }
 
 std::vector<float> gatedActivation(const float *x, int64_t M, int64_t twoN,
@@ -142,15 +145,30 @@ std::vector<float> groupedMatmul(const GroupedMatmulArgs &args) {
   const int64_t outCols = groupedMatmulOutputCols(args.N, args.epilogue);
   std::vector<float> out(args.R * outCols, 0.0f);
   std::vector<int64_t> owner = rowOwners(args.offsets, args.E, args.R);
+  QuantScheme scheme = args.quant.scheme;
+  // Weight-only schemes multiply by the dequantized (rounded) weights.
+  std::vector<float> dequantized;
+  if (isWeightOnlyScheme(scheme))
+    dequantized = detail::dequantizedWeightOnly(args);
+  const float *weights = dequantized.empty() ? args.w : dequantized.data();
   for (int64_t r = 0; r < args.R; ++r) {
     int64_t e = owner[r];
-    const float *aRow = rowOfA(args, r);
-    if (e < 0 || !aRow)
+    int64_t aIndex = rowIndexOfA(args, r);
+    if (e < 0 || aIndex < 0)
       continue;
+    const float *aRow = args.a + aIndex * args.K;
     const float *bias =
         args.biasOrNull ? args.biasOrNull + e * args.N : nullptr;
-    std::vector<float> acc = rowTimesWeights(aRow, args.w + e * args.N * args.K,
-                                             args.N, args.K, bias);
+    std::vector<float> acc;
+    if (isFp8Scheme(scheme)) {
+      acc = detail::fp8RowTimesWeights(args, aRow, aIndex, e);
+      if (bias)
+        for (int64_t n = 0; n < args.N; ++n)
+          acc[n] += bias[n];
+    } else {
+      acc = rowTimesWeights(aRow, weights + e * args.N * args.K, args.N, args.K,
+                            bias);
+    }
     float *outRow = out.data() + r * outCols;
     applyEpilogue(acc, args.epilogue, outRow);
     if (args.scaleOrNull)

@@ -26,6 +26,7 @@
 #define MOE_REFERENCE_REFERENCE_H
 
 #include "moe/Reference/DType.h"
+#include "moe/Reference/Quant.h"
 
 #include <cstdint>
 #include <vector>
@@ -177,6 +178,18 @@ struct GroupedMatmulArgs {
   Epilogue epilogue = Epilogue::None;
   /// Element type the result is rounded to.
   DType outType = DType::F32;
+  /// Quantized operands (Quant.h). With a scheme other than None, `a` and
+  /// `w` hold quantized values widened to f32 (f8E4M3FN values for the fp8
+  /// schemes and a; int4 values in [0, 15] or int8 values for w of the
+  /// weight-only schemes) and the accumulator is, per row r and column n:
+  ///  - fp8_block: sum over K blocks b (increasing) of
+  ///    (sum_{k in b} a[k] * w[n, k]) * (aScale[r, b] * wScale[e, n/G, b]);
+  ///  - fp8_channel / fp8_tensor: (sum_k a[k] * w[n, k]) * (aScale * wScale);
+  ///  - weight-only: sum_k a[k] * dequantizeWeight(e, n, k).
+  /// Every sum runs in increasing k in f32; the epilogue follows as above.
+  /// A value that is not of its format (e.g. 0.3 as f8E4M3FN, 16 as int4)
+  /// throws std::invalid_argument.
+  GemmQuantization quant;
 };
 
 /// Returns the number of output columns of a grouped matmul: N, or N/2 with a
@@ -239,6 +252,23 @@ RmsNormResult rmsNorm(const float *x, int64_t T, int64_t H, const float *weight,
 /// Activation of the fused MoE expert MLP.
 enum class Activation { Silu, Gelu };
 
+/// Quantized weights of fused_moe (pointers not owned; shapes as in
+/// GemmQuantization with w13 [E+S, 2I, H] and w2 [E+S, H, I]).
+struct FusedMoeQuantization {
+  QuantScheme scheme = QuantScheme::None;
+  /// G: the block edge of fp8_block, the K group of w4a16 / w4a16_zp.
+  int64_t groupSize = 0;
+  const float *w13Scale = nullptr;
+  const float *w2Scale = nullptr;
+  /// w4a16_zp: zero points of w13 and w2.
+  const float *w13Zero = nullptr;
+  const float *w2Zero = nullptr;
+  /// fp8_tensor: the static [1] scales of the activations of the first and
+  /// the second GEMM (vLLM's a1_scale, a2_scale).
+  const float *a1Scale = nullptr;
+  const float *a2Scale = nullptr;
+};
+
 /// Operands and attributes of fused_moe. Pointers are not owned.
 struct FusedMoeArgs {
   /// Hidden states [T, H].
@@ -263,12 +293,18 @@ struct FusedMoeArgs {
   Activation activation = Activation::Silu;
   /// Element type of x, the intermediates and the result.
   DType dtype = DType::F32;
+  /// Quantized weights; with a scheme, w13 and w2 hold quantized values
+  /// widened to f32, as GroupedMatmulArgs::quant says.
+  FusedMoeQuantization quant;
 };
 
 /// fused_moe as the composition gate -> permute (with weights) ->
 /// grouped_matmul(w13, *_and_mul) -> grouped_matmul(w2, scale = row weights)
 /// -> combine(k + S). Intermediates and the [T, H] result are rounded to
-/// args.dtype.
+/// args.dtype. With an fp8 scheme, the input of each GEMM (the permuted rows,
+/// then the activation's output) is quantized first: per token group of G
+/// columns (fp8_block), per token (fp8_channel) or with the static a1/a2
+/// scale (fp8_tensor), as moe.quantize and the decomposition do.
 std::vector<float> fusedMoe(const FusedMoeArgs &args);
 
 } // namespace ref

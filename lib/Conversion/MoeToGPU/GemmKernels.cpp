@@ -418,6 +418,29 @@ LogicalResult mlir::moe::checkGemmConfigImplemented(GroupedMatmulOp op) {
   return success();
 }
 
+LogicalResult mlir::moe::checkQuantizationImplemented(GroupedMatmulOp op) {
+  if (!op.isQuantized())
+    return success();
+  StringRef scheme = stringifyQuantScheme(op.getQuant());
+  bool fp8 = op.getQuant() == QuantScheme::fp8_block ||
+             op.getQuant() == QuantScheme::fp8_channel ||
+             op.getQuant() == QuantScheme::fp8_tensor;
+  return op.emitOpError("quantized grouped_matmul (quant = ")
+         << scheme << ", "
+         << (fp8 ? "fp8 weights and activations with their scales"
+                 : "integer weights dequantized in registers")
+         << ") is not lowered yet: the GPU kernels take 16- and 32-bit "
+            "float operands only (docs/Semantics.md, \"Quantized experts\", "
+            "is the contract a lowering will follow)";
+}
+
+LogicalResult mlir::moe::checkQuantizeImplemented(QuantizeOp op) {
+  return op.emitOpError(
+      "is not lowered yet: fp8 activation quantization is to be fused into "
+      "the kernel that produces its input (permute, the activation "
+      "epilogue), and has no kernel of its own");
+}
+
 RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
   RowGemm gemm;
   gemm.a = op.getA();

@@ -59,6 +59,15 @@ GemmSizes computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm);
 /// grouped_matmul, whichever kernel it would get.
 LogicalResult checkGemmConfigImplemented(GroupedMatmulOp op);
 
+/// Rejects a quantized grouped_matmul (quant other than none) with an
+/// error at `op` naming the scheme: no kernel takes f8E4M3FN or integer
+/// weights yet. Checked with checkGemmConfigImplemented, by both passes.
+LogicalResult checkQuantizationImplemented(GroupedMatmulOp op);
+
+/// Rejects moe.quantize, whose lowering (fused into its producer) does not
+/// exist yet, with an error at `op`.
+LogicalResult checkQuantizeImplemented(QuantizeOp op);
+
 /// The operands of a buffer-form grouped_matmul and the block size of its
 /// simple kernel (`simple_threads` of its #moe.gemm_config).
 RowGemm getRowGemm(GroupedMatmulOp op);

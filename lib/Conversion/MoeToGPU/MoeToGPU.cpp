@@ -45,15 +45,18 @@ struct ConvertMoeToGPUPass
     // Size limits first, each reported once with the limit it exceeds
     // (not as an op "with no lowering" after its pattern declined it).
     // So is a #moe.gemm_config no kernel implements yet, though the simple
-    // kernel would not read it.
+    // kernel would not read it, and a quantized GEMM or a moe.quantize.
     bool withinLimits = true;
     module.walk([&](DestinationStyleOpInterface op) {
       if (!isa<MoeDialect>(op->getDialect()) || !op.hasPureBufferSemantics())
         return;
       auto gemm = dyn_cast<GroupedMatmulOp>(op.getOperation());
+      auto quantize = dyn_cast<QuantizeOp>(op.getOperation());
       if (failed(checkRoutingKernelLimits(op)) ||
           failed(checkPermuteKernelLimits(op)) ||
-          (gemm && failed(checkGemmConfigImplemented(gemm))))
+          (gemm && (failed(checkQuantizationImplemented(gemm)) ||
+                    failed(checkGemmConfigImplemented(gemm)))) ||
+          (quantize && failed(checkQuantizeImplemented(quantize))))
         withinLimits = false;
     });
     if (!withinLimits)

@@ -3,7 +3,8 @@
 // moe-tile-grouped-matmul: picks the grouped_matmul ops the tiled kernel can
 // compute and emits it (TiledGroupedMatmul.cpp); the rest are left to
 // convert-moe-to-gpu's simple kernel. A #moe.gemm_config asking for what no
-// kernel implements yet is an error here, never silently dropped.
+// kernel implements yet, or a quantized GEMM, is an error here, never
+// silently dropped.
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,7 +58,8 @@ struct MoeTileGroupedMatmulPass
     // Every op, whichever kernel it gets, before any is rewritten.
     bool unsupported = false;
     module.walk([&](GroupedMatmulOp op) {
-      unsupported |= failed(checkGemmConfigImplemented(op));
+      unsupported |= failed(checkQuantizationImplemented(op)) ||
+                     failed(checkGemmConfigImplemented(op));
     });
     if (unsupported)
       return signalPassFailure();

@@ -1071,7 +1071,7 @@ func.func @grouped_matmul_f16_scale(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf
 // -----
 
 func.func @grouped_matmul_rank2_w(%a: tensor<8x16xbf16>, %w: tensor<32x16xbf16>, %o: tensor<2xi32>, %y_init: tensor<8x32xbf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op operand #1 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float values or 3D memref of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<32x16xbf16>'}}
+  // expected-error @+1 {{'moe.grouped_matmul' op operand #1 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float or f8E4M3FN type or 8-bit signless integer values or 3D memref of 32-bit float or bfloat16 type or 16-bit float or f8E4M3FN type or 8-bit signless integer values, but got 'tensor<32x16xbf16>'}}
   %y = moe.grouped_matmul %a, %w, %o outs(%y_init)
       : (tensor<8x16xbf16>, tensor<32x16xbf16>, tensor<2xi32>, tensor<8x32xbf16>)
       -> tensor<8x32xbf16>
@@ -1638,7 +1638,7 @@ func.func @fused_moe_out_type(%x: tensor<4x16xbf16>, %l: tensor<4x8xbf16>, %w13:
 // -----
 
 func.func @fused_moe_rank2_w13(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
-  // expected-error @+1 {{'moe.fused_moe' op operand #2 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float values or 3D memref of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<8x16xf32>'}}
+  // expected-error @+1 {{'moe.fused_moe' op operand #2 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float or f8E4M3FN type or 8-bit signless integer values or 3D memref of 32-bit float or bfloat16 type or 16-bit float or f8E4M3FN type or 8-bit signless integer values, but got 'tensor<8x16xf32>'}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax outs(%y_init)
       : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x16xf32>, tensor<8x16x4xf32>,
          tensor<4x16xf32>) -> tensor<4x16xf32>
@@ -1916,5 +1916,502 @@ func.func @tile_store_gated(%acc: vector<64x8xf32>, %o: memref<?x?xbf16>, %i: in
 func.func @tile_store_divisor(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>, %i: index) {
   // expected-error @+1 {{'moe.tile_store' op index_divisor needs gather(row_index)}}
   moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i divisor = 8 : vector<64x128xf32>, memref<?x?xbf16>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Quantized operands (moe.grouped_matmul, moe.fused_moe) and moe.quantize:
+// lib/Dialect/Moe/IR/QuantVerify.cpp and the QuantizeOp verifier.
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// group_size belongs to the schemes with groups only.
+func.func @quant_group_size_not_grouped(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<8x1xf32>, %ws: tensor<2x256xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op group_size applies only to quant = fp8_block, w4a16 and w4a16_zp, not to quant = fp8_channel}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_channel group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<8x1xf32>, tensor<2x256xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_group_size_missing(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<8x2xf32>, %ws: tensor<2x2x2xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant fp8_block needs a group_size}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_block a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<8x2xf32>, tensor<2x2x2xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_fp8_block_group_size(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<8x4xf32>, %ws: tensor<2x4x4xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant fp8_block needs group_size = 128 (128 x 128 weight blocks, 128-column activation groups), got 64}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 64 a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<8x4xf32>, tensor<2x4x4xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_w4a16_group_size(%a: tensor<8x256xbf16>, %w: tensor<2x256x128xi8>, %o: tensor<3xi32>, %ws: tensor<2x256x6xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant w4a16 needs group_size 32, 64 or 128, got 48}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w4a16 group_size = 48 w_scale(%ws) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x128xi8>, tensor<3xi32>, tensor<2x256x6xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+// Weights of the wrong element type for the scheme.
+func.func @quant_fp8_weight_type(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xbf16>, %o: tensor<3xi32>, %as: tensor<8x2xf32>, %ws: tensor<2x2x2xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant fp8_block needs w of element type 'f8E4M3FN', got 'bf16'}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xbf16>, tensor<3xi32>, tensor<8x2xf32>, tensor<2x2x2xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_w8a16_weight_type(%a: tensor<8x256xbf16>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %ws: tensor<2x256xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant w8a16 needs w of element type 'i8', got 'f8E4M3FN'}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w8a16 w_scale(%ws) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<2x256xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+// int4: two values a byte along K.
+func.func @quant_w4a16_odd_k(%a: tensor<8x33xbf16>, %w: tensor<2x256x16xi8>, %o: tensor<3xi32>, %ws: tensor<2x256x2xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant w4a16 packs two int4 values a byte along K: the reduction size K (33) must be even}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w4a16 group_size = 32 w_scale(%ws) outs(%y)
+      : (tensor<8x33xbf16>, tensor<2x256x16xi8>, tensor<3xi32>, tensor<2x256x2xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_w4a16_packed_k(%a: tensor<8x256xbf16>, %w: tensor<2x256x256xi8>, %o: tensor<3xi32>, %ws: tensor<2x256x2xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w dim 2 (256) must equal K/2 (two int4 values a byte) (128)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w4a16 group_size = 128 w_scale(%ws) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x256xi8>, tensor<3xi32>, tensor<2x256x2xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_fp8_k(%a: tensor<8x128xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<8x1xf32>, %ws: tensor<2x256xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w dim 2 (256) must equal the reduction size K (128)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_channel a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x128xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<8x1xf32>, tensor<2x256xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+// Weight scales: present, f32 for fp8, of the scheme's shape.
+func.func @quant_missing_w_scale(%a: tensor<8x256xbf16>, %w: tensor<2x256x128xi8>, %o: tensor<3xi32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant w4a16 needs a w_scale operand}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w4a16 group_size = 128 outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x128xi8>, tensor<3xi32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_fp8_w_scale_type(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<1xf32>, %ws: tensor<2xbf16>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant fp8_tensor needs w_scale of element type 'f32', got 'bf16'}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_tensor a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<1xf32>, tensor<2xbf16>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_w_scale_rank(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<8x2xf32>, %ws: tensor<2x2xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w_scale must be [E, ceil(N/G), ceil(K/G)] for quant fp8_block, but it has rank 2}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<8x2xf32>, tensor<2x2xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_w_scale_n_blocks(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x200x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<8x2xf32>, %ws: tensor<2x1x2xf32>, %y: tensor<8x200xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w_scale dim 1 (1) must equal ceil(N / group_size) (2)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x200x256xf8E4M3FN>, tensor<3xi32>, tensor<8x2xf32>, tensor<2x1x2xf32>, tensor<8x200xbf16>) -> tensor<8x200xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_w_scale_groups(%a: tensor<8x256xbf16>, %w: tensor<2x256x128xi8>, %o: tensor<3xi32>, %ws: tensor<2x256x4xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w_scale dim 2 (4) must equal ceil(K / group_size) (8)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w4a16 group_size = 32 w_scale(%ws) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x128xi8>, tensor<3xi32>, tensor<2x256x4xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_w_scale_channels(%a: tensor<8x256xbf16>, %w: tensor<2x256x256xi8>, %o: tensor<3xi32>, %ws: tensor<2x128xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w_scale dim 1 (128) must equal the output size N (256)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w8a16 w_scale(%ws) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x256xi8>, tensor<3xi32>, tensor<2x128xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_w_scale_experts(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<1xf32>, %ws: tensor<3xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w_scale dim 0 (3) must equal the number of experts (2)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_tensor a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<1xf32>, tensor<3xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+// Zero points: w4a16_zp only, and then required, shaped as the scales.
+func.func @quant_w_zero_symmetric(%a: tensor<8x256xbf16>, %w: tensor<2x256x128xi8>, %o: tensor<3xi32>, %ws: tensor<2x256x2xf32>, %wz: tensor<2x256x2xi8>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w_zero applies only to quant = w4a16_zp, not to quant = w4a16}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w4a16 group_size = 128 w_scale(%ws) w_zero(%wz) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x128xi8>, tensor<3xi32>, tensor<2x256x2xf32>, tensor<2x256x2xi8>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_w_zero_missing(%a: tensor<8x256xbf16>, %w: tensor<2x256x128xi8>, %o: tensor<3xi32>, %ws: tensor<2x256x2xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant w4a16_zp needs a w_zero operand}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w4a16_zp group_size = 128 w_scale(%ws) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x128xi8>, tensor<3xi32>, tensor<2x256x2xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_w_zero_shape(%a: tensor<8x256xbf16>, %w: tensor<2x256x128xi8>, %o: tensor<3xi32>, %ws: tensor<2x256x2xf32>, %wz: tensor<2x256x4xi8>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w_zero dim 2 (4) must equal ceil(K / group_size) (2)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w4a16_zp group_size = 128 w_scale(%ws) w_zero(%wz) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x128xi8>, tensor<3xi32>, tensor<2x256x2xf32>, tensor<2x256x4xi8>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+// The GEMM input: bf16/f16 for weight-only, f8E4M3FN with a_scale for fp8.
+func.func @quant_weight_only_a_type(%a: tensor<8x256xf32>, %w: tensor<2x256x128xi8>, %o: tensor<3xi32>, %ws: tensor<2x256x2xf32>, %y: tensor<8x256xf32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant w4a16 needs a of element type bf16 or f16 (the 16-bit MMA operand), got 'f32'}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w4a16 group_size = 128 w_scale(%ws) outs(%y)
+      : (tensor<8x256xf32>, tensor<2x256x128xi8>, tensor<3xi32>, tensor<2x256x2xf32>, tensor<8x256xf32>) -> tensor<8x256xf32>
+  return
+}
+
+// -----
+
+
+func.func @quant_weight_only_a_scale(%a: tensor<8x256xbf16>, %w: tensor<2x256x256xi8>, %o: tensor<3xi32>, %as: tensor<8x1xf32>, %ws: tensor<2x256xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op a_scale applies only to the fp8 schemes, not to quant = w8a16}}
+  %r = moe.grouped_matmul %a, %w, %o quant = w8a16 a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x256xi8>, tensor<3xi32>, tensor<8x1xf32>, tensor<2x256xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_fp8_a_type(%a: tensor<8x256xbf16>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<8x1xf32>, %ws: tensor<2x256xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant fp8_channel needs a of element type 'f8E4M3FN', got 'bf16' (quantize it with moe.quantize)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_channel a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<8x1xf32>, tensor<2x256xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_fp8_a_scale_missing(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %ws: tensor<2x256xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quant fp8_channel needs an a_scale operand}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_channel w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<2x256xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_fp8_block_a_scale_groups(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<8x1xf32>, %ws: tensor<2x2x2xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op a_scale dim 1 (1) must equal ceil(K / group_size) (2)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<8x1xf32>, tensor<2x2x2xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_fp8_block_a_scale_rows(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<4x2xf32>, %ws: tensor<2x2x2xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op a_scale dim 0 (4) must equal the number of rows of a (8)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<4x2xf32>, tensor<2x2x2xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_fp8_channel_a_scale(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<8x2xf32>, %ws: tensor<2x256xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op a_scale dim 1 (2) must equal one scale per row (1)}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_channel a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<8x2xf32>, tensor<2x256xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_fp8_tensor_a_scale_rank(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %as: tensor<8x1xf32>, %ws: tensor<2xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op a_scale must be [1] for quant fp8_tensor, but it has rank 2}}
+  %r = moe.grouped_matmul %a, %w, %o quant = fp8_tensor a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<8x1xf32>, tensor<2xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+// Without a scheme: no scales, no fp8 or integer operands.
+func.func @quant_none_with_scale(%a: tensor<8x256xbf16>, %w: tensor<2x256x256xbf16>, %o: tensor<3xi32>, %ws: tensor<2x256xf32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w_scale applies only to a quantized GEMM, but quant is none}}
+  %r = moe.grouped_matmul %a, %w, %o w_scale(%ws) outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x256xbf16>, tensor<3xi32>, tensor<2x256xf32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_none_fp8_a(%a: tensor<8x256xf8E4M3FN>, %w: tensor<2x256x256xf8E4M3FN>, %o: tensor<3xi32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op a element type 'f8E4M3FN' needs quant = fp8_block, fp8_channel or fp8_tensor}}
+  %r = moe.grouped_matmul %a, %w, %o  outs(%y)
+      : (tensor<8x256xf8E4M3FN>, tensor<2x256x256xf8E4M3FN>, tensor<3xi32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @quant_none_int_w(%a: tensor<8x256xbf16>, %w: tensor<2x256x256xi8>, %o: tensor<3xi32>, %y: tensor<8x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op w element type 'i8' needs quant = w4a16, w4a16_zp or w8a16}}
+  %r = moe.grouped_matmul %a, %w, %o  outs(%y)
+      : (tensor<8x256xbf16>, tensor<2x256x256xi8>, tensor<3xi32>, tensor<8x256xbf16>) -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+// fused_moe: the same rules for w13 and w2, plus x and the static scales.
+func.func @fused_quant_weight_only_x(%x: tensor<4x256xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x512x256xi8>, %w2: tensor<8x256x256xi8>, %s13: tensor<8x512xf32>, %s2: tensor<8x256xf32>, %y: tensor<4x256xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op quant w8a16 needs x of element type bf16 or f16 (the 16-bit MMA operand), got 'f32'}}
+  %r = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax quant = w8a16 w13_scale(%s13) w2_scale(%s2) outs(%y)
+      : (tensor<4x256xf32>, tensor<4x8xf32>, tensor<8x512x256xi8>, tensor<8x256x256xi8>, tensor<8x512xf32>, tensor<8x256xf32>, tensor<4x256xf32>) -> tensor<4x256xf32>
+  return
+}
+
+// -----
+
+
+func.func @fused_quant_w2_scale_shape(%x: tensor<4x256xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x512x256xf8E4M3FN>, %w2: tensor<8x256x256xf8E4M3FN>, %s13: tensor<8x4x2xf32>, %s2: tensor<8x2x1xf32>, %y: tensor<4x256xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op w2_scale dim 2 (1) must equal ceil(K / group_size) (2)}}
+  %r = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax quant = fp8_block group_size = 128 w13_scale(%s13) w2_scale(%s2) outs(%y)
+      : (tensor<4x256xbf16>, tensor<4x8xf32>, tensor<8x512x256xf8E4M3FN>, tensor<8x256x256xf8E4M3FN>, tensor<8x4x2xf32>, tensor<8x2x1xf32>, tensor<4x256xbf16>) -> tensor<4x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @fused_quant_w13_zero_missing(%x: tensor<4x256xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x512x128xi8>, %w2: tensor<8x256x128xi8>, %s13: tensor<8x512x2xbf16>, %s2: tensor<8x256x2xbf16>, %y: tensor<4x256xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op quant w4a16_zp needs a w13_zero operand}}
+  %r = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax quant = w4a16_zp group_size = 128 w13_scale(%s13) w2_scale(%s2) outs(%y)
+      : (tensor<4x256xbf16>, tensor<4x8xf32>, tensor<8x512x128xi8>, tensor<8x256x128xi8>, tensor<8x512x2xbf16>, tensor<8x256x2xbf16>, tensor<4x256xbf16>) -> tensor<4x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @fused_quant_a1_scale_not_tensor(%x: tensor<4x256xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x512x256xf8E4M3FN>, %w2: tensor<8x256x256xf8E4M3FN>, %s13: tensor<8x512xf32>, %s2: tensor<8x256xf32>, %a1: tensor<1xf32>, %y: tensor<4x256xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op a1_scale applies only to quant = fp8_tensor, not to quant = fp8_channel}}
+  %r = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax quant = fp8_channel w13_scale(%s13) w2_scale(%s2) a1_scale(%a1) outs(%y)
+      : (tensor<4x256xbf16>, tensor<4x8xf32>, tensor<8x512x256xf8E4M3FN>, tensor<8x256x256xf8E4M3FN>, tensor<8x512xf32>, tensor<8x256xf32>, tensor<1xf32>, tensor<4x256xbf16>) -> tensor<4x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @fused_quant_a2_scale_missing(%x: tensor<4x256xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x512x256xf8E4M3FN>, %w2: tensor<8x256x256xf8E4M3FN>, %s13: tensor<8xf32>, %s2: tensor<8xf32>, %a1: tensor<1xf32>, %y: tensor<4x256xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op quant fp8_tensor needs a static a2_scale operand}}
+  %r = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax quant = fp8_tensor w13_scale(%s13) w2_scale(%s2) a1_scale(%a1) outs(%y)
+      : (tensor<4x256xbf16>, tensor<4x8xf32>, tensor<8x512x256xf8E4M3FN>, tensor<8x256x256xf8E4M3FN>, tensor<8xf32>, tensor<8xf32>, tensor<1xf32>, tensor<4x256xbf16>) -> tensor<4x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @fused_quant_a1_scale_size(%x: tensor<4x256xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x512x256xf8E4M3FN>, %w2: tensor<8x256x256xf8E4M3FN>, %s13: tensor<8xf32>, %s2: tensor<8xf32>, %a1: tensor<2xf32>, %a2: tensor<1xf32>, %y: tensor<4x256xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op a1_scale dim 0 (2) must equal one static scale (1)}}
+  %r = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax quant = fp8_tensor w13_scale(%s13) w2_scale(%s2) a1_scale(%a1) a2_scale(%a2) outs(%y)
+      : (tensor<4x256xbf16>, tensor<4x8xf32>, tensor<8x512x256xf8E4M3FN>, tensor<8x256x256xf8E4M3FN>, tensor<8xf32>, tensor<8xf32>, tensor<2xf32>, tensor<1xf32>, tensor<4x256xbf16>) -> tensor<4x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @fused_quant_none_with_zero(%x: tensor<4x256xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x512x256xbf16>, %w2: tensor<8x256x256xbf16>, %z: tensor<8x512x2xi8>, %y: tensor<4x256xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op w13_zero applies only to a quantized GEMM, but quant is none}}
+  %r = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax w13_zero(%z) outs(%y)
+      : (tensor<4x256xbf16>, tensor<4x8xf32>, tensor<8x512x256xbf16>, tensor<8x256x256xbf16>, tensor<8x512x2xi8>, tensor<4x256xbf16>) -> tensor<4x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @fused_quant_none_int_w13(%x: tensor<4x256xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x512x256xi8>, %w2: tensor<8x256x256xbf16>, %y: tensor<4x256xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op w13 element type 'i8' needs quant = w4a16, w4a16_zp or w8a16}}
+  %r = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax  outs(%y)
+      : (tensor<4x256xbf16>, tensor<4x8xf32>, tensor<8x512x256xi8>, tensor<8x256x256xbf16>, tensor<4x256xbf16>) -> tensor<4x256xbf16>
+  return
+}
+
+// -----
+
+
+func.func @fused_quant_group_size_missing(%x: tensor<4x256xbf16>, %l: tensor<4x8xf32>, %w13: tensor<8x512x128xi8>, %w2: tensor<8x256x128xi8>, %s13: tensor<8x512x2xbf16>, %s2: tensor<8x256x2xbf16>, %y: tensor<4x256xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op quant w4a16 needs a group_size}}
+  %r = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax quant = w4a16 w13_scale(%s13) w2_scale(%s2) outs(%y)
+      : (tensor<4x256xbf16>, tensor<4x8xf32>, tensor<8x512x128xi8>, tensor<8x256x128xi8>, tensor<8x512x2xbf16>, tensor<8x256x2xbf16>, tensor<4x256xbf16>) -> tensor<4x256xbf16>
+  return
+}
+
+// -----
+
+// moe.quantize: static (a scale operand) or dynamic (group_size, a scales out).
+func.func @quantize_both(%x: tensor<4x200xbf16>, %q: tensor<4x200xf8E4M3FN>, %s: tensor<1xf32>, %ss: tensor<4x2xf32>) {
+  // expected-error @+1 {{'moe.quantize' op has both a static scale operand and a scales out: static quantization takes the one, dynamic quantization writes the other}}
+  %r:2 = moe.quantize %x scale(%s) outs(%q, %ss)
+      : (tensor<4x200xbf16>, tensor<1xf32>, tensor<4x200xf8E4M3FN>, tensor<4x2xf32>) -> (tensor<4x200xf8E4M3FN>, tensor<4x2xf32>)
+  return
+}
+
+// -----
+
+
+func.func @quantize_static_group_size(%x: tensor<4x200xbf16>, %q: tensor<4x200xf8E4M3FN>, %s: tensor<1xf32>) {
+  // expected-error @+1 {{'moe.quantize' op group_size applies only to dynamic quantization (a scales out), not with a static scale}}
+  %r = moe.quantize %x scale(%s) group_size = 128 outs(%q)
+      : (tensor<4x200xbf16>, tensor<1xf32>, tensor<4x200xf8E4M3FN>) -> tensor<4x200xf8E4M3FN>
+  return
+}
+
+// -----
+
+
+func.func @quantize_static_scale_size(%x: tensor<4x200xbf16>, %q: tensor<4x200xf8E4M3FN>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'moe.quantize' op scale dim 0 (4) must equal one static scale (1)}}
+  %r = moe.quantize %x scale(%s) outs(%q)
+      : (tensor<4x200xbf16>, tensor<4xf32>, tensor<4x200xf8E4M3FN>) -> tensor<4x200xf8E4M3FN>
+  return
+}
+
+// -----
+
+
+func.func @quantize_neither(%x: tensor<4x200xbf16>, %q: tensor<4x200xf8E4M3FN>) {
+  // expected-error @+1 {{'moe.quantize' op needs a scales out (dynamic quantization) or a scale operand (static quantization)}}
+  %r = moe.quantize %x outs(%q)
+      : (tensor<4x200xbf16>, tensor<4x200xf8E4M3FN>) -> tensor<4x200xf8E4M3FN>
+  return
+}
+
+// -----
+
+
+func.func @quantize_dynamic_no_group_size(%x: tensor<4x200xbf16>, %q: tensor<4x200xf8E4M3FN>, %ss: tensor<4x2xf32>) {
+  // expected-error @+1 {{'moe.quantize' op dynamic quantization needs a group_size}}
+  %r:2 = moe.quantize %x outs(%q, %ss)
+      : (tensor<4x200xbf16>, tensor<4x200xf8E4M3FN>, tensor<4x2xf32>) -> (tensor<4x200xf8E4M3FN>, tensor<4x2xf32>)
+  return
+}
+
+// -----
+
+
+func.func @quantize_group_size_zero(%x: tensor<4x200xbf16>, %q: tensor<4x200xf8E4M3FN>, %ss: tensor<4x2xf32>) {
+  // expected-error @+1 {{'moe.quantize' op group_size (0) must be at least 1}}
+  %r:2 = moe.quantize %x group_size = 0 outs(%q, %ss)
+      : (tensor<4x200xbf16>, tensor<4x200xf8E4M3FN>, tensor<4x2xf32>) -> (tensor<4x200xf8E4M3FN>, tensor<4x2xf32>)
+  return
+}
+
+// -----
+
+
+func.func @quantize_scales_groups(%x: tensor<4x200xbf16>, %q: tensor<4x200xf8E4M3FN>, %ss: tensor<4x1xf32>) {
+  // expected-error @+1 {{'moe.quantize' op scales dim 1 (1) must equal ceil(K / group_size) (2)}}
+  %r:2 = moe.quantize %x group_size = 128 outs(%q, %ss)
+      : (tensor<4x200xbf16>, tensor<4x200xf8E4M3FN>, tensor<4x1xf32>) -> (tensor<4x200xf8E4M3FN>, tensor<4x1xf32>)
+  return
+}
+
+// -----
+
+
+func.func @quantize_scales_tokens(%x: tensor<4x200xbf16>, %q: tensor<4x200xf8E4M3FN>, %ss: tensor<8x2xf32>) {
+  // expected-error @+1 {{'moe.quantize' op scales dim 0 (8) must equal the number of tokens T of x (4)}}
+  %r:2 = moe.quantize %x group_size = 128 outs(%q, %ss)
+      : (tensor<4x200xbf16>, tensor<4x200xf8E4M3FN>, tensor<8x2xf32>) -> (tensor<4x200xf8E4M3FN>, tensor<8x2xf32>)
+  return
+}
+
+// -----
+
+
+func.func @quantize_q_shape(%x: tensor<4x200xbf16>, %q: tensor<4x128xf8E4M3FN>, %ss: tensor<4x2xf32>) {
+  // expected-error @+1 {{'moe.quantize' op q dim 1 (128) must equal the size K of x (dim 1) (200)}}
+  %r:2 = moe.quantize %x group_size = 128 outs(%q, %ss)
+      : (tensor<4x200xbf16>, tensor<4x128xf8E4M3FN>, tensor<4x2xf32>) -> (tensor<4x128xf8E4M3FN>, tensor<4x2xf32>)
+  return
+}
+
+// -----
+
+// ODS: q is f8E4M3FN.
+func.func @quantize_q_type(%x: tensor<4x200xbf16>, %q: tensor<4x200xbf16>, %ss: tensor<4x2xf32>) {
+  // expected-error @+1 {{'moe.quantize' op operand #1 must be 2D tensor of f8E4M3FN type values or 2D memref of f8E4M3FN type values}}
+  %r:2 = moe.quantize %x group_size = 128 outs(%q, %ss)
+      : (tensor<4x200xbf16>, tensor<4x200xbf16>, tensor<4x2xf32>) -> (tensor<4x200xbf16>, tensor<4x2xf32>)
   return
 }

@@ -28,7 +28,9 @@
 // KERNEL: bad-config-gemm-kernel.txt:1: entry 'grouped_matmul E=128 kernel=fast': kernel = 'fast': expected one of tiled, simple
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-gemm-bool.txt" 2>&1 | FileCheck %s --check-prefix=BOOL
 // BOOL: bad-config-gemm-bool.txt:1: entry 'grouped_matmul E=128 swap_ab=1': swap_ab = '1': expected true or false
+// RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-gemm-quant.txt" 2>&1 | FileCheck %s --check-prefix=QUANT
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-gemm-syntax.txt" 2>&1 | FileCheck %s --check-prefix=SYNTAX
+// QUANT: bad-config-gemm-quant.txt:1: entry 'grouped_matmul E=128 quant=int3 tile_n=128': 'int3' is not a quant scheme (none, fp8_block, fp8_channel, fp8_tensor, w4a16, w4a16_zp, w8a16)
 // SYNTAX: bad-config-gemm-syntax.txt:1: entry 'grouped_matmul E=128 stages': expected <key>=<value>, got 'stages'
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-op.txt" 2>&1 | FileCheck %s --check-prefix=OP
 // OP: bad-config-op.txt:3: entry 'fused_moe E=8 threads=256': 'fused_moe' is not a moe op that reads moe.config

@@ -82,3 +82,25 @@ func.func @gemm(%a: tensor<?x2048xbf16>, %w: tensor<128x1536x2048xbf16>, %o: ten
       : (tensor<?x2048xbf16>, tensor<4x64x2048xbf16>, tensor<5xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
   return %0, %1, %2, %3 : tensor<?x768xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>
 }
+
+// -----
+
+// A table line matches one quantization scheme: the fp8 GEMM takes the
+// fp8_block line, not the bf16 line of its sizes; an int4 GEMM (K = twice
+// w's packed dim 2) matches neither and gets the heuristic, with a warning.
+// HEUR-LABEL: func.func @gemm_quant
+//  HEUR-COUNT-2: moe.grouped_matmul {{.*}} {moe.config = #moe.gemm_config<>}
+// TUNED-LABEL: func.func @gemm_quant
+//       TUNED: moe.grouped_matmul {{.*}} quant = fp8_block {{.*}} {moe.config = #moe.gemm_config<tile_n = 128, stages = 3>}
+//       TUNED: moe.grouped_matmul {{.*}} quant = w4a16 {{.*}} {moe.config = #moe.gemm_config<>}
+func.func @gemm_quant(%a: tensor<?x2048xf8E4M3FN>, %w: tensor<128x1536x2048xf8E4M3FN>, %o: tensor<129xi32>,
+                      %as: tensor<?x16xf32>, %ws: tensor<128x12x16xf32>, %y: tensor<?x1536xbf16>,
+                      %a16: tensor<?x2048xbf16>, %w4: tensor<128x1536x1024xi8>, %s4: tensor<128x1536x16xbf16>)
+    -> (tensor<?x1536xbf16>, tensor<?x1536xbf16>) {
+  %0 = moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<?x2048xf8E4M3FN>, tensor<128x1536x2048xf8E4M3FN>, tensor<129xi32>, tensor<?x16xf32>, tensor<128x12x16xf32>, tensor<?x1536xbf16>) -> tensor<?x1536xbf16>
+  // expected-warning @+1 {{no tuned config in}}
+  %1 = moe.grouped_matmul %a16, %w4, %o quant = w4a16 group_size = 128 w_scale(%s4) outs(%y)
+      : (tensor<?x2048xbf16>, tensor<128x1536x1024xi8>, tensor<129xi32>, tensor<128x1536x16xbf16>, tensor<?x1536xbf16>) -> tensor<?x1536xbf16>
+  return %0, %1 : tensor<?x1536xbf16>, tensor<?x1536xbf16>
+}

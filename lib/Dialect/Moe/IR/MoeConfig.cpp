@@ -52,6 +52,7 @@ ArrayRef<ConfigKeyRule> mlir::moe::getConfigKeyRules(StringRef opName) {
       .Case("mot_linear", kThreadsOnly)
       .Case("rms_norm", kThreadsOnly)
       .Case("silu_and_mul", kThreadsOnly)
+      .Case("quantize", kThreadsOnly)
       .Case("permute", kPermuteKeys)
       .Default({});
 }

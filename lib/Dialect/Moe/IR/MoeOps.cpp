@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Dialect/Moe/IR/MoeOps.h"
+#include "QuantVerify.h"
+#include "VerifyUtils.h"
 #include "moe/Dialect/Moe/IR/MoeConfig.h"
 
 #include "llvm/ADT/APInt.h"
@@ -18,74 +20,6 @@
 
 using namespace mlir;
 using namespace mlir::moe;
-
-//===----------------------------------------------------------------------===//
-// Shape helpers
-//===----------------------------------------------------------------------===//
-
-static bool isKnown(int64_t size) { return !ShapedType::isDynamic(size); }
-
-/// Size of dimension `index` of the ranked tensor `value`.
-static int64_t dimOf(Value value, unsigned index) {
-  return cast<ShapedType>(value.getType()).getDimSize(index);
-}
-
-static Type elementTypeOf(Value value) {
-  return cast<ShapedType>(value.getType()).getElementType();
-}
-
-/// Product of two sizes, dynamic if either is (or if it overflows).
-static int64_t mulSizes(int64_t a, int64_t b) {
-  int64_t product;
-  if (!isKnown(a) || !isKnown(b) || llvm::MulOverflow(a, b, product))
-    return ShapedType::kDynamic;
-  return product;
-}
-
-/// Sum of two sizes, dynamic if either is. A sum that overflows int64_t is an
-/// error naming `what`: no tensor dimension can equal it.
-static FailureOr<int64_t> addSizes(Operation *op, int64_t a, int64_t b,
-                                   const Twine &what) {
-  if (!isKnown(a) || !isKnown(b))
-    return ShapedType::kDynamic;
-  int64_t sum;
-  if (llvm::AddOverflow(a, b, sum)) {
-    op->emitOpError() << what << " (" << a << " + " << b
-                      << ") overflows a 64-bit size";
-    return failure();
-  }
-  return sum;
-}
-
-/// Checks `<name> dim <index> (<actual>) must equal <what> (<expected>)`,
-/// skipping the check when either size is dynamic.
-static LogicalResult expectDim(Operation *op, Value value, StringRef name,
-                               unsigned index, int64_t expected,
-                               const Twine &what) {
-  int64_t actual = dimOf(value, index);
-  if (!isKnown(actual) || !isKnown(expected) || actual == expected)
-    return success();
-  return op->emitOpError() << name << " dim " << index << " (" << actual
-                           << ") must equal " << what << " (" << expected
-                           << ")";
-}
-
-static LogicalResult expectSameElementType(Operation *op, Value value,
-                                           StringRef name, Value reference,
-                                           StringRef referenceName) {
-  if (elementTypeOf(value) == elementTypeOf(reference))
-    return success();
-  return op->emitOpError() << name << " element type " << elementTypeOf(value)
-                           << " must match " << referenceName
-                           << " element type " << elementTypeOf(reference);
-}
-
-static LogicalResult expectPositive(Operation *op, int64_t value,
-                                    StringRef name) {
-  if (value >= 1)
-    return success();
-  return op->emitOpError() << name << " (" << value << ") must be at least 1";
-}
 
 //===----------------------------------------------------------------------===//
 // Destination-passing style: tensor or buffer form
@@ -190,6 +124,7 @@ MOE_DEFINE_DPS_INTERFACES(MotLinearOp)
 MOE_DEFINE_DPS_INTERFACES(RmsNormOp)
 MOE_DEFINE_DPS_INTERFACES(SiluAndMulOp)
 MOE_DEFINE_DPS_INTERFACES(FusedMoeOp)
+MOE_DEFINE_DPS_INTERFACES(QuantizeOp)
 #undef MOE_DEFINE_DPS_INTERFACES
 
 //===----------------------------------------------------------------------===//
@@ -428,10 +363,27 @@ LogicalResult GroupedMatmulOp::verify() {
       addSizes(op, numExperts, 1, "the number of experts E of w + 1");
   if (failed(numOffsets))
     return failure();
-  if (failed(expectSameElementType(op, getW(), "w", getA(), "a")) ||
-      failed(expectDim(op, getA(), "a", 1, dimOf(getW(), 2),
-                       "the reduction size K of w (dim 2)")) ||
-      failed(expectDim(op, getOffsets(), "offsets", 0, *numOffsets,
+  if (failed(verifyQuantGroupSize(op, getQuant(), getGroupSize())))
+    return failure();
+  if (!isQuantized()) {
+    if (failed(verifyNoQuantOperands(op, {{"a_scale", getAScale()},
+                                          {"w_scale", getWScale()},
+                                          {"w_zero", getWZero()}})) ||
+        failed(verifyUnquantizedElementType(op, getA(), "a")) ||
+        failed(verifyUnquantizedElementType(op, getW(), "w")) ||
+        failed(expectSameElementType(op, getW(), "w", getA(), "a")) ||
+        failed(expectDim(op, getA(), "a", 1, dimOf(getW(), 2),
+                         "the reduction size K of w (dim 2)")))
+      return failure();
+  } else if (failed(verifyQuantizedInput(op, getQuant(), getGroupSize(), getA(),
+                                         getAScale())) ||
+             failed(verifyQuantizedWeights(
+                 op, getQuant(), getGroupSize(),
+                 {getW(), "w", getWScale(), "w_scale", getWZero(), "w_zero"},
+                 numExperts, n, dimOf(getA(), 1)))) {
+    return failure();
+  }
+  if (failed(expectDim(op, getOffsets(), "offsets", 0, *numOffsets,
                        "the number of experts E of w + 1")))
     return failure();
   if (failed(expectPositive(op, getIndexDivisor(), "index_divisor")))
@@ -571,6 +523,72 @@ LogicalResult SiluAndMulOp::verify() {
 // FusedMoeOp
 //===----------------------------------------------------------------------===//
 
+/// The expert weights of fused_moe: of x's element type with K = H (w13)
+/// and K = I (w2) without a scheme, else quantized with their scales, zero
+/// points and static activation scales as `quant` says.
+static LogicalResult verifyFusedMoeQuantization(FusedMoeOp op, int64_t hidden,
+                                                int64_t intermediate) {
+  Operation *operation = op.getOperation();
+  QuantScheme scheme = op.getQuant();
+  if (failed(verifyQuantGroupSize(operation, scheme, op.getGroupSize())))
+    return failure();
+  if (scheme == QuantScheme::none) {
+    return failure(
+        failed(verifyNoQuantOperands(operation,
+                                     {{"w13_scale", op.getW13Scale()},
+                                      {"w2_scale", op.getW2Scale()},
+                                      {"w13_zero", op.getW13Zero()},
+                                      {"w2_zero", op.getW2Zero()},
+                                      {"a1_scale", op.getA1Scale()},
+                                      {"a2_scale", op.getA2Scale()}})) ||
+        failed(verifyUnquantizedElementType(operation, op.getW13(), "w13")) ||
+        failed(verifyUnquantizedElementType(operation, op.getW2(), "w2")) ||
+        failed(expectSameElementType(operation, op.getW13(), "w13", op.getX(),
+                                     "x")) ||
+        failed(expectSameElementType(operation, op.getW2(), "w2", op.getX(),
+                                     "x")) ||
+        failed(expectDim(operation, op.getW13(), "w13", 2, hidden,
+                         "the hidden size H of x")) ||
+        failed(expectDim(operation, op.getW2(), "w2", 2, intermediate,
+                         "the intermediate size I (w13 dim 1 / 2)")));
+  }
+  Type element = elementTypeOf(op.getX());
+  if (!isFp8Scheme(scheme) && !isa<BFloat16Type, Float16Type>(element))
+    return op.emitOpError() << "quant " << stringifyQuantScheme(scheme)
+                            << " needs x of element type bf16 or f16 (the "
+                               "16-bit MMA operand), got "
+                            << element;
+  int64_t experts = dimOf(op.getW13(), 0);
+  if (failed(verifyQuantizedWeights(operation, scheme, op.getGroupSize(),
+                                    {op.getW13(), "w13", op.getW13Scale(),
+                                     "w13_scale", op.getW13Zero(), "w13_zero"},
+                                    experts, dimOf(op.getW13(), 1), hidden)) ||
+      failed(verifyQuantizedWeights(operation, scheme, op.getGroupSize(),
+                                    {op.getW2(), "w2", op.getW2Scale(),
+                                     "w2_scale", op.getW2Zero(), "w2_zero"},
+                                    dimOf(op.getW2(), 0), hidden,
+                                    intermediate)))
+    return failure();
+  for (auto [name, scale] :
+       {std::pair<StringRef, Value>{"a1_scale", op.getA1Scale()},
+        std::pair<StringRef, Value>{"a2_scale", op.getA2Scale()}}) {
+    if (scheme != QuantScheme::fp8_tensor) {
+      if (scale)
+        return op.emitOpError() << name
+                                << " applies only to quant = fp8_tensor, not "
+                                   "to quant = "
+                                << stringifyQuantScheme(scheme);
+      continue;
+    }
+    if (!scale)
+      return op.emitOpError()
+             << "quant fp8_tensor needs a static " << name << " operand";
+    if (failed(expectDim(operation, scale, name, 0, 1, "one static scale")))
+      return failure();
+  }
+  return success();
+}
+
 LogicalResult FusedMoeOp::verify() {
   if (failed(verifyCommon(getOperation())))
     return failure();
@@ -591,18 +609,12 @@ LogicalResult FusedMoeOp::verify() {
   int64_t intermediate = isKnown(gateUp) ? gateUp / 2 : gateUp;
   if (failed(expectDim(op, getLogits(), "logits", 0, numTokens,
                        "the number of tokens T of x")) ||
-      failed(expectSameElementType(op, getW13(), "w13", getX(), "x")) ||
-      failed(expectSameElementType(op, getW2(), "w2", getX(), "x")) ||
+      failed(verifyFusedMoeQuantization(*this, hidden, intermediate)) ||
       failed(expectDim(op, getW13(), "w13", 0, *allExperts,
                        "E + num_shared_experts")) ||
-      failed(expectDim(op, getW13(), "w13", 2, hidden,
-                       "the hidden size H of x")) ||
       failed(expectDim(op, getW2(), "w2", 0, *allExperts,
                        "E + num_shared_experts")) ||
-      failed(
-          expectDim(op, getW2(), "w2", 1, hidden, "the hidden size H of x")) ||
-      failed(expectDim(op, getW2(), "w2", 2, intermediate,
-                       "the intermediate size I (w13 dim 1 / 2)")))
+      failed(expectDim(op, getW2(), "w2", 1, hidden, "the hidden size H of x")))
     return failure();
   if (getBias() && failed(expectDim(op, getBias(), "bias", 0, numExperts,
                                     "the number of experts E")))
@@ -610,6 +622,47 @@ LogicalResult FusedMoeOp::verify() {
   if (getOutInit().getType() != getX().getType())
     return emitOpError() << "out type " << getOutInit().getType()
                          << " must equal x type " << getX().getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  if (failed(verifyCommon(getOperation())))
+    return failure();
+  Operation *op = getOperation();
+  int64_t numTokens = dimOf(getX(), 0);
+  int64_t k = dimOf(getX(), 1);
+  if (failed(expectDim(op, getQInit(), "q", 0, numTokens,
+                       "the number of tokens T of x")) ||
+      failed(expectDim(op, getQInit(), "q", 1, k, "the size K of x (dim 1)")))
+    return failure();
+  if (Value scale = getScale()) {
+    if (getScalesInit())
+      return emitOpError("has both a static scale operand and a scales out: "
+                         "static quantization takes the one, dynamic "
+                         "quantization writes the other");
+    if (getGroupSize())
+      return emitOpError("group_size applies only to dynamic quantization "
+                         "(a scales out), not with a static scale");
+    return expectDim(op, scale, "scale", 0, 1, "one static scale");
+  }
+  if (!getScalesInit())
+    return emitOpError("needs a scales out (dynamic quantization) or a scale "
+                       "operand (static quantization)");
+  if (!getGroupSize())
+    return emitOpError("dynamic quantization needs a group_size");
+  int64_t group = static_cast<int64_t>(*getGroupSize());
+  if (failed(expectPositive(op, group, "group_size")))
+    return failure();
+  int64_t groups = isKnown(k) ? llvm::divideCeil(k, group) : k;
+  if (failed(expectDim(op, getScalesInit(), "scales", 0, numTokens,
+                       "the number of tokens T of x")) ||
+      failed(expectDim(op, getScalesInit(), "scales", 1, groups,
+                       "ceil(K / group_size)")))
+    return failure();
   return success();
 }
 

@@ -72,6 +72,6 @@ void mlir::moe::registerBufferizableOpInterfaceExternalModels(
   registry.addExtension(+[](MLIRContext *context, MoeDialect *) {
     attachModels<GateOp, AlignOp, PermuteOp, PermuteIndicesOp, CombineOp,
                  GroupedMatmulOp, MotLinearOp, RmsNormOp, SiluAndMulOp,
-                 FusedMoeOp>(context);
+                 FusedMoeOp, QuantizeOp>(context);
   });
 }

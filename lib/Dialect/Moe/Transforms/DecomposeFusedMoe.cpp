@@ -4,7 +4,9 @@
 //           -> grouped_matmul (act_and_mul)
 //           -> grouped_matmul (scale = routed weights) -> combine,
 // or, with gather-token-rows, permute_indices and a first GEMM that reads
-// each row's token from x in place (grouped_matmul x[src_index]).
+// each row's token from x in place (grouped_matmul x[src_index]). With an
+// fp8 scheme each GEMM's input is quantized right before it (moe.quantize);
+// the quantized GEMMs carry the weights' scales and zero points.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,6 +39,12 @@ static Epilogue epilogueFor(Activation activation) {
   llvm_unreachable("unknown activation");
 }
 
+static bool isFp8(QuantScheme scheme) {
+  return scheme == QuantScheme::fp8_block ||
+         scheme == QuantScheme::fp8_channel ||
+         scheme == QuantScheme::fp8_tensor;
+}
+
 struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
   DecomposeFusedMoe(MLIRContext *context, bool gatherTokenRows)
       : OpRewritePattern(context), gatherTokenRows(gatherTokenRows) {}
@@ -57,6 +65,23 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
       numExperts = routed + numShared;
     }
 
+    // fp8 activations are quantized per group of a static number of
+    // columns (group_size, or the whole row for fp8_channel).
+    QuantScheme scheme = op.getQuant();
+    int64_t hiddenSize = cast<ShapedType>(op.getX().getType()).getDimSize(1);
+    int64_t interSize = cast<ShapedType>(op.getW2().getType()).getDimSize(2);
+    if (isFp8(scheme) &&
+        (ShapedType::isDynamic(hiddenSize) || ShapedType::isDynamic(interSize)))
+      return rewriter.notifyMatchFailure(
+          op, "fp8 activations need a static H and I to be quantized");
+    // int4 weights hold two values a byte along K: w2's K is I / 2.
+    bool int4 = scheme == QuantScheme::w4a16 || scheme == QuantScheme::w4a16_zp;
+    if (int4 && ShapedType::isDynamic(interSize))
+      return rewriter.notifyMatchFailure(
+          op, "packed int4 w2 needs a static I (w2 dim 2 = I / 2)");
+    if (int4)
+      interSize *= 2;
+
     Location loc = op.getLoc();
     Type f32 = rewriter.getF32Type();
     Type i32 = rewriter.getI32Type();
@@ -72,7 +97,8 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
     };
     OpFoldResult numTokens = sizeOf(op.getX(), 0);
     OpFoldResult hidden = sizeOf(op.getX(), 1);
-    OpFoldResult intermediate = sizeOf(op.getW2(), 2);
+    OpFoldResult intermediate =
+        int4 ? rewriter.getIndexAttr(interSize) : sizeOf(op.getW2(), 2);
     OpFoldResult numSlots = rewriter.getIndexAttr(slots);
     OpFoldResult numRows = numSlots;
     if (std::optional<int64_t> tokens = getConstantIntValue(numTokens))
@@ -126,20 +152,54 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
       routedWeights = permute->getResult(3);
     }
 
+    // An fp8 GEMM's input: `input` [rows, cols] quantized per token group
+    // (dynamic) or with the static scale; returns it and its a_scale.
+    auto quantize = [&](Value input, OpFoldResult rows, int64_t cols,
+                        Value staticScale) -> std::pair<Value, Value> {
+      if (!isFp8(scheme))
+        return {input, Value()};
+      Type f8 = rewriter.getType<Float8E4M3FNType>();
+      Value q = empty({rows, rewriter.getIndexAttr(cols)}, f8);
+      if (scheme == QuantScheme::fp8_tensor) {
+        auto quantized =
+            QuantizeOp::create(rewriter, loc, TypeRange{q.getType()}, input,
+                               staticScale, IntegerAttr(), q, Value());
+        return {quantized->getResult(0), staticScale};
+      }
+      int64_t group = scheme == QuantScheme::fp8_block
+                          ? static_cast<int64_t>(*op.getGroupSize())
+                          : cols;
+      Value scales = empty(
+          {rows, rewriter.getIndexAttr(llvm::divideCeil(cols, group))}, f32);
+      auto quantized = QuantizeOp::create(
+          rewriter, loc, typesOf({q, scales}), input, /*scale=*/Value(),
+          rewriter.getI64IntegerAttr(group), q, scales);
+      return {quantized->getResult(0), quantized->getResult(1)};
+    };
+
+    // gemm1 reads x itself when gathering, so x is what gets quantized.
+    auto [gemm1A, gemm1AScale] =
+        quantize(gemm1Input, gatherTokenRows ? numTokens : numRows, hiddenSize,
+                 op.getA1Scale());
     Value hiddenActs = empty({numRows, intermediate}, elementType);
     auto gateUp = GroupedMatmulOp::create(
-        rewriter, loc, hiddenActs.getType(), gemm1Input, gemm1RowIndex,
-        op.getW13(), expertOffsets, /*scale=*/Value(), /*bias=*/Value(),
+        rewriter, loc, hiddenActs.getType(), gemm1A, gemm1RowIndex, op.getW13(),
+        expertOffsets, /*scale=*/Value(), /*bias=*/Value(),
         EpilogueAttr::get(getContext(), epilogueFor(op.getActivation())),
-        rewriter.getI64IntegerAttr(gatherTokenRows ? slots : 1), hiddenActs);
+        rewriter.getI64IntegerAttr(gatherTokenRows ? slots : 1), gemm1AScale,
+        op.getW13Scale(), op.getW13Zero(), op.getQuantAttr(),
+        op.getGroupSizeAttr(), hiddenActs);
 
+    auto [gemm2A, gemm2AScale] =
+        quantize(gateUp->getResult(0), numRows, interSize, op.getA2Scale());
     Value expertOut = empty({numRows, hidden}, elementType);
     auto down = GroupedMatmulOp::create(
-        rewriter, loc, expertOut.getType(), gateUp->getResult(0),
+        rewriter, loc, expertOut.getType(), gemm2A,
         /*row_index=*/Value(), op.getW2(), expertOffsets,
         /*scale=*/routedWeights, /*bias=*/Value(),
         EpilogueAttr::get(getContext(), Epilogue::none),
-        rewriter.getI64IntegerAttr(1), expertOut);
+        rewriter.getI64IntegerAttr(1), gemm2AScale, op.getW2Scale(),
+        op.getW2Zero(), op.getQuantAttr(), op.getGroupSizeAttr(), expertOut);
 
     rewriter.replaceOpWithNewOp<CombineOp>(
         op, op->getResultTypes(), down->getResult(0), permutedSrc,
@@ -165,7 +225,9 @@ struct MoeDecomposeFusedMoePass
     getOperation()->walk([&](FusedMoeOp op) {
       ++after;
       op.emitError("could not be decomposed: only the tensor form with a "
-                   "static number of experts (in logits or w13) is expanded");
+                   "static number of experts (in logits or w13) is expanded "
+                   "(and, with an fp8 scheme, a static H and I; with int4 "
+                   "weights, a static I)");
     });
     numDecomposed += before - after;
     if (after != 0)

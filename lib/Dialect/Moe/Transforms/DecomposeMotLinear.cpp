@@ -106,7 +106,9 @@ struct DecomposeMotLinear : OpRewritePattern<MotLinearOp> {
         rewriter, loc, product.getType(), gemmInput, gemmRowIndex, op.getW(),
         typeOffsets, /*scale=*/Value(), op.getBias(),
         EpilogueAttr::get(getContext(), Epilogue::none),
-        rewriter.getI64IntegerAttr(1), product);
+        rewriter.getI64IntegerAttr(1), /*a_scale=*/Value(),
+        /*w_scale=*/Value(), /*w_zero=*/Value(), /*quant=*/QuantSchemeAttr(),
+        /*group_size=*/IntegerAttr(), product);
     rewriter.replaceOpWithNewOp<CombineOp>(
         op, op->getResultTypes(), gemm->getResult(0), permutedSrc,
         /*weights=*/Value(), rewriter.getI64IntegerAttr(1), op.getOutInit());

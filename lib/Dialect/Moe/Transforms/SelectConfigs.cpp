@@ -40,6 +40,7 @@ StringRef matchKeysOf(StringRef op) {
       .Case("combine", "H k")
       .Case("align", "E")
       .Case("grouped_matmul", "E N K")
+      .Case("quantize", "K")
       .Case("mot_linear", "N K")
       .Default("");
 }
@@ -75,7 +76,14 @@ llvm::StringMap<int64_t> sizesOf(Operation *op) {
   } else if (auto gemm = dyn_cast<GroupedMatmulOp>(op)) {
     set("E", dim(gemm.getW(), 0));
     set("N", dim(gemm.getW(), 1));
-    set("K", dim(gemm.getW(), 2));
+    // int4 weights hold two values a byte along K.
+    QuantScheme scheme = gemm.getQuant();
+    bool int4 = scheme == QuantScheme::w4a16 || scheme == QuantScheme::w4a16_zp;
+    int64_t k = dim(gemm.getW(), 2);
+    set("K", int4 && !ShapedType::isDynamic(k) ? 2 * k : k);
+    set("quant", static_cast<int64_t>(scheme));
+  } else if (auto quantize = dyn_cast<QuantizeOp>(op)) {
+    set("K", dim(quantize.getX(), 1));
   } else if (auto mot = dyn_cast<MotLinearOp>(op)) {
     set("N", dim(mot.getW(), 1));
     set("K", dim(mot.getW(), 2));
@@ -159,6 +167,18 @@ struct MoeSelectConfigsPass
                                   << ", got '" << field << "'";
         if (!seen.insert(key).second)
           return emitEntryError() << "'" << key << "' is given twice";
+        // A grouped_matmul line matches one quantization scheme: the one
+        // it names, or none.
+        if (gemm && key == "quant") {
+          std::optional<QuantScheme> scheme = symbolizeQuantScheme(text);
+          if (!scheme)
+            return emitEntryError()
+                   << "'" << text << "' is not a quant scheme (none, "
+                   << "fp8_block, fp8_channel, fp8_tensor, w4a16, w4a16_zp, "
+                      "w8a16)";
+          entry.match[key] = static_cast<int64_t>(*scheme);
+          continue;
+        }
         if (isSize) {
           // A size the op does not have would never match.
           SmallVector<StringRef> matchKeys;
@@ -181,6 +201,8 @@ struct MoeSelectConfigsPass
             builder.getNamedAttr(key, builder.getI64IntegerAttr(value)));
       }
       if (gemm) {
+        entry.match.try_emplace("quant",
+                                static_cast<int64_t>(QuantScheme::none));
         FailureOr<GemmConfigAttr> config = GemmConfigAttr::getFromFields(
             &getContext(), gemmFields, emitEntryError);
         if (failed(config))

@@ -60,6 +60,23 @@ def Moe_ActivationAttr : EnumAttr<Moe_Dialect, Moe_Activation, "activation"> {
   let assemblyFormat = "$value";
 }
 
+def Moe_QuantScheme : I32EnumAttr<"QuantScheme",
+    "quantization of an expert GEMM's weights (and fp8 activations)", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"fp8_block", 1>,
+      I32EnumAttrCase<"fp8_channel", 2>,
+      I32EnumAttrCase<"fp8_tensor", 3>,
+      I32EnumAttrCase<"w4a16", 4>,
+      I32EnumAttrCase<"w4a16_zp", 5>,
+      I32EnumAttrCase<"w8a16", 6>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_QuantSchemeAttr : EnumAttr<Moe_Dialect, Moe_QuantScheme, "quant"> {
+  let assemblyFormat = "$value";
+}
+
 def Moe_GemmKernel : I32EnumAttr<"GemmKernel",
     "the kernel that computes a grouped_matmul", [
       I32EnumAttrCase<"tiled", 0>,

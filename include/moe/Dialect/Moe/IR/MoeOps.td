@@ -34,6 +34,19 @@ def Moe_I32_1D : Moe_Shaped<[I32], 1>;
 def Moe_I32_2D : Moe_Shaped<[I32], 2>;
 def Moe_RankedShaped : AnyTypeOf<[AnyRankedTensor, AnyMemRef]>;
 
+// Quantized operands (docs/Semantics.md, "Quantized experts"): GEMM inputs
+// that may be f8E4M3FN, weights that may be f8E4M3FN or i8 (int8, or two
+// int4 values a byte), and scales and zero points whose rank the scheme
+// decides (the verifier checks it).
+def Moe_GemmInput2D : Moe_Shaped<[F32, BF16, F16, F8E4M3FN], 2>;
+def Moe_GemmWeight3D : Moe_Shaped<[F32, BF16, F16, F8E4M3FN, I8], 3>;
+def Moe_F8_2D : Moe_Shaped<[F8E4M3FN], 2>;
+class Moe_AnyRank<list<Type> elements>
+    : AnyTypeOf<[RankedTensorOf<elements>, MemRefOf<elements>]>;
+def Moe_F32_AnyRank : Moe_AnyRank<[F32]>;
+def Moe_Float_AnyRank : Moe_AnyRank<[F32, BF16, F16]>;
+def Moe_I8_AnyRank : Moe_AnyRank<[I8]>;
+
 // Results on tensors: one per out, of the same type.
 defvar DpsResults = (outs Variadic<AnyRankedTensor>:$result_tensors);
 
@@ -351,6 +364,25 @@ def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
     `moe.config` attribute (a dictionary there is an error); without one
     the GPU lowering uses `#moe.gemm_config<>`, the defaults.
 
+    Quantized GEMMs (docs/Semantics.md, "Quantized experts"): `quant`
+    names the scheme and with it the operands, element types and shapes the
+    verifier requires; `group_size` is the block or group edge G.
+
+    | `quant` | a | w | `w_scale` | `a_scale` | `w_zero` | G |
+    |---|---|---|---|---|---|---|
+    | `none` (default) | f32/bf16/f16 | as a | - | - | - | - |
+    | `fp8_block` | f8E4M3FN | f8E4M3FN `[E,N,K]` | f32 `[E, ceil(N/G), ceil(K/G)]` | f32 `[M, ceil(K/G)]` | - | 128 |
+    | `fp8_channel` | f8E4M3FN | f8E4M3FN `[E,N,K]` | f32 `[E, N]` | f32 `[M, 1]` | - | - |
+    | `fp8_tensor` | f8E4M3FN | f8E4M3FN `[E,N,K]` | f32 `[E]` | f32 `[1]` | - | - |
+    | `w4a16` | bf16/f16 | i8 `[E,N,K/2]`, two int4 a byte | f32/bf16/f16 `[E, N, ceil(K/G)]` | - | - | 32/64/128 |
+    | `w4a16_zp` | bf16/f16 | i8 `[E,N,K/2]`, two int4 a byte | f32/bf16/f16 `[E, N, ceil(K/G)]` | - | i8 `[E, N, ceil(K/G)]` | 32/64/128 |
+    | `w8a16` | bf16/f16 | i8 `[E,N,K]` | f32/bf16/f16 `[E, N]` | - | - | - |
+
+    `M` is the number of rows of `a`: a gathered GEMM gathers `a_scale`'s
+    rows with `a`'s. fp8 partial sums are scaled per 128-wide K block into
+    the f32 accumulator; weight-only weights are dequantized to a's 16-bit
+    type before the MMA. Every other combination is a verifier error.
+
     Example (the second expert GEMM of an MoE layer, scaled by the routed
     weights):
 
@@ -359,25 +391,47 @@ def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
         : (tensor<?x768xbf16>, tensor<128x2048x768xbf16>, tensor<129xi32>,
            tensor<?xf32>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
     ```
+
+    Example (DeepSeek-V3's first expert GEMM in fp8 with 128 x 128 blocks):
+
+    ```mlir
+    %h = moe.grouped_matmul %q, %w13, %offsets epilogue = silu_and_mul
+        quant = fp8_block group_size = 128 a_scale(%q_scale) w_scale(%w13_scale)
+        outs(%init)
+        : (tensor<?x7168xf8E4M3FN>, tensor<257x4096x7168xf8E4M3FN>,
+           tensor<258xi32>, tensor<?x56xf32>, tensor<257x32x56xf32>,
+           tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
+    ```
   }];
-  let arguments = (ins Moe_Float2D:$a, Optional<Moe_I32_1D>:$row_index,
-                       Moe_Float3D:$w, Moe_I32_1D:$offsets,
+  let arguments = (ins Moe_GemmInput2D:$a, Optional<Moe_I32_1D>:$row_index,
+                       Moe_GemmWeight3D:$w, Moe_I32_1D:$offsets,
                        Optional<Moe_F32_1D>:$scale,
                        Optional<Moe_Float2D>:$bias,
                        DefaultValuedAttr<Moe_EpilogueAttr,
                                          "::mlir::moe::Epilogue::none">:$epilogue,
                        DefaultValuedAttr<I64Attr, "1">:$index_divisor,
+                       Optional<Moe_F32_AnyRank>:$a_scale,
+                       Optional<Moe_Float_AnyRank>:$w_scale,
+                       Optional<Moe_I8_AnyRank>:$w_zero,
+                       DefaultValuedAttr<Moe_QuantSchemeAttr,
+                                         "::mlir::moe::QuantScheme::none">:$quant,
+                       OptionalAttr<I64Attr>:$group_size,
                        Moe_Float2D:$out_init);
   let results = DpsResults;
   let assemblyFormat = [{
     $a (`[` $row_index^ `]`)? `,` $w `,` $offsets (`scale` `(` $scale^ `)`)?
     (`bias` `(` $bias^ `)`)? (`epilogue` `=` `` $epilogue^)?
+    (`quant` `=` `` $quant^)? (`group_size` `=` $group_size^)?
+    (`a_scale` `(` $a_scale^ `)`)? (`w_scale` `(` $w_scale^ `)`)?
+    (`w_zero` `(` $w_zero^ `)`)?
     `outs` `(` $out_init `)` attr-dict `:` functional-type(operands, results)
   }];
   let extraClassDeclaration = dpsInitsDecl # [{
     unsigned getNumOuts() { return 1; }
     /// True for the silu_and_mul / gelu_and_mul epilogues that halve N.
     bool isGated() { return getEpilogue() != ::mlir::moe::Epilogue::none; }
+    /// True when the GEMM's operands are quantized (quant is not none).
+    bool isQuantized() { return getQuant() != ::mlir::moe::QuantScheme::none; }
     /// The op's kernel configuration: its `moe.config`, which the verifier
     /// has checked is a #moe.gemm_config, or the default configuration.
     ::mlir::moe::GemmConfigAttr getGemmConfig();
@@ -494,7 +548,7 @@ def Moe_SiluAndMulOp : Moe_DpsOp<"silu_and_mul"> {
 // FusedMoeOp
 //===----------------------------------------------------------------------===//
 
-def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe"> {
+def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe", [AttrSizedOperandSegments]> {
   let summary = "a whole MoE layer: route, two expert GEMMs, combine";
   let description = !strconcat([{
     For tokens `x [T, H]` and router logits `[T, E]`, routes each token with
@@ -509,6 +563,14 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe"> {
     `gate -> permute -> grouped_matmul (act_and_mul) -> grouped_matmul
     (scale = routed weights) -> combine`.
 
+    Quantized experts: `quant` and `group_size` as on `moe.grouped_matmul`,
+    with `w13_scale`/`w2_scale` (and `w13_zero`/`w2_zero` for `w4a16_zp`)
+    shaped for `w13 [E+S, 2I, H]` and `w2 [E+S, H, I]`; `fp8_tensor` also
+    takes the static activation scales `a1_scale`, `a2_scale` (`[1]` f32).
+    x and the result stay f32/bf16/f16 (bf16/f16 for the weight-only
+    schemes); the decomposition quantizes each GEMM's input with
+    `moe.quantize` for the fp8 schemes.
+
   }], RoutingDoc, [{
 
     Example (Mixtral-8x7B):
@@ -519,21 +581,98 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe"> {
         : (tensor<?x4096xbf16>, tensor<?x8xbf16>, tensor<8x28672x4096xbf16>,
            tensor<8x4096x14336xbf16>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
     ```
+
+    Example (Qwen3-30B-A3B with AWQ int4 weights, groups of 128):
+
+    ```mlir
+    %y = moe.fused_moe %x, %logits, %w13, %w2 k = 8 scoring = softmax
+        renormalize quant = w4a16_zp group_size = 128 w13_scale(%s13)
+        w2_scale(%s2) w13_zero(%z13) w2_zero(%z2) outs(%init)
+        : (tensor<?x2048xbf16>, tensor<?x128xbf16>, tensor<128x1536x1024xi8>,
+           tensor<128x2048x384xi8>, tensor<128x1536x16xbf16>,
+           tensor<128x2048x6xbf16>, tensor<128x1536x16xi8>,
+           tensor<128x2048x6xi8>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
+    ```
   }]);
   let arguments = !con((ins Moe_Float2D:$x, Moe_Float2D:$logits,
-                            Moe_Float3D:$w13, Moe_Float3D:$w2,
+                            Moe_GemmWeight3D:$w13, Moe_GemmWeight3D:$w2,
                             Optional<Moe_F32_1D>:$bias),
                        RoutingAttrs,
                        (ins DefaultValuedAttr<Moe_ActivationAttr,
                             "::mlir::moe::Activation::silu">:$activation,
+                            DefaultValuedAttr<Moe_QuantSchemeAttr,
+                              "::mlir::moe::QuantScheme::none">:$quant,
+                            OptionalAttr<I64Attr>:$group_size,
+                            Optional<Moe_Float_AnyRank>:$w13_scale,
+                            Optional<Moe_Float_AnyRank>:$w2_scale,
+                            Optional<Moe_I8_AnyRank>:$w13_zero,
+                            Optional<Moe_I8_AnyRank>:$w2_zero,
+                            Optional<Moe_F32_1D>:$a1_scale,
+                            Optional<Moe_F32_1D>:$a2_scale,
                             Moe_Float2D:$out_init));
   let results = DpsResults;
   let assemblyFormat = !strconcat(
     [{ $x `,` $logits `,` $w13 `,` $w2 (`bias` `(` $bias^ `)`)? }],
     RoutingFormat, [{ (`activation` `=` `` $activation^)?
+    (`quant` `=` `` $quant^)? (`group_size` `=` $group_size^)?
+    (`w13_scale` `(` $w13_scale^ `)`)? (`w2_scale` `(` $w2_scale^ `)`)?
+    (`w13_zero` `(` $w13_zero^ `)`)? (`w2_zero` `(` $w2_zero^ `)`)?
+    (`a1_scale` `(` $a1_scale^ `)`)? (`a2_scale` `(` $a2_scale^ `)`)?
     `outs` `(` $out_init `)` attr-dict `:` functional-type(operands, results) }]);
   let extraClassDeclaration = dpsInitsDecl # [{
     unsigned getNumOuts() { return 1; }
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp
+//===----------------------------------------------------------------------===//
+
+def Moe_QuantizeOp : Moe_DpsOp<"quantize", [AttrSizedOperandSegments]> {
+  let summary = "quantize activations to f8E4M3FN, per token group or static";
+  let description = [{
+    Quantizes `x [T, K]` (f32/bf16/f16) to `q [T, K]` f8E4M3FN for an fp8
+    expert GEMM (docs/Semantics.md, "Activation quantization"):
+
+    - dynamic, with `group_size` G and a `scales [T, ceil(K/G)]` f32 out:
+      per row and group of G columns, `amax = max |x|` (NaNs skipped),
+      `scale = max(amax, 1e-10) / 448`, `q = e4m3(x / scale)` (f32
+      division, round to nearest even, saturating to +-448). `G >= K` is
+      one scale per token (`fp8_channel`); G = 128 is DeepSeek-V3's
+      activation grouping (`fp8_block`).
+    - static, with a `scale [1]` f32 operand and no scales out:
+      `q = e4m3(x / scale)` (`fp8_tensor`'s calibrated scale).
+
+    An all-zero group gets `scale = 1e-10 / 448` and `q = 0` (vLLM's
+    `eps`; never a zero or subnormal scale).
+
+    This op exists to say what the device computes, not to be a kernel of
+    its own: the decomposition of an fp8 `moe.fused_moe` puts it right
+    after the op that produces the activations (`moe.permute`, the first
+    GEMM's activation epilogue), and later passes fuse it into that
+    producer's kernel, so the quantized rows are written once instead of
+    being read back in a separate pass over memory.
+
+    Example (DeepSeek-V3's 128-column token groups):
+
+    ```mlir
+    %q, %scales = moe.quantize %rows group_size = 128 outs(%q0, %s0)
+        : (tensor<?x7168xbf16>, tensor<?x7168xf8E4M3FN>, tensor<?x56xf32>)
+        -> (tensor<?x7168xf8E4M3FN>, tensor<?x56xf32>)
+    ```
+  }];
+  let arguments = (ins Moe_Float2D:$x, Optional<Moe_F32_1D>:$scale,
+                       OptionalAttr<I64Attr>:$group_size,
+                       Moe_F8_2D:$q_init, Optional<Moe_F32_2D>:$scales_init);
+  let results = DpsResults;
+  let assemblyFormat = [{
+    $x (`scale` `(` $scale^ `)`)? (`group_size` `=` $group_size^)?
+    `outs` `(` $q_init (`,` $scales_init^)? `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return getScalesInit() ? 2 : 1; }
   }];
   let hasVerifier = 1;
 }

@@ -91,10 +91,15 @@ def MoeSelectConfigs : Pass<"moe-select-configs"> {
     `#` starts a comment. For `grouped_matmul` the keys are the parameters
     of `#moe.gemm_config`, each value written as in the attribute (an
     integer, a word such as `simple` or `along_m`, `true` or `false`), and
-    the parameters a line leaves out keep their defaults:
+    the parameters a line leaves out keep their defaults. A `grouped_matmul`
+    line matches one quantization scheme, `quant=<scheme>` (`fp8_block`,
+    `w4a16`, ...; K is the logical K, twice the packed int4 dimension), or
+    `none` when it names none, so a line tuned for bf16 never configures a
+    quantized GEMM of the same sizes:
 
     ```
     grouped_matmul E=128 N=1536 K=2048  tile_m=64 warpgroups=1 tile_n=128 stages=6
+    grouped_matmul E=257 N=4096 K=7168 quant=fp8_block  tile_n=128
     grouped_matmul E=8                  kernel=simple simple_threads=128
     rms_norm       H=4096               threads=512
     ```
