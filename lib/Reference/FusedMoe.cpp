@@ -22,6 +22,27 @@ namespace {
 
 constexpr const char *kOp = "fused_moe";
 
+/// The number of experts w13 and w2 hold: E + S, or L with an expert map.
+int64_t localExperts(const FusedMoeArgs &args) {
+  return args.expertMapOrNull ? args.numLocalExperts
+                              : args.E + args.gate.numSharedExperts;
+}
+
+/// w13's rows per expert: 2I for a gated activation, I otherwise.
+int64_t gateUpRows(const FusedMoeArgs &args) {
+  return isGatedActivation(args.activation) ? 2 * args.I : args.I;
+}
+
+/// Whether the first GEMM's epilogue computes the activation, as before the
+/// activation set grew: silu or gelu, split gate/up, no clamp. The other
+/// forms take the f32 accumulator through activate().
+bool hasGemmEpilogue(const FusedMoeArgs &args) {
+  return (args.activation == Activation::Silu ||
+          args.activation == Activation::Gelu) &&
+         args.activationParams.layout == GateUpLayout::Split &&
+         !args.activationParams.hasClampLimit;
+}
+
 void validateFusedMoe(const FusedMoeArgs &args) {
   using namespace detail;
   requireNonNegative(kOp, "T", args.T);
@@ -29,13 +50,23 @@ void validateFusedMoe(const FusedMoeArgs &args) {
   requirePositive(kOp, "E", args.E);
   requireNonNegative(kOp, "I", args.I);
   requireNonNegative(kOp, "num_shared_experts", args.gate.numSharedExperts);
-  int64_t experts = args.E + args.gate.numSharedExperts;
+  int64_t experts = localExperts(args);
+  requireNonNegative(kOp, "number of local experts", experts);
   int64_t matrix = checkedMul(kOp, "I * H", args.I, args.H);
+  int64_t rows13 = gateUpRows(args);
   requireData(kOp, "x", args.x, checkedMul(kOp, "T * H", args.T, args.H));
   requireData(kOp, "w13", args.w13,
-              checkedMul(kOp, "(E + S) * 2I * H", experts, 2 * matrix));
+              checkedMul(kOp, "L * (2I or I) * H", experts,
+                         checkedMul(kOp, "(2I or I) * H", rows13, args.H)));
   requireData(kOp, "w2", args.w2,
-              checkedMul(kOp, "(E + S) * H * I", experts, matrix));
+              checkedMul(kOp, "L * H * I", experts, matrix));
+  if (args.b13OrNull)
+    requireData(kOp, "b13", args.b13OrNull, experts * rows13);
+  if (args.b2OrNull)
+    requireData(kOp, "b2", args.b2OrNull, experts * args.H);
+  if (args.expertMapOrNull)
+    requireData(kOp, "expert_map", args.expertMapOrNull,
+                args.E + args.gate.numSharedExperts);
 }
 
 /// The activations of one expert GEMM: the rows as given (no fp8 scheme)
@@ -79,8 +110,9 @@ GemmInput quantizeInput(std::vector<float> rows, int64_t R, int64_t K,
 std::vector<float> expertGemm(const GemmInput &a, int64_t R, int64_t K,
                               const float *w, int64_t experts, int64_t N,
                               const std::vector<int32_t> &offsets,
-                              const float *scale, Epilogue epilogue,
-                              DType dtype, const FusedMoeQuantization &quant,
+                              const float *scale, const float *bias,
+                              Epilogue epilogue, DType dtype, DType outType,
+                              const FusedMoeQuantization &quant,
                               const float *wScale, const float *wZero) {
   GroupedMatmulArgs args;
   args.a = a.rows.data();
@@ -92,8 +124,9 @@ std::vector<float> expertGemm(const GemmInput &a, int64_t R, int64_t K,
   args.offsets = offsets.data();
   args.R = R;
   args.scaleOrNull = scale;
+  args.biasOrNull = bias;
   args.epilogue = epilogue;
-  args.outType = dtype;
+  args.outType = outType;
   args.quant.scheme = quant.scheme;
   args.quant.groupSize = quant.groupSize;
   args.quant.aScale = a.aScale;
@@ -108,28 +141,51 @@ std::vector<float> expertGemm(const GemmInput &a, int64_t R, int64_t K,
 std::vector<float> fusedMoe(const FusedMoeArgs &args) {
   validateFusedMoe(args);
   const int64_t slots = args.gate.k + args.gate.numSharedExperts;
-  const int64_t experts = args.E + args.gate.numSharedExperts;
+  const int64_t experts = localExperts(args);
   GateResult routing =
       gate(args.logits, args.T, args.E, args.gateBiasOrNull, args.gate);
+
+  // Expert parallelism: global ids become local indices; a slot whose
+  // expert is not local gets an out-of-range id, which permute drops (its
+  // row is zero and combine finds no term for it).
+  if (const int32_t *map = args.expertMapOrNull) {
+    for (int32_t &id : routing.ids) {
+      int32_t local = map[id];
+      id = local >= 0 && local < experts ? local : -1;
+    }
+  }
 
   // x is already representable in dtype, so the permuted rows are too.
   PermuteResult permuted = permute(args.x, args.T, args.H, routing.ids.data(),
                                    slots, experts, routing.weights.data());
   const int64_t R = args.T * slots;
 
-  Epilogue epilogue = args.activation == Activation::Silu
-                          ? Epilogue::SiluAndMul
-                          : Epilogue::GeluAndMul;
   const FusedMoeQuantization &quant = args.quant;
-  std::vector<float> hidden = expertGemm(
-      quantizeInput(std::move(permuted.rows), R, args.H, quant, quant.a1Scale),
-      R, args.H, args.w13, experts, 2 * args.I, permuted.offsets, nullptr,
-      epilogue, args.dtype, quant, quant.w13Scale, quant.w13Zero);
+  GemmInput gemm1Input =
+      quantizeInput(std::move(permuted.rows), R, args.H, quant, quant.a1Scale);
+  std::vector<float> hidden;
+  if (hasGemmEpilogue(args)) {
+    Epilogue epilogue = args.activation == Activation::Silu
+                            ? Epilogue::SiluAndMul
+                            : Epilogue::GeluAndMul;
+    hidden = expertGemm(gemm1Input, R, args.H, args.w13, experts, 2 * args.I,
+                        permuted.offsets, nullptr, args.b13OrNull, epilogue,
+                        args.dtype, args.dtype, quant, quant.w13Scale,
+                        quant.w13Zero);
+  } else {
+    // The f32 accumulator (+ b13), then the activation, rounded once.
+    std::vector<float> acc = expertGemm(
+        gemm1Input, R, args.H, args.w13, experts, gateUpRows(args),
+        permuted.offsets, nullptr, args.b13OrNull, Epilogue::None, args.dtype,
+        DType::F32, quant, quant.w13Scale, quant.w13Zero);
+    hidden = activate(acc.data(), R, gateUpRows(args), args.activation,
+                      args.activationParams, args.dtype);
+  }
   std::vector<float> down = expertGemm(
       quantizeInput(std::move(hidden), R, args.I, quant, quant.a2Scale), R,
       args.I, args.w2, experts, args.H, permuted.offsets,
-      permuted.rowWeights.data(), Epilogue::None, args.dtype, quant,
-      quant.w2Scale, quant.w2Zero);
+      permuted.rowWeights.data(), args.b2OrNull, Epilogue::None, args.dtype,
+      args.dtype, quant, quant.w2Scale, quant.w2Zero);
   return combine(down.data(), R, args.H, permuted.srcIndex.data(), args.T,
                  slots, nullptr, args.dtype);
 }

@@ -11,30 +11,39 @@ using namespace moe::ref::test;
 
 namespace {
 
-/// Naive per-token fused MoE: for each token and each selected (or shared)
-/// expert, weight * w2(act(w13_gate x) * w13_up x), all in f32.
+/// Naive per-token fused MoE with biases, an expert map and any activation:
+/// for each slot whose expert is local, weight * (w2 . act(w13 . x + b13) +
+/// b2), all in f32.
 std::vector<float> naiveFusedMoe(const FusedMoeArgs &args) {
   GateResult routing =
       gate(args.logits, args.T, args.E, args.gateBiasOrNull, args.gate);
   const int64_t slots = args.gate.k + args.gate.numSharedExperts;
   const int64_t H = args.H, I = args.I;
+  const int64_t rows13 = isGatedActivation(args.activation) ? 2 * I : I;
+  const int64_t local = args.expertMapOrNull
+                            ? args.numLocalExperts
+                            : args.E + args.gate.numSharedExperts;
   std::vector<float> out(args.T * H, 0.0f);
   for (int64_t t = 0; t < args.T; ++t) {
-    const float *x = args.x + t * H;
     for (int64_t j = 0; j < slots; ++j) {
       int64_t e = routing.ids[t * slots + j];
-      float weight = routing.weights[t * slots + j];
-      const float *w13 = args.w13 + e * 2 * I * H;
-      const float *w2 = args.w2 + e * H * I;
-      std::vector<float> gateUp = plainLinear(x, 1, H, w13, 2 * I);
-      std::vector<float> hidden(I);
-      for (int64_t i = 0; i < I; ++i)
-        hidden[i] = (args.activation == Activation::Silu ? silu(gateUp[i])
-                                                         : gelu(gateUp[i])) *
-                    gateUp[I + i];
-      std::vector<float> down = plainLinear(hidden.data(), 1, I, w2, H);
-      for (int64_t h = 0; h < H; ++h)
-        out[t * H + h] += weight * down[h];
+      if (args.expertMapOrNull)
+        e = args.expertMapOrNull[e];
+      if (e < 0 || e >= local)
+        continue;
+      std::vector<float> acc =
+          plainLinear(args.x + t * H, 1, H, args.w13 + e * rows13 * H, rows13);
+      if (args.b13OrNull)
+        for (int64_t n = 0; n < rows13; ++n)
+          acc[n] += args.b13OrNull[e * rows13 + n];
+      std::vector<float> hidden = activate(
+          acc.data(), 1, rows13, args.activation, args.activationParams);
+      std::vector<float> down =
+          plainLinear(hidden.data(), 1, I, args.w2 + e * H * I, H);
+      for (int64_t h = 0; h < H; ++h) {
+        float value = down[h] + (args.b2OrNull ? args.b2OrNull[e * H + h] : 0);
+        out[t * H + h] += routing.weights[t * slots + j] * value;
+      }
     }
   }
   return out;
@@ -42,21 +51,29 @@ std::vector<float> naiveFusedMoe(const FusedMoeArgs &args) {
 
 /// Random problem data kept alive for FusedMoeArgs.
 struct Problem {
-  std::vector<float> x, logits, w13, w2, bias;
+  std::vector<float> x, logits, w13, w2, bias, b13, b2;
   FusedMoeArgs args;
 };
 
+/// A random layer with \p local experts in w13, w2 and the biases (E + S
+/// without an expert map); x, the weights and biases rounded to \p dtype.
 Problem randomProblem(std::mt19937 &rng, int64_t T, int64_t H, int64_t E,
                       int64_t I, const GateOptions &gateOptions,
-                      DType dtype = DType::F32) {
+                      DType dtype = DType::F32,
+                      Activation activation = Activation::Silu,
+                      int64_t local = -1) {
   Problem p;
-  int64_t experts = E + gateOptions.numSharedExperts;
+  if (local < 0)
+    local = E + gateOptions.numSharedExperts;
+  int64_t rows13 = isGatedActivation(activation) ? 2 * I : I;
   p.x = randomFloats(rng, T * H, -1.0f, 1.0f);
   p.logits = randomFloats(rng, T * E, -3.0f, 3.0f);
-  p.w13 = randomFloats(rng, experts * 2 * I * H, -0.5f, 0.5f);
-  p.w2 = randomFloats(rng, experts * H * I, -0.5f, 0.5f);
+  p.w13 = randomFloats(rng, local * rows13 * H, -0.5f, 0.5f);
+  p.w2 = randomFloats(rng, local * H * I, -0.5f, 0.5f);
   p.bias = randomFloats(rng, E, -0.2f, 0.2f);
-  for (std::vector<float> *v : {&p.x, &p.w13, &p.w2})
+  p.b13 = randomFloats(rng, local * rows13, -1.0f, 1.0f);
+  p.b2 = randomFloats(rng, local * H, -1.0f, 1.0f);
+  for (std::vector<float> *v : {&p.x, &p.w13, &p.w2, &p.b13, &p.b2})
     roundAllTo(dtype, *v);
   p.args.x = p.x.data();
   p.args.T = T;
@@ -68,7 +85,27 @@ Problem randomProblem(std::mt19937 &rng, int64_t T, int64_t H, int64_t E,
   p.args.I = I;
   p.args.gate = gateOptions;
   p.args.dtype = dtype;
+  p.args.activation = activation;
   return p;
+}
+
+/// A one-token layer with H = I = 1 over E = logits.size() routed experts,
+/// k = 1 (the vectors must outlive the result).
+FusedMoeArgs singleTokenArgs(const std::vector<float> &x,
+                             const std::vector<float> &logits,
+                             const std::vector<float> &w13,
+                             const std::vector<float> &w2) {
+  FusedMoeArgs args;
+  args.x = x.data();
+  args.T = 1;
+  args.H = 1;
+  args.logits = logits.data();
+  args.E = static_cast<int64_t>(logits.size());
+  args.w13 = w13.data();
+  args.w2 = w2.data();
+  args.I = 1;
+  args.gate.k = 1;
+  return args;
 }
 
 TEST(FusedMoeTest, HandComputedSingleToken) {
@@ -77,16 +114,7 @@ TEST(FusedMoeTest, HandComputedSingleToken) {
   // Expert 0: gate 1, up 1; expert 1: gate 2, up 3. w2: {7}, {0.5}.
   std::vector<float> w13 = {1, 1, 2, 3};
   std::vector<float> w2 = {7, 0.5f};
-  FusedMoeArgs args;
-  args.x = x.data();
-  args.T = 1;
-  args.H = 1;
-  args.logits = logits.data();
-  args.E = 2;
-  args.w13 = w13.data();
-  args.w2 = w2.data();
-  args.I = 1;
-  args.gate.k = 1;
+  FusedMoeArgs args = singleTokenArgs(x, logits, w13, w2);
   std::vector<float> out = fusedMoe(args);
   // softmax weight e/(1+e) * 0.5 * silu(2) * 3.
   ASSERT_EQ(out.size(), 1u);
@@ -99,16 +127,7 @@ TEST(FusedMoeTest, SharedExpertUsesTrailingWeights) {
   // Experts 0, 1 routed; expert 2 shared.
   std::vector<float> w13 = {1, 1, 1, 1, 2, 2};
   std::vector<float> w2 = {0, 0, 10};
-  FusedMoeArgs args;
-  args.x = x.data();
-  args.T = 1;
-  args.H = 1;
-  args.logits = logits.data();
-  args.E = 2;
-  args.w13 = w13.data();
-  args.w2 = w2.data();
-  args.I = 1;
-  args.gate.k = 1;
+  FusedMoeArgs args = singleTokenArgs(x, logits, w13, w2);
   args.gate.renormalize = true;
   args.gate.numSharedExperts = 1;
   // Routed expert 0 contributes 0; the shared one weight 1 * 10 * silu(2) * 2.
@@ -200,6 +219,169 @@ TEST(FusedMoeTest, InvalidArgumentsThrow) {
   args.w2 = w.data();
   args.gate.k = 3;
   expectInvalid([&] { fusedMoe(args); }, {"k (3)"});
+}
+
+TEST(FusedMoeTest, PropertyMatchesNaiveLoopEveryForm) {
+  std::mt19937 rng(301);
+  const Activation all[] = {
+      Activation::Silu,      Activation::Gelu,          Activation::GeluTanh,
+      Activation::SwigluOai, Activation::SwigluStep,    Activation::SiluNoMul,
+      Activation::GeluNoMul, Activation::GeluTanhNoMul, Activation::Relu2NoMul};
+  for (int trial = 0; trial < 90; ++trial) {
+    Activation activation = all[trial % 9];
+    int64_t E = randomInt(rng, 2, 8);
+    Problem p =
+        randomProblem(rng, randomInt(rng, 0, 5), randomInt(rng, 1, 8), E,
+                      randomInt(rng, 1, 6), {}, DType::F32, activation);
+    p.args.gate.k = randomInt(rng, 1, 2);
+    p.args.gate.renormalize = true;
+    if (trial % 2) {
+      p.args.b13OrNull = p.b13.data();
+      p.args.b2OrNull = p.b2.data();
+    }
+    if (isGatedActivation(activation)) {
+      if (trial % 3 == 0)
+        p.args.activationParams.layout = GateUpLayout::Interleaved;
+      if (trial % 4 == 1) {
+        p.args.activationParams.hasClampLimit = true;
+        p.args.activationParams.clampLimit = 0.75f;
+      }
+    }
+    expectAllNear(fusedMoe(p.args), naiveFusedMoe(p.args), 1e-5f);
+  }
+}
+
+TEST(FusedMoeTest, GptOssLikeLayer) {
+  std::mt19937 rng(302);
+  Problem p =
+      randomProblem(rng, 4, 16, 8, 8, {}, DType::BF16, Activation::SwigluOai);
+  p.args.gate.k = 4;
+  p.args.gate.renormalize = true;
+  p.args.activationParams.layout = GateUpLayout::Interleaved;
+  p.args.b13OrNull = p.b13.data();
+  p.args.b2OrNull = p.b2.data();
+  std::vector<float> out = fusedMoe(p.args);
+  for (float v : out)
+    EXPECT_EQ(roundTo(DType::BF16, v), v) << "not a bf16 value";
+  expectAllNear(out, naiveFusedMoe(p.args), 2e-2f);
+}
+
+TEST(FusedMoeTest, BiasesAreAddedBeforeTheRoutedWeight) {
+  // One token, one expert of weight 1/2 (two equal logits, k = 1 picks
+  // expert 0 with weight 0.5 without renormalization).
+  std::vector<float> x = {1}, logits = {0, 0};
+  std::vector<float> w13 = {1, 1, 1, 1}, w2 = {2, 2};
+  std::vector<float> b13 = {1, -1, 0, 0}, b2 = {3, 0};
+  FusedMoeArgs args = singleTokenArgs(x, logits, w13, w2);
+  args.b13OrNull = b13.data();
+  args.b2OrNull = b2.data();
+  // gate = 1 + 1, up = 1 - 1 = 0: hidden 0; out = 0.5 * (2 * 0 + 3).
+  EXPECT_NEAR(fusedMoe(args)[0], 1.5f, 1e-6f);
+}
+
+TEST(FusedMoeTest, ExpertMapDropsRemoteExperts) {
+  std::mt19937 rng(303);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int64_t E = 8, T = randomInt(rng, 1, 6), H = 6, I = 4;
+    Problem whole = randomProblem(rng, T, H, E, I, {});
+    whole.args.gate.k = 3;
+    whole.args.gate.renormalize = trial % 2;
+    whole.args.b13OrNull = whole.b13.data();
+    whole.args.b2OrNull = whole.b2.data();
+    // This rank holds the odd experts (local 0..3), in order.
+    std::vector<float> w13, w2, b13, b2;
+    std::vector<int32_t> map(E, -1);
+    for (int64_t e = 1; e < E; e += 2) {
+      map[e] = static_cast<int32_t>(e / 2);
+      w13.insert(w13.end(), whole.w13.begin() + e * 2 * I * H,
+                 whole.w13.begin() + (e + 1) * 2 * I * H);
+      w2.insert(w2.end(), whole.w2.begin() + e * H * I,
+                whole.w2.begin() + (e + 1) * H * I);
+      b13.insert(b13.end(), whole.b13.begin() + e * 2 * I,
+                 whole.b13.begin() + (e + 1) * 2 * I);
+      b2.insert(b2.end(), whole.b2.begin() + e * H,
+                whole.b2.begin() + (e + 1) * H);
+    }
+    FusedMoeArgs local = whole.args;
+    local.w13 = w13.data();
+    local.w2 = w2.data();
+    local.b13OrNull = b13.data();
+    local.b2OrNull = b2.data();
+    local.expertMapOrNull = map.data();
+    local.numLocalExperts = E / 2;
+    // The even experts' rank, with the complementary map.
+    std::vector<int32_t> evenMap(E, -1);
+    for (int64_t e = 0; e < E; e += 2)
+      evenMap[e] = static_cast<int32_t>(e);
+    FusedMoeArgs even = whole.args;
+    even.expertMapOrNull = evenMap.data();
+    even.numLocalExperts = E;
+    std::vector<float> odd = fusedMoe(local), rest = fusedMoe(even);
+    expectAllNear(odd, naiveFusedMoe(local), 1e-5f);
+    // The two ranks' partial sums add up to the whole layer.
+    std::vector<float> sum(odd.size());
+    for (size_t i = 0; i < sum.size(); ++i)
+      sum[i] = odd[i] + rest[i];
+    expectAllNear(sum, fusedMoe(whole.args), 1e-5f);
+  }
+}
+
+TEST(FusedMoeTest, ExpertMapAllRemoteGivesZeros) {
+  std::mt19937 rng(304);
+  Problem p = randomProblem(rng, 3, 4, 4, 2, {}, DType::F32, Activation::Silu,
+                            /*local=*/1);
+  p.args.gate.k = 2;
+  std::vector<int32_t> map = {-1, -1, 5, -7}; // 5 is out of [0, 1): remote
+  p.args.expertMapOrNull = map.data();
+  p.args.numLocalExperts = 1;
+  p.args.b2OrNull = p.b2.data();
+  for (float v : fusedMoe(p.args))
+    EXPECT_EQ(v, 0.0f);
+}
+
+TEST(FusedMoeTest, InvalidActivationArgumentsThrow) {
+  std::mt19937 rng(305);
+  Problem p =
+      randomProblem(rng, 1, 2, 2, 2, {}, DType::F32, Activation::SiluNoMul);
+  p.args.gate.k = 1;
+  p.args.activationParams.hasClampLimit = true;
+  expectInvalid([&] { fusedMoe(p.args); }, {"gated activation"});
+  std::vector<int32_t> map = {0, 0};
+  p.args.activationParams = {};
+  p.args.expertMapOrNull = map.data();
+  p.args.numLocalExperts = -1;
+  expectInvalid([&] { fusedMoe(p.args); }, {"local experts"});
+}
+
+//===----------------------------------------------------------------------===//
+// gpt-oss routing: softmax over the top-k logits
+//===----------------------------------------------------------------------===//
+
+TEST(FusedMoeTest, SoftmaxRenormalizeIsSoftmaxAfterTopK) {
+  std::mt19937 rng(306);
+  for (int trial = 0; trial < 200; ++trial) {
+    const int64_t E = randomInt(rng, 2, 32), k = randomInt(rng, 1, E);
+    std::vector<float> logits = randomFloats(rng, E, -20.0f, 20.0f);
+    GateOptions opts;
+    opts.k = k;
+    opts.renormalize = true;
+    GateResult result = gate(logits.data(), 1, E, nullptr, opts);
+    // Top-k of the raw logits (ties: lower index), then softmax over them.
+    std::vector<int32_t> order(E);
+    for (int64_t e = 0; e < E; ++e)
+      order[e] = static_cast<int32_t>(e);
+    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+      return logits[a] > logits[b];
+    });
+    double top = logits[order[0]], sum = 0;
+    for (int64_t j = 0; j < k; ++j)
+      sum += std::exp(double(logits[order[j]]) - top);
+    for (int64_t j = 0; j < k; ++j) {
+      EXPECT_EQ(result.ids[j], order[j]);
+      EXPECT_NEAR(result.weights[j],
+                  std::exp(double(logits[order[j]]) - top) / sum, 1e-6);
+    }
+  }
 }
 
 } // namespace

@@ -249,8 +249,50 @@ RmsNormResult rmsNorm(const float *x, int64_t T, int64_t H, const float *weight,
 // fused_moe
 //===----------------------------------------------------------------------===//
 
-/// Activation of the fused MoE expert MLP.
-enum class Activation { Silu, Gelu };
+/// Activation of the fused MoE expert MLP (docs/Semantics.md, "Expert
+/// activations"). The gated forms take [2I] GEMM outputs (gate, up) to [I];
+/// the *NoMul forms apply the function to each of the I outputs.
+enum class Activation {
+  Silu,
+  Gelu,
+  GeluTanh,
+  SwigluOai,
+  SwigluStep,
+  SiluNoMul,
+  GeluNoMul,
+  GeluTanhNoMul,
+  Relu2NoMul
+};
+
+/// Where a gated activation's gate and up values lie in a row of 2I: Split
+/// (gate [0, I), up [I, 2I)) or Interleaved (gate 2i, up 2i+1).
+enum class GateUpLayout { Split, Interleaved };
+
+/// Parameters of the expert MLP's activation.
+struct ActivationParams {
+  GateUpLayout layout = GateUpLayout::Split;
+  /// Optional clamp limit L > 0 of a gated activation (gate <= L, up in
+  /// [-L, L]); SwigluOai and SwigluStep use 7 when absent.
+  bool hasClampLimit = false;
+  float clampLimit = 7.0f;
+  /// SwigluOai's alpha.
+  float swigluAlpha = 1.702f;
+};
+
+/// Whether \p activation is gated (its input has 2I columns).
+bool isGatedActivation(Activation activation);
+
+/// tanh-approximated GELU: 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))).
+float geluTanh(float v);
+
+/// Applies \p activation with \p params to \p x [M, cols] (cols = 2I gated, I
+/// otherwise) in f32; the result [M, I] is rounded to \p outType. Throws on an
+/// odd cols with a gated activation, a non-positive or non-finite clamp limit,
+/// or options that apply only to gated activations given with a NoMul one.
+std::vector<float> activate(const float *x, int64_t M, int64_t cols,
+                            Activation activation,
+                            const ActivationParams &params,
+                            DType outType = DType::F32);
 
 /// Quantized weights of fused_moe (pointers not owned; shapes as in
 /// GemmQuantization with w13 [E+S, 2I, H] and w2 [E+S, H, I]).
@@ -279,10 +321,22 @@ struct FusedMoeArgs {
   const float *logits = nullptr;
   /// Number of routed experts.
   int64_t E = 0;
-  /// Gate/up weights [E + S, 2I, H] (gate rows first, then up rows).
+  /// Gate/up weights [L, 2I, H] (gated activation; rows as
+  /// activationParams.layout says) or [L, I, H] (NoMul), L = E + S without an
+  /// expert map.
   const float *w13 = nullptr;
-  /// Down weights [E + S, H, I].
+  /// Down weights [L, H, I].
   const float *w2 = nullptr;
+  /// Optional per-expert biases [L, 2I or I] and [L, H], added to each
+  /// GEMM's f32 accumulator.
+  const float *b13OrNull = nullptr;
+  const float *b2OrNull = nullptr;
+  /// Optional [E + S] map from global expert id to local expert in [0, L)
+  /// or -1; slots whose id maps outside [0, L) contribute nothing.
+  const int32_t *expertMapOrNull = nullptr;
+  /// Number of local experts L (dim 0 of w13, w2); used only with
+  /// expertMapOrNull.
+  int64_t numLocalExperts = 0;
   /// Intermediate size.
   int64_t I = 0;
   /// Optional [E] correction bias of the gate.
@@ -291,6 +345,8 @@ struct FusedMoeArgs {
   GateOptions gate;
   /// Expert activation.
   Activation activation = Activation::Silu;
+  /// Layout, clamp limit and alpha of the activation.
+  ActivationParams activationParams;
   /// Element type of x, the intermediates and the result.
   DType dtype = DType::F32;
   /// Quantized weights; with a scheme, w13 and w2 hold quantized values
