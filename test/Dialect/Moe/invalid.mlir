@@ -2415,3 +2415,173 @@ func.func @quantize_q_type(%x: tensor<4x200xbf16>, %q: tensor<4x200xbf16>, %ss: 
       : (tensor<4x200xbf16>, tensor<4x200xbf16>, tensor<4x2xf32>) -> (tensor<4x200xbf16>, tensor<4x2xf32>)
   return
 }
+
+//===----------------------------------------------------------------------===//
+// moe.fused_moe: expert MLP forms (activation set, layout, clamp, biases,
+// expert map)
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// A *_no_mul activation has no up rows: w2 dim 2 is w13 dim 1.
+func.func @fused_moe_no_mul_w13_rows(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op w2 dim 2 (4) must equal the intermediate size I (w13 dim 1, no_mul) (8)}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax activation = relu2_no_mul outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// Gated forms need gate and up rows.
+func.func @fused_moe_gated_odd_rows(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x5x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op w13 dim 1 (5) must be even: 2*I gate rows then up rows}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax activation = swigluoai outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x5x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// An interleaved layout needs up rows to interleave.
+func.func @fused_moe_layout_no_mul(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x4x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op gate_up_layout = interleaved needs a gated activation, not silu_no_mul (w13 has no up rows)}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax activation = silu_no_mul gate_up_layout = interleaved outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x4x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// The clamp limit bounds gate and up.
+func.func @fused_moe_clamp_no_mul(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x4x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op clamp_limit applies to a gated activation (gate and up), not to gelu_no_mul}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax activation = gelu_no_mul clamp_limit = 7.0 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x4x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// 
+func.func @fused_moe_clamp_zero(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op clamp_limit (0.000000e+00) must be positive and finite}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax clamp_limit = 0.0 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// 
+func.func @fused_moe_clamp_inf(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op clamp_limit (INF) must be positive and finite}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax clamp_limit = 0x7F800000 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// swiglu_alpha is swigluoai's.
+func.func @fused_moe_alpha_not_oai(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op swiglu_alpha applies only to activation = swigluoai, not to silu}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax swiglu_alpha = 1.702 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// 
+func.func @fused_moe_alpha_nan(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op swiglu_alpha (nan) must be finite}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax activation = swigluoai swiglu_alpha = 0x7FC00000 outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// b13 has one bias per w13 row.
+func.func @fused_moe_b13_rows(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %b: tensor<8x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op b13 dim 1 (4) must equal w13 dim 1 (8)}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax b13(%b) outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>, tensor<8x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// 
+func.func @fused_moe_b13_experts(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %b: tensor<7x8xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op b13 dim 0 (7) must equal E + num_shared_experts (8)}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax b13(%b) outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>, tensor<7x8xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// b2 has one bias per hidden column.
+func.func @fused_moe_b2_hidden(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %b: tensor<8x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op b2 dim 1 (4) must equal the hidden size H of x (16)}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax b2(%b) outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>, tensor<8x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// Biases are in x's element type.
+func.func @fused_moe_b2_type(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %b: tensor<8x16xbf16>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op b2 element type 'bf16' must match x element type 'f32'}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax b2(%b) outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>, tensor<8x16xbf16>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// The expert map covers every global id, shared slots included.
+func.func @fused_moe_expert_map_size(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<3x8x16xf32>, %w2: tensor<3x16x4xf32>, %m: tensor<8xi32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op expert_map dim 0 (8) must equal E + num_shared_experts (9)}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax num_shared_experts = 1 expert_map(%m) outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<3x8x16xf32>, tensor<3x16x4xf32>, tensor<8xi32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// With an expert map, w13 and w2 hold the L local experts.
+func.func @fused_moe_expert_map_local(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<2x8x16xf32>, %w2: tensor<3x16x4xf32>, %m: tensor<8xi32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op w2 dim 0 (3) must equal the local expert count L (w13 dim 0) (2)}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax expert_map(%m) outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<2x8x16xf32>, tensor<3x16x4xf32>, tensor<8xi32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// Without an expert map, w13 holds all E + S experts.
+func.func @fused_moe_without_map_experts(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<3x8x16xf32>, %w2: tensor<3x16x4xf32>, %y_init: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.fused_moe' op w13 dim 0 (3) must equal E + num_shared_experts (8)}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax  outs(%y_init)
+      : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<3x8x16xf32>, tensor<3x16x4xf32>,
+         tensor<4x16xf32>) -> tensor<4x16xf32>
+  return
+}

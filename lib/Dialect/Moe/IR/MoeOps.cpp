@@ -527,7 +527,8 @@ LogicalResult SiluAndMulOp::verify() {
 /// and K = I (w2) without a scheme, else quantized with their scales, zero
 /// points and static activation scales as `quant` says.
 static LogicalResult verifyFusedMoeQuantization(FusedMoeOp op, int64_t hidden,
-                                                int64_t intermediate) {
+                                                int64_t intermediate,
+                                                StringRef intermediateFrom) {
   Operation *operation = op.getOperation();
   QuantScheme scheme = op.getQuant();
   if (failed(verifyQuantGroupSize(operation, scheme, op.getGroupSize())))
@@ -550,7 +551,7 @@ static LogicalResult verifyFusedMoeQuantization(FusedMoeOp op, int64_t hidden,
         failed(expectDim(operation, op.getW13(), "w13", 2, hidden,
                          "the hidden size H of x")) ||
         failed(expectDim(operation, op.getW2(), "w2", 2, intermediate,
-                         "the intermediate size I (w13 dim 1 / 2)")));
+                         intermediateFrom)));
   }
   Type element = elementTypeOf(op.getX());
   if (!isFp8Scheme(scheme) && !isa<BFloat16Type, Float16Type>(element))
@@ -589,6 +590,59 @@ static LogicalResult verifyFusedMoeQuantization(FusedMoeOp op, int64_t hidden,
   return success();
 }
 
+/// Whether \p activation gates: takes [2I] (gate, up) to [I].
+static bool isGatedActivation(Activation activation) {
+  switch (activation) {
+  case Activation::silu:
+  case Activation::gelu:
+  case Activation::gelu_tanh:
+  case Activation::swigluoai:
+  case Activation::swiglustep:
+    return true;
+  case Activation::silu_no_mul:
+  case Activation::gelu_no_mul:
+  case Activation::gelu_tanh_no_mul:
+  case Activation::relu2_no_mul:
+    return false;
+  }
+  llvm_unreachable("unknown activation");
+}
+
+/// Verifies the attributes of the expert MLP's activation: the gate/up
+/// layout and the clamp limit only with a gated activation, swiglu_alpha
+/// only with swigluoai, both finite (the limit positive).
+static LogicalResult verifyExpertMlp(FusedMoeOp op) {
+  Activation activation = op.getActivation();
+  StringRef name = stringifyActivation(activation);
+  bool gated = isGatedActivation(activation);
+  if (!gated && op.getGateUpLayout() != GateUpLayout::split)
+    return op.emitOpError()
+           << "gate_up_layout = " << stringifyGateUpLayout(op.getGateUpLayout())
+           << " needs a gated activation, not " << name
+           << " (w13 has no up rows)";
+  if (std::optional<APFloat> limit = op.getClampLimit()) {
+    double value = limit->convertToDouble();
+    if (!gated)
+      return op.emitOpError() << "clamp_limit applies to a gated activation "
+                                 "(gate and up), not to "
+                              << name;
+    if (!(value > 0.0) || !std::isfinite(value))
+      return op.emitOpError()
+             << "clamp_limit (" << value << ") must be positive and finite";
+  }
+  if (std::optional<APFloat> alpha = op.getSwigluAlpha()) {
+    double value = alpha->convertToDouble();
+    if (activation != Activation::swigluoai)
+      return op.emitOpError()
+             << "swiglu_alpha applies only to activation = swigluoai, not to "
+             << name;
+    if (!std::isfinite(value))
+      return op.emitOpError()
+             << "swiglu_alpha (" << value << ") must be finite";
+  }
+  return success();
+}
+
 LogicalResult FusedMoeOp::verify() {
   if (failed(verifyCommon(getOperation())))
     return failure();
@@ -602,20 +656,46 @@ LogicalResult FusedMoeOp::verify() {
       addSizes(op, numExperts, getNumSharedExperts(), "E + num_shared_experts");
   if (failed(allExperts))
     return failure();
+  if (failed(verifyExpertMlp(*this)))
+    return failure();
+  bool gated = isGatedActivation(getActivation());
   int64_t gateUp = dimOf(getW13(), 1);
-  if (isKnown(gateUp) && gateUp % 2 != 0)
+  if (gated && isKnown(gateUp) && gateUp % 2 != 0)
     return emitOpError() << "w13 dim 1 (" << gateUp
                          << ") must be even: 2*I gate rows then up rows";
-  int64_t intermediate = isKnown(gateUp) ? gateUp / 2 : gateUp;
+  int64_t intermediate = isKnown(gateUp) && gated ? gateUp / 2 : gateUp;
+  // With an expert_map, w13/w2 hold this rank's L experts (any number).
+  int64_t localExperts = *allExperts;
+  StringRef localWhat = "E + num_shared_experts";
+  if (Value map = getExpertMap()) {
+    if (failed(expectDim(op, map, "expert_map", 0, *allExperts,
+                         "E + num_shared_experts")))
+      return failure();
+    localExperts = dimOf(getW13(), 0);
+    localWhat = "the local expert count L (w13 dim 0)";
+  }
   if (failed(expectDim(op, getLogits(), "logits", 0, numTokens,
                        "the number of tokens T of x")) ||
-      failed(verifyFusedMoeQuantization(*this, hidden, intermediate)) ||
-      failed(expectDim(op, getW13(), "w13", 0, *allExperts,
-                       "E + num_shared_experts")) ||
-      failed(expectDim(op, getW2(), "w2", 0, *allExperts,
-                       "E + num_shared_experts")) ||
+      failed(verifyFusedMoeQuantization(
+          *this, hidden, intermediate,
+          gated ? "the intermediate size I (w13 dim 1 / 2)"
+                : "the intermediate size I (w13 dim 1, no_mul)")) ||
+      failed(expectDim(op, getW13(), "w13", 0, localExperts, localWhat)) ||
+      failed(expectDim(op, getW2(), "w2", 0, localExperts, localWhat)) ||
       failed(expectDim(op, getW2(), "w2", 1, hidden, "the hidden size H of x")))
     return failure();
+  if (Value b13 = getB13()) {
+    if (failed(expectDim(op, b13, "b13", 0, localExperts, localWhat)) ||
+        failed(expectDim(op, b13, "b13", 1, gateUp, "w13 dim 1")) ||
+        failed(expectSameElementType(op, b13, "b13", getX(), "x")))
+      return failure();
+  }
+  if (Value b2 = getB2()) {
+    if (failed(expectDim(op, b2, "b2", 0, localExperts, localWhat)) ||
+        failed(expectDim(op, b2, "b2", 1, hidden, "the hidden size H of x")) ||
+        failed(expectSameElementType(op, b2, "b2", getX(), "x")))
+      return failure();
+  }
   if (getBias() && failed(expectDim(op, getBias(), "bias", 0, numExperts,
                                     "the number of experts E")))
     return failure();

@@ -48,15 +48,39 @@ def Moe_EpilogueAttr : EnumAttr<Moe_Dialect, Moe_Epilogue, "epilogue"> {
   let assemblyFormat = "$value";
 }
 
+// The first expert GEMM's activation (vLLM's MoE activation set). The gated
+// forms take [2I] GEMM outputs (gate, up) to [I]; the `*_no_mul` forms apply
+// the function to all I outputs (w13 has I rows). docs/Semantics.md has the
+// formulas.
 def Moe_Activation : I32EnumAttr<"Activation",
-    "gated activation of an MoE layer's first expert GEMM", [
+    "activation of an MoE layer's first expert GEMM", [
       I32EnumAttrCase<"silu", 0>,
-      I32EnumAttrCase<"gelu", 1>
+      I32EnumAttrCase<"gelu", 1>,
+      I32EnumAttrCase<"gelu_tanh", 2>,
+      I32EnumAttrCase<"swigluoai", 3>,
+      I32EnumAttrCase<"swiglustep", 4>,
+      I32EnumAttrCase<"silu_no_mul", 5>,
+      I32EnumAttrCase<"gelu_no_mul", 6>,
+      I32EnumAttrCase<"gelu_tanh_no_mul", 7>,
+      I32EnumAttrCase<"relu2_no_mul", 8>
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::moe";
 }
 def Moe_ActivationAttr : EnumAttr<Moe_Dialect, Moe_Activation, "activation"> {
+  let assemblyFormat = "$value";
+}
+
+def Moe_GateUpLayout : I32EnumAttr<"GateUpLayout",
+    "where a gated activation's gate and up rows lie in w13", [
+      I32EnumAttrCase<"split", 0>,
+      I32EnumAttrCase<"interleaved", 1>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_GateUpLayoutAttr : EnumAttr<Moe_Dialect, Moe_GateUpLayout,
+                                    "gate_up_layout"> {
   let assemblyFormat = "$value";
 }
 

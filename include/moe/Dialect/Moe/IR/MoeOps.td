@@ -555,9 +555,34 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe", [AttrSizedOperandSegments]> {
     the routing attributes (as `moe.gate`, optional correction `bias [E]`),
     then computes, per token, the weighted sum over its `k + S` experts of
     `w2[e] . act_and_mul(w13[e] . x)`, with `w13 [E+S, 2I, H]` (gate rows
-    first, then up rows) and `w2 [E+S, H, I]`. `activation` is `silu`
-    (default) or `gelu`. Result `[T, H]` in x's element type; intermediates
-    are rounded to x's element type.
+    first, then up rows) and `w2 [E+S, H, I]`. Result `[T, H]` in x's
+    element type; intermediates are rounded to x's element type.
+
+    Expert MLP (docs/Semantics.md, "Expert activations"):
+    - `activation`: the gated forms `silu` (default), `gelu` (erf),
+      `gelu_tanh`, `swigluoai` (gpt-oss: `(up + 1) * g * sigmoid(alpha * g)`
+      with `g = min(gate, limit)`, `up` clamped to `[-limit, limit]`) and
+      `swiglustep` (`min(silu(gate), limit) * clamp(up, -limit, limit)`)
+      take `w13 [E+S, 2I, H]`; the `*_no_mul` forms `silu_no_mul`,
+      `gelu_no_mul`, `gelu_tanh_no_mul` and `relu2_no_mul` (`relu(v)^2`)
+      apply the function to all of the first GEMM's outputs, with
+      `w13 [E+S, I, H]`.
+    - `gate_up_layout`: `split` (default; gate rows `[0, I)`, up rows
+      `[I, 2I)`) or `interleaved` (gpt-oss: row `2i` gate, `2i+1` up).
+    - `clamp_limit` L > 0 (gated forms): the gate is clamped to at most L and
+      up to `[-L, L]` before the activation (`swigluoai` and `swiglustep`
+      take their limit from it, 7.0 when absent). `swiglu_alpha`
+      (`swigluoai` only, default 1.702).
+    - `b13 [E+S, 2I or I]`, `b2 [E+S, H]`: per-expert biases added to each
+      GEMM's f32 accumulator (before the activation, before the routed
+      weight).
+    - `expert_map [E+S]` i32 (expert parallelism): global expert id -> index
+      into this rank's `w13`/`w2`/biases (dim 0 of any size L), or -1; slots
+      whose id maps to -1 (or outside `[0, L)`) contribute nothing.
+
+    Softmax over the top-k logits (gpt-oss) is `scoring = softmax
+    renormalize`: top-k of the softmax scores is top-k of the logits, and
+    the renormalized weights are the softmax of the selected logits.
 
     `moe-decompose-fused-moe` expands it into
     `gate -> permute -> grouped_matmul (act_and_mul) -> grouped_matmul
@@ -580,6 +605,17 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe", [AttrSizedOperandSegments]> {
         renormalize outs(%init)
         : (tensor<?x4096xbf16>, tensor<?x8xbf16>, tensor<8x28672x4096xbf16>,
            tensor<8x4096x14336xbf16>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
+    ```
+
+    Example (gpt-oss-20b: biases, interleaved gate/up, clamped SwiGLU):
+
+    ```mlir
+    %y = moe.fused_moe %x, %logits, %w13, %w2 k = 4 scoring = softmax
+        renormalize activation = swigluoai gate_up_layout = interleaved
+        clamp_limit = 7.0 b13(%b13) b2(%b2) outs(%init)
+        : (tensor<?x2880xbf16>, tensor<?x32xbf16>, tensor<32x5760x2880xbf16>,
+           tensor<32x2880x2880xbf16>, tensor<32x5760xbf16>,
+           tensor<32x2880xbf16>, tensor<?x2880xbf16>) -> tensor<?x2880xbf16>
     ```
 
     Example (Qwen3-30B-A3B with AWQ int4 weights, groups of 128):
@@ -609,11 +645,22 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe", [AttrSizedOperandSegments]> {
                             Optional<Moe_I8_AnyRank>:$w2_zero,
                             Optional<Moe_F32_1D>:$a1_scale,
                             Optional<Moe_F32_1D>:$a2_scale,
+                            DefaultValuedAttr<Moe_GateUpLayoutAttr,
+                              "::mlir::moe::GateUpLayout::split">:$gate_up_layout,
+                            OptionalAttr<F32Attr>:$clamp_limit,
+                            OptionalAttr<F32Attr>:$swiglu_alpha,
+                            Optional<Moe_Float2D>:$b13,
+                            Optional<Moe_Float2D>:$b2,
+                            Optional<Moe_I32_1D>:$expert_map,
                             Moe_Float2D:$out_init));
   let results = DpsResults;
   let assemblyFormat = !strconcat(
     [{ $x `,` $logits `,` $w13 `,` $w2 (`bias` `(` $bias^ `)`)? }],
     RoutingFormat, [{ (`activation` `=` `` $activation^)?
+    (`gate_up_layout` `=` `` $gate_up_layout^)?
+    (`clamp_limit` `=` $clamp_limit^)? (`swiglu_alpha` `=` $swiglu_alpha^)?
+    (`b13` `(` $b13^ `)`)? (`b2` `(` $b2^ `)`)?
+    (`expert_map` `(` $expert_map^ `)`)?
     (`quant` `=` `` $quant^)? (`group_size` `=` $group_size^)?
     (`w13_scale` `(` $w13_scale^ `)`)? (`w2_scale` `(` $w2_scale^ `)`)?
     (`w13_zero` `(` $w13_zero^ `)`)? (`w2_zero` `(` $w2_zero^ `)`)?
