@@ -115,3 +115,18 @@ func.func @w4a16(%a: tensor<?x64xbf16>, %w: tensor<4x32x32xi8>, %o: tensor<5xi32
       : (tensor<?x64xbf16>, tensor<4x32x32xi8>, tensor<5xi32>, tensor<4x32x2xbf16>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   return %r : tensor<?x32xbf16>
 }
+
+// -----
+
+// fused_moe forms that are not lowered yet (here clamp_limit) are not in the
+// manifest format either: moe-runner has no reference for them.
+func.func @clamp_limit(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
+                       %w13: tensor<4x16x16xbf16>, %w2: tensor<4x16x8xbf16>,
+                       %out: tensor<2x16xbf16>) -> tensor<2x16xbf16> {
+  // expected-error @+1 {{'moe.fused_moe' op in entry point 'clamp_limit' is not in the manifest format: clamp_limit is not lowered yet}}
+  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = softmax
+      clamp_limit = 7.0 outs(%out)
+      : (tensor<2x16xbf16>, tensor<2x4xbf16>, tensor<4x16x16xbf16>,
+         tensor<4x16x8xbf16>, tensor<2x16xbf16>) -> tensor<2x16xbf16>
+  return %y : tensor<2x16xbf16>
+}

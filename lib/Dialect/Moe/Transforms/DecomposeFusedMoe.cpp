@@ -42,10 +42,9 @@ static std::optional<Epilogue> epilogueFor(Activation activation) {
   }
 }
 
-/// Why \p op cannot be expanded yet: the forms of the expert MLP that the
-/// GEMM epilogues and the routing kernel do not implement (docs/Rationale.md).
-/// Empty when it can.
-static std::string unsupportedForm(FusedMoeOp op) {
+} // namespace
+
+std::string mlir::moe::getUnloweredFusedMoeForm(FusedMoeOp op) {
   if (!epilogueFor(op.getActivation()))
     return ("activation '" + stringifyActivation(op.getActivation()) +
             "' is not lowered yet")
@@ -63,6 +62,8 @@ static std::string unsupportedForm(FusedMoeOp op) {
   return "";
 }
 
+namespace {
+
 static bool isFp8(QuantScheme scheme) {
   return scheme == QuantScheme::fp8_block ||
          scheme == QuantScheme::fp8_channel ||
@@ -77,7 +78,7 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics())
       return rewriter.notifyMatchFailure(op, "expands the tensor form only");
-    std::string unsupported = unsupportedForm(op);
+    std::string unsupported = getUnloweredFusedMoeForm(op);
     if (!unsupported.empty())
       return rewriter.notifyMatchFailure(op, unsupported);
     int64_t numShared = op.getNumSharedExperts();
@@ -251,7 +252,7 @@ struct MoeDecomposeFusedMoePass
     int64_t after = 0;
     getOperation()->walk([&](FusedMoeOp op) {
       ++after;
-      std::string unsupported = unsupportedForm(op);
+      std::string unsupported = getUnloweredFusedMoeForm(op);
       if (!unsupported.empty()) {
         op.emitError(unsupported);
         return;

@@ -55,11 +55,20 @@ LogicalResult checkManifestType(func::FuncOp func, const Twine &what,
   return success();
 }
 
-/// Quantized ops are not in the manifest format yet: moe-runner has no
-/// quantized inputs or reference for them. An error at the op, not a record
-/// the runner would misread as a bf16 op.
-LogicalResult checkNotQuantized(func::FuncOp func) {
+/// Quantized ops, and fused_moe forms that are not lowered yet, are not in
+/// the manifest format: moe-runner has no inputs or reference for them. An
+/// error at the op, not a record the runner would misread as a plain bf16
+/// op.
+LogicalResult checkDescribable(func::FuncOp func) {
   WalkResult result = func.walk([&](Operation *op) {
+    if (auto layer = dyn_cast<FusedMoeOp>(op)) {
+      std::string unlowered = getUnloweredFusedMoeForm(layer);
+      if (!unlowered.empty()) {
+        op->emitOpError() << "in entry point '" << func.getName()
+                          << "' is not in the manifest format: " << unlowered;
+        return WalkResult::interrupt();
+      }
+    }
     bool quantized = isa<QuantizeOp>(op);
     if (auto gemm = dyn_cast<GroupedMatmulOp>(op))
       quantized = gemm.isQuantized();
@@ -297,7 +306,7 @@ struct MoeExportManifestPass
       FailureOr<func::ReturnOp> returnOp = getEntryReturn(func);
       if (failed(returnOp))
         return signalPassFailure();
-      if (failed(checkNotQuantized(func)))
+      if (failed(checkDescribable(func)))
         return signalPassFailure();
       for (auto [index, type] : llvm::enumerate(func.getArgumentTypes()))
         if (failed(checkManifestType(func, "argument " + Twine(index), type)))
