@@ -33,8 +33,8 @@ def MoeDecomposeFusedMoe : Pass<"moe-decompose-fused-moe"> {
     Option<"gatherTokenRows", "gather-token-rows", "bool", /*default=*/"false",
            "Skip the row copy: permute_indices, and a first GEMM that reads "
            "each row's token from x by index (grouped_matmul x[src_index]). "
-           "Off by default: the gathered GEMM's A loads are slower than the "
-           "copy they save on H100/H200 at every measured T "
+           "Off by default: measured on an H200, the layers are 15-33% "
+           "slower with it at T >= 2048 and mostly slower below "
            "(docs/performance.md, 5f)">
   ];
   let dependentDialects = ["::mlir::moe::MoeDialect",
@@ -70,8 +70,8 @@ def MoeDecomposeMotLinear : Pass<"moe-decompose-mot-linear"> {
     Option<"gatherTokenRows", "gather-token-rows", "bool", /*default=*/"false",
            "Skip the row copy: permute_indices, and a first GEMM that reads "
            "each row's token from x by index (grouped_matmul x[src_index]). "
-           "Off by default: the gathered GEMM's A loads are slower than the "
-           "copy they save on H100/H200 at every measured T "
+           "Off by default: measured on an H200, the layers are 15-33% "
+           "slower with it at T >= 2048 and mostly slower below "
            "(docs/performance.md, 5f)">
   ];
   let dependentDialects = ["::mlir::moe::MoeDialect",
