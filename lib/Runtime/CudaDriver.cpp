@@ -104,6 +104,11 @@ bool resolveAll(void *handle, DriverApi &api, const char **missing) {
   resolve(handle, "cuModuleLoadDataEx", api.cuModuleLoadDataEx);
   resolve(handle, "cuLaunchKernelEx", api.cuLaunchKernelEx);
   resolve(handle, "cuTensorMapEncodeTiled", api.cuTensorMapEncodeTiled);
+  if (!resolve(handle, "cuMemHostRegister_v2", api.cuMemHostRegister) ||
+      !resolve(handle, "cuMemHostUnregister", api.cuMemHostUnregister)) {
+    api.cuMemHostRegister = nullptr;
+    api.cuMemHostUnregister = nullptr;
+  }
   // The stream-ordered allocator is used only with both entry points.
   if (!resolve(handle, "cuMemAllocAsync", api.cuMemAllocAsync) ||
       !resolve(handle, "cuMemFreeAsync", api.cuMemFreeAsync)) {

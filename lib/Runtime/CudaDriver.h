@@ -194,6 +194,11 @@ struct DriverApi {
   CUresult (*cuMemAllocAsync)(CUdeviceptr *ptr, size_t bytes, CUstream stream);
   /// Optional (CUDA 11.2+), resolved together with cuMemAllocAsync.
   CUresult (*cuMemFreeAsync)(CUdeviceptr ptr, CUstream stream);
+  /// Optional: page-locking host memory the device may access
+  /// (mgpuMemHostRegisterMemRef).
+  CUresult (*cuMemHostRegister)(void *ptr, size_t bytes,
+                                unsigned flags); // _v2
+  CUresult (*cuMemHostUnregister)(void *ptr);
   /// Optional (CUDA 11.2+): a private memory pool (see Device::pool).
   CUresult (*cuMemPoolCreate)(CUmemoryPool *pool, const MemPoolProps *props);
   CUresult (*cuMemPoolSetAttribute)(CUmemoryPool pool, int attribute,

@@ -76,16 +76,11 @@ MoeStatus moe::runtime::encodeMemrefTensorMap(
                 "data type",
                 static_cast<long long>(dataType));
 
-  // A ranked memref descriptor: allocated pointer, aligned pointer, offset,
-  // sizes[rank], strides[rank] (in elements, outermost first).
-  const auto *base = static_cast<const char *>(descriptor);
-  char *aligned = nullptr;
-  int64_t offset = 0;
-  std::memcpy(&aligned, base + sizeof(void *), sizeof(aligned));
-  std::memcpy(&offset, base + 2 * sizeof(void *), sizeof(offset));
-  const auto *sizes =
-      reinterpret_cast<const int64_t *>(base + 2 * sizeof(void *) + 8);
-  const int64_t *strides = sizes + rank;
+  MemrefDescriptorView memref = viewMemrefDescriptor(descriptor, rank);
+  char *aligned = memref.aligned;
+  int64_t offset = memref.offset;
+  const int64_t *sizes = memref.sizes;
+  const int64_t *strides = memref.strides;
 
   if (strides[rank - 1] != 1)
     return fail(MOE_ERROR_INVALID_ARGUMENT, fn,

@@ -536,6 +536,33 @@ void mgpuMemset16(void *dst, unsigned short value, size_t count,
       MOE_CALLER);
 }
 
+void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
+                               int64_t elementSizeBytes) {
+  constexpr const char *fn = "mgpuMemHostRegisterMemRef";
+  if (stuck())
+    return;
+  void *begin = nullptr;
+  size_t bytes = 0;
+  if (record(denseMemrefRange(fn, rank, descriptor, elementSizeBytes, &begin,
+                              &bytes),
+             MOE_CALLER))
+    record(registerHostMemory(fn, begin, bytes), MOE_CALLER);
+}
+
+void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
+                                 int64_t elementSizeBytes) {
+  constexpr const char *fn = "mgpuMemHostUnregisterMemRef";
+  if (stuck())
+    return;
+  void *begin = nullptr;
+  size_t bytes = 0;
+  if (record(denseMemrefRange(fn, rank, descriptor, elementSizeBytes, &begin,
+                              &bytes),
+             MOE_CALLER) &&
+      bytes != 0) // An empty memref was not registered.
+    record(unregisterHostMemory(fn, begin), MOE_CALLER);
+}
+
 void mgpuSetDefaultDevice(int32_t device) {
   constexpr const char *fn = "mgpuSetDefaultDevice";
   if (device < 0) {

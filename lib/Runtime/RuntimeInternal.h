@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace moe {
@@ -170,6 +171,37 @@ MoeStatus destroyEvent(const char *fn, bool autoInit, MoeEvent event);
 MoeStatus recordEvent(const char *fn, bool autoInit, MoeEvent event,
                       MoeStream stream);
 MoeStatus synchronizeEvent(const char *fn, bool autoInit, MoeEvent event);
+
+/// The fields of a ranked memref descriptor (allocated and aligned
+/// pointers, offset, sizes[rank], strides[rank], in elements, outermost
+/// first) that generated code passes by address.
+struct MemrefDescriptorView {
+  char *aligned = nullptr;
+  int64_t offset = 0;
+  const int64_t *sizes = nullptr;
+  const int64_t *strides = nullptr;
+};
+inline MemrefDescriptorView viewMemrefDescriptor(const void *descriptor,
+                                                 int64_t rank) {
+  const auto *base = static_cast<const char *>(descriptor);
+  MemrefDescriptorView view;
+  std::memcpy(&view.aligned, base + sizeof(void *), sizeof(view.aligned));
+  std::memcpy(&view.offset, base + 2 * sizeof(void *), sizeof(view.offset));
+  view.sizes = reinterpret_cast<const int64_t *>(base + 2 * sizeof(void *) + 8);
+  view.strides = view.sizes + rank;
+  return view;
+}
+
+/// Page-locks (registers) `bytes` of host memory at `hostPtr` for device
+/// access, or releases such a registration (HostRegistration.cpp).
+MoeStatus registerHostMemory(const char *fn, void *hostPtr, size_t bytes);
+MoeStatus unregisterHostMemory(const char *fn, void *hostPtr);
+/// The host range of a dense ranked memref (`descriptor`: allocated and
+/// aligned pointers, offset, sizes[rank], strides[rank]) of
+/// `elementSizeBytes`-byte elements; fails on a non-dense layout.
+MoeStatus denseMemrefRange(const char *fn, int64_t rank, const void *descriptor,
+                           int64_t elementSizeBytes, void **begin,
+                           size_t *bytes);
 
 /// Streams and events of the mgpu* ABI, reused per thread (HandlePool.cpp):
 /// `take*` hands out one the thread gave back earlier (made for the current

@@ -694,6 +694,57 @@ TEST_F(RuntimeGpuTest, MlirGpuAbiSaxpyGpu) {
   ASSERT_NO_STICKY_ERROR();
 }
 
+TEST_F(RuntimeGpuTest, MlirGpuAbiHostRegistrationGpu) {
+  // gpu.host_register of a memref<4x256xf32>: a kernel reads and writes the
+  // host memory through its host address; then unregistered.
+  constexpr uint32_t n = 1024;
+  std::vector<float> x = randomFloats(n, 11), y = randomFloats(n, 12);
+  std::vector<float> hostY = y;
+  struct {
+    void *allocated, *aligned;
+    int64_t offset, sizes[2], strides[2];
+  } xMemref = {x.data(), x.data(), 0, {4, 256}, {256, 1}},
+    yMemref = {hostY.data(), hostY.data(), 0, {4, 256}, {256, 1}};
+  mgpuMemHostRegisterMemRef(2, &xMemref, sizeof(float));
+  mgpuMemHostRegisterMemRef(2, &yMemref, sizeof(float));
+  ASSERT_NO_STICKY_ERROR();
+  MoeModule module =
+      mgpuModuleLoad(const_cast<char *>(kSaxpyPtx), std::strlen(kSaxpyPtx) + 1);
+  MoeFunction saxpy = mgpuModuleGetFunction(module, "saxpy");
+  MoeStream stream = mgpuStreamCreate();
+  launchSaxpyMgpu(saxpy, stream, hostY.data(), x.data(), 1.5f, n);
+  mgpuStreamSynchronize(stream);
+  ASSERT_NO_STICKY_ERROR();
+  expectSaxpy(hostY, x, y, 1.5f);
+  mgpuMemHostUnregisterMemRef(2, &xMemref, sizeof(float));
+  mgpuMemHostUnregisterMemRef(2, &yMemref, sizeof(float));
+  ASSERT_NO_STICKY_ERROR();
+  mgpuStreamDestroy(stream);
+  mgpuModuleUnload(module);
+  ASSERT_NO_STICKY_ERROR();
+
+  // Unregistering again, and a strided (non-dense) memref, are errors.
+  auto sticky = [](std::string &message) {
+    const char *text = nullptr;
+    MoeStatus status = moeGetStickyError(&text);
+    message = text ? text : "";
+    return status;
+  };
+  mgpuMemHostUnregisterMemRef(2, &xMemref, sizeof(float));
+  std::string message;
+  EXPECT_EQ(sticky(message), MOE_ERROR_DRIVER);
+  EXPECT_NE(message.find("mgpuMemHostUnregisterMemRef: cuMemHostUnregister"),
+            std::string::npos)
+      << message;
+  moeClearStickyError();
+  xMemref.strides[0] = 512;
+  mgpuMemHostRegisterMemRef(2, &xMemref, sizeof(float));
+  EXPECT_EQ(sticky(message), MOE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(message.find("the memref is not dense"), std::string::npos)
+      << message;
+  moeClearStickyError();
+}
+
 TEST_F(RuntimeGpuTest, MlirGpuAbiReusesStreamsAndEventsPerThreadGpu) {
   // A stream or event given back is handed out again by the same thread's
   // next create (last in, first out); two live at once are distinct.

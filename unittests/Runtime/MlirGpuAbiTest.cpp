@@ -204,6 +204,36 @@ TEST_F(StickyErrorTest, EachEntryPointRecordsNoDriver) {
                                                   0, 0, 0, box),
                    nullptr);
        }},
+      {"moeTensorMapEncodeTiledMemrefByValue",
+       [](void *p, MoeStream, MoeEvent, float *, const char *) {
+         struct {
+           void *allocated, *aligned;
+           int64_t offset, sizes[2], strides[2];
+         } memref = {p, p, 0, {16, 64}, {64, 1}};
+         int64_t box[2] = {16, 32};
+         MoeTensorMap map;
+         std::memset(&map, 0xab, sizeof(map));
+         moeTensorMapEncodeTiledMemrefByValue(&map, 2, &memref,
+                                              /*FLOAT32=*/7, 0, 0, 0, 0, box);
+         for (uint64_t word : map.opaque)
+           EXPECT_EQ(word, 0u); // Zeroed on failure.
+       }},
+      {"mgpuMemHostRegisterMemRef",
+       [](void *, MoeStream, MoeEvent, float *host, const char *) {
+         struct {
+           void *allocated, *aligned;
+           int64_t offset, sizes[1], strides[1];
+         } memref = {host, host, 0, {4}, {1}};
+         mgpuMemHostRegisterMemRef(1, &memref, sizeof(float));
+       }},
+      {"mgpuMemHostUnregisterMemRef",
+       [](void *, MoeStream, MoeEvent, float *host, const char *) {
+         struct {
+           void *allocated, *aligned;
+           int64_t offset, sizes[1], strides[1];
+         } memref = {host, host, 0, {4}, {1}};
+         mgpuMemHostUnregisterMemRef(1, &memref, sizeof(float));
+       }},
   };
   for (const Case &c : cases) {
     moeClearStickyError();

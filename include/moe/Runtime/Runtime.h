@@ -421,6 +421,19 @@ MOE_RUNTIME_EXPORT void mgpuMemset32(void *dst, unsigned int value,
 MOE_RUNTIME_EXPORT void mgpuMemset16(void *dst, unsigned short value,
                                      size_t count, MoeStream stream);
 MOE_RUNTIME_EXPORT void mgpuSetDefaultDevice(int32_t device);
+/** gpu.host_register / gpu.host_unregister of a ranked memref (`descriptor`:
+ *  allocated and aligned pointers, offset, sizes[rank], strides[rank];
+ *  dense layouts only): page-locks its host memory (cuMemHostRegister,
+ *  flags 0) so kernels can access it through its host address, or releases
+ *  that. The registered range is the memref's elements times
+ *  elementSizeBytes; an empty memref registers nothing. Errors (a
+ *  non-dense layout, memory already registered) go to the sticky error. */
+MOE_RUNTIME_EXPORT void mgpuMemHostRegisterMemRef(int64_t rank,
+                                                  void *descriptor,
+                                                  int64_t elementSizeBytes);
+MOE_RUNTIME_EXPORT void mgpuMemHostUnregisterMemRef(int64_t rank,
+                                                    void *descriptor,
+                                                    int64_t elementSizeBytes);
 /** The driver-valued form of moeTensorMapEncodeTiled: `dataType`,
  *  `interleave`, `swizzle`, `l2Promotion` and `oobFill` are the driver's
  *  CUtensorMap* enum values. */
