@@ -104,6 +104,11 @@ MoeStatus moe::runtime::statusForResult(cu::CUresult result,
     return MOE_ERROR_NO_DRIVER;
   case cu::CUDA_ERROR_INVALID_CLUSTER_SIZE:
     return MOE_ERROR_LAUNCH;
+  // Registering a range twice or unregistering one that is not registered
+  // is the caller's mistake, not a kernel fault (they sit in 700..720).
+  case cu::CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED:
+  case cu::CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED:
+    return MOE_ERROR_INVALID_ARGUMENT;
   case cu::CUDA_ERROR_INVALID_VALUE:
   case 400: // CUDA_ERROR_INVALID_HANDLE
     return fallback == MOE_ERROR_DRIVER ? MOE_ERROR_INVALID_ARGUMENT : fallback;

@@ -19,8 +19,15 @@ build_runtime() {
   echo "runtime-only build ok"
   RUNNER=$BUILD/tools/moe-runner/moe-runner
   if [ -x "$BUILD/unittests/Runtime/MoeRuntimeTests" ]; then
-    "$BUILD/unittests/Runtime/MoeRuntimeTests" >"$LOG/runtime-tests.log" 2>&1
-    echo "runtime unit tests: $(tail -1 "$LOG/runtime-tests.log")"
+    # A failing unit test fails the suite (counted like any other check).
+    if "$BUILD/unittests/Runtime/MoeRuntimeTests" >"$LOG/runtime-tests.log" 2>&1; then
+      pass=$((pass + 1))
+      echo "runtime unit tests: $(tail -1 "$LOG/runtime-tests.log")"
+    else
+      fail=$((fail + 1))
+      echo "runtime unit tests FAILED:"
+      grep -E '^\[  FAILED  \]|Failure$' "$LOG/runtime-tests.log" | head -20
+    fi
   else
     echo "runtime unit tests: not built (no GoogleTest on this host)"
   fi

@@ -732,7 +732,7 @@ TEST_F(RuntimeGpuTest, MlirGpuAbiHostRegistrationGpu) {
   };
   mgpuMemHostUnregisterMemRef(2, &xMemref, sizeof(float));
   std::string message;
-  EXPECT_EQ(sticky(message), MOE_ERROR_DRIVER);
+  EXPECT_EQ(sticky(message), MOE_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(message.find("mgpuMemHostUnregisterMemRef: cuMemHostUnregister"),
             std::string::npos)
       << message;
