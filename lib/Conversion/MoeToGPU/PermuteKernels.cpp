@@ -23,10 +23,12 @@
 // per-block counts, a host memref.alloc that moe-device-allocations turns
 // into gpu.alloc).
 //
-// permute then copies rows in a wide kernel (one block per row, threads over
-// H); permute_indices stops after the sort. combine inverts src_index into a
-// temporary with integer atomic minimums (the lowest row wins, as in the
-// reference), then one block per token sums its k rows in increasing j in f32.
+// permute then scatters rows: one block per token reads x[t] once and writes
+// it to its k rows (the sort also records each slot's row), more blocks zero
+// the rows without a source; permute_indices stops after the sort. combine
+// inverts src_index into a temporary with integer atomic minimums (the lowest
+// row wins, as in the reference), then one block per token sums its k rows in
+// increasing j in f32.
 //
 // The row copy and the sum take 16-byte chunks of columns (8 bf16/f16 or 4
 // f32), then the rest of the row one column at a time, when every buffer they
@@ -448,12 +450,13 @@ Value matchingLanes(KernelBuilder &k, Value key) {
 /// Called for every kept slot `f` (index) at its position `pos` (index) in
 /// expert order.
 using PlaceFn = function_ref<void(KernelBuilder &, Value pos, Value f)>;
+using DropFn = function_ref<void(KernelBuilder &, Value f)>;
 
 /// Places one group of 32 consecutive slots (one per lane) of the warp's
 /// chunk: a lane's position is its expert's cursor plus its rank among the
 /// group's earlier lanes of that expert.
 void placeGroup(KernelBuilder &k, const SortState &s, Value f, Value key,
-                PlaceFn place) {
+                PlaceFn place, DropFn drop) {
   Location loc = k.getLoc();
   Value mask = matchingLanes(k, key);
   Value below =
@@ -480,15 +483,24 @@ void placeGroup(KernelBuilder &k, const SortState &s, Value f, Value key,
   k.ifThen(valid, [&](KernelBuilder &k) {
     place(k, toIndex(k, add(k, groupBase, rank)), f);
   });
+  if (!drop)
+    return;
+  // A slot of this warp's chunk whose id is outside [0, num_experts).
+  Value owned =
+      andI(k, s.isOwner, cmpI(k, arith::CmpIPredicate::ult, f, s.numSlots));
+  Value dropped =
+      andI(k, owned, cmpI(k, arith::CmpIPredicate::slt, key, k.i32(0)));
+  k.ifThen(dropped, [&](KernelBuilder &k) { drop(k, f); });
 }
 
 /// Stable placement. Every warp runs the same steps and groups (a barrier
 /// ends each group), owner warps over their chunk in order.
-void placeSlots(KernelBuilder &k, const SortState &s, PlaceFn place) {
+void placeSlots(KernelBuilder &k, const SortState &s, PlaceFn place,
+                DropFn drop) {
   k.forLoop(k.index(0), s.steps, k.index(1), [&](KernelBuilder &k, Value step) {
     auto [slots, keys] = loadStep(k, s, step);
     for (int64_t group = 0; group < kGroupsPerStep; ++group) {
-      placeGroup(k, s, slots[group], keys[group], place);
+      placeGroup(k, s, slots[group], keys[group], place, drop);
       // Orders this group's cursor updates before the next group's reads.
       barrier(k);
     }
@@ -506,7 +518,17 @@ struct SortHooks {
   /// Stores kept slot `f` (index) at position `pos` (index).
   std::function<void(KernelBuilder &, const SortState &, Value pos, Value f)>
       place;
+  /// Optional: called once for every slot `f` (index) that is not kept.
+  std::function<void(KernelBuilder &, const SortState &, Value f)> drop;
 };
+
+/// `hooks.drop` bound to `s`, or null.
+std::function<void(KernelBuilder &, Value)> dropOf(const SortHooks &hooks,
+                                                   const SortState &s) {
+  if (!hooks.drop)
+    return nullptr;
+  return [&hooks, &s](KernelBuilder &k, Value f) { hooks.drop(k, s, f); };
+}
 
 /// The whole sort in one block: count, scan, place. `table` is the global
 /// table, or null for a workgroup one.
@@ -536,9 +558,13 @@ void buildSingleBlockSort(KernelBuilder &kb, const SortPlan &plan, Value ids,
           return loadStart(k, s, e);
         });
         barrier(k);
-        placeSlots(k, s, [&](KernelBuilder &k, Value pos, Value f) {
-          hooks.place(k, s, pos, f);
-        });
+        auto drop = dropOf(hooks, s);
+        placeSlots(
+            k, s,
+            [&](KernelBuilder &k, Value pos, Value f) {
+              hooks.place(k, s, pos, f);
+            },
+            drop ? DropFn(drop) : DropFn());
       },
       sortWorkgroupTypes(context, plan, /*table=*/true));
 }
@@ -604,9 +630,13 @@ void buildMultiBlockSort(KernelBuilder &kb, const SortPlan &plan, Value ids,
           return add(k, loadStart(k, s, e), blockStart);
         });
         barrier(k);
-        placeSlots(k, s, [&](KernelBuilder &k, Value pos, Value f) {
-          hooks.place(k, s, pos, f);
-        });
+        auto drop = dropOf(hooks, s);
+        placeSlots(
+            k, s,
+            [&](KernelBuilder &k, Value pos, Value f) {
+              hooks.place(k, s, pos, f);
+            },
+            drop ? DropFn(drop) : DropFn());
       },
       blockTypes);
 }
@@ -768,7 +798,11 @@ struct AlignToGPU : OpRewritePattern<AlignOp> {
 
 /// permute's and permute_indices' src_index, offsets and row_weights from
 /// the sort.
-template <typename OpT> SortHooks permutationHooks(OpT op) {
+/// The sort's outputs for permute and permute_indices; with `slotRows`
+/// (permute's [T*k] temporary), also each slot's row, or -1 for a slot that
+/// has none (dropped, or placed past src_index).
+template <typename OpT>
+SortHooks permutationHooks(OpT op, Value slotRows = Value()) {
   Value srcIndex = op.getSrcIndexInit(), offsets = op.getOffsetsInit();
   Value weights = op.getWeights(), rowWeights = op.getRowWeightsInit();
   SortHooks hooks;
@@ -792,8 +826,11 @@ template <typename OpT> SortHooks permutationHooks(OpT op) {
                 });
   };
   hooks.place = [=](KernelBuilder &k, const SortState &s, Value pos, Value f) {
-    k.ifThen(cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(srcIndex, 0)),
+    Value hasRow = cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(srcIndex, 0));
+    k.ifThen(hasRow,
              [&](KernelBuilder &k) { store(k, toI32(k, f), srcIndex, pos); });
+    if (slotRows)
+      store(k, select(k, hasRow, toI32(k, pos), k.i32(-1)), slotRows, f);
     if (!rowWeights)
       return;
     k.ifThen(cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(rowWeights, 0)),
@@ -811,20 +848,33 @@ template <typename OpT> SortHooks permutationHooks(OpT op) {
                store(k, w, rowWeights, pos);
              });
   };
+  if (slotRows)
+    hooks.drop = [=](KernelBuilder &k, const SortState &, Value f) {
+      store(k, k.i32(-1), slotRows, f);
+    };
   return hooks;
 }
 
-/// permute's row copy kernel.
-struct PermuteRowCopy {
-  /// For the chunks of `count` columns at h in [begin, end) over the
-  /// block's threads (end - begin a multiple of count): store(read(h), h).
-  /// Each thread reads kCopyUnroll chunks before storing any, so that their
-  /// loads are in flight together.
-  static void
-  copyRange(KernelBuilder &k, const LaunchIds &ids, Value begin, Value end,
-            int64_t count,
-            function_ref<Value(KernelBuilder &, Value, int64_t)> read,
-            function_ref<void(KernelBuilder &, Value, Value)> write) {
+/// permute's row scatter. One block per token reads x[t] once and writes it
+/// to the rows of the token's k slots (the sort's slot -> row map), and
+/// further blocks zero the rows without a source (src_index < 0 or past
+/// src_index). Copying row by row in expert order instead read each token
+/// row k times, scattered in time, so mostly from DRAM once x outgrows the
+/// L2: about twice the compulsory traffic.
+struct PermuteRowScatter {
+  using ReadFn = function_ref<Value(KernelBuilder &, Value h, int64_t count)>;
+  using RowBody = function_ref<void(KernelBuilder &, Value row)>;
+  using ForEachRowFn = function_ref<void(KernelBuilder &, RowBody)>;
+  using WriteFn =
+      function_ref<void(KernelBuilder &, Value value, Value row, Value h)>;
+
+  /// For the chunks of `count` columns at h in [begin, end) over the block's
+  /// threads (end - begin a multiple of count): each thread reads
+  /// kCopyUnroll chunks (their loads in flight together), then writes them
+  /// to every row `forEachRow` gives.
+  static void copyRange(KernelBuilder &k, const LaunchIds &ids, Value begin,
+                        Value end, int64_t count, ReadFn read,
+                        ForEachRowFn forEachRow, WriteFn write) {
     Value chunkStride = mul(k, ids.blockSize, k.index(count));
     Value stride = mul(k, chunkStride, k.index(kCopyUnroll));
     Value first = add(k, begin, mul(k, ids.threadId, k.index(count)));
@@ -837,46 +887,50 @@ struct PermuteRowCopy {
         // h0 < end: read it in place of a chunk past the end.
         values.push_back(read(k, select(k, inside.back(), h, h0), count));
       }
-      for (int64_t u = 0; u < kCopyUnroll; ++u)
-        k.ifThen(inside[u],
-                 [&](KernelBuilder &k) { write(k, values[u], columnOf[u]); });
+      forEachRow(k, [&](KernelBuilder &k, Value row) {
+        for (int64_t u = 0; u < kCopyUnroll; ++u)
+          k.ifThen(inside[u], [&](KernelBuilder &k) {
+            write(k, values[u], row, columnOf[u]);
+          });
+      });
     });
   }
 
-  /// For h in [0, columns) over the block's threads: store(read(h), h), in
-  /// chunks of `width` columns (then single columns for the rest of the row)
-  /// when `vectorAligned`, else single columns. `read(k, h, count)` returns
-  /// one element (count 1) or a vector of `count`.
-  static void
-  copyColumns(KernelBuilder &k, const LaunchIds &ids, Value columns,
-              Value vectorAligned, int64_t width,
-              function_ref<Value(KernelBuilder &, Value, int64_t)> read,
-              function_ref<void(KernelBuilder &, Value, Value)> write) {
+  /// copyRange over [0, columns): chunks of `width` columns (then single
+  /// columns for the rest of the row) when `vectorAligned`, else single
+  /// columns. `read(k, h, count)` returns one element (count 1) or a vector
+  /// of `count`.
+  static void copyColumns(KernelBuilder &k, const LaunchIds &ids, Value columns,
+                          Value vectorAligned, int64_t width, ReadFn read,
+                          ForEachRowFn forEachRow, WriteFn write) {
     scf::IfOp::create(
         k.b(), k.getLoc(), vectorAligned,
         [&](OpBuilder &b, Location loc) {
           KernelBuilder k(b, loc);
           Value vectorEnd = sub(k, columns, remU(k, columns, k.index(width)));
-          copyRange(k, ids, k.index(0), vectorEnd, width, read, write);
-          copyRange(k, ids, vectorEnd, columns, 1, read, write);
+          copyRange(k, ids, k.index(0), vectorEnd, width, read, forEachRow,
+                    write);
+          copyRange(k, ids, vectorEnd, columns, 1, read, forEachRow, write);
           scf::YieldOp::create(b, loc);
         },
         [&](OpBuilder &b, Location loc) {
           KernelBuilder k(b, loc);
-          copyRange(k, ids, k.index(0), columns, 1, read, write);
+          copyRange(k, ids, k.index(0), columns, 1, read, forEachRow, write);
           scf::YieldOp::create(b, loc);
         });
   }
 
-  /// One block per row, threads over H: rows[r] = x[src_index[r] / k], or
-  /// zero when src_index[r] is not a valid slot.
-  static void buildRowCopyKernel(PermuteOp op, PatternRewriter &rewriter) {
+  /// Grid: one block per token of `ids`, then ceil(rows / threads) blocks
+  /// that zero the rows without a source.
+  static void buildKernel(PermuteOp op, Value slotRows,
+                          PatternRewriter &rewriter) {
     Location loc = op.getLoc();
     KernelBuilder kb(rewriter, loc);
+    MLIRContext *context = rewriter.getContext();
     Value x = op.getX(), rows = op.getRowsInit();
     Value srcIndex = op.getSrcIndexInit();
     Value numRows = kb.dim(rows, 0), numSrc = kb.dim(srcIndex, 0);
-    Value numTokens = kb.dim(x, 0);
+    Value numTokens = kb.dim(x, 0), idTokens = kb.dim(op.getIds(), 0);
     Value hidden =
         arith::MinUIOp::create(rewriter, loc, kb.dim(x, 1), kb.dim(rows, 1));
     Type elementType = cast<MemRefType>(rows.getType()).getElementType();
@@ -889,47 +943,147 @@ struct PermuteRowCopy {
     // Zero rows only write, but one check for both keeps one kernel shape.
     Value vectorAligned = isVectorAligned(kb, {x, rows});
     int64_t threads = getBlockSize(op, "row_threads", 256);
+    Value zeroBlocks = kb.ceilDiv(numRows, kb.index(threads));
+    Value grid = add(kb, idTokens, zeroBlocks);
+    Type i32 = rewriter.getI32Type();
+    SmallVector<Type> workgroupTypes{workgroupType(context, 1, i32),
+                                     workgroupType(context, threads, i32)};
 
-    kb.launch(numRows, threads, [&](KernelBuilder &k, const LaunchIds &ids) {
-      Value numSlots, perRow;
-      std::tie(numSlots, perRow) = slotShape(k, op.getIds());
-      Value r = ids.blockId;
-      Value hasSource = cmpI(k, arith::CmpIPredicate::ult, r, numSrc);
-      Value f =
-          toIndex(k, ifThenElse(
-                         k, hasSource,
-                         [&](KernelBuilder &k) { return load(k, srcIndex, r); },
-                         k.i32(-1)));
-      Value validSlot =
-          andI(k, cmpI(k, arith::CmpIPredicate::sge, f, k.index(0)),
-               cmpI(k, arith::CmpIPredicate::slt, f, numSlots));
-      Value token = divU(k, select(k, validSlot, f, k.index(0)), perRow);
-      Value valid = andI(k, validSlot,
-                         cmpI(k, arith::CmpIPredicate::ult, token, numTokens));
-      Value columns = select(k, cmpI(k, arith::CmpIPredicate::ult, r, numRows),
-                             hidden, k.index(0));
-      auto copyRow = [&](bool fromX) {
-        return [&, fromX](OpBuilder &b, Location loc) {
-          KernelBuilder inner(b, loc);
-          copyColumns(
-              inner, ids, columns, vectorAligned, width,
-              [&](KernelBuilder &k, Value h, int64_t count) -> Value {
-                if (count == 1)
-                  return fromX ? load(k, x, {token, h}) : zero;
-                return fromX ? loadVectors(k, x, {token, h}, count).front()
-                             : zeroVector;
+    auto write = [&](KernelBuilder &k, Value v, Value row, Value h) {
+      if (isa<VectorType>(v.getType()))
+        storeVectors(k, v, rows, {row, h});
+      else
+        store(k, v, rows, {row, h});
+    };
+    auto readZero = [&](KernelBuilder &, Value, int64_t count) -> Value {
+      return count == 1 ? zero : zeroVector;
+    };
+
+    kb.launch(
+        grid, threads,
+        [&](KernelBuilder &k, const LaunchIds &ids) {
+          Value perRow = slotShape(k, op.getIds()).second;
+          // Taken here: inside the scf.if being built, no launch is found.
+          Value count = workgroupBuffer(k, 0), list = workgroupBuffer(k, 1);
+          Value isToken =
+              cmpI(k, arith::CmpIPredicate::ult, ids.blockId, idTokens);
+          scf::IfOp::create(
+              k.b(), k.getLoc(), isToken,
+              [&](OpBuilder &b, Location loc) {
+                KernelBuilder k(b, loc);
+                Value t = ids.blockId;
+                // ids may name more tokens than x has: their rows are zero.
+                Value readable =
+                    cmpI(k, arith::CmpIPredicate::ult, t, numTokens);
+                Value firstSlot = mul(k, t, perRow);
+                Value staged =
+                    stageTokenRows(k, ids, slotRows, firstSlot, perRow, list);
+                auto forEachRow = [&](KernelBuilder &k, RowBody body) {
+                  k.forLoop(k.index(0), perRow, k.index(1),
+                            [&](KernelBuilder &k, Value j) {
+                              Value row = tokenRow(k, j, staged, list, slotRows,
+                                                   firstSlot);
+                              // -1 (no row) is past every row as an unsigned
+                              // index.
+                              k.ifThen(cmpI(k, arith::CmpIPredicate::ult, row,
+                                            numRows),
+                                       [&](KernelBuilder &k) { body(k, row); });
+                            });
+                };
+                auto read = [&](KernelBuilder &k, Value h,
+                                int64_t count) -> Value {
+                  Value fallback = count == 1 ? zero : zeroVector;
+                  return ifThenElse(
+                      k, readable,
+                      [&](KernelBuilder &k) -> Value {
+                        if (count == 1)
+                          return load(k, x, {t, h});
+                        return loadVectors(k, x, {t, h}, count).front();
+                      },
+                      fallback);
+                };
+                copyColumns(k, ids, hidden, vectorAligned, width, read,
+                            forEachRow, write);
+                scf::YieldOp::create(b, loc);
               },
-              [&](KernelBuilder &k, Value v, Value h) {
-                if (isa<VectorType>(v.getType()))
-                  storeVectors(k, v, rows, {r, h});
-                else
-                  store(k, v, rows, {r, h});
+              [&](OpBuilder &b, Location loc) {
+                KernelBuilder k(b, loc);
+                buildZeroRows(k, ids, sub(k, ids.blockId, idTokens), count,
+                              list, numRows, numSrc, srcIndex, hidden,
+                              vectorAligned, width, readZero, write);
+                scf::YieldOp::create(b, loc);
               });
-          scf::YieldOp::create(b, loc);
-        };
-      };
-      scf::IfOp::create(k.b(), k.getLoc(), valid, copyRow(true),
-                        copyRow(false));
+        },
+        workgroupTypes);
+  }
+
+  /// Copies the token's first min(k, threads) slot rows into `list` (one
+  /// load per thread, then a barrier) and returns how many. Loaded in the
+  /// store loop instead, each would wait for the stores before it.
+  static Value stageTokenRows(KernelBuilder &k, const LaunchIds &ids,
+                              Value slotRows, Value firstSlot, Value perRow,
+                              Value list) {
+    Value staged = minU(k, perRow, ids.blockSize);
+    k.ifThen(cmpI(k, arith::CmpIPredicate::ult, ids.threadId, staged),
+             [&](KernelBuilder &k) {
+               Value row = load(k, slotRows, add(k, firstSlot, ids.threadId));
+               store(k, row, list, ids.threadId);
+             });
+    barrier(k);
+    return staged;
+  }
+
+  /// The row of the token's slot j (index; -1 when it has none): staged,
+  /// or from global memory past the staged ones.
+  static Value tokenRow(KernelBuilder &k, Value j, Value staged, Value list,
+                        Value slotRows, Value firstSlot) {
+    auto ifOp = scf::IfOp::create(
+        k.b(), k.getLoc(), cmpI(k, arith::CmpIPredicate::ult, j, staged),
+        [&](OpBuilder &b, Location loc) {
+          KernelBuilder inner(b, loc);
+          scf::YieldOp::create(b, loc, load(inner, list, j));
+        },
+        [&](OpBuilder &b, Location loc) {
+          KernelBuilder inner(b, loc);
+          scf::YieldOp::create(b, loc,
+                               load(inner, slotRows, add(inner, firstSlot, j)));
+        });
+    return toIndex(k, ifOp.getResult(0));
+  }
+
+  /// Zero block `z`: the rows of [z * threads, (z + 1) * threads) without a
+  /// source are listed in workgroup memory (`count`, `list`), then the
+  /// block zeroes each.
+  /// Layers with every id in range list none.
+  static void buildZeroRows(KernelBuilder &k, const LaunchIds &ids, Value z,
+                            Value count, Value list, Value numRows,
+                            Value numSrc, Value srcIndex, Value hidden,
+                            Value vectorAligned, int64_t width, ReadFn readZero,
+                            WriteFn write) {
+    Location loc = k.getLoc();
+    Value r = add(k, mul(k, z, ids.blockSize), ids.threadId);
+    k.ifThen(cmpI(k, arith::CmpIPredicate::eq, ids.threadId, k.index(0)),
+             [&](KernelBuilder &k) { store(k, k.i32(0), count, k.index(0)); });
+    barrier(k);
+    Value hasSource = cmpI(k, arith::CmpIPredicate::ult, r, numSrc);
+    Value source = ifThenElse(
+        k, hasSource, [&](KernelBuilder &k) { return load(k, srcIndex, r); },
+        k.i32(-1));
+    Value needsZero =
+        andI(k, cmpI(k, arith::CmpIPredicate::ult, r, numRows),
+             cmpI(k, arith::CmpIPredicate::slt, source, k.i32(0)));
+    k.ifThen(needsZero, [&](KernelBuilder &k) {
+      Value at = memref::AtomicRMWOp::create(
+          k.b(), loc, arith::AtomicRMWKind::addi, k.i32(1), count, k.index(0));
+      store(k, toI32(k, r), list, toIndex(k, at));
+    });
+    barrier(k);
+    Value listed = toIndex(k, load(k, count, k.index(0)));
+    k.forLoop(k.index(0), listed, k.index(1), [&](KernelBuilder &k, Value i) {
+      Value row = toIndex(k, load(k, list, i));
+      copyColumns(
+          k, ids, hidden, vectorAligned, width, readZero,
+          [&](KernelBuilder &k, RowBody body) { body(k, row); }, write);
     });
   }
 };
@@ -944,10 +1098,22 @@ template <typename OpT> struct PermutationToGPU : OpRewritePattern<OpT> {
       return rewriter.notifyMatchFailure(op, "needs the buffer form");
     if (failed(checkPermuteKernelLimits(op)))
       return rewriter.notifyMatchFailure(op, "past the sort's size limits");
-    buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
-              permutationHooks(op));
-    if constexpr (std::is_same_v<OpT, PermuteOp>)
-      PermuteRowCopy::buildRowCopyKernel(op, rewriter);
+    if constexpr (std::is_same_v<OpT, PermuteOp>) {
+      // Each slot's row, for the scatter: a temporary (gpu.alloc after
+      // moe-device-allocations).
+      Location loc = op.getLoc();
+      KernelBuilder kb(rewriter, loc);
+      Value slotRows = memref::AllocOp::create(
+          rewriter, loc,
+          MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
+          ValueRange{slotShape(kb, op.getIds()).first});
+      buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
+                permutationHooks(op, slotRows));
+      PermuteRowScatter::buildKernel(op, slotRows, rewriter);
+    } else {
+      buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
+                permutationHooks(op));
+    }
     rewriter.eraseOp(op);
     return success();
   }

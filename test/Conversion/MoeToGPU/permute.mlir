@@ -92,14 +92,18 @@ func.func @align_many_experts(%ids: memref<?x4xi32>, %s: memref<?xi32>, %e: memr
 
 // -----
 
-// permute: the sort writes src_index and offsets (-1 past the kept rows);
-// then one block per row copies x's row (in x's element type) or zeroes it.
-// On the host: whether x and rows allow 16-byte accesses (addresses and row
-// strides multiples of 16 bytes). If so the copy moves chunks of 8 bf16 (one
-// vector load and store each), then the rest of the row one column at a
-// time; otherwise one column per thread per step.
+// permute: the sort writes src_index and offsets (-1 past the kept rows)
+// and each slot's row into a temporary (-1 for a dropped slot); then one
+// block per token stages its slots' rows in workgroup memory, reads x's row
+// once and stores it to those rows, and further blocks (one per 256 rows) list the rows without a
+// source in workgroup memory and zero them. On the host: whether x and rows
+// allow 16-byte accesses (addresses and row strides multiples of 16 bytes).
+// If so the copy moves chunks of 8 bf16 (one vector load and store each),
+// then the rest of the row one column at a time; otherwise one column per
+// thread per step.
 // CHECK-LABEL: func.func @permute
 //  CHECK-SAME: (%[[X:.*]]: memref<?x7168xbf16>, %[[IDS:.*]]: memref<?x8xi32>, %[[ROWS:.*]]: memref<?x7168xbf16>, %[[SRC:.*]]: memref<?xi32>, %[[OFF:.*]]: memref<257xi32>)
+//       CHECK: %[[SLOTROWS:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
 //       CHECK: memref.alloc(%{{.*}}) : memref<?xi32>
 //       CHECK: scf.if
 //       CHECK:   gpu.launch
@@ -108,6 +112,8 @@ func.func @align_many_experts(%ids: memref<?x4xi32>, %s: memref<?xi32>, %e: memr
 //       CHECK:     memref.store %{{.*}}, %[[SRC]]
 //       CHECK:   gpu.launch
 //       CHECK:     memref.store %{{.*}}, %[[SRC]]
+//       CHECK:     memref.store %{{.*}}, %[[SLOTROWS]]
+//       CHECK:     memref.store %c-1_i32{{.*}}, %[[SLOTROWS]]
 //       CHECK: } else {
 //       CHECK:   gpu.launch
 //       CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : bf16
@@ -117,30 +123,46 @@ func.func @align_many_experts(%ids: memref<?x4xi32>, %s: memref<?xi32>, %e: memr
 //       CHECK: %[[C15:.*]] = arith.constant 15 : index
 //       CHECK: %[[LOW:.*]] = arith.andi %{{.*}}, %[[C15]] : index
 //       CHECK: %[[VEC:.*]] = arith.cmpi eq, %[[LOW]], %{{.*}} : index
-//       CHECK: gpu.launch blocks(%[[R:[^,]*]],
-//       CHECK:   memref.load %[[SRC]][%[[R]]]
-//       CHECK:   scf.if
+//       CHECK: %[[ZEROBLOCKS:.*]] = arith.ceildivui %{{.*}}, %c256{{.*}} : index
+//       CHECK: %[[GRID:.*]] = arith.addi %[[TOKENS:.*]], %[[ZEROBLOCKS]] : index
+//       CHECK: gpu.launch blocks(%[[B:[^,]*]], {{.*}} in (%{{.*}} = %{{.*}}, {{.*}} workgroup(%[[COUNT:.*]] : memref<4xi32, #gpu.address_space<workgroup>>, %[[LIST:.*]] : memref<256xi32, #gpu.address_space<workgroup>>)
+//       CHECK:   %[[ISTOKEN:.*]] = arith.cmpi ult, %[[B]], %[[TOKENS]] : index
+//       CHECK:   scf.if %[[ISTOKEN]] {
+//       CHECK:     %[[STAGED:.*]] = memref.load %[[SLOTROWS]]
+//       CHECK:     memref.store %[[STAGED]], %[[LIST]]
+//       CHECK:     gpu.barrier
 //       CHECK:     scf.if %[[VEC]] {
 //       CHECK:       scf.for
-//       CHECK:         vector.load %[[X]][{{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
-//       CHECK:         vector.store %{{.*}}, %[[ROWS]][%[[R]], {{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+//       CHECK:         vector.load %[[X]][%[[B]], {{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+//       CHECK:         scf.for
+//       CHECK:           %[[R32:.*]] = scf.if
+//       CHECK:             memref.load %[[LIST]]
+//       CHECK:           } else {
+//       CHECK:             memref.load %[[SLOTROWS]]
+//       CHECK:           %[[R:.*]] = arith.index_cast %[[R32]] : i32 to index
+//       CHECK:           vector.store %{{.*}}, %[[ROWS]][%[[R]], {{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
 //       CHECK:       scf.for
 //       CHECK:         memref.load %[[X]]
-//       CHECK:         memref.store %{{.*}}, %[[ROWS]][%[[R]],
+//       CHECK:         memref.store %{{.*}}, %[[ROWS]]
 //       CHECK:     } else {
 //       CHECK:       scf.for
 //   CHECK-NOT:         vector.
 //       CHECK:         memref.load %[[X]]
-//       CHECK:         memref.store %{{.*}}, %[[ROWS]][%[[R]],
+//       CHECK:         memref.store %{{.*}}, %[[ROWS]]
 //       CHECK:   } else {
-//       CHECK:     scf.if %[[VEC]] {
-//       CHECK:       scf.for
-//       CHECK:         vector.store %[[ZEROV]], %[[ROWS]][%[[R]], {{.*}}] {alignment = 16 : i64}
-//       CHECK:       scf.for
-//       CHECK:         memref.store %[[ZERO]], %[[ROWS]][%[[R]],
-//       CHECK:     } else {
-//       CHECK:       scf.for
-//       CHECK:         memref.store %[[ZERO]], %[[ROWS]][%[[R]],
+//       CHECK:     memref.store %c0_i32{{.*}}, %[[COUNT]]
+//       CHECK:     gpu.barrier
+//       CHECK:     memref.load %[[SRC]]
+//       CHECK:     memref.atomic_rmw addi %{{.*}}, %[[COUNT]]
+//       CHECK:     memref.store %{{.*}}, %[[LIST]]
+//       CHECK:     gpu.barrier
+//       CHECK:     scf.for
+//       CHECK:       memref.load %[[LIST]]
+//       CHECK:       scf.if %[[VEC]] {
+//       CHECK:         vector.store %[[ZEROV]], %[[ROWS]]
+//       CHECK:         memref.store %[[ZERO]], %[[ROWS]]
+//       CHECK:       } else {
+//       CHECK:         memref.store %[[ZERO]], %[[ROWS]]
 //       CHECK:   gpu.terminator
 //   CHECK-NOT: moe.permute
 func.func @permute(%x: memref<?x7168xbf16>, %ids: memref<?x8xi32>, %rows: memref<?x7168xbf16>,
