@@ -47,6 +47,10 @@ config.substitutions.append(("%mlir_opt_moe", "%s --load-dialect-plugin=%s "
                              "--load-pass-plugin=%s" % (mlir_opt, moe_plugin,
                                                         moe_plugin)))
 config.substitutions.append(("%mlir_opt", mlir_opt))
+# The stock mlir-translate (test/GPU/upstream-abi: upstream's pipeline end
+# to end, without moe).
+config.substitutions.append(("%mlir_translate",
+                             os.path.join(config.llvm_tools_dir, "mlir-translate")))
 
 sys.path.insert(0, os.path.dirname(__file__))
 import lit_sanitizers

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Compiles the GPU suite (test/GPU/suite/*.mlir) into artifacts/ on the build
-# machine (no GPU needed): one .so + .manifest per file. The GPU host then
-# runs test/GPU/run-gpu-suite.sh over them (carry artifacts/ along).
+# machine (no GPU needed): one .so + .manifest per file; and the upstream-ABI
+# programs (test/GPU/upstream-abi/*.mlir, stock mlir-opt) into
+# artifacts/upstream-abi/. The GPU host then runs test/GPU/run-gpu-suite.sh
+# over them (carry artifacts/ along).
 # Environment: MOE_COMPILE or MOE_OPT (as utils/moe-compile.sh takes them),
 # FORMAT (isa|bin|fatbin; default fatbin when ptxas is found, else isa),
 # BUILD_DIR (default build: its moe Python package compiles torch-ops.*,
@@ -26,6 +28,9 @@ for input in "$ROOT"/test/GPU/suite/*.mlir "$ROOT"/examples/qwen3-30b-a3b.mlir \
   "$ROOT/utils/moe-compile.sh" --format "$FORMAT" "$input" "$OUT" >/dev/null
   echo "compiled $(basename "$input") ($FORMAT)"
 done
+# IR of our own in upstream dialects through the stock mlir-opt's
+# gpu-lower-to-nvvm-pipeline, for test/GPU/upstream_abi_tests.py.
+FORMAT=$FORMAT "$ROOT/utils/build-upstream-abi-artifacts.sh" "$OUT/upstream-abi"
 # A module for the wrong chip, for test/GPU/fault_tests.py: an sm_80 cubin
 # (no PTX to JIT-compile) that a Hopper GPU must refuse.
 if [ "$FORMAT" != isa ]; then

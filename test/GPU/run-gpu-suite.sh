@@ -2,7 +2,8 @@
 # The GPU suite, run on a GPU host from a checkout plus artifacts/ compiled
 # elsewhere (utils/build-gpu-artifacts.sh). Builds the runtime-only
 # configuration (no MLIR, no CUDA toolkit), runs the runtime's unit tests,
-# the fault tests (test/GPU/fault_tests.py), then moe-runner over every suite
+# the fault tests (test/GPU/fault_tests.py), the upstream-ABI tests
+# (test/GPU/upstream_abi_tests.py), then moe-runner over every suite
 # function at every token count and edge case, and compute-sanitizer
 # memcheck on a subset.
 # Usage: test/GPU/run-gpu-suite.sh [ARTIFACTS] [LOGDIR]
@@ -27,6 +28,24 @@ else
   fail=$((fail + 1))
 fi
 grep -E '^(PASS|FAIL|SKIP)|^fault tests' "$LOG/fault-tests.log" | cut -c1-240
+
+# IR of our own in upstream dialects, compiled on the build machine by the
+# stock mlir-opt --gpu-lower-to-nvvm-pipeline (utils/build-upstream-abi-
+# artifacts.sh), on this runtime: one check per program.
+echo "== upstream-ABI tests"
+python3 "$ROOT/test/GPU/upstream_abi_tests.py" --artifacts "$ART/upstream-abi" \
+  --runtime "$BUILD" >"$LOG/upstream-abi.log" 2>&1
+rc=$?
+ok=$(grep -c '^PASS' "$LOG/upstream-abi.log")
+bad=$(grep -c '^FAIL' "$LOG/upstream-abi.log")
+grep -E '^(PASS|FAIL)|^upstream-abi tests' "$LOG/upstream-abi.log" | cut -c1-240
+if [ $rc -ne 0 ] && [ "$bad" -eq 0 ]; then
+  # The driver itself failed (no numpy, a bad option): one failure.
+  bad=1
+  tail -5 "$LOG/upstream-abi.log"
+fi
+pass=$((pass + ok))
+fail=$((fail + bad))
 
 models="mixtral qwen3 deepseek_v3 kimi_k2"
 for T in $TOKENS; do
