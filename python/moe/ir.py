@@ -13,7 +13,7 @@ import struct
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .manifest import FunctionSpec
+from .manifest import FunctionSpec, attribute_schema, operand_schema
 
 __all__ = [
     "Operand",
@@ -29,10 +29,27 @@ __all__ = [
 Shape = Tuple[Optional[int], ...]
 ELEMENT_TYPES = ("f32", "bf16", "f16", "i32")
 FLOAT_TYPES = ("f32", "bf16", "f16")
-SCORINGS = ("softmax", "sigmoid")
-GROUP_SCORES = ("max", "top2_sum")
-EPILOGUES = ("none", "silu_and_mul", "gelu_and_mul")
-ACTIVATIONS = ("silu", "gelu")
+
+
+# Attribute words and defaults come from the op schema generated from ODS
+# (moe/_op_schema.py).
+def _attribute(op: str, name: str):
+    return next(a for a in attribute_schema(op) if a[0] == name)
+
+
+def _default(op: str, name: str):
+    """The ODS default of an attribute, as a Python value (None: none)."""
+    _, kind, _, text, _ = _attribute(op, name)
+    if not text:
+        return None
+    return {"int": int, "float": float, "bool": lambda t: t == "true",
+            "word": str}[kind](text)
+
+
+SCORINGS = _attribute("gate", "scoring")[4]
+GROUP_SCORES = _attribute("gate", "group_score")[4]
+EPILOGUES = _attribute("grouped_matmul", "epilogue")[4]
+ACTIVATIONS = _attribute("fused_moe", "activation")[4]
 
 
 def tensor_type(dtype: str, shape: Shape) -> str:
@@ -70,6 +87,27 @@ class Operand:
         return tensor_type(self.dtype, self.shape)
 
 
+def _operand(op: str, name: str, dtype: str, shape: Shape) -> Operand:
+    """The operand ``name`` of ``op``, an out if the schema says so."""
+    outs = {o[0]: o[1] for o in operand_schema(op)}
+    if name not in outs:
+        raise ValueError(f"'{name}' is not an operand of {op}")
+    return Operand(name, dtype, shape, outs[name])
+
+
+def _manifest_attrs(op: str, values: Dict[str, object]) -> Tuple[Tuple[str, object], ...]:
+    """The attributes the manifest records for ``op`` (as the writer prints
+    them): each value given, else its ODS default; unit attributes only when
+    set."""
+    attrs = []
+    for name, kind, _, _, _ in attribute_schema(op):
+        value = values.get(name, _default(op, name))
+        if value is None or (kind == "bool" and not value):
+            continue
+        attrs.append((name, value))
+    return tuple(sorted(attrs))
+
+
 @dataclass(frozen=True)
 class OpSpec:
     """One op: ``op`` (manifest name, e.g. "gate"), its present operands in
@@ -81,6 +119,13 @@ class OpSpec:
     operands: Tuple[Operand, ...]
     attrs: Tuple[Tuple[str, object], ...]
     text: str
+
+    def __post_init__(self):
+        order = [o[0] for o in operand_schema(self.op)]
+        names = [o.name for o in self.operands]
+        if names != [n for n in order if n in names]:
+            raise ValueError(f"operands {names} of {self.op} are not the op's "
+                             f"operands {order} in ODS order")
 
     def operand(self, name: str) -> Optional[Operand]:
         return next((o for o in self.operands if o.name == name), None)
@@ -117,6 +162,12 @@ class OpSpec:
         name, fields = function.ops[0]
         if name != self.op:
             return None
+        # A manifest written before an attribute was recorded lacks it: the
+        # default is meant.
+        fields = dict(fields)
+        for key, kind, _, default, _ in attribute_schema(self.op):
+            if default and kind != "bool":
+                fields.setdefault(key, default)
         names = {o.name for o in self.operands}
         indices: Dict[str, int] = {}
         attrs: Dict[str, str] = {}
@@ -185,50 +236,56 @@ def _gate_attrs(k: int, scoring: str, num_groups: int, topk_groups: int,
            "experts of the kept groups")
     _check(scaling_factor > 0, f"scaling_factor = {scaling_factor}: must be > 0")
     _check(num_shared_experts >= 0, "num_shared_experts must be >= 0")
+    # The assembly elides defaults (RoutingFormat in MoeOps.td).
     text = f"k = {k} scoring = {scoring}"
-    if num_groups != 1 or topk_groups != 1:
+    if (num_groups != _default("gate", "num_groups")
+            or topk_groups != _default("gate", "topk_groups")):
         text += f" num_groups = {num_groups} topk_groups = {topk_groups}"
-    if group_score != "max":
+    if group_score != _default("gate", "group_score"):
         text += f" group_score = {group_score}"
     if renormalize:
         text += " renormalize"
-    if scaling_factor != 1.0:
+    if scaling_factor != _default("gate", "scaling_factor"):
         text += f" scaling_factor = {float_literal(scaling_factor)}"
-    if num_shared_experts:
+    if num_shared_experts != _default("gate", "num_shared_experts"):
         text += f" num_shared_experts = {num_shared_experts}"
-    attrs = [("group_score", group_score), ("k", k), ("num_groups", num_groups),
-             ("num_shared_experts", num_shared_experts),
-             ("scaling_factor", float(scaling_factor)), ("scoring", scoring),
-             ("topk_groups", topk_groups)]
-    if renormalize:
-        attrs.append(("renormalize", True))
+    attrs = {"group_score": group_score, "k": k, "num_groups": num_groups,
+             "num_shared_experts": num_shared_experts,
+             "scaling_factor": float(scaling_factor), "scoring": scoring,
+             "topk_groups": topk_groups, "renormalize": renormalize}
     return text, attrs
 
 
 def gate(logits_dtype: str, num_experts: int, k: int, *, bias: bool = False,
-         scoring: str = "softmax", num_groups: int = 1, topk_groups: int = 1,
-         group_score: str = "max", renormalize: bool = False,
-         scaling_factor: float = 1.0, num_shared_experts: int = 0) -> OpSpec:
+         scoring: str = "softmax",
+         num_groups: int = _default("gate", "num_groups"),
+         topk_groups: int = _default("gate", "topk_groups"),
+         group_score: str = _default("gate", "group_score"),
+         renormalize: bool = _default("gate", "renormalize"),
+         scaling_factor: float = _default("gate", "scaling_factor"),
+         num_shared_experts: int = _default("gate", "num_shared_experts")) -> OpSpec:
     """``moe.gate``: logits [T, E] -> weights [T, k+S] f32, ids [T, k+S] i32."""
     _check_dtype("logits", logits_dtype)
     text, attrs = _gate_attrs(k, scoring, num_groups, topk_groups, group_score,
                               renormalize, scaling_factor, num_shared_experts,
                               num_experts)
     slots = k + num_shared_experts
-    operands = [Operand("logits", logits_dtype, (None, num_experts))]
+    operands = [_operand("gate", "logits", logits_dtype, (None, num_experts))]
     if bias:
-        operands.append(Operand("bias", "f32", (num_experts,)))
-    operands += [Operand("weights", "f32", (None, slots), out=True),
-                 Operand("ids", "i32", (None, slots), out=True)]
+        operands.append(_operand("gate", "bias", "f32", (num_experts,)))
+    operands += [_operand("gate", "weights", "f32", (None, slots)),
+                 _operand("gate", "ids", "i32", (None, slots))]
     op_text = ("moe.gate %logits" + (" bias(%bias)" if bias else "") + " " + text
                + " outs(%weights, %ids)")
-    return OpSpec("gate", tuple(operands), tuple(attrs), op_text)
+    return OpSpec("gate", tuple(operands), _manifest_attrs("gate", attrs), op_text)
 
 
 def grouped_matmul(dtype: str, num_experts: int, n: int, k: int, *,
-                   gathered: bool = False, index_divisor: int = 1,
+                   gathered: bool = False,
+                   index_divisor: int = _default("grouped_matmul", "index_divisor"),
                    scale: bool = False, bias: bool = False,
-                   epilogue: str = "none", out_dtype: Optional[str] = None) -> OpSpec:
+                   epilogue: str = _default("grouped_matmul", "epilogue"),
+                   out_dtype: Optional[str] = None) -> OpSpec:
     """``moe.grouped_matmul``: a [R or M, K], w [E, N, K], offsets [E+1] ->
     out [R, N] (N/2 with a gated epilogue)."""
     _check_dtype("a/w", dtype)
@@ -236,30 +293,35 @@ def grouped_matmul(dtype: str, num_experts: int, n: int, k: int, *,
     _check_dtype("out", out_dtype)
     _check(epilogue in EPILOGUES, f"epilogue '{epilogue}': expected one of "
            f"{', '.join(EPILOGUES)}")
-    _check(epilogue == "none" or n % 2 == 0,
-           f"a gated epilogue needs an even N, got {n}")
+    gated = epilogue != _default("grouped_matmul", "epilogue")
+    _check(not gated or n % 2 == 0, f"a gated epilogue needs an even N, got {n}")
     _check(index_divisor >= 1, "index_divisor must be >= 1")
     _check(gathered or index_divisor == 1, "index_divisor needs a gathered A")
-    n_out = n if epilogue == "none" else n // 2
-    operands = [Operand("a", dtype, (None, k))]
+    n_out = n // 2 if gated else n
+
+    def operand(name: str, operand_dtype: str, shape: Shape) -> Operand:
+        return _operand("grouped_matmul", name, operand_dtype, shape)
+
+    operands = [operand("a", dtype, (None, k))]
     if gathered:
-        operands.append(Operand("row_index", "i32", (None,)))
-    operands += [Operand("w", dtype, (num_experts, n, k)),
-                 Operand("offsets", "i32", (num_experts + 1,))]
+        operands.append(operand("row_index", "i32", (None,)))
+    operands += [operand("w", dtype, (num_experts, n, k)),
+                 operand("offsets", "i32", (num_experts + 1,))]
     if scale:
-        operands.append(Operand("scale", "f32", (None,)))
+        operands.append(operand("scale", "f32", (None,)))
     if bias:
-        operands.append(Operand("bias", dtype, (num_experts, n)))
-    operands.append(Operand("out", out_dtype, (None, n_out), out=True))
+        operands.append(operand("bias", dtype, (num_experts, n)))
+    operands.append(operand("out", out_dtype, (None, n_out)))
     text = "moe.grouped_matmul %a" + ("[%row_index]" if gathered else "")
     text += ", %w, %offsets"
     text += " scale(%scale)" if scale else ""
     text += " bias(%bias)" if bias else ""
-    text += f" epilogue = {epilogue}" if epilogue != "none" else ""
+    text += f" epilogue = {epilogue}" if gated else ""
     text += " outs(%out)"
-    if index_divisor != 1:
+    if index_divisor != _default("grouped_matmul", "index_divisor"):
         text += f" {{index_divisor = {index_divisor} : i64}}"
-    attrs = (("epilogue", epilogue), ("index_divisor", index_divisor))
+    attrs = _manifest_attrs("grouped_matmul", {"epilogue": epilogue,
+                                               "index_divisor": index_divisor})
     return OpSpec("grouped_matmul", tuple(operands), attrs, text)
 
 
@@ -273,21 +335,26 @@ def rms_norm(dtype: str, hidden: int, *, epsilon: float = 1e-6,
     _check_dtype("weight", weight_dtype)
     _check(epsilon > 0, f"epsilon = {epsilon}: must be > 0")
     weight_shape = (hidden,) if num_types is None else (num_types, hidden)
-    operands = [Operand("x", dtype, (None, hidden)),
-                Operand("weight", weight_dtype, weight_shape)]
+
+    def operand(name: str, operand_dtype: str, shape: Shape) -> Operand:
+        return _operand("rms_norm", name, operand_dtype, shape)
+
+    operands = [operand("x", dtype, (None, hidden)),
+                operand("weight", weight_dtype, weight_shape)]
     if num_types is not None:
-        operands.append(Operand("type_ids", "i32", (None,)))
+        operands.append(operand("type_ids", "i32", (None,)))
     if residual:
-        operands.append(Operand("residual", dtype, (None, hidden)))
-    operands.append(Operand("out", dtype, (None, hidden), out=True))
+        operands.append(operand("residual", dtype, (None, hidden)))
+    operands.append(operand("out", dtype, (None, hidden)))
     if residual:
-        operands.append(Operand("residual_out", dtype, (None, hidden), out=True))
+        operands.append(operand("residual_out", dtype, (None, hidden)))
     text = "moe.rms_norm %x, %weight"
     text += " type_ids(%type_ids)" if num_types is not None else ""
     text += " residual(%residual)" if residual else ""
     text += f" epsilon = {float_literal(epsilon)}"
     text += " outs(%out, %residual_out)" if residual else " outs(%out)"
-    return OpSpec("rms_norm", tuple(operands), (("epsilon", float(epsilon)),), text)
+    return OpSpec("rms_norm", tuple(operands),
+                  _manifest_attrs("rms_norm", {"epsilon": float(epsilon)}), text)
 
 
 def mot_linear(dtype: str, num_types: int, n: int, k: int, *,
@@ -296,47 +363,63 @@ def mot_linear(dtype: str, num_types: int, n: int, k: int, *,
     _check_dtype("x/w", dtype)
     out_dtype = out_dtype or dtype
     _check_dtype("out", out_dtype)
-    operands = [Operand("x", dtype, (None, k)),
-                Operand("w", dtype, (num_types, n, k)),
-                Operand("type_ids", "i32", (None,))]
+    def operand(name: str, operand_dtype: str, shape: Shape) -> Operand:
+        return _operand("mot_linear", name, operand_dtype, shape)
+
+    operands = [operand("x", dtype, (None, k)),
+                operand("w", dtype, (num_types, n, k)),
+                operand("type_ids", "i32", (None,))]
     if bias:
-        operands.append(Operand("bias", dtype, (num_types, n)))
-    operands.append(Operand("out", out_dtype, (None, n), out=True))
+        operands.append(operand("bias", dtype, (num_types, n)))
+    operands.append(operand("out", out_dtype, (None, n)))
     text = "moe.mot_linear %x, %w, %type_ids" + (" bias(%bias)" if bias else "")
     text += " outs(%out)"
-    return OpSpec("mot_linear", tuple(operands), (), text)
+    return OpSpec("mot_linear", tuple(operands), _manifest_attrs("mot_linear", {}),
+                  text)
 
 
 def fused_moe(dtype: str, hidden: int, num_experts: int, intermediate: int,
               k: int, *, logits_dtype: Optional[str] = None, bias: bool = False,
-              scoring: str = "softmax", num_groups: int = 1, topk_groups: int = 1,
-              group_score: str = "max", renormalize: bool = False,
-              scaling_factor: float = 1.0, num_shared_experts: int = 0,
-              activation: str = "silu") -> OpSpec:
+              scoring: str = "softmax",
+              num_groups: int = _default("fused_moe", "num_groups"),
+              topk_groups: int = _default("fused_moe", "topk_groups"),
+              group_score: str = _default("fused_moe", "group_score"),
+              renormalize: bool = _default("fused_moe", "renormalize"),
+              scaling_factor: float = _default("fused_moe", "scaling_factor"),
+              num_shared_experts: int = _default("fused_moe", "num_shared_experts"),
+              activation: str = _default("fused_moe", "activation")) -> OpSpec:
     """``moe.fused_moe``: x [T, H], logits [T, E], w13 [E+S, 2I, H] (gate
-    rows, then up rows), w2 [E+S, H, I], optional bias [E] -> out [T, H]."""
+    rows, then up rows; [E+S, I, H] for a ``*_no_mul`` activation), w2
+    [E+S, H, I], optional bias [E] -> out [T, H]."""
     _check_dtype("x", dtype)
     logits_dtype = logits_dtype or dtype
     _check_dtype("logits", logits_dtype)
     _check(activation in ACTIVATIONS, f"activation '{activation}': expected "
-           "silu or gelu")
+           f"one of {', '.join(ACTIVATIONS)}")
     text, attrs = _gate_attrs(k, scoring, num_groups, topk_groups, group_score,
                               renormalize, scaling_factor, num_shared_experts,
                               num_experts)
-    if activation != "silu":
+    if activation != _default("fused_moe", "activation"):
         text += f" activation = {activation}"
-    attrs.append(("activation", activation))
+    attrs["activation"] = activation
     slots = num_experts + num_shared_experts
-    operands = [Operand("x", dtype, (None, hidden)),
-                Operand("logits", logits_dtype, (None, num_experts)),
-                Operand("w13", dtype, (slots, 2 * intermediate, hidden)),
-                Operand("w2", dtype, (slots, hidden, intermediate))]
+    # The gated activations take gate and up rows (MoeEnums.td).
+    rows = intermediate if activation.endswith("_no_mul") else 2 * intermediate
+
+    def operand(name: str, operand_dtype: str, shape: Shape) -> Operand:
+        return _operand("fused_moe", name, operand_dtype, shape)
+
+    operands = [operand("x", dtype, (None, hidden)),
+                operand("logits", logits_dtype, (None, num_experts)),
+                operand("w13", dtype, (slots, rows, hidden)),
+                operand("w2", dtype, (slots, hidden, intermediate))]
     if bias:
-        operands.append(Operand("bias", "f32", (num_experts,)))
-    operands.append(Operand("out", dtype, (None, hidden), out=True))
+        operands.append(operand("bias", "f32", (num_experts,)))
+    operands.append(operand("out", dtype, (None, hidden)))
     op_text = ("moe.fused_moe %x, %logits, %w13, %w2"
                + (" bias(%bias)" if bias else "") + " " + text + " outs(%out)")
-    return OpSpec("fused_moe", tuple(operands), tuple(attrs), op_text)
+    return OpSpec("fused_moe", tuple(operands), _manifest_attrs("fused_moe", attrs),
+                  op_text)
 
 
 def module(functions: Dict[str, OpSpec]) -> str:

@@ -9,9 +9,11 @@ another exception): it rejects what tools/moe-runner rejects."""
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from . import _op_schema
 from .errors import MoeArtifactError
 
-__all__ = ["ArgSpec", "FunctionSpec", "parse_manifest", "DTYPES"]
+__all__ = ["ArgSpec", "FunctionSpec", "parse_manifest", "operand_schema",
+           "attribute_schema", "DTYPES"]
 
 # Manifest element types -> torch dtype names (resolved lazily: no torch
 # needed to parse a manifest).
@@ -112,6 +114,8 @@ def parse_manifest(path: str) -> Dict[str, FunctionSpec]:
     # (line, out argument) of the current function's results, checked
     # against its argument count at 'end'.
     outs: List[Tuple[str, int]] = []
+    # (line, op, operand, argument) of the current function's op operands.
+    operand_args: List[Tuple[str, str, str, int]] = []
     seen_header = False
     lines = _read_manifest_lines(path)
     for number, raw in enumerate(lines, 1):
@@ -136,6 +140,7 @@ def parse_manifest(path: str) -> Dict[str, FunctionSpec]:
                 raise MoeArtifactError(f"{where}: duplicate function '{words[1]}'")
             current = FunctionSpec(words[1])
             outs = []
+            operand_args = []
             continue
         if current is None:
             raise MoeArtifactError(f"{where}: '{key}' outside a function")
@@ -145,6 +150,12 @@ def parse_manifest(path: str) -> Dict[str, FunctionSpec]:
                     raise MoeArtifactError(
                         f"{out_where}: result written to argument {out} but "
                         f"function '{current.name}' has {len(current.args)} arguments")
+            for op_where, op, name, arg in operand_args:
+                if arg >= len(current.args):
+                    raise MoeArtifactError(
+                        f"{op_where}: operand '{name}' of op '{op}' is argument "
+                        f"{arg} but function '{current.name}' has "
+                        f"{len(current.args)} arguments")
             functions[current.name] = current
             current = None
         elif key == "arg":
@@ -182,7 +193,14 @@ def parse_manifest(path: str) -> Dict[str, FunctionSpec]:
                 name, eq, value = word.partition("=")
                 if not eq or not name:
                     raise MoeArtifactError(f"{where}: expected NAME=VALUE, got '{word}'")
+                if name in fields:
+                    raise MoeArtifactError(
+                        f"{where}: duplicate field '{name}' of op '{words[1]}'")
                 fields[name] = value
+            _check_op(words[1], fields, where)
+            operand_args += [(where, words[1], name, int(fields[name]))
+                             for name in _operand_names(words[1])
+                             if fields.get(name, "-") != "-"]
             current.ops.append((words[1], fields))
         else:
             raise MoeArtifactError(f"{where}: unknown record '{key}'")
@@ -198,3 +216,85 @@ def _check_dtype(dtype: str, where: str) -> None:
         raise MoeArtifactError(
             f"{where}: unknown element type '{dtype}' "
             f"(expected one of {', '.join(DTYPES)})")
+
+
+# Op fields are checked against the op schema generated from ODS
+# (_op_schema.py, docs/Artifacts.md): the same checks as moe-runner's parser.
+# Ops outside the schema are kept unchecked.
+
+
+def operand_schema(op: str) -> Tuple[Tuple[str, bool, bool], ...]:
+    """(name, is_out, required) of each operand of ``op`` in ODS order; ()
+    for an op outside the schema."""
+    return _op_schema.OPERANDS.get(op, ())
+
+
+def attribute_schema(op: str) -> Tuple[Tuple[str, str, bool, str, Tuple[str, ...]], ...]:
+    """(name, kind, required, default, words) of each attribute of ``op``:
+    kind is int, float, bool or word; default is manifest text ("" when
+    none); words are a word attribute's allowed values."""
+    return _op_schema.ATTRIBUTES.get(op, ())
+
+
+def _operand_names(op: str) -> List[str]:
+    return [name for name, _, _ in operand_schema(op)]
+
+
+def _is_int(text: str) -> bool:
+    digits = text[1:] if text[:1] in "+-" else text
+    return _parse_index(digits) is not None
+
+
+def _is_float(text: str) -> bool:
+    # float() also takes '_' separators and surrounding blanks (strtod does not).
+    if "_" in text or text != text.strip():
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _attribute_error(name: str, kind: str, words: Tuple[str, ...],
+                     value: str) -> Optional[str]:
+    """Why ``value`` is not a valid ``kind`` attribute, as moe-runner says
+    it; None when it is."""
+    if kind == "int" and not _is_int(value):
+        return f"attribute '{name}' must be an integer, got '{value}'"
+    if kind == "float" and not _is_float(value):
+        return f"attribute '{name}' must be a number, got '{value}'"
+    if kind == "bool" and value not in ("true", "false", "1", "0"):
+        return f"attribute '{name}' must be 'true' or 'false', got '{value}'"
+    if kind == "word" and value not in words:
+        allowed = ", ".join(f"'{w}'" for w in words)
+        return f"attribute '{name}' must be one of {allowed}, got '{value}'"
+    return None
+
+
+def _check_op(op: str, fields: Dict[str, str], where: str) -> None:
+    operands = operand_schema(op)
+    attributes = {a[0]: a for a in attribute_schema(op)}
+    if not operands:
+        return
+    names = _operand_names(op)
+    for key, value in fields.items():
+        if key in names:
+            if value != "-" and _parse_index(value) is None:
+                raise MoeArtifactError(
+                    f"{where}: operand '{key}' of op '{op}' must be an argument "
+                    f"index or '-', got '{value}'")
+        elif key in attributes:
+            _, kind, _, _, words = attributes[key]
+            message = _attribute_error(key, kind, words, value)
+            if message:
+                raise MoeArtifactError(f"{where}: {message} (op '{op}')")
+        else:
+            raise MoeArtifactError(
+                f"{where}: unknown operand or attribute '{key}' of op '{op}'")
+    for name, _, required in operands:
+        if required and name not in fields:
+            raise MoeArtifactError(f"{where}: op '{op}' lacks its operand '{name}'")
+    for name, _, required, _, _ in attributes.values():
+        if required and name not in fields:
+            raise MoeArtifactError(f"{where}: op '{op}' lacks its attribute '{name}'")

@@ -16,7 +16,8 @@
 //   end
 //
 // Blank lines and lines starting with `#` are ignored. Operands and
-// attributes of the ops the runner knows are checked against their schema;
+// attributes of the moe ops are checked against their schema, which is
+// generated from ODS (moe/Schema/OpSchema.h);
 // any malformed record is an error of the form "<file>:<line>: <message>".
 //
 //===----------------------------------------------------------------------===//
@@ -25,6 +26,8 @@
 #define MOE_TOOLS_MOE_RUNNER_MANIFEST_H
 
 #include "Tensor.h"
+
+#include "moe/Schema/OpSchema.h"
 
 #include <cstdint>
 #include <string>
@@ -56,42 +59,12 @@ struct ManifestResult {
   int line = 0;
 };
 
-/// Kinds of op attributes.
-enum class AttrKind { Int, Float, Bool, Word };
-
-/// One attribute of a known op.
-struct AttrSpec {
-  const char *name;
-  AttrKind kind;
-  /// Whether the manifest must carry it.
-  bool required;
-  /// Value used when it is absent (as manifest text; "" when required).
-  const char *defaultValue;
-  /// For AttrKind::Word, the accepted values separated by '|'.
-  const char *words;
-};
-
-/// One operand of a known op.
-struct OperandSpec {
-  const char *name;
-  /// Whether it is an out (destination) operand the op writes.
-  bool isOut;
-  /// Whether every instance of the op has it.
-  bool required;
-};
-
-/// The operands and attributes of an op the runner knows.
-struct OpSchema {
-  const char *name;
-  std::vector<OperandSpec> operands;
-  std::vector<AttrSpec> attributes;
-
-  const OperandSpec *findOperand(const std::string &operand) const;
-  const AttrSpec *findAttribute(const std::string &attribute) const;
-};
-
-/// Returns the schema of the op \p name, or nullptr for an unknown op.
-const OpSchema *findOpSchema(const std::string &name);
+// The op schema, generated from ODS (moe/Schema/OpSchema.h).
+using AttrKind = schema::AttrKind;
+using AttrSpec = schema::AttributeSchema;
+using OperandSpec = schema::OperandSchema;
+using OpSchema = schema::OpSchema;
+using schema::findOpSchema;
 
 /// An `op` record.
 struct ManifestOp {

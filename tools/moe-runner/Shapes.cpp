@@ -11,6 +11,7 @@
 #include <exception>
 #include <limits>
 #include <map>
+#include <optional>
 
 namespace moe {
 namespace runner {
@@ -189,7 +190,7 @@ bool multiply(Solver &solver, int64_t a, int64_t b, int64_t &product,
   return true;
 }
 
-bool resolveRmsNorm(Solver &s, int64_t tokens, int64_t &T) {
+bool resolveRmsNorm(Solver &s, const ManifestOp &, int64_t tokens, int64_t &T) {
   for (const char *name : {"x", "residual", "out", "residual_out"})
     if (!s.bind("T", name, 0) || !s.bind("H", name, 1))
       return false;
@@ -217,7 +218,8 @@ bool resolveRmsNorm(Solver &s, int64_t tokens, int64_t &T) {
                   TypeClass::AnyFloat);
 }
 
-bool resolveSiluAndMul(Solver &s, int64_t tokens, int64_t &T) {
+bool resolveSiluAndMul(Solver &s, const ManifestOp &, int64_t tokens,
+                       int64_t &T) {
   if (!s.bind("T", "x", 0) || !s.bind("T", "out", 0) ||
       !s.bind("N", "out", 1) || !s.bind("2N", "x", 1))
     return false;
@@ -391,7 +393,8 @@ bool resolveGroupedMatmul(Solver &s, const ManifestOp &op, int64_t tokens,
          s.expect("out", {R, gated ? N / 2 : N}, TypeClass::AnyFloat);
 }
 
-bool resolveMotLinear(Solver &s, int64_t tokens, int64_t &T) {
+bool resolveMotLinear(Solver &s, const ManifestOp &, int64_t tokens,
+                      int64_t &T) {
   if (!s.bind("T", "x", 0) || !s.bind("T", "type_ids", 0) ||
       !s.bind("T", "out", 0) || !s.bind("K", "x", 1) || !s.bind("K", "w", 2) ||
       !s.bind("G", "w", 0) || !s.bind("G", "bias", 0) || !s.bind("N", "w", 1) ||
@@ -449,6 +452,92 @@ bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
          s.expect("out", {T, H}, TypeClass::AnyFloat);
 }
 
+using Resolver = bool (*)(Solver &, const ManifestOp &, int64_t, int64_t &);
+
+/// The ops moe-runner checks, with their shape rules.
+Resolver findResolver(const std::string &name) {
+  static const std::map<std::string, Resolver> resolvers = {
+      {"rms_norm", resolveRmsNorm},
+      {"silu_and_mul", resolveSiluAndMul},
+      {"gate", resolveGate},
+      {"align", resolveAlign},
+      {"permute", resolvePermute},
+      {"permute_indices", resolvePermute},
+      {"combine", resolveCombine},
+      {"grouped_matmul", resolveGroupedMatmul},
+      {"mot_linear", resolveMotLinear},
+      {"fused_moe", resolveFusedMoe},
+  };
+  auto it = resolvers.find(name);
+  return it == resolvers.end() ? nullptr : it->second;
+}
+
+/// An operand or attribute of the op schema that the shape rules, inputs
+/// and reference do not model: quantization, and the fused_moe forms the
+/// compiler does not lower (getUnloweredFusedMoeForm). A manifest op may
+/// carry it only with one of \p allowed ('|'-separated; nullptr: never).
+struct Unmodelled {
+  const char *op;
+  const char *field;
+  const char *allowed;
+};
+
+const Unmodelled kUnmodelled[] = {
+    {"grouped_matmul", "quant", "none"},
+    {"grouped_matmul", "group_size", nullptr},
+    {"grouped_matmul", "a_scale", nullptr},
+    {"grouped_matmul", "w_scale", nullptr},
+    {"grouped_matmul", "w_zero", nullptr},
+    {"fused_moe", "activation", "silu|gelu"},
+    {"fused_moe", "quant", "none"},
+    {"fused_moe", "group_size", nullptr},
+    {"fused_moe", "gate_up_layout", "split"},
+    {"fused_moe", "clamp_limit", nullptr},
+    {"fused_moe", "swiglu_alpha", nullptr},
+    {"fused_moe", "w13_scale", nullptr},
+    {"fused_moe", "w2_scale", nullptr},
+    {"fused_moe", "w13_zero", nullptr},
+    {"fused_moe", "w2_zero", nullptr},
+    {"fused_moe", "a1_scale", nullptr},
+    {"fused_moe", "a2_scale", nullptr},
+    {"fused_moe", "b13", nullptr},
+    {"fused_moe", "b2", nullptr},
+    {"fused_moe", "expert_map", nullptr},
+};
+
+/// The field text of \p op: an attribute's value, "-" or the argument index
+/// of an operand; std::nullopt when absent.
+std::optional<std::string> fieldText(const ManifestOp &op,
+                                     const std::string &field) {
+  for (const auto &[name, value] : op.attributes)
+    if (name == field)
+      return value;
+  if (op.hasOperand(field)) {
+    int64_t arg = op.operandArg(field);
+    return arg == kNotAnArgument ? "-" : std::to_string(arg);
+  }
+  return std::nullopt;
+}
+
+bool isAllowed(const std::string &value, const char *allowed) {
+  if (!allowed)
+    return false;
+  std::string words = std::string("|") + allowed + "|";
+  return words.find("|" + value + "|") != std::string::npos;
+}
+
+/// Returns why moe-runner cannot check \p op, or "".
+std::string unmodelledField(const ManifestOp &op) {
+  for (const Unmodelled &entry : kUnmodelled) {
+    if (op.name != entry.op)
+      continue;
+    std::optional<std::string> value = fieldText(op, entry.field);
+    if (value && !isAllowed(*value, entry.allowed))
+      return std::string(entry.field) + "=" + *value;
+  }
+  return "";
+}
+
 } // namespace
 
 bool selectOp(const ManifestFunction &function, const ManifestOp *&op,
@@ -469,9 +558,16 @@ bool selectOp(const ManifestFunction &function, const ManifestOp *&op,
     return false;
   }
   op = &function.ops.front();
-  if (!op->schema) {
+  if (!op->schema || !findResolver(op->name)) {
     error = where + ": op '" + op->name + "' (line " +
             std::to_string(op->line) + ") is not supported by moe-runner";
+    return false;
+  }
+  std::string unmodelled = unmodelledField(*op);
+  if (!unmodelled.empty()) {
+    error = where + ": op '" + op->name + "' (line " +
+            std::to_string(op->line) + ") with " + unmodelled +
+            " is not supported by moe-runner";
     return false;
   }
   // Every operand must be an argument, and no argument both read and
@@ -516,27 +612,10 @@ bool resolveShapes(const ManifestFunction &function, const ManifestOp &op,
     shapes.push_back(arg.shape);
   Solver solver(function, op, shapes, error);
   int64_t T = 0;
-  bool ok = false;
-  if (op.name == "rms_norm")
-    ok = resolveRmsNorm(solver, tokens, T);
-  else if (op.name == "silu_and_mul")
-    ok = resolveSiluAndMul(solver, tokens, T);
-  else if (op.name == "gate")
-    ok = resolveGate(solver, op, tokens, T);
-  else if (op.name == "align")
-    ok = resolveAlign(solver, op, tokens, T);
-  else if (op.name == "permute" || op.name == "permute_indices")
-    ok = resolvePermute(solver, op, tokens, T);
-  else if (op.name == "combine")
-    ok = resolveCombine(solver, op, tokens, T);
-  else if (op.name == "grouped_matmul")
-    ok = resolveGroupedMatmul(solver, op, tokens, T);
-  else if (op.name == "mot_linear")
-    ok = resolveMotLinear(solver, tokens, T);
-  else if (op.name == "fused_moe")
-    ok = resolveFusedMoe(solver, op, tokens, T);
-  else
+  Resolver resolver = findResolver(op.name);
+  if (!resolver)
     return solver.fail("unsupported op");
+  bool ok = resolver(solver, op, tokens, T);
   if (!ok)
     return false;
 

@@ -2,10 +2,10 @@
 
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 #include "moe/Dialect/Moe/Transforms/Passes.h"
+#include "moe/Schema/OpSchema.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/FileUtilities.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -17,6 +17,7 @@ namespace mlir::moe {
 
 using namespace mlir;
 using namespace mlir::moe;
+namespace schema = ::moe::schema;
 
 namespace {
 
@@ -128,121 +129,28 @@ void printShapedType(llvm::raw_ostream &os, Type type) {
       "x");
 }
 
-/// Prints an inherent attribute value as a bare word or number; returns
-/// false for attributes the manifest does not carry (segment sizes).
-bool printAttributeValue(llvm::raw_ostream &os, Attribute attr) {
-  if (auto integer = dyn_cast<IntegerAttr>(attr)) {
-    os << integer.getInt();
-  } else if (auto real = dyn_cast<FloatAttr>(attr)) {
-    os << llvm::format("%.9g", real.getValueAsDouble());
-  } else if (isa<UnitAttr>(attr)) {
+// getManifestOperands and getManifestWord, generated from ODS with the op
+// schema (tools/moe-tblgen; build tree only).
+#include "moe/Schema/MoeManifestAccessors.inc"
+
+/// Prints the inherent attribute `attr` of kind `kind` (the op schema's) as
+/// manifest text.
+void printAttributeValue(llvm::raw_ostream &os, schema::AttrKind kind,
+                         Attribute attr) {
+  switch (kind) {
+  case schema::AttrKind::Int:
+    os << cast<IntegerAttr>(attr).getInt();
+    return;
+  case schema::AttrKind::Float:
+    os << llvm::format("%.9g", cast<FloatAttr>(attr).getValueAsDouble());
+    return;
+  case schema::AttrKind::Bool:
     os << "true";
-  } else if (auto scoring = dyn_cast<ScoringFuncAttr>(attr)) {
-    os << stringifyScoringFunc(scoring.getValue());
-  } else if (auto groupScore = dyn_cast<GroupScoreAttr>(attr)) {
-    os << stringifyGroupScore(groupScore.getValue());
-  } else if (auto epilogue = dyn_cast<EpilogueAttr>(attr)) {
-    os << stringifyEpilogue(epilogue.getValue());
-  } else if (auto activation = dyn_cast<ActivationAttr>(attr)) {
-    os << stringifyActivation(activation.getValue());
-  } else {
-    return false;
+    return;
+  case schema::AttrKind::Word:
+    os << getManifestWord(attr);
+    return;
   }
-  return true;
-}
-
-using NamedOperands = SmallVector<std::pair<StringRef, Value>>;
-
-/// The op's operands by ODS name, absent optional ones left out: positions
-/// alone are ambiguous when optional operands are missing.
-NamedOperands namedOperands(Operation *op) {
-  return llvm::TypeSwitch<Operation *, NamedOperands>(op)
-      .Case([](GateOp op) -> NamedOperands {
-        return {{"logits", op.getLogits()},
-                {"bias", op.getBias()},
-                {"weights", op.getWeightsInit()},
-                {"ids", op.getIdsInit()}};
-      })
-      .Case([](AlignOp op) -> NamedOperands {
-        return {{"ids", op.getIds()},
-                {"expert_map", op.getExpertMap()},
-                {"sorted_ids", op.getSortedIdsInit()},
-                {"expert_ids", op.getExpertIdsInit()},
-                {"num_tokens_post_pad", op.getNumTokensPostPadInit()}};
-      })
-      .Case([](PermuteOp op) -> NamedOperands {
-        return {{"x", op.getX()},
-                {"ids", op.getIds()},
-                {"weights", op.getWeights()},
-                {"rows", op.getRowsInit()},
-                {"src_index", op.getSrcIndexInit()},
-                {"offsets", op.getOffsetsInit()},
-                {"row_weights", op.getRowWeightsInit()}};
-      })
-      .Case([](PermuteIndicesOp op) -> NamedOperands {
-        return {{"ids", op.getIds()},
-                {"weights", op.getWeights()},
-                {"src_index", op.getSrcIndexInit()},
-                {"offsets", op.getOffsetsInit()},
-                {"row_weights", op.getRowWeightsInit()}};
-      })
-      .Case([](CombineOp op) -> NamedOperands {
-        return {{"y", op.getY()},
-                {"src_index", op.getSrcIndex()},
-                {"weights", op.getWeights()},
-                {"out", op.getOutInit()}};
-      })
-      .Case([](GroupedMatmulOp op) -> NamedOperands {
-        return {{"a", op.getA()},
-                {"row_index", op.getRowIndex()},
-                {"w", op.getW()},
-                {"offsets", op.getOffsets()},
-                {"scale", op.getScale()},
-                {"bias", op.getBias()},
-                {"a_scale", op.getAScale()},
-                {"w_scale", op.getWScale()},
-                {"w_zero", op.getWZero()},
-                {"out", op.getOutInit()}};
-      })
-      .Case([](MotLinearOp op) -> NamedOperands {
-        return {{"x", op.getX()},
-                {"w", op.getW()},
-                {"type_ids", op.getTypeIds()},
-                {"bias", op.getBias()},
-                {"out", op.getOutInit()}};
-      })
-      .Case([](RmsNormOp op) -> NamedOperands {
-        return {{"x", op.getX()},
-                {"weight", op.getWeight()},
-                {"type_ids", op.getTypeIds()},
-                {"residual", op.getResidual()},
-                {"out", op.getOutInit()},
-                {"residual_out", op.getResidualOutInit()}};
-      })
-      .Case([](SiluAndMulOp op) -> NamedOperands {
-        return {{"x", op.getX()}, {"out", op.getOutInit()}};
-      })
-      .Case([](FusedMoeOp op) -> NamedOperands {
-        return {{"x", op.getX()},
-                {"logits", op.getLogits()},
-                {"w13", op.getW13()},
-                {"w2", op.getW2()},
-                {"bias", op.getBias()},
-                {"w13_scale", op.getW13Scale()},
-                {"w2_scale", op.getW2Scale()},
-                {"w13_zero", op.getW13Zero()},
-                {"w2_zero", op.getW2Zero()},
-                {"a1_scale", op.getA1Scale()},
-                {"a2_scale", op.getA2Scale()},
-                {"out", op.getOutInit()}};
-      })
-      .Case([](QuantizeOp op) -> NamedOperands {
-        return {{"x", op.getX()},
-                {"scale", op.getScale()},
-                {"q", op.getQInit()},
-                {"scales", op.getScalesInit()}};
-      })
-      .Default([](Operation *) { return NamedOperands(); });
 }
 
 /// The index of the function argument a returned value is written into
@@ -263,8 +171,9 @@ std::string outArgumentOf(Value value, func::FuncOp func) {
 /// `op rms_norm x=0 weight=1 out=- epsilon=1e-06 ...`: each present operand
 /// with the index of the function argument it is (`-` if it is not one).
 void printOp(llvm::raw_ostream &os, Operation *op, func::FuncOp func) {
-  os << "op " << op->getName().stripDialect();
-  for (auto [name, value] : namedOperands(op)) {
+  StringRef opName = op->getName().stripDialect();
+  os << "op " << opName;
+  for (auto [name, value] : getManifestOperands(op)) {
     if (!value)
       continue;
     os << ' ' << name << '=';
@@ -274,13 +183,19 @@ void printOp(llvm::raw_ostream &os, Operation *op, func::FuncOp func) {
     else
       os << '-';
   }
-  if (auto properties =
-          dyn_cast_or_null<DictionaryAttr>(op->getPropertiesAsAttribute())) {
+  // The schema's attributes that are set (defaults included), in the
+  // properties' (alphabetical) order; not the operand segment sizes.
+  const schema::OpSchema *schema = schema::findOpSchema(opName);
+  auto properties =
+      dyn_cast_or_null<DictionaryAttr>(op->getPropertiesAsAttribute());
+  if (schema && properties) {
     for (NamedAttribute attr : properties) {
-      std::string text;
-      llvm::raw_string_ostream value(text);
-      if (printAttributeValue(value, attr.getValue()))
-        os << ' ' << attr.getName().getValue() << '=' << text;
+      const schema::AttributeSchema *spec =
+          schema->findAttribute(attr.getName().getValue());
+      if (!spec)
+        continue;
+      os << ' ' << attr.getName().getValue() << '=';
+      printAttributeValue(os, spec->kind, attr.getValue());
     }
   }
   os << '\n';
