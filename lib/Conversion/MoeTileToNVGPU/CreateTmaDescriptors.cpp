@@ -6,6 +6,15 @@
 // cp.async.bulk.tensor per copy (issued by thread 0), and every wait an
 // mbarrier parity wait.
 //
+// Copies multicast to a cluster of N blocks: block rank r issues share r
+// of the box's outer rows, with its own tensor map of the share's box, to
+// every block of the cluster (cp.async.bulk.tensor .multicast::cluster);
+// each block's expect_tx still counts the whole box. Releases with
+// `cluster = N` arrive on the slot's mbarrier in every block (mapa). Such a
+// kernel initializes its mbarriers, fences them and syncs the cluster before
+// any copy, and syncs the cluster again before it exits, so no block
+// receives a copy or an arrival after its peers have left.
+//
 // Gathered copies (rows through a row index) are not TMA's: every thread
 // copies its share of the box's 16-byte chunks with cp.async (zero-filling
 // chunks of rows without a valid index or past the K edge), at the swizzled
@@ -159,12 +168,16 @@ public:
     }
     if (!gatheredRings.empty() && failed(readBlockThreads()))
       return failure();
+    if (failed(readClusterSize(loads, releases)))
+      return failure();
     for (Value ring : rings)
       if (failed(initializeRing(ring)))
         return failure();
+    if (clusterBlocks > 1)
+      syncClusterBeforeExit();
     for (TileLoadAsyncOp load : loads)
       if (!load.isGathered())
-        tensorMapFor(load);
+        tensorMapFor(load, shareBoxTypeOf(load));
     if (failed(lowerBatches(loads)))
       return failure();
     for (TileWaitOp wait : waits)
@@ -184,6 +197,57 @@ private:
   int64_t blockThreads = 0;
   /// Rings of releases and the arrivals that complete a phase of each.
   DenseMap<Value, int64_t> releaseArrivals;
+  /// Blocks of the launch's clusters (1 without clusters).
+  int64_t clusterBlocks = 1;
+
+  /// Multicast copies and cluster releases need a launch in clusters of
+  /// exactly that many blocks (static sizes).
+  LogicalResult readClusterSize(ArrayRef<TileLoadAsyncOp> loads,
+                                ArrayRef<TileReleaseOp> releases) {
+    if (std::optional<gpu::KernelDim3> size =
+            launch.getClusterSizeOperandValues()) {
+      for (Value extent : {size->x, size->y, size->z}) {
+        std::optional<int64_t> constant = getConstantIntValue(extent);
+        if (!constant)
+          return launch.emitOpError(
+              "needs a static cluster size for its tile copies");
+        clusterBlocks *= *constant;
+      }
+    }
+    auto check = [&](Operation *op, int64_t shared) -> LogicalResult {
+      if (shared == 1 || shared == clusterBlocks)
+        return success();
+      return op->emitOpError("is shared by ")
+             << shared << " blocks but the launch's clusters have "
+             << clusterBlocks;
+    };
+    for (TileLoadAsyncOp load : loads)
+      if (failed(check(load, load.getMulticast())))
+        return failure();
+    for (TileReleaseOp release : releases)
+      if (failed(check(release, release.getCluster())))
+        return failure();
+    return success();
+  }
+
+  /// Every block of the cluster, all threads: arrive, then wait.
+  static void syncCluster(OpBuilder &b, Location loc) {
+    NVVM::ClusterArriveOp::create(b, loc, /*aligned=*/nullptr);
+    NVVM::ClusterWaitOp::create(b, loc, /*aligned=*/nullptr);
+  }
+
+  /// No block leaves while a peer may still copy into its shared memory or
+  /// arrive on its mbarriers.
+  void syncClusterBeforeExit() {
+    Block &body = launch.getBody().front();
+    OpBuilder b(body.getTerminator());
+    syncCluster(b, launch.getLoc());
+  }
+
+  /// This block's rank in its cluster (i32).
+  static Value clusterRank(OpBuilder &b, Location loc) {
+    return NVVM::ClusterId::create(b, loc, b.getI32Type());
+  }
 
   /// A ring is one of copy batches or one of releases; every release of a
   /// ring names the same arrival count.
@@ -217,9 +281,24 @@ private:
     auto ifOp = scf::IfOp::create(b, loc, TypeRange(), first,
                                   /*withElseRegion=*/false);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    NVVM::MBarrierArriveOp::create(
-        b, loc, b.getI64Type(),
-        mbarrierPointer(b, loc, release.getRing(), release.getSlot()));
+    Value local = mbarrierPointer(b, loc, release.getRing(), release.getSlot());
+    int64_t cluster = release.getCluster();
+    if (cluster == 1) {
+      NVVM::MBarrierArriveOp::create(b, loc, b.getI64Type(), local);
+      release.erase();
+      return;
+    }
+    // The slot's mbarrier in every block of the cluster, ours included.
+    auto clusterPointer = LLVM::LLVMPointerType::get(
+        b.getContext(),
+        static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster));
+    for (int64_t rank = 0; rank < cluster; ++rank) {
+      Value remote =
+          NVVM::MapaOp::create(b, loc, clusterPointer, local,
+                               arith::ConstantIntOp::create(b, loc, rank, 32));
+      NVVM::MBarrierArriveOp::create(b, loc, Type(), remote, Value(),
+                                     NVVM::MemScopeKind::CLUSTER);
+    }
     release.erase();
   }
 
@@ -285,15 +364,24 @@ private:
         NVVM::MBarrierInitOp::create(
             b, loc, mbarrierPointer(b, loc, ring, indexConstant(b, loc, slot)),
             count, Value());
+      // Peers arrive on and copy into these mbarriers.
+      if (clusterBlocks > 1)
+        NVVM::FenceMbarrierInitOp::create(b, loc);
     }
-    gpu::BarrierOp::create(b, loc);
+    if (clusterBlocks > 1)
+      syncCluster(b, loc);
+    else
+      gpu::BarrierOp::create(b, loc);
     return success();
   }
 
   /// The tensor map of `load`'s source and box, encoded before the launch,
   /// as the `!llvm.ptr` the TMA instructions take.
   Value tensorMapFor(TileLoadAsyncOp load) {
-    MemRefType boxType = boxTypeOf(load);
+    return tensorMapFor(load, boxTypeOf(load));
+  }
+
+  Value tensorMapFor(TileLoadAsyncOp load, MemRefType boxType) {
     auto key = std::make_tuple(load.getSource(), Type(boxType),
                                static_cast<int64_t>(load.getSwizzle()));
     Value &map = tensorMaps[key];
@@ -427,8 +515,36 @@ private:
       load.erase();
   }
 
+  /// The box one block copies: the whole box, or with `multicast = N` its
+  /// share of 1/N of the outermost rows of `dest`.
+  static MemRefType shareBoxTypeOf(TileLoadAsyncOp load) {
+    MemRefType box = boxTypeOf(load);
+    int64_t shared = load.getMulticast();
+    if (shared == 1)
+      return box;
+    SmallVector<int64_t> shape(box.getShape());
+    shape[shape.size() - load.getDest().getType().getRank()] /= shared;
+    return MemRefType::get(shape, box.getElementType(), box.getLayout(),
+                           box.getMemorySpace());
+  }
+
   void issueTmaCopy(OpBuilder &b, TileLoadAsyncOp load, Value barrier) {
     Location loc = load.getLoc();
+    MemRefType destType = load.getDest().getType();
+    int64_t elementBytes = destType.getElementTypeBitWidth() / 8;
+    int64_t shared = load.getMulticast();
+    MemRefType shareBox = shareBoxTypeOf(load);
+    // With multicast, this block's share: rank * rows / N rows further in
+    // the source and rank * share bytes further in dest.
+    Value rank;
+    if (shared > 1)
+      rank = arith::IndexCastUIOp::create(b, loc, b.getIndexType(),
+                                          clusterRank(b, loc));
+    Value destOffset;
+    if (rank)
+      destOffset = arith::MulIOp::create(
+          b, loc, rank,
+          indexConstant(b, loc, destType.getNumElements() / shared));
     // The instruction takes a shared::cluster address; our own block's
     // shared::cta address converts to one.
     Value dest = LLVM::AddrSpaceCastOp::create(
@@ -436,17 +552,27 @@ private:
         LLVM::LLVMPointerType::get(
             b.getContext(),
             static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster)),
-        pointerTo(b, loc, load.getDest(), Value(),
-                  load.getDest().getType().getElementTypeBitWidth() / 8,
+        pointerTo(b, loc, load.getDest(), destOffset, elementBytes,
                   static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared)));
     // Coordinates go innermost first, as signed 32-bit integers.
+    SmallVector<Value> indices(load.getIndices());
+    if (rank) {
+      size_t outer = indices.size() - destType.getRank();
+      Value rows = indexConstant(b, loc, destType.getDimSize(0) / shared);
+      indices[outer] = arith::AddIOp::create(
+          b, loc, indices[outer], arith::MulIOp::create(b, loc, rank, rows));
+    }
     SmallVector<Value> coordinates;
-    for (Value index : llvm::reverse(load.getIndices()))
+    for (Value index : llvm::reverse(indices))
       coordinates.push_back(
           arith::IndexCastOp::create(b, loc, b.getI32Type(), index));
+    Value mask;
+    if (shared > 1)
+      mask = arith::ConstantIntOp::create(b, loc, (1 << shared) - 1, 16);
     NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-        b, loc, dest, tensorMapFor(load), coordinates, barrier, ValueRange(),
-        Value(), Value(), NVVM::TMALoadMode::TILE, false, nullptr, Value());
+        b, loc, dest, tensorMapFor(load, shareBox), coordinates, barrier,
+        ValueRange(), mask, Value(), NVVM::TMALoadMode::TILE, false, nullptr,
+        Value());
   }
 
   /// This thread's 16-byte chunks of a gathered box: chunk i (row i / C,

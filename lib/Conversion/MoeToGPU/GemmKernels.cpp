@@ -396,11 +396,16 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
 
 LogicalResult mlir::moe::checkGemmConfigImplemented(GroupedMatmulOp op) {
   GemmConfigAttr config = op.getGemmConfig();
-  if (config.getClusterM() != 1 || config.getClusterN() != 1)
+  if (config.getClusterN() != 1)
+    return op.emitOpError("#moe.gemm_config cluster_n = ")
+           << config.getClusterN()
+           << " is not supported yet: the tiled kernel's clusters share W "
+              "tiles along M (cluster_m), not A tiles along N";
+  if (config.getClusterM() != 1 && config.getClusterM() != 2)
     return op.emitOpError("#moe.gemm_config cluster_m = ")
-           << config.getClusterM() << ", cluster_n = " << config.getClusterN()
-           << " is not supported yet: the tiled kernel launches no thread "
-              "block clusters (1 x 1)";
+           << config.getClusterM()
+           << " is not supported yet: the tiled kernel runs in clusters of "
+              "1 or 2 blocks along M";
   if (config.getRaster() != GemmRaster::along_m)
     return op.emitOpError("#moe.gemm_config raster = ")
            << stringifyGemmRaster(config.getRaster())

@@ -100,14 +100,35 @@ gpu::LaunchOp KernelBuilder::launch(
     Value numBlocks, int64_t blockSize,
     function_ref<void(KernelBuilder &, const LaunchIds &)> body,
     TypeRange workgroupBuffers) {
-  // A launch of zero blocks is an error in CUDA: launch one block instead
-  // and let the bounds checks make it do nothing.
+  return launch(numBlocks, blockSize, /*clusterSize=*/1, body,
+                workgroupBuffers);
+}
+
+gpu::LaunchOp KernelBuilder::launch(
+    Value numBlocks, int64_t blockSize, int64_t clusterSize,
+    function_ref<void(KernelBuilder &, const LaunchIds &)> body,
+    TypeRange workgroupBuffers) {
+  // A launch of zero blocks is an error in CUDA: launch one block (one
+  // cluster) instead and let the bounds checks make it do nothing.
   Value one = index(1);
-  Value grid = arith::MaxUIOp::create(builder, loc, numBlocks, one);
+  Value grid =
+      arith::MaxUIOp::create(builder, loc, numBlocks, index(clusterSize));
+  Value cluster = clusterSize > 1 ? index(clusterSize) : Value();
   auto launchOp = gpu::LaunchOp::create(
       builder, loc, grid, one, one, index(blockSize), one, one,
       /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
-      /*asyncDependencies=*/ValueRange(), workgroupBuffers);
+      /*asyncDependencies=*/ValueRange(), workgroupBuffers,
+      /*privateAttributions=*/TypeRange(), cluster, cluster ? one : Value(),
+      cluster ? one : Value());
+  // The builder adds the region arguments of a launch without clusters:
+  // the cluster ids and sizes go after the block and thread ones, before
+  // the attributions.
+  if (cluster) {
+    Block &entry = launchOp.getBody().front();
+    for (unsigned i = 0; i < 6; ++i)
+      entry.insertArgument(gpu::LaunchOp::kNumConfigRegionAttributes + i,
+                           builder.getIndexType(), loc);
+  }
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(&launchOp.getBody().front());
   LaunchIds ids{launchOp.getBlockIds().x, launchOp.getThreadIds().x,

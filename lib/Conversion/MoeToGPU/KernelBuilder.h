@@ -80,6 +80,13 @@ public:
          function_ref<void(KernelBuilder &, const LaunchIds &)> body,
          TypeRange workgroupBuffers = {});
 
+  /// The same in clusters of `clusterSize` blocks along x (numBlocks a
+  /// multiple of it; 1 launches no clusters).
+  gpu::LaunchOp
+  launch(Value numBlocks, int64_t blockSize, int64_t clusterSize,
+         function_ref<void(KernelBuilder &, const LaunchIds &)> body,
+         TypeRange workgroupBuffers = {});
+
   /// scf.for from `lower` to `upper` by `step` with no iteration values.
   void forLoop(Value lower, Value upper, Value step,
                function_ref<void(KernelBuilder &, Value)> body);

@@ -72,6 +72,12 @@ struct TileConfig {
   int64_t tileN; ///< accumulator columns (gate + up halves when gated)
   int64_t stages;
   int64_t ctas; ///< persistent blocks at most
+  /// Blocks of a cluster: they take the row tiles of one schedule entry
+  /// (scheduleM() rows) and share the W tile (TMA multicast).
+  int64_t clusterM;
+
+  /// Rows of a schedule entry: one row tile per block of a cluster.
+  int64_t scheduleM() const { return tileM * clusterM; }
 };
 
 /// The op's #moe.gemm_config as it is: its verifier has checked every
@@ -85,6 +91,7 @@ TileConfig readTileConfig(GemmConfigAttr config) {
   c.tileN = config.getTileN();
   c.stages = config.getStages();
   c.ctas = config.getCtas();
+  c.clusterM = config.getClusterM();
   return c;
 }
 
@@ -187,7 +194,7 @@ void buildScheduleKernel(KernelBuilder &kb, const RowGemm &gemm,
           return arith::MinSIOp::create(k.b(), loc, low, rows);
         };
         Value numSegments = x.add(numExperts, x.c(2));
-        Value tileM = k.i32(config.tileM);
+        Value tileM = k.i32(config.scheduleM());
         SmallVector<Value> total = forLoopCarrying(
             k, x.c(0), numSegments, x.c(kScheduleThreads), ValueRange{zero},
             [&](KernelBuilder &k, Value base,
@@ -318,7 +325,8 @@ struct GemmKernelBuilder {
 
   /// The tile loads of K block `kBlock`: the A rows into `aTile`, the W
   /// columns into `wTile` (gate rows into its first half and up rows into
-  /// its second when gated).
+  /// its second when gated). The blocks of a cluster load the same W tile,
+  /// multicast.
   void loadTiles(KernelBuilder &k, Value aTile, Value wTile, Value kBlock,
                  Value expert, Value rowStart, Value nBlock) {
     Ix x{k};
@@ -330,7 +338,7 @@ struct GemmKernelBuilder {
       Value n = x.mul(nBlock, x.c(config.tileN));
       TileLoadOp::create(k.b(), k.getLoc(), sources.w,
                          ValueRange{expert, n, kCoord}, wTile, kRowBytes,
-                         Value(), 1);
+                         Value(), 1, config.clusterM);
       return;
     }
     int64_t half = config.tileN / 2;
@@ -339,7 +347,7 @@ struct GemmKernelBuilder {
       TileLoadOp::create(k.b(), k.getLoc(), sources.w,
                          ValueRange{expert, x.c(part), n, kCoord},
                          tileRows(k, wTile, part * half, half), kRowBytes,
-                         Value(), 1);
+                         Value(), 1, config.clusterM);
   }
 
   /// One output tile: the K loop of tile loads and MMAs, then the epilogue.
@@ -393,7 +401,7 @@ struct GemmKernelBuilder {
 
   /// The tile `tile` of the persistent loop.
   void buildTile(KernelBuilder &k, Value aTile, Value wTile, Value warpgroup,
-                 Value numK, Value tile) {
+                 Value numK, Value tile, Value rank) {
     Ix x{k};
     Location loc = k.getLoc();
     // L2-aware raster: the tiles of one segment (expert) are consecutive,
@@ -412,6 +420,15 @@ struct GemmKernelBuilder {
     Value expert = loadI32(k, schedule, entry);
     Value rowStart = x.fromI32(loadI32(k, schedule, x.add(entry, x.c(1))));
     Value rowCount = x.fromI32(loadI32(k, schedule, x.add(entry, x.c(2))));
+    if (config.clusterM > 1) {
+      // This block's row tile of the entry: rows rank * tileM on, possibly
+      // none (it still takes part in the cluster's shared W loads).
+      Value skipped = x.mul(rank, x.c(config.tileM));
+      rowStart = x.add(rowStart, skipped);
+      Value left =
+          select(k, x.lt(skipped, rowCount), x.sub(rowCount, skipped), x.c(0));
+      rowCount = x.min(left, x.c(config.tileM));
+    }
     Value hasExpert = cmpI(k, arith::CmpIPredicate::sge, expert, k.i32(0));
     auto ifOp = scf::IfOp::create(k.b(), loc, TypeRange(), hasExpert,
                                   /*withElseRegion=*/true);
@@ -463,32 +480,44 @@ struct GemmKernelBuilder {
 
   void build(KernelBuilder &kb, Value grid) {
     int64_t threads = kWarpgroupThreads * config.warpgroups;
-    kb.launch(grid, threads, [&](KernelBuilder &k, const LaunchIds &ids) {
-      Ix x{k};
-      OpBuilder &b = k.b();
-      Location loc = k.getLoc();
-      Value warpgroup = x.div(ids.threadId, x.c(kWarpgroupThreads));
-      Value aTile = TileAllocOp::create(
-          b, loc, workgroupType({config.tileM, kTileK}, elementType));
-      Value wTile = TileAllocOp::create(
-          b, loc, workgroupType({config.tileN, kTileK}, elementType));
+    kb.launch(grid, threads, config.clusterM,
+              [&](KernelBuilder &k, const LaunchIds &ids) {
+                Ix x{k};
+                OpBuilder &b = k.b();
+                Location loc = k.getLoc();
+                Value warpgroup = x.div(ids.threadId, x.c(kWarpgroupThreads));
+                Value aTile = TileAllocOp::create(
+                    b, loc, workgroupType({config.tileM, kTileK}, elementType));
+                Value wTile = TileAllocOp::create(
+                    b, loc, workgroupType({config.tileN, kTileK}, elementType));
 
-      Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
-      Value numTiles = x.mul(numMTiles, numNBlocks);
-      Value numK = k.ceilDiv(sizes.reduction, x.c(kTileK));
-      auto body = [&](KernelBuilder &k, Value tile) {
-        buildTile(k, aTile, wTile, warpgroup, numK, tile);
-      };
-      if (!dynamicTiles) {
-        k.forLoop(ids.blockId, numTiles, ids.gridSize, body);
-        return;
-      }
-      // A tile buffer like the others: the tile buffers take the
-      // kernel's shared memory from its start.
-      Value slot =
-          TileAllocOp::create(b, loc, workgroupType({1}, b.getI32Type()));
-      dynamicTileLoop(k, ids, numTiles, slot, body);
-    });
+                Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
+                Value numTiles = x.mul(numMTiles, numNBlocks);
+                Value numK = k.ceilDiv(sizes.reduction, x.c(kTileK));
+                // Blocks b and b + 1 of a 1-D grid in clusters of 2 form
+                // cluster b / 2, ranks 0 and 1.
+                Value rank = x.rem(ids.blockId, x.c(config.clusterM));
+                auto body = [&](KernelBuilder &k, Value tile) {
+                  buildTile(k, aTile, wTile, warpgroup, numK, tile, rank);
+                };
+                if (config.clusterM > 1) {
+                  // The blocks of a cluster walk the same tiles in the same
+                  // order (their copies are shared): round robin over clusters.
+                  Value cluster = x.div(ids.blockId, x.c(config.clusterM));
+                  Value clusters = x.div(ids.gridSize, x.c(config.clusterM));
+                  k.forLoop(cluster, numTiles, clusters, body);
+                  return;
+                }
+                if (!dynamicTiles) {
+                  k.forLoop(ids.blockId, numTiles, ids.gridSize, body);
+                  return;
+                }
+                // A tile buffer like the others: the tile buffers take the
+                // kernel's shared memory from its start.
+                Value slot = TileAllocOp::create(
+                    b, loc, workgroupType({1}, b.getI32Type()));
+                dynamicTileLoop(k, ids, numTiles, slot, body);
+              });
   }
 };
 
@@ -559,7 +588,7 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
 
   // Schedule buffer, allocated unconditionally (moe-device-allocations
   // frees it at the function's end).
-  Value maxMTiles = x.add(kb.ceilDiv(sizes.rows, x.c(config.tileM)),
+  Value maxMTiles = x.add(kb.ceilDiv(sizes.rows, x.c(config.scheduleM())),
                           x.add(sizes.numExperts, x.c(2)));
   Value scheduleWords =
       x.add(x.c(kHeaderWords), x.mul(maxMTiles, x.c(kEntryWords)));
@@ -602,7 +631,12 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
                               : gemm.w};
     int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
     Value numNBlocks = tb.ceilDiv(sizes.outCols, x.c(outTileN));
-    Value grid = x.min(x.mul(maxMTiles, numNBlocks), x.c(config.ctas));
+    // Whole clusters: at least one, at most ctas blocks.
+    Value clusters =
+        x.min(x.mul(maxMTiles, numNBlocks),
+              x.c(std::max<int64_t>(config.ctas / config.clusterM, 1)));
+    Value grid = x.mul(arith::MaxUIOp::create(rewriter, loc, clusters, x.c(1)),
+                       x.c(config.clusterM));
     GemmKernelBuilder kernel{
         gemm,        sizes,
         config,      sources,

@@ -179,3 +179,25 @@ func.func @copies_and_releases_on_one_ring(%a: memref<?x64xbf16>, %i: index) {
   }
   return
 }
+
+// -----
+
+!t = memref<128x64xbf16, #gpu.address_space<workgroup>>
+
+// A multicast copy in a launch without clusters.
+func.func @no_cluster(%w: memref<?x64xbf16>, %row: index) {
+  %c1 = arith.constant 1 : index
+  %c0 = arith.constant 0 : index
+  %c128 = arith.constant 128 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c128, %v = %c1, %t = %c1) {
+    %tile = moe.tile_alloc : !t
+    %ring = moe.tile_alloc : memref<2xi64, #gpu.address_space<workgroup>>
+    // expected-error @+1 {{'moe.tile_load_async' op is shared by 2 blocks but the launch's clusters have 1}}
+    moe.tile_load_async %w[%row, %c0] into %tile ready %ring[%c0] swizzle = 128 multicast = 2
+        : memref<?x64xbf16>, !t, memref<2xi64, #gpu.address_space<workgroup>>
+    moe.tile_wait %ring[%c0] parity %c0 : memref<2xi64, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}

@@ -5,11 +5,22 @@
 // grouped_matmul, whichever kernel it would get (the simple kernel of f32
 // operands or of `kernel = simple` included).
 
-func.func @cluster(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+func.func @cluster_m(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
     %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config cluster_m = 2, cluster_n = 1 is not supported yet: the tiled kernel launches no thread block clusters (1 x 1)}}
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config cluster_m = 4 is not supported yet: the tiled kernel runs in clusters of 1 or 2 blocks along M}}
   moe.grouped_matmul %a, %w, %offsets outs(%out)
-      {moe.config = #moe.gemm_config<cluster_m = 2>}
+      {moe.config = #moe.gemm_config<cluster_m = 4>}
+      : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @cluster_n(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+    %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config cluster_n = 2 is not supported yet: the tiled kernel's clusters share W tiles along M (cluster_m), not A tiles along N}}
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = #moe.gemm_config<cluster_n = 2>}
       : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
   return
 }

@@ -2585,3 +2585,43 @@ func.func @fused_moe_without_map_experts(%x: tensor<4x16xf32>, %l: tensor<4x8xf3
          tensor<4x16xf32>) -> tensor<4x16xf32>
   return
 }
+
+// -----
+
+func.func @tile_load_multicast_split(%a: memref<?x?xbf16>, %d: memref<72x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op box's outer extent 72 does not split into multicast = 16 equal shares}}
+  moe.tile_load_async %a[%i, %i] into %d ready %r[%i] multicast = 16 : memref<?x?xbf16>, memref<72x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_multicast_swizzle(%a: memref<?x?xbf16>, %d: memref<24x64xbf16, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load' op each multicast share (1536 bytes) must span whole 1024-byte swizzle patterns}}
+  moe.tile_load %a[%i, %i] into %d swizzle = 128 multicast = 2 : memref<?x?xbf16>, memref<24x64xbf16, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_multicast_gathered(%a: memref<?x?xbf16>, %d: memref<128x64xbf16, 3>, %idx: memref<?xi32>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load' op a gathered copy cannot be multicast}}
+  moe.tile_load %a[%i, %i] gather(%idx : memref<?xi32>) into %d swizzle = 128 multicast = 2 : memref<?x?xbf16>, memref<128x64xbf16, 3>
+  return
+}
+
+// -----
+
+func.func @tile_load_multicast_range(%a: memref<?x?xbf16>, %d: memref<128x64xbf16, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load' op multicast must be in [1, 16] (blocks of a cluster), got 0}}
+  moe.tile_load %a[%i, %i] into %d multicast = 0 : memref<?x?xbf16>, memref<128x64xbf16, 3>
+  return
+}
+
+// -----
+
+func.func @tile_release_cluster(%r: memref<4xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_release' op cluster must be in [1, 16] with arrivals a multiple of 32 * cluster (whole warps of every block), got cluster = 2, arrivals = 96}}
+  moe.tile_release %r[%i] arrivals = 96 cluster = 2 : memref<4xi64, 3>
+  return
+}

@@ -954,6 +954,26 @@ func.func @tile_ops(%a: memref<?x?xbf16>, %w: memref<8x?x?xf32, strided<[?, ?, 1
   return
 }
 
+// A tile shared by a cluster of two blocks, and a release in both.
+// CHECK-LABEL: func.func @tile_ops_cluster
+//       CHECK: moe.tile_load_async %{{.*}}[%{{.*}}, %{{.*}}] into %{{.*}} ready %{{.*}}[%{{.*}}] swizzle = 128 multicast = 2 :
+//       CHECK: moe.tile_load %{{.*}}[%{{.*}}, %{{.*}}] into %{{.*}} swizzle = 128 multicast = 2 :
+//       CHECK: moe.tile_release %{{.*}}[%{{.*}}] arrivals = 512 cluster = 2 :
+func.func @tile_ops_cluster(%w: memref<?x?xbf16>,
+                            %slot_w: memref<256x64xbf16, #gpu.address_space<workgroup>>,
+                            %ring: memref<4xi64, #gpu.address_space<workgroup>>,
+                            %empty: memref<4xi64, #gpu.address_space<workgroup>>,
+                            %i: index, %j: index, %s: index) {
+  moe.tile_load_async %w[%i, %j] into %slot_w ready %ring[%s] swizzle = 128 multicast = 2
+      : memref<?x?xbf16>, memref<256x64xbf16, #gpu.address_space<workgroup>>,
+        memref<4xi64, #gpu.address_space<workgroup>>
+  moe.tile_load %w[%i, %j] into %slot_w swizzle = 128 multicast = 2
+      : memref<?x?xbf16>, memref<256x64xbf16, #gpu.address_space<workgroup>>
+  moe.tile_release %empty[%s] arrivals = 512 cluster = 2
+      : memref<4xi64, #gpu.address_space<workgroup>>
+  return
+}
+
 // The tile IR of a GEMM kernel (moe-tile-grouped-matmul's output, then the
 // pipelining pass's release): buffers, a synchronous tile load into part
 // of a buffer, an MMA left in flight, the wait, a gated epilogue with

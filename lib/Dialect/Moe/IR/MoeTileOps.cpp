@@ -111,18 +111,51 @@ static LogicalResult verifyTileCopy(Operation *op, MemRefType source,
   return success();
 }
 
+/// A box shared by `multicast` blocks: whole outer rows for each block,
+/// each share starting on a swizzle pattern boundary (8 rows of `swizzle`
+/// bytes), and no gathered rows (TMA multicast copies boxes).
+static LogicalResult verifyMulticast(Operation *op, MemRefType dest,
+                                     int64_t swizzle, bool gathered,
+                                     int64_t multicast) {
+  if (multicast == 1)
+    return success();
+  if (multicast < 1 || multicast > 16)
+    return op->emitOpError("multicast must be in [1, 16] (blocks of a "
+                           "cluster), got ")
+           << multicast;
+  if (gathered)
+    return op->emitOpError("a gathered copy cannot be multicast");
+  int64_t rows = dest.getDimSize(0);
+  if (rows % multicast != 0)
+    return op->emitOpError("box's outer extent ")
+           << rows << " does not split into multicast = " << multicast
+           << " equal shares";
+  int64_t shareBytes =
+      dest.getNumElements() / multicast * dest.getElementTypeBitWidth() / 8;
+  if (swizzle != 0 && shareBytes % (8 * swizzle) != 0)
+    return op->emitOpError("each multicast share (")
+           << shareBytes << " bytes) must span whole " << 8 * swizzle
+           << "-byte swizzle patterns";
+  return success();
+}
+
 LogicalResult TileLoadAsyncOp::verify() {
   if (failed(verifyTileCopy(*this, getSource().getType(), getDest().getType(),
                             getIndices().size(), getSwizzle(), isGathered(),
-                            getIndexDivisor())))
+                            getIndexDivisor())) ||
+      failed(verifyMulticast(*this, getDest().getType(), getSwizzle(),
+                             isGathered(), getMulticast())))
     return failure();
   return verifyRing(*this, getReady().getType());
 }
 
 LogicalResult TileLoadOp::verify() {
-  return verifyTileCopy(*this, getSource().getType(), getDest().getType(),
-                        getIndices().size(), getSwizzle(), isGathered(),
-                        getIndexDivisor());
+  if (failed(verifyTileCopy(*this, getSource().getType(), getDest().getType(),
+                            getIndices().size(), getSwizzle(), isGathered(),
+                            getIndexDivisor())))
+    return failure();
+  return verifyMulticast(*this, getDest().getType(), getSwizzle(), isGathered(),
+                         getMulticast());
 }
 
 LogicalResult TileWaitOp::verify() {
@@ -134,6 +167,12 @@ LogicalResult TileReleaseOp::verify() {
     return emitOpError("arrivals must be a multiple of 32 in [32, 1024] "
                        "(the threads of whole warps), got ")
            << getArrivals();
+  if (getCluster() < 1 || getCluster() > 16 ||
+      getArrivals() % (32 * getCluster()) != 0)
+    return emitOpError("cluster must be in [1, 16] with arrivals a multiple "
+                       "of 32 * cluster (whole warps of every block), got "
+                       "cluster = ")
+           << getCluster() << ", arrivals = " << getArrivals();
   return verifyRing(*this, getRing().getType());
 }
 

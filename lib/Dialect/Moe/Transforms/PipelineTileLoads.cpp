@@ -26,6 +26,10 @@
 // The step counter (a per-thread scalar) carries the ring position from one
 // run of the loop to the next, e.g. across the tiles of a persistent kernel.
 //
+// Loads multicast to a cluster of N blocks (`multicast = N`) write every
+// block's slot, so a slot is free only once all N blocks are done with it:
+// the releases then arrive in every block of the cluster (`cluster = N`).
+//
 //===----------------------------------------------------------------------===//
 
 #include "moe/Dialect/Moe/IR/MoeOps.h"
@@ -140,6 +144,9 @@ private:
   SmallVector<Value> rings;
   Value full, empty, counter;
   int64_t blockThreads = 1;
+  /// Blocks that share the copies (their `multicast`); each releases a slot
+  /// in all of them.
+  int64_t cluster = 1;
   /// Pure ops of the body the loads depend on, in body order.
   SmallVector<Operation *> slice;
 
@@ -177,6 +184,13 @@ LogicalResult LoopPipeliner::collect() {
                               "the kernel to be pipelined");
     if (!llvm::is_contained(buffers, alloc))
       buffers.push_back(alloc);
+    if (load.getMulticast() > 1) {
+      if (cluster > 1 && cluster != static_cast<int64_t>(load.getMulticast()))
+        return load.emitOpError("multicast = ")
+               << load.getMulticast() << " differs from another load's "
+               << cluster << " in the same loop";
+      cluster = load.getMulticast();
+    }
   }
   // The body's ops that the loads depend on; they are cloned into every
   // fill, so they must be free of side effects.
@@ -266,7 +280,7 @@ void LoopPipeliner::fill(OpBuilder &b, Location loc, Value step,
     TileLoadAsyncOp::create(
         b, load.getLoc(), mapping.lookupOrDefault(load.getSource()), indices,
         mapping.lookupOrDefault(load.getDest()), full, slot, load.getSwizzle(),
-        rowIndex, load.getIndexDivisor());
+        rowIndex, load.getIndexDivisor(), load.getMulticast());
   }
 }
 
@@ -305,7 +319,8 @@ LogicalResult LoopPipeliner::run() {
   auto ifPrevious = scf::IfOp::create(b, loc, hasPrevious, false);
   b.setInsertionPointToStart(ifPrevious.thenBlock());
   Value previous = x.sub(step, x.c(1));
-  TileReleaseOp::create(b, loc, empty, x.rem(previous, stages), blockThreads);
+  TileReleaseOp::create(b, loc, empty, x.rem(previous, stages),
+                        blockThreads * cluster, cluster);
   Value ahead = x.add(x.sub(iv, x.c(1)), x.c(stages));
   auto ifRefill = scf::IfOp::create(b, loc, x.ult(ahead, numIterations), false);
   b.setInsertionPointToStart(ifRefill.thenBlock());
@@ -354,7 +369,7 @@ LogicalResult LoopPipeliner::run() {
   auto ifAny = scf::IfOp::create(b, loc, x.ult(x.c(0), numIterations), false);
   b.setInsertionPointToStart(ifAny.thenBlock());
   TileReleaseOp::create(b, loc, empty, x.rem(x.sub(end, x.c(1)), stages),
-                        blockThreads);
+                        blockThreads * cluster, cluster);
   loop->removeAttr(kPipelineStagesAttr);
   // The single buffers, now unused, would take shared memory.
   for (TileAllocOp buffer : buffers)

@@ -168,22 +168,32 @@ struct MoeWarpSpecializePass
     : mlir::moe::impl::MoeWarpSpecializeBase<MoeWarpSpecializePass> {
   void runOnOperation() override {
     SmallVector<std::pair<gpu::LaunchOp, Rings>> launches;
+    bool rejected = false;
     getOperation()->walk([&](gpu::LaunchOp launch) {
       Rings rings;
-      bool gathered = false;
+      bool gathered = false, multicast = false;
       launch.getBody().walk([&](Operation *op) {
         if (auto load = dyn_cast<TileLoadAsyncOp>(op)) {
           rings.full.insert(load.getReady());
           gathered |= load.isGathered();
+          multicast |= load.getMulticast() > 1;
         } else if (auto release = dyn_cast<TileReleaseOp>(op)) {
           rings.empty.insert(release.getRing());
         }
       });
       // Gathered copies are per-thread cp.async over the whole block: such
       // kernels stay as they are.
+      if (multicast) {
+        launch.emitOpError("has tile copies multicast to a cluster; its "
+                           "blocks are not warp-specialized yet");
+        rejected = true;
+        return;
+      }
       if (!rings.full.empty() && !rings.empty.empty() && !gathered)
         launches.push_back({launch, rings});
     });
+    if (rejected)
+      return signalPassFailure();
     for (auto &[launch, rings] : launches)
       if (failed(specialize(launch, rings)))
         return signalPassFailure();

@@ -84,9 +84,17 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     Values the kernels do not implement yet are legal here and rejected by
     the lowering (`moe-tile-grouped-matmul`, and `convert-moe-to-gpu`)
     with an error at the op ("not supported yet"), whichever kernel the op
-    would get: `cluster_m` or `cluster_n` other than 1, `raster = along_n`,
-    `swap_ab = true`, `split_k` other than 1. docs/Rationale.md says why
-    the two kinds of limits are checked in two places.
+    would get: `cluster_m` other than 1 or 2, `cluster_n` other than 1,
+    `raster = along_n`, `swap_ab = true`, `split_k` other than 1.
+    docs/Rationale.md says why the two kinds of limits are checked in two
+    places.
+
+    `cluster_m = 2` runs the tiled kernel in clusters of two blocks that
+    take the two row tiles of one schedule entry (2 * tile_m rows of an
+    expert) and share each W tile through TMA multicast, each block loading
+    half of it (not with `warp-specialize=1`). It is correct on an H100 but
+    measured about 2x slower than `cluster_m = 1` at every layer shape
+    (docs/performance.md, 5h): not a default.
 
     Example (one warpgroup, 64 x 64 tiles, a three-slot ring):
 

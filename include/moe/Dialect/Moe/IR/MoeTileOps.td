@@ -59,6 +59,16 @@ def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async",
     TMA it is defined outside the kernel (its tensor map is encoded on the
     host).
 
+    With `multicast = N` (N > 1) the kernel runs in clusters of N blocks
+    and every block of a cluster reaches the op with the same operands: the
+    box is shared. Each block issues a 1/N share of the box's outermost rows
+    and the hardware writes it into `dest` of every block of the cluster, so
+    the cluster reads the box once; each block's batch completes when the
+    whole box has landed in its own `dest`. The box's outermost extent must
+    split into N equal shares (of whole swizzle spans when swizzled), and
+    whoever overwrites `dest` later must know that every block of the
+    cluster is done with it (`moe.tile_release ... cluster = N`).
+
     With `gather(%row_index)` (a rank-2 copy of rows, the vLLM layout), row
     `r` of the box reads source row `row_index[indices[0] + r] /
     index_divisor` instead of `indices[0] + r`; a position outside
@@ -83,14 +93,15 @@ def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async",
                        DefaultValuedAttr<I64Attr, "0">:$swizzle,
                        Arg<Optional<MemRefRankOf<[I32], [1]>>, "",
                            [MemRead]>:$row_index,
-                       DefaultValuedAttr<I64Attr, "1">:$index_divisor);
+                       DefaultValuedAttr<I64Attr, "1">:$index_divisor,
+                       DefaultValuedAttr<I64Attr, "1">:$multicast);
   let assemblyFormat = [{
     $source `[` $indices `]`
     (`gather` `(` $row_index^ `:` type($row_index) `)`)?
     (`divisor` `=` $index_divisor^)?
     `into` $dest `ready` $ready `[` $slot `]`
-    (`swizzle` `=` $swizzle^)? attr-dict `:` type($source) `,` type($dest)
-    `,` type($ready)
+    (`swizzle` `=` $swizzle^)? (`multicast` `=` $multicast^)?
+    attr-dict `:` type($source) `,` type($dest) `,` type($ready)
   }];
   let extraClassDeclaration = [{
     /// Bytes this copy brings into shared memory.
@@ -165,7 +176,8 @@ def Moe_TileLoadOp : Moe_Op<"tile_load", [AttrSizedOperandSegments]> {
   let description = [{
     Copies the box of `source` at `indices` into the workgroup buffer `dest`,
     with the rules of `moe.tile_load_async` (box shape, zero fill past the
-    edges, swizzle, gathered rows), but synchronously: when every thread of
+    edges, swizzle, gathered rows, a box shared by a cluster), but
+    synchronously: when every thread of
     the block has returned from it, `dest` holds the box. It is the form the
     tiling pass writes; `moe-pipeline-tile-loads` turns the loads of a loop
     into asynchronous copies on a ring of buffers, the only way they are
@@ -182,13 +194,14 @@ def Moe_TileLoadOp : Moe_Op<"tile_load", [AttrSizedOperandSegments]> {
                        DefaultValuedAttr<I64Attr, "0">:$swizzle,
                        Arg<Optional<MemRefRankOf<[I32], [1]>>, "",
                            [MemRead]>:$row_index,
-                       DefaultValuedAttr<I64Attr, "1">:$index_divisor);
+                       DefaultValuedAttr<I64Attr, "1">:$index_divisor,
+                       DefaultValuedAttr<I64Attr, "1">:$multicast);
   let assemblyFormat = [{
     $source `[` $indices `]`
     (`gather` `(` $row_index^ `:` type($row_index) `)`)?
     (`divisor` `=` $index_divisor^)?
-    `into` $dest (`swizzle` `=` $swizzle^)? attr-dict `:` type($source) `,`
-    type($dest)
+    `into` $dest (`swizzle` `=` $swizzle^)? (`multicast` `=` $multicast^)?
+    attr-dict `:` type($source) `,` type($dest)
   }];
   let extraClassDeclaration = [{
     bool isGathered() { return static_cast<bool>(getRowIndex()); }
@@ -210,6 +223,11 @@ def Moe_TileReleaseOp : Moe_Op<"tile_release"> {
     lowering arrives once per warp.
     Consumers release a buffer slot this way once they are done reading it;
     the producer waits for the release before it copies into the slot again.
+    With `cluster = N` (N > 1, a kernel in clusters of N blocks, every block
+    releasing the slot) each thread arrives on the slot in every block of
+    its cluster, so a slot's phase completes once the whole cluster is done
+    with it: `arrivals` then counts the threads of all N blocks. The ring
+    for copies that are multicast to the cluster.
     A ring is either a ring of copy batches (`moe.tile_load_async`) or a
     ring of releases, never both, and every release on one ring names the
     same `arrivals`.
@@ -220,9 +238,11 @@ def Moe_TileReleaseOp : Moe_Op<"tile_release"> {
     ```
   }];
   let arguments = (ins Arg<Moe_TileRing, "", [MemRead, MemWrite]>:$ring,
-                       Index:$slot, I64Attr:$arrivals);
+                       Index:$slot, I64Attr:$arrivals,
+                       DefaultValuedAttr<I64Attr, "1">:$cluster);
   let assemblyFormat = [{
-    $ring `[` $slot `]` `arrivals` `=` $arrivals attr-dict `:` type($ring)
+    $ring `[` $slot `]` `arrivals` `=` $arrivals
+    (`cluster` `=` $cluster^)? attr-dict `:` type($ring)
   }];
   let hasVerifier = 1;
 }
