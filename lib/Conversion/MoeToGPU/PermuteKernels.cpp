@@ -829,8 +829,11 @@ SortHooks permutationHooks(OpT op, Value slotRows = Value()) {
     Value hasRow = cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(srcIndex, 0));
     k.ifThen(hasRow,
              [&](KernelBuilder &k) { store(k, toI32(k, f), srcIndex, pos); });
-    if (slotRows)
-      store(k, select(k, hasRow, toI32(k, pos), k.i32(-1)), slotRows, f);
+    if (slotRows) {
+      Value row = toI32(k, pos);
+      Value none = k.i32(-1);
+      store(k, select(k, hasRow, row, none), slotRows, f);
+    }
     if (!rowWeights)
       return;
     k.ifThen(cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(rowWeights, 0)),
@@ -979,16 +982,18 @@ struct PermuteRowScatter {
                 Value staged =
                     stageTokenRows(k, ids, slotRows, firstSlot, perRow, list);
                 auto forEachRow = [&](KernelBuilder &k, RowBody body) {
-                  k.forLoop(k.index(0), perRow, k.index(1),
-                            [&](KernelBuilder &k, Value j) {
-                              Value row = tokenRow(k, j, staged, list, slotRows,
-                                                   firstSlot);
-                              // -1 (no row) is past every row as an unsigned
-                              // index.
-                              k.ifThen(cmpI(k, arith::CmpIPredicate::ult, row,
-                                            numRows),
-                                       [&](KernelBuilder &k) { body(k, row); });
-                            });
+                  Value first = k.index(0);
+                  Value step = k.index(1);
+                  k.forLoop(
+                      first, perRow, step, [&](KernelBuilder &k, Value j) {
+                        Value row =
+                            tokenRow(k, j, staged, list, slotRows, firstSlot);
+                        // -1 (no row) is past every row as an unsigned
+                        // index.
+                        k.ifThen(
+                            cmpI(k, arith::CmpIPredicate::ult, row, numRows),
+                            [&](KernelBuilder &k) { body(k, row); });
+                      });
                 };
                 auto read = [&](KernelBuilder &k, Value h,
                                 int64_t count) -> Value {
@@ -1069,17 +1074,24 @@ struct PermuteRowScatter {
     Value source = ifThenElse(
         k, hasSource, [&](KernelBuilder &k) { return load(k, srcIndex, r); },
         k.i32(-1));
-    Value needsZero =
-        andI(k, cmpI(k, arith::CmpIPredicate::ult, r, numRows),
-             cmpI(k, arith::CmpIPredicate::slt, source, k.i32(0)));
+    // One op per statement: the IR must not depend on the order in which
+    // the compiler evaluates function arguments.
+    Value isRow = cmpI(k, arith::CmpIPredicate::ult, r, numRows);
+    Value noSource = cmpI(k, arith::CmpIPredicate::slt, source, k.i32(0));
+    Value needsZero = andI(k, isRow, noSource);
     k.ifThen(needsZero, [&](KernelBuilder &k) {
+      Value one = k.i32(1);
+      Value first = k.index(0);
       Value at = memref::AtomicRMWOp::create(
-          k.b(), loc, arith::AtomicRMWKind::addi, k.i32(1), count, k.index(0));
-      store(k, toI32(k, r), list, toIndex(k, at));
+          k.b(), loc, arith::AtomicRMWKind::addi, one, count, first);
+      Value row = toI32(k, r);
+      store(k, row, list, toIndex(k, at));
     });
     barrier(k);
     Value listed = toIndex(k, load(k, count, k.index(0)));
-    k.forLoop(k.index(0), listed, k.index(1), [&](KernelBuilder &k, Value i) {
+    Value firstListed = k.index(0);
+    Value step = k.index(1);
+    k.forLoop(firstListed, listed, step, [&](KernelBuilder &k, Value i) {
       Value row = toIndex(k, load(k, list, i));
       copyColumns(
           k, ids, hidden, vectorAligned, width, readZero,

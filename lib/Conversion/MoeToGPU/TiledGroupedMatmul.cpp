@@ -423,10 +423,14 @@ struct GemmKernelBuilder {
     if (config.clusterM > 1) {
       // This block's row tile of the entry: rows rank * tileM on, possibly
       // none (it still takes part in the cluster's shared W loads).
+      // One op per statement: the IR must not depend on the order in which
+      // the compiler evaluates function arguments.
       Value skipped = x.mul(rank, x.c(config.tileM));
       rowStart = x.add(rowStart, skipped);
-      Value left =
-          select(k, x.lt(skipped, rowCount), x.sub(rowCount, skipped), x.c(0));
+      Value hasRows = x.lt(skipped, rowCount);
+      Value rest = x.sub(rowCount, skipped);
+      Value none = x.c(0);
+      Value left = select(k, hasRows, rest, none);
       rowCount = x.min(left, x.c(config.tileM));
     }
     Value hasExpert = cmpI(k, arith::CmpIPredicate::sge, expert, k.i32(0));
@@ -632,11 +636,13 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
     int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
     Value numNBlocks = tb.ceilDiv(sizes.outCols, x.c(outTileN));
     // Whole clusters: at least one, at most ctas blocks.
-    Value clusters =
-        x.min(x.mul(maxMTiles, numNBlocks),
-              x.c(std::max<int64_t>(config.ctas / config.clusterM, 1)));
-    Value grid = x.mul(arith::MaxUIOp::create(rewriter, loc, clusters, x.c(1)),
-                       x.c(config.clusterM));
+    Value allTiles = x.mul(maxMTiles, numNBlocks);
+    Value maxClusters =
+        x.c(std::max<int64_t>(config.ctas / config.clusterM, 1));
+    Value clusters = x.min(allTiles, maxClusters);
+    Value one = x.c(1);
+    clusters = arith::MaxUIOp::create(rewriter, loc, clusters, one);
+    Value grid = x.mul(clusters, x.c(config.clusterM));
     GemmKernelBuilder kernel{
         gemm,        sizes,
         config,      sources,

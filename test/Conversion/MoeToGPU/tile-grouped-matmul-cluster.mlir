@@ -23,8 +23,8 @@
 //       CHECK:     scf.for %{{.*}} = %[[CLUSTER]] to %{{.*}} step %[[NCLUSTERS]] {
 //       CHECK:       %[[SKIP:.*]] = arith.muli %[[RANK]], %c128
 //       CHECK:       %[[MYSTART:.*]] = arith.addi %{{.*}}, %[[SKIP]] : index
-//       CHECK:       %[[LEFT:.*]] = arith.subi %[[COUNT:.*]], %[[SKIP]] : index
-//       CHECK:       %[[ANY:.*]] = arith.cmpi ult, %[[SKIP]], %[[COUNT]] : index
+//       CHECK:       %[[ANY:.*]] = arith.cmpi ult, %[[SKIP]], %[[COUNT:.*]] : index
+//       CHECK:       %[[LEFT:.*]] = arith.subi %[[COUNT]], %[[SKIP]] : index
 //       CHECK:       %[[SOME:.*]] = arith.select %[[ANY]], %[[LEFT]], %c0
 //       CHECK:       %[[ROWS:.*]] = arith.minui %[[SOME]], %c128
 //       CHECK:       scf.for
