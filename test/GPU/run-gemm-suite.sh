@@ -65,6 +65,19 @@ for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm2_qwen3 256 "$c" 3
 done
 
+# Clusters of two blocks sharing W tiles (cluster_m = 2; an odd number of
+# row tiles leaves the second block of the last entry without rows).
+for T in 1 32 256 2048; do
+  run gemm gemm1_qwen3_cluster2 $((T * 8)) random 3
+  run gemm gemm2_qwen3_cluster2 $((T * 8)) random 3
+done
+for R in 1 37 300 1000; do
+  run gemm gemm_k48_gated_f16_cluster2 "$R" random 3
+done
+for c in one-expert empty-experts out-of-range unsorted-offsets; do
+  run gemm gemm_k48_gated_f16_cluster2 300 "$c" 3
+done
+
 # MoT linear (permute -> grouped GEMM -> combine) and whole fused_moe
 # layers (examples/ compiled into artifacts/ by utils/build-gpu-artifacts.sh;
 # the runner checks functions of one moe op, so not bagel-mot.mlir's
@@ -92,6 +105,8 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   sanitize racecheck gemm gemm_gathered_k48_bias_f16 100
   sanitize racecheck gemm gemm_k16_n72 200
   sanitize racecheck gemm gemm_k48_gated_f16 300
+  sanitize memcheck gemm gemm_k48_gated_f16_cluster2 300 out-of-range
+  sanitize racecheck gemm gemm_k48_gated_f16_cluster2 300
 fi
 echo "GEMM suite (runner): $pass passed, $fail failed"
 
