@@ -449,14 +449,26 @@ Value matchingLanes(KernelBuilder &k, Value key) {
 
 /// Called for every kept slot `f` (index) at its position `pos` (index) in
 /// expert order.
-using PlaceFn = function_ref<void(KernelBuilder &, Value pos, Value f)>;
-using DropFn = function_ref<void(KernelBuilder &, Value f)>;
+/// What an op adds to the sort; all run in single-block kernels except
+/// `place`.
+struct SortHooks {
+  /// Writes before any slot is placed (e.g. sentinels).
+  std::function<void(KernelBuilder &, const SortState &)> prepare;
+  /// Outputs of the expert starts; `total` is the padded total (i32).
+  std::function<void(KernelBuilder &, const SortState &, Value total)>
+      afterScan;
+  /// Stores kept slot `f` (index) at position `pos` (index).
+  std::function<void(KernelBuilder &, const SortState &, Value pos, Value f)>
+      place;
+  /// Optional: called once for every slot `f` (index) that is not kept.
+  std::function<void(KernelBuilder &, const SortState &, Value f)> drop;
+};
 
 /// Places one group of 32 consecutive slots (one per lane) of the warp's
 /// chunk: a lane's position is its expert's cursor plus its rank among the
 /// group's earlier lanes of that expert.
 void placeGroup(KernelBuilder &k, const SortState &s, Value f, Value key,
-                PlaceFn place, DropFn drop) {
+                const SortHooks &hooks) {
   Location loc = k.getLoc();
   Value mask = matchingLanes(k, key);
   Value below =
@@ -481,53 +493,29 @@ void placeGroup(KernelBuilder &k, const SortState &s, Value f, Value key,
       k.i32(0));
   Value groupBase = shuffleIdx(k, base, firstLane);
   k.ifThen(valid, [&](KernelBuilder &k) {
-    place(k, toIndex(k, add(k, groupBase, rank)), f);
+    hooks.place(k, s, toIndex(k, add(k, groupBase, rank)), f);
   });
-  if (!drop)
+  if (!hooks.drop)
     return;
   // A slot of this warp's chunk whose id is outside [0, num_experts).
   Value owned =
       andI(k, s.isOwner, cmpI(k, arith::CmpIPredicate::ult, f, s.numSlots));
   Value dropped =
       andI(k, owned, cmpI(k, arith::CmpIPredicate::slt, key, k.i32(0)));
-  k.ifThen(dropped, [&](KernelBuilder &k) { drop(k, f); });
+  k.ifThen(dropped, [&](KernelBuilder &k) { hooks.drop(k, s, f); });
 }
 
 /// Stable placement. Every warp runs the same steps and groups (a barrier
 /// ends each group), owner warps over their chunk in order.
-void placeSlots(KernelBuilder &k, const SortState &s, PlaceFn place,
-                DropFn drop) {
+void placeSlots(KernelBuilder &k, const SortState &s, const SortHooks &hooks) {
   k.forLoop(k.index(0), s.steps, k.index(1), [&](KernelBuilder &k, Value step) {
     auto [slots, keys] = loadStep(k, s, step);
     for (int64_t group = 0; group < kGroupsPerStep; ++group) {
-      placeGroup(k, s, slots[group], keys[group], place, drop);
+      placeGroup(k, s, slots[group], keys[group], hooks);
       // Orders this group's cursor updates before the next group's reads.
       barrier(k);
     }
   });
-}
-
-/// What an op adds to the sort; all run in single-block kernels except
-/// `place`.
-struct SortHooks {
-  /// Writes before any slot is placed (e.g. sentinels).
-  std::function<void(KernelBuilder &, const SortState &)> prepare;
-  /// Outputs of the expert starts; `total` is the padded total (i32).
-  std::function<void(KernelBuilder &, const SortState &, Value total)>
-      afterScan;
-  /// Stores kept slot `f` (index) at position `pos` (index).
-  std::function<void(KernelBuilder &, const SortState &, Value pos, Value f)>
-      place;
-  /// Optional: called once for every slot `f` (index) that is not kept.
-  std::function<void(KernelBuilder &, const SortState &, Value f)> drop;
-};
-
-/// `hooks.drop` bound to `s`, or null.
-std::function<void(KernelBuilder &, Value)> dropOf(const SortHooks &hooks,
-                                                   const SortState &s) {
-  if (!hooks.drop)
-    return nullptr;
-  return [&hooks, &s](KernelBuilder &k, Value f) { hooks.drop(k, s, f); };
 }
 
 /// The whole sort in one block: count, scan, place. `table` is the global
@@ -558,13 +546,7 @@ void buildSingleBlockSort(KernelBuilder &kb, const SortPlan &plan, Value ids,
           return loadStart(k, s, e);
         });
         barrier(k);
-        auto drop = dropOf(hooks, s);
-        placeSlots(
-            k, s,
-            [&](KernelBuilder &k, Value pos, Value f) {
-              hooks.place(k, s, pos, f);
-            },
-            drop ? DropFn(drop) : DropFn());
+        placeSlots(k, s, hooks);
       },
       sortWorkgroupTypes(context, plan, /*table=*/true));
 }
@@ -630,13 +612,7 @@ void buildMultiBlockSort(KernelBuilder &kb, const SortPlan &plan, Value ids,
           return add(k, loadStart(k, s, e), blockStart);
         });
         barrier(k);
-        auto drop = dropOf(hooks, s);
-        placeSlots(
-            k, s,
-            [&](KernelBuilder &k, Value pos, Value f) {
-              hooks.place(k, s, pos, f);
-            },
-            drop ? DropFn(drop) : DropFn());
+        placeSlots(k, s, hooks);
       },
       blockTypes);
 }
