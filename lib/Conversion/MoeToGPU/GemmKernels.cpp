@@ -394,8 +394,10 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
   });
 }
 
-LogicalResult mlir::moe::checkGemmConfigImplemented(GroupedMatmulOp op) {
-  GemmConfigAttr config = op.getGemmConfig();
+/// The parameters of `config` that no kernel implements yet, as an error at
+/// `op`.
+static LogicalResult checkConfigImplemented(GroupedMatmulOp op,
+                                            GemmConfigAttr config) {
   if (config.getClusterN() != 1)
     return op.emitOpError("#moe.gemm_config cluster_n = ")
            << config.getClusterN()
@@ -420,6 +422,13 @@ LogicalResult mlir::moe::checkGemmConfigImplemented(GroupedMatmulOp op) {
            << config.getSplitK()
            << " is not supported yet: the tiled kernel reduces all of K in "
               "one block";
+  return success();
+}
+
+LogicalResult mlir::moe::checkGemmConfigImplemented(GroupedMatmulOp op) {
+  for (GemmConfigAttr config : op.getGemmConfigs())
+    if (failed(checkConfigImplemented(op, config)))
+      return failure();
   return success();
 }
 

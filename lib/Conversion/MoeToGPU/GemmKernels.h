@@ -85,13 +85,16 @@ bool canUseTiledGroupedMatmul(const RowGemm &gemm);
 /// Emits the tiled grouped GEMM for `gemm`: a tile-schedule kernel, the
 /// persistent TMA/wgmma kernel, and the simple kernel as a device-gated
 /// fallback (non-monotone offsets), all behind a host-side check of the
-/// TMA alignment rules that runs the simple kernel otherwise. `config` gives
-/// the tiles, the ring depth and the grid; its fields the kernel does not
+/// TMA alignment rules that runs the simple kernel otherwise. `configs` (in
+/// increasing min_rows, the first 0) give the tiles, the ring depth and the
+/// grid; with several, the host code launches the kernels of the last whose
+/// min_rows the GEMM's rows reach. Their fields the kernel does not
 /// implement yet must have been rejected (moe-tile-grouped-matmul does).
 /// With `dynamicTiles` the persistent blocks take their tiles from a counter
 /// in the schedule (in order of start), else round robin.
 void buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
-                             const RowGemm &gemm, GemmConfigAttr config,
+                             const RowGemm &gemm,
+                             ArrayRef<GemmConfigAttr> configs,
                              bool dynamicTiles);
 
 } // namespace mlir::moe

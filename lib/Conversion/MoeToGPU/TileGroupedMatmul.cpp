@@ -33,15 +33,15 @@ struct TileGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "needs the buffer form");
-    GemmConfigAttr config = op.getGemmConfig();
-    if (config.getKernel() != GemmKernel::tiled)
+    SmallVector<GemmConfigAttr> configs = op.getGemmConfigs();
+    if (configs.front().getKernel() != GemmKernel::tiled)
       return rewriter.notifyMatchFailure(op, "kernel = simple in its config");
     if (static_cast<int64_t>(op.getIndexDivisor()) <= 0)
       return rewriter.notifyMatchFailure(op, "index_divisor must be positive");
     RowGemm gemm = getRowGemm(op);
     if (!canUseTiledGroupedMatmul(gemm))
       return rewriter.notifyMatchFailure(op, "types or layouts not tileable");
-    buildTiledGroupedMatmul(rewriter, op.getLoc(), gemm, config, dynamicTiles);
+    buildTiledGroupedMatmul(rewriter, op.getLoc(), gemm, configs, dynamicTiles);
     rewriter.eraseOp(op);
     return success();
   }

@@ -582,20 +582,29 @@ bool mlir::moe::canUseTiledGroupedMatmul(const RowGemm &gemm) {
 
 void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
                                         const RowGemm &gemm,
-                                        GemmConfigAttr gemmConfig,
+                                        ArrayRef<GemmConfigAttr> gemmConfigs,
                                         bool dynamicTiles) {
   KernelBuilder kb(rewriter, loc);
   Ix x{kb};
-  TileConfig config = readTileConfig(gemmConfig);
+  SmallVector<TileConfig> configs =
+      llvm::map_to_vector(gemmConfigs, readTileConfig);
   GemmSizes sizes = computeGemmSizes(kb, gemm);
   bool gated = gemm.epilogue != Epilogue::none;
 
   // Schedule buffer, allocated unconditionally (moe-device-allocations
-  // frees it at the function's end).
-  Value maxMTiles = x.add(kb.ceilDiv(sizes.rows, x.c(config.scheduleM())),
-                          x.add(sizes.numExperts, x.c(2)));
-  Value scheduleWords =
-      x.add(x.c(kHeaderWords), x.mul(maxMTiles, x.c(kEntryWords)));
+  // frees it at the function's end), large enough for every configuration.
+  // Schedule entries of each configuration at most.
+  SmallVector<Value> maxMTiles;
+  Value scheduleWords;
+  for (const TileConfig &config : configs) {
+    maxMTiles.push_back(x.add(kb.ceilDiv(sizes.rows, x.c(config.scheduleM())),
+                              x.add(sizes.numExperts, x.c(2))));
+    Value entries = x.mul(maxMTiles.back(), x.c(kEntryWords));
+    Value words = x.add(x.c(kHeaderWords), entries);
+    scheduleWords = scheduleWords ? arith::MaxUIOp::create(rewriter, loc,
+                                                           scheduleWords, words)
+                                  : words;
+  }
   Value schedule = memref::AllocOp::create(
       rewriter, loc,
       MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
@@ -621,11 +630,10 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
     ok = x.andI(ok, x.lt(v, x.c(kMaxTiledExtent)));
   }
 
-  auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange(), ok,
-                                /*withElseRegion=*/true);
-  {
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointToStart(ifOp.thenBlock());
+  // The schedule kernel, the persistent kernel of configuration `index` and
+  // its device-gated fallback, at the rewriter's insertion point.
+  auto emitTiledKernels = [&](size_t index) {
+    const TileConfig &config = configs[index];
     KernelBuilder tb(rewriter, loc);
     Ix x{tb};
     buildScheduleKernel(tb, gemm, sizes, config, schedule);
@@ -636,7 +644,7 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
     int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
     Value numNBlocks = tb.ceilDiv(sizes.outCols, x.c(outTileN));
     // Whole clusters: at least one, at most ctas blocks.
-    Value allTiles = x.mul(maxMTiles, numNBlocks);
+    Value allTiles = x.mul(maxMTiles[index], numNBlocks);
     Value maxClusters =
         x.c(std::max<int64_t>(config.ctas / config.clusterM, 1));
     Value clusters = x.min(allTiles, maxClusters);
@@ -659,8 +667,25 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
         ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
     fallback.maxBlocks = config.ctas;
     buildRowGemm(rewriter, loc, fallback);
+  };
 
-    rewriter.setInsertionPointToStart(ifOp.elseBlock());
-    buildRowGemm(rewriter, loc, gemm);
+  auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange(), ok,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(ifOp.thenBlock());
+  // Several configurations: the last whose min_rows the rows reach, tested
+  // from the largest min_rows down.
+  for (size_t i = configs.size() - 1; i > 0; --i) {
+    Value minRows = x.c(gemmConfigs[i].getMinRows());
+    Value enough = cmpI(kb, arith::CmpIPredicate::uge, sizes.rows, minRows);
+    auto pick = scf::IfOp::create(rewriter, loc, TypeRange(), enough,
+                                  /*withElseRegion=*/true);
+    rewriter.setInsertionPointToStart(pick.thenBlock());
+    emitTiledKernels(i);
+    rewriter.setInsertionPointToStart(pick.elseBlock());
   }
+  emitTiledKernels(0);
+
+  rewriter.setInsertionPointToStart(ifOp.elseBlock());
+  buildRowGemm(rewriter, loc, gemm);
 }

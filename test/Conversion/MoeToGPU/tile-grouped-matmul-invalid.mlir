@@ -79,3 +79,15 @@ func.func @f32_operands(%a: memref<?x64xf32>, %w: memref<4x256x64xf32>,
       : (memref<?x64xf32>, memref<4x256x64xf32>, memref<5xi32>, memref<?x256xf32>) -> ()
   return
 }
+
+// -----
+
+// In a list of configurations by row count, every entry is checked.
+func.func @by_rows_entry(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+    %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config split_k = 2 is not supported yet: the tiled kernel reduces all of K in one block}}
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = [#moe.gemm_config<>, #moe.gemm_config<split_k = 2, min_rows = 1024>]}
+      : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
+  return
+}

@@ -146,7 +146,7 @@ func.func @not_a_dictionary(%x: tensor<4x16xf32>, %h: tensor<4x8xf32>) -> tensor
 // The GEMM's settings are typed: a dictionary, even of the keys it once
 // read, is an error that names the attribute to use.
 func.func @gemm_dictionary(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op 'moe.config' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = 128, stages = 3>), not {tile_n = 128 : i64, warpgroups = 1 : i64}}}
+  // expected-error @+1 {{'moe.grouped_matmul' op 'moe.config' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = 128, stages = 3>) or a list of them by min_rows, not {tile_n = 128 : i64, warpgroups = 1 : i64}}}
   %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {warpgroups = 1 : i64, tile_n = 128 : i64}}
       : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   return %0 : tensor<?x32xbf16>
@@ -155,7 +155,7 @@ func.func @gemm_dictionary(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: 
 // -----
 
 func.func @gemm_threads_dictionary(%a: memref<?x16xf32>, %w: memref<2x32x16xf32>, %o: memref<3xi32>, %y: memref<?x32xf32>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op 'moe.config' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = 128, stages = 3>), not {threads = 128 : i64}}}
+  // expected-error @+1 {{'moe.grouped_matmul' op 'moe.config' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = 128, stages = 3>) or a list of them by min_rows, not {threads = 128 : i64}}}
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = {threads = 128 : i64}}
       : (memref<?x16xf32>, memref<2x32x16xf32>, memref<3xi32>, memref<?x32xf32>) -> ()
   return
@@ -164,7 +164,7 @@ func.func @gemm_threads_dictionary(%a: memref<?x16xf32>, %w: memref<2x32x16xf32>
 // -----
 
 func.func @gemm_integer(%a: tensor<?x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op 'moe.config' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = 128, stages = 3>), not 256 : i64}}
+  // expected-error @+1 {{'moe.grouped_matmul' op 'moe.config' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = 128, stages = 3>) or a list of them by min_rows, not 256 : i64}}
   %0 = moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = 256 : i64}
       : (tensor<?x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   return %0 : tensor<?x32xbf16>

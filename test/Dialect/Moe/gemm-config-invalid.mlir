@@ -188,3 +188,62 @@ func.func @kernel_word(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: mem
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<kernel = wgmma>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }
+
+// -----
+
+func.func @min_rows_negative(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{min_rows = -1 is out of range: expected an integer >= 0}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<min_rows = -1>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+// The list of configurations by row count (MoeConfig.cpp).
+
+func.func @single_with_min_rows(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{'moe.config' is one #moe.gemm_config with min_rows = 64: a single configuration is for every row count (min_rows = 0); give a list to pick by rows}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<min_rows = 64>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @empty_list(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{'moe.config' is an empty list of configurations}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = []} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @list_entry_not_config(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{'moe.config' entry 1 is not a #moe.gemm_config: 16384 : i64}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = [#moe.gemm_config<>, 16384]} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @list_first_not_zero(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{'moe.config' entry 0 has min_rows = 8: the first configuration must cover every smaller row count (min_rows = 0)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = [#moe.gemm_config<min_rows = 8>, #moe.gemm_config<min_rows = 64>]} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @list_not_increasing(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{'moe.config' entry 2 has min_rows = 64, not above entry 1's 64: list the configurations in strictly increasing min_rows}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = [#moe.gemm_config<>, #moe.gemm_config<min_rows = 64>, #moe.gemm_config<tile_n = 128, min_rows = 64>]} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @list_simple_kernel(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{'moe.config' entry 0 has kernel = simple: a list of configurations picks between tiled kernels}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = [#moe.gemm_config<kernel = simple>, #moe.gemm_config<min_rows = 64>]} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+

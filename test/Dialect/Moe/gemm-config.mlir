@@ -76,3 +76,19 @@ func.func @range_ends(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }
+
+// A list of configurations by row count (min_rows, increasing from 0).
+// CHECK-LABEL: func.func @by_rows
+//       CHECK: {moe.config = [#moe.gemm_config<>, #moe.gemm_config<cluster_m = 2, min_rows = 16384>]}
+//       CHECK: {moe.config = [#moe.gemm_config<tile_m = 64, warpgroups = 1>, #moe.gemm_config<min_rows = 256>, #moe.gemm_config<tile_n = 128, min_rows = 65536>]}
+func.func @by_rows(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
+                   %offsets: memref<5xi32>, %out: memref<?x128xbf16>) {
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = [#moe.gemm_config<>, #moe.gemm_config<min_rows = 16384, cluster_m = 2>]}
+      : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = [#moe.gemm_config<tile_m = 64, warpgroups = 1>, #moe.gemm_config<min_rows = 256>,
+                     #moe.gemm_config<tile_n = 128, min_rows = 65536>]}
+      : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}

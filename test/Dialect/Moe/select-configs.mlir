@@ -104,3 +104,23 @@ func.func @gemm_quant(%a: tensor<?x2048xf8E4M3FN>, %w: tensor<128x1536x2048xf8E4
       : (tensor<?x2048xbf16>, tensor<128x1536x1024xi8>, tensor<129xi32>, tensor<128x1536x16xbf16>, tensor<?x1536xbf16>) -> tensor<?x1536xbf16>
   return %0, %1 : tensor<?x1536xbf16>, tensor<?x1536xbf16>
 }
+
+// -----
+
+// Lines with min_rows make a list of configurations by row count, in
+// increasing min_rows (the first matching line of each); rows below every
+// listed min_rows get the heuristic.
+// HEUR-LABEL: func.func @gemm_by_rows
+//  HEUR-COUNT-2: moe.grouped_matmul {{.*}} {moe.config = #moe.gemm_config<>}
+// TUNED-LABEL: func.func @gemm_by_rows
+//       TUNED: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_n = 128>, #moe.gemm_config<cluster_m = 2, min_rows = 4096>]}
+//       TUNED: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<>, #moe.gemm_config<tile_m = 64, warpgroups = 1, min_rows = 8192>]}
+func.func @gemm_by_rows(%a: tensor<?x2048xbf16>, %w32: tensor<32x64x2048xbf16>, %o32: tensor<33xi32>,
+                        %w64: tensor<64x64x2048xbf16>, %o64: tensor<65xi32>, %y: tensor<?x64xbf16>)
+    -> (tensor<?x64xbf16>, tensor<?x64xbf16>) {
+  %0 = moe.grouped_matmul %a, %w32, %o32 outs(%y)
+      : (tensor<?x2048xbf16>, tensor<32x64x2048xbf16>, tensor<33xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  %1 = moe.grouped_matmul %a, %w64, %o64 outs(%y)
+      : (tensor<?x2048xbf16>, tensor<64x64x2048xbf16>, tensor<65xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %0, %1 : tensor<?x64xbf16>, tensor<?x64xbf16>
+}

@@ -93,7 +93,8 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
           warpgroups = defaults.getWarpgroups(),
           clusterM = defaults.getClusterM(), clusterN = defaults.getClusterN(),
           splitK = defaults.getSplitK(), ctas = defaults.getCtas(),
-          simpleThreads = defaults.getSimpleThreads();
+          simpleThreads = defaults.getSimpleThreads(),
+          minRows = defaults.getMinRows();
   // The integer parameters, in the order of the assembly.
   std::pair<StringLiteral, int64_t *> integers[] = {
       {"tile_m", &tileM},
@@ -105,7 +106,8 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
       {"cluster_n", &clusterN},
       {"split_k", &splitK},
       {"ctas", &ctas},
-      {"simple_threads", &simpleThreads}};
+      {"simple_threads", &simpleThreads},
+      {"min_rows", &minRows}};
   for (auto [key, text] : fields) {
     auto *integer = llvm::find_if(integers, [&, key = key](const auto &entry) {
       return entry.first == key;
@@ -133,22 +135,24 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
       return emitError() << "#moe.gemm_config has no parameter '" << key
                          << "' (it has kernel, tile_m, tile_n, tile_k, stages, "
                             "warpgroups, cluster_m, cluster_n, raster, "
-                            "swap_ab, split_k, ctas, simple_threads)";
+                            "swap_ab, split_k, ctas, simple_threads, min_rows)";
     }
   }
   GemmConfigAttr config = GemmConfigAttr::getChecked(
       emitError, context, kernel, tileM, tileN, tileK, stages, warpgroups,
-      clusterM, clusterN, raster, swapAB, splitK, ctas, simpleThreads);
+      clusterM, clusterN, raster, swapAB, splitK, ctas, simpleThreads, minRows);
   if (!config)
     return failure();
   return config;
 }
 
-LogicalResult GemmConfigAttr::verify(
-    function_ref<InFlightDiagnostic()> emitError, GemmKernel kernel,
-    int64_t tileM, int64_t tileN, int64_t tileK, int64_t stages,
-    int64_t warpgroups, int64_t clusterM, int64_t clusterN, GemmRaster raster,
-    bool swapAB, int64_t splitK, int64_t ctas, int64_t simpleThreads) {
+LogicalResult
+GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                       GemmKernel kernel, int64_t tileM, int64_t tileN,
+                       int64_t tileK, int64_t stages, int64_t warpgroups,
+                       int64_t clusterM, int64_t clusterN, GemmRaster raster,
+                       bool swapAB, int64_t splitK, int64_t ctas,
+                       int64_t simpleThreads, int64_t minRows) {
   // Each parameter on its own, in the order of the assembly.
   if (failed(checkRange(emitError, "tile_n", tileN, 16, 256, 16,
                         "wgmma's N, halved for a gated epilogue")))
@@ -172,6 +176,9 @@ LogicalResult GemmConfigAttr::verify(
       failed(checkRange(emitError, "simple_threads", simpleThreads, 32, 1024,
                         32, "whole warps, at most a CUDA block")))
     return failure();
+  if (minRows < 0)
+    return emitError() << "min_rows = " << minRows
+                       << " is out of range: expected an integer >= 0";
 
   // Relations between parameters.
   if (tileM != kWarpgroupRows * warpgroups)

@@ -127,6 +127,55 @@ mlir::moe::verifyConfigEntry(StringRef opName, StringRef key, Attribute value,
                      << rule->describe() << ", got " << value;
 }
 
+/// A #moe.gemm_config with min_rows = 0, or a non-empty list of them in
+/// strictly increasing min_rows from 0, all of the tiled kernel (the host
+/// code picks the kernel by the rows at run time).
+static LogicalResult verifyGemmConfigs(Operation *op, Attribute config) {
+  auto emitError = [&] {
+    return op->emitOpError() << "'" << kConfigAttrName << "' ";
+  };
+  if (auto single = dyn_cast<GemmConfigAttr>(config)) {
+    if (single.getMinRows() != 0)
+      return emitError() << "is one #moe.gemm_config with min_rows = "
+                         << single.getMinRows()
+                         << ": a single configuration is for every row count "
+                            "(min_rows = 0); give a list to pick by rows";
+    return success();
+  }
+  auto list = dyn_cast<ArrayAttr>(config);
+  if (!list)
+    return emitError() << "must be a #moe.gemm_config (e.g. "
+                          "#moe.gemm_config<tile_n = 128, stages = 3>) or a "
+                          "list of them by min_rows, not "
+                       << config;
+  if (list.empty())
+    return emitError() << "is an empty list of configurations";
+  int64_t previous = -1;
+  for (auto [index, element] : llvm::enumerate(list)) {
+    auto entry = dyn_cast<GemmConfigAttr>(element);
+    if (!entry)
+      return emitError() << "entry " << index
+                         << " is not a #moe.gemm_config: " << element;
+    if (index == 0 && entry.getMinRows() != 0)
+      return emitError() << "entry 0 has min_rows = " << entry.getMinRows()
+                         << ": the first configuration must cover every "
+                            "smaller row count (min_rows = 0)";
+    if (entry.getMinRows() <= previous)
+      return emitError() << "entry " << index
+                         << " has min_rows = " << entry.getMinRows()
+                         << ", not above entry " << index - 1 << "'s "
+                         << previous
+                         << ": list the configurations in strictly "
+                            "increasing min_rows";
+    if (list.size() > 1 && entry.getKernel() != GemmKernel::tiled)
+      return emitError() << "entry " << index
+                         << " has kernel = simple: a list of configurations "
+                            "picks between tiled kernels";
+    previous = entry.getMinRows();
+  }
+  return success();
+}
+
 LogicalResult mlir::moe::verifyConfigAttr(Operation *op, Attribute config) {
   if (!isa_and_nonnull<MoeDialect>(op->getDialect()))
     return op->emitOpError()
@@ -134,15 +183,8 @@ LogicalResult mlir::moe::verifyConfigAttr(Operation *op, Attribute config) {
   StringRef opName = op->getName().stripDialect();
   // The GEMM's settings are typed; #moe.gemm_config verified itself when it
   // was built.
-  if (takesGemmConfig(opName)) {
-    if (isa<GemmConfigAttr>(config))
-      return success();
-    return op->emitOpError()
-           << "'" << kConfigAttrName
-           << "' must be a #moe.gemm_config (e.g. #moe.gemm_config<tile_n = "
-              "128, stages = 3>), not "
-           << config;
-  }
+  if (takesGemmConfig(opName))
+    return verifyGemmConfigs(op, config);
   auto dictionary = dyn_cast<DictionaryAttr>(config);
   if (!dictionary)
     return op->emitOpError()

@@ -346,10 +346,13 @@ LogicalResult CombineOp::verify() {
 // GroupedMatmulOp
 //===----------------------------------------------------------------------===//
 
-GemmConfigAttr GroupedMatmulOp::getGemmConfig() {
-  if (auto config = (*this)->getAttrOfType<GemmConfigAttr>(kConfigAttrName))
-    return config;
-  return GemmConfigAttr::get(getContext());
+SmallVector<GemmConfigAttr> GroupedMatmulOp::getGemmConfigs() {
+  Attribute config = (*this)->getAttr(kConfigAttrName);
+  if (auto single = dyn_cast_if_present<GemmConfigAttr>(config))
+    return {single};
+  if (auto list = dyn_cast_if_present<ArrayAttr>(config))
+    return llvm::to_vector(list.getAsRange<GemmConfigAttr>());
+  return {GemmConfigAttr::get(getContext())};
 }
 
 LogicalResult GroupedMatmulOp::verify() {

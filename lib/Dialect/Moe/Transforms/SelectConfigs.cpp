@@ -15,6 +15,8 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <map>
+
 namespace mlir::moe {
 #define GEN_PASS_DEF_MOESELECTCONFIGS
 #include "moe/Dialect/Moe/Transforms/Passes.h.inc"
@@ -216,20 +218,45 @@ struct MoeSelectConfigsPass
     return success();
   }
 
-  static const TableEntry *findEntry(ArrayRef<TableEntry> entries,
-                                     Operation *op,
-                                     const llvm::StringMap<int64_t> &sizes) {
-    for (const TableEntry &entry : entries) {
-      if (entry.op != op->getName().stripDialect())
-        continue;
-      bool matches = llvm::all_of(entry.match, [&](const auto &want) {
-        auto it = sizes.find(want.getKey());
-        return it != sizes.end() && it->second == want.getValue();
-      });
-      if (matches)
-        return &entry;
+  static bool matches(const TableEntry &entry, Operation *op,
+                      const llvm::StringMap<int64_t> &sizes) {
+    if (entry.op != op->getName().stripDialect())
+      return false;
+    return llvm::all_of(entry.match, [&](const auto &want) {
+      auto it = sizes.find(want.getKey());
+      return it != sizes.end() && it->second == want.getValue();
+    });
+  }
+
+  /// The configuration of the first entry matching `op`, or null. For a
+  /// grouped_matmul, the first matching entry of each min_rows: one
+  /// #moe.gemm_config, or a list by min_rows whose rows below the smallest
+  /// listed min_rows get the heuristic.
+  static Attribute findConfig(ArrayRef<TableEntry> entries, Operation *op,
+                              const llvm::StringMap<int64_t> &sizes) {
+    if (!takesGemmConfig(op->getName().stripDialect())) {
+      for (const TableEntry &entry : entries)
+        if (matches(entry, op, sizes))
+          return entry.config;
+      return nullptr;
     }
-    return nullptr;
+    std::map<int64_t, GemmConfigAttr> byMinRows;
+    for (const TableEntry &entry : entries) {
+      if (!matches(entry, op, sizes))
+        continue;
+      auto config = cast<GemmConfigAttr>(entry.config);
+      byMinRows.try_emplace(config.getMinRows(), config);
+    }
+    if (byMinRows.empty())
+      return nullptr;
+    if (!byMinRows.count(0))
+      byMinRows.emplace(0, GemmConfigAttr::get(op->getContext()));
+    if (byMinRows.size() == 1)
+      return byMinRows.begin()->second;
+    SmallVector<Attribute> list;
+    for (auto &[minRows, config] : byMinRows)
+      list.push_back(config);
+    return ArrayAttr::get(op->getContext(), list);
   }
 
   void runOnOperation() override {
@@ -244,9 +271,8 @@ struct MoeSelectConfigsPass
         return;
       Builder builder(op->getContext());
       llvm::StringMap<int64_t> sizes = sizesOf(op);
-      Attribute config;
-      if (const TableEntry *entry = findEntry(entries, op, sizes)) {
-        config = entry->config;
+      Attribute config = findConfig(entries, op, sizes);
+      if (config) {
         ++numTuned;
       } else {
         if (!table.empty())

@@ -36,6 +36,7 @@ defvar GemmDefaultSwapAB = "false";
 defvar GemmDefaultSplitK = "1";
 defvar GemmDefaultCtas = "132";
 defvar GemmDefaultSimpleThreads = "256";
+defvar GemmDefaultMinRows = "0";
 
 def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
   let summary = "kernel configuration of moe.grouped_matmul";
@@ -59,6 +60,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     | `split_k` | 1 | at least 1 | K split over that many blocks, partial sums reduced |
     | `ctas` | 132 | [1, 65535] | persistent blocks at most (one H100 wave) |
     | `simple_threads` | 256 | multiple of 32 in [32, 1024] | block size of the simple kernel (`kernel = simple`, and the tiled kernel's fallbacks) |
+    | `min_rows` | 0 | at least 0 | the fewest GEMM rows (A's rows) this configuration is for, in a list of configurations (below) |
 
     The default tile is 128 x 256: 256 columns (the widest wgmma) measured
     faster than 128 at every shape tried (docs/performance.md, version 3).
@@ -96,6 +98,21 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     measured about 2x slower than `cluster_m = 1` at every layer shape
     (docs/performance.md, 5h): not a default.
 
+    **Configurations by row count.** The best kernel depends on the rows
+    per expert, known only when the layer runs (a 64-row tile wastes less
+    of a small expert, clusters pay only where both row tiles have rows).
+    `moe.config` may therefore be a list of configurations in increasing
+    `min_rows`, the first with `min_rows = 0`, all of the tiled kernel:
+    the GPU lowering compiles one kernel per entry and the host code
+    launches the one of the last entry whose `min_rows` is at most the
+    GEMM's rows (A's rows, T * k for a layer's GEMMs) at each call. A
+    single configuration has `min_rows = 0`.
+
+    ```mlir
+    {moe.config = [#moe.gemm_config<>,
+                   #moe.gemm_config<cluster_m = 2, min_rows = 16384>]}
+    ```
+
     Example (one warpgroup, 64 x 64 tiles, a three-slot ring):
 
     ```mlir
@@ -130,7 +147,9 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     DefaultValuedParameter<"int64_t", GemmDefaultCtas,
                            "persistent blocks at most">:$ctas,
     DefaultValuedParameter<"int64_t", GemmDefaultSimpleThreads,
-                           "block size of the simple kernel">:$simple_threads
+                           "block size of the simple kernel">:$simple_threads,
+    DefaultValuedParameter<"int64_t", GemmDefaultMinRows,
+                           "fewest GEMM rows the configuration is for">:$min_rows
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
@@ -141,7 +160,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
         GemmDefaultTileK, GemmDefaultStages, GemmDefaultWarpgroups,
         GemmDefaultClusterM, GemmDefaultClusterN, GemmDefaultRaster,
         GemmDefaultSwapAB, GemmDefaultSplitK, GemmDefaultCtas,
-        GemmDefaultSimpleThreads], ", ") # ");">
+        GemmDefaultSimpleThreads, GemmDefaultMinRows], ", ") # ");">
   ];
   let extraClassDeclaration = [{
     /// The configuration of `<parameter>=<value>` fields (a moe-select-configs

@@ -1,7 +1,8 @@
 //===- MoeConfig.h - Rules of the moe.config keys ---------------*- C++ -*-===//
 //
 // The one place that says what `moe.config` each moe op takes:
-// grouped_matmul a #moe.gemm_config (MoeAttrs.td, which verifies itself),
+// grouped_matmul a #moe.gemm_config (MoeAttrs.td, which verifies itself)
+// or a list of them by min_rows,
 // the other layer ops a dictionary of integer keys, with the values the
 // hardware allows for each. The moe op verifiers check every `moe.config`
 // with these rules, moe-select-configs checks every tuned-table entry with
@@ -64,8 +65,9 @@ LogicalResult verifyConfigEntry(StringRef opName, StringRef key,
                                 function_ref<InFlightDiagnostic()> emitError);
 
 /// Verifies `config`, the `moe.config` attribute of `op`: a #moe.gemm_config
-/// for grouped_matmul, else a dictionary of keys `op` reads, each with a
-/// value in range. Errors are at `op`.
+/// or a list of them in increasing min_rows from 0 for grouped_matmul, else a
+/// dictionary of keys `op` reads, each with a value in range. Errors are at
+/// `op`.
 LogicalResult verifyConfigAttr(Operation *op, Attribute config);
 
 } // namespace mlir::moe

@@ -360,7 +360,8 @@ def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
     `[offsets[0], offsets[E])` are zero. Experts with no rows, `R = 0`, and
     N or K of any size are valid.
 
-    Its kernel configuration is a `#moe.gemm_config` in the discardable
+    Its kernel configuration is a `#moe.gemm_config`, or a list of them by
+    row count (`min_rows`, see `#moe.gemm_config`), in the discardable
     `moe.config` attribute (a dictionary there is an error); without one
     the GPU lowering uses `#moe.gemm_config<>`, the defaults.
 
@@ -432,9 +433,15 @@ def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
     bool isGated() { return getEpilogue() != ::mlir::moe::Epilogue::none; }
     /// True when the GEMM's operands are quantized (quant is not none).
     bool isQuantized() { return getQuant() != ::mlir::moe::QuantScheme::none; }
-    /// The op's kernel configuration: its `moe.config`, which the verifier
-    /// has checked is a #moe.gemm_config, or the default configuration.
-    ::mlir::moe::GemmConfigAttr getGemmConfig();
+    /// The op's kernel configurations in increasing min_rows: its
+    /// `moe.config`, which the verifier has checked is a #moe.gemm_config
+    /// or a list of them, or the default configuration.
+    ::llvm::SmallVector<::mlir::moe::GemmConfigAttr> getGemmConfigs();
+    /// The configuration for the fewest rows (min_rows = 0): the one the
+    /// simple kernel takes its settings from.
+    ::mlir::moe::GemmConfigAttr getGemmConfig() {
+      return getGemmConfigs().front();
+    }
   }];
   let hasVerifier = 1;
 }

@@ -95,10 +95,16 @@ def MoeSelectConfigs : Pass<"moe-select-configs"> {
     line matches one quantization scheme, `quant=<scheme>` (`fp8_block`,
     `w4a16`, ...; K is the logical K, twice the packed int4 dimension), or
     `none` when it names none, so a line tuned for bf16 never configures a
-    quantized GEMM of the same sizes:
+    quantized GEMM of the same sizes. Lines with a `min_rows=<n>` key
+    configure the GEMMs of at least n rows (A's rows, T * k in a layer):
+    a `grouped_matmul` gets the first matching line of each `min_rows` as
+    a list of configurations by row count, and the host code picks one at
+    run time (`#moe.gemm_config`); rows below every matching line's
+    `min_rows` get the heuristic:
 
     ```
     grouped_matmul E=128 N=1536 K=2048  tile_m=64 warpgroups=1 tile_n=128 stages=6
+    grouped_matmul E=128 N=1536 K=2048  min_rows=16384 cluster_m=2
     grouped_matmul E=257 N=4096 K=7168 quant=fp8_block  tile_n=128
     grouped_matmul E=8                  kernel=simple simple_threads=128
     rms_norm       H=4096               threads=512
