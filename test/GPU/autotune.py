@@ -11,13 +11,17 @@ torch computation (relative error <= 1e-2), timed after an L2 flush
 function.
 
 The table: moe-select-configs matches a grouped_matmul by its sizes (E, N,
-K), not by the token count, so each function gets one configuration: the
-one whose times are closest to the best of every candidate at each T
-(smallest geometric mean of time / best time over the measured T). The
-report (LOG/autotune.md) has, per function and T, the heuristic's time
-(no table), the chosen one's, the best one's and which it was, and the
-largest heuristic / tuned ratio: how far the untuned heuristic is from the
-table.
+K) and, through `min_rows=` lines, by its rows R = T * k at run time (the
+host code launches the kernels of the configuration for R). Per function:
+the base configuration is the one whose times are closest to the best of
+every candidate at each T (smallest geometric mean of time / best time);
+at a T where another candidate beats it by more than --switch (default
+5%: less is within run-to-run noise), that candidate takes the rows from
+the geometric mean of this T's R and the previous measured T's R up, as a
+`min_rows=` line (adjacent T with the same winner share one line). The
+report (LOG/autotune.md) has, per function and T, the heuristic's time (no
+table), the tuned one's, the best one's and which it was, and the largest
+heuristic / tuned ratio: how far the untuned heuristic is from the table.
 
 Usage: python3 test/GPU/autotune.py --tune-dir DIR --runtime RT
            [--models qwen3] [--tokens 1,32,256,2048,8192]
@@ -60,8 +64,9 @@ def read_weight_shapes(manifest):
     return shapes
 
 
-def read_results(markdown):
-    """{(function, T): microseconds or None (failed)} from gemm_vs_torch.md."""
+def read_results(markdown, rows_of=None):
+    """{(function, T): microseconds or None (failed)} from gemm_vs_torch.md;
+    fills rows_of[(function, T)] = R where given."""
     results, columns = {}, None
     with open(markdown) as f:
         for line in f:
@@ -78,10 +83,12 @@ def read_results(markdown):
             except ValueError:
                 us = None
             results[key] = us if row["result"] == "PASS" else None
+            if rows_of is not None and row.get("R", "").isdigit():
+                rows_of[key] = int(row["R"])
     return results
 
 
-def run_candidate(args, name, log_dir):
+def run_candidate(args, name, log_dir, rows_of):
     """Times one candidate; returns its results (empty on a crash)."""
     out = os.path.join(log_dir, name)
     os.makedirs(out, exist_ok=True)
@@ -97,7 +104,7 @@ def run_candidate(args, name, log_dir):
     if not os.path.exists(markdown):
         print(f"{name}: no results (exit {code}; {out}/run.log)", flush=True)
         return {}
-    return read_results(markdown)
+    return read_results(markdown, rows_of)
 
 
 def choose(functions, tokens, candidates, results):
@@ -124,6 +131,38 @@ def choose(functions, tokens, candidates, results):
     return chosen
 
 
+def row_buckets(function, tokens, base, candidates, results, rows_of, switch):
+    """[(min_rows, name)] in increasing min_rows, the first 0: `base`
+    except at the T where another candidate is more than `switch` faster
+    (adjacent T with the same winner merged)."""
+    picks = []
+    for T in tokens:
+        base_us = results[base].get((function, T))
+        # Only candidates that passed at every T (a failure anywhere is a
+        # bug of that configuration).
+        timed = [(results[n][(function, T)], n) for n, _ in candidates
+                 if all(results[n].get((function, t)) for t in tokens)]
+        name = base
+        if timed and base_us:
+            best_us, best = min(timed)
+            if best_us * (1 + switch) < base_us:
+                name = best
+        picks.append((T, name))
+    buckets = [(0, picks[0][1])]
+    for (prev_T, _), (T, name) in zip(picks, picks[1:]):
+        if name == buckets[-1][1]:
+            continue
+        lo = rows_of.get((function, prev_T), prev_T)
+        hi = rows_of.get((function, T), T)
+        buckets.append((int(round(math.sqrt(lo * hi))), name))
+    return buckets
+
+
+def tuned_name(buckets, rows):
+    """The candidate a row count gets from the buckets."""
+    return [name for min_rows, name in buckets if min_rows <= rows][-1]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tune-dir", required=True)
@@ -131,6 +170,9 @@ def main():
     p.add_argument("--models", default="qwen3")
     p.add_argument("--tokens", default="1,32,256,2048,8192")
     p.add_argument("--iters", type=int, default=10)
+    p.add_argument("--switch", type=float, default=0.05,
+                   help="margin another candidate must win a T by to get "
+                        "its rows (min_rows lines)")
     p.add_argument("--table", default=None,
                    help="tuned table to write (default LOG/tuned.txt)")
     p.add_argument("--out", default=os.environ.get("OUT", "gpu-logs"))
@@ -141,9 +183,9 @@ def main():
     candidates = read_candidates(args.tune_dir)
     configs = dict(candidates)
     tokens = [int(t) for t in args.tokens.split(",") if t]
-    results = {}
+    results, rows_of = {}, {}
     for name, config in candidates:
-        results[name] = run_candidate(args, name, log_dir)
+        results[name] = run_candidate(args, name, log_dir, rows_of)
         passed = sum(1 for v in results[name].values() if v)
         print(f"{name} ({config}): {passed}/{len(results[name])} passed",
               flush=True)
@@ -158,35 +200,52 @@ def main():
     lines = [f"# Tuned by test/GPU/autotune.py on {device}, "
              f"{datetime.date.today().isoformat()}, T in {args.tokens}:",
              "# per grouped_matmul shape the configuration closest to the best",
-             "# candidate at every T (geometric mean of time / best).",
+             "# candidate at every T (geometric mean of time / best), and",
+             f"# min_rows lines where another wins a T by more than {args.switch:.0%}.",
              "# op            sizes to match          configuration"]
+    buckets_of = {}
     for function in functions:
         if function not in chosen:
             lines.append(f"# {function}: no candidate passed every check")
             continue
         name, score, _ = chosen[function]
         E, N, K = shapes[function]
-        config = configs[name]
-        if config == "heuristic":
-            lines.append(f"# {function} (E={E} N={N} K={K}): the heuristic "
-                         f"(within {score:.3f}x of the per-T best)")
-            continue
-        lines.append(f"grouped_matmul  E={E} N={N} K={K}  {config}"
-                     f"  # {function}, {score:.3f}x the per-T best")
+        buckets = row_buckets(function, tokens, name, candidates, results,
+                              rows_of, args.switch)
+        buckets_of[function] = buckets
+        for min_rows, bucket_name in buckets:
+            config = configs[bucket_name]
+            rows_field = f" min_rows={min_rows}" if min_rows else ""
+            note = (f"{score:.3f}x the per-T best" if bucket_name == name
+                    else "the best from these rows")
+            if config == "heuristic":
+                if not min_rows:
+                    # No base line: the heuristic covers the rows below the
+                    # min_rows lines.
+                    below = (" below the min_rows lines that follow"
+                             if len(buckets) > 1 else "")
+                    lines.append(f"# {function} (E={E} N={N} K={K}): the "
+                                 f"heuristic{below} ({note})")
+                    continue
+                config = ""
+            lines.append(f"grouped_matmul  E={E} N={N} K={K}{rows_field}  "
+                         f"{config}  # {function}, {note}".replace("   ", "  "))
     os.makedirs(os.path.dirname(os.path.abspath(table)), exist_ok=True)
     with open(table, "w") as f:
         f.write("\n".join(lines) + "\n")
 
     # The report: heuristic vs tuned vs best, per function and T.
     heuristic = next((n for n, c in candidates if c == "heuristic"), None)
-    rows = ["| function | T | heuristic us | tuned us | best us | best config "
-            "| heuristic / tuned |", "|" + "---|" * 7]
+    rows = ["| function | T | R | heuristic us | tuned us | tuned config "
+            "| best us | best config | heuristic / tuned |", "|" + "---|" * 9]
     worst = 0.0
     for function in functions:
         if function not in chosen:
             continue
-        name, _, best = chosen[function]
+        _, _, best = chosen[function]
         for T in tokens:
+            R = rows_of.get((function, T), T)
+            name = tuned_name(buckets_of[function], R)
             tuned = results[name].get((function, T))
             untuned = results[heuristic].get((function, T)) if heuristic else None
             best_name = min((n for n, _ in candidates
@@ -195,8 +254,8 @@ def main():
             ratio = untuned / tuned if untuned and tuned else None
             if ratio:
                 worst = max(worst, ratio)
-            rows.append(f"| {function} | {T} | {untuned or 'fail'} | {tuned} "
-                        f"| {best[T]} | {configs[best_name]} "
+            rows.append(f"| {function} | {T} | {R} | {untuned or 'fail'} | {tuned} "
+                        f"| {configs[name]} | {best[T]} | {configs[best_name]} "
                         f"| {f'{ratio:.3f}' if ratio else '-'} |")
     elapsed = time.time() - start
     report = os.path.join(args.out, "autotune.md")
