@@ -142,7 +142,7 @@ func.func @warpgroups_without_tile_m(%a: memref<?x64xbf16>, %w: memref<4x128x64x
 // -----
 
 func.func @accumulators(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
-  // expected-error @+1 {{warpgroups = 4 with tile_n = 256 needs 128 accumulator registers per thread in a block of 512 threads, which gets at most 128 registers each: keep warpgroups * tile_n <= 512}}
+  // expected-error @+1 {{warpgroups = 4 with tile_n = 256 needs 128 accumulator registers per thread plus 64 for the kernel in a block of 512 threads, which gets at most 128 registers each: keep tile_n <= 128}}
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_m = 256, warpgroups = 4>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }
@@ -247,3 +247,11 @@ func.func @list_simple_kernel(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, 
   return
 }
 
+
+// -----
+
+func.func @three_warpgroups_too_wide(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{warpgroups = 3 with tile_n = 224 needs 112 accumulator registers per thread plus 64 for the kernel in a block of 384 threads, which gets at most 170 registers each: keep tile_n <= 208}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_m = 192, tile_n = 224, warpgroups = 3, stages = 3>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}

@@ -58,6 +58,7 @@ func.func @not_implemented_yet(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
 //       CHECK: #moe.gemm_config<tile_m = 64, warpgroups = 1, cluster_m = 8, ctas = 65535>
 //       CHECK: #moe.gemm_config<tile_m = 64, tile_n = 16, stages = 8, warpgroups = 1, cluster_n = 8>
 //       CHECK: #moe.gemm_config<tile_m = 256, tile_n = 128, warpgroups = 4>
+//       CHECK: #moe.gemm_config<tile_m = 192, tile_n = 208, stages = 3, warpgroups = 3>
 func.func @range_ends(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
                       %offsets: memref<5xi32>, %out: memref<?x128xbf16>) {
   moe.grouped_matmul %a, %w, %offsets outs(%out)
@@ -70,9 +71,13 @@ func.func @range_ends(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
   moe.grouped_matmul %a, %w, %offsets outs(%out)
       {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 16, stages = 8, warpgroups = 1, cluster_n = 8>}
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
-  // warpgroups * tile_n = 512, the accumulator budget.
+  // The register budgets: 64 accumulators + 64 of 128 registers with four
+  // warpgroups, 104 + 64 of 170 with three.
   moe.grouped_matmul %a, %w, %offsets outs(%out)
       {moe.config = #moe.gemm_config<tile_m = 256, tile_n = 128, warpgroups = 4>}
+      : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = #moe.gemm_config<tile_m = 192, tile_n = 208, stages = 3, warpgroups = 3>}
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }

@@ -102,3 +102,44 @@ func.func @one_consumer_and_gathered(%a: memref<?x64xf16>, %idx: memref<?xi32>, 
   }
   return
 }
+
+// -----
+
+!a3 = memref<192x64xbf16, #gpu.address_space<workgroup>>
+!w3 = memref<192x64xbf16, #gpu.address_space<workgroup>>
+
+// Three consumer warpgroups (384 threads, 192 x 192 tiles) share what the
+// producer leaves of the SM's registers: (65536 - 128 * 40) / 384 rounded
+// down to a multiple of 8, 152 each (232 would ask for more registers than
+// the SM has and setmaxnreg would never return).
+// CHECK-LABEL: func.func @three_consumers
+//       CHECK: %[[T512:.*]] = arith.constant 512 : index
+//       CHECK: gpu.launch {{.*}} in (%{{.*}} = %[[T512]],
+//       CHECK:     nvvm.setmaxregister decrease 40
+//       CHECK:     nvvm.setmaxregister increase 152
+func.func @three_consumers(%a: memref<?x64xbf16>, %w: memref<4x192x64xbf16>, %out: memref<?x192xbf16>, %n: index, %e: index, %row: index) {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  %c192 = arith.constant 192 : index
+  %c384 = arith.constant 384 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c384, %v = %c1, %t = %c1) {
+    %ta = moe.tile_alloc : !a3
+    %tw = moe.tile_alloc : !w3
+    %wg = arith.divui %tx, %c128 : index
+    %zero = arith.constant dense<0.0> : vector<192x192xf32>
+    %c0 = arith.constant 0 : index
+    %c64 = arith.constant 64 : index
+    %acc = scf.for %kb = %c0 to %n step %c1 iter_args(%acc0 = %zero) -> (vector<192x192xf32>) {
+      %k = arith.muli %kb, %c64 : index
+      moe.tile_load %a[%row, %k] into %ta swizzle = 128 : memref<?x64xbf16>, !a3
+      moe.tile_load %w[%e, %c0, %k] into %tw swizzle = 128 : memref<4x192x64xbf16>, !w3
+      %next = moe.tile_mma %ta, %tw, %acc0 warpgroup %wg : !a3, !w3 -> vector<192x192xf32>
+      scf.yield %next : vector<192x192xf32>
+    } {moe.pipeline_stages = 4 : i64}
+    %done = moe.tile_mma_wait %acc : vector<192x192xf32>
+    moe.tile_store %done warpgroup %wg into %out[%row, %c0] rows %c192 : vector<192x192xf32>, memref<?x192xbf16>
+    gpu.terminator
+  }
+  return
+}

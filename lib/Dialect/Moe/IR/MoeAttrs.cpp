@@ -22,6 +22,10 @@ constexpr int64_t kElementBytes = 2;
 /// alignment slack and its two mbarrier rings (full and empty), each in a
 /// 1024-byte aligned buffer of its own.
 constexpr int64_t kRingOverheadBytes = 3 * kTileBufferAlign;
+/// Registers a tiled-kernel thread needs besides its accumulators
+/// (addresses, loop state, the epilogue), and the most a thread may have.
+constexpr int64_t kKernelRegisters = 64;
+constexpr int64_t kMaxThreadRegisters = 255;
 
 int64_t stageBytes(int64_t tileM, int64_t tileN, int64_t tileK) {
   return (tileM + tileN) * tileK * kElementBytes;
@@ -187,17 +191,20 @@ GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << ": expected tile_m = " << kWarpgroupRows * warpgroups
                        << " (" << kWarpgroupRows
                        << " rows per consumer warpgroup)";
-  // Each thread holds tileN / 2 accumulators, and a block of
+  // Each thread holds tileN / 2 accumulators plus kKernelRegisters for
+  // addresses, loop state and the epilogue, and a block of
   // kWarpgroupThreads * warpgroups threads gets at most 65536 / threads
-  // registers each.
-  if (warpgroups * tileN > 512)
+  // registers each (255 at most).
+  int64_t threads = kWarpgroupThreads * warpgroups;
+  int64_t budget = std::min<int64_t>(65536 / threads, kMaxThreadRegisters);
+  if (tileN / 2 + kKernelRegisters > budget)
     return emitError() << "warpgroups = " << warpgroups
                        << " with tile_n = " << tileN << " needs " << tileN / 2
-                       << " accumulator registers per thread in a block of "
-                       << kWarpgroupThreads * warpgroups
-                       << " threads, which gets at most "
-                       << 65536 / (kWarpgroupThreads * warpgroups)
-                       << " registers each: keep warpgroups * tile_n <= 512";
+                       << " accumulator registers per thread plus "
+                       << kKernelRegisters << " for the kernel in a block of "
+                       << threads << " threads, which gets at most " << budget
+                       << " registers each: keep tile_n <= "
+                       << 2 * (budget - kKernelRegisters) / 16 * 16;
   int64_t bytes = sharedMemoryBytes(tileM, tileN, tileK, stages);
   if (bytes > kMaxSharedMemoryBytes) {
     int64_t slot = stageBytes(tileM, tileN, tileK);

@@ -43,11 +43,22 @@ using namespace mlir::moe;
 
 namespace {
 
-/// Register budgets per thread (64K registers per SM, one block of 384
-/// threads): the producer only issues copies, the consumers hold the
-/// accumulators.
+/// Register budgets per thread (64K registers per SM, one block): the
+/// producer warpgroup only issues copies; the consumers, which hold the
+/// accumulators, share the rest (at most 232 each, a multiple of 8 as
+/// setmaxnreg requires): 232 for one or two consumer warpgroups, 152 for
+/// three, 112 for four. More than the SM has would make setmaxnreg wait
+/// forever.
 constexpr int32_t kProducerRegisters = 40;
-constexpr int32_t kConsumerRegisters = 232;
+constexpr int32_t kMaxConsumerRegisters = 232;
+constexpr int32_t kRegistersPerSM = 65536;
+
+int32_t consumerRegisters(int64_t consumerThreads) {
+  int64_t share = (kRegistersPerSM - kWarpgroupThreads * kProducerRegisters) /
+                  consumerThreads;
+  return static_cast<int32_t>(
+      std::min<int64_t>(share / 8 * 8, kMaxConsumerRegisters));
+}
 
 /// The rings the copies complete on (full) and the rings released (empty).
 struct Rings {
@@ -144,7 +155,7 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
 
   // Consumers: thread ids from 0 again.
   b.setInsertionPointToStart(consumer);
-  NVVM::SetMaxRegisterOp::create(b, loc, kConsumerRegisters,
+  NVVM::SetMaxRegisterOp::create(b, loc, consumerRegisters(*threads),
                                  NVVM::SetMaxRegisterAction::increase);
   Value consumerTid = arith::SubIOp::create(b, loc, tid, c(kWarpgroupThreads));
   tid.replaceUsesWithIf(consumerTid, [&](OpOperand &use) {

@@ -53,7 +53,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     | `tile_n` | 256 | multiple of 16 in [16, 256] | columns of the accumulator tile (wgmma N; a gated epilogue's gate and up halves are `tile_n / 2` each) |
     | `tile_k` | 64 | 64 | K per pipeline step |
     | `stages` | 4 | [2, 8], and the ring fits shared memory | slots of the shared-memory ring of A and W tiles |
-    | `warpgroups` | 2 | [1, 4], `warpgroups * tile_n <= 512` | consumer warpgroups, 64 rows of the tile each |
+    | `warpgroups` | 2 | [1, 4], `tile_n / 2 + 64` registers fit (below) | consumer warpgroups, 64 rows of the tile each |
     | `cluster_m`, `cluster_n` | 1, 1 | [1, 8] each, `cluster_m * cluster_n <= 8` | thread block cluster shape |
     | `raster` | `along_m` | `along_m`, `along_n` | order of an expert's tiles: `along_m` walks the row tiles of one column block before the next block |
     | `swap_ab` | `false` | `false`, `true` | compute `(W A^T)^T`, W's rows as wgmma's M (for a handful of rows) |
@@ -70,9 +70,12 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
 
     - `tile_m = 64 * warpgroups`: each consumer warpgroup holds 64 rows of
       the accumulator (wgmma's M).
-    - `warpgroups * tile_n <= 512`: each thread holds `tile_n / 2` f32
-      accumulator registers, and a block of `128 * warpgroups` threads gets
-      at most `65536 / (128 * warpgroups)` registers a thread.
+    - `tile_n / 2 + 64 <= min(255, 65536 / (128 * warpgroups))`: each
+      thread holds `tile_n / 2` f32 accumulator registers plus about 64 for
+      addresses, loop state and the epilogue, and a block of
+      `128 * warpgroups` threads gets at most `65536 / (128 * warpgroups)`
+      registers a thread: tile_n up to 256 for one or two warpgroups, 208
+      for three (192 x 192 tiles), 128 for four.
     - `tile_k = 64`: a K step is one 128-byte swizzled row of 16-bit
       elements, the only layout the tile loads and the wgmma descriptors
       use.
