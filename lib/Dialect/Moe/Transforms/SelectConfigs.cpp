@@ -116,6 +116,43 @@ int64_t heuristicThreads(Operation *op, const llvm::StringMap<int64_t> &sizes) {
   return 256;
 }
 
+/// Rows per expert (on average) below which the GEMM heuristic takes
+/// decode tiles.
+constexpr int64_t kDecodeRowsPerExpert = 4;
+
+/// The GEMM heuristic: with fewer than kDecodeRowsPerExpert rows per expert
+/// on average, 64 x 128 tiles in an 8-slot ring (twice the column blocks
+/// of the default, so more blocks stream weights when each expert has a
+/// row or two), the default #moe.gemm_config<> from there up. Measured by
+/// the autotuner on an H100 (docs/performance.md): at T = 1 .. 32 the
+/// default was up to 1.49x slower than the best candidate (Mixtral gemm2,
+/// T = 1), from T = 256 on within 3%. Without a static E, and for the
+/// quantized GEMMs (no tiled kernel yet), the default.
+Attribute heuristicGemmConfig(MLIRContext *context,
+                              const llvm::StringMap<int64_t> &sizes) {
+  auto defaults = GemmConfigAttr::get(context);
+  auto experts = sizes.find("E");
+  auto quant = sizes.find("quant");
+  bool quantized = quant != sizes.end() &&
+                   quant->second != static_cast<int64_t>(QuantScheme::none);
+  if (experts == sizes.end() || quantized)
+    return defaults;
+  GemmConfigAttr decode = GemmConfigAttr::get(
+      context, defaults.getKernel(), /*tile_m=*/64, /*tile_n=*/128,
+      defaults.getTileK(), /*stages=*/8, /*warpgroups=*/1,
+      defaults.getClusterM(), defaults.getClusterN(), defaults.getRaster(),
+      defaults.getSwapAb(), defaults.getSplitK(), defaults.getCtas(),
+      defaults.getSimpleThreads(), /*min_rows=*/0);
+  GemmConfigAttr prefill = GemmConfigAttr::get(
+      context, defaults.getKernel(), defaults.getTileM(), defaults.getTileN(),
+      defaults.getTileK(), defaults.getStages(), defaults.getWarpgroups(),
+      defaults.getClusterM(), defaults.getClusterN(), defaults.getRaster(),
+      defaults.getSwapAb(), defaults.getSplitK(), defaults.getCtas(),
+      defaults.getSimpleThreads(),
+      /*min_rows=*/kDecodeRowsPerExpert * experts->second);
+  return ArrayAttr::get(context, {decode, prefill});
+}
+
 struct TableEntry {
   std::string op;
   llvm::StringMap<int64_t> match;
@@ -249,8 +286,18 @@ struct MoeSelectConfigsPass
     }
     if (byMinRows.empty())
       return nullptr;
-    if (!byMinRows.count(0))
-      byMinRows.emplace(0, GemmConfigAttr::get(op->getContext()));
+    // Rows below every matching line's min_rows: the heuristic's
+    // configurations for them.
+    int64_t firstTuned = byMinRows.begin()->first;
+    Attribute heuristic = heuristicGemmConfig(op->getContext(), sizes);
+    SmallVector<GemmConfigAttr> heuristicList;
+    if (auto list = dyn_cast<ArrayAttr>(heuristic))
+      heuristicList = llvm::to_vector(list.getAsRange<GemmConfigAttr>());
+    else
+      heuristicList.push_back(cast<GemmConfigAttr>(heuristic));
+    for (GemmConfigAttr config : heuristicList)
+      if (config.getMinRows() < firstTuned)
+        byMinRows.emplace(config.getMinRows(), config);
     if (byMinRows.size() == 1)
       return byMinRows.begin()->second;
     SmallVector<Attribute> list;
@@ -279,7 +326,7 @@ struct MoeSelectConfigsPass
           op->emitWarning() << "no tuned config in '" << table
                             << "' matches; using the heuristic";
         if (takesGemmConfig(op->getName().stripDialect()))
-          config = GemmConfigAttr::get(op->getContext());
+          config = heuristicGemmConfig(op->getContext(), sizes);
         else
           config = builder.getDictionaryAttr(builder.getNamedAttr(
               "threads",

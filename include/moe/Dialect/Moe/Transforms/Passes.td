@@ -115,11 +115,15 @@ def MoeSelectConfigs : Pass<"moe-select-configs"> {
     docs/Pipeline.md). Every entry is checked when the table is read: an
     unknown key, a value out of range or a #moe.gemm_config its verifier
     rejects is an error naming the file, the line and the entry. Without a
-    match a heuristic picks the config (`#moe.gemm_config<>`, the defaults,
-    for `grouped_matmul`), and when a table was given the op gets a warning
+    match a heuristic picks the config, and when a table was given the op gets a warning
     saying so (the usual "using the default MoE config" complaint, made
-    visible at compile time). An op that already has `moe.config` is left
-    alone.
+    visible at compile time). The `grouped_matmul` heuristic is a list by
+    row count: 64 x 128 tiles in an 8-slot ring below 4 rows per expert on
+    average (`min_rows = 4 * E`; decode, where twice the column blocks keep
+    more SMs streaming weights), the defaults `#moe.gemm_config<>` from
+    there (measured by the autotuner on an H100: docs/performance.md); with
+    a dynamic E, the defaults alone. An op that already has `moe.config`
+    is left alone.
   }];
   let options = [
     Option<"table", "table", "std::string", /*default=*/"",
