@@ -129,3 +129,15 @@ func.func @gemm_by_rows(%a: tensor<?x2048xbf16>, %w32: tensor<32x64x2048xbf16>, 
       : (tensor<?x2048xbf16>, tensor<64x64x2048xbf16>, tensor<65xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
   return %0, %1 : tensor<?x64xbf16>, tensor<?x64xbf16>
 }
+
+// -----
+
+// Consecutive configurations with the same kernel merge: one kernel set.
+// TUNED-LABEL: func.func @gemm_same_kernel
+//       TUNED: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<min_rows = 128>]}
+func.func @gemm_same_kernel(%a: tensor<?x2048xbf16>, %w: tensor<2x64x2048xbf16>, %o: tensor<3xi32>,
+                            %y: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
+  %0 = moe.grouped_matmul %a, %w, %o outs(%y)
+      : (tensor<?x2048xbf16>, tensor<2x64x2048xbf16>, tensor<3xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %0 : tensor<?x64xbf16>
+}

@@ -59,6 +59,13 @@ LogicalResult checkRange(function_ref<InFlightDiagnostic()> emitError,
 
 } // namespace
 
+GemmConfigAttr GemmConfigAttr::withMinRows(int64_t minRows) const {
+  return get(getContext(), getKernel(), getTileM(), getTileN(), getTileK(),
+             getStages(), getWarpgroups(), getClusterM(), getClusterN(),
+             getRaster(), getSwapAb(), getSplitK(), getCtas(),
+             getSimpleThreads(), minRows);
+}
+
 int64_t GemmConfigAttr::getStageBytes() const {
   return stageBytes(getTileM(), getTileN(), getTileK());
 }

@@ -143,13 +143,8 @@ Attribute heuristicGemmConfig(MLIRContext *context,
       defaults.getClusterM(), defaults.getClusterN(), defaults.getRaster(),
       defaults.getSwapAb(), defaults.getSplitK(), defaults.getCtas(),
       defaults.getSimpleThreads(), /*min_rows=*/0);
-  GemmConfigAttr prefill = GemmConfigAttr::get(
-      context, defaults.getKernel(), defaults.getTileM(), defaults.getTileN(),
-      defaults.getTileK(), defaults.getStages(), defaults.getWarpgroups(),
-      defaults.getClusterM(), defaults.getClusterN(), defaults.getRaster(),
-      defaults.getSwapAb(), defaults.getSplitK(), defaults.getCtas(),
-      defaults.getSimpleThreads(),
-      /*min_rows=*/kDecodeRowsPerExpert * experts->second);
+  GemmConfigAttr prefill =
+      defaults.withMinRows(kDecodeRowsPerExpert * experts->second);
   return ArrayAttr::get(context, {decode, prefill});
 }
 
@@ -298,11 +293,17 @@ struct MoeSelectConfigsPass
     for (GemmConfigAttr config : heuristicList)
       if (config.getMinRows() < firstTuned)
         byMinRows.emplace(config.getMinRows(), config);
-    if (byMinRows.size() == 1)
-      return byMinRows.begin()->second;
+    // An entry with the kernel of the one before adds nothing.
     SmallVector<Attribute> list;
-    for (auto &[minRows, config] : byMinRows)
+    GemmConfigAttr previous;
+    for (auto &[minRows, config] : byMinRows) {
+      if (previous && previous.withMinRows(0) == config.withMinRows(0))
+        continue;
       list.push_back(config);
+      previous = config;
+    }
+    if (list.size() == 1)
+      return list.front();
     return ArrayAttr::get(op->getContext(), list);
   }
 

@@ -176,6 +176,10 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
                   ::llvm::ArrayRef<std::pair<::llvm::StringRef,
                                              ::llvm::StringRef>> fields,
                   ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+    /// This configuration for `minRows` and more rows (the kernel is the
+    /// same: two configurations compile to the same kernels exactly when
+    /// their withMinRows(0) are equal).
+    GemmConfigAttr withMinRows(int64_t minRows) const;
     /// Bytes of one slot of the shared-memory ring: an A tile and a W tile
     /// of `tile_k` 16-bit elements a row.
     int64_t getStageBytes() const;
