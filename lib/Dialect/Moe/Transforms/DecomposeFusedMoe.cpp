@@ -216,7 +216,9 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
         EpilogueAttr::get(getContext(), *epilogueFor(op.getActivation())),
         rewriter.getI64IntegerAttr(gatherTokenRows ? slots : 1), gemm1AScale,
         op.getW13Scale(), op.getW13Zero(), op.getQuantAttr(),
-        op.getGroupSizeAttr(), hiddenActs);
+        op.getGroupSizeAttr(), hiddenActs,
+        /*gate_up_layout=*/GateUpLayoutAttr(),
+        /*clamp_limit=*/FloatAttr(), /*swiglu_alpha=*/FloatAttr());
 
     auto [gemm2A, gemm2AScale] =
         quantize(gateUp->getResult(0), numRows, interSize, op.getA2Scale());
@@ -227,7 +229,9 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
         /*scale=*/routedWeights, /*bias=*/Value(),
         EpilogueAttr::get(getContext(), Epilogue::none),
         rewriter.getI64IntegerAttr(1), gemm2AScale, op.getW2Scale(),
-        op.getW2Zero(), op.getQuantAttr(), op.getGroupSizeAttr(), expertOut);
+        op.getW2Zero(), op.getQuantAttr(), op.getGroupSizeAttr(), expertOut,
+        /*gate_up_layout=*/GateUpLayoutAttr(), /*clamp_limit=*/FloatAttr(),
+        /*swiglu_alpha=*/FloatAttr());
 
     rewriter.replaceOpWithNewOp<CombineOp>(
         op, op->getResultTypes(), down->getResult(0), permutedSrc,
