@@ -91,12 +91,14 @@ done
 # layers (examples/ compiled into artifacts/ by utils/build-gpu-artifacts.sh;
 # the runner checks functions of one moe op, so not bagel-mot.mlir's
 # rms_norm + mot_linear).
-# gpt-oss's GEMMs and a gathered clamped SwiGLU
-# (test/GPU/suite/activations.mlir).
+# gpt-oss's GEMMs, a gathered clamped SwiGLU and whole small layers with
+# the new activations (test/GPU/suite/activations.mlir).
 for T in 1 32 256; do
   run activations gemm1_gpt_oss $((T * 4)) random 3
   run activations gemm2_gpt_oss $((T * 4)) random 3
   run activations gemm1_gathered_swigluoai "$T" random 3
+  run activations fused_moe_swigluoai_small "$T" random 3
+  run activations fused_moe_relu2_no_mul_small "$T" random 3
 done
 run activations gemm1_gathered_swigluoai 256 out-of-range 3
 
@@ -111,6 +113,9 @@ for T in 1 32; do
   [ -f "$ART/mixtral-8x7b.so" ] && run mixtral-8x7b mixtral_moe "$T" random 5
 done
 [ -f "$ART/qwen3-30b-a3b.so" ] && run qwen3-30b-a3b qwen3_moe 256 one-expert 3
+for T in 1 32; do
+  [ -f "$ART/gpt-oss-20b.so" ] && run gpt-oss-20b gpt_oss_20b_moe "$T" random 5
+done
 
 if [ "${SANITIZER:-1}" = 1 ]; then
   echo "== compute-sanitizer"

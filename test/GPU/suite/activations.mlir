@@ -1,6 +1,6 @@
 // GPU suite: the expert activations of issue 13 in the GEMM epilogue (both
-// kernels: tiled TMA/wgmma and simple), interleaved gate/up rows, clamps
-// and biases.
+// kernels: tiled TMA/wgmma and simple), interleaved gate/up rows, clamps,
+// biases, and whole fused_moe layers with them.
 // Compiled into a GPU artifact by utils/build-gpu-artifacts.sh and run by
 // test/GPU/run-gemm-suite.sh on a GPU host; here: it goes through the pipeline.
 // RUN: moe-opt %s --moe-to-nvvm -o /dev/null
@@ -97,4 +97,28 @@ func.func @gemm_k64_gelu_tanh(%a: tensor<?x64xbf16>, %w: tensor<8x128x64xbf16>, 
   %y = moe.grouped_matmul %a, %w, %off epilogue = gelu_tanh outs(%out)
       : (tensor<?x64xbf16>, tensor<8x128x64xbf16>, tensor<9xi32>, tensor<?x128xbf16>) -> tensor<?x128xbf16>
   return %y : tensor<?x128xbf16>
+}
+
+// Whole small layers: gpt-oss's form (softmax over the top 2, interleaved
+// clamped SwiGLU with a limit of 0.75, biases in both GEMMs) ...
+func.func @fused_moe_swigluoai_small(%x: tensor<?x64xbf16>, %logits: tensor<?x8xbf16>,
+    %w13: tensor<8x64x64xbf16>, %w2: tensor<8x64x32xbf16>, %b13: tensor<8x64xbf16>,
+    %b2: tensor<8x64xbf16>, %out: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
+  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = softmax renormalize
+      activation = swigluoai gate_up_layout = interleaved clamp_limit = 0.75
+      b13(%b13) b2(%b2) outs(%out)
+      : (tensor<?x64xbf16>, tensor<?x8xbf16>, tensor<8x64x64xbf16>, tensor<8x64x32xbf16>,
+         tensor<8x64xbf16>, tensor<8x64xbf16>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %y : tensor<?x64xbf16>
+}
+
+// ... and a *_no_mul activation (w13 has I rows).
+func.func @fused_moe_relu2_no_mul_small(%x: tensor<?x64xbf16>, %logits: tensor<?x8xbf16>,
+    %w13: tensor<8x32x64xbf16>, %w2: tensor<8x64x32xbf16>,
+    %out: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
+  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = sigmoid renormalize
+      activation = relu2_no_mul outs(%out)
+      : (tensor<?x64xbf16>, tensor<?x8xbf16>, tensor<8x32x64xbf16>, tensor<8x64x32xbf16>,
+         tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %y : tensor<?x64xbf16>
 }
