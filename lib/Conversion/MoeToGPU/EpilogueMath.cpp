@@ -70,6 +70,23 @@ Value relu2(KernelBuilder &k, Value v) {
 
 } // namespace
 
+EpilogueActivation mlir::moe::getEpilogueActivation(Epilogue epilogue,
+                                                    GateUpLayout layout,
+                                                    FloatAttr clampLimit,
+                                                    FloatAttr swigluAlpha) {
+  auto valueOf = [](FloatAttr attr) -> std::optional<llvm::APFloat> {
+    if (!attr)
+      return std::nullopt;
+    return attr.getValue();
+  };
+  EpilogueActivation activation;
+  activation.kind = epilogue;
+  activation.layout = layout;
+  activation.clampLimit = getEffectiveClampLimit(epilogue, valueOf(clampLimit));
+  activation.swigluAlpha = getEffectiveSwigluAlpha(valueOf(swigluAlpha));
+  return activation;
+}
+
 Value mlir::moe::buildGatedActivation(KernelBuilder &k,
                                       const EpilogueActivation &activation,
                                       Value gate, Value up) {

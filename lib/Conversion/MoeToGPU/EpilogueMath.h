@@ -29,16 +29,17 @@ struct EpilogueActivation {
   bool isGated() const { return isGatedEpilogue(kind); }
 };
 
+/// The activation of `epilogue` with its optional `clampLimit` and
+/// `swigluAlpha` (the defaults applied).
+EpilogueActivation getEpilogueActivation(Epilogue epilogue, GateUpLayout layout,
+                                         FloatAttr clampLimit,
+                                         FloatAttr swigluAlpha);
+
 /// The activation of a grouped_matmul or tile_store (any op with the
 /// epilogue, gate_up_layout, clamp_limit and swiglu_alpha attributes).
 template <typename OpTy> EpilogueActivation getEpilogueActivation(OpTy op) {
-  EpilogueActivation activation;
-  activation.kind = op.getEpilogue();
-  activation.layout = op.getGateUpLayout();
-  activation.clampLimit =
-      getEffectiveClampLimit(op.getEpilogue(), op.getClampLimit());
-  activation.swigluAlpha = getEffectiveSwigluAlpha(op.getSwigluAlpha());
-  return activation;
+  return getEpilogueActivation(op.getEpilogue(), op.getGateUpLayout(),
+                               op.getClampLimitAttr(), op.getSwigluAlphaAttr());
 }
 
 /// A gated activation's output from its f32 `gate` and `up` values.

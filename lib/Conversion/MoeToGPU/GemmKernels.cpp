@@ -286,17 +286,8 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
                               Value block, Value rowsOrOne, Value rows,
                               Value numARows, Value reduction, Value numExperts,
                               Value upOffset, Value outCols) {
-  EpilogueActivation activation;
-  activation.kind = gemm.epilogue;
-  activation.layout = gemm.gateUpLayout;
-  activation.clampLimit = getEffectiveClampLimit(
-      gemm.epilogue,
-      gemm.clampLimit ? std::optional<llvm::APFloat>(gemm.clampLimit.getValue())
-                      : std::nullopt);
-  activation.swigluAlpha = getEffectiveSwigluAlpha(
-      gemm.swigluAlpha
-          ? std::optional<llvm::APFloat>(gemm.swigluAlpha.getValue())
-          : std::nullopt);
+  EpilogueActivation activation = getEpilogueActivation(
+      gemm.epilogue, gemm.gateUpLayout, gemm.clampLimit, gemm.swigluAlpha);
   bool gated = activation.isGated();
   bool interleaved = activation.layout == GateUpLayout::interleaved;
   Type i64 = k.b().getI64Type();
