@@ -24,7 +24,8 @@ mkdir -p "$OUT"
 # (every model shape: test/GPU/layer_vs_torch.py; about 0.4 MB each).
 for input in "$ROOT"/test/GPU/suite/*.mlir "$ROOT"/examples/qwen3-30b-a3b.mlir \
              "$ROOT"/examples/mixtral-8x7b.mlir "$ROOT"/examples/deepseek-v3.mlir \
-             "$ROOT"/examples/kimi-k2.mlir "$ROOT"/examples/bagel-mot.mlir; do
+             "$ROOT"/examples/kimi-k2.mlir "$ROOT"/examples/bagel-mot.mlir \
+             "$ROOT"/examples/gpt-oss-20b.mlir; do
   "$ROOT/utils/moe-compile.sh" --format "$FORMAT" "$input" "$OUT" >/dev/null
   echo "compiled $(basename "$input") ($FORMAT)"
 done

@@ -112,27 +112,37 @@ std::vector<float> activate(const float *x, int64_t M, int64_t cols,
   if (!isGated) {
     if (params.hasClampLimit || params.layout != GateUpLayout::Split)
       fail(kOp, "clamp limit and gate/up layout need a gated activation");
-    std::vector<float> out(x, x + M * cols);
-    for (float &v : out)
-      v = noMul(activation, v);
+    std::vector<float> out(M * cols);
+    for (int64_t m = 0; m < M; ++m)
+      activateRow(x + m * cols, cols, activation, params,
+                  out.data() + m * cols);
     roundAllTo(outType, out);
     return out;
   }
   if (cols % 2 != 0)
     fail(kOp, named("cols", cols) + " must be even with a gated activation");
   int64_t I = cols / 2;
-  bool interleaved = params.layout == GateUpLayout::Interleaved;
   std::vector<float> out(M * I);
-  for (int64_t m = 0; m < M; ++m) {
-    const float *row = x + m * cols;
-    for (int64_t i = 0; i < I; ++i) {
-      float gate = interleaved ? row[2 * i] : row[i];
-      float up = interleaved ? row[2 * i + 1] : row[i + I];
-      out[m * I + i] = gated(activation, gate, up, params);
-    }
-  }
+  for (int64_t m = 0; m < M; ++m)
+    activateRow(x + m * cols, cols, activation, params, out.data() + m * I);
   roundAllTo(outType, out);
   return out;
+}
+
+void activateRow(const float *row, int64_t cols, Activation activation,
+                 const ActivationParams &params, float *out) {
+  if (!isGatedActivation(activation)) {
+    for (int64_t i = 0; i < cols; ++i)
+      out[i] = noMul(activation, row[i]);
+    return;
+  }
+  int64_t I = cols / 2;
+  bool interleaved = params.layout == GateUpLayout::Interleaved;
+  for (int64_t i = 0; i < I; ++i) {
+    float gate = interleaved ? row[2 * i] : row[i];
+    float up = interleaved ? row[2 * i + 1] : row[i + I];
+    out[i] = gated(activation, gate, up, params);
+  }
 }
 
 } // namespace ref

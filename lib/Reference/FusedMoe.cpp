@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // fused_moe composed from the other reference ops: gate -> permute ->
-// grouped_matmul(w13, gated activation) -> grouped_matmul(w2, row weights)
+// grouped_matmul(w13, activation epilogue) -> grouped_matmul(w2, row weights)
 // -> combine, each GEMM's input quantized first under an fp8 scheme.
 //
 //===----------------------------------------------------------------------===//
@@ -33,16 +33,6 @@ int64_t gateUpRows(const FusedMoeArgs &args) {
   return isGatedActivation(args.activation) ? 2 * args.I : args.I;
 }
 
-/// Whether the first GEMM's epilogue computes the activation, as before the
-/// activation set grew: silu or gelu, split gate/up, no clamp. The other
-/// forms take the f32 accumulator through activate().
-bool hasGemmEpilogue(const FusedMoeArgs &args) {
-  return (args.activation == Activation::Silu ||
-          args.activation == Activation::Gelu) &&
-         args.activationParams.layout == GateUpLayout::Split &&
-         !args.activationParams.hasClampLimit;
-}
-
 void validateFusedMoe(const FusedMoeArgs &args) {
   using namespace detail;
   requireNonNegative(kOp, "T", args.T);
@@ -60,6 +50,10 @@ void validateFusedMoe(const FusedMoeArgs &args) {
                          checkedMul(kOp, "(2I or I) * H", rows13, args.H)));
   requireData(kOp, "w2", args.w2,
               checkedMul(kOp, "L * H * I", experts, matrix));
+  const ActivationParams &params = args.activationParams;
+  if (!isGatedActivation(args.activation) &&
+      (params.hasClampLimit || params.layout != GateUpLayout::Split))
+    fail(kOp, "clamp limit and gate/up layout need a gated activation");
   if (args.b13OrNull)
     requireData(kOp, "b13", args.b13OrNull, experts * rows13);
   if (args.b2OrNull)
@@ -107,13 +101,13 @@ GemmInput quantizeInput(std::vector<float> rows, int64_t R, int64_t K,
 }
 
 /// Runs one expert GEMM over the permuted rows.
-std::vector<float> expertGemm(const GemmInput &a, int64_t R, int64_t K,
-                              const float *w, int64_t experts, int64_t N,
-                              const std::vector<int32_t> &offsets,
-                              const float *scale, const float *bias,
-                              Epilogue epilogue, DType dtype, DType outType,
-                              const FusedMoeQuantization &quant,
-                              const float *wScale, const float *wZero) {
+std::vector<float>
+expertGemm(const GemmInput &a, int64_t R, int64_t K, const float *w,
+           int64_t experts, int64_t N, const std::vector<int32_t> &offsets,
+           const float *scale, const float *bias, Epilogue epilogue,
+           const ActivationParams &activationParams, DType dtype, DType outType,
+           const FusedMoeQuantization &quant, const float *wScale,
+           const float *wZero) {
   GroupedMatmulArgs args;
   args.a = a.rows.data();
   args.M = R;
@@ -126,6 +120,7 @@ std::vector<float> expertGemm(const GemmInput &a, int64_t R, int64_t K,
   args.scaleOrNull = scale;
   args.biasOrNull = bias;
   args.epilogue = epilogue;
+  args.activationParams = activationParams;
   args.outType = outType;
   args.quant.scheme = quant.scheme;
   args.quant.groupSize = quant.groupSize;
@@ -163,29 +158,18 @@ std::vector<float> fusedMoe(const FusedMoeArgs &args) {
   const FusedMoeQuantization &quant = args.quant;
   GemmInput gemm1Input =
       quantizeInput(std::move(permuted.rows), R, args.H, quant, quant.a1Scale);
-  std::vector<float> hidden;
-  if (hasGemmEpilogue(args)) {
-    Epilogue epilogue = args.activation == Activation::Silu
-                            ? Epilogue::SiluAndMul
-                            : Epilogue::GeluAndMul;
-    hidden = expertGemm(gemm1Input, R, args.H, args.w13, experts, 2 * args.I,
-                        permuted.offsets, nullptr, args.b13OrNull, epilogue,
-                        args.dtype, args.dtype, quant, quant.w13Scale,
-                        quant.w13Zero);
-  } else {
-    // The f32 accumulator (+ b13), then the activation, rounded once.
-    std::vector<float> acc = expertGemm(
-        gemm1Input, R, args.H, args.w13, experts, gateUpRows(args),
-        permuted.offsets, nullptr, args.b13OrNull, Epilogue::None, args.dtype,
-        DType::F32, quant, quant.w13Scale, quant.w13Zero);
-    hidden = activate(acc.data(), R, gateUpRows(args), args.activation,
-                      args.activationParams, args.dtype);
-  }
+  // The first GEMM's epilogue computes the activation (+ b13 first).
+  std::vector<float> hidden =
+      expertGemm(gemm1Input, R, args.H, args.w13, experts, gateUpRows(args),
+                 permuted.offsets, nullptr, args.b13OrNull,
+                 epilogueFor(args.activation), args.activationParams,
+                 args.dtype, args.dtype, quant, quant.w13Scale, quant.w13Zero);
   std::vector<float> down = expertGemm(
       quantizeInput(std::move(hidden), R, args.I, quant, quant.a2Scale), R,
       args.I, args.w2, experts, args.H, permuted.offsets,
-      permuted.rowWeights.data(), args.b2OrNull, Epilogue::None, args.dtype,
-      args.dtype, quant, quant.w2Scale, quant.w2Zero);
+      permuted.rowWeights.data(), args.b2OrNull, Epilogue::None,
+      ActivationParams(), args.dtype, args.dtype, quant, quant.w2Scale,
+      quant.w2Zero);
   return combine(down.data(), R, args.H, permuted.srcIndex.data(), args.T,
                  slots, nullptr, args.dtype);
 }

@@ -21,7 +21,19 @@ namespace ref {
 
 namespace {
 
-bool isGated(Epilogue epilogue) { return epilogue != Epilogue::None; }
+bool isGated(Epilogue epilogue) { return isGatedEpilogue(epilogue); }
+
+/// The activation \p epilogue computes (not None): the one epilogueFor
+/// maps to it.
+Activation activationOf(Epilogue epilogue) {
+  for (Activation activation :
+       {Activation::Silu, Activation::Gelu, Activation::GeluTanh,
+        Activation::SwigluOai, Activation::SwigluStep, Activation::SiluNoMul,
+        Activation::GeluNoMul, Activation::GeluTanhNoMul})
+    if (epilogueFor(activation) == epilogue)
+      return activation;
+  return Activation::Relu2NoMul;
+}
 
 /// Returns acc[n] = sum_k a[k] * w[n, k] (+ bias[n]) for n < N, in f32 with
 /// k increasing.
@@ -40,18 +52,13 @@ std::vector<float> rowTimesWeights(const float *a, const float *w, int64_t N,
 
 /// Applies the (possibly gated) epilogue to \p acc [N], writing N' values.
 void applyEpilogue(const std::vector<float> &acc, Epilogue epilogue,
-                   float *out) {
-  int64_t N = static_cast<int64_t>(acc.size());
-  if (!isGated(epilogue)) {
+                   const ActivationParams &params, float *out) {
+  if (epilogue == Epilogue::None) {
     std::copy(acc.begin(), acc.end(), out);
     return;
   }
-  int64_t half = N / 2;
-  for (int64_t n = 0; n < half; ++n) {
-    float gateValue =
-        epilogue == Epilogue::SiluAndMul ? silu(acc[n]) : gelu(acc[n]);
-    out[n] = gateValue * acc[n + half];
-  }
+  activateRow(acc.data(), static_cast<int64_t>(acc.size()),
+              activationOf(epilogue), params, out);
 }
 
 /// Assigns each row r in [0, R) to its expert: the lowest e with
@@ -94,6 +101,13 @@ void validateGroupedMatmul(const GroupedMatmulArgs &args) {
   requirePositive(kOp, "index_divisor", args.indexDivisor);
   if (isGated(args.epilogue) && args.N % 2 != 0)
     fail(kOp, named("N", args.N) + " must be even with a gated epilogue");
+  const ActivationParams &params = args.activationParams;
+  if (!isGated(args.epilogue) &&
+      (params.hasClampLimit || params.layout != GateUpLayout::Split))
+    fail(kOp, "clamp limit and gate/up layout need a gated epilogue");
+  if (params.hasClampLimit &&
+      !(params.clampLimit > 0.0f && std::isfinite(params.clampLimit)))
+    fail(kOp, "clamp limit must be positive and finite");
   if (!args.rowIndexOrNull && args.M != args.R)
     fail(kOp, "contiguous A needs " + named("M", args.M) +
                   " == " + named("R", args.R));
@@ -122,7 +136,7 @@ std::vector<float> gatedActivation(const float *x, int64_t M, int64_t twoN,
   std::vector<float> out(M * N);
   for (int64_t m = 0; m < M; ++m)
     applyEpilogue(std::vector<float>(x + m * twoN, x + (m + 1) * twoN),
-                  epilogue, out.data() + m * N);
+                  epilogue, ActivationParams(), out.data() + m * N);
   roundAllTo(outType, out);
   return out;
 }
@@ -134,6 +148,35 @@ float silu(float v) { return v / (1.0f + std::exp(-v)); }
 float gelu(float v) {
   constexpr float kInvSqrt2 = 0.70710678118654752440f;
   return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2));
+}
+
+Epilogue epilogueFor(Activation activation) {
+  switch (activation) {
+  case Activation::Silu:
+    return Epilogue::SiluAndMul;
+  case Activation::Gelu:
+    return Epilogue::GeluAndMul;
+  case Activation::GeluTanh:
+    return Epilogue::GeluTanhAndMul;
+  case Activation::SwigluOai:
+    return Epilogue::SwigluOaiAndMul;
+  case Activation::SwigluStep:
+    return Epilogue::SwigluStepAndMul;
+  case Activation::SiluNoMul:
+    return Epilogue::Silu;
+  case Activation::GeluNoMul:
+    return Epilogue::Gelu;
+  case Activation::GeluTanhNoMul:
+    return Epilogue::GeluTanh;
+  case Activation::Relu2NoMul:
+    return Epilogue::Relu2;
+  }
+  return Epilogue::None;
+}
+
+bool isGatedEpilogue(Epilogue epilogue) {
+  return epilogue != Epilogue::None &&
+         isGatedActivation(activationOf(epilogue));
 }
 
 int64_t groupedMatmulOutputCols(int64_t N, Epilogue epilogue) {
@@ -170,7 +213,7 @@ std::vector<float> groupedMatmul(const GroupedMatmulArgs &args) {
                             bias);
     }
     float *outRow = out.data() + r * outCols;
-    applyEpilogue(acc, args.epilogue, outRow);
+    applyEpilogue(acc, args.epilogue, args.activationParams, outRow);
     if (args.scaleOrNull)
       for (int64_t n = 0; n < outCols; ++n)
         outRow[n] *= args.scaleOrNull[r];

@@ -136,10 +136,13 @@ ATTRIBUTES = {
         ("num_shared_experts", "int", False, "0", ()),
     ),
     "grouped_matmul": (
-        ("epilogue", "word", False, "none", ("none", "silu_and_mul", "gelu_and_mul")),
+        ("epilogue", "word", False, "none", ("none", "silu_and_mul", "gelu_and_mul", "gelu_tanh_and_mul", "swigluoai_and_mul", "swiglustep_and_mul", "silu", "gelu", "gelu_tanh", "relu2")),
         ("index_divisor", "int", False, "1", ()),
         ("quant", "word", False, "none", ("none", "fp8_block", "fp8_channel", "fp8_tensor", "w4a16", "w4a16_zp", "w8a16")),
         ("group_size", "int", False, "", ()),
+        ("gate_up_layout", "word", False, "split", ("split", "interleaved")),
+        ("clamp_limit", "float", False, "", ()),
+        ("swiglu_alpha", "float", False, "", ()),
     ),
     "mot_linear": (),
     "permute_indices": (

@@ -293,7 +293,9 @@ def grouped_matmul(dtype: str, num_experts: int, n: int, k: int, *,
     _check_dtype("out", out_dtype)
     _check(epilogue in EPILOGUES, f"epilogue '{epilogue}': expected one of "
            f"{', '.join(EPILOGUES)}")
-    gated = epilogue != _default("grouped_matmul", "epilogue")
+    # The *_and_mul epilogues are gated (MoeEnums.td); silu, gelu, ... apply
+    # to each of the N columns.
+    gated = epilogue.endswith("_and_mul")
     _check(not gated or n % 2 == 0, f"a gated epilogue needs an even N, got {n}")
     _check(index_divisor >= 1, "index_divisor must be >= 1")
     _check(gathered or index_divisor == 1, "index_divisor needs a gathered A")
@@ -316,7 +318,8 @@ def grouped_matmul(dtype: str, num_experts: int, n: int, k: int, *,
     text += ", %w, %offsets"
     text += " scale(%scale)" if scale else ""
     text += " bias(%bias)" if bias else ""
-    text += f" epilogue = {epilogue}" if gated else ""
+    if epilogue != _default("grouped_matmul", "epilogue"):
+        text += f" epilogue = {epilogue}"
     text += " outs(%out)"
     if index_divisor != _default("grouped_matmul", "index_divisor"):
         text += f" {{index_divisor = {index_divisor} : i64}}"

@@ -40,12 +40,21 @@ for spec in mixtral:2 qwen3:8; do
     run gemm "gemm2_$m" $((T * k)) random
   done
 done
-for f in gemm_k16_n72 gemm_k48_gated_f16 gemm_k144_gelu_config gemm_k20_simple; do
+# Edge shapes (suite file:function); activations.mlir holds the expert
+# activations' epilogues on both kernels, interleaved rows and clamps.
+for spec in gemm:gemm_k16_n72 gemm:gemm_k48_gated_f16 gemm:gemm_k144_gelu_config \
+            gemm:gemm_k20_simple activations:gemm_k48_swigluoai_interleaved_f16 \
+            activations:gemm_k20_interleaved_simple activations:gemm_k144_gelu_tanh_clamp \
+            activations:gemm_k64_swiglustep activations:gemm_k16_n72_relu2 \
+            activations:gemm_k48_silu_f16 activations:gemm_k64_gelu \
+            activations:gemm_k64_gelu_tanh; do
+  file=${spec%%:*}
+  f=${spec##*:}
   for R in 1 37 300 1000; do
-    run gemm "$f" "$R" random 3
+    run "$file" "$f" "$R" random 3
   done
   for c in one-expert empty-experts out-of-range unsorted-offsets; do
-    run gemm "$f" 300 "$c" 3
+    run "$file" "$f" 300 "$c" 3
   done
 done
 # Gathered A (vLLM layout): rows gathered by per-thread cp.async into the
@@ -82,6 +91,17 @@ done
 # layers (examples/ compiled into artifacts/ by utils/build-gpu-artifacts.sh;
 # the runner checks functions of one moe op, so not bagel-mot.mlir's
 # rms_norm + mot_linear).
+# gpt-oss's GEMMs, a gathered clamped SwiGLU and whole small layers with
+# the new activations (test/GPU/suite/activations.mlir).
+for T in 1 32 256; do
+  run activations gemm1_gpt_oss $((T * 4)) random 3
+  run activations gemm2_gpt_oss $((T * 4)) random 3
+  run activations gemm1_gathered_swigluoai "$T" random 3
+  run activations fused_moe_swigluoai_small "$T" random 3
+  run activations fused_moe_relu2_no_mul_small "$T" random 3
+done
+run activations gemm1_gathered_swigluoai 256 out-of-range 3
+
 for T in 1 32 256 2048; do
   run gemm mot_qkv_bagel "$T" random 3
 done
@@ -93,6 +113,9 @@ for T in 1 32; do
   [ -f "$ART/mixtral-8x7b.so" ] && run mixtral-8x7b mixtral_moe "$T" random 5
 done
 [ -f "$ART/qwen3-30b-a3b.so" ] && run qwen3-30b-a3b qwen3_moe 256 one-expert 3
+for T in 1 32; do
+  [ -f "$ART/gpt-oss-20b.so" ] && run gpt-oss-20b gpt_oss_20b_moe "$T" random 5
+done
 
 if [ "${SANITIZER:-1}" = 1 ]; then
   echo "== compute-sanitizer"
@@ -107,6 +130,8 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   sanitize racecheck gemm gemm_k48_gated_f16 300
   sanitize memcheck gemm gemm_k48_gated_f16_cluster2 300 out-of-range
   sanitize racecheck gemm gemm_k48_gated_f16_cluster2 300
+  sanitize memcheck activations gemm_k48_swigluoai_interleaved_f16 300 out-of-range
+  sanitize memcheck activations gemm1_gathered_swigluoai 33 out-of-range
 fi
 echo "GEMM suite (runner): $pass passed, $fail failed"
 

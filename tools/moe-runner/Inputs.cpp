@@ -451,6 +451,8 @@ void Generator::makeSiluAndMul() {
 void Generator::makeGate() {
   fillLogits("logits", dim("logits", 1));
   fillGateBias("bias");
+  fillNormal("b13", 0.0f, 0.1f);
+  fillNormal("b2", 0.0f, 0.1f);
 }
 
 /// A random expert map [E]: about half the experts are on this rank and get
@@ -549,6 +551,8 @@ void Generator::makeFusedMoe() {
   fillNormal("w2", 0.0f,
              1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(I, 1))));
   fillGateBias("bias");
+  fillNormal("b13", 0.0f, 0.1f);
+  fillNormal("b2", 0.0f, 0.1f);
 }
 
 void Generator::run() {

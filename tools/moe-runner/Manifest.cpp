@@ -430,6 +430,13 @@ std::string ManifestOp::attributeText(const std::string &attribute) const {
   return "";
 }
 
+bool ManifestOp::hasAttr(const std::string &attribute) const {
+  for (const auto &entry : attributes)
+    if (entry.first == attribute)
+      return true;
+  return false;
+}
+
 int64_t ManifestOp::intAttr(const std::string &attribute) const {
   int64_t value = 0;
   parseInt(attributeText(attribute), value);

@@ -84,6 +84,9 @@ struct ManifestOp {
   /// Returns the argument index of the present operand \p operand (or
   /// kNotAnArgument); -2 when it is absent.
   int64_t operandArg(const std::string &operand) const;
+  /// Whether the attribute \p attribute is set (an optional attribute
+  /// without a default is absent otherwise).
+  bool hasAttr(const std::string &attribute) const;
   /// Typed attribute values, with the schema's default when absent. The
   /// parser has checked that present values parse as their kind.
   int64_t intAttr(const std::string &attribute) const;

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
+#include <stdexcept>
 
 namespace moe {
 namespace runner {
@@ -56,6 +58,11 @@ private:
     return &tensor;
   }
   ref::GateOptions gateOptions() const;
+  /// fused_moe's activation, grouped_matmul's epilogue and the parameters
+  /// (gate_up_layout, clamp_limit, swiglu_alpha) of either.
+  ref::Activation activation() const;
+  ref::Epilogue epilogue() const;
+  ref::ActivationParams activationParams() const;
 
   void rmsNorm();
   void siluAndMul();
@@ -74,6 +81,57 @@ private:
 
 /// Rows per thread-chunk worth splitting for.
 constexpr int64_t kGrain = 1;
+
+/// The activation named \p word (fused_moe's `activation` attribute).
+ref::Activation activationNamed(const std::string &word) {
+  using ref::Activation;
+  static const std::map<std::string, Activation> kActivations = {
+      {"silu", Activation::Silu},
+      {"gelu", Activation::Gelu},
+      {"gelu_tanh", Activation::GeluTanh},
+      {"swigluoai", Activation::SwigluOai},
+      {"swiglustep", Activation::SwigluStep},
+      {"silu_no_mul", Activation::SiluNoMul},
+      {"gelu_no_mul", Activation::GeluNoMul},
+      {"gelu_tanh_no_mul", Activation::GeluTanhNoMul},
+      {"relu2_no_mul", Activation::Relu2NoMul},
+  };
+  auto it = kActivations.find(word);
+  if (it == kActivations.end())
+    throw std::invalid_argument("unknown activation '" + word + "'");
+  return it->second;
+}
+
+ref::Activation Oracle::activation() const {
+  return activationNamed(op.wordAttr("activation"));
+}
+
+ref::Epilogue Oracle::epilogue() const {
+  // Epilogue `x_and_mul` computes activation `x`, and epilogue `x`
+  // activation `x_no_mul`.
+  std::string word = op.wordAttr("epilogue");
+  if (word == "none")
+    return ref::Epilogue::None;
+  const std::string andMul = "_and_mul";
+  bool gated =
+      word.size() > andMul.size() &&
+      word.compare(word.size() - andMul.size(), andMul.size(), andMul) == 0;
+  return ref::epilogueFor(activationNamed(
+      gated ? word.substr(0, word.size() - andMul.size()) : word + "_no_mul"));
+}
+
+ref::ActivationParams Oracle::activationParams() const {
+  ref::ActivationParams params;
+  if (op.wordAttr("gate_up_layout") == "interleaved")
+    params.layout = ref::GateUpLayout::Interleaved;
+  if (op.hasAttr("clamp_limit")) {
+    params.hasClampLimit = true;
+    params.clampLimit = static_cast<float>(op.floatAttr("clamp_limit"));
+  }
+  if (op.hasAttr("swiglu_alpha"))
+    params.swigluAlpha = static_cast<float>(op.floatAttr("swiglu_alpha"));
+  return params;
+}
 
 ref::GateOptions Oracle::gateOptions() const {
   ref::GateOptions options;
@@ -198,10 +256,8 @@ void Oracle::groupedMatmul() {
   whole.indexDivisor = op.intAttr("index_divisor");
   whole.scaleOrNull = floats("scale");
   whole.biasOrNull = floats("bias");
-  const std::string epilogue = op.wordAttr("epilogue");
-  whole.epilogue = epilogue == "silu_and_mul"   ? ref::Epilogue::SiluAndMul
-                   : epilogue == "gelu_and_mul" ? ref::Epilogue::GeluAndMul
-                                                : ref::Epilogue::None;
+  whole.epilogue = epilogue();
+  whole.activationParams = activationParams();
   whole.outType = toRefDType(result->type);
   // Validate once on the whole problem, with no rows to compute.
   {
@@ -264,9 +320,10 @@ void Oracle::fusedMoe() {
   whole.I = dim("w2", 2);
   whole.gateBiasOrNull = floats("bias");
   whole.gate = gateOptions();
-  whole.activation = op.wordAttr("activation") == "gelu"
-                         ? ref::Activation::Gelu
-                         : ref::Activation::Silu;
+  whole.activation = activation();
+  whole.activationParams = activationParams();
+  whole.b13OrNull = floats("b13");
+  whole.b2OrNull = floats("b2");
   whole.dtype = dtype("x");
   {
     ref::FusedMoeArgs empty = whole;

@@ -338,7 +338,13 @@ bool resolveCombine(Solver &s, const ManifestOp &op, int64_t tokens,
 bool resolveGroupedMatmul(Solver &s, const ManifestOp &op, int64_t tokens,
                           int64_t &T) {
   bool gathered = s.present("row_index");
-  bool gated = op.wordAttr("epilogue") != "none";
+  // The gated epilogues are the *_and_mul ones (silu, gelu, ... apply to
+  // each column).
+  const std::string epilogue = op.wordAttr("epilogue");
+  const std::string gatedSuffix = "_and_mul";
+  bool gated = epilogue.size() > gatedSuffix.size() &&
+               epilogue.compare(epilogue.size() - gatedSuffix.size(),
+                                gatedSuffix.size(), gatedSuffix) == 0;
   int64_t divisor = op.intAttr("index_divisor");
   if (divisor < 1)
     return s.fail("index_divisor (" + std::to_string(divisor) +
@@ -424,15 +430,29 @@ bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
       !s.bind("I", "w2", 2))
     return false;
   int64_t S = op.intAttr("num_shared_experts");
-  // Sizes that only derived dimensions carry: w13 [E + S, 2I, H].
+  // w13 has 2I rows (gate and up) for a gated activation, I for *_no_mul.
+  const std::string activation = op.wordAttr("activation");
+  const std::string noMul = "_no_mul";
+  bool gated = !(activation.size() > noMul.size() &&
+                 activation.compare(activation.size() - noMul.size(),
+                                    noMul.size(), noMul) == 0);
+  int64_t rowsPerI = gated ? 2 : 1;
+  // Sizes that only derived dimensions carry: w13 [E + S, 2I or I, H].
   int64_t size;
   if (!s.isBound("E") &&
       (s.staticSize("w13", 0, size) || s.staticSize("w2", 0, size)))
     s.defaultTo("E", size - S, "w13/w2 dim 0 - num_shared_experts");
-  if (s.staticSize("w13", 1, size)) {
-    if (size % 2 != 0)
-      return s.fail("w13 dim 1 (" + std::to_string(size) + ") must be even");
-    if (!s.bindValue("I", size / 2, "w13 dim 1 / 2"))
+  if (!s.bind("H", "b2", 1))
+    return false;
+  for (const char *name : {"w13", "b13"}) {
+    if (!s.staticSize(name, 1, size))
+      continue;
+    if (size % rowsPerI != 0)
+      return s.fail(std::string(name) + " dim 1 (" + std::to_string(size) +
+                    ") must be even");
+    if (!s.bindValue("I", size / rowsPerI,
+                     gated ? std::string(name) + " dim 1 / 2"
+                           : std::string(name) + " dim 1"))
       return false;
   }
   int64_t H, E, I;
@@ -446,8 +466,10 @@ bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
                   ") must be >= 1");
   return s.expect("x", {T, H}, TypeClass::AnyFloat) &&
          s.expect("logits", {T, E}, TypeClass::AnyFloat) &&
-         s.expect("w13", {E + S, 2 * I, H}, TypeClass::AnyFloat) &&
+         s.expect("w13", {E + S, rowsPerI * I, H}, TypeClass::AnyFloat) &&
          s.expect("w2", {E + S, H, I}, TypeClass::AnyFloat) &&
+         s.expect("b13", {E + S, rowsPerI * I}, TypeClass::AnyFloat) &&
+         s.expect("b2", {E + S, H}, TypeClass::AnyFloat) &&
          s.expect("bias", {E}, TypeClass::F32) &&
          s.expect("out", {T, H}, TypeClass::AnyFloat);
 }
@@ -488,20 +510,14 @@ const Unmodelled kUnmodelled[] = {
     {"grouped_matmul", "a_scale", nullptr},
     {"grouped_matmul", "w_scale", nullptr},
     {"grouped_matmul", "w_zero", nullptr},
-    {"fused_moe", "activation", "silu|gelu"},
     {"fused_moe", "quant", "none"},
     {"fused_moe", "group_size", nullptr},
-    {"fused_moe", "gate_up_layout", "split"},
-    {"fused_moe", "clamp_limit", nullptr},
-    {"fused_moe", "swiglu_alpha", nullptr},
     {"fused_moe", "w13_scale", nullptr},
     {"fused_moe", "w2_scale", nullptr},
     {"fused_moe", "w13_zero", nullptr},
     {"fused_moe", "w2_zero", nullptr},
     {"fused_moe", "a1_scale", nullptr},
     {"fused_moe", "a2_scale", nullptr},
-    {"fused_moe", "b13", nullptr},
-    {"fused_moe", "b2", nullptr},
     {"fused_moe", "expert_map", nullptr},
 };
 

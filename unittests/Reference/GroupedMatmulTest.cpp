@@ -6,6 +6,9 @@
 
 #include "TestUtils.h"
 
+#include <cmath>
+#include <stdexcept>
+
 using namespace moe::ref;
 using namespace moe::ref::test;
 
@@ -106,6 +109,96 @@ TEST(GroupedMatmulTest, GeluAndMulEpilogue) {
   std::vector<float> out = groupedMatmul(args);
   EXPECT_NEAR(out[0], 0.8413447461f * 2.0f, 1e-6f);
   EXPECT_NEAR(out[1], -0.0455002639f * 3.0f, 1e-6f);
+}
+
+/// One expert whose weights `w` are 4 x 4 (K = N = 4), one row.
+GroupedMatmulArgs identityArgs(const std::vector<float> &a,
+                               const std::vector<float> &w,
+                               const std::vector<int32_t> &offsets) {
+  GroupedMatmulArgs args = contiguousArgs(a, offsets, 1);
+  args.K = 4;
+  args.w = w.data();
+  args.E = 1;
+  args.N = 4;
+  return args;
+}
+
+const std::vector<float> kIdentity4 = {1, 0, 0, 0, 0, 1, 0, 0,
+                                       0, 0, 1, 0, 0, 0, 0, 1};
+
+// Every activation's epilogue computes activate() on the accumulator
+// (with the bias added first): the GEMM and fused_moe share the formulas.
+TEST(GroupedMatmulTest, ActivationEpiloguesMatchActivate) {
+  std::vector<float> a = {1.5f, -9.0f, 8.0f, -0.25f};
+  std::vector<float> bias = {0.5f, 0.25f, -1.0f, 2.0f};
+  std::vector<int32_t> offsets = {0, 1};
+  std::vector<float> acc = {2.0f, -8.75f, 7.0f, 1.75f};
+  for (Activation activation :
+       {Activation::Silu, Activation::Gelu, Activation::GeluTanh,
+        Activation::SwigluOai, Activation::SwigluStep, Activation::SiluNoMul,
+        Activation::GeluNoMul, Activation::GeluTanhNoMul,
+        Activation::Relu2NoMul}) {
+    for (GateUpLayout layout :
+         {GateUpLayout::Split, GateUpLayout::Interleaved}) {
+      bool gated = isGatedActivation(activation);
+      if (!gated && layout == GateUpLayout::Interleaved)
+        continue;
+      ActivationParams params;
+      params.layout = layout;
+      params.hasClampLimit = gated;
+      params.clampLimit = 3.0f;
+      params.swigluAlpha = 1.25f;
+      GroupedMatmulArgs args = identityArgs(a, kIdentity4, offsets);
+      args.biasOrNull = bias.data();
+      args.epilogue = epilogueFor(activation);
+      args.activationParams = params;
+      EXPECT_EQ(isGatedEpilogue(args.epilogue), gated);
+      std::vector<float> out = groupedMatmul(args);
+      std::vector<float> expected =
+          activate(acc.data(), 1, 4, activation, params);
+      EXPECT_EQ(out, expected) << static_cast<int>(activation);
+    }
+  }
+}
+
+TEST(GroupedMatmulTest, InterleavedSwigluOai) {
+  // acc = {gate0, up0, gate1, up1} = {1, 2, 9, -9}, L = 7, alpha = 1.702.
+  std::vector<float> a = {1, 2, 9, -9};
+  std::vector<int32_t> offsets = {0, 1};
+  GroupedMatmulArgs args = identityArgs(a, kIdentity4, offsets);
+  args.epilogue = Epilogue::SwigluOaiAndMul;
+  args.activationParams.layout = GateUpLayout::Interleaved;
+  std::vector<float> out = groupedMatmul(args);
+  ASSERT_EQ(out.size(), 2u);
+  auto sigmoid = [](float v) { return 1.0f / (1.0f + std::exp(-v)); };
+  EXPECT_FLOAT_EQ(out[0], (2.0f + 1.0f) * (1.0f * sigmoid(1.702f)));
+  // gate 9 -> 7, up -9 -> -7.
+  EXPECT_FLOAT_EQ(out[1], (-7.0f + 1.0f) * (7.0f * sigmoid(1.702f * 7.0f)));
+}
+
+TEST(GroupedMatmulTest, Relu2KeepsAllColumns) {
+  std::vector<float> a = {-1, 2, 0.5f, -0.0f};
+  std::vector<int32_t> offsets = {0, 1};
+  GroupedMatmulArgs args = identityArgs(a, kIdentity4, offsets);
+  args.epilogue = Epilogue::Relu2;
+  EXPECT_EQ(groupedMatmulOutputCols(4, Epilogue::Relu2), 4);
+  EXPECT_EQ(groupedMatmul(args), (std::vector<float>{0, 4, 0.25f, 0}));
+}
+
+TEST(GroupedMatmulTest, ActivationParamsNeedAGatedEpilogue) {
+  std::vector<float> a = {1, 2, 3, 4};
+  std::vector<int32_t> offsets = {0, 1};
+  GroupedMatmulArgs args = identityArgs(a, kIdentity4, offsets);
+  args.epilogue = Epilogue::Silu;
+  args.activationParams.hasClampLimit = true;
+  EXPECT_THROW(groupedMatmul(args), std::invalid_argument);
+  args.activationParams.hasClampLimit = false;
+  args.activationParams.layout = GateUpLayout::Interleaved;
+  EXPECT_THROW(groupedMatmul(args), std::invalid_argument);
+  args.epilogue = Epilogue::SiluAndMul;
+  args.activationParams.hasClampLimit = true;
+  args.activationParams.clampLimit = -1.0f;
+  EXPECT_THROW(groupedMatmul(args), std::invalid_argument);
 }
 
 TEST(GroupedMatmulTest, EmptyExperts) {

@@ -65,7 +65,7 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
        the A and W tiles (128-byte swizzle; gate and up halves of W into
        the two halves of one tile) and a `moe.tile_mma` (its `rows`, the
        tile's rows, let a warpgroup without rows skip its MMAs), then a
-       `moe.tile_store` epilogue: bias, silu/gelu-and-mul, row scale,
+       `moe.tile_store` epilogue: bias, activation, row scale,
        rounding, stores masked at expert boundaries and the N edge.
     3. The simple kernel, gated by the device flag, with a bounded grid.
 

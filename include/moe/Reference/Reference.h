@@ -145,8 +145,76 @@ std::vector<float> combine(const float *y, int64_t R, int64_t H,
 // grouped_matmul, mot_linear, activations
 //===----------------------------------------------------------------------===//
 
-/// Epilogue applied to the f32 accumulator of a grouped matmul.
-enum class Epilogue { None, SiluAndMul, GeluAndMul };
+/// Activation of the fused MoE expert MLP (docs/Semantics.md, "Expert
+/// activations"). The gated forms take [2I] GEMM outputs (gate, up) to [I];
+/// the *NoMul forms apply the function to each of the I outputs.
+enum class Activation {
+  Silu,
+  Gelu,
+  GeluTanh,
+  SwigluOai,
+  SwigluStep,
+  SiluNoMul,
+  GeluNoMul,
+  GeluTanhNoMul,
+  Relu2NoMul
+};
+
+/// Where a gated activation's gate and up values lie in a row of 2I: Split
+/// (gate [0, I), up [I, 2I)) or Interleaved (gate 2i, up 2i+1).
+enum class GateUpLayout { Split, Interleaved };
+
+/// Parameters of the expert MLP's activation.
+struct ActivationParams {
+  GateUpLayout layout = GateUpLayout::Split;
+  /// Optional clamp limit L > 0 of a gated activation (gate <= L, up in
+  /// [-L, L]); SwigluOai and SwigluStep use 7 when absent.
+  bool hasClampLimit = false;
+  float clampLimit = 7.0f;
+  /// SwigluOai's alpha.
+  float swigluAlpha = 1.702f;
+};
+
+/// Whether \p activation is gated (its input has 2I columns).
+bool isGatedActivation(Activation activation);
+
+/// tanh-approximated GELU: 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))).
+float geluTanh(float v);
+
+/// Applies \p activation with \p params to \p x [M, cols] (cols = 2I gated, I
+/// otherwise) in f32; the result [M, I] is rounded to \p outType. Throws on an
+/// odd cols with a gated activation, a non-positive or non-finite clamp limit,
+/// or options that apply only to gated activations given with a NoMul one.
+/// activate() on one row: writes the I (gated: cols / 2) values of \p row
+/// [cols] to \p out, unrounded. Does not validate.
+void activateRow(const float *row, int64_t cols, Activation activation,
+                 const ActivationParams &params, float *out);
+
+std::vector<float> activate(const float *x, int64_t M, int64_t cols,
+                            Activation activation,
+                            const ActivationParams &params,
+                            DType outType = DType::F32);
+
+/// Epilogue applied to the f32 accumulator of a grouped matmul: one per
+/// activation (epilogueFor), the gated `*AndMul` forms halving N.
+enum class Epilogue {
+  None,
+  SiluAndMul,
+  GeluAndMul,
+  GeluTanhAndMul,
+  SwigluOaiAndMul,
+  SwigluStepAndMul,
+  Silu,
+  Gelu,
+  GeluTanh,
+  Relu2
+};
+
+/// The grouped matmul epilogue that computes \p activation.
+Epilogue epilogueFor(Activation activation);
+
+/// Whether \p epilogue is gated (halves N).
+bool isGatedEpilogue(Epilogue epilogue);
 
 /// Operands and attributes of grouped_matmul. Pointers are not owned.
 struct GroupedMatmulArgs {
@@ -176,6 +244,9 @@ struct GroupedMatmulArgs {
   const float *biasOrNull = nullptr;
   /// Epilogue applied to the f32 accumulator.
   Epilogue epilogue = Epilogue::None;
+  /// The gated epilogues' gate/up layout, clamp limit and swiglu alpha
+  /// (as activate() takes them; only a gated epilogue may set them).
+  ActivationParams activationParams;
   /// Element type the result is rounded to.
   DType outType = DType::F32;
   /// Quantized operands (Quant.h). With a scheme other than None, `a` and
@@ -248,51 +319,6 @@ RmsNormResult rmsNorm(const float *x, int64_t T, int64_t H, const float *weight,
 //===----------------------------------------------------------------------===//
 // fused_moe
 //===----------------------------------------------------------------------===//
-
-/// Activation of the fused MoE expert MLP (docs/Semantics.md, "Expert
-/// activations"). The gated forms take [2I] GEMM outputs (gate, up) to [I];
-/// the *NoMul forms apply the function to each of the I outputs.
-enum class Activation {
-  Silu,
-  Gelu,
-  GeluTanh,
-  SwigluOai,
-  SwigluStep,
-  SiluNoMul,
-  GeluNoMul,
-  GeluTanhNoMul,
-  Relu2NoMul
-};
-
-/// Where a gated activation's gate and up values lie in a row of 2I: Split
-/// (gate [0, I), up [I, 2I)) or Interleaved (gate 2i, up 2i+1).
-enum class GateUpLayout { Split, Interleaved };
-
-/// Parameters of the expert MLP's activation.
-struct ActivationParams {
-  GateUpLayout layout = GateUpLayout::Split;
-  /// Optional clamp limit L > 0 of a gated activation (gate <= L, up in
-  /// [-L, L]); SwigluOai and SwigluStep use 7 when absent.
-  bool hasClampLimit = false;
-  float clampLimit = 7.0f;
-  /// SwigluOai's alpha.
-  float swigluAlpha = 1.702f;
-};
-
-/// Whether \p activation is gated (its input has 2I columns).
-bool isGatedActivation(Activation activation);
-
-/// tanh-approximated GELU: 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))).
-float geluTanh(float v);
-
-/// Applies \p activation with \p params to \p x [M, cols] (cols = 2I gated, I
-/// otherwise) in f32; the result [M, I] is rounded to \p outType. Throws on an
-/// odd cols with a gated activation, a non-positive or non-finite clamp limit,
-/// or options that apply only to gated activations given with a NoMul one.
-std::vector<float> activate(const float *x, int64_t M, int64_t cols,
-                            Activation activation,
-                            const ActivationParams &params,
-                            DType outType = DType::F32);
 
 /// Quantized weights of fused_moe (pointers not owned; shapes as in
 /// GemmQuantization with w13 [E+S, 2I, H] and w2 [E+S, H, I]).

@@ -23,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../MoeToGPU/EpilogueMath.h"
 #include "../MoeToGPU/GemmKernels.h"
 #include "../MoeToGPU/KernelBuilder.h"
 #include "../MoeToGPU/VectorAccess.h"
@@ -327,6 +328,8 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
     auto tileType = op.getAcc().getType();
     int64_t n = tileType.getDimSize(1);
     bool gated = op.isGated();
+    EpilogueActivation activation = getEpilogueActivation(op);
+    bool interleaved = activation.layout == GateUpLayout::interleaved;
     int64_t outN = gated ? n / 2 : n;
     Value regs = UnrealizedConversionCastOp::create(rewriter, loc,
                                                     accumulatorStruct(tileType),
@@ -366,19 +369,24 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
           OpBuilder &b = k.b();
           Value value = LLVM::ExtractValueOp::create(b, loc, regs,
                                                      ArrayRef<int64_t>{0, reg});
+          // The bias columns of output column `col`: col (and the up
+          // column col + C), or 2 col and 2 col + 1 for interleaved rows.
+          Value gateCol = interleaved ? mul(k, col, k.index(2)) : col;
           if (bias)
             value = arith::AddFOp::create(b, loc, value,
-                                          k.loadF32(bias, {expert, col}));
+                                          k.loadF32(bias, {expert, gateCol}));
           if (gated) {
             Value up = LLVM::ExtractValueOp::create(
                 b, loc, regs, ArrayRef<int64_t>{0, reg + n / 4});
-            if (bias)
-              up = arith::AddFOp::create(
-                  b, loc, up, k.loadF32(bias, {expert, add(k, col, outCols)}));
-            Value act = op.getEpilogue() == Epilogue::silu_and_mul
-                            ? k.silu(value)
-                            : buildGelu(k, value);
-            value = arith::MulFOp::create(b, loc, act, up);
+            if (bias) {
+              Value upCol = interleaved ? add(k, gateCol, k.index(1))
+                                        : add(k, col, outCols);
+              up = arith::AddFOp::create(b, loc, up,
+                                         k.loadF32(bias, {expert, upCol}));
+            }
+            value = buildGatedActivation(k, activation, value, up);
+          } else {
+            value = buildElementwiseActivation(k, activation.kind, value);
           }
           if (scale)
             value = arith::MulFOp::create(b, loc, value, scale);

@@ -18,8 +18,9 @@
 // outside [0, G). A gathered A row a[row_index[r] / index_divisor] whose
 // index is negative or out of range gives a zero row (no bias).
 //
-// Epilogue order: + bias[e, n] -> act(acc[n]) * acc[n + N/2] -> * scale[r]
-// -> one rounding to the output element type.
+// Epilogue order: + bias[e, n] -> act(acc[n]) * acc[n + N/2] (gated; the
+// gate and up rows are 2n and 2n + 1 for interleaved weights) or act(acc[n])
+// (elementwise) -> * scale[r] -> one rounding to the output element type.
 //
 // Every size is read at run time and clamped to every buffer that carries
 // it, so mismatched dynamic shapes cannot read or write out of bounds.
@@ -27,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GemmKernels.h"
+#include "EpilogueMath.h"
 #include "KernelBuilder.h"
 #include "Patterns.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
@@ -194,7 +196,7 @@ GemmSizes mlir::moe::computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm) {
   auto minOf = [&](Value a, Value b) -> Value {
     return arith::MinUIOp::create(rewriter, loc, a, b);
   };
-  bool gated = gemm.epilogue != Epilogue::none;
+  bool gated = isGatedEpilogue(gemm.epilogue);
 
   // Sizes, clamped to every buffer that carries them.
   Value numARows = kb.dim(gemm.a, 0);
@@ -284,7 +286,10 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
                               Value block, Value rowsOrOne, Value rows,
                               Value numARows, Value reduction, Value numExperts,
                               Value upOffset, Value outCols) {
-  bool gated = gemm.epilogue != Epilogue::none;
+  EpilogueActivation activation = getEpilogueActivation(
+      gemm.epilogue, gemm.gateUpLayout, gemm.clampLimit, gemm.swigluAlpha);
+  bool gated = activation.isGated();
+  bool interleaved = activation.layout == GateUpLayout::interleaved;
   Type i64 = k.b().getI64Type();
   OpBuilder &b = k.b();
   Value row = arith::RemUIOp::create(b, loc, block, rowsOrOne);
@@ -341,9 +346,16 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
           valid,
           [&](KernelBuilder &k) -> Value {
             OpBuilder &b = k.b();
-            Value upCol =
-                gated ? arith::AddIOp::create(b, loc, col, upOffset).getResult()
-                      : Value();
+            // W's gate row of output column col and its up row: col and
+            // col + N/2, or 2 col and 2 col + 1 for interleaved rows.
+            Value gateCol = col;
+            Value upCol;
+            if (interleaved) {
+              gateCol = arith::MulIOp::create(b, loc, col, k.index(2));
+              upCol = arith::AddIOp::create(b, loc, gateCol, k.index(1));
+            } else if (gated) {
+              upCol = arith::AddIOp::create(b, loc, col, upOffset);
+            }
             // acc[n] (and acc[n + N/2]) in f32, k increasing.
             Value zero = k.f32(0.0f);
             SmallVector<Value> init = {zero};
@@ -363,7 +375,7 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
                         nested, loc, sum,
                         arith::MulFOp::create(nested, loc, av, wv));
                   };
-                  SmallVector<Value> next = {step(acc[0], col)};
+                  SmallVector<Value> next = {step(acc[0], gateCol)};
                   if (gated)
                     next.push_back(step(acc[1], upCol));
                   scf::YieldOp::create(nested, nestedLoc, next);
@@ -371,17 +383,15 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
             Value gate = loop.getResult(0);
             Value up = gated ? loop.getResult(1) : Value();
             if (gemm.bias) {
-              gate = arith::AddFOp::create(b, loc, gate,
-                                           k.loadF32(gemm.bias, {expert, col}));
+              gate = arith::AddFOp::create(
+                  b, loc, gate, k.loadF32(gemm.bias, {expert, gateCol}));
               if (gated)
                 up = arith::AddFOp::create(
                     b, loc, up, k.loadF32(gemm.bias, {expert, upCol}));
             }
-            Value value = gate;
-            if (gemm.epilogue == Epilogue::silu_and_mul)
-              value = arith::MulFOp::create(b, loc, k.silu(gate), up);
-            else if (gemm.epilogue == Epilogue::gelu_and_mul)
-              value = arith::MulFOp::create(b, loc, buildGelu(k, gate), up);
+            Value value =
+                gated ? buildGatedActivation(k, activation, gate, up)
+                      : buildElementwiseActivation(k, activation.kind, gate);
             if (gemm.scale)
               value = arith::MulFOp::create(
                   b, loc, value,
@@ -466,6 +476,9 @@ RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
   gemm.bias = op.getBias();
   gemm.out = op.getOutInit();
   gemm.epilogue = op.getEpilogue();
+  gemm.gateUpLayout = op.getGateUpLayout();
+  gemm.clampLimit = op.getClampLimitAttr();
+  gemm.swigluAlpha = op.getSwigluAlphaAttr();
   gemm.threads = op.getGemmConfig().getSimpleThreads();
   return gemm;
 }

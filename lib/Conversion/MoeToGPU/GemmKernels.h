@@ -30,6 +30,10 @@ struct RowGemm {
   Value bias;    ///< [E, N], optional.
   Value out;     ///< [R, N] or [R, N / 2].
   Epilogue epilogue = Epilogue::none;
+  /// The activation's parameters, as grouped_matmul gives them.
+  GateUpLayout gateUpLayout = GateUpLayout::split;
+  FloatAttr clampLimit;  ///< optional
+  FloatAttr swigluAlpha; ///< optional
   int64_t threads = 256;
   /// When set, a device i32 buffer whose element 0 decides at run time
   /// whether the simple kernel runs at all (non-zero: run). The kernel then
@@ -46,7 +50,7 @@ struct GemmSizes {
   Value reduction; ///< K
   Value cols;      ///< N of the weights (and bias)
   Value numExperts;
-  Value upOffset; ///< N / 2 for a gated epilogue, else null
+  Value upOffset; ///< N / 2 for a gated epilogue, else null (split or not)
   Value outCols;  ///< output columns
   Value rows;     ///< output rows R
 };

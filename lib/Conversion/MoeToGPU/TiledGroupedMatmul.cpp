@@ -17,7 +17,7 @@
 //     A and W tiles (`moe.tile_load`, 128-byte swizzle, zero-filled past
 //     the K, N and row edges) and accumulates `moe.tile_mma` into a
 //     register tile; `moe.tile_store` then runs the epilogue (bias,
-//     silu/gelu-and-mul, row scale, rounding) and stores each element
+//     activation, row scale, rounding) and stores each element
 //     under the row-count and column bounds, so partial tiles at expert
 //     boundaries and N edges write nothing out of bounds. The K loop
 //     carries the ring depth for moe-pipeline-tile-loads; the later passes
@@ -32,7 +32,9 @@
 // Gated epilogues load the gate rows [n0, n0 + tileN/2) and the up rows
 // [N/2 + n0, ...) of W into the two halves of one shared-memory tile (W
 // seen as [E, 2, N/2, K], so each half is bounds-checked on its own), so
-// the thread holding gate column c also holds up column c.
+// the thread holding gate column c also holds up column c. Interleaved W
+// rows (gate 2i, up 2i + 1) are picked apart by the same view's strides:
+// the TMA loads do the permutation (docs/Rationale.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -381,7 +383,8 @@ struct GemmKernelBuilder {
     TileStoreOp::create(b, loc, done, warpgroup, gemm.out, rowStart,
                         x.mul(nBlock, x.c(outTileN())), rowCount, gemm.epilogue,
                         bias, bias ? expert : Value(), scale, rowIndex,
-                        gemm.indexDivisor, rowIndex ? sizes.numARows : Value());
+                        gemm.indexDivisor, rowIndex ? sizes.numARows : Value(),
+                        gemm.gateUpLayout, gemm.clampLimit, gemm.swigluAlpha);
   }
 
   /// Rows outside every expert: a zero tile.
@@ -396,7 +399,7 @@ struct GemmKernelBuilder {
     TileStoreOp::create(b, k.getLoc(), zero, warpgroup, gemm.out, rowStart,
                         x.mul(nBlock, x.c(outTileN())), rowCount,
                         Epilogue::none, Value(), Value(), Value(), Value(), 1,
-                        Value());
+                        Value(), GateUpLayout::split, FloatAttr(), FloatAttr());
   }
 
   /// The tile `tile` of the persistent loop.
@@ -529,17 +532,25 @@ struct GemmKernelBuilder {
 // Host side
 //===----------------------------------------------------------------------===//
 
-/// W [E, N, K] seen as [E, 2, N/2, K]: gate rows then up rows.
-Value gatedWeightView(KernelBuilder &kb, Value w, Value half) {
+/// W [E, N, K] seen as [E, 2, N/2, K]: gate rows then up rows. With
+/// interleaved rows (gate 2i, up 2i + 1) the view's strides pick them
+/// apart, so the tile loads and the epilogue are those of split rows.
+Value gatedWeightView(KernelBuilder &kb, Value w, Value half,
+                      GateUpLayout layout) {
   OpBuilder &b = kb.b();
   Location loc = kb.getLoc();
   auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, w);
   Value k = kb.dim(w, 2);
   Ix x{kb};
   SmallVector<OpFoldResult> sizes = {kb.dim(w, 0), b.getIndexAttr(2), half, k};
-  SmallVector<OpFoldResult> strides = {
-      metadata.getStrides()[0], x.mul(half, metadata.getStrides()[1]),
-      metadata.getStrides()[1], b.getIndexAttr(1)};
+  Value rowStride = metadata.getStrides()[1];
+  bool interleaved = layout == GateUpLayout::interleaved;
+  // Split: the up half starts N/2 rows on; interleaved: one row on, and
+  // consecutive gate (or up) rows are two rows apart.
+  Value partStride = interleaved ? rowStride : x.mul(half, rowStride);
+  Value nStride = interleaved ? x.mul(x.c(2), rowStride) : rowStride;
+  SmallVector<OpFoldResult> strides = {metadata.getStrides()[0], partStride,
+                                       nStride, b.getIndexAttr(1)};
   auto type = cast<MemRefType>(w.getType());
   int64_t dyn = ShapedType::kDynamic;
   auto viewType = MemRefType::get(
@@ -589,7 +600,7 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
   SmallVector<TileConfig> configs =
       llvm::map_to_vector(gemmConfigs, readTileConfig);
   GemmSizes sizes = computeGemmSizes(kb, gemm);
-  bool gated = gemm.epilogue != Epilogue::none;
+  bool gated = isGatedEpilogue(gemm.epilogue);
 
   // Schedule buffer, allocated unconditionally (moe-device-allocations
   // frees it at the function's end), large enough for every configuration.
@@ -638,9 +649,10 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
     Ix x{tb};
     buildScheduleKernel(tb, gemm, sizes, config, schedule);
 
-    TileSources sources{gemm.a, gemm.rowIndex, gemm.indexDivisor,
-                        gated ? gatedWeightView(tb, gemm.w, sizes.upOffset)
-                              : gemm.w};
+    TileSources sources{
+        gemm.a, gemm.rowIndex, gemm.indexDivisor,
+        gated ? gatedWeightView(tb, gemm.w, sizes.upOffset, gemm.gateUpLayout)
+              : gemm.w};
     int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
     Value numNBlocks = tb.ceilDiv(sizes.outCols, x.c(outTileN));
     // Whole clusters: at least one, at most ctas blocks.

@@ -118,15 +118,17 @@ func.func @w4a16(%a: tensor<?x64xbf16>, %w: tensor<4x32x32xi8>, %o: tensor<5xi32
 
 // -----
 
-// fused_moe forms that are not lowered yet (here clamp_limit) are not in the
+// fused_moe forms that are not lowered yet (here expert_map) are not in the
 // manifest format either: moe-runner has no reference for them.
-func.func @clamp_limit(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
-                       %w13: tensor<4x16x16xbf16>, %w2: tensor<4x16x8xbf16>,
-                       %out: tensor<2x16xbf16>) -> tensor<2x16xbf16> {
-  // expected-error @+1 {{'moe.fused_moe' op in entry point 'clamp_limit' is not in the manifest format: clamp_limit is not lowered yet}}
+func.func @expert_map(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
+                      %w13: tensor<2x16x16xbf16>, %w2: tensor<2x16x8xbf16>,
+                      %map: tensor<4xi32>,
+                      %out: tensor<2x16xbf16>) -> tensor<2x16xbf16> {
+  // expected-error @+1 {{'moe.fused_moe' op in entry point 'expert_map' is not in the manifest format: expert_map is not lowered yet}}
   %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = softmax
-      clamp_limit = 7.0 outs(%out)
-      : (tensor<2x16xbf16>, tensor<2x4xbf16>, tensor<4x16x16xbf16>,
-         tensor<4x16x8xbf16>, tensor<2x16xbf16>) -> tensor<2x16xbf16>
+      expert_map(%map) outs(%out)
+      : (tensor<2x16xbf16>, tensor<2x4xbf16>, tensor<2x16x16xbf16>,
+         tensor<2x16x8xbf16>, tensor<4xi32>, tensor<2x16xbf16>)
+      -> tensor<2x16xbf16>
   return %y : tensor<2x16xbf16>
 }

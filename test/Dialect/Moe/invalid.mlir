@@ -1080,8 +1080,72 @@ func.func @grouped_matmul_rank2_w(%a: tensor<8x16xbf16>, %w: tensor<32x16xbf16>,
 
 // -----
 
+// The activation parameters of grouped_matmul's epilogue (the rules of
+// fused_moe's): a layout and a clamp only with a gated epilogue, the clamp
+// positive and finite, swiglu_alpha only with swigluoai_and_mul.
+func.func @grouped_matmul_interleaved_elementwise(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x32xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op gate_up_layout = interleaved needs a gated activation, not silu (there are no up rows)}}
+  %y = moe.grouped_matmul %a, %w, %o epilogue = silu gate_up_layout = interleaved outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x32xbf16>)
+      -> tensor<8x32xbf16>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_clamp_none(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x32xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op clamp_limit applies to a gated activation (gate and up), not to none}}
+  %y = moe.grouped_matmul %a, %w, %o clamp_limit = 7.0 outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x32xbf16>)
+      -> tensor<8x32xbf16>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_clamp_negative(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x16xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op clamp_limit (-1.000000e+00) must be positive and finite}}
+  %y = moe.grouped_matmul %a, %w, %o epilogue = swiglustep_and_mul clamp_limit = -1.0 outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x16xbf16>)
+      -> tensor<8x16xbf16>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_alpha_silu(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x16xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op swiglu_alpha applies only to swigluoai, not to silu_and_mul}}
+  %y = moe.grouped_matmul %a, %w, %o epilogue = silu_and_mul swiglu_alpha = 1.702 outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x16xbf16>)
+      -> tensor<8x16xbf16>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_alpha_inf(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x16xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op swiglu_alpha (INF) must be finite}}
+  %y = moe.grouped_matmul %a, %w, %o epilogue = swigluoai_and_mul swiglu_alpha = 0x7F800000 outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x16xbf16>)
+      -> tensor<8x16xbf16>
+  return
+}
+
+// -----
+
+// An elementwise epilogue keeps all N columns.
+func.func @grouped_matmul_elementwise_halved(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x16xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op out dim 1 (16) must equal the output size N of w (dim 1) (32)}}
+  %y = moe.grouped_matmul %a, %w, %o epilogue = gelu_tanh outs(%y_init)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x16xbf16>)
+      -> tensor<8x16xbf16>
+  return
+}
+
+// -----
+
 func.func @grouped_matmul_unknown_epilogue(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>, %o: tensor<3xi32>, %y_init: tensor<8x16xbf16>) {
-  // expected-error @+2 {{expected ::mlir::moe::Epilogue to be one of: none, silu_and_mul, gelu_and_mul}}
+  // expected-error @+2 {{expected ::mlir::moe::Epilogue to be one of: none, silu_and_mul, gelu_and_mul, gelu_tanh_and_mul, swigluoai_and_mul, swiglustep_and_mul, silu, gelu, gelu_tanh, relu2}}
   // expected-error @+1 {{failed to parse Moe_EpilogueAttr parameter 'value'}}
   %y = moe.grouped_matmul %a, %w, %o epilogue = relu_and_mul outs(%y_init)
       : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x16xbf16>)
@@ -1921,6 +1985,22 @@ func.func @tile_store_divisor(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>, %i
 
 // -----
 
+func.func @tile_store_clamp_elementwise(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op clamp_limit applies to a gated activation (gate and up), not to relu2}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i epilogue = relu2 clamp_limit = 1.0 : vector<64x128xf32>, memref<?x?xbf16>
+  return
+}
+
+// -----
+
+func.func @tile_store_alpha(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op swiglu_alpha applies only to swigluoai, not to swiglustep_and_mul}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i epilogue = swiglustep_and_mul swiglu_alpha = 1.0 : vector<64x128xf32>, memref<?x?xbf16>
+  return
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // Quantized operands (moe.grouped_matmul, moe.fused_moe) and moe.quantize:
 // lib/Dialect/Moe/IR/QuantVerify.cpp and the QuantizeOp verifier.
@@ -2447,7 +2527,7 @@ func.func @fused_moe_gated_odd_rows(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %
 
 // An interleaved layout needs up rows to interleave.
 func.func @fused_moe_layout_no_mul(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x4x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
-  // expected-error @+1 {{'moe.fused_moe' op gate_up_layout = interleaved needs a gated activation, not silu_no_mul (w13 has no up rows)}}
+  // expected-error @+1 {{'moe.fused_moe' op gate_up_layout = interleaved needs a gated activation, not silu_no_mul (there are no up rows)}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax activation = silu_no_mul gate_up_layout = interleaved outs(%y_init)
       : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x4x16xf32>, tensor<8x16x4xf32>,
          tensor<4x16xf32>) -> tensor<4x16xf32>
@@ -2491,7 +2571,7 @@ func.func @fused_moe_clamp_inf(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: 
 
 // swiglu_alpha is swigluoai's.
 func.func @fused_moe_alpha_not_oai(%x: tensor<4x16xf32>, %l: tensor<4x8xf32>, %w13: tensor<8x8x16xf32>, %w2: tensor<8x16x4xf32>, %y_init: tensor<4x16xf32>) {
-  // expected-error @+1 {{'moe.fused_moe' op swiglu_alpha applies only to activation = swigluoai, not to silu}}
+  // expected-error @+1 {{'moe.fused_moe' op swiglu_alpha applies only to swigluoai, not to silu}}
   %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = softmax swiglu_alpha = 1.702 outs(%y_init)
       : (tensor<4x16xf32>, tensor<4x8xf32>, tensor<8x8x16xf32>, tensor<8x16x4xf32>,
          tensor<4x16xf32>) -> tensor<4x16xf32>

@@ -418,6 +418,32 @@ func.func @combine_buffer(%y: memref<?x7168xbf16>, %src: memref<?xi32>,
 //===----------------------------------------------------------------------===//
 
 // Contiguous A, no epilogue (elided when spelled explicitly).
+// The activation epilogues (fused_moe's activations) with their
+// parameters; swigluoai's defaults are not written.
+// CHECK-LABEL: func.func @grouped_matmul_activations
+// CHECK: epilogue = swigluoai_and_mul gate_up_layout = interleaved clamp_limit = 7.000000e+00 swiglu_alpha = 1.702000e+00 outs(
+// CHECK: epilogue = gelu_tanh_and_mul clamp_limit = 1.000000e+01 outs(
+// CHECK: epilogue = swiglustep_and_mul outs(
+// CHECK: epilogue = relu2 outs(
+// CHECK: moe.grouped_matmul %{{.*}}, %{{.*}}, %{{.*}} outs(
+func.func @grouped_matmul_activations(%a: tensor<8x16xbf16>, %w: tensor<2x32x16xbf16>,
+                                      %offsets: tensor<3xi32>, %half: tensor<8x16xbf16>,
+                                      %full: tensor<8x32xbf16>) -> tensor<8x32xbf16> {
+  %0 = moe.grouped_matmul %a, %w, %offsets epilogue = swigluoai_and_mul
+      gate_up_layout = interleaved clamp_limit = 7.0 swiglu_alpha = 1.702 outs(%half)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x16xbf16>) -> tensor<8x16xbf16>
+  %1 = moe.grouped_matmul %0, %w, %offsets epilogue = gelu_tanh_and_mul
+      gate_up_layout = split clamp_limit = 10.0 outs(%half)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x16xbf16>) -> tensor<8x16xbf16>
+  %2 = moe.grouped_matmul %1, %w, %offsets epilogue = swiglustep_and_mul outs(%half)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x16xbf16>) -> tensor<8x16xbf16>
+  %3 = moe.grouped_matmul %2, %w, %offsets epilogue = relu2 outs(%full)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x32xbf16>) -> tensor<8x32xbf16>
+  %4 = moe.grouped_matmul %2, %w, %offsets epilogue = none outs(%full)
+      : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x32xbf16>) -> tensor<8x32xbf16>
+  return %4 : tensor<8x32xbf16>
+}
+
 // CHECK-LABEL: func.func @grouped_matmul
 // CHECK-SAME: (%[[A:[^:]+]]: tensor<8x16xbf16>, %[[W:[^:]+]]: tensor<2x32x16xbf16>, %[[O:[^:]+]]: tensor<3xi32>, %[[Y_INIT:[^:]+]]: tensor<8x32xbf16>)
 // CHECK: %[[Y:.*]] = moe.grouped_matmul %[[A]], %[[W]], %[[O]] outs(%[[Y_INIT]]) : (tensor<8x16xbf16>, tensor<2x32x16xbf16>, tensor<3xi32>, tensor<8x32xbf16>) -> tensor<8x32xbf16>
@@ -971,6 +997,21 @@ func.func @tile_ops_cluster(%w: memref<?x?xbf16>,
       : memref<?x?xbf16>, memref<256x64xbf16, #gpu.address_space<workgroup>>
   moe.tile_release %empty[%s] arrivals = 512 cluster = 2
       : memref<4xi64, #gpu.address_space<workgroup>>
+  return
+}
+
+// The tile_store epilogue's activation parameters.
+// CHECK-LABEL: func.func @tile_store_activations
+//       CHECK: moe.tile_store %{{.*}} rows %{{.*}} epilogue = swigluoai_and_mul gate_up_layout = interleaved clamp_limit = 7.000000e+00 swiglu_alpha = 1.702000e+00 bias(
+//       CHECK: moe.tile_store %{{.*}} rows %{{.*}} epilogue = gelu_tanh :
+func.func @tile_store_activations(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>,
+                                  %b: memref<4x256xbf16>, %i: index) {
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i
+      epilogue = swigluoai_and_mul gate_up_layout = interleaved clamp_limit = 7.0
+      swiglu_alpha = 1.702 bias(%b : memref<4x256xbf16>) expert %i
+      : vector<64x128xf32>, memref<?x?xbf16>
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i epilogue = gelu_tanh
+      : vector<64x128xf32>, memref<?x?xbf16>
   return
 }
 

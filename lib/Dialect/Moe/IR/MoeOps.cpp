@@ -394,6 +394,11 @@ LogicalResult GroupedMatmulOp::verify() {
   if (!getRowIndex() && getIndexDivisor() != 1)
     return emitOpError() << "index_divisor (" << getIndexDivisor()
                          << ") applies only to a gathered A ([row_index])";
+  if (failed(verifyActivationParams(
+          op, stringifyEpilogue(getEpilogue()), isGated(),
+          getEpilogue() == Epilogue::swigluoai_and_mul, getGateUpLayout(),
+          getClampLimit(), getSwigluAlpha())))
+    return failure();
   int64_t outCols = n;
   if (isGated()) {
     if (isKnown(n) && n % 2 != 0)
@@ -593,57 +598,13 @@ static LogicalResult verifyFusedMoeQuantization(FusedMoeOp op, int64_t hidden,
   return success();
 }
 
-/// Whether \p activation gates: takes [2I] (gate, up) to [I].
-static bool isGatedActivation(Activation activation) {
-  switch (activation) {
-  case Activation::silu:
-  case Activation::gelu:
-  case Activation::gelu_tanh:
-  case Activation::swigluoai:
-  case Activation::swiglustep:
-    return true;
-  case Activation::silu_no_mul:
-  case Activation::gelu_no_mul:
-  case Activation::gelu_tanh_no_mul:
-  case Activation::relu2_no_mul:
-    return false;
-  }
-  llvm_unreachable("unknown activation");
-}
-
-/// Verifies the attributes of the expert MLP's activation: the gate/up
-/// layout and the clamp limit only with a gated activation, swiglu_alpha
-/// only with swigluoai, both finite (the limit positive).
+/// Verifies the attributes of the expert MLP's activation.
 static LogicalResult verifyExpertMlp(FusedMoeOp op) {
   Activation activation = op.getActivation();
-  StringRef name = stringifyActivation(activation);
-  bool gated = isGatedActivation(activation);
-  if (!gated && op.getGateUpLayout() != GateUpLayout::split)
-    return op.emitOpError()
-           << "gate_up_layout = " << stringifyGateUpLayout(op.getGateUpLayout())
-           << " needs a gated activation, not " << name
-           << " (w13 has no up rows)";
-  if (std::optional<APFloat> limit = op.getClampLimit()) {
-    double value = limit->convertToDouble();
-    if (!gated)
-      return op.emitOpError() << "clamp_limit applies to a gated activation "
-                                 "(gate and up), not to "
-                              << name;
-    if (!(value > 0.0) || !std::isfinite(value))
-      return op.emitOpError()
-             << "clamp_limit (" << value << ") must be positive and finite";
-  }
-  if (std::optional<APFloat> alpha = op.getSwigluAlpha()) {
-    double value = alpha->convertToDouble();
-    if (activation != Activation::swigluoai)
-      return op.emitOpError()
-             << "swiglu_alpha applies only to activation = swigluoai, not to "
-             << name;
-    if (!std::isfinite(value))
-      return op.emitOpError()
-             << "swiglu_alpha (" << value << ") must be finite";
-  }
-  return success();
+  return verifyActivationParams(
+      op, stringifyActivation(activation), isGatedActivation(activation),
+      activation == Activation::swigluoai, op.getGateUpLayout(),
+      op.getClampLimit(), op.getSwigluAlpha());
 }
 
 LogicalResult FusedMoeOp::verify() {

@@ -260,6 +260,11 @@ LogicalResult TileStoreOp::verify() {
     return emitOpError("a gated epilogue needs an even number of 8-column "
                        "groups (gate and up halves), got ")
            << acc;
+  if (failed(verifyActivationParams(
+          *this, stringifyEpilogue(getEpilogue()), isGated(),
+          getEpilogue() == Epilogue::swigluoai_and_mul, getGateUpLayout(),
+          getClampLimit(), getSwigluAlpha())))
+    return failure();
   if (static_cast<bool>(getBias()) != static_cast<bool>(getExpert()))
     return emitOpError("bias and expert go together");
   if (static_cast<bool>(getRowIndex()) != static_cast<bool>(getARows()))

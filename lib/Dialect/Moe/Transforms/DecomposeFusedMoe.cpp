@@ -1,8 +1,8 @@
 //===- DecomposeFusedMoe.cpp - Expand moe.fused_moe -----------------------===//
 //
 // fused_moe -> gate -> permute (rows copied in expert order)
-//           -> grouped_matmul (act_and_mul)
-//           -> grouped_matmul (scale = routed weights) -> combine,
+//           -> grouped_matmul (+ b13, the activation epilogue)
+//           -> grouped_matmul (+ b2, scale = routed weights) -> combine,
 // or, with gather-token-rows, permute_indices and a first GEMM that reads
 // each row's token from x in place (grouped_matmul x[src_index]). With an
 // fp8 scheme each GEMM's input is quantized right before it (moe.quantize);
@@ -27,36 +27,7 @@ namespace mlir::moe {
 using namespace mlir;
 using namespace mlir::moe;
 
-namespace {
-
-/// The grouped_matmul epilogue of \p activation; none for the activations
-/// the GEMM lowering has no epilogue for yet.
-static std::optional<Epilogue> epilogueFor(Activation activation) {
-  switch (activation) {
-  case Activation::silu:
-    return Epilogue::silu_and_mul;
-  case Activation::gelu:
-    return Epilogue::gelu_and_mul;
-  default:
-    return std::nullopt;
-  }
-}
-
-} // namespace
-
 std::string mlir::moe::getUnloweredFusedMoeForm(FusedMoeOp op) {
-  if (!epilogueFor(op.getActivation()))
-    return ("activation '" + stringifyActivation(op.getActivation()) +
-            "' is not lowered yet")
-        .str();
-  if (op.getGateUpLayout() != GateUpLayout::split)
-    return ("gate_up_layout '" + stringifyGateUpLayout(op.getGateUpLayout()) +
-            "' is not lowered yet")
-        .str();
-  if (op.getClampLimit())
-    return "clamp_limit is not lowered yet";
-  if (op.getB13() || op.getB2())
-    return "expert GEMM biases (b13, b2) are not lowered yet";
   if (op.getExpertMap())
     return "expert_map is not lowered yet";
   return "";
@@ -210,13 +181,16 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
         quantize(gemm1Input, gatherTokenRows ? numTokens : numRows, hiddenSize,
                  op.getA1Scale());
     Value hiddenActs = empty({numRows, intermediate}, elementType);
+    // The activation, its clamp and the gate/up layout go to the first
+    // GEMM's epilogue; the biases to each GEMM's accumulator.
     auto gateUp = GroupedMatmulOp::create(
         rewriter, loc, hiddenActs.getType(), gemm1A, gemm1RowIndex, op.getW13(),
-        expertOffsets, /*scale=*/Value(), /*bias=*/Value(),
-        EpilogueAttr::get(getContext(), *epilogueFor(op.getActivation())),
+        expertOffsets, /*scale=*/Value(), /*bias=*/op.getB13(),
+        EpilogueAttr::get(getContext(), getEpilogueFor(op.getActivation())),
         rewriter.getI64IntegerAttr(gatherTokenRows ? slots : 1), gemm1AScale,
         op.getW13Scale(), op.getW13Zero(), op.getQuantAttr(),
-        op.getGroupSizeAttr(), hiddenActs);
+        op.getGroupSizeAttr(), hiddenActs, op.getGateUpLayoutAttr(),
+        op.getClampLimitAttr(), op.getSwigluAlphaAttr());
 
     auto [gemm2A, gemm2AScale] =
         quantize(gateUp->getResult(0), numRows, interSize, op.getA2Scale());
@@ -224,10 +198,12 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
     auto down = GroupedMatmulOp::create(
         rewriter, loc, expertOut.getType(), gemm2A,
         /*row_index=*/Value(), op.getW2(), expertOffsets,
-        /*scale=*/routedWeights, /*bias=*/Value(),
+        /*scale=*/routedWeights, /*bias=*/op.getB2(),
         EpilogueAttr::get(getContext(), Epilogue::none),
         rewriter.getI64IntegerAttr(1), gemm2AScale, op.getW2Scale(),
-        op.getW2Zero(), op.getQuantAttr(), op.getGroupSizeAttr(), expertOut);
+        op.getW2Zero(), op.getQuantAttr(), op.getGroupSizeAttr(), expertOut,
+        /*gate_up_layout=*/GateUpLayoutAttr(), /*clamp_limit=*/FloatAttr(),
+        /*swiglu_alpha=*/FloatAttr());
 
     rewriter.replaceOpWithNewOp<CombineOp>(
         op, op->getResultTypes(), down->getResult(0), permutedSrc,

@@ -108,7 +108,9 @@ struct DecomposeMotLinear : OpRewritePattern<MotLinearOp> {
         EpilogueAttr::get(getContext(), Epilogue::none),
         rewriter.getI64IntegerAttr(1), /*a_scale=*/Value(),
         /*w_scale=*/Value(), /*w_zero=*/Value(), /*quant=*/QuantSchemeAttr(),
-        /*group_size=*/IntegerAttr(), product);
+        /*group_size=*/IntegerAttr(), product,
+        /*gate_up_layout=*/GateUpLayoutAttr(), /*clamp_limit=*/FloatAttr(),
+        /*swiglu_alpha=*/FloatAttr());
     rewriter.replaceOpWithNewOp<CombineOp>(
         op, op->getResultTypes(), gemm->getResult(0), permutedSrc,
         /*weights=*/Value(), rewriter.getI64IntegerAttr(1), op.getOutInit());

@@ -35,11 +35,22 @@ def Moe_GroupScoreAttr : EnumAttr<Moe_Dialect, Moe_GroupScore, "group_score"> {
   let assemblyFormat = "$value";
 }
 
+// The activation fused into an expert GEMM's epilogue: one case per
+// fused_moe activation. The `*_and_mul` forms are gated (output column n is
+// act(gate n) * up n, halving N); the others apply the function to each of
+// the N columns. docs/Semantics.md has the formulas.
 def Moe_Epilogue : I32EnumAttr<"Epilogue",
     "activation fused into the expert GEMM's epilogue", [
       I32EnumAttrCase<"none", 0>,
       I32EnumAttrCase<"silu_and_mul", 1>,
-      I32EnumAttrCase<"gelu_and_mul", 2>
+      I32EnumAttrCase<"gelu_and_mul", 2>,
+      I32EnumAttrCase<"gelu_tanh_and_mul", 3>,
+      I32EnumAttrCase<"swigluoai_and_mul", 4>,
+      I32EnumAttrCase<"swiglustep_and_mul", 5>,
+      I32EnumAttrCase<"silu", 6>,
+      I32EnumAttrCase<"gelu", 7>,
+      I32EnumAttrCase<"gelu_tanh", 8>,
+      I32EnumAttrCase<"relu2", 9>
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::moe";

@@ -7,6 +7,7 @@
 #ifndef MOE_DIALECT_MOE_IR_MOEOPS_H
 #define MOE_DIALECT_MOE_IR_MOEOPS_H
 
+#include "moe/Dialect/Moe/IR/MoeActivation.h"
 #include "moe/Dialect/Moe/IR/MoeDialect.h"
 
 #include "mlir/IR/BuiltinTypes.h"

@@ -352,11 +352,19 @@ def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
     like vLLM's padding sentinel, is zero).
 
     Epilogue, in order, on the f32 accumulator: `+ bias[e, n]`
-    (`bias [E, N]`); the activation `silu_and_mul` or `gelu_and_mul` (output
-    column `n < N/2` is `act(acc[n]) * acc[n + N/2]`: gate half first, then up
-    half; GELU is the exact erf form); times `scale[r]` (`scale [R]`, e.g.
-    routed weights); rounding to the result element type. Result
-    `[R, N]` or `[R, N/2]` for a gated epilogue. Rows outside
+    (`bias [E, N]`); the activation (fused_moe's activations,
+    docs/Semantics.md "Expert activations"): the gated `silu_and_mul`,
+    `gelu_and_mul` (exact erf GELU), `gelu_tanh_and_mul`,
+    `swigluoai_and_mul`, `swiglustep_and_mul` (output column `n < N/2` is
+    `act(gate_n, up_n)`, with `gate_n, up_n = acc[n], acc[n + N/2]` for
+    `gate_up_layout = split` (default) or `acc[2n], acc[2n + 1]` for
+    `interleaved`; `clamp_limit` L clamps the gate to at most L and up to
+    `[-L, L]` first, swigluoai and swiglustep use 7.0 when it is absent and
+    swigluoai's `swiglu_alpha` is 1.702 when absent), or the elementwise
+    `silu`, `gelu`, `gelu_tanh`, `relu2` on each of the N columns; times
+    `scale[r]` (`scale [R]`, e.g. routed weights); rounding to the result
+    element type. Result `[R, N]` or `[R, N/2]` for a gated epilogue. Rows
+    outside
     `[offsets[0], offsets[E])` are zero. Experts with no rows, `R = 0`, and
     N or K of any size are valid.
 
@@ -417,11 +425,17 @@ def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
                        DefaultValuedAttr<Moe_QuantSchemeAttr,
                                          "::mlir::moe::QuantScheme::none">:$quant,
                        OptionalAttr<I64Attr>:$group_size,
-                       Moe_Float2D:$out_init);
+                       Moe_Float2D:$out_init,
+                       DefaultValuedAttr<Moe_GateUpLayoutAttr,
+                         "::mlir::moe::GateUpLayout::split">:$gate_up_layout,
+                       OptionalAttr<F32Attr>:$clamp_limit,
+                       OptionalAttr<F32Attr>:$swiglu_alpha);
   let results = DpsResults;
   let assemblyFormat = [{
     $a (`[` $row_index^ `]`)? `,` $w `,` $offsets (`scale` `(` $scale^ `)`)?
     (`bias` `(` $bias^ `)`)? (`epilogue` `=` `` $epilogue^)?
+    (`gate_up_layout` `=` `` $gate_up_layout^)?
+    (`clamp_limit` `=` $clamp_limit^)? (`swiglu_alpha` `=` $swiglu_alpha^)?
     (`quant` `=` `` $quant^)? (`group_size` `=` $group_size^)?
     (`a_scale` `(` $a_scale^ `)`)? (`w_scale` `(` $w_scale^ `)`)?
     (`w_zero` `(` $w_zero^ `)`)?
@@ -429,8 +443,8 @@ def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
   }];
   let extraClassDeclaration = dpsInitsDecl # [{
     unsigned getNumOuts() { return 1; }
-    /// True for the silu_and_mul / gelu_and_mul epilogues that halve N.
-    bool isGated() { return getEpilogue() != ::mlir::moe::Epilogue::none; }
+    /// True for the `*_and_mul` epilogues that halve N.
+    bool isGated() { return ::mlir::moe::isGatedEpilogue(getEpilogue()); }
     /// True when the GEMM's operands are quantized (quant is not none).
     bool isQuantized() { return getQuant() != ::mlir::moe::QuantScheme::none; }
     /// The op's kernel configurations in increasing min_rows: its

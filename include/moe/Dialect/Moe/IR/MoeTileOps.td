@@ -341,10 +341,15 @@ def Moe_TileStoreOp : Moe_Op<"tile_store", [AttrSizedOperandSegments]> {
     row `r < rows` and output column `j` (`col + j < C`):
 
     - `v = acc[r, j]`, `+ bias[expert, col + j]` with a bias;
-    - with `epilogue = silu_and_mul | gelu_and_mul` (gated: the tile's
-      columns `[0, N/2)` are gate columns and `[N/2, N)` the up columns of
-      the same output columns, `j < N/2`):
-      `v = act(v) * (acc[r, N/2 + j] + bias[expert, C + col + j])`;
+    - with a gated `epilogue` (`*_and_mul`: the tile's columns `[0, N/2)`
+      are gate columns and `[N/2, N)` the up columns of the same output
+      columns, `j < N/2`, whatever the weights' layout: the loads put them
+      there): `v = act(v, acc[r, N/2 + j] + bias_up)` with `clamp_limit` and
+      `swiglu_alpha` as grouped_matmul defines them; the bias columns are
+      `col + j` (gate) and `C + col + j` (up) for `gate_up_layout = split`,
+      `2 (col + j)` and `2 (col + j) + 1` for `interleaved`;
+    - with an elementwise `epilogue` (`silu`, `gelu`, `gelu_tanh`,
+      `relu2`): `v = act(v)`;
     - `v *= scale[row + r]` with a scale;
     - with `gather(row_index)`: `v = 0` where the row has no source row
       (`row_index[row + r]` negative, or its quotient by `index_divisor` not
@@ -375,10 +380,16 @@ def Moe_TileStoreOp : Moe_Op<"tile_store", [AttrSizedOperandSegments]> {
                        Arg<Optional<MemRefRankOf<[I32], [1]>>, "",
                            [MemRead]>:$row_index,
                        DefaultValuedAttr<I64Attr, "1">:$index_divisor,
-                       Optional<Index>:$a_rows);
+                       Optional<Index>:$a_rows,
+                       DefaultValuedAttr<Moe_GateUpLayoutAttr,
+                         "::mlir::moe::GateUpLayout::split">:$gate_up_layout,
+                       OptionalAttr<F32Attr>:$clamp_limit,
+                       OptionalAttr<F32Attr>:$swiglu_alpha);
   let assemblyFormat = [{
     $acc `warpgroup` $warpgroup `into` $dest `[` $row `,` $col `]`
     `rows` $rows (`epilogue` `=` `` $epilogue^)?
+    (`gate_up_layout` `=` `` $gate_up_layout^)?
+    (`clamp_limit` `=` $clamp_limit^)? (`swiglu_alpha` `=` $swiglu_alpha^)?
     (`bias` `(` $bias^ `:` type($bias) `)` `expert` $expert)?
     (`scale` `(` $scale^ `:` type($scale) `)`)?
     (`gather` `(` $row_index^ `:` type($row_index) `)` `a_rows` $a_rows)?
@@ -386,7 +397,7 @@ def Moe_TileStoreOp : Moe_Op<"tile_store", [AttrSizedOperandSegments]> {
     attr-dict `:` type($acc) `,` type($dest)
   }];
   let extraClassDeclaration = [{
-    bool isGated() { return getEpilogue() != ::mlir::moe::Epilogue::none; }
+    bool isGated() { return ::mlir::moe::isGatedEpilogue(getEpilogue()); }
   }];
   let hasVerifier = 1;
 }
