@@ -603,8 +603,8 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
   bool gated = isGatedEpilogue(gemm.epilogue);
 
   // Schedule buffer, allocated unconditionally (moe-device-allocations
-  // frees it at the function's end), large enough for every configuration.
-  // Schedule entries of each configuration at most.
+  // frees it at the function's end), large enough for the most schedule
+  // entries of any configuration.
   SmallVector<Value> maxMTiles;
   Value scheduleWords;
   for (const TileConfig &config : configs) {

@@ -128,24 +128,41 @@ constexpr int64_t kDecodeRowsPerExpert = 4;
 /// default was up to 1.49x slower than the best candidate (Mixtral gemm2,
 /// T = 1), from T = 256 on within 3%. Without a static E, and for the
 /// quantized GEMMs (no tiled kernel yet), the default.
-Attribute heuristicGemmConfig(MLIRContext *context,
-                              const llvm::StringMap<int64_t> &sizes) {
+SmallVector<GemmConfigAttr>
+heuristicGemmConfigs(MLIRContext *context,
+                     const llvm::StringMap<int64_t> &sizes) {
   auto defaults = GemmConfigAttr::get(context);
   auto experts = sizes.find("E");
   auto quant = sizes.find("quant");
   bool quantized = quant != sizes.end() &&
                    quant->second != static_cast<int64_t>(QuantScheme::none);
   if (experts == sizes.end() || quantized)
-    return defaults;
+    return {defaults};
   GemmConfigAttr decode = GemmConfigAttr::get(
       context, defaults.getKernel(), /*tile_m=*/64, /*tile_n=*/128,
       defaults.getTileK(), /*stages=*/8, /*warpgroups=*/1,
       defaults.getClusterM(), defaults.getClusterN(), defaults.getRaster(),
       defaults.getSwapAb(), defaults.getSplitK(), defaults.getCtas(),
       defaults.getSimpleThreads(), /*min_rows=*/0);
-  GemmConfigAttr prefill =
-      defaults.withMinRows(kDecodeRowsPerExpert * experts->second);
-  return ArrayAttr::get(context, {decode, prefill});
+  return {decode, defaults.withMinRows(kDecodeRowsPerExpert * experts->second)};
+}
+
+/// The `moe.config` of configurations in increasing min_rows: one
+/// #moe.gemm_config, or a list; an entry with the kernel of the one before
+/// adds nothing and is dropped.
+Attribute getGemmConfigAttr(MLIRContext *context,
+                            ArrayRef<GemmConfigAttr> configs) {
+  SmallVector<Attribute> list;
+  GemmConfigAttr previous;
+  for (GemmConfigAttr config : configs) {
+    if (previous && previous.withMinRows(0) == config.withMinRows(0))
+      continue;
+    list.push_back(config);
+    previous = config;
+  }
+  if (list.size() == 1)
+    return list.front();
+  return ArrayAttr::get(context, list);
 }
 
 struct TableEntry {
@@ -284,27 +301,11 @@ struct MoeSelectConfigsPass
     // Rows below every matching line's min_rows: the heuristic's
     // configurations for them.
     int64_t firstTuned = byMinRows.begin()->first;
-    Attribute heuristic = heuristicGemmConfig(op->getContext(), sizes);
-    SmallVector<GemmConfigAttr> heuristicList;
-    if (auto list = dyn_cast<ArrayAttr>(heuristic))
-      heuristicList = llvm::to_vector(list.getAsRange<GemmConfigAttr>());
-    else
-      heuristicList.push_back(cast<GemmConfigAttr>(heuristic));
-    for (GemmConfigAttr config : heuristicList)
+    for (GemmConfigAttr config : heuristicGemmConfigs(op->getContext(), sizes))
       if (config.getMinRows() < firstTuned)
         byMinRows.emplace(config.getMinRows(), config);
-    // An entry with the kernel of the one before adds nothing.
-    SmallVector<Attribute> list;
-    GemmConfigAttr previous;
-    for (auto &[minRows, config] : byMinRows) {
-      if (previous && previous.withMinRows(0) == config.withMinRows(0))
-        continue;
-      list.push_back(config);
-      previous = config;
-    }
-    if (list.size() == 1)
-      return list.front();
-    return ArrayAttr::get(op->getContext(), list);
+    return getGemmConfigAttr(
+        op->getContext(), llvm::to_vector(llvm::make_second_range(byMinRows)));
   }
 
   void runOnOperation() override {
@@ -327,7 +328,8 @@ struct MoeSelectConfigsPass
           op->emitWarning() << "no tuned config in '" << table
                             << "' matches; using the heuristic";
         if (takesGemmConfig(op->getName().stripDialect()))
-          config = heuristicGemmConfig(op->getContext(), sizes);
+          config = getGemmConfigAttr(
+              op->getContext(), heuristicGemmConfigs(op->getContext(), sizes));
         else
           config = builder.getDictionaryAttr(builder.getNamedAttr(
               "threads",
