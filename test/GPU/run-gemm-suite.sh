@@ -87,6 +87,29 @@ for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm_k48_gated_f16_cluster2 300 "$c" 3
 done
 
+# Split-K tiles and their reduction (split-k.mlir): from one row to past
+# the rows that still split (R = 9000 runs the split-capable kernel with
+# one split), and the cases of the fallback.
+for f in gemm_k1000_gated_split4_f16 gemm_k2048_gelu_split8_f32; do
+  for R in 1 37 300 1000; do
+    run split-k "$f" "$R" random 3
+  done
+  for c in one-expert empty-experts out-of-range unsorted-offsets; do
+    run split-k "$f" 300 "$c" 3
+  done
+done
+run split-k gemm_k1000_gated_split4_f16 9000 random 3
+for T in 1 37 300; do
+  run split-k gemm_gathered_swigluoai_split3 "$T" random 3
+done
+for c in one-expert empty-experts out-of-range unsorted-offsets; do
+  run split-k gemm_gathered_swigluoai_split3 300 "$c" 3
+done
+for T in 1 4 32; do
+  run split-k gemm2_mixtral_split4 $((T * 2)) random 3
+  run split-k gemm1_qwen3_split4 $((T * 8)) random 3
+done
+
 # MoT linear (permute -> grouped GEMM -> combine) and whole fused_moe
 # layers (examples/ compiled into artifacts/ by utils/build-gpu-artifacts.sh;
 # the runner checks functions of one moe op, so not bagel-mot.mlir's
@@ -128,6 +151,9 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   sanitize racecheck gemm gemm_gathered_k48_bias_f16 100
   sanitize racecheck gemm gemm_k16_n72 200
   sanitize racecheck gemm gemm_k48_gated_f16 300
+  sanitize memcheck split-k gemm_k1000_gated_split4_f16 300 out-of-range
+  sanitize racecheck split-k gemm_k1000_gated_split4_f16 300
+  sanitize memcheck split-k gemm_gathered_swigluoai_split3 100 out-of-range
   sanitize memcheck gemm gemm_k48_gated_f16_cluster2 300 out-of-range
   sanitize racecheck gemm gemm_k48_gated_f16_cluster2 300
   sanitize memcheck activations gemm_k48_swigluoai_interleaved_f16 300 out-of-range

@@ -76,9 +76,15 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
     (from `moe-select-configs`; `#moe.gemm_config<>` when it has none),
     whose verifier has checked them: nothing is adjusted here. A
     configuration asking for what the kernels do not implement yet
-    (`cluster_m`/`cluster_n` other than 1, `raster = along_n`,
-    `swap_ab = true`, `split_k` other than 1) is an error at the op, for
-    every grouped_matmul whichever kernel it would get. Ops it cannot take
+    (`cluster_m` above 2, `cluster_n` other than 1, `raster = along_n`,
+    `swap_ab = true`, `split_k` with `cluster_m = 2` or `kernel = simple`)
+    is an error at the op, for every grouped_matmul whichever kernel it
+    would get. With `split_k`, the schedule kernel also decides the
+    call's number of K splits; the GEMM kernel's tiles then cover one K
+    range each and store raw f32 partial sums into a workspace, which a
+    fourth, device-gated launch (the simple kernel reading the partials
+    instead of A and W) adds up in a fixed order and finishes with the
+    epilogue. Ops it cannot take
     are left to `convert-moe-to-gpu`'s simple kernel. Run
     `moe-pipeline-tile-loads`, then `moe-create-tma-descriptors` and
     `convert-moe-tile-to-nvgpu`, next.

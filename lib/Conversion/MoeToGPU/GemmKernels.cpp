@@ -279,6 +279,88 @@ void mlir::moe::buildRowGemm(PatternRewriter &rewriter, Location loc,
   });
 }
 
+/// Sums over an scf.for from 0 to `upper` by 1, in order, in f32 from 0:
+/// one sum, or two when `gated` (acc[n] and acc[n + N/2]); `terms` gives
+/// each step's addends.
+static std::pair<Value, Value>
+sumInOrder(KernelBuilder &k, Value upper, bool gated,
+           function_ref<SmallVector<Value>(KernelBuilder &, Value)> terms) {
+  Value zero = k.f32(0.0f);
+  SmallVector<Value> init = {zero};
+  if (gated)
+    init.push_back(zero);
+  Value lower = k.index(0);
+  Value step = k.index(1);
+  auto loop = scf::ForOp::create(
+      k.b(), k.getLoc(), lower, upper, step, init,
+      [&](OpBuilder &nested, Location nestedLoc, Value i, ValueRange acc) {
+        KernelBuilder inner(nested, nestedLoc);
+        SmallVector<Value> next;
+        for (auto [sum, term] : llvm::zip_equal(acc, terms(inner, i)))
+          next.push_back(arith::AddFOp::create(nested, nestedLoc, sum, term));
+        scf::YieldOp::create(nested, nestedLoc, next);
+      });
+  return {loop.getResult(0), gated ? loop.getResult(1) : Value()};
+}
+
+/// acc[n] (and acc[n + N/2]) of the simple kernel's thread, k increasing:
+/// W's rows `gateCol` (and `upCol`) times A's row `aRow`.
+static std::pair<Value, Value> dotProduct(KernelBuilder &k, const RowGemm &gemm,
+                                          Value aRow, Value expert,
+                                          Value reduction, Value gateCol,
+                                          Value upCol, bool gated) {
+  return sumInOrder(k, reduction, gated,
+                    [&](KernelBuilder &inner, Value kk) -> SmallVector<Value> {
+                      Value av = inner.loadF32(gemm.a, {aRow, kk});
+                      SmallVector<Value> products;
+                      for (Value n : gated ? SmallVector<Value>{gateCol, upCol}
+                                           : SmallVector<Value>{gateCol}) {
+                        Value wv = inner.loadF32(gemm.w, {expert, n, kk});
+                        products.push_back(arith::MulFOp::create(
+                            inner.b(), inner.getLoc(), av, wv));
+                      }
+                      return products;
+                    });
+}
+
+/// acc[n] (and acc[n + N/2]) of output column `col` from the split-K
+/// partial sums, added in the order of the splits (deterministic whatever
+/// order the GEMM's blocks ran in). The accumulator tiles hold the gate
+/// columns of an output block in their first half and its up columns in
+/// the second, whatever W's layout (the tile loads put them there).
+static std::pair<Value, Value> sumPartials(KernelBuilder &k,
+                                           const RowGemm &gemm, Value row,
+                                           Value col, bool gated) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  Value gateCol = col, upCol;
+  if (gated) {
+    int64_t half = gemm.partialTileN / 2;
+    Value block = arith::DivUIOp::create(b, loc, col, k.index(half));
+    Value within = arith::RemUIOp::create(b, loc, col, k.index(half));
+    Value blockStart =
+        arith::MulIOp::create(b, loc, block, k.index(gemm.partialTileN));
+    gateCol = arith::AddIOp::create(b, loc, blockStart, within);
+    upCol = arith::AddIOp::create(b, loc, gateCol, k.index(half));
+  }
+  Value splits = arith::IndexCastUIOp::create(
+      b, loc, b.getIndexType(),
+      memref::LoadOp::create(b, loc, gemm.splitCount, ValueRange{k.index(0)}));
+  return sumInOrder(
+      k, splits, gated,
+      [&](KernelBuilder &inner, Value split) -> SmallVector<Value> {
+        OpBuilder &b = inner.b();
+        Value base =
+            arith::MulIOp::create(b, inner.getLoc(), split, gemm.partialRows);
+        Value partialRow = arith::AddIOp::create(b, inner.getLoc(), base, row);
+        SmallVector<Value> parts;
+        for (Value c : gated ? SmallVector<Value>{gateCol, upCol}
+                             : SmallVector<Value>{gateCol})
+          parts.push_back(inner.loadF32(gemm.partials, {partialRow, c}));
+        return parts;
+      });
+}
+
 /// One (virtual) block of the simple kernel: row `block % R`, column chunk
 /// `block / R`.
 static void buildRowGemmBlock(KernelBuilder &k, Location loc,
@@ -356,32 +438,10 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
             } else if (gated) {
               upCol = arith::AddIOp::create(b, loc, col, upOffset);
             }
-            // acc[n] (and acc[n + N/2]) in f32, k increasing.
-            Value zero = k.f32(0.0f);
-            SmallVector<Value> init = {zero};
-            if (gated)
-              init.push_back(zero);
-            Value kBegin = k.index(0);
-            Value kStep = k.index(1);
-            auto loop = scf::ForOp::create(
-                b, loc, kBegin, reduction, kStep, init,
-                [&](OpBuilder &nested, Location nestedLoc, Value kk,
-                    ValueRange acc) {
-                  KernelBuilder inner(nested, nestedLoc);
-                  Value av = inner.loadF32(gemm.a, {aRow, kk});
-                  auto step = [&](Value sum, Value n) -> Value {
-                    Value wv = inner.loadF32(gemm.w, {expert, n, kk});
-                    return arith::AddFOp::create(
-                        nested, loc, sum,
-                        arith::MulFOp::create(nested, loc, av, wv));
-                  };
-                  SmallVector<Value> next = {step(acc[0], gateCol)};
-                  if (gated)
-                    next.push_back(step(acc[1], upCol));
-                  scf::YieldOp::create(nested, nestedLoc, next);
-                });
-            Value gate = loop.getResult(0);
-            Value up = gated ? loop.getResult(1) : Value();
+            auto [gate, up] = gemm.partials
+                                  ? sumPartials(k, gemm, row, col, gated)
+                                  : dotProduct(k, gemm, aRow, expert, reduction,
+                                               gateCol, upCol, gated);
             if (gemm.bias) {
               gate = arith::AddFOp::create(
                   b, loc, gate, k.loadF32(gemm.bias, {expert, gateCol}));
@@ -427,11 +487,15 @@ static LogicalResult checkConfigImplemented(GroupedMatmulOp op,
     return op.emitOpError(
         "#moe.gemm_config swap_ab = true is not supported yet: the tiled "
         "kernel puts A's rows on wgmma's M");
-  if (config.getSplitK() != 1)
+  if (config.getSplitK() != 1 && config.getKernel() == GemmKernel::simple)
     return op.emitOpError("#moe.gemm_config split_k = ")
            << config.getSplitK()
-           << " is not supported yet: the tiled kernel reduces all of K in "
-              "one block";
+           << " needs kernel = tiled: the simple kernel does not split K";
+  if (config.getSplitK() != 1 && config.getClusterM() != 1)
+    return op.emitOpError("#moe.gemm_config split_k = ")
+           << config.getSplitK() << " with cluster_m = " << config.getClusterM()
+           << " is not supported yet: the tiled kernel splits K only for "
+              "blocks outside clusters";
   return success();
 }
 

@@ -41,6 +41,16 @@ struct RowGemm {
   /// unused fallback costs one short launch.
   Value enableFlag;
   int64_t maxBlocks = 0;
+  /// Split-K reduction mode (the tiled kernel's second launch): instead of
+  /// the K loop, acc[n] is the sum over s = 0, 1, ..., splits - 1, in that
+  /// order, of partials[s * partialRows + r, c(n)], where `splits` is read
+  /// from element 0 of `splitCount` (i32) and c(n) is the accumulator
+  /// column of output column n in tiles of `partialTileN` columns (gate
+  /// half, then up half, when gated). `a` and `w` are not read.
+  Value partials; ///< [splits * R, C] f32
+  Value partialRows;
+  Value splitCount;
+  int64_t partialTileN = 0;
 };
 
 /// Run-time sizes of a grouped GEMM, each clamped to every buffer that

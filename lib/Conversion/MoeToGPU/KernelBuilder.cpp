@@ -173,6 +173,20 @@ void KernelBuilder::ifThen(Value condition,
                     });
 }
 
+void KernelBuilder::ifThenElse(Value condition,
+                               function_ref<void(KernelBuilder &)> thenBody,
+                               function_ref<void(KernelBuilder &)> elseBody) {
+  auto branch = [](function_ref<void(KernelBuilder &)> body) {
+    return [body](OpBuilder &nested, Location nestedLoc) {
+      KernelBuilder inner(nested, nestedLoc);
+      body(inner);
+      scf::YieldOp::create(nested, nestedLoc);
+    };
+  };
+  scf::IfOp::create(builder, loc, condition, branch(thenBody),
+                    branch(elseBody));
+}
+
 Value KernelBuilder::ifThenElseF32(
     Value condition, function_ref<Value(KernelBuilder &)> thenBody,
     float elseValue) {

@@ -104,6 +104,10 @@ public:
   /// scf.if without results.
   void ifThen(Value condition, function_ref<void(KernelBuilder &)> body);
 
+  /// scf.if without results, with an else branch.
+  void ifThenElse(Value condition, function_ref<void(KernelBuilder &)> thenBody,
+                  function_ref<void(KernelBuilder &)> elseBody);
+
   /// ceil(a / b) for positive index b.
   Value ceilDiv(Value a, Value b);
 

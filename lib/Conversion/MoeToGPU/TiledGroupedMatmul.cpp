@@ -61,12 +61,21 @@ constexpr int64_t kScheduleThreads = 512;
 /// TMA coordinates (a tile may start up to one tile past an edge) are i32.
 constexpr int64_t kMaxTiledExtent = (int64_t(1) << 31) - 4096;
 /// Schedule layout (i32): [0] number of m-tiles, [1] fallback flag, [2]
-/// tiles handed out past the first grid's (the dynamic tile counter), then
+/// tiles handed out past the first grid's (the dynamic tile counter), [3]
+/// the number of K splits, [4] whether the split-K reduction runs, then
 /// one (expert, row start, row count, first m-tile of its segment, m-tiles
 /// of its segment) entry per m-tile.
-constexpr int64_t kHeaderWords = 4;
+constexpr int64_t kHeaderWords = 5;
 constexpr int64_t kTileCounterWord = 2;
+constexpr int64_t kSplitsWord = 3;
+constexpr int64_t kReduceFlagWord = 4;
 constexpr int64_t kEntryWords = 5;
+/// Split K only while the (m-tile, n-block) tiles number fewer than this
+/// many per persistent block, into just enough splits to reach it (at
+/// most split_k, and at least kMinKStepsPerSplit K steps each): at decode
+/// a few tiles would leave most SMs without weights to stream.
+constexpr int64_t kSplitTilesPerBlock = 2;
+constexpr int64_t kMinKStepsPerSplit = 4;
 
 struct TileConfig {
   int64_t warpgroups; ///< 64-row slabs per tile, one warpgroup each
@@ -77,6 +86,8 @@ struct TileConfig {
   /// Blocks of a cluster: they take the row tiles of one schedule entry
   /// (scheduleM() rows) and share the W tile (TMA multicast).
   int64_t clusterM;
+  /// The most blocks one tile's K may be split over.
+  int64_t splitK;
 
   /// Rows of a schedule entry: one row tile per block of a cluster.
   int64_t scheduleM() const { return tileM * clusterM; }
@@ -94,6 +105,7 @@ TileConfig readTileConfig(GemmConfigAttr config) {
   c.stages = config.getStages();
   c.ctas = config.getCtas();
   c.clusterM = config.getClusterM();
+  c.splitK = config.getSplitK();
   return c;
 }
 
@@ -150,9 +162,35 @@ void blockInclusiveScan(KernelBuilder &k, Value buffer, Value tid) {
   }
 }
 
+/// How the tiles of one call may split K (host values).
+struct SplitPlan {
+  Value allowed;    ///< index, 1 where the workspace has room for the splits
+  Value target;     ///< index, the fewest tiles that need no split
+  Value numNBlocks; ///< index
+  Value numK;       ///< index, K steps of a whole tile
+};
+
+/// The number of K splits of this call, from the number of m-tiles
+/// `mTiles` (index): 1, or enough splits to give `plan.target` tiles, at
+/// most split_k and at least kMinKStepsPerSplit K steps each.
+Value computeSplits(KernelBuilder &k, const TileConfig &config,
+                    const SplitPlan &plan, Value mTiles) {
+  Ix x{k};
+  Value one = x.c(1);
+  Value tiles = x.mul(mTiles, plan.numNBlocks);
+  Value atLeastOne = arith::MaxUIOp::create(k.b(), k.getLoc(), tiles, one);
+  Value wanted = k.ceilDiv(plan.target, atLeastOne);
+  Value byK = arith::MaxUIOp::create(
+      k.b(), k.getLoc(), x.div(plan.numK, x.c(kMinKStepsPerSplit)), one);
+  Value splits = x.min(x.min(wanted, x.c(config.splitK)), byK);
+  splits = arith::MaxUIOp::create(k.b(), k.getLoc(), splits, one);
+  Value allowed = cmpI(k, arith::CmpIPredicate::ne, plan.allowed, x.c(0));
+  return select(k, allowed, splits, one);
+}
+
 void buildScheduleKernel(KernelBuilder &kb, const RowGemm &gemm,
                          const GemmSizes &sizes, const TileConfig &config,
-                         Value schedule) {
+                         const SplitPlan &plan, Value schedule) {
   MLIRContext *context = kb.b().getContext();
   Type i32 = kb.b().getI32Type();
   SmallVector<Type> buffers = {
@@ -268,14 +306,29 @@ void buildScheduleKernel(KernelBuilder &kb, const RowGemm &gemm,
               gpu::BarrierOp::create(b, loc);
               return {arith::AddIOp::create(b, loc, carried[0], chunkTotal)};
             });
-        k.ifThen(cmpI(k, arith::CmpIPredicate::eq, tid, x.c(0)),
-                 [&](KernelBuilder &k) {
-                   storeI32(k, total[0], schedule, k.index(0));
-                   storeI32(k, zero, schedule, k.index(kTileCounterWord));
-                   storeI32(
-                       k, arith::ExtUIOp::create(k.b(), loc, i32, notMonotone),
+        k.ifThen(
+            cmpI(k, arith::CmpIPredicate::eq, tid, x.c(0)),
+            [&](KernelBuilder &k) {
+              storeI32(k, total[0], schedule, k.index(0));
+              storeI32(k, zero, schedule, k.index(kTileCounterWord));
+              storeI32(k, arith::ExtUIOp::create(k.b(), loc, i32, notMonotone),
                        schedule, k.index(1));
-                 });
+              // Splits (1 for a configuration without split_k) and
+              // whether the reduction kernel runs.
+              Ix x{k};
+              Value splits = x.c(1);
+              if (config.splitK > 1)
+                splits = computeSplits(k, config, plan, x.fromI32(total[0]));
+              Value split = cmpI(k, arith::CmpIPredicate::ugt, splits, x.c(1));
+              Value monotone = arith::XOrIOp::create(
+                  k.b(), loc, notMonotone,
+                  arith::ConstantOp::create(k.b(), loc,
+                                            k.b().getBoolAttr(true)));
+              Value reduce = arith::AndIOp::create(k.b(), loc, split, monotone);
+              storeI32(k, x.i32(splits), schedule, k.index(kSplitsWord));
+              storeI32(k, arith::ExtUIOp::create(k.b(), loc, i32, reduce),
+                       schedule, k.index(kReduceFlagWord));
+            });
       },
       buffers);
 }
@@ -322,8 +375,19 @@ struct GemmKernelBuilder {
   bool gated;
   Type elementType;
   bool dynamicTiles;
+  /// Split K (config.splitK > 1): the f32 partial sums [splits * R, nBlocks
+  /// * tileN], split s of row r at row s * partialRows + r.
+  Value workspace;
+  Value partialRows;
 
   int64_t outTileN() const { return gated ? config.tileN / 2 : config.tileN; }
+
+  /// The K blocks of one tile, [first, first + count), and for a split
+  /// tile its split and the call's number of splits (null without split_k).
+  struct KRange {
+    Value first, count;
+    Value split, splits;
+  };
 
   /// The tile loads of K block `kBlock`: the A rows into `aTile`, the W
   /// columns into `wTile` (gate rows into its first half and up rows into
@@ -352,10 +416,11 @@ struct GemmKernelBuilder {
                          Value(), 1, config.clusterM);
   }
 
-  /// One output tile: the K loop of tile loads and MMAs, then the epilogue.
+  /// One output tile: the K loop of tile loads and MMAs, then the epilogue
+  /// (or, for one split of several, the partial sums into the workspace).
   void computeTile(KernelBuilder &k, Value aTile, Value wTile, Value warpgroup,
-                   Value numK, Value expert, Value rowStart, Value rowCount,
-                   Value nBlock) {
+                   const KRange &range, Value expert, Value rowStart,
+                   Value rowCount, Value nBlock) {
     Ix x{k};
     OpBuilder &b = k.b();
     Location loc = k.getLoc();
@@ -364,10 +429,11 @@ struct GemmKernelBuilder {
     Value zero = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
     auto loop = scf::ForOp::create(
-        b, loc, x.c(0), numK, x.c(1), ValueRange{zero},
-        [&](OpBuilder &nested, Location nestedLoc, Value kBlock,
+        b, loc, x.c(0), range.count, x.c(1), ValueRange{zero},
+        [&](OpBuilder &nested, Location nestedLoc, Value step,
             ValueRange carried) {
           KernelBuilder k(nested, nestedLoc);
+          Value kBlock = range.first ? Ix{k}.add(range.first, step) : step;
           loadTiles(k, aTile, wTile, kBlock, expert, rowStart, nBlock);
           // A warpgroup whose rows are all past the expert's skips its
           // MMAs: the last tile of an expert often has 64 rows or fewer.
@@ -379,12 +445,36 @@ struct GemmKernelBuilder {
     // The pipelining pass reads the ring depth off the loop.
     loop->setAttr(kPipelineStagesAttr, b.getI64IntegerAttr(config.stages));
     Value done = TileMmaWaitOp::create(b, loc, accType, loop.getResult(0), 0);
-    Value bias = gemm.bias, scale = gemm.scale, rowIndex = gemm.rowIndex;
-    TileStoreOp::create(b, loc, done, warpgroup, gemm.out, rowStart,
-                        x.mul(nBlock, x.c(outTileN())), rowCount, gemm.epilogue,
-                        bias, bias ? expert : Value(), scale, rowIndex,
-                        gemm.indexDivisor, rowIndex ? sizes.numARows : Value(),
-                        gemm.gateUpLayout, gemm.clampLimit, gemm.swigluAlpha);
+    auto storeOutput = [&](KernelBuilder &k) {
+      Ix x{k};
+      Value bias = gemm.bias, scale = gemm.scale, rowIndex = gemm.rowIndex;
+      TileStoreOp::create(k.b(), loc, done, warpgroup, gemm.out, rowStart,
+                          x.mul(nBlock, x.c(outTileN())), rowCount,
+                          gemm.epilogue, bias, bias ? expert : Value(), scale,
+                          rowIndex, gemm.indexDivisor,
+                          rowIndex ? sizes.numARows : Value(),
+                          gemm.gateUpLayout, gemm.clampLimit, gemm.swigluAlpha);
+    };
+    if (!range.splits) {
+      storeOutput(k);
+      return;
+    }
+    // One split of several: the raw accumulator, for the reduction kernel
+    // to add up and finish.
+    Value isSplit = x.lt(x.c(1), range.splits);
+    k.ifThenElse(
+        isSplit,
+        [&](KernelBuilder &k) {
+          Ix x{k};
+          Value splitRows = x.mul(range.split, partialRows);
+          Value row = x.add(splitRows, rowStart);
+          Value col = x.mul(nBlock, x.c(config.tileN));
+          TileStoreOp::create(k.b(), loc, done, warpgroup, workspace, row, col,
+                              rowCount, Epilogue::none, Value(), Value(),
+                              Value(), Value(), 1, Value(), GateUpLayout::split,
+                              FloatAttr(), FloatAttr());
+        },
+        storeOutput);
   }
 
   /// Rows outside every expert: a zero tile.
@@ -402,11 +492,22 @@ struct GemmKernelBuilder {
                         Value(), GateUpLayout::split, FloatAttr(), FloatAttr());
   }
 
-  /// The tile `tile` of the persistent loop.
+  /// The tile `tile` of the persistent loop; `splits` is the call's number
+  /// of K splits (null without split_k), the split varying fastest.
   void buildTile(KernelBuilder &k, Value aTile, Value wTile, Value warpgroup,
-                 Value numK, Value tile, Value rank) {
+                 Value numK, Value splits, Value tile, Value rank) {
     Ix x{k};
     Location loc = k.getLoc();
+    KRange range{Value(), numK, Value(), Value()};
+    if (splits) {
+      range.split = x.rem(tile, splits);
+      range.splits = splits;
+      tile = x.div(tile, splits);
+      Value perSplit = k.ceilDiv(numK, splits);
+      Value first = x.min(x.mul(range.split, perSplit), numK);
+      range.first = first;
+      range.count = x.min(perSplit, x.sub(numK, first));
+    }
     // L2-aware raster: the tiles of one segment (expert) are consecutive,
     // column block by column block, so the blocks running at once share a
     // few W column blocks and the expert's A rows instead of streaming all
@@ -441,10 +542,18 @@ struct GemmKernelBuilder {
                                   /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(k.b());
     k.b().setInsertionPointToStart(ifOp.thenBlock());
-    computeTile(k, aTile, wTile, warpgroup, numK, x.fromI32(expert), rowStart,
+    computeTile(k, aTile, wTile, warpgroup, range, x.fromI32(expert), rowStart,
                 rowCount, nBlock);
     k.b().setInsertionPointToStart(ifOp.elseBlock());
-    zeroTile(k, warpgroup, rowStart, rowCount, nBlock);
+    if (!splits) {
+      zeroTile(k, warpgroup, rowStart, rowCount, nBlock);
+      return;
+    }
+    // Split calls leave the rows outside every expert to the reduction.
+    k.ifThen(cmpI(k, arith::CmpIPredicate::eq, splits, x.c(1)),
+             [&](KernelBuilder &k) {
+               zeroTile(k, warpgroup, rowStart, rowCount, nBlock);
+             });
   }
 
   /// Tiles from the schedule's counter: block b starts with tile b; as a
@@ -487,44 +596,50 @@ struct GemmKernelBuilder {
 
   void build(KernelBuilder &kb, Value grid) {
     int64_t threads = kWarpgroupThreads * config.warpgroups;
-    kb.launch(grid, threads, config.clusterM,
-              [&](KernelBuilder &k, const LaunchIds &ids) {
-                Ix x{k};
-                OpBuilder &b = k.b();
-                Location loc = k.getLoc();
-                Value warpgroup = x.div(ids.threadId, x.c(kWarpgroupThreads));
-                Value aTile = TileAllocOp::create(
-                    b, loc, workgroupType({config.tileM, kTileK}, elementType));
-                Value wTile = TileAllocOp::create(
-                    b, loc, workgroupType({config.tileN, kTileK}, elementType));
+    kb.launch(
+        grid, threads, config.clusterM,
+        [&](KernelBuilder &k, const LaunchIds &ids) {
+          Ix x{k};
+          OpBuilder &b = k.b();
+          Location loc = k.getLoc();
+          Value warpgroup = x.div(ids.threadId, x.c(kWarpgroupThreads));
+          Value aTile = TileAllocOp::create(
+              b, loc, workgroupType({config.tileM, kTileK}, elementType));
+          Value wTile = TileAllocOp::create(
+              b, loc, workgroupType({config.tileN, kTileK}, elementType));
 
-                Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
-                Value numTiles = x.mul(numMTiles, numNBlocks);
-                Value numK = k.ceilDiv(sizes.reduction, x.c(kTileK));
-                // Blocks b and b + 1 of a 1-D grid in clusters of 2 form
-                // cluster b / 2, ranks 0 and 1.
-                Value rank = x.rem(ids.blockId, x.c(config.clusterM));
-                auto body = [&](KernelBuilder &k, Value tile) {
-                  buildTile(k, aTile, wTile, warpgroup, numK, tile, rank);
-                };
-                if (config.clusterM > 1) {
-                  // The blocks of a cluster walk the same tiles in the same
-                  // order (their copies are shared): round robin over clusters.
-                  Value cluster = x.div(ids.blockId, x.c(config.clusterM));
-                  Value clusters = x.div(ids.gridSize, x.c(config.clusterM));
-                  k.forLoop(cluster, numTiles, clusters, body);
-                  return;
-                }
-                if (!dynamicTiles) {
-                  k.forLoop(ids.blockId, numTiles, ids.gridSize, body);
-                  return;
-                }
-                // A tile buffer like the others: the tile buffers take the
-                // kernel's shared memory from its start.
-                Value slot = TileAllocOp::create(
-                    b, loc, workgroupType({1}, b.getI32Type()));
-                dynamicTileLoop(k, ids, numTiles, slot, body);
-              });
+          Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
+          Value numTiles = x.mul(numMTiles, numNBlocks);
+          Value numK = k.ceilDiv(sizes.reduction, x.c(kTileK));
+          Value splits;
+          if (config.splitK > 1) {
+            splits = x.fromI32(loadI32(k, schedule, x.c(kSplitsWord)));
+            numTiles = x.mul(numTiles, splits);
+          }
+          // Blocks b and b + 1 of a 1-D grid in clusters of 2 form
+          // cluster b / 2, ranks 0 and 1.
+          Value rank = x.rem(ids.blockId, x.c(config.clusterM));
+          auto body = [&](KernelBuilder &k, Value tile) {
+            buildTile(k, aTile, wTile, warpgroup, numK, splits, tile, rank);
+          };
+          if (config.clusterM > 1) {
+            // The blocks of a cluster walk the same tiles in the same
+            // order (their copies are shared): round robin over clusters.
+            Value cluster = x.div(ids.blockId, x.c(config.clusterM));
+            Value clusters = x.div(ids.gridSize, x.c(config.clusterM));
+            k.forLoop(cluster, numTiles, clusters, body);
+            return;
+          }
+          if (!dynamicTiles) {
+            k.forLoop(ids.blockId, numTiles, ids.gridSize, body);
+            return;
+          }
+          // A tile buffer like the others: the tile buffers take the
+          // kernel's shared memory from its start.
+          Value slot =
+              TileAllocOp::create(b, loc, workgroupType({1}, b.getI32Type()));
+          dynamicTileLoop(k, ids, numTiles, slot, body);
+        });
   }
 };
 
@@ -641,44 +756,118 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
     ok = x.andI(ok, x.lt(v, x.c(kMaxTiledExtent)));
   }
 
-  // The schedule kernel, the persistent kernel of configuration `index` and
-  // its device-gated fallback, at the rewriter's insertion point.
-  auto emitTiledKernels = [&](size_t index) {
-    const TileConfig &config = configs[index];
-    KernelBuilder tb(rewriter, loc);
-    Ix x{tb};
-    buildScheduleKernel(tb, gemm, sizes, config, schedule);
-
-    TileSources sources{
-        gemm.a, gemm.rowIndex, gemm.indexDivisor,
-        gated ? gatedWeightView(tb, gemm.w, sizes.upOffset, gemm.gateUpLayout)
-              : gemm.w};
+  // Per configuration: its column blocks, its grid and how it may split K.
+  // The split-K workspace is sized here, in the function's body (where
+  // moe-device-allocations takes temporaries), for the configuration the
+  // rows select, and only where that configuration may split.
+  struct ConfigPlan {
+    Value numNBlocks, grid;
+    SplitPlan split;
+  };
+  SmallVector<ConfigPlan> plans;
+  Value numK = kb.ceilDiv(sizes.reduction, x.c(kTileK));
+  Value workspaceRows = x.c(1), workspaceCols = x.c(1);
+  bool anySplit = false;
+  for (auto [index, config] : llvm::enumerate(configs)) {
     int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
-    Value numNBlocks = tb.ceilDiv(sizes.outCols, x.c(outTileN));
+    Value numNBlocks = kb.ceilDiv(sizes.outCols, x.c(outTileN));
     // Whole clusters: at least one, at most ctas blocks.
     Value allTiles = x.mul(maxMTiles[index], numNBlocks);
+    if (config.splitK > 1)
+      allTiles = x.mul(allTiles, x.c(config.splitK));
     Value maxClusters =
         x.c(std::max<int64_t>(config.ctas / config.clusterM, 1));
     Value clusters = x.min(allTiles, maxClusters);
     Value one = x.c(1);
     clusters = arith::MaxUIOp::create(rewriter, loc, clusters, one);
     Value grid = x.mul(clusters, x.c(config.clusterM));
-    GemmKernelBuilder kernel{
-        gemm,        sizes,
-        config,      sources,
-        schedule,    numNBlocks,
-        gated,       cast<MemRefType>(gemm.a.getType()).getElementType(),
-        dynamicTiles};
-    kernel.build(tb, grid);
+    ConfigPlan plan{numNBlocks, grid, {}};
+    if (config.splitK > 1) {
+      anySplit = true;
+      // The device splits only below `target` tiles, and a call has at
+      // least ceil(R / tileM) m-tiles: more rows never split.
+      Value target = x.mul(grid, x.c(kSplitTilesPerBlock));
+      Value leastMTiles = kb.ceilDiv(sizes.rows, x.c(config.tileM));
+      Value leastTiles = x.mul(leastMTiles, numNBlocks);
+      Value allowed = x.lt(leastTiles, target);
+      if (int64_t least = gemmConfigs[index].getMinRows())
+        allowed = x.andI(allowed, cmpI(kb, arith::CmpIPredicate::uge,
+                                       sizes.rows, x.c(least)));
+      if (index + 1 < configs.size()) {
+        Value nextMinRows = x.c(gemmConfigs[index + 1].getMinRows());
+        allowed = x.andI(allowed, x.lt(sizes.rows, nextMinRows));
+      }
+      Value zero = x.c(0);
+      plan.split = {select(kb, allowed, one, zero), target, numNBlocks, numK};
+      Value rows = x.mul(sizes.rows, x.c(config.splitK));
+      Value cols = x.mul(numNBlocks, x.c(config.tileN));
+      workspaceRows = arith::MaxUIOp::create(rewriter, loc, workspaceRows,
+                                             select(kb, allowed, rows, one));
+      workspaceCols = arith::MaxUIOp::create(rewriter, loc, workspaceCols,
+                                             select(kb, allowed, cols, one));
+    }
+    plans.push_back(plan);
+  }
+  Value workspace;
+  if (anySplit) {
+    int64_t dynamic = ShapedType::kDynamic;
+    workspace = memref::AllocOp::create(
+        rewriter, loc,
+        MemRefType::get({dynamic, dynamic}, rewriter.getF32Type()),
+        ValueRange{workspaceRows, workspaceCols});
+  }
 
-    RowGemm fallback = gemm;
-    fallback.enableFlag = memref::SubViewOp::create(
+  // One header word of the schedule as a buffer of its own (a device flag).
+  auto scheduleWord = [&](int64_t word) -> Value {
+    return memref::SubViewOp::create(
         rewriter, loc, schedule,
-        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(word)},
         ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)},
         ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+  };
+
+  // The schedule kernel, the persistent kernel of configuration `index`,
+  // its device-gated fallback and, with split_k, the device-gated
+  // reduction of the splits, at the rewriter's insertion point.
+  auto emitTiledKernels = [&](size_t index) {
+    const TileConfig &config = configs[index];
+    const ConfigPlan &plan = plans[index];
+    KernelBuilder tb(rewriter, loc);
+    buildScheduleKernel(tb, gemm, sizes, config, plan.split, schedule);
+
+    TileSources sources{
+        gemm.a, gemm.rowIndex, gemm.indexDivisor,
+        gated ? gatedWeightView(tb, gemm.w, sizes.upOffset, gemm.gateUpLayout)
+              : gemm.w};
+    GemmKernelBuilder kernel{
+        gemm,
+        sizes,
+        config,
+        sources,
+        schedule,
+        plan.numNBlocks,
+        gated,
+        cast<MemRefType>(gemm.a.getType()).getElementType(),
+        dynamicTiles,
+        config.splitK > 1 ? workspace : Value(),
+        config.splitK > 1 ? sizes.rows : Value()};
+    kernel.build(tb, plan.grid);
+
+    RowGemm fallback = gemm;
+    fallback.enableFlag = scheduleWord(1);
     fallback.maxBlocks = config.ctas;
     buildRowGemm(rewriter, loc, fallback);
+
+    if (config.splitK == 1)
+      return;
+    RowGemm reduction = gemm;
+    reduction.enableFlag = scheduleWord(kReduceFlagWord);
+    reduction.maxBlocks = config.ctas;
+    reduction.partials = workspace;
+    reduction.partialRows = sizes.rows;
+    reduction.splitCount = scheduleWord(kSplitsWord);
+    reduction.partialTileN = config.tileN;
+    buildRowGemm(rewriter, loc, reduction);
   };
 
   auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange(), ok,

@@ -9,12 +9,12 @@
 // half of the tile from both blocks), the A tile their own.
 // CHECK-LABEL: func.func @cluster
 //       CHECK:   %[[SCHEDULE:.*]] = memref.alloc
-//       CHECK:   gpu.launch
-//       CHECK:     arith.constant 256 : i32
 //       CHECK:   %[[C66:.*]] = arith.constant 66 : index
 //       CHECK:   %[[CLUSTERS:.*]] = arith.minui %{{.*}}, %[[C66]] : index
 //       CHECK:   %[[ATLEAST1:.*]] = arith.maxui %[[CLUSTERS]], %{{.*}} : index
 //       CHECK:   %[[BLOCKS:.*]] = arith.muli %[[ATLEAST1]], %c2{{.*}} : index
+//       CHECK:   gpu.launch
+//       CHECK:     arith.constant 256 : i32
 //       CHECK:   %[[GRID:.*]] = arith.maxui %[[BLOCKS]], %c2{{.*}} : index
 //       CHECK:   gpu.launch clusters(%{{.*}}) in (%{{.*}} = %c2{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) blocks(%[[B:.*]], %{{.*}}, %{{.*}}) in (%[[NB:.*]] = %[[GRID]],
 //       CHECK:     %[[RANK:.*]] = arith.remui %[[B]], %c2

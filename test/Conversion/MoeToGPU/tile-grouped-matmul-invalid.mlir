@@ -49,11 +49,11 @@ func.func @swap_ab(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
 
 // -----
 
-func.func @split_k(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+func.func @split_k_cluster(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
     %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config split_k = 4 is not supported yet: the tiled kernel reduces all of K in one block}}
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config split_k = 4 with cluster_m = 2 is not supported yet: the tiled kernel splits K only for blocks outside clusters}}
   moe.grouped_matmul %a, %w, %offsets outs(%out)
-      {moe.config = #moe.gemm_config<split_k = 4>}
+      {moe.config = #moe.gemm_config<split_k = 4, cluster_m = 2>}
       : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
   return
 }
@@ -62,7 +62,7 @@ func.func @split_k(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
 
 func.func @simple_kernel(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
     %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config split_k = 2 is not supported yet: the tiled kernel reduces all of K in one block}}
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config split_k = 2 needs kernel = tiled: the simple kernel does not split K}}
   moe.grouped_matmul %a, %w, %offsets outs(%out)
       {moe.config = #moe.gemm_config<kernel = simple, split_k = 2>}
       : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
@@ -85,9 +85,9 @@ func.func @f32_operands(%a: memref<?x64xf32>, %w: memref<4x256x64xf32>,
 // In a list of configurations by row count, every entry is checked.
 func.func @by_rows_entry(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
     %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config split_k = 2 is not supported yet: the tiled kernel reduces all of K in one block}}
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config split_k = 2 with cluster_m = 2 is not supported yet: the tiled kernel splits K only for blocks outside clusters}}
   moe.grouped_matmul %a, %w, %offsets outs(%out)
-      {moe.config = [#moe.gemm_config<>, #moe.gemm_config<split_k = 2, min_rows = 1024>]}
+      {moe.config = [#moe.gemm_config<>, #moe.gemm_config<split_k = 2, cluster_m = 2, min_rows = 1024>]}
       : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xbf16>) -> ()
   return
 }

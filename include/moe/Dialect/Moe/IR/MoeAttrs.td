@@ -57,7 +57,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     | `cluster_m`, `cluster_n` | 1, 1 | [1, 8] each, `cluster_m * cluster_n <= 8` | thread block cluster shape |
     | `raster` | `along_m` | `along_m`, `along_n` | order of an expert's tiles: `along_m` walks the row tiles of one column block before the next block |
     | `swap_ab` | `false` | `false`, `true` | compute `(W A^T)^T`, W's rows as wgmma's M (for a handful of rows) |
-    | `split_k` | 1 | at least 1 | K split over that many blocks, partial sums reduced |
+    | `split_k` | 1 | at least 1 | K split over at most that many blocks where tiles are few, partial sums reduced in a fixed order (below) |
     | `ctas` | 132 | [1, 65535] | persistent blocks at most (one H100 wave) |
     | `simple_threads` | 256 | multiple of 32 in [32, 1024] | block size of the simple kernel (`kernel = simple`, and the tiled kernel's fallbacks) |
     | `min_rows` | 0 | at least 0 | the fewest GEMM rows (A's rows) this configuration is for, in a list of configurations (below) |
@@ -90,9 +90,20 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     the lowering (`moe-tile-grouped-matmul`, and `convert-moe-to-gpu`)
     with an error at the op ("not supported yet"), whichever kernel the op
     would get: `cluster_m` other than 1 or 2, `cluster_n` other than 1,
-    `raster = along_n`, `swap_ab = true`, `split_k` other than 1.
-    docs/Rationale.md says why the two kinds of limits are checked in two
-    places.
+    `raster = along_n`, `swap_ab = true`, `split_k` other than 1 together
+    with `cluster_m = 2` or `kernel = simple`. docs/Rationale.md says why
+    the two kinds of limits are checked in two places.
+
+    `split_k = S` (decode): a call whose (row tile, column block) tiles
+    number fewer than twice its persistent blocks splits each tile's K
+    into just enough ranges to reach that (at most `S`, each at least 4 K
+    steps), decided on the device from the schedule. Each split stores its
+    raw f32 accumulator into a workspace of `S * R` rows; a second kernel,
+    launched only when the call split, adds the splits in the order of K
+    and applies the epilogue (bias, activation, row scale, rounding), so
+    the result does not depend on which block finished first. A call with
+    more tiles runs the usual kernel with its epilogue, and the workspace
+    is one element.
 
     `cluster_m = 2` runs the tiled kernel in clusters of two blocks that
     take the two row tiles of one schedule entry (2 * tile_m rows of an
