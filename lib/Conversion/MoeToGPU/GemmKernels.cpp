@@ -274,6 +274,10 @@ void mlir::moe::buildRowGemm(PatternRewriter &rewriter, Location loc,
                   buildRowGemmBlock(k, loc, gemm, ids, virtualBlock, rowsOrOne,
                                     rows, numARows, reduction, numExperts,
                                     upOffset, outCols);
+                  // The next virtual block's expert search (a block-wide
+                  // all-reduce) reuses the shared scratch this one's result
+                  // is still being read from.
+                  gpu::BarrierOp::create(k.b(), loc);
                 });
     });
   });

@@ -71,6 +71,9 @@
 //       CHECK:         %[[SROW:.*]] = arith.muli %[[S]], %[[ROWS]] : index
 //       CHECK:         memref.load %[[WORKSPACE]]
 //       CHECK:         memref.load %[[WORKSPACE]]
+// Its blocks stride over (row, column chunk) blocks: a barrier between two,
+// whose expert searches share the all-reduce scratch.
+//       CHECK:       gpu.barrier
 //       CHECK:   } else {
 //   CHECK-NOT:   nvvm.
 func.func @split_gated(%a: memref<?x2048xbf16>, %w: memref<8x512x2048xbf16>, %offsets: memref<9xi32>,
