@@ -68,6 +68,7 @@ OPERANDS = {
     "permute_indices": (
         ("ids", False, True),
         ("weights", False, False),
+        ("expert_map", False, False),
         ("src_index", True, True),
         ("offsets", True, True),
         ("row_weights", True, False),
@@ -76,6 +77,7 @@ OPERANDS = {
         ("x", False, True),
         ("ids", False, True),
         ("weights", False, False),
+        ("expert_map", False, False),
         ("rows", True, True),
         ("src_index", True, True),
         ("offsets", True, True),

@@ -110,6 +110,25 @@ for T in 1 4 32; do
   run split-k gemm1_qwen3_split4 $((T * 8)) random 3
 done
 
+# Expert parallelism (expert-map.mlir): the permutation with a map, and
+# layers with half the experts local, with the edge cases of the routing.
+for T in 1 32 256 2048; do
+  run expert-map permute_expert_map_deepseek_v3 "$T" random 3
+  run expert-map permute_indices_expert_map_qwen3 "$T" random 3
+done
+for c in one-expert empty-experts nan-rows out-of-range; do
+  run expert-map permute_expert_map_deepseek_v3 256 "$c" 3
+done
+for T in 1 7 32 256; do
+  run expert-map fused_moe_expert_map_small "$T" random 3
+done
+for c in one-expert empty-experts nan-rows; do
+  run expert-map fused_moe_expert_map_small 256 "$c" 3
+done
+for T in 1 32 256; do
+  run expert-map qwen3_moe_ep2 "$T" random 5
+done
+
 # MoT linear (permute -> grouped GEMM -> combine) and whole fused_moe
 # layers (examples/ compiled into artifacts/ by utils/build-gpu-artifacts.sh;
 # the runner checks functions of one moe op, so not bagel-mot.mlir's
@@ -138,6 +157,7 @@ done
 [ -f "$ART/qwen3-30b-a3b.so" ] && run qwen3-30b-a3b qwen3_moe 256 one-expert 3
 for T in 1 32; do
   [ -f "$ART/gpt-oss-20b.so" ] && run gpt-oss-20b gpt_oss_20b_moe "$T" random 5
+  [ -f "$ART/glm-4.5-air.so" ] && run glm-4.5-air glm_4_5_air_moe "$T" random 5
 done
 
 if [ "${SANITIZER:-1}" = 1 ]; then
@@ -151,6 +171,8 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   sanitize racecheck gemm gemm_gathered_k48_bias_f16 100
   sanitize racecheck gemm gemm_k16_n72 200
   sanitize racecheck gemm gemm_k48_gated_f16 300
+  sanitize memcheck expert-map fused_moe_expert_map_small 100
+  sanitize memcheck expert-map permute_expert_map_deepseek_v3 300 out-of-range
   sanitize memcheck split-k gemm_k1000_gated_split4_f16 300 out-of-range
   sanitize racecheck split-k gemm_k1000_gated_split4_f16 300
   sanitize memcheck split-k gemm_gathered_swigluoai_split3 100 out-of-range

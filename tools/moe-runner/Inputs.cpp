@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <random>
 
 namespace moe {
@@ -465,6 +466,20 @@ static void fillExpertMap(HostTensor &map, Rng &random) {
     map.ints[0] = 0;
 }
 
+/// A random expert map [G] onto \p numLocal local experts (expert
+/// parallelism): min(numLocal, G) distinct global ids, drawn at random, get
+/// the local indices in a random order; the others -1 (held elsewhere).
+static void fillLocalExpertMap(HostTensor &map, int64_t numLocal, Rng &random) {
+  const int64_t G = static_cast<int64_t>(map.ints.size());
+  std::vector<int32_t> order(G);
+  std::iota(order.begin(), order.end(), 0);
+  for (int64_t i = G - 1; i > 0; --i)
+    std::swap(order[i], order[randomBelow(random, i + 1)]);
+  std::fill(map.ints.begin(), map.ints.end(), -1);
+  for (int64_t local = 0; local < std::min(numLocal, G); ++local)
+    map.ints[order[local]] = static_cast<int32_t>(local);
+}
+
 void Generator::makeAlign() {
   HostTensor &ids = *operand("ids");
   Rng random = rng("ids", kIndices);
@@ -480,8 +495,16 @@ void Generator::makePermute() {
   fillNormal("x", 0.0f, 1.0f);
   HostTensor &ids = *operand("ids");
   Rng random = rng("ids", kIndices);
-  ids.ints =
-      routedIds(ids.shape[0], ids.shape[1], op.intAttr("num_experts"), random);
+  // With an expert map the ids are global (over the map's G entries), the
+  // map takes them to the num_experts local experts.
+  const int64_t numExperts = op.intAttr("num_experts");
+  HostTensor *map = operand("expert_map");
+  ids.ints = routedIds(ids.shape[0], ids.shape[1],
+                       map ? dim("expert_map", 0) : numExperts, random);
+  if (map) {
+    Rng mapRandom = rng("expert_map", kIndices);
+    fillLocalExpertMap(*map, numExperts, mapRandom);
+  }
   fillUniform("weights", 0.0f, 1.0f);
   if (mode == CaseMode::NanRows)
     injectNanRows("x", /*logits=*/false);
@@ -553,6 +576,10 @@ void Generator::makeFusedMoe() {
   fillGateBias("bias");
   fillNormal("b13", 0.0f, 0.1f);
   fillNormal("b2", 0.0f, 0.1f);
+  if (HostTensor *map = operand("expert_map")) {
+    Rng mapRandom = rng("expert_map", kIndices);
+    fillLocalExpertMap(*map, dim("w13", 0), mapRandom);
+  }
 }
 
 void Generator::run() {

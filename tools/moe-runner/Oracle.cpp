@@ -218,8 +218,16 @@ void Oracle::align() {
 void Oracle::permute() {
   // permute_indices has no x and rows: the index results alone.
   const bool movesRows = input("x") != nullptr;
+  // An expert map applies to the ids first (docs/Semantics.md).
+  const HostTensor &idsTensor = *input("ids");
+  std::vector<int32_t> ids = idsTensor.ints;
+  if (const int32_t *map = ints("expert_map")) {
+    const int64_t G = dim("expert_map", 0);
+    for (int32_t &id : ids)
+      id = id >= 0 && id < G ? map[id] : -1;
+  }
   ref::PermuteResult result = ref::permute(
-      floats("x"), dim("ids", 0), movesRows ? dim("x", 1) : 0, ints("ids"),
+      floats("x"), dim("ids", 0), movesRows ? dim("x", 1) : 0, ids.data(),
       dim("ids", 1), op.intAttr("num_experts"), floats("weights"));
   if (movesRows)
     out("rows")->floats = result.rows;
@@ -324,6 +332,8 @@ void Oracle::fusedMoe() {
   whole.activationParams = activationParams();
   whole.b13OrNull = floats("b13");
   whole.b2OrNull = floats("b2");
+  whole.expertMapOrNull = ints("expert_map");
+  whole.numLocalExperts = dim("w13", 0);
   whole.dtype = dtype("x");
   {
     ref::FusedMoeArgs empty = whole;

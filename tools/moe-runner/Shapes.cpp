@@ -297,8 +297,15 @@ bool resolvePermute(Solver &s, const ManifestOp &op, int64_t tokens,
   int64_t E = op.intAttr("num_experts");
   if (E < 1 || E >= std::numeric_limits<int32_t>::max())
     return s.fail("num_experts (" + std::to_string(E) + ") is out of range");
+  // An expert map's size (the global experts) only it carries.
+  int64_t G = 0;
+  if (s.present("expert_map") &&
+      (!s.bind("G", "expert_map", 0) ||
+       !s.get("G", G, "the global experts (expert_map dim 0)")))
+    return false;
   return s.expect("x", {T, H}, TypeClass::AnyFloat) &&
          s.expect("ids", {T, k}, TypeClass::I32) &&
+         s.expect("expert_map", {G}, TypeClass::I32) &&
          s.expect("weights", {T, k}, TypeClass::F32) &&
          s.expect("rows", {slots, H}, TypeClass::AnyFloat) &&
          s.expect("src_index", {slots}, TypeClass::I32) &&
@@ -437,11 +444,18 @@ bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
                  activation.compare(activation.size() - noMul.size(),
                                     noMul.size(), noMul) == 0);
   int64_t rowsPerI = gated ? 2 : 1;
-  // Sizes that only derived dimensions carry: w13 [E + S, 2I or I, H].
+  // Sizes that only derived dimensions carry: w13 [L, 2I or I, H] with L
+  // = E + S, or this rank's experts with an expert_map [E + S].
+  const bool mapped = s.present("expert_map");
   int64_t size;
-  if (!s.isBound("E") &&
+  if (!s.isBound("E") && mapped && s.staticSize("expert_map", 0, size))
+    s.defaultTo("E", size - S, "expert_map dim 0 - num_shared_experts");
+  if (!s.isBound("E") && !mapped &&
       (s.staticSize("w13", 0, size) || s.staticSize("w2", 0, size)))
     s.defaultTo("E", size - S, "w13/w2 dim 0 - num_shared_experts");
+  for (const char *name : {"w13", "w2", "b13", "b2"})
+    if (mapped && !s.bind("L", name, 0))
+      return false;
   if (!s.bind("H", "b2", 1))
     return false;
   for (const char *name : {"w13", "b13"}) {
@@ -464,12 +478,16 @@ bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
   if (E < 1)
     return s.fail("the number of routed experts (" + std::to_string(E) +
                   ") must be >= 1");
+  int64_t L = E + S;
+  if (mapped && !s.get("L", L, "the local experts (w13 dim 0)"))
+    return false;
   return s.expect("x", {T, H}, TypeClass::AnyFloat) &&
          s.expect("logits", {T, E}, TypeClass::AnyFloat) &&
-         s.expect("w13", {E + S, rowsPerI * I, H}, TypeClass::AnyFloat) &&
-         s.expect("w2", {E + S, H, I}, TypeClass::AnyFloat) &&
-         s.expect("b13", {E + S, rowsPerI * I}, TypeClass::AnyFloat) &&
-         s.expect("b2", {E + S, H}, TypeClass::AnyFloat) &&
+         s.expect("expert_map", {E + S}, TypeClass::I32) &&
+         s.expect("w13", {L, rowsPerI * I, H}, TypeClass::AnyFloat) &&
+         s.expect("w2", {L, H, I}, TypeClass::AnyFloat) &&
+         s.expect("b13", {L, rowsPerI * I}, TypeClass::AnyFloat) &&
+         s.expect("b2", {L, H}, TypeClass::AnyFloat) &&
          s.expect("bias", {E}, TypeClass::F32) &&
          s.expect("out", {T, H}, TypeClass::AnyFloat);
 }
@@ -495,8 +513,7 @@ Resolver findResolver(const std::string &name) {
 }
 
 /// An operand or attribute of the op schema that the shape rules, inputs
-/// and reference do not model: quantization, and the fused_moe forms the
-/// compiler does not lower (getUnloweredFusedMoeForm). A manifest op may
+/// and reference do not model (quantization). A manifest op may
 /// carry it only with one of \p allowed ('|'-separated; nullptr: never).
 struct Unmodelled {
   const char *op;
@@ -518,7 +535,6 @@ const Unmodelled kUnmodelled[] = {
     {"fused_moe", "w2_zero", nullptr},
     {"fused_moe", "a1_scale", nullptr},
     {"fused_moe", "a2_scale", nullptr},
-    {"fused_moe", "expert_map", nullptr},
 };
 
 /// The field text of \p op: an attribute's value, "-" or the argument index

@@ -155,6 +155,9 @@ struct SortPlan {
   /// The table lives in workgroup memory (else in a global temporary, and
   /// only the single-block kernel is used).
   bool sharedTable;
+  /// permute's optional [G] i32 map of ids to this rank's experts (-1:
+  /// elsewhere), applied to every key.
+  Value expertMap;
 
   int64_t numWarps() const { return threads / kWarpSize; }
   int64_t countsSize() const { return ownerWarps * numExperts; }
@@ -248,6 +251,31 @@ void splitBlockSlots(KernelBuilder &k, SortState &s) {
                      mul(k, s.warp, warpSlots));
 }
 
+/// expert_map[id] for an id in [0, G) of the map [G], else -1.
+Value mapExpertId(KernelBuilder &k, Value expertMap, Value id) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  // One op per statement: the IR must not depend on the order in which
+  // the compiler evaluates function arguments.
+  Value size = toI32(k, k.dim(expertMap, 0));
+  Value nonNegative = cmpI(k, arith::CmpIPredicate::sge, id, k.i32(0));
+  Value below = cmpI(k, arith::CmpIPredicate::slt, id, size);
+  Value inMap = andI(k, nonNegative, below);
+  // The load only where it is in bounds (the map may be empty).
+  auto ifOp = scf::IfOp::create(
+      b, loc, inMap,
+      [&](OpBuilder &nested, Location nestedLoc) {
+        KernelBuilder inner(nested, nestedLoc);
+        Value mapped = load(inner, expertMap, {toIndex(inner, id)});
+        scf::YieldOp::create(nested, nestedLoc, mapped);
+      },
+      [&](OpBuilder &nested, Location nestedLoc) {
+        KernelBuilder inner(nested, nestedLoc);
+        scf::YieldOp::create(nested, nestedLoc, inner.i32(-1));
+      });
+  return ifOp.getResult(0);
+}
+
 /// The sort key of slot `f`: its expert, or -1 when the warp owns no chunk,
 /// `f` is past the slots or its id is outside [0, num_experts) (dropped).
 /// The load itself is unconditional (of slot 0 when `f` is out of range, so
@@ -257,6 +285,8 @@ Value loadKey(KernelBuilder &k, const SortState &s, Value f) {
       andI(k, s.isOwner, cmpI(k, arith::CmpIPredicate::ult, f, s.numSlots));
   Value slot = select(k, inRange, f, k.index(0));
   Value id = load(k, s.ids, {divU(k, slot, s.perRow), remU(k, slot, s.perRow)});
+  if (s.plan.expertMap)
+    id = mapExpertId(k, s.plan.expertMap, id);
   Value valid =
       andI(k, inRange,
            andI(k, cmpI(k, arith::CmpIPredicate::sge, id, k.i32(0)),
@@ -623,11 +653,13 @@ void buildMultiBlockSort(KernelBuilder &kb, const SortPlan &plan, Value ids,
 /// temporaries are host memref.allocs (gpu.alloc after
 /// moe-device-allocations).
 void buildSort(PatternRewriter &rewriter, Operation *op, Value ids,
-               int64_t numExperts, int64_t blockM, const SortHooks &hooks) {
+               int64_t numExperts, int64_t blockM, const SortHooks &hooks,
+               Value expertMap = Value()) {
   Location loc = op->getLoc();
   KernelBuilder kb(rewriter, loc);
   SortPlan plan =
       planSort(numExperts, blockM, getBlockSize(op, "threads", 1024));
+  plan.expertMap = expertMap;
   if (!plan.sharedTable) {
     auto type = MemRefType::get({plan.tableSize()}, rewriter.getI32Type());
     Value table = memref::AllocOp::create(rewriter, loc, type);
@@ -1096,11 +1128,11 @@ template <typename OpT> struct PermutationToGPU : OpRewritePattern<OpT> {
           MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
           ValueRange{slotShape(kb, op.getIds()).first});
       buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
-                permutationHooks(op, slotRows));
+                permutationHooks(op, slotRows), op.getExpertMap());
       PermuteRowScatter::buildKernel(op, slotRows, rewriter);
     } else {
       buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
-                permutationHooks(op));
+                permutationHooks(op), op.getExpertMap());
     }
     rewriter.eraseOp(op);
     return success();

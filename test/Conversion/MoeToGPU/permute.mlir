@@ -224,6 +224,34 @@ func.func @permute_indices(%ids: memref<?x2xi32>, %w: memref<?x2xf32>, %src: mem
 
 // -----
 
+// permute_indices with an expert map: every key the sort loads is mapped
+// (map[id] for an id in [0, G), loaded only then, else -1) before the
+// range check against the 4 local experts.
+// CHECK-LABEL: func.func @permute_indices_expert_map
+//  CHECK-SAME: (%[[IDS:[a-z0-9]+]]: memref<?x2xi32>, %[[MAP:[a-z0-9]+]]: memref<?xi32>,
+//       CHECK:   gpu.launch
+//       CHECK:     %[[ID:.*]] = memref.load %[[IDS]]
+//       CHECK:     %[[G:.*]] = memref.dim %[[MAP]], %{{.*}} : memref<?xi32>
+//       CHECK:     %[[GI32:.*]] = arith.index_cast{{.*}} %[[G]] : index to i32
+//       CHECK:     %[[NONNEG:.*]] = arith.cmpi sge, %[[ID]], %c0_i32{{.*}} : i32
+//       CHECK:     %[[BELOW:.*]] = arith.cmpi slt, %[[ID]], %[[GI32]] : i32
+//       CHECK:     %[[IN:.*]] = arith.andi %[[NONNEG]], %[[BELOW]] : i1
+//       CHECK:     %[[KEY:.*]] = scf.if %[[IN]] -> (i32) {
+//       CHECK:       %[[MAPPED:.*]] = memref.load %[[MAP]]
+//       CHECK:       scf.yield %[[MAPPED]] : i32
+//       CHECK:     } else {
+//       CHECK:       scf.yield %c-1_i32{{.*}} : i32
+//       CHECK:     }
+//       CHECK:     arith.cmpi slt, %[[KEY]], %c4_i32 : i32
+func.func @permute_indices_expert_map(%ids: memref<?x2xi32>, %map: memref<?xi32>, %src: memref<?xi32>,
+                                      %offsets: memref<5xi32>) {
+  moe.permute_indices %ids expert_map(%map) num_experts = 4 outs(%src, %offsets)
+      : (memref<?x2xi32>, memref<?xi32>, memref<?xi32>, memref<5xi32>) -> ()
+  return
+}
+
+// -----
+
 // combine: a temporary inverse of src_index (lowest row wins: integer atomic
 // minimum), then one block per token sums its k rows in increasing j in f32
 // and rounds once. When y and out allow 16-byte accesses (checked on the

@@ -5,7 +5,7 @@
 func.func @dynamic_experts(%x: tensor<2x16xf32>, %logits: tensor<2x?xf32>,
                            %w13: tensor<?x16x16xf32>, %w2: tensor<?x16x8xf32>,
                            %out: tensor<2x16xf32>) -> tensor<2x16xf32> {
-  // expected-error @+1 {{could not be decomposed: only the tensor form with a static number of experts (in logits or w13) is expanded}}
+  // expected-error @+1 {{could not be decomposed: only the tensor form with a static number of experts (in logits or w13; in w13 with an expert_map) is expanded}}
   %y = moe.fused_moe %x, %logits, %w13, %w2 k = 1 scoring = sigmoid outs(%out)
       : (tensor<2x16xf32>, tensor<2x?xf32>, tensor<?x16x16xf32>, tensor<?x16x8xf32>,
          tensor<2x16xf32>) -> tensor<2x16xf32>
@@ -27,17 +27,18 @@ func.func @buffers(%x: memref<2x16xf32>, %logits: memref<2x4xf32>,
 
 // -----
 
-// expert_map (expert parallelism) is not lowered yet: it is reported at the
-// op, never expanded into a layer that reads every expert.
-func.func @expert_map(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
-                      %w13: tensor<2x16x16xbf16>, %w2: tensor<2x16x8xbf16>,
+// With an expert map, w13's dim 0 is the number of local experts, which
+// the permutation needs statically: the logits' width (all experts) is no
+// substitute.
+func.func @expert_map_dynamic_local_experts(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
+                      %w13: tensor<?x16x16xbf16>, %w2: tensor<?x16x8xbf16>,
                       %map: tensor<4xi32>,
                       %out: tensor<2x16xbf16>) -> tensor<2x16xbf16> {
-  // expected-error @+1 {{expert_map is not lowered yet}}
+  // expected-error @+1 {{could not be decomposed: only the tensor form with a static number of experts (in logits or w13; in w13 with an expert_map) is expanded}}
   %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = softmax
       expert_map(%map) outs(%out)
-      : (tensor<2x16xbf16>, tensor<2x4xbf16>, tensor<2x16x16xbf16>,
-         tensor<2x16x8xbf16>, tensor<4xi32>, tensor<2x16xbf16>)
+      : (tensor<2x16xbf16>, tensor<2x4xbf16>, tensor<?x16x16xbf16>,
+         tensor<?x16x8xbf16>, tensor<4xi32>, tensor<2x16xbf16>)
       -> tensor<2x16xbf16>
   return %y : tensor<2x16xbf16>
 }

@@ -99,3 +99,27 @@ func.func @dynamic_w13(%x: tensor<2x16xf32>, %logits: tensor<2x4xf32>,
          tensor<2x16xf32>) -> tensor<2x16xf32>
   return %y : tensor<2x16xf32>
 }
+
+// -----
+
+// Expert parallelism: 4 global experts, 2 on this rank (w13/w2 dim 0).
+// Routing stays over the 4 logits; the permutation maps each id through
+// expert_map and counts the 2 local experts (the other slots are dropped,
+// so the GEMMs read only the local weights).
+// CHECK-LABEL: func.func @expert_map
+//  CHECK-SAME: %[[MAP:[a-z0-9]+]]: tensor<4xi32>
+//       CHECK: %[[G:.*]]:2 = moe.gate %{{.*}} k = 2 scoring = softmax
+//       CHECK: moe.permute %{{.*}}, %[[G]]#1 weights(%[[G]]#0) expert_map(%[[MAP]]) num_experts = 2 outs({{.*}}) : {{.*}} -> (tensor<4x16xbf16>, tensor<4xi32>, tensor<3xi32>, tensor<4xf32>)
+// GATHER-LABEL: func.func @expert_map
+//       GATHER: moe.permute_indices %{{.*}} weights(%{{.*}}) expert_map(%{{.*}}) num_experts = 2
+func.func @expert_map(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
+                      %w13: tensor<2x16x16xbf16>, %w2: tensor<2x16x8xbf16>,
+                      %map: tensor<4xi32>,
+                      %out: tensor<2x16xbf16>) -> tensor<2x16xbf16> {
+  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = softmax
+      expert_map(%map) outs(%out)
+      : (tensor<2x16xbf16>, tensor<2x4xbf16>, tensor<2x16x16xbf16>,
+         tensor<2x16x8xbf16>, tensor<4xi32>, tensor<2x16xbf16>)
+      -> tensor<2x16xbf16>
+  return %y : tensor<2x16xbf16>
+}

@@ -115,20 +115,3 @@ func.func @w4a16(%a: tensor<?x64xbf16>, %w: tensor<4x32x32xi8>, %o: tensor<5xi32
       : (tensor<?x64xbf16>, tensor<4x32x32xi8>, tensor<5xi32>, tensor<4x32x2xbf16>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   return %r : tensor<?x32xbf16>
 }
-
-// -----
-
-// fused_moe forms that are not lowered yet (here expert_map) are not in the
-// manifest format either: moe-runner has no reference for them.
-func.func @expert_map(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
-                      %w13: tensor<2x16x16xbf16>, %w2: tensor<2x16x8xbf16>,
-                      %map: tensor<4xi32>,
-                      %out: tensor<2x16xbf16>) -> tensor<2x16xbf16> {
-  // expected-error @+1 {{'moe.fused_moe' op in entry point 'expert_map' is not in the manifest format: expert_map is not lowered yet}}
-  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 2 scoring = softmax
-      expert_map(%map) outs(%out)
-      : (tensor<2x16xbf16>, tensor<2x4xbf16>, tensor<2x16x16xbf16>,
-         tensor<2x16x8xbf16>, tensor<4xi32>, tensor<2x16xbf16>)
-      -> tensor<2x16xbf16>
-  return %y : tensor<2x16xbf16>
-}

@@ -309,6 +309,26 @@ func.func @permute_dynamic_f16(%x: tensor<?x?xf16>, %ids: tensor<?x9xi32>,
   return %rows : tensor<?x?xf16>
 }
 
+// An expert map (expert parallelism): 256 global ids, 128 local experts.
+// CHECK-LABEL: func.func @permute_expert_map
+// CHECK: moe.permute %{{.*}}, %{{.*}} weights(%{{.*}}) expert_map(%{{.*}}) num_experts = 128 outs(
+// CHECK: moe.permute_indices %{{.*}} expert_map(%{{.*}}) num_experts = 128 outs(
+func.func @permute_expert_map(%x: tensor<?x64xbf16>, %ids: tensor<?x8xi32>,
+    %w: tensor<?x8xf32>, %map: tensor<256xi32>, %rows_init: tensor<?x64xbf16>,
+    %src_init: tensor<?xi32>, %offsets_init: tensor<129xi32>, %rw_init: tensor<?xf32>)
+    -> (tensor<?x64xbf16>, tensor<?xi32>) {
+  %rows, %src, %offsets, %rw = moe.permute %x, %ids weights(%w) expert_map(%map)
+      num_experts = 128 outs(%rows_init, %src_init, %offsets_init, %rw_init)
+      : (tensor<?x64xbf16>, tensor<?x8xi32>, tensor<?x8xf32>, tensor<256xi32>,
+         tensor<?x64xbf16>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>)
+      -> (tensor<?x64xbf16>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>)
+  %src2, %offsets2 = moe.permute_indices %ids expert_map(%map) num_experts = 128
+      outs(%src_init, %offsets_init)
+      : (tensor<?x8xi32>, tensor<256xi32>, tensor<?xi32>, tensor<129xi32>)
+      -> (tensor<?xi32>, tensor<129xi32>)
+  return %rows, %src2 : tensor<?x64xbf16>, tensor<?xi32>
+}
+
 // Buffer form: the row_weights out comes with the weights operand.
 // CHECK-LABEL: func.func @permute_buffer
 // CHECK-SAME: (%[[X:[^:]+]]: memref<4x16xbf16>, %[[IDS:[^:]+]]: memref<4x2xi32>, %[[W:[^:]+]]: memref<4x2xf32>, %[[R:[^:]+]]: memref<8x16xbf16>, %[[S:[^:]+]]: memref<8xi32>, %[[O:[^:]+]]: memref<9xi32>, %[[RW:[^:]+]]: memref<8xf32>)

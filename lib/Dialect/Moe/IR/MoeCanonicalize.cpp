@@ -53,13 +53,13 @@ template <typename OpT> struct DropUnusedRowWeights : OpRewritePattern<OpT> {
     if constexpr (std::is_same_v<OpT, PermuteOp>)
       replacement = PermuteOp::create(
           rewriter, op.getLoc(), types, op.getX(), op.getIds(),
-          /*weights=*/Value(), op.getNumExperts(), op.getRowsInit(),
-          op.getSrcIndexInit(), op.getOffsetsInit(), Value());
+          /*weights=*/Value(), op.getExpertMap(), op.getNumExperts(),
+          op.getRowsInit(), op.getSrcIndexInit(), op.getOffsetsInit(), Value());
     else
       replacement = PermuteIndicesOp::create(
           rewriter, op.getLoc(), types, op.getIds(), /*weights=*/Value(),
-          op.getNumExperts(), op.getSrcIndexInit(), op.getOffsetsInit(),
-          Value());
+          op.getExpertMap(), op.getNumExperts(), op.getSrcIndexInit(),
+          op.getOffsetsInit(), Value());
     SmallVector<Value> results(replacement->getResults());
     results.push_back(Value());
     rewriter.replaceOp(op, results);
@@ -78,8 +78,8 @@ struct DropUnusedRows : OpRewritePattern<PermuteOp> {
       return rewriter.notifyMatchFailure(op, "buffer form or rows used");
     auto replacement = PermuteIndicesOp::create(
         rewriter, op.getLoc(), TypeRange(op->getResultTypes()).drop_front(),
-        op.getIds(), op.getWeights(), op.getNumExperts(), op.getSrcIndexInit(),
-        op.getOffsetsInit(), op.getRowWeightsInit());
+        op.getIds(), op.getWeights(), op.getExpertMap(), op.getNumExperts(),
+        op.getSrcIndexInit(), op.getOffsetsInit(), op.getRowWeightsInit());
     SmallVector<Value> results = {Value()};
     llvm::append_range(results, replacement->getResults());
     rewriter.replaceOp(op, results);

@@ -27,12 +27,6 @@ namespace mlir::moe {
 using namespace mlir;
 using namespace mlir::moe;
 
-std::string mlir::moe::getUnloweredFusedMoeForm(FusedMoeOp op) {
-  if (op.getExpertMap())
-    return "expert_map is not lowered yet";
-  return "";
-}
-
 namespace {
 
 static bool isFp8(QuantScheme scheme) {
@@ -49,13 +43,15 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics())
       return rewriter.notifyMatchFailure(op, "expands the tensor form only");
-    std::string unsupported = getUnloweredFusedMoeForm(op);
-    if (!unsupported.empty())
-      return rewriter.notifyMatchFailure(op, unsupported);
     int64_t numShared = op.getNumSharedExperts();
     // permute/align need the expert count as an attribute: take it from the
-    // weights or, when that is dynamic, from the logits.
+    // weights or, when that is dynamic, from the logits (not with an expert
+    // map: the weights then hold this rank's experts only).
     int64_t numExperts = cast<ShapedType>(op.getW13().getType()).getDimSize(0);
+    if (ShapedType::isDynamic(numExperts) && op.getExpertMap())
+      return rewriter.notifyMatchFailure(
+          op, "with an expert_map the number of local experts (w13 dim 0) "
+              "must be static");
     if (ShapedType::isDynamic(numExperts)) {
       int64_t routed = cast<ShapedType>(op.getLogits().getType()).getDimSize(1);
       if (ShapedType::isDynamic(routed))
@@ -131,7 +127,7 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
     if (gatherTokenRows) {
       auto permute = PermuteIndicesOp::create(
           rewriter, loc, typesOf({srcIndex, offsets, rowWeights}),
-          gate->getResult(1), gate->getResult(0),
+          gate->getResult(1), gate->getResult(0), op.getExpertMap(),
           rewriter.getI64IntegerAttr(numExperts), srcIndex, offsets,
           rowWeights);
       gemm1Input = op.getX();
@@ -142,7 +138,7 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
       Value rows = empty({numRows, hidden}, elementType);
       auto permute = PermuteOp::create(
           rewriter, loc, typesOf({rows, srcIndex, offsets, rowWeights}),
-          op.getX(), gate->getResult(1), gate->getResult(0),
+          op.getX(), gate->getResult(1), gate->getResult(0), op.getExpertMap(),
           rewriter.getI64IntegerAttr(numExperts), rows, srcIndex, offsets,
           rowWeights);
       gemm1Input = permute->getResult(0);
@@ -228,15 +224,10 @@ struct MoeDecomposeFusedMoePass
     int64_t after = 0;
     getOperation()->walk([&](FusedMoeOp op) {
       ++after;
-      std::string unsupported = getUnloweredFusedMoeForm(op);
-      if (!unsupported.empty()) {
-        op.emitError(unsupported);
-        return;
-      }
       op.emitError("could not be decomposed: only the tensor form with a "
-                   "static number of experts (in logits or w13) is expanded "
-                   "(and, with an fp8 scheme, a static H and I; with int4 "
-                   "weights, a static I)");
+                   "static number of experts (in logits or w13; in w13 with "
+                   "an expert_map) is expanded (and, with an fp8 scheme, a "
+                   "static H and I; with int4 weights, a static I)");
     });
     numDecomposed += before - after;
     if (after != 0)

@@ -81,8 +81,9 @@ struct DecomposeMotLinear : OpRewritePattern<MotLinearOp> {
     if (gatherTokenRows) {
       auto permute = PermuteIndicesOp::create(
           rewriter, loc, TypeRange{srcIndex.getType(), offsets.getType()}, ids,
-          /*weights=*/Value(), rewriter.getI64IntegerAttr(numTypes), srcIndex,
-          offsets, /*row_weights_init=*/Value());
+          /*weights=*/Value(), /*expert_map=*/Value(),
+          rewriter.getI64IntegerAttr(numTypes), srcIndex, offsets,
+          /*row_weights_init=*/Value());
       gemmInput = x;
       permutedSrc = gemmRowIndex = permute->getResult(0);
       typeOffsets = permute->getResult(1);
@@ -92,8 +93,9 @@ struct DecomposeMotLinear : OpRewritePattern<MotLinearOp> {
       auto permute = PermuteOp::create(
           rewriter, loc,
           TypeRange{rows.getType(), srcIndex.getType(), offsets.getType()}, x,
-          ids, /*weights=*/Value(), rewriter.getI64IntegerAttr(numTypes), rows,
-          srcIndex, offsets, /*row_weights_init=*/Value());
+          ids, /*weights=*/Value(), /*expert_map=*/Value(),
+          rewriter.getI64IntegerAttr(numTypes), rows, srcIndex, offsets,
+          /*row_weights_init=*/Value());
       gemmInput = permute->getResult(0);
       permutedSrc = permute->getResult(1);
       typeOffsets = permute->getResult(2);

@@ -56,20 +56,11 @@ LogicalResult checkManifestType(func::FuncOp func, const Twine &what,
   return success();
 }
 
-/// Quantized ops, and fused_moe forms that are not lowered yet, are not in
-/// the manifest format: moe-runner has no inputs or reference for them. An
-/// error at the op, not a record the runner would misread as a plain bf16
-/// op.
+/// Quantized ops are not in the manifest format: moe-runner has no inputs
+/// or reference for them. An error at the op, not a record the runner
+/// would misread as a plain bf16 op.
 LogicalResult checkDescribable(func::FuncOp func) {
   WalkResult result = func.walk([&](Operation *op) {
-    if (auto layer = dyn_cast<FusedMoeOp>(op)) {
-      std::string unlowered = getUnloweredFusedMoeForm(layer);
-      if (!unlowered.empty()) {
-        op->emitOpError() << "in entry point '" << func.getName()
-                          << "' is not in the manifest format: " << unlowered;
-        return WalkResult::interrupt();
-      }
-    }
     bool quantized = isa<QuantizeOp>(op);
     if (auto gemm = dyn_cast<GroupedMatmulOp>(op))
       quantized = gemm.isQuantized();

@@ -223,6 +223,12 @@ def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
     id is outside `[0, num_experts)` come last, zero, with `src_index = -1`
     and weight 0.
 
+    With `expert_map [G]` (expert parallelism), each id is mapped first:
+    `expert_map[id]` for an id in `[0, G)`, else -1; the map gives a global
+    expert id's index among this rank's `num_experts` experts, or -1 (any
+    value outside `[0, num_experts)`) when another rank holds it, so those
+    slots are dropped like out-of-range ids.
+
     `offsets` maps to `torch._grouped_mm` as `offs = offsets[1:]` and to
     `ragged_dot` as `group_sizes[e] = offsets[e+1] - offsets[e]`.
 
@@ -237,13 +243,15 @@ def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
     ```
   }];
   let arguments = (ins Moe_Float2D:$x, Moe_I32_2D:$ids,
-                       Optional<Moe_F32_2D>:$weights, I64Attr:$num_experts,
+                       Optional<Moe_F32_2D>:$weights,
+                       Optional<Moe_I32_1D>:$expert_map, I64Attr:$num_experts,
                        Moe_Float2D:$rows_init, Moe_I32_1D:$src_index_init,
                        Moe_I32_1D:$offsets_init,
                        Optional<Moe_F32_1D>:$row_weights_init);
   let results = DpsResults;
   let assemblyFormat = [{
-    $x `,` $ids (`weights` `(` $weights^ `)`)? `num_experts` `=` $num_experts
+    $x `,` $ids (`weights` `(` $weights^ `)`)?
+    (`expert_map` `(` $expert_map^ `)`)? `num_experts` `=` $num_experts
     `outs` `(` $rows_init `,` $src_index_init `,` $offsets_init
     (`,` $row_weights_init^)? `)`
     attr-dict `:` functional-type(operands, results)
@@ -266,7 +274,8 @@ def Moe_PermuteIndicesOp : Moe_DpsOp<"permute_indices",
     `moe.permute` without `x` and `rows`: the same `src_index [T*k]`,
     `offsets [num_experts + 1]` and, with `weights [T, k]`, `row_weights
     [T*k]`, with the same order, tail (`src_index = -1`, weight 0 for slots
-    whose id is outside `[0, num_experts)`) and stability. Nothing is copied:
+    whose id is outside `[0, num_experts)`, after the optional
+    `expert_map` as `moe.permute` applies it) and stability. Nothing is copied:
     a consumer reads token rows in place, e.g. `moe.grouped_matmul
     %x[%src_index]` with `index_divisor = k` reads `x[src_index[r] / k]`.
     `moe.fused_moe` decomposes into it, and a `moe.permute` whose `rows`
@@ -282,12 +291,14 @@ def Moe_PermuteIndicesOp : Moe_DpsOp<"permute_indices",
     ```
   }];
   let arguments = (ins Moe_I32_2D:$ids, Optional<Moe_F32_2D>:$weights,
+                       Optional<Moe_I32_1D>:$expert_map,
                        I64Attr:$num_experts, Moe_I32_1D:$src_index_init,
                        Moe_I32_1D:$offsets_init,
                        Optional<Moe_F32_1D>:$row_weights_init);
   let results = DpsResults;
   let assemblyFormat = [{
-    $ids (`weights` `(` $weights^ `)`)? `num_experts` `=` $num_experts
+    $ids (`weights` `(` $weights^ `)`)?
+    (`expert_map` `(` $expert_map^ `)`)? `num_experts` `=` $num_experts
     `outs` `(` $src_index_init `,` $offsets_init (`,` $row_weights_init^)? `)`
     attr-dict `:` functional-type(operands, results)
   }];

@@ -28,12 +28,6 @@ class FusedMoeOp;
 void populateDecomposeFusedMoePatterns(RewritePatternSet &patterns,
                                        bool gatherTokenRows = false);
 
-/// Why `op` cannot be lowered yet (a form of the expert MLP, e.g. an
-/// activation or expert_map, that the decomposition and the kernels do not
-/// implement), or an empty string when it can. moe-decompose-fused-moe and
-/// moe-export-manifest reject such ops with this reason.
-std::string getUnloweredFusedMoeForm(FusedMoeOp op);
-
 #define GEN_PASS_REGISTRATION
 #include "moe/Dialect/Moe/Transforms/Passes.h.inc"
 

@@ -22,8 +22,12 @@ def MoeDecomposeFusedMoe : Pass<"moe-decompose-fused-moe"> {
     `silu_and_mul`, ..., `relu2_no_mul` -> `relu2`, with `gate_up_layout`,
     `clamp_limit` and `swiglu_alpha` as given), `b13` and `b2` the GEMMs'
     biases. The routed weight is applied in the second GEMM's epilogue (as
-    vLLM's `MUL_ROUTED_WEIGHT`), so `moe.combine` only sums. `expert_map` is
-    not expanded yet (an error at the op). With
+    vLLM's `MUL_ROUTED_WEIGHT`), so `moe.combine` only sums. An
+    `expert_map` goes to the permutation (`moe.permute` or
+    `moe.permute_indices` with `expert_map`, `num_experts` = this rank's
+    experts, w13 dim 0, which must then be static): slots of experts held
+    elsewhere are dropped there, so the GEMMs read only the local weights
+    and those slots add nothing. With
     `num_shared_experts = S`, the S shared experts are the last S experts of
     `w13`/`w2` and every token takes all of them through the same GEMMs
     (SGLang-style shared-expert fusion). Intermediates are in x's element
