@@ -253,8 +253,6 @@ void splitBlockSlots(KernelBuilder &k, SortState &s) {
 
 /// expert_map[id] for an id in [0, G) of the map [G], else -1.
 Value mapExpertId(KernelBuilder &k, Value expertMap, Value id) {
-  OpBuilder &b = k.b();
-  Location loc = k.getLoc();
   // One op per statement: the IR must not depend on the order in which
   // the compiler evaluates function arguments.
   Value size = toI32(k, k.dim(expertMap, 0));
@@ -262,18 +260,10 @@ Value mapExpertId(KernelBuilder &k, Value expertMap, Value id) {
   Value below = cmpI(k, arith::CmpIPredicate::slt, id, size);
   Value inMap = andI(k, nonNegative, below);
   // The load only where it is in bounds (the map may be empty).
-  auto ifOp = scf::IfOp::create(
-      b, loc, inMap,
-      [&](OpBuilder &nested, Location nestedLoc) {
-        KernelBuilder inner(nested, nestedLoc);
-        Value mapped = load(inner, expertMap, {toIndex(inner, id)});
-        scf::YieldOp::create(nested, nestedLoc, mapped);
-      },
-      [&](OpBuilder &nested, Location nestedLoc) {
-        KernelBuilder inner(nested, nestedLoc);
-        scf::YieldOp::create(nested, nestedLoc, inner.i32(-1));
-      });
-  return ifOp.getResult(0);
+  return ifThenElse(
+      k, inMap,
+      [&](KernelBuilder &k) { return load(k, expertMap, {toIndex(k, id)}); },
+      k.i32(-1));
 }
 
 /// The sort key of slot `f`: its expert, or -1 when the warp owns no chunk,
