@@ -25,6 +25,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -86,6 +87,13 @@ std::string mlir::moe::findCudaToolkit(StringRef requested) {
   return "";
 }
 
+bool mlir::moe::hasGridDependencyControl(StringRef chip) {
+  unsigned version = 0;
+  return chip.consume_front("sm_") &&
+         !chip.take_while(llvm::isDigit).getAsInteger(10, version) &&
+         version >= 90;
+}
+
 void mlir::moe::buildNVVMLoweringPipeline(
     OpPassManager &pm, const MoeToNVVMPipelineOptions &options) {
   std::string toolkit = findCudaToolkit(options.cudaPath);
@@ -138,6 +146,8 @@ void mlir::moe::buildMoeToNVVMPipeline(
     OpPassManager &pm, const MoeToNVVMPipelineOptions &options) {
   buildMoeTensorPipeline(pm, options.configTable, options.gatherTokenRows);
   buildMoeKernelPipeline(pm, options.warpSpecialize);
+  if (options.programmaticLaunch && hasGridDependencyControl(options.chip))
+    pm.addPass(createMoeProgrammaticLaunch());
   buildNVVMLoweringPipeline(pm, options);
 }
 

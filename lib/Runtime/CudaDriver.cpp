@@ -103,6 +103,7 @@ bool resolveAll(void *handle, DriverApi &api, const char **missing) {
   // Optional entry points: the calls that need them report their absence.
   resolve(handle, "cuModuleLoadDataEx", api.cuModuleLoadDataEx);
   resolve(handle, "cuLaunchKernelEx", api.cuLaunchKernelEx);
+  resolve(handle, "cuModuleGetGlobal_v2", api.cuModuleGetGlobal);
   resolve(handle, "cuTensorMapEncodeTiled", api.cuTensorMapEncodeTiled);
   if (!resolve(handle, "cuMemHostRegister_v2", api.cuMemHostRegister) ||
       !resolve(handle, "cuMemHostUnregister", api.cuMemHostUnregister)) {

@@ -61,7 +61,8 @@ constexpr int CU_MEM_LOCATION_TYPE_DEVICE = 1;
 constexpr int CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4;
 
 /// CUlaunchAttribute: an attribute id padded to 8 bytes, then a 64-byte
-/// value union of which only the cluster dimensions are used here.
+/// value union of which only the cluster dimensions and the programmatic
+/// stream serialization flag are used here.
 struct LaunchAttribute {
   int id;
   char pad[4];
@@ -70,6 +71,7 @@ struct LaunchAttribute {
     struct {
       unsigned x, y, z;
     } clusterDim;
+    int programmaticStreamSerializationAllowed;
   } value;
 };
 static_assert(sizeof(LaunchAttribute) == 72, "CUlaunchAttribute layout");
@@ -137,6 +139,7 @@ constexpr int CU_JIT_OPTIMIZATION_LEVEL = 7;
 
 // CUlaunchAttributeID.
 constexpr int CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION = 4;
+constexpr int CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6;
 
 // CUtensorMapDataType, CUtensorMapInterleave, CUtensorMapSwizzle,
 // CUtensorMapL2promotion and CUtensorMapFloatOOBfill (Hopper subset).
@@ -254,13 +257,16 @@ struct DriverApi {
   CUresult (*cuModuleGetFunction)(CUfunction *function, CUmodule module,
                                   const char *name);
   CUresult (*cuModuleUnload)(CUmodule module);
+  /// Optional: the programmatic-launch marker of a module.
+  CUresult (*cuModuleGetGlobal)(CUdeviceptr *address, size_t *bytes,
+                                CUmodule module, const char *name);
   CUresult (*cuFuncSetAttribute)(CUfunction function, int attribute, int value);
   CUresult (*cuLaunchKernel)(CUfunction function, unsigned gridX,
                              unsigned gridY, unsigned gridZ, unsigned blockX,
                              unsigned blockY, unsigned blockZ,
                              unsigned sharedMemBytes, CUstream stream,
                              void **params, void **extra);
-  /// Optional (CUDA 12.0+): cluster launches.
+  /// Optional (CUDA 12.0+): cluster and programmatic launches.
   CUresult (*cuLaunchKernelEx)(const LaunchConfig *config, CUfunction function,
                                void **params, void **extra);
   /// Optional (CUDA 12.0+): tensor maps.

@@ -16,8 +16,10 @@
 
 #include "RuntimeInternal.h"
 
+#include <atomic>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -273,6 +275,9 @@ struct KernelNames {
   struct Entry {
     std::string name;
     cu::CUmodule module;
+    /// The module carries moe-programmatic-launch's marker: the kernel waits
+    /// on its grid dependencies before anything else.
+    bool programmatic;
   };
   std::mutex mutex;
   std::unordered_map<cu::CUfunction, Entry> names;
@@ -284,14 +289,54 @@ KernelNames &kernelNames() {
   return *names;
 }
 
-void rememberKernel(cu::CUfunction function, cu::CUmodule module,
-                    const char *name) {
+/// The global moe-programmatic-launch adds to a module whose kernels all
+/// open with griddepcontrol.wait (include/moe/Transforms/Passes.td).
+constexpr const char *kProgrammaticLaunchMarker = "__moe_programmatic_launch";
+
+/// Whether MOE_PROGRAMMATIC_LAUNCH (read once) allows programmatic launches:
+/// anything but "0" does.
+bool programmaticLaunchAllowed() {
+  static const bool allowed = [] {
+    const char *value = std::getenv("MOE_PROGRAMMATIC_LAUNCH");
+    return !value || std::strcmp(value, "0") != 0;
+  }();
+  return allowed;
+}
+
+/// Set once the driver refused a programmatic launch that it then accepted
+/// without the attribute: later launches do not ask again.
+std::atomic<bool> programmaticLaunchRefused{false};
+
+bool hasProgrammaticLaunchMarker(const cu::DriverApi &api,
+                                 cu::CUmodule module) {
+  if (!api.cuModuleGetGlobal)
+    return false;
+  cu::CUdeviceptr address = 0;
+  size_t bytes = 0;
+  return api.cuModuleGetGlobal(&address, &bytes, module,
+                               kProgrammaticLaunchMarker) == cu::CUDA_SUCCESS;
+}
+
+void rememberKernel(const cu::DriverApi &api, cu::CUfunction function,
+                    cu::CUmodule module, const char *name) {
   KernelNames &kernels = kernelNames();
   std::lock_guard<std::mutex> lock(kernels.mutex);
   auto it = kernels.names.find(function);
   if (it != kernels.names.end() && it->second.module == module)
     return;
-  kernels.names[function] = KernelNames::Entry{name, module};
+  kernels.names[function] = KernelNames::Entry{
+      name, module, hasProgrammaticLaunchMarker(api, module)};
+}
+
+/// Whether `function` is launched with programmatic stream serialization.
+bool launchesProgrammatically(cu::CUfunction function) {
+  if (!programmaticLaunchAllowed() ||
+      programmaticLaunchRefused.load(std::memory_order_relaxed))
+    return false;
+  KernelNames &kernels = kernelNames();
+  std::lock_guard<std::mutex> lock(kernels.mutex);
+  auto it = kernels.names.find(function);
+  return it != kernels.names.end() && it->second.programmatic;
 }
 
 void forgetKernels(cu::CUmodule module) {
@@ -546,7 +591,8 @@ MoeStatus moe::runtime::getFunction(const char *fn, bool autoInit,
   if (result != cu::CUDA_SUCCESS)
     return failDriver(*session.api, result, MOE_ERROR_DRIVER, fn,
                       "cuModuleGetFunction of kernel '%s'", name);
-  rememberKernel(found, reinterpret_cast<cu::CUmodule>(module), name);
+  rememberKernel(*session.api, found, reinterpret_cast<cu::CUmodule>(module),
+                 name);
   *function = reinterpret_cast<MoeFunction>(found);
   return MOE_SUCCESS;
 }
@@ -611,16 +657,12 @@ MoeStatus moe::runtime::launch(const char *fn, bool autoInit,
     if (MoeStatus status = raiseSmemLimit(fn, api, f, dynamicSmemBytes))
       return status;
 
-  cu::CUresult result;
-  const char *entry;
-  if (!dims.hasCluster) {
-    entry = "cuLaunchKernel";
-    result = api.cuLaunchKernel(
-        f, dims.grid[0], dims.grid[1], dims.grid[2], dims.block[0],
-        dims.block[1], dims.block[2], dynamicSmemBytes,
-        reinterpret_cast<cu::CUstream>(stream), params, extra);
-  } else {
-    entry = "cuLaunchKernelEx";
+  // Cluster shape and programmatic stream serialization are launch
+  // attributes (cuLaunchKernelEx); a plain launch needs neither.
+  cu::LaunchAttribute attributes[2];
+  std::memset(attributes, 0, sizeof(attributes));
+  unsigned numAttributes = 0;
+  if (dims.hasCluster) {
     if (!api.cuLaunchKernelEx)
       return fail(MOE_ERROR_DRIVER, fn,
                   "the NVIDIA driver lacks cuLaunchKernelEx, needed for "
@@ -629,7 +671,7 @@ MoeStatus moe::runtime::launch(const char *fn, bool autoInit,
         uint64_t(dims.cluster[0]) * dims.cluster[1] * dims.cluster[2];
     if (clusterSize > 8) {
       // Beyond the portable cluster size of 8 the kernel must opt in.
-      result = api.cuFuncSetAttribute(
+      cu::CUresult result = api.cuFuncSetAttribute(
           f, cu::CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED, 1);
       if (result != cu::CUDA_SUCCESS)
         return failDriver(api, result, MOE_ERROR_LAUNCH, fn,
@@ -638,25 +680,49 @@ MoeStatus moe::runtime::launch(const char *fn, bool autoInit,
                           "of %llu blocks",
                           static_cast<unsigned long long>(clusterSize));
     }
-    cu::LaunchAttribute attribute;
-    std::memset(&attribute, 0, sizeof(attribute));
-    attribute.id = cu::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
-    attribute.value.clusterDim.x = dims.cluster[0];
-    attribute.value.clusterDim.y = dims.cluster[1];
-    attribute.value.clusterDim.z = dims.cluster[2];
-    cu::LaunchConfig config;
-    std::memset(&config, 0, sizeof(config));
-    config.gridDimX = dims.grid[0];
-    config.gridDimY = dims.grid[1];
-    config.gridDimZ = dims.grid[2];
-    config.blockDimX = dims.block[0];
-    config.blockDimY = dims.block[1];
-    config.blockDimZ = dims.block[2];
-    config.sharedMemBytes = dynamicSmemBytes;
-    config.hStream = reinterpret_cast<cu::CUstream>(stream);
-    config.attrs = &attribute;
-    config.numAttrs = 1;
-    result = api.cuLaunchKernelEx(&config, f, params, extra);
+    cu::LaunchAttribute &cluster = attributes[numAttributes++];
+    cluster.id = cu::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+    cluster.value.clusterDim.x = dims.cluster[0];
+    cluster.value.clusterDim.y = dims.cluster[1];
+    cluster.value.clusterDim.z = dims.cluster[2];
+  }
+  bool programmatic = api.cuLaunchKernelEx && launchesProgrammatically(f);
+  if (programmatic) {
+    cu::LaunchAttribute &serialization = attributes[numAttributes++];
+    serialization.id =
+        cu::CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    serialization.value.programmaticStreamSerializationAllowed = 1;
+  }
+
+  auto *cuStream = reinterpret_cast<cu::CUstream>(stream);
+  cu::LaunchConfig config;
+  std::memset(&config, 0, sizeof(config));
+  config.gridDimX = dims.grid[0];
+  config.gridDimY = dims.grid[1];
+  config.gridDimZ = dims.grid[2];
+  config.blockDimX = dims.block[0];
+  config.blockDimY = dims.block[1];
+  config.blockDimZ = dims.block[2];
+  config.sharedMemBytes = dynamicSmemBytes;
+  config.hStream = cuStream;
+  config.attrs = attributes;
+  auto launchWith = [&](unsigned count, const char *&entry) {
+    config.numAttrs = count;
+    entry = count ? "cuLaunchKernelEx" : "cuLaunchKernel";
+    return count
+               ? api.cuLaunchKernelEx(&config, f, params, extra)
+               : api.cuLaunchKernel(f, dims.grid[0], dims.grid[1], dims.grid[2],
+                                    dims.block[0], dims.block[1], dims.block[2],
+                                    dynamicSmemBytes, cuStream, params, extra);
+  };
+  const char *entry;
+  cu::CUresult result = launchWith(numAttributes, entry);
+  if (result != cu::CUDA_SUCCESS && programmatic) {
+    // A driver (or capture) without programmatic launches: in a plain launch
+    // the kernel's griddepcontrol instructions have no effect.
+    result = launchWith(numAttributes - 1, entry);
+    if (result == cu::CUDA_SUCCESS)
+      programmaticLaunchRefused.store(true, std::memory_order_relaxed);
   }
   if (result != cu::CUDA_SUCCESS)
     return failDriver(api, result, MOE_ERROR_LAUNCH, fn,

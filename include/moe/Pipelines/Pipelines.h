@@ -50,6 +50,14 @@ struct MoeToNVVMPipelineOptions
                      "off by default, slower as measured "
                      "(docs/performance.md, 5f)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> programmaticLaunch{
+      *this, "programmatic-launch",
+      llvm::cl::desc("Open every kernel with griddepcontrol wait / "
+                     "launch_dependents and mark its module, so that the "
+                     "runtime overlaps each launch with the kernel before "
+                     "it (moe-programmatic-launch; only for sm_90 and newer "
+                     "chips)"),
+      llvm::cl::init(true)};
   PassOptions::Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit whose libdevice is linked into the "
@@ -57,6 +65,9 @@ struct MoeToNVVMPipelineOptions
                      "bin/fatbin; default: $CUDA_HOME, else /usr/local/cuda"),
       llvm::cl::init("")};
 };
+
+/// Whether `chip` ("sm_90a", ...) has PTX griddepcontrol (sm_90 and newer).
+bool hasGridDependencyControl(StringRef chip);
 
 /// The CUDA toolkit the pipeline uses: `requested`, else $CUDA_HOME, else
 /// /usr/local/cuda; empty when none exists.

@@ -2,7 +2,7 @@
 //
 // Passes on the host code of a lowered layer (include/moe/Transforms/
 // Passes.td): device allocations, stream order, C entry points, tensor maps
-// by value.
+// by value, programmatic launch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::moe {

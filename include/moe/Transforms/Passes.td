@@ -2,7 +2,8 @@
 //
 // Passes on the host code of a lowered layer (after bufferization and
 // kernel outlining): device allocations, the stream order of a call, the C
-// entry points and tensor maps passed by value. They are not conversions
+// entry points, tensor maps passed by value and kernels that overlap their
+// launch with the kernel before them. They are not conversions
 // out of the moe dialect: they rewrite gpu, func, memref and llvm ops.
 //
 //===----------------------------------------------------------------------===//
@@ -99,6 +100,38 @@ def MoeTensorMapsByValue : Pass<"moe-tensor-maps-by-value", "ModuleOp"> {
     CUDA graph. Upstream's encoder declaration is removed once unused. A kernel launched from several places must receive a tensor map
     at the same position from all of them; anything else is an error.
   }];
+}
+
+def MoeProgrammaticLaunch : Pass<"moe-programmatic-launch", "ModuleOp"> {
+  let summary = "Let each kernel's launch overlap the kernel before it "
+                "(programmatic dependent launch, sm_90+)";
+  let description = [{
+    Runs on outlined kernels (`gpu.func` with `gpu.kernel` in
+    `gpu.module`s). Every kernel starts with `nvvm.griddepcontrol wait`
+    (PTX `griddepcontrol.wait`: wait until the grids this one depends on
+    have completed and their memory is visible) followed by
+    `nvvm.griddepcontrol launch_dependents` (the next kernel of the stream
+    may be scheduled once every block of this one has reached it), and
+    each `gpu.module` that holds kernels gets the public marker global
+    `__moe_programmatic_launch` (i32 1).
+
+    The runtime launches the kernels of a module with that marker with the
+    driver's programmatic stream serialization attribute: the next
+    kernel's blocks become resident while this one runs, instead of being
+    launched only after it completed, which hides the launch latency
+    between the small dependent kernels of a decode-time layer. The wait
+    is each kernel's first instruction, executed by every thread before
+    any memory access, so every kernel still observes all the memory
+    effects of the kernels before it, and a kernel completes only after
+    its predecessor did: the stream order is unchanged (a kernel that
+    exited before its wait could otherwise let a later one overtake its
+    predecessor). Launched without the attribute (other runtimes,
+    `MOE_PROGRAMMATIC_LAUNCH=0`), both instructions have no effect.
+    `griddepcontrol` needs sm_90 or newer: `moe-to-nvvm` adds this pass
+    only for such chips (option `programmatic-launch`).
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // MOE_TRANSFORMS_PASSES_TD
