@@ -25,7 +25,9 @@ mkdir -p "$OUT"
 for input in "$ROOT"/test/GPU/suite/*.mlir "$ROOT"/examples/qwen3-30b-a3b.mlir \
              "$ROOT"/examples/mixtral-8x7b.mlir "$ROOT"/examples/deepseek-v3.mlir \
              "$ROOT"/examples/kimi-k2.mlir "$ROOT"/examples/bagel-mot.mlir \
-             "$ROOT"/examples/gpt-oss-20b.mlir "$ROOT"/examples/glm-4.5-air.mlir; do
+             "$ROOT"/examples/gpt-oss-20b.mlir "$ROOT"/examples/glm-4.5-air.mlir \
+             "$ROOT"/examples/llama-4-scout.mlir "$ROOT"/examples/qwen3-next-80b-a3b.mlir \
+             "$ROOT"/examples/bagel-mot-mlp.mlir; do
   "$ROOT/utils/moe-compile.sh" --format "$FORMAT" "$input" "$OUT" >/dev/null
   echo "compiled $(basename "$input") ($FORMAT)"
 done

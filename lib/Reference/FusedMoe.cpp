@@ -6,7 +6,10 @@
 //
 // fused_moe composed from the other reference ops: gate -> permute ->
 // grouped_matmul(w13, activation epilogue) -> grouped_matmul(w2, row weights)
-// -> combine, each GEMM's input quantized first under an fp8 scheme.
+// -> combine, each GEMM's input quantized first under an fp8 scheme (or,
+// with the router weight on the input, permute scaling the rows and no row
+// scale on the second GEMM). mot_mlp is the same expert MLP with each
+// token's type as its one expert.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,6 +64,9 @@ void validateFusedMoe(const FusedMoeArgs &args) {
   if (args.expertMapOrNull)
     requireData(kOp, "expert_map", args.expertMapOrNull,
                 args.E + args.gate.numSharedExperts);
+  if (args.routerWeightOnInput && args.gate.k != 1)
+    fail(kOp, named("k", args.gate.k) +
+                  " must be 1 with the router weight on the input");
 }
 
 /// The activations of one expert GEMM: the rows as given (no fp8 scheme)
@@ -131,29 +137,22 @@ expertGemm(const GemmInput &a, int64_t R, int64_t K, const float *w,
   return groupedMatmul(args);
 }
 
-} // namespace
-
-std::vector<float> fusedMoe(const FusedMoeArgs &args) {
-  validateFusedMoe(args);
-  const int64_t slots = args.gate.k + args.gate.numSharedExperts;
-  const int64_t experts = localExperts(args);
-  GateResult routing =
-      gate(args.logits, args.T, args.E, args.gateBiasOrNull, args.gate);
-
-  // Expert parallelism: global ids become local indices; a slot whose
-  // expert is not local gets an out-of-range id, which permute drops (its
-  // row is zero and combine finds no term for it).
-  if (const int32_t *map = args.expertMapOrNull) {
-    for (int32_t &id : routing.ids) {
-      int32_t local = map[id];
-      id = local >= 0 && local < experts ? local : -1;
-    }
-  }
-
-  // x is already representable in dtype, so the permuted rows are too.
-  PermuteResult permuted = permute(args.x, args.T, args.H, routing.ids.data(),
-                                   slots, experts, routing.weights.data());
+/// The expert MLP of every slot of \p ids [T, slots] over \p experts
+/// experts (ids outside [0, experts) contribute nothing), weighted by
+/// \p weightsOrNull [T, slots] (1 when null): permute -> the two expert
+/// GEMMs -> combine, as fusedMoe describes; the sizes, weights, activation,
+/// dtype, quantization and routerWeightOnInput come from \p args.
+std::vector<float> expertMlp(const FusedMoeArgs &args, int64_t experts,
+                             const int32_t *ids, const float *weightsOrNull,
+                             int64_t slots) {
+  const bool onInput = args.routerWeightOnInput;
+  // x is already representable in dtype, so the permuted rows are too
+  // (rows scaled by their weights are rounded to it).
+  PermuteResult permuted = permute(args.x, args.T, args.H, ids, slots, experts,
+                                   weightsOrNull, onInput, args.dtype);
   const int64_t R = args.T * slots;
+  const float *rowScale =
+      onInput || !weightsOrNull ? nullptr : permuted.rowWeights.data();
 
   const FusedMoeQuantization &quant = args.quant;
   GemmInput gemm1Input =
@@ -166,12 +165,47 @@ std::vector<float> fusedMoe(const FusedMoeArgs &args) {
                  args.dtype, args.dtype, quant, quant.w13Scale, quant.w13Zero);
   std::vector<float> down = expertGemm(
       quantizeInput(std::move(hidden), R, args.I, quant, quant.a2Scale), R,
-      args.I, args.w2, experts, args.H, permuted.offsets,
-      permuted.rowWeights.data(), args.b2OrNull, Epilogue::None,
-      ActivationParams(), args.dtype, args.dtype, quant, quant.w2Scale,
-      quant.w2Zero);
+      args.I, args.w2, experts, args.H, permuted.offsets, rowScale,
+      args.b2OrNull, Epilogue::None, ActivationParams(), args.dtype, args.dtype,
+      quant, quant.w2Scale, quant.w2Zero);
   return combine(down.data(), R, args.H, permuted.srcIndex.data(), args.T,
                  slots, nullptr, args.dtype);
+}
+
+} // namespace
+
+std::vector<float> fusedMoe(const FusedMoeArgs &args) {
+  validateFusedMoe(args);
+  const int64_t slots = args.gate.k + args.gate.numSharedExperts;
+  const int64_t experts = localExperts(args);
+  GateResult routing = gate(args.logits, args.T, args.E, args.gateBiasOrNull,
+                            args.gate, args.sharedLogitsOrNull);
+
+  // Expert parallelism: global ids become local indices; a slot whose
+  // expert is not local gets an out-of-range id, which permute drops (its
+  // row is zero and combine finds no term for it).
+  if (const int32_t *map = args.expertMapOrNull) {
+    for (int32_t &id : routing.ids) {
+      int32_t local = map[id];
+      id = local >= 0 && local < experts ? local : -1;
+    }
+  }
+  return expertMlp(args, experts, routing.ids.data(), routing.weights.data(),
+                   slots);
+}
+
+std::vector<float> motMlp(const MotMlpArgs &args) {
+  using namespace detail;
+  constexpr const char *kMotOp = "mot_mlp";
+  requirePositive(kMotOp, "G", args.G);
+  requireData(kMotOp, "type_ids", args.typeIds, args.T);
+  // The expert MLP's arguments, validated as fused_moe's with G experts.
+  FusedMoeArgs mlp;
+  static_cast<ExpertMlpArgs &>(mlp) = args;
+  mlp.E = args.G;
+  validateFusedMoe(mlp);
+  return expertMlp(mlp, args.G, args.typeIds, /*weightsOrNull=*/nullptr,
+                   /*slots=*/1);
 }
 
 } // namespace ref

@@ -27,7 +27,7 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 float nanToNegInf(float value) { return std::isnan(value) ? kNegInf : value; }
 
 void validateGate(const float *logits, int64_t T, int64_t E,
-                  const GateOptions &options) {
+                  const GateOptions &options, const float *sharedLogits) {
   using namespace detail;
   requireNonNegative(kOp, "T", T);
   requirePositive(kOp, "E", E);
@@ -50,6 +50,15 @@ void validateGate(const float *logits, int64_t T, int64_t E,
                   ") must be finite and > 0");
   requireInt32(kOp, "E + num_shared_experts", E + options.numSharedExperts);
   requireData(kOp, "logits", logits, checkedMul(kOp, "T * E", T, E));
+  bool unitShared = options.sharedWeight == SharedWeight::One;
+  if ((sharedLogits || unitShared) && options.numSharedExperts < 1)
+    fail(kOp, "shared logits and a unit shared weight need "
+              "num_shared_experts >= 1");
+  if (sharedLogits && unitShared)
+    fail(kOp, "shared logits give the shared weights: not with a unit one");
+  if (sharedLogits)
+    requireData(kOp, "shared_logits", sharedLogits,
+                checkedMul(kOp, "T * S", T, options.numSharedExperts));
   checkedMul(kOp, "T * (k + num_shared_experts)", T,
              options.k + options.numSharedExperts);
 }
@@ -72,10 +81,15 @@ std::vector<float> softmaxScores(const float *row, int64_t E) {
   return scores;
 }
 
+/// sigmoid(v) in f32 with NaN as -inf (so 0).
+float sigmoidScore(float value) {
+  return 1.0f / (1.0f + std::exp(-nanToNegInf(value)));
+}
+
 std::vector<float> sigmoidScores(const float *row, int64_t E) {
   std::vector<float> scores(E);
   for (int64_t e = 0; e < E; ++e)
-    scores[e] = 1.0f / (1.0f + std::exp(-nanToNegInf(row[e])));
+    scores[e] = sigmoidScore(row[e]);
   return scores;
 }
 
@@ -133,9 +147,11 @@ std::vector<bool> eligibleExperts(const std::vector<float> &selection,
   return eligible;
 }
 
-/// Routes one token: writes k + S weights and ids.
+/// Routes one token: writes k + S weights and ids. \p sharedLogitsRow is
+/// the token's [S] shared-gate logits, or null.
 void routeRow(const float *logitsRow, int64_t E, const float *bias,
-              const GateOptions &options, float *weights, int32_t *ids) {
+              const GateOptions &options, const float *sharedLogitsRow,
+              float *weights, int32_t *ids) {
   std::vector<float> scores = gateScores(logitsRow, E, options.scoring);
   std::vector<float> selection(E);
   for (int64_t e = 0; e < E; ++e)
@@ -164,7 +180,12 @@ void routeRow(const float *logitsRow, int64_t E, const float *bias,
   }
   for (int64_t s = 0; s < options.numSharedExperts; ++s) {
     ids[k + s] = static_cast<int32_t>(E + s);
-    weights[k + s] = routedSum / options.scalingFactor;
+    if (sharedLogitsRow)
+      weights[k + s] = sigmoidScore(sharedLogitsRow[s]);
+    else if (options.sharedWeight == SharedWeight::One)
+      weights[k + s] = 1.0f;
+    else
+      weights[k + s] = routedSum / options.scalingFactor;
   }
 }
 
@@ -179,14 +200,17 @@ std::vector<float> gateScores(const float *logitsRow, int64_t E,
 }
 
 GateResult gate(const float *logits, int64_t T, int64_t E,
-                const float *biasOrNull, const GateOptions &options) {
-  validateGate(logits, T, E, options);
+                const float *biasOrNull, const GateOptions &options,
+                const float *sharedLogitsOrNull) {
+  validateGate(logits, T, E, options, sharedLogitsOrNull);
+  const int64_t S = options.numSharedExperts;
   const int64_t width = options.k + options.numSharedExperts;
   GateResult result;
   result.weights.assign(T * width, 0.0f);
   result.ids.assign(T * width, 0);
   for (int64_t t = 0; t < T; ++t)
     routeRow(logits + t * E, E, biasOrNull, options,
+             sharedLogitsOrNull ? sharedLogitsOrNull + t * S : nullptr,
              result.weights.data() + t * width, result.ids.data() + t * width);
   return result;
 }

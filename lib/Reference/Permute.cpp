@@ -55,8 +55,8 @@ std::vector<int64_t> invertSrcIndex(const int32_t *srcIndex, int64_t R,
 } // namespace
 
 PermuteResult permute(const float *x, int64_t T, int64_t H, const int32_t *ids,
-                      int64_t k, int64_t numExperts,
-                      const float *weightsOrNull) {
+                      int64_t k, int64_t numExperts, const float *weightsOrNull,
+                      bool scaleRows, DType rowType) {
   using namespace detail;
   constexpr const char *kOp = "permute";
   requireNonNegative(kOp, "T", T);
@@ -69,6 +69,8 @@ PermuteResult permute(const float *x, int64_t T, int64_t H, const int32_t *ids,
   requireData(kOp, "x", x, checkedMul(kOp, "T * H", T, H));
   checkedMul(kOp, "T * k * H", flat, H);
   requireData(kOp, "ids", ids, flat);
+  if (scaleRows && flat > 0 && !weightsOrNull)
+    fail(kOp, "scale_rows needs the weights");
 
   PermuteResult result;
   std::vector<int32_t> order =
@@ -82,6 +84,10 @@ PermuteResult permute(const float *x, int64_t T, int64_t H, const int32_t *ids,
     result.srcIndex[r] = f;
     std::copy(x + (f / k) * H, x + (f / k + 1) * H,
               result.rows.begin() + r * H);
+    if (scaleRows)
+      for (int64_t h = 0; h < H; ++h)
+        result.rows[r * H + h] =
+            roundTo(rowType, result.rows[r * H + h] * weightsOrNull[f]);
     if (weightsOrNull)
       result.rowWeights[r] = weightsOrNull[f];
   }

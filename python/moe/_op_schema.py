@@ -29,6 +29,7 @@ OPERANDS = {
         ("w13", False, True),
         ("w2", False, True),
         ("bias", False, False),
+        ("shared_logits", False, False),
         ("w13_scale", False, False),
         ("w2_scale", False, False),
         ("w13_zero", False, False),
@@ -43,6 +44,7 @@ OPERANDS = {
     "gate": (
         ("logits", False, True),
         ("bias", False, False),
+        ("shared_logits", False, False),
         ("weights", True, True),
         ("ids", True, True),
     ),
@@ -63,6 +65,15 @@ OPERANDS = {
         ("w", False, True),
         ("type_ids", False, True),
         ("bias", False, False),
+        ("out", True, True),
+    ),
+    "mot_mlp": (
+        ("x", False, True),
+        ("w13", False, True),
+        ("w2", False, True),
+        ("type_ids", False, True),
+        ("b13", False, False),
+        ("b2", False, False),
         ("out", True, True),
     ),
     "permute_indices": (
@@ -120,12 +131,14 @@ ATTRIBUTES = {
         ("renormalize", "bool", False, "false", ()),
         ("scaling_factor", "float", False, "1", ()),
         ("num_shared_experts", "int", False, "0", ()),
+        ("shared_weight", "word", False, "routed_mass", ("routed_mass", "one")),
         ("activation", "word", False, "silu", ("silu", "gelu", "gelu_tanh", "swigluoai", "swiglustep", "silu_no_mul", "gelu_no_mul", "gelu_tanh_no_mul", "relu2_no_mul")),
         ("quant", "word", False, "none", ("none", "fp8_block", "fp8_channel", "fp8_tensor", "w4a16", "w4a16_zp", "w8a16")),
         ("group_size", "int", False, "", ()),
         ("gate_up_layout", "word", False, "split", ("split", "interleaved")),
         ("clamp_limit", "float", False, "", ()),
         ("swiglu_alpha", "float", False, "", ()),
+        ("router_weight_on_input", "bool", False, "false", ()),
     ),
     "gate": (
         ("k", "int", True, "", ()),
@@ -136,6 +149,7 @@ ATTRIBUTES = {
         ("renormalize", "bool", False, "false", ()),
         ("scaling_factor", "float", False, "1", ()),
         ("num_shared_experts", "int", False, "0", ()),
+        ("shared_weight", "word", False, "routed_mass", ("routed_mass", "one")),
     ),
     "grouped_matmul": (
         ("epilogue", "word", False, "none", ("none", "silu_and_mul", "gelu_and_mul", "gelu_tanh_and_mul", "swigluoai_and_mul", "swiglustep_and_mul", "silu", "gelu", "gelu_tanh", "relu2")),
@@ -147,11 +161,18 @@ ATTRIBUTES = {
         ("swiglu_alpha", "float", False, "", ()),
     ),
     "mot_linear": (),
+    "mot_mlp": (
+        ("activation", "word", False, "silu", ("silu", "gelu", "gelu_tanh", "swigluoai", "swiglustep", "silu_no_mul", "gelu_no_mul", "gelu_tanh_no_mul", "relu2_no_mul")),
+        ("gate_up_layout", "word", False, "split", ("split", "interleaved")),
+        ("clamp_limit", "float", False, "", ()),
+        ("swiglu_alpha", "float", False, "", ()),
+    ),
     "permute_indices": (
         ("num_experts", "int", True, "", ()),
     ),
     "permute": (
         ("num_experts", "int", True, "", ()),
+        ("scale_rows", "bool", False, "false", ()),
     ),
     "quantize": (
         ("group_size", "int", False, "", ()),

@@ -129,6 +129,23 @@ for T in 1 32 256; do
   run expert-map qwen3_moe_ep2 "$T" random 5
 done
 
+# The issue-13 families (families.mlir): the shared expert's sigmoid gate
+# (Qwen2-MoE, Qwen3-Next), the weight on the input rows and an unweighted
+# shared expert (Llama-4), the per-type MLP (Bagel), with the edge cases of
+# the routing (nan-rows puts NaN/inf in the shared logits too).
+families="gate_qwen3_next gate_llama4 permute_scale_rows_llama4
+          fused_moe_shared_gate_small fused_moe_weight_on_input_small mot_mlp_small"
+for f in $families; do
+  for T in 1 32 256 2048 8192; do
+    run families "$f" "$T" random 3
+  done
+  for c in one-expert empty-experts nan-rows; do
+    run families "$f" 256 "$c" 3
+  done
+done
+run families permute_scale_rows_llama4 256 out-of-range 3
+run families mot_mlp_small 256 out-of-range 3
+
 # MoT linear (permute -> grouped GEMM -> combine) and whole fused_moe
 # layers (examples/ compiled into artifacts/ by utils/build-gpu-artifacts.sh;
 # the runner checks functions of one moe op, so not bagel-mot.mlir's
@@ -159,6 +176,11 @@ for T in 1 32; do
   [ -f "$ART/gpt-oss-20b.so" ] && run gpt-oss-20b gpt_oss_20b_moe "$T" random 5
   [ -f "$ART/glm-4.5-air.so" ] && run glm-4.5-air glm_4_5_air_moe "$T" random 5
 done
+for T in 1 32 256; do
+  [ -f "$ART/llama-4-scout.so" ] && run llama-4-scout llama_4_scout_moe "$T" random 5
+  [ -f "$ART/qwen3-next-80b-a3b.so" ] && run qwen3-next-80b-a3b qwen3_next_moe "$T" random 5
+  [ -f "$ART/bagel-mot-mlp.so" ] && run bagel-mot-mlp bagel_mot_mlp "$T" random 5
+done
 
 if [ "${SANITIZER:-1}" = 1 ]; then
   echo "== compute-sanitizer"
@@ -173,6 +195,10 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   sanitize racecheck gemm gemm_k48_gated_f16 300
   sanitize memcheck expert-map fused_moe_expert_map_small 100
   sanitize memcheck expert-map permute_expert_map_deepseek_v3 300 out-of-range
+  sanitize memcheck families permute_scale_rows_llama4 300 out-of-range
+  sanitize memcheck families gate_qwen3_next 100 nan-rows
+  sanitize memcheck families fused_moe_weight_on_input_small 100
+  sanitize memcheck families mot_mlp_small 100 out-of-range
   sanitize memcheck split-k gemm_k1000_gated_split4_f16 300 out-of-range
   sanitize racecheck split-k gemm_k1000_gated_split4_f16 300
   sanitize memcheck split-k gemm_gathered_swigluoai_split3 100 out-of-range

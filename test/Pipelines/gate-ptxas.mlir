@@ -46,12 +46,16 @@ func.func @kimi_k2(%logits: tensor<?x384xbf16>, %bias: tensor<384xf32>,
   return %0#0, %0#1 : tensor<?x9xf32>, tensor<?x9xi32>
 }
 
-// Softmax over 512 experts, top 10.
-func.func @qwen3_next(%logits: tensor<?x512xf32>, %w: tensor<?x10xf32>, %ids: tensor<?x10xi32>)
-    -> (tensor<?x10xf32>, tensor<?x10xi32>) {
-  %0:2 = moe.gate %logits k = 10 scoring = softmax renormalize outs(%w, %ids)
-      : (tensor<?x512xf32>, tensor<?x10xf32>, tensor<?x10xi32>) -> (tensor<?x10xf32>, tensor<?x10xi32>)
-  return %0#0, %0#1 : tensor<?x10xf32>, tensor<?x10xi32>
+// Softmax over 512 experts, top 10, a shared slot weighted by the sigmoid
+// of its gate's logit.
+func.func @qwen3_next(%logits: tensor<?x512xf32>, %shared: tensor<?x1xbf16>,
+                      %w: tensor<?x11xf32>, %ids: tensor<?x11xi32>)
+    -> (tensor<?x11xf32>, tensor<?x11xi32>) {
+  %0:2 = moe.gate %logits shared_logits(%shared) k = 10 scoring = softmax renormalize
+      num_shared_experts = 1 outs(%w, %ids)
+      : (tensor<?x512xf32>, tensor<?x1xbf16>, tensor<?x11xf32>, tensor<?x11xi32>)
+      -> (tensor<?x11xf32>, tensor<?x11xi32>)
+  return %0#0, %0#1 : tensor<?x11xf32>, tensor<?x11xi32>
 }
 
 // f16 softmax with bias, groups of 4 scored by their max, 2 of 8 kept.

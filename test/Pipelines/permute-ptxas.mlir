@@ -29,6 +29,8 @@
 // CHECK-NEXT: permute_kernel_{{[0-9]+}}.ptx
 // CHECK-NEXT: permute_kernel_{{[0-9]+}}.ptx
 // CHECK-NEXT: permute_kernel_{{[0-9]+}}.ptx
+// CHECK-NEXT: permute_scale_rows_kernel.ptx
+// CHECK-NEXT: permute_scale_rows_kernel_{{[0-9]+}}.ptx
 // CHECK-NEXT: permute_weighted_kernel.ptx
 // CHECK-NEXT: permute_weighted_kernel_{{[0-9]+}}.ptx
 // CHECK-NEXT: permute_weighted_kernel_{{[0-9]+}}.ptx
@@ -83,6 +85,18 @@ func.func @permute_weighted(%x: tensor<?x4096xf32>, %ids: tensor<?x2xi32>, %w: t
          tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
       -> (tensor<?x4096xf32>, tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
   return %0#0, %0#1, %0#2, %0#3 : tensor<?x4096xf32>, tensor<?xi32>, tensor<9xi32>, tensor<?xf32>
+}
+
+// Llama-4's rows times their weights (bf16 chunks widened, scaled, rounded
+// back); static ids of one block: the single-block sort and the copy.
+func.func @permute_scale_rows(%x: tensor<64x5120xbf16>, %ids: tensor<64x2xi32>,
+                              %w: tensor<64x2xf32>, %r: tensor<128x5120xbf16>,
+                              %s: tensor<128xi32>, %o: tensor<18xi32>)
+    -> (tensor<128x5120xbf16>, tensor<128xi32>, tensor<18xi32>) {
+  %0:3 = moe.permute %x, %ids weights(%w) scale_rows num_experts = 17 outs(%r, %s, %o)
+      : (tensor<64x5120xbf16>, tensor<64x2xi32>, tensor<64x2xf32>, tensor<128x5120xbf16>,
+         tensor<128xi32>, tensor<18xi32>) -> (tensor<128x5120xbf16>, tensor<128xi32>, tensor<18xi32>)
+  return %0#0, %0#1, %0#2 : tensor<128x5120xbf16>, tensor<128xi32>, tensor<18xi32>
 }
 
 func.func @combine(%y: tensor<?x7168xbf16>, %src: tensor<?xi32>, %o: tensor<?x7168xbf16>)

@@ -171,7 +171,10 @@ private:
   void makeCombine();
   void makeGroupedMatmul();
   void makeMotLinear();
+  void makeMotMlp();
   void makeFusedMoe();
+  void fillExpertMlp(int64_t H, int64_t I);
+  void fillSharedLogits();
 
   const ResolvedFunction &resolved;
   const ManifestOp &op;
@@ -449,9 +452,18 @@ void Generator::makeSiluAndMul() {
     injectNanRows("x", /*logits=*/false);
 }
 
+/// The shared experts' gate logits [T, S] (NaN and infinities in some rows
+/// in nan-rows mode).
+void Generator::fillSharedLogits() {
+  fillNormal("shared_logits", 0.0f, 2.0f);
+  if (mode == CaseMode::NanRows)
+    injectNanRows("shared_logits", /*logits=*/true);
+}
+
 void Generator::makeGate() {
   fillLogits("logits", dim("logits", 1));
   fillGateBias("bias");
+  fillSharedLogits();
   fillNormal("b13", 0.0f, 0.1f);
   fillNormal("b2", 0.0f, 0.1f);
 }
@@ -565,17 +577,30 @@ void Generator::makeMotLinear() {
     injectNanRows("x", /*logits=*/false);
 }
 
-void Generator::makeFusedMoe() {
-  const int64_t H = dim("x", 1), I = dim("w2", 2);
+/// x and the expert MLP's weights and biases (fused_moe, mot_mlp) for
+/// hidden size \p H and intermediate size \p I.
+void Generator::fillExpertMlp(int64_t H, int64_t I) {
   fillNormal("x", 0.0f, 1.0f);
-  fillLogits("logits", dim("logits", 1));
   fillNormal("w13", 0.0f,
              1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(H, 1))));
   fillNormal("w2", 0.0f,
              1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(I, 1))));
-  fillGateBias("bias");
   fillNormal("b13", 0.0f, 0.1f);
   fillNormal("b2", 0.0f, 0.1f);
+}
+
+void Generator::makeMotMlp() {
+  fillExpertMlp(dim("x", 1), dim("w2", 2));
+  fillTypeIds("type_ids", dim("w13", 0));
+  if (mode == CaseMode::NanRows)
+    injectNanRows("x", /*logits=*/false);
+}
+
+void Generator::makeFusedMoe() {
+  fillExpertMlp(dim("x", 1), dim("w2", 2));
+  fillLogits("logits", dim("logits", 1));
+  fillGateBias("bias");
+  fillSharedLogits();
   if (HostTensor *map = operand("expert_map")) {
     Rng mapRandom = rng("expert_map", kIndices);
     fillLocalExpertMap(*map, dim("w13", 0), mapRandom);
@@ -610,6 +635,8 @@ void Generator::run() {
     makeGroupedMatmul();
   else if (name == "mot_linear")
     makeMotLinear();
+  else if (name == "mot_mlp")
+    makeMotMlp();
   else if (name == "fused_moe")
     makeFusedMoe();
 

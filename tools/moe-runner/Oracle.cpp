@@ -63,6 +63,8 @@ private:
   ref::Activation activation() const;
   ref::Epilogue epilogue() const;
   ref::ActivationParams activationParams() const;
+  /// The expert MLP's operands and attributes (fused_moe, mot_mlp).
+  void setExpertMlp(ref::ExpertMlpArgs &mlp) const;
 
   void rmsNorm();
   void siluAndMul();
@@ -72,6 +74,7 @@ private:
   void combine();
   void groupedMatmul();
   void motLinear();
+  void motMlp();
   void fusedMoe();
 
   const ManifestOp &op;
@@ -81,6 +84,28 @@ private:
 
 /// Rows per thread-chunk worth splitting for.
 constexpr int64_t kGrain = 1;
+
+/// Runs the reference layer \p layer (fused_moe, mot_mlp: tokens are
+/// independent) over chunks of the tokens of \p whole in parallel into
+/// \p result [T, H]: validated once on no tokens, then each chunk with x
+/// moved to its first token t0 and \p shift moving the other per-token
+/// operands.
+template <typename Args, typename Layer, typename Shift>
+void runPerToken(HostTensor *result, const Args &whole, Layer layer,
+                 Shift shift) {
+  Args empty = whole;
+  empty.T = 0;
+  layer(empty);
+  parallelFor(whole.T, kGrain, [&](int64_t t0, int64_t t1) {
+    Args part = whole;
+    part.x = whole.x + t0 * whole.H;
+    part.T = t1 - t0;
+    shift(part, t0);
+    std::vector<float> values = layer(part);
+    std::copy(values.begin(), values.end(),
+              result->floats.begin() + t0 * whole.H);
+  });
+}
 
 /// The activation named \p word (fused_moe's `activation` attribute).
 ref::Activation activationNamed(const std::string &word) {
@@ -146,6 +171,9 @@ ref::GateOptions Oracle::gateOptions() const {
   options.renormalize = op.boolAttr("renormalize");
   options.scalingFactor = static_cast<float>(op.floatAttr("scaling_factor"));
   options.numSharedExperts = op.intAttr("num_shared_experts");
+  options.sharedWeight = op.wordAttr("shared_weight") == "one"
+                             ? ref::SharedWeight::One
+                             : ref::SharedWeight::RoutedMass;
   return options;
 }
 
@@ -196,10 +224,12 @@ void Oracle::gate() {
   HostTensor *weights = out("weights");
   HostTensor *ids = out("ids");
   const float *logits = floats("logits"), *bias = floats("bias");
-  ref::gate(logits, 0, E, bias, options);
+  const float *shared = floats("shared_logits");
+  const int64_t S = options.numSharedExperts;
+  ref::gate(logits, 0, E, bias, options, shared);
   parallelFor(T, kGrain, [&](int64_t t0, int64_t t1) {
-    ref::GateResult part =
-        ref::gate(logits + t0 * E, t1 - t0, E, bias, options);
+    ref::GateResult part = ref::gate(logits + t0 * E, t1 - t0, E, bias, options,
+                                     shared ? shared + t0 * S : nullptr);
     std::copy(part.weights.begin(), part.weights.end(),
               weights->floats.begin() + t0 * slots);
     std::copy(part.ids.begin(), part.ids.end(), ids->ints.begin() + t0 * slots);
@@ -226,9 +256,12 @@ void Oracle::permute() {
     for (int32_t &id : ids)
       id = id >= 0 && id < G ? map[id] : -1;
   }
+  // scale_rows: rows times their weights, rounded to x's element type.
+  const bool scaleRows = movesRows && op.boolAttr("scale_rows");
   ref::PermuteResult result = ref::permute(
       floats("x"), dim("ids", 0), movesRows ? dim("x", 1) : 0, ids.data(),
-      dim("ids", 1), op.intAttr("num_experts"), floats("weights"));
+      dim("ids", 1), op.intAttr("num_experts"), floats("weights"), scaleRows,
+      movesRows ? dtype("x") : ref::DType::F32);
   if (movesRows)
     out("rows")->floats = result.rows;
   out("src_index")->ints = result.srcIndex;
@@ -315,41 +348,52 @@ void Oracle::motLinear() {
   });
 }
 
+void Oracle::setExpertMlp(ref::ExpertMlpArgs &mlp) const {
+  mlp.x = floats("x");
+  mlp.T = dim("x", 0);
+  mlp.H = dim("x", 1);
+  mlp.w13 = floats("w13");
+  mlp.w2 = floats("w2");
+  mlp.I = dim("w2", 2);
+  mlp.b13OrNull = floats("b13");
+  mlp.b2OrNull = floats("b2");
+  mlp.activation = activation();
+  mlp.activationParams = activationParams();
+  mlp.dtype = dtype("x");
+}
+
 void Oracle::fusedMoe() {
   HostTensor *result = out("out");
   ref::FusedMoeArgs whole;
-  whole.x = floats("x");
-  whole.T = dim("x", 0);
-  whole.H = dim("x", 1);
+  setExpertMlp(whole);
   whole.logits = floats("logits");
   whole.E = dim("logits", 1);
-  whole.w13 = floats("w13");
-  whole.w2 = floats("w2");
-  whole.I = dim("w2", 2);
   whole.gateBiasOrNull = floats("bias");
+  whole.sharedLogitsOrNull = floats("shared_logits");
+  whole.routerWeightOnInput = op.boolAttr("router_weight_on_input");
   whole.gate = gateOptions();
-  whole.activation = activation();
-  whole.activationParams = activationParams();
-  whole.b13OrNull = floats("b13");
-  whole.b2OrNull = floats("b2");
   whole.expertMapOrNull = ints("expert_map");
   whole.numLocalExperts = dim("w13", 0);
-  whole.dtype = dtype("x");
-  {
-    ref::FusedMoeArgs empty = whole;
-    empty.T = 0;
-    ref::fusedMoe(empty);
-  }
   // Tokens are independent: route, expert MLPs and combine are per token.
-  parallelFor(whole.T, kGrain, [&](int64_t t0, int64_t t1) {
-    ref::FusedMoeArgs part = whole;
-    part.x = whole.x + t0 * whole.H;
-    part.logits = whole.logits + t0 * whole.E;
-    part.T = t1 - t0;
-    std::vector<float> values = ref::fusedMoe(part);
-    std::copy(values.begin(), values.end(),
-              result->floats.begin() + t0 * whole.H);
-  });
+  runPerToken(result, whole, ref::fusedMoe,
+              [&](ref::FusedMoeArgs &part, int64_t t0) {
+                part.logits = whole.logits + t0 * whole.E;
+                if (whole.sharedLogitsOrNull)
+                  part.sharedLogitsOrNull = whole.sharedLogitsOrNull +
+                                            t0 * whole.gate.numSharedExperts;
+              });
+}
+
+void Oracle::motMlp() {
+  HostTensor *result = out("out");
+  ref::MotMlpArgs whole;
+  setExpertMlp(whole);
+  whole.typeIds = ints("type_ids");
+  whole.G = dim("w13", 0);
+  runPerToken(result, whole, ref::motMlp,
+              [&](ref::MotMlpArgs &part, int64_t t0) {
+                part.typeIds = whole.typeIds + t0;
+              });
 }
 
 void Oracle::run() {
@@ -370,6 +414,8 @@ void Oracle::run() {
     groupedMatmul();
   else if (name == "mot_linear")
     motLinear();
+  else if (name == "mot_mlp")
+    motMlp();
   else if (name == "fused_moe")
     fusedMoe();
 }

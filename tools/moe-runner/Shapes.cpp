@@ -244,13 +244,17 @@ bool resolveGate(Solver &s, const ManifestOp &op, int64_t tokens, int64_t &T) {
       return false;
   if (!s.bind("E", "logits", 1) || !s.bind("E", "bias", 0))
     return false;
+  if (!s.bind("T", "shared_logits", 0))
+    return false;
   int64_t E;
-  int64_t slots = op.intAttr("k") + op.intAttr("num_shared_experts");
+  int64_t S = op.intAttr("num_shared_experts");
+  int64_t slots = op.intAttr("k") + S;
   if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
       !s.get("E", E, "the number of experts"))
     return false;
   return s.expect("logits", {T, E}, TypeClass::AnyFloat) &&
          s.expect("bias", {E}, TypeClass::F32) &&
+         s.expect("shared_logits", {T, S}, TypeClass::AnyFloat) &&
          s.expect("weights", {T, slots}, TypeClass::F32) &&
          s.expect("ids", {T, slots}, TypeClass::I32);
 }
@@ -278,7 +282,13 @@ bool resolveAlign(Solver &s, const ManifestOp &op, int64_t tokens, int64_t &T) {
 
 bool resolvePermute(Solver &s, const ManifestOp &op, int64_t tokens,
                     int64_t &T) {
-  if (s.present("weights") != s.present("row_weights"))
+  // With scale_rows the weights scale the rows: row_weights is optional.
+  bool scaleRows = op.name == "permute" && op.boolAttr("scale_rows");
+  if (scaleRows && !s.present("weights"))
+    return s.fail("scale_rows needs weights");
+  if (s.present("row_weights") && !s.present("weights"))
+    return s.fail("row_weights needs weights");
+  if (s.present("weights") && !s.present("row_weights") && !scaleRows)
     return s.fail("weights and row_weights come together");
   for (const char *name : {"x", "ids", "weights"})
     if (!s.bind("T", name, 0))
@@ -426,9 +436,68 @@ bool resolveMotLinear(Solver &s, const ManifestOp &, int64_t tokens,
          s.expect("out", {T, N}, TypeClass::AnyFloat);
 }
 
+/// Whether the expert MLP's `activation` (fused_moe, mot_mlp) is gated: w13
+/// has 2I rows (gate and up), not I (the *_no_mul forms).
+bool isGatedActivation(const ManifestOp &op) {
+  const std::string activation = op.wordAttr("activation");
+  const std::string noMul = "_no_mul";
+  return !(activation.size() > noMul.size() &&
+           activation.compare(activation.size() - noMul.size(), noMul.size(),
+                              noMul) == 0);
+}
+
+/// Binds I from the static dim 1 of w13 and b13 (2I or I rows).
+bool bindIntermediate(Solver &s, bool gated) {
+  int64_t rowsPerI = gated ? 2 : 1;
+  int64_t size;
+  for (const char *name : {"w13", "b13"}) {
+    if (!s.staticSize(name, 1, size))
+      continue;
+    if (size % rowsPerI != 0)
+      return s.fail(std::string(name) + " dim 1 (" + std::to_string(size) +
+                    ") must be even");
+    if (!s.bindValue("I", size / rowsPerI,
+                     gated ? std::string(name) + " dim 1 / 2"
+                           : std::string(name) + " dim 1"))
+      return false;
+  }
+  return true;
+}
+
+bool resolveMotMlp(Solver &s, const ManifestOp &op, int64_t tokens,
+                   int64_t &T) {
+  for (const char *name : {"x", "type_ids", "out"})
+    if (!s.bind("T", name, 0))
+      return false;
+  for (const char *name : {"w13", "w2", "b13", "b2"})
+    if (!s.bind("G", name, 0))
+      return false;
+  if (!s.bind("H", "x", 1) || !s.bind("H", "out", 1) ||
+      !s.bind("H", "w13", 2) || !s.bind("H", "w2", 1) ||
+      !s.bind("H", "b2", 1) || !s.bind("I", "w2", 2))
+    return false;
+  bool gated = isGatedActivation(op);
+  if (!bindIntermediate(s, gated))
+    return false;
+  int64_t H, G, I;
+  if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
+      !s.get("H", H, "the hidden size") ||
+      !s.get("G", G, "the number of token types") ||
+      !s.get("I", I, "the intermediate size"))
+    return false;
+  int64_t rows13 = (gated ? 2 : 1) * I;
+  return s.expect("x", {T, H}, TypeClass::AnyFloat) &&
+         s.expect("type_ids", {T}, TypeClass::I32) &&
+         s.expect("w13", {G, rows13, H}, TypeClass::AnyFloat) &&
+         s.expect("w2", {G, H, I}, TypeClass::AnyFloat) &&
+         s.expect("b13", {G, rows13}, TypeClass::AnyFloat) &&
+         s.expect("b2", {G, H}, TypeClass::AnyFloat) &&
+         s.expect("out", {T, H}, TypeClass::AnyFloat);
+}
+
 bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
                      int64_t &T) {
-  for (const char *name : {"x", "logits", "out"})
+  for (const char *name : {"x", "logits", "shared_logits", "out"})
     if (!s.bind("T", name, 0))
       return false;
   if (!s.bind("H", "x", 1) || !s.bind("H", "out", 1) ||
@@ -438,11 +507,7 @@ bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
     return false;
   int64_t S = op.intAttr("num_shared_experts");
   // w13 has 2I rows (gate and up) for a gated activation, I for *_no_mul.
-  const std::string activation = op.wordAttr("activation");
-  const std::string noMul = "_no_mul";
-  bool gated = !(activation.size() > noMul.size() &&
-                 activation.compare(activation.size() - noMul.size(),
-                                    noMul.size(), noMul) == 0);
+  bool gated = isGatedActivation(op);
   int64_t rowsPerI = gated ? 2 : 1;
   // Sizes that only derived dimensions carry: w13 [L, 2I or I, H] with L
   // = E + S, or this rank's experts with an expert_map [E + S].
@@ -456,19 +521,8 @@ bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
   for (const char *name : {"w13", "w2", "b13", "b2"})
     if (mapped && !s.bind("L", name, 0))
       return false;
-  if (!s.bind("H", "b2", 1))
+  if (!s.bind("H", "b2", 1) || !bindIntermediate(s, gated))
     return false;
-  for (const char *name : {"w13", "b13"}) {
-    if (!s.staticSize(name, 1, size))
-      continue;
-    if (size % rowsPerI != 0)
-      return s.fail(std::string(name) + " dim 1 (" + std::to_string(size) +
-                    ") must be even");
-    if (!s.bindValue("I", size / rowsPerI,
-                     gated ? std::string(name) + " dim 1 / 2"
-                           : std::string(name) + " dim 1"))
-      return false;
-  }
   int64_t H, E, I;
   if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
       !s.get("H", H, "the hidden size") ||
@@ -489,6 +543,7 @@ bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
          s.expect("b13", {L, rowsPerI * I}, TypeClass::AnyFloat) &&
          s.expect("b2", {L, H}, TypeClass::AnyFloat) &&
          s.expect("bias", {E}, TypeClass::F32) &&
+         s.expect("shared_logits", {T, S}, TypeClass::AnyFloat) &&
          s.expect("out", {T, H}, TypeClass::AnyFloat);
 }
 
@@ -506,6 +561,7 @@ Resolver findResolver(const std::string &name) {
       {"combine", resolveCombine},
       {"grouped_matmul", resolveGroupedMatmul},
       {"mot_linear", resolveMotLinear},
+      {"mot_mlp", resolveMotMlp},
       {"fused_moe", resolveFusedMoe},
   };
   auto it = resolvers.find(name);

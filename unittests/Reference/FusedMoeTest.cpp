@@ -11,12 +11,13 @@ using namespace moe::ref::test;
 
 namespace {
 
-/// Naive per-token fused MoE with biases, an expert map and any activation:
-/// for each slot whose expert is local, weight * (w2 . act(w13 . x + b13) +
-/// b2), all in f32.
+/// Naive per-token fused MoE with biases, an expert map, shared logits and
+/// any activation: for each slot whose expert is local, weight * (w2 .
+/// act(w13 . x + b13) + b2), all in f32; with the router weight on the
+/// input, w2 . act(w13 . round(weight * x) + b13) + b2.
 std::vector<float> naiveFusedMoe(const FusedMoeArgs &args) {
-  GateResult routing =
-      gate(args.logits, args.T, args.E, args.gateBiasOrNull, args.gate);
+  GateResult routing = gate(args.logits, args.T, args.E, args.gateBiasOrNull,
+                            args.gate, args.sharedLogitsOrNull);
   const int64_t slots = args.gate.k + args.gate.numSharedExperts;
   const int64_t H = args.H, I = args.I;
   const int64_t rows13 = isGatedActivation(args.activation) ? 2 * I : I;
@@ -31,8 +32,13 @@ std::vector<float> naiveFusedMoe(const FusedMoeArgs &args) {
         e = args.expertMapOrNull[e];
       if (e < 0 || e >= local)
         continue;
+      float weight = routing.weights[t * slots + j];
+      std::vector<float> row(args.x + t * H, args.x + (t + 1) * H);
+      if (args.routerWeightOnInput)
+        for (float &value : row)
+          value = roundTo(args.dtype, value * weight);
       std::vector<float> acc =
-          plainLinear(args.x + t * H, 1, H, args.w13 + e * rows13 * H, rows13);
+          plainLinear(row.data(), 1, H, args.w13 + e * rows13 * H, rows13);
       if (args.b13OrNull)
         for (int64_t n = 0; n < rows13; ++n)
           acc[n] += args.b13OrNull[e * rows13 + n];
@@ -42,7 +48,7 @@ std::vector<float> naiveFusedMoe(const FusedMoeArgs &args) {
           plainLinear(hidden.data(), 1, I, args.w2 + e * H * I, H);
       for (int64_t h = 0; h < H; ++h) {
         float value = down[h] + (args.b2OrNull ? args.b2OrNull[e * H + h] : 0);
-        out[t * H + h] += routing.weights[t * slots + j] * value;
+        out[t * H + h] += args.routerWeightOnInput ? value : weight * value;
       }
     }
   }
@@ -382,6 +388,175 @@ TEST(FusedMoeTest, SoftmaxRenormalizeIsSoftmaxAfterTopK) {
                   std::exp(double(logits[order[j]]) - top) / sum, 1e-6);
     }
   }
+}
+
+} // namespace
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Shared-expert gates, the router weight on the input, mot_mlp
+//===----------------------------------------------------------------------===//
+
+TEST(FusedMoeTest, SharedExpertScaledByItsSigmoidGate) {
+  std::vector<float> x = {1};
+  std::vector<float> logits = {5, 0};
+  std::vector<float> sharedLogits = {-1.5f};
+  // Experts 0, 1 routed (expert 0 gives 0); expert 2 shared.
+  std::vector<float> w13 = {1, 1, 1, 1, 2, 2};
+  std::vector<float> w2 = {0, 0, 10};
+  FusedMoeArgs args = singleTokenArgs(x, logits, w13, w2);
+  args.gate.renormalize = true;
+  args.gate.scalingFactor = 3.0f; // Routed weights only.
+  args.gate.numSharedExperts = 1;
+  args.sharedLogitsOrNull = sharedLogits.data();
+  std::vector<float> out = fusedMoe(args);
+  float gateWeight = 1.0f / (1.0f + std::exp(1.5f));
+  EXPECT_NEAR(out[0], gateWeight * 10.0f * 2.0f * 0.8807970780f * 2.0f, 1e-5f);
+  expectAllNear(out, naiveFusedMoe(args), 1e-6f);
+}
+
+TEST(FusedMoeTest, RouterWeightOnInputScalesTheRowFirst) {
+  std::vector<float> x = {2};
+  std::vector<float> logits = {0.5f, -1};
+  // Expert 0: gate 1, up 1; expert 1 unused; w2 {3}.
+  std::vector<float> w13 = {1, 1, 0, 0};
+  std::vector<float> w2 = {3, 0};
+  FusedMoeArgs args = singleTokenArgs(x, logits, w13, w2);
+  args.gate.scoring = Scoring::Sigmoid;
+  args.routerWeightOnInput = true;
+  float w = 1.0f / (1.0f + std::exp(-0.5f));
+  float row = w * 2.0f;
+  std::vector<float> out = fusedMoe(args);
+  EXPECT_NEAR(out[0], 3.0f * row / (1.0f + std::exp(-row)) * row, 1e-5f);
+  // On the output instead: w * 3 * silu(2) * 2, a different value.
+  args.routerWeightOnInput = false;
+  EXPECT_GT(std::fabs(fusedMoe(args)[0] - out[0]), 0.1f);
+}
+
+TEST(FusedMoeTest, Llama4LikeLayerMatchesNaiveLoop) {
+  std::mt19937 rng(303);
+  for (int trial = 0; trial < 30; ++trial) {
+    GateOptions opts;
+    opts.k = 1;
+    opts.scoring = Scoring::Sigmoid;
+    opts.numSharedExperts = 1;
+    opts.sharedWeight = SharedWeight::One;
+    Problem p = randomProblem(rng, randomInt(rng, 0, 6), randomInt(rng, 1, 8),
+                              randomInt(rng, 1, 8), randomInt(rng, 1, 6), opts,
+                              trial % 2 ? DType::BF16 : DType::F32);
+    p.args.routerWeightOnInput = true;
+    expectAllNear(fusedMoe(p.args), naiveFusedMoe(p.args),
+                  trial % 2 ? 2e-2f : 1e-5f);
+  }
+}
+
+TEST(FusedMoeTest, Qwen3NextLikeLayerMatchesNaiveLoop) {
+  std::mt19937 rng(304);
+  for (int trial = 0; trial < 30; ++trial) {
+    GateOptions opts;
+    opts.k = randomInt(rng, 1, 3);
+    opts.renormalize = trial % 2;
+    opts.numSharedExperts = randomInt(rng, 1, 2);
+    int64_t T = randomInt(rng, 0, 6);
+    Problem p = randomProblem(rng, T, randomInt(rng, 1, 8), 8,
+                              randomInt(rng, 1, 6), opts);
+    std::vector<float> shared =
+        randomFloats(rng, T * opts.numSharedExperts, -4.0f, 4.0f);
+    p.args.sharedLogitsOrNull = shared.data();
+    expectAllNear(fusedMoe(p.args), naiveFusedMoe(p.args), 1e-5f);
+  }
+}
+
+TEST(FusedMoeTest, RouterWeightOnInputNeedsKOne) {
+  std::vector<float> x = {1}, logits = {0, 1}, w(4, 0.0f);
+  FusedMoeArgs args = singleTokenArgs(x, logits, w, w);
+  args.gate.k = 2;
+  args.routerWeightOnInput = true;
+  expectInvalid([&] { fusedMoe(args); }, {"k (2)", "router weight"});
+}
+
+/// mot_mlp's naive loop: out[t] = w2[g] . act(w13[g] . x[t] + b13[g]) +
+/// b2[g] (the activation rounded to dtype), zero for a type outside [0, G).
+std::vector<float> naiveMotMlp(const MotMlpArgs &args) {
+  const int64_t H = args.H, I = args.I;
+  const int64_t rows13 = isGatedActivation(args.activation) ? 2 * I : I;
+  std::vector<float> out(args.T * H, 0.0f);
+  for (int64_t t = 0; t < args.T; ++t) {
+    int64_t g = args.typeIds[t];
+    if (g < 0 || g >= args.G)
+      continue;
+    std::vector<float> acc =
+        plainLinear(args.x + t * H, 1, H, args.w13 + g * rows13 * H, rows13);
+    if (args.b13OrNull)
+      for (int64_t n = 0; n < rows13; ++n)
+        acc[n] += args.b13OrNull[g * rows13 + n];
+    std::vector<float> hidden = activate(acc.data(), 1, rows13, args.activation,
+                                         args.activationParams, args.dtype);
+    std::vector<float> down =
+        plainLinear(hidden.data(), 1, I, args.w2 + g * H * I, H);
+    for (int64_t h = 0; h < H; ++h)
+      out[t * H + h] = roundTo(
+          args.dtype, down[h] + (args.b2OrNull ? args.b2OrNull[g * H + h] : 0));
+  }
+  return out;
+}
+
+TEST(MotMlpTest, MatchesNaiveLoop) {
+  std::mt19937 rng(305);
+  const Activation forms[] = {Activation::Silu, Activation::GeluTanh,
+                              Activation::Relu2NoMul};
+  for (int trial = 0; trial < 60; ++trial) {
+    int64_t T = randomInt(rng, 0, 7), H = randomInt(rng, 1, 8);
+    int64_t G = randomInt(rng, 1, 3), I = randomInt(rng, 1, 6);
+    Activation activation = forms[trial % 3];
+    int64_t rows13 = isGatedActivation(activation) ? 2 * I : I;
+    DType dtype = trial % 2 ? DType::BF16 : DType::F32;
+    std::vector<float> x = randomFloats(rng, T * H, -1.0f, 1.0f);
+    std::vector<float> w13 = randomFloats(rng, G * rows13 * H, -0.5f, 0.5f);
+    std::vector<float> w2 = randomFloats(rng, G * H * I, -0.5f, 0.5f);
+    std::vector<float> b13 = randomFloats(rng, G * rows13, -1.0f, 1.0f);
+    std::vector<float> b2 = randomFloats(rng, G * H, -1.0f, 1.0f);
+    for (std::vector<float> *v : {&x, &w13, &w2, &b13, &b2})
+      roundAllTo(dtype, *v);
+    // Type ids in [-1, G]: the out-of-range ones give zero rows.
+    std::vector<int32_t> types =
+        randomInts(rng, T, -1, static_cast<int32_t>(G));
+    MotMlpArgs args;
+    args.x = x.data();
+    args.T = T;
+    args.H = H;
+    args.typeIds = types.data();
+    args.G = G;
+    args.I = I;
+    args.w13 = w13.data();
+    args.w2 = w2.data();
+    if (trial % 4 == 1) {
+      args.b13OrNull = b13.data();
+      args.b2OrNull = b2.data();
+    }
+    args.activation = activation;
+    args.dtype = dtype;
+    expectAllNear(motMlp(args), naiveMotMlp(args),
+                  dtype == DType::BF16 ? 2e-2f : 1e-5f);
+  }
+}
+
+TEST(MotMlpTest, InvalidArgumentsThrow) {
+  std::vector<float> x = {1}, w(4, 0.0f);
+  std::vector<int32_t> types = {0};
+  MotMlpArgs args;
+  args.x = x.data();
+  args.T = 1;
+  args.H = 1;
+  args.typeIds = types.data();
+  args.I = 1;
+  args.w13 = w.data();
+  args.w2 = w.data();
+  expectInvalid([&] { motMlp(args); }, {"G (0)"});
+  args.G = 1;
+  args.typeIds = nullptr;
+  expectInvalid([&] { motMlp(args); }, {"type_ids"});
 }
 
 } // namespace

@@ -276,6 +276,49 @@ TEST(GateTest, SharedExpertsWithoutRenormalize) {
   EXPECT_NEAR(r.weights[2], 0.8807970780f + 0.7310585786f, 1e-6f);
 }
 
+TEST(GateTest, SharedLogitsGiveSigmoidWeights) {
+  std::vector<float> logits = {0, 2, -1, 1, /*t1*/ 3, 0, 0, 0};
+  std::vector<float> shared = {0.0f, kNan, /*t1*/ 2.0f, -kInf};
+  GateOptions opts = options(2, Scoring::Softmax);
+  opts.renormalize = true;
+  opts.scalingFactor = 2.5f; // Routed weights only.
+  opts.numSharedExperts = 2;
+  GateResult r = gate(logits.data(), 2, 4, nullptr, opts, shared.data());
+  EXPECT_EQ(r.ids, (std::vector<int32_t>{1, 3, 4, 5, 0, 1, 4, 5}));
+  EXPECT_NEAR(r.weights[0] + r.weights[1], 2.5f, 1e-6f);
+  EXPECT_FLOAT_EQ(r.weights[2], 0.5f);
+  EXPECT_EQ(r.weights[3], 0.0f); // A NaN logit counts as -inf.
+  EXPECT_FLOAT_EQ(r.weights[6], sigmoidOf(2.0f));
+  EXPECT_EQ(r.weights[7], 0.0f);
+}
+
+TEST(GateTest, UnitSharedWeight) {
+  // Llama-4: top-1 sigmoid of the largest logit, shared expert weight 1.
+  std::vector<float> logits = {-0.5f, 1.25f, 0.75f};
+  GateOptions opts = options(1, Scoring::Sigmoid);
+  opts.numSharedExperts = 1;
+  opts.sharedWeight = SharedWeight::One;
+  GateResult r = gate(logits.data(), 1, 3, nullptr, opts);
+  EXPECT_EQ(r.ids, (std::vector<int32_t>{1, 3}));
+  EXPECT_FLOAT_EQ(r.weights[0], sigmoidOf(1.25f));
+  EXPECT_EQ(r.weights[1], 1.0f);
+}
+
+TEST(GateTest, SharedWeightOptionsThrow) {
+  std::vector<float> logits = {0, 1}, shared = {0};
+  GateOptions opts = options(1, Scoring::Sigmoid);
+  expectInvalid(
+      [&] { gate(logits.data(), 1, 2, nullptr, opts, shared.data()); },
+      {"num_shared_experts >= 1"});
+  opts.sharedWeight = SharedWeight::One;
+  expectInvalid([&] { gate(logits.data(), 1, 2, nullptr, opts); },
+                {"num_shared_experts >= 1"});
+  opts.numSharedExperts = 1;
+  expectInvalid(
+      [&] { gate(logits.data(), 1, 2, nullptr, opts, shared.data()); },
+      {"unit"});
+}
+
 TEST(GateTest, TokensAreIndependent) {
   std::vector<float> logits = {0, 1, 2, /*t1*/ 2, 1, 0};
   GateResult r =

@@ -63,6 +63,24 @@ TEST(PermuteTest, InvalidArgumentsThrow) {
                 {"num_experts (-3)"});
 }
 
+TEST(PermuteTest, ScaleRowsRoundsProductsToTheRowType) {
+  // Two tokens, k = 1; row values and weights whose products need rounding.
+  std::vector<float> x = {1.0f, 3.0f, 0.5f, -2.0f};
+  std::vector<int32_t> ids = {1, 0};
+  std::vector<float> weights = {0.3f, 0.7f};
+  PermuteResult r = permute(x.data(), 2, 2, ids.data(), 1, 2, weights.data(),
+                            /*scaleRows=*/true, DType::BF16);
+  // Row 0 is token 1 (expert 0), row 1 token 0 (expert 1).
+  EXPECT_EQ(r.rows[0], roundTo(DType::BF16, 0.5f * 0.7f));
+  EXPECT_EQ(r.rows[1], roundTo(DType::BF16, -2.0f * 0.7f));
+  EXPECT_EQ(r.rows[2], roundTo(DType::BF16, 1.0f * 0.3f));
+  EXPECT_EQ(r.rows[3], roundTo(DType::BF16, 3.0f * 0.3f));
+  EXPECT_EQ(r.rowWeights, (std::vector<float>{0.7f, 0.3f}));
+  expectInvalid(
+      [&] { permute(x.data(), 2, 2, ids.data(), 1, 2, nullptr, true); },
+      {"scale_rows"});
+}
+
 TEST(CombineTest, WeightedSumInSlotOrder) {
   // T = 2, k = 2, H = 2; rows in permuted order.
   std::vector<float> y = {1, 2, 3, 4, 5, 6, 7, 8};

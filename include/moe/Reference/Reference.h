@@ -44,6 +44,11 @@ enum class Scoring { Softmax, Sigmoid };
 /// How a group of experts is scored for group-limited routing.
 enum class GroupScore { Max, Top2Sum };
 
+/// The weight of the shared-expert slots when no shared logits give it: the
+/// unscaled routed mass (sum of the final routed weights / scaling factor)
+/// or 1.
+enum class SharedWeight { RoutedMass, One };
+
 /// Attributes of the gate (router) op.
 struct GateOptions {
   /// Number of routed experts selected per token (>= 1).
@@ -62,6 +67,8 @@ struct GateOptions {
   float scalingFactor = 1.0f;
   /// Number of shared experts S appended after the routed ones (>= 0).
   int64_t numSharedExperts = 0;
+  /// The shared slots' weight without shared logits (One needs S >= 1).
+  SharedWeight sharedWeight = SharedWeight::RoutedMass;
 };
 
 /// Output of the gate op: both arrays are [T, k + S], row-major.
@@ -72,9 +79,14 @@ struct GateResult {
 
 /// Routes each of the \p T tokens given its \p E logits (\p logits is [T, E]).
 /// \p biasOrNull is the optional [E] correction bias that only affects
-/// selection. Throws std::invalid_argument on invalid options.
+/// selection. \p sharedLogitsOrNull is the optional [T, S] logits of the
+/// shared experts' sigmoid gates: shared slot s of token t then weighs
+/// sigmoid(sharedLogits[t, s]) (a NaN logit counts as -inf: weight 0)
+/// instead of what options.sharedWeight says. Throws std::invalid_argument
+/// on invalid options.
 GateResult gate(const float *logits, int64_t T, int64_t E,
-                const float *biasOrNull, const GateOptions &options);
+                const float *biasOrNull, const GateOptions &options,
+                const float *sharedLogitsOrNull = nullptr);
 
 /// Computes the per-expert scores of one token row (step 1 of the gate):
 /// softmax or sigmoid with NaN logits treated as -inf.
@@ -126,10 +138,12 @@ struct PermuteResult {
 
 /// Groups the rows of \p x [T, H] by the experts in \p ids [T, k]. Ids outside
 /// [0, numExperts) are dropped. \p weightsOrNull is the optional [T, k] routing
-/// weights, permuted alongside into PermuteResult::rowWeights.
+/// weights, permuted alongside into PermuteResult::rowWeights. With
+/// \p scaleRows (weights required), each row is x[t] * weights[t, j] in f32,
+/// rounded to \p rowType.
 PermuteResult permute(const float *x, int64_t T, int64_t H, const int32_t *ids,
-                      int64_t k, int64_t numExperts,
-                      const float *weightsOrNull);
+                      int64_t k, int64_t numExperts, const float *weightsOrNull,
+                      bool scaleRows = false, DType rowType = DType::F32);
 
 /// Un-permutes and reduces \p y [R, H]: out[t] = sum_j w[t,j] * y[pos(t*k+j)],
 /// summed in increasing j, where pos(f) is the first row r with
@@ -337,19 +351,17 @@ struct FusedMoeQuantization {
   const float *a2Scale = nullptr;
 };
 
-/// Operands and attributes of fused_moe. Pointers are not owned.
-struct FusedMoeArgs {
+/// The expert MLP every token slot computes (fused_moe, mot_mlp): the
+/// tokens, the per-expert (per-type) weights and the activation. Pointers
+/// are not owned.
+struct ExpertMlpArgs {
   /// Hidden states [T, H].
   const float *x = nullptr;
   int64_t T = 0;
   int64_t H = 0;
-  /// Router logits [T, E].
-  const float *logits = nullptr;
-  /// Number of routed experts.
-  int64_t E = 0;
   /// Gate/up weights [L, 2I, H] (gated activation; rows as
   /// activationParams.layout says) or [L, I, H] (NoMul), L = E + S without an
-  /// expert map.
+  /// expert map (fused_moe) or G (mot_mlp).
   const float *w13 = nullptr;
   /// Down weights [L, H, I].
   const float *w2 = nullptr;
@@ -357,24 +369,39 @@ struct FusedMoeArgs {
   /// GEMM's f32 accumulator.
   const float *b13OrNull = nullptr;
   const float *b2OrNull = nullptr;
-  /// Optional [E + S] map from global expert id to local expert in [0, L)
-  /// or -1; slots whose id maps outside [0, L) contribute nothing.
-  const int32_t *expertMapOrNull = nullptr;
-  /// Number of local experts L (dim 0 of w13, w2); used only with
-  /// expertMapOrNull.
-  int64_t numLocalExperts = 0;
   /// Intermediate size.
   int64_t I = 0;
-  /// Optional [E] correction bias of the gate.
-  const float *gateBiasOrNull = nullptr;
-  /// Gate attributes (S = gate.numSharedExperts).
-  GateOptions gate;
   /// Expert activation.
   Activation activation = Activation::Silu;
   /// Layout, clamp limit and alpha of the activation.
   ActivationParams activationParams;
   /// Element type of x, the intermediates and the result.
   DType dtype = DType::F32;
+};
+
+/// Operands and attributes of fused_moe. Pointers are not owned.
+struct FusedMoeArgs : ExpertMlpArgs {
+  /// Router logits [T, E].
+  const float *logits = nullptr;
+  /// Number of routed experts.
+  int64_t E = 0;
+  /// Optional [E + S] map from global expert id to local expert in [0, L)
+  /// or -1; slots whose id maps outside [0, L) contribute nothing.
+  const int32_t *expertMapOrNull = nullptr;
+  /// Number of local experts L (dim 0 of w13, w2); used only with
+  /// expertMapOrNull.
+  int64_t numLocalExperts = 0;
+  /// Optional [E] correction bias of the gate.
+  const float *gateBiasOrNull = nullptr;
+  /// Optional [T, S] logits of the shared experts' sigmoid gates (the shared
+  /// slots' weights, as gate() takes them).
+  const float *sharedLogitsOrNull = nullptr;
+  /// vLLM's apply_router_weight_on_input (k = 1): each slot's weight scales
+  /// its permuted row (rounded to dtype) before the first GEMM, and the
+  /// second GEMM has no row scale.
+  bool routerWeightOnInput = false;
+  /// Gate attributes (S = gate.numSharedExperts).
+  GateOptions gate;
   /// Quantized weights; with a scheme, w13 and w2 hold quantized values
   /// widened to f32, as GroupedMatmulArgs::quant says.
   FusedMoeQuantization quant;
@@ -388,6 +415,25 @@ struct FusedMoeArgs {
 /// columns (fp8_block), per token (fp8_channel) or with the static a1/a2
 /// scale (fp8_tensor), as moe.quantize and the decomposition do.
 std::vector<float> fusedMoe(const FusedMoeArgs &args);
+
+//===----------------------------------------------------------------------===//
+// mot_mlp
+//===----------------------------------------------------------------------===//
+
+/// Operands and attributes of mot_mlp (the weights per token type, L = G).
+/// Pointers are not owned.
+struct MotMlpArgs : ExpertMlpArgs {
+  /// Token type of each row [T]; rows of a type outside [0, G) are zero.
+  const int32_t *typeIds = nullptr;
+  /// Number of token types.
+  int64_t G = 0;
+};
+
+/// mot_mlp: fused_moe's expert MLP with each token's type as its one expert
+/// and weight 1 (permute by type -> grouped_matmul(w13, activation) ->
+/// grouped_matmul(w2) -> combine(1)); the [T, H] result rounded to
+/// args.dtype.
+std::vector<float> motMlp(const MotMlpArgs &args);
 
 } // namespace ref
 } // namespace moe

@@ -24,8 +24,9 @@
 // into gpu.alloc).
 //
 // permute then scatters rows: one block per token reads x[t] once and writes
-// it to its k rows (the sort also records each slot's row), more blocks zero
-// the rows without a source; permute_indices stops after the sort. combine
+// it to its k rows (the sort also records each slot's row; with scale_rows,
+// times the slot's weight, in f32, rounded back), more blocks zero the rows
+// without a source; permute_indices stops after the sort. combine
 // inverts src_index into a temporary with integer atomic minimums (the lowest
 // row wins, as in the reference), then one block per token sums its k rows in
 // increasing j in f32.
@@ -48,6 +49,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -864,10 +866,11 @@ SortHooks permutationHooks(OpT op, Value slotRows = Value()) {
 /// L2: about twice the compulsory traffic.
 struct PermuteRowScatter {
   using ReadFn = function_ref<Value(KernelBuilder &, Value h, int64_t count)>;
-  using RowBody = function_ref<void(KernelBuilder &, Value row)>;
+  /// `scale` (f32) multiplies the row's values, or is null.
+  using RowBody = function_ref<void(KernelBuilder &, Value row, Value scale)>;
   using ForEachRowFn = function_ref<void(KernelBuilder &, RowBody)>;
-  using WriteFn =
-      function_ref<void(KernelBuilder &, Value value, Value row, Value h)>;
+  using WriteFn = function_ref<void(KernelBuilder &, Value value, Value row,
+                                    Value h, Value scale)>;
 
   /// For the chunks of `count` columns at h in [begin, end) over the block's
   /// threads (end - begin a multiple of count): each thread reads
@@ -888,10 +891,10 @@ struct PermuteRowScatter {
         // h0 < end: read it in place of a chunk past the end.
         values.push_back(read(k, select(k, inside.back(), h, h0), count));
       }
-      forEachRow(k, [&](KernelBuilder &k, Value row) {
+      forEachRow(k, [&](KernelBuilder &k, Value row, Value scale) {
         for (int64_t u = 0; u < kCopyUnroll; ++u)
           k.ifThen(inside[u], [&](KernelBuilder &k) {
-            write(k, values[u], row, columnOf[u]);
+            write(k, values[u], row, columnOf[u], scale);
           });
       });
     });
@@ -919,6 +922,53 @@ struct PermuteRowScatter {
           copyRange(k, ids, k.index(0), columns, 1, read, forEachRow, write);
           scf::YieldOp::create(b, loc);
         });
+  }
+
+  /// With scale_rows, slot j of token t's weight (0 outside `weights`),
+  /// else null.
+  static Value rowScale(KernelBuilder &k, PermuteOp op, Value t, Value j) {
+    if (!op.getScaleRows())
+      return Value();
+    Value weights = op.getWeights();
+    Value tokenInRange =
+        cmpI(k, arith::CmpIPredicate::ult, t, k.dim(weights, 0));
+    Value slotInRange =
+        cmpI(k, arith::CmpIPredicate::ult, j, k.dim(weights, 1));
+    Value inBounds = andI(k, tokenInRange, slotInRange);
+    return k.ifThenElseF32(
+        inBounds,
+        [&](KernelBuilder &k) {
+          return load(k, weights, {t, j});
+        },
+        0.0f);
+  }
+
+  /// `value` (an element, or a vector of elements) times the f32 `scale`,
+  /// each product in f32 rounded back to the element type.
+  static Value scaleInF32(KernelBuilder &k, Value value, Value scale) {
+    OpBuilder &b = k.b();
+    Location loc = k.getLoc();
+    auto scaleOne = [&](Value element) -> Value {
+      Type type = element.getType();
+      Value wide = type.isF32()
+                       ? element
+                       : arith::ExtFOp::create(b, loc, b.getF32Type(), element)
+                             .getResult();
+      Value product = arith::MulFOp::create(b, loc, wide, scale);
+      if (type.isF32())
+        return product;
+      return arith::TruncFOp::create(b, loc, type, product);
+    };
+    auto vectorType = dyn_cast<VectorType>(value.getType());
+    if (!vectorType)
+      return scaleOne(value);
+    SmallVector<Value> elements;
+    for (int64_t i = 0; i < vectorType.getNumElements(); ++i) {
+      Value element =
+          vector::ExtractOp::create(b, loc, value, ArrayRef<int64_t>{i});
+      elements.push_back(scaleOne(element));
+    }
+    return vector::FromElementsOp::create(b, loc, vectorType, elements);
   }
 
   /// Grid: one block per token of `ids`, then ceil(rows / threads) blocks
@@ -950,7 +1000,10 @@ struct PermuteRowScatter {
     SmallVector<Type> workgroupTypes{workgroupType(context, 1, i32),
                                      workgroupType(context, threads, i32)};
 
-    auto write = [&](KernelBuilder &k, Value v, Value row, Value h) {
+    auto write = [&](KernelBuilder &k, Value v, Value row, Value h,
+                     Value scale) {
+      if (scale)
+        v = scaleInF32(k, v, scale);
       if (isa<VectorType>(v.getType()))
         storeVectors(k, v, rows, {row, h});
       else
@@ -990,7 +1043,10 @@ struct PermuteRowScatter {
                         // index.
                         k.ifThen(
                             cmpI(k, arith::CmpIPredicate::ult, row, numRows),
-                            [&](KernelBuilder &k) { body(k, row); });
+                            [&](KernelBuilder &k) {
+                              Value scale = rowScale(k, op, t, j);
+                              body(k, row, scale);
+                            });
                       });
                 };
                 auto read = [&](KernelBuilder &k, Value h,
@@ -1093,7 +1149,8 @@ struct PermuteRowScatter {
       Value row = toIndex(k, load(k, list, i));
       copyColumns(
           k, ids, hidden, vectorAligned, width, readZero,
-          [&](KernelBuilder &k, RowBody body) { body(k, row); }, write);
+          [&](KernelBuilder &k, RowBody body) { body(k, row, Value()); },
+          write);
     });
   }
 };

@@ -23,8 +23,9 @@
 //      (gpu.all_reduce maxui). Thread 0 records the picks.
 //   4. Weights: w_j = score[id_j] (NaN -> 0), renormalized by their sum in
 //      increasing j (which the rounds accumulate), times scaling_factor.
-//   5. Shared slots: id E + s, weight (sum of the final w_j in increasing j)
-//      / scaling_factor.
+//   5. Shared slots: id E + s, weight sigmoid(shared_logits[t, s]) (NaN ->
+//      -inf) when the op has shared logits, else 1 (shared_weight = one) or
+//      (sum of the final w_j in increasing j) / scaling_factor.
 //
 // Global memory: the logits row is read once, the k + S outputs written
 // once. Workgroup memory is swept three times for softmax scores (once for
@@ -86,6 +87,10 @@ Value nanToNegInf(KernelBuilder &k, Value value) {
   Value isNaN = cmpF(k, arith::CmpFPredicate::UNO, value, value);
   return select(k, isNaN, k.f32(-kInf), value);
 }
+
+/// 1 / (1 + exp(-v)) with NaN -> -inf (so 0), exp as exactExp: the
+/// reference's sigmoid score.
+Value sigmoidScore(KernelBuilder &k, Value logit);
 
 /// NaN -> 0 (a NaN score gives weight 0).
 Value nanToZero(KernelBuilder &k, Value value) {
@@ -245,6 +250,9 @@ private:
                     Value routedSum);
   void buildRoutedSlots(KernelBuilder &k, const RowIds &r, Value routedSum);
   void buildSharedSlots(KernelBuilder &k, const RowIds &r, Value routedSum);
+  Value routedMass(KernelBuilder &k, const RowIds &r, Value routedSum);
+  Value sharedWeight(KernelBuilder &k, const RowIds &r, Value s,
+                     Value routedMass);
 
   void barrier(KernelBuilder &k) { gpu::BarrierOp::create(k.b(), k.getLoc()); }
 
@@ -265,10 +273,14 @@ Value GateKernelBuilder::computeRows(KernelBuilder &kb) {
   OpBuilder &b = kb.b();
   Location loc = kb.getLoc();
   Value weights = op.getWeightsInit(), ids = op.getIdsInit();
-  return b.createOrFold<arith::MinUIOp>(
+  Value rows = b.createOrFold<arith::MinUIOp>(
       loc, dimOf(kb, op.getLogits(), 0),
       b.createOrFold<arith::MinUIOp>(loc, dimOf(kb, weights, 0),
                                      dimOf(kb, ids, 0)));
+  if (Value sharedLogits = op.getSharedLogits())
+    rows =
+        b.createOrFold<arith::MinUIOp>(loc, rows, dimOf(kb, sharedLogits, 0));
+  return rows;
 }
 
 void GateKernelBuilder::computeSizes(KernelBuilder &k) {
@@ -436,17 +448,19 @@ Value GateKernelBuilder::orderedSum(KernelBuilder &k, const RowIds &r,
   return memref::LoadOp::create(k.b(), loc, r.buffers.sums, k.index(0));
 }
 
-void GateKernelBuilder::buildSigmoidScores(KernelBuilder &k, const RowIds &r) {
+Value sigmoidScore(KernelBuilder &k, Value logit) {
+  OpBuilder &b = k.b();
   Location loc = k.getLoc();
+  Value expNeg =
+      exactExp(k, arith::NegFOp::create(b, loc, nanToNegInf(k, logit)));
+  return arith::DivFOp::create(
+      b, loc, k.f32(1.0f), arith::AddFOp::create(b, loc, k.f32(1.0f), expNeg));
+}
+
+void GateKernelBuilder::buildSigmoidScores(KernelBuilder &k, const RowIds &r) {
   Value logits = op.getLogits();
   k.forLoop(r.threadId, experts, r.blockSize, [&](KernelBuilder &k, Value e) {
-    OpBuilder &b = k.b();
-    Value logit = nanToNegInf(k, k.loadF32(logits, {r.row, e}));
-    Value expNeg = exactExp(k, arith::NegFOp::create(b, loc, logit));
-    Value score = arith::DivFOp::create(
-        b, loc, k.f32(1.0f),
-        arith::AddFOp::create(b, loc, k.f32(1.0f), expNeg));
-    storeScore(k, r, e, score);
+    storeScore(k, r, e, sigmoidScore(k, k.loadF32(logits, {r.row, e})));
   });
 }
 
@@ -690,14 +704,13 @@ void GateKernelBuilder::buildRoutedSlots(KernelBuilder &k, const RowIds &r,
             });
 }
 
-/// Every thread sums the final routed weights in increasing j (as the
-/// reference does), then threads write the shared slots. The order matters
-/// here, so rather than rotating the loop (see rotatedIndex) a barrier
-/// after each load keeps the loads of `chosen` from being merged; the loop
-/// is uniform, so every thread reaches the barriers.
-void GateKernelBuilder::buildSharedSlots(KernelBuilder &k, const RowIds &r,
-                                         Value routedSum) {
-  OpBuilder &b = k.b();
+/// The routed mass: every thread sums the final routed weights in
+/// increasing j (as the reference does) and divides by scaling_factor. The
+/// order matters here, so rather than rotating the loop (see rotatedIndex)
+/// a barrier after each load keeps the loads of `chosen` from being merged;
+/// the loop is uniform, so every thread reaches the barriers.
+Value GateKernelBuilder::routedMass(KernelBuilder &k, const RowIds &r,
+                                    Value routedSum) {
   Location loc = k.getLoc();
   Value finalSum =
       k.forLoopF32(k.index(0), k.index(numRouted), k.index(1), k.f32(0.0f),
@@ -706,18 +719,43 @@ void GateKernelBuilder::buildSharedSlots(KernelBuilder &k, const RowIds &r,
                      barrier(k);
                      return arith::AddFOp::create(k.b(), loc, acc, weight);
                    });
-  Value sharedWeight =
-      arith::DivFOp::create(b, loc, finalSum, k.f32(scalingFactor));
+  return arith::DivFOp::create(k.b(), loc, finalSum, k.f32(scalingFactor));
+}
+
+/// Shared slot `s`'s weight: sigmoid(shared_logits[t, s]) (0 past the
+/// shared logits' columns), else 1 or `routedMass`.
+Value GateKernelBuilder::sharedWeight(KernelBuilder &k, const RowIds &r,
+                                      Value s, Value routedMass) {
+  Value sharedLogits = op.getSharedLogits();
+  if (!sharedLogits)
+    return routedMass ? routedMass : k.f32(1.0f);
+  Value inRange =
+      cmpI(k, arith::CmpIPredicate::ult, s, dimOf(k, sharedLogits, 1));
+  return k.ifThenElseF32(
+      inRange,
+      [&](KernelBuilder &k) -> Value {
+        return sigmoidScore(k, k.loadF32(sharedLogits, {r.row, s}));
+      },
+      0.0f);
+}
+
+/// Threads write the shared slots: ids E + s and their weights.
+void GateKernelBuilder::buildSharedSlots(KernelBuilder &k, const RowIds &r,
+                                         Value routedSum) {
+  Location loc = k.getLoc();
+  bool byMass = !op.getSharedLogits() &&
+                op.getSharedWeight() == SharedWeight::routed_mass;
+  Value mass = byMass ? routedMass(k, r, routedSum) : Value();
   k.forLoop(
       r.threadId, k.index(numShared), r.blockSize,
       [&](KernelBuilder &k, Value s) {
         OpBuilder &b = k.b();
         Value column = arith::AddIOp::create(b, loc, s, k.index(numRouted));
-        k.ifThen(
-            cmpI(k, arith::CmpIPredicate::ult, column, weightCols),
-            [&](KernelBuilder &k) {
-              k.storeF32(sharedWeight, op.getWeightsInit(), {r.row, column});
-            });
+        Value weight = sharedWeight(k, r, s, mass);
+        k.ifThen(cmpI(k, arith::CmpIPredicate::ult, column, weightCols),
+                 [&](KernelBuilder &k) {
+                   k.storeF32(weight, op.getWeightsInit(), {r.row, column});
+                 });
         k.ifThen(cmpI(k, arith::CmpIPredicate::ult, column, idCols),
                  [&](KernelBuilder &k) {
                    Value id = arith::AddIOp::create(k.b(), loc, firstSharedId,

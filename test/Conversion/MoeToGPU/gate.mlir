@@ -135,3 +135,54 @@ func.func @gate_config(%logits: memref<16x512xf32>, %w: memref<16x10xf32>, %ids:
       : (memref<16x512xf32>, memref<16x10xf32>, memref<16x10xi32>) -> ()
   return
 }
+
+// -----
+
+// Qwen3-Next-like: the shared slot's weight is the sigmoid of its gate's
+// logit (NaN as -inf: arith.cmpf uno, the f64 exp), loaded in the slot loop
+// only for a column the logits have; no routed-mass sum (no scf.for carrying
+// an f32 with barriers after the routed slots).
+// CHECK-LABEL: func.func @gate_shared_logits
+//  CHECK-SAME: (%[[L:.*]]: memref<?x64xbf16>, %[[SL:.*]]: memref<?x2xbf16>, %[[W:.*]]: memref<?x6xf32>, %[[I:.*]]: memref<?x6xi32>)
+//       CHECK: gpu.launch
+//       CHECK:   gpu.all_reduce maxui
+//       CHECK:   gpu.barrier
+//       CHECK:   scf.for
+//       CHECK:     memref.store %{{.*}}, %[[I]]
+//   CHECK-NOT:   gpu.barrier
+//       CHECK:   scf.for %[[S:.*]] = %{{.*}} to %c2{{.*}} step
+//       CHECK:     %[[HAS:.*]] = arith.cmpi ult, %[[S]], %c2{{.*}} : index
+//       CHECK:     %[[SW:.*]] = scf.if %[[HAS]] -> (f32) {
+//       CHECK:       %[[SLOGIT:.*]] = memref.load %[[SL]][%{{.*}}, %[[S]]] : memref<?x2xbf16>
+//       CHECK:       arith.extf %[[SLOGIT]] : bf16 to f32
+//       CHECK:       arith.cmpf uno
+//       CHECK:       arith.truncf %{{.*}} : f64 to f32
+//       CHECK:       %[[SIG:.*]] = arith.divf %cst{{.*}}, %{{.*}} : f32
+//       CHECK:       scf.yield %[[SIG]] : f32
+//       CHECK:     memref.store %[[SW]], %[[W]]
+//       CHECK: gpu.terminator
+func.func @gate_shared_logits(%logits: memref<?x64xbf16>, %shared: memref<?x2xbf16>,
+                              %w: memref<?x6xf32>, %ids: memref<?x6xi32>) {
+  moe.gate %logits shared_logits(%shared) k = 4 scoring = softmax renormalize
+      num_shared_experts = 2 outs(%w, %ids)
+      : (memref<?x64xbf16>, memref<?x2xbf16>, memref<?x6xf32>, memref<?x6xi32>) -> ()
+  return
+}
+
+// -----
+
+// Llama-4-like: top-1 sigmoid, the shared slot's weight the constant 1.
+// CHECK-LABEL: func.func @gate_unit_shared_weight
+//  CHECK-SAME: (%{{.*}}: memref<?x16xbf16>, %[[W:.*]]: memref<?x2xf32>, %{{.*}}: memref<?x2xi32>)
+//       CHECK: gpu.launch
+//       CHECK:   gpu.all_reduce maxui
+//       CHECK:   %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+//       CHECK:   scf.for
+//       CHECK:     memref.store %[[ONE]], %[[W]]
+//       CHECK: gpu.terminator
+func.func @gate_unit_shared_weight(%logits: memref<?x16xbf16>, %w: memref<?x2xf32>,
+                                   %ids: memref<?x2xi32>) {
+  moe.gate %logits k = 1 scoring = sigmoid num_shared_experts = 1 shared_weight = one
+      outs(%w, %ids) : (memref<?x16xbf16>, memref<?x2xf32>, memref<?x2xi32>) -> ()
+  return
+}

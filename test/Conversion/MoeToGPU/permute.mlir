@@ -199,6 +199,35 @@ func.func @permute_weights(%x: memref<?x64xf32>, %ids: memref<?x2xi32>, %w: memr
 
 // -----
 
+// scale_rows: the row copy multiplies each slot's row by its weight (loaded
+// per row, 0 past the weights), in f32, and rounds back to bf16 (each
+// element of a vector chunk); no row_weights.
+// CHECK-LABEL: func.func @permute_scale_rows
+//  CHECK-SAME: (%[[X:.*]]: memref<?x64xbf16>, %[[IDS:.*]]: memref<?x2xi32>, %[[W:.*]]: memref<?x2xf32>, %[[ROWS:.*]]: memref<?x64xbf16>
+//       CHECK: gpu.launch
+//       CHECK:   scf.if %{{.*}} {
+//       CHECK:     vector.load %[[X]]{{.*}} : memref<?x64xbf16>, vector<8xbf16>
+//       CHECK:     scf.for %[[J:.*]] =
+//       CHECK:       %[[SCALE:.*]] = scf.if %{{.*}} -> (f32) {
+//       CHECK:         %[[WJ:.*]] = memref.load %[[W]][%{{.*}}, %[[J]]] : memref<?x2xf32>
+//       CHECK:         scf.yield %[[WJ]] : f32
+//       CHECK:       vector.extract
+//       CHECK:       arith.extf %{{.*}} : bf16 to f32
+//       CHECK:       arith.mulf %{{.*}}, %[[SCALE]] : f32
+//       CHECK:       arith.truncf %{{.*}} : f32 to bf16
+//       CHECK:       vector.from_elements
+//       CHECK:       vector.store %{{.*}}, %[[ROWS]]
+//   CHECK-NOT: moe.permute
+func.func @permute_scale_rows(%x: memref<?x64xbf16>, %ids: memref<?x2xi32>, %w: memref<?x2xf32>,
+                              %rows: memref<?x64xbf16>, %src: memref<?xi32>, %offsets: memref<18xi32>) {
+  moe.permute %x, %ids weights(%w) scale_rows num_experts = 17 outs(%rows, %src, %offsets)
+      : (memref<?x64xbf16>, memref<?x2xi32>, memref<?x2xf32>, memref<?x64xbf16>, memref<?xi32>,
+         memref<18xi32>) -> ()
+  return
+}
+
+// -----
+
 // permute_indices: permute's sort (the same src_index, offsets and row
 // weights) and no row copy.
 // CHECK-LABEL: func.func @permute_indices

@@ -123,3 +123,49 @@ func.func @expert_map(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
       -> tensor<2x16xbf16>
   return %y : tensor<2x16xbf16>
 }
+
+// -----
+
+// Qwen3-Next: the shared-expert gate's logits go to moe.gate, which weighs
+// the shared slot by their sigmoid.
+// CHECK-LABEL: func.func @shared_expert_gate
+//  CHECK-SAME: %[[SHARED:[a-z0-9]+]]: tensor<2x1xbf16>
+//       CHECK: %[[G:.*]]:2 = moe.gate %{{.*}} shared_logits(%[[SHARED]]) k = 2 scoring = softmax renormalize num_shared_experts = 1 outs(
+//       CHECK: moe.permute %{{.*}}, %[[G]]#1 weights(%[[G]]#0) num_experts = 5
+func.func @shared_expert_gate(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
+                              %shared: tensor<2x1xbf16>,
+                              %w13: tensor<5x16x16xbf16>, %w2: tensor<5x16x8xbf16>,
+                              %out: tensor<2x16xbf16>) -> tensor<2x16xbf16> {
+  %y = moe.fused_moe %x, %logits, %w13, %w2 shared_logits(%shared) k = 2
+      scoring = softmax renormalize num_shared_experts = 1 outs(%out)
+      : (tensor<2x16xbf16>, tensor<2x4xbf16>, tensor<5x16x16xbf16>,
+         tensor<5x16x8xbf16>, tensor<2x1xbf16>, tensor<2x16xbf16>) -> tensor<2x16xbf16>
+  return %y : tensor<2x16xbf16>
+}
+
+// -----
+
+// Llama-4: the weights scale the permuted rows (permute scale_rows, also
+// with gather-token-rows: the rows must be copied to be scaled), there are
+// no row_weights, and the second GEMM has no row scale.
+// CHECK-LABEL: func.func @router_weight_on_input
+//  CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<2x16xbf16>, %{{[a-z0-9]+}}: tensor<2x4xbf16>, %[[W13:[a-z0-9]+]]: tensor<5x16x16xbf16>, %[[W2:[a-z0-9]+]]: tensor<5x16x8xbf16>
+//       CHECK: %[[G:.*]]:2 = moe.gate %{{.*}} k = 1 scoring = sigmoid num_shared_experts = 1 shared_weight = one outs(
+//       CHECK: %[[P:.*]]:3 = moe.permute %[[X]], %[[G]]#1 weights(%[[G]]#0) scale_rows num_experts = 5 outs({{[^)]*}}) : {{.*}} -> (tensor<4x16xbf16>, tensor<4xi32>, tensor<6xi32>)
+//       CHECK: %[[H:.*]] = moe.grouped_matmul %[[P]]#0, %[[W13]], %[[P]]#2 epilogue = silu_and_mul outs(
+//       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[P]]#2 outs(
+//       CHECK: moe.combine %[[Y]], %[[P]]#1 k = 2 outs(
+// GATHER-LABEL: func.func @router_weight_on_input
+//   GATHER-NOT: moe.permute_indices
+//       GATHER: moe.permute %{{.*}} weights(%{{.*}}) scale_rows num_experts = 5
+//   GATHER-NOT: scale(
+//       GATHER: moe.combine
+func.func @router_weight_on_input(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
+                                  %w13: tensor<5x16x16xbf16>, %w2: tensor<5x16x8xbf16>,
+                                  %out: tensor<2x16xbf16>) -> tensor<2x16xbf16> {
+  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 1 scoring = sigmoid
+      num_shared_experts = 1 shared_weight = one router_weight_on_input outs(%out)
+      : (tensor<2x16xbf16>, tensor<2x4xbf16>, tensor<5x16x16xbf16>,
+         tensor<5x16x8xbf16>, tensor<2x16xbf16>) -> tensor<2x16xbf16>
+  return %y : tensor<2x16xbf16>
+}

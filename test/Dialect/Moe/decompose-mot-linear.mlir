@@ -45,3 +45,40 @@ func.func @kept(%x: tensor<?x64xf32>, %w: tensor<2x32x64xf32>, %t: tensor<?xi32>
       : (memref<?x64xbf16>, memref<2x32x64xbf16>, memref<?xi32>, memref<?x32xbf16>) -> ()
   return %0, %1 : tensor<?x32xf32>, tensor<?x32xbf16>
 }
+
+// -----
+
+// mot_mlp (Bagel's MLP block): rows grouped by type, the w13 GEMM with the
+// activation epilogue, the w2 GEMM, combine k = 1; any element type (it has
+// no kernel of its own).
+// CHECK-LABEL: func.func @bagel_mlp
+//  CHECK-SAME: (%[[X:.*]]: tensor<?x64xbf16>, %[[W13:.*]]: tensor<2x64x64xbf16>, %[[W2:.*]]: tensor<2x64x32xbf16>, %[[T:.*]]: tensor<?xi32>, %[[B2:.*]]: tensor<2x64xbf16>, %[[O:.*]]: tensor<?x64xbf16>)
+//       CHECK: %[[IDS:.*]] = tensor.expand_shape %[[T]]
+//       CHECK: %[[P:.*]]:3 = moe.permute %[[X]], %[[IDS]] num_experts = 2 outs(
+//       CHECK: %[[H:.*]] = moe.grouped_matmul %[[P]]#0, %[[W13]], %[[P]]#2 epilogue = gelu_tanh_and_mul outs(%{{.*}}) : {{.*}} -> tensor<?x32xbf16>
+//       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[P]]#2 bias(%[[B2]]) outs(%{{.*}}) : {{.*}} -> tensor<?x64xbf16>
+//       CHECK: %[[R:.*]] = moe.combine %[[Y]], %[[P]]#1 k = 1 outs(%[[O]])
+//       CHECK: return %[[R]]
+// CHECK-LABEL: func.func @mot_mlp_f32
+//       CHECK: moe.grouped_matmul {{.*}} epilogue = relu2 outs(
+//   CHECK-NOT: moe.mot_mlp
+// GATHER-LABEL: func.func @bagel_mlp
+//       GATHER: %[[P:.*]]:2 = moe.permute_indices %{{.*}} num_experts = 2 outs(
+//       GATHER: %[[H:.*]] = moe.grouped_matmul %{{.*}}[%[[P]]#0], %{{.*}}, %[[P]]#1 epilogue = gelu_tanh_and_mul outs(
+//       GATHER: moe.grouped_matmul %[[H]], %{{.*}}, %[[P]]#1 bias(
+func.func @bagel_mlp(%x: tensor<?x64xbf16>, %w13: tensor<2x64x64xbf16>, %w2: tensor<2x64x32xbf16>,
+                     %types: tensor<?xi32>, %b2: tensor<2x64xbf16>,
+                     %out: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
+  %y = moe.mot_mlp %x, %w13, %w2, %types b2(%b2) activation = gelu_tanh outs(%out)
+      : (tensor<?x64xbf16>, tensor<2x64x64xbf16>, tensor<2x64x32xbf16>, tensor<?xi32>,
+         tensor<2x64xbf16>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %y : tensor<?x64xbf16>
+}
+
+func.func @mot_mlp_f32(%x: tensor<4x8xf32>, %w13: tensor<3x6x8xf32>, %w2: tensor<3x8x6xf32>,
+                       %types: tensor<4xi32>, %out: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %y = moe.mot_mlp %x, %w13, %w2, %types activation = relu2_no_mul outs(%out)
+      : (tensor<4x8xf32>, tensor<3x6x8xf32>, tensor<3x8x6xf32>, tensor<4xi32>,
+         tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

@@ -483,7 +483,7 @@ func.func @gate_unknown_group_score(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32
 
 func.func @gate_missing_scoring(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
   // expected-error @+1 {{'moe.gate' op requires attribute 'scoring'}}
-  %w, %i = "moe.gate"(%l, %w_init, %i_init) <{k = 2 : i64}>
+  %w, %i = "moe.gate"(%l, %w_init, %i_init) <{k = 2 : i64, operandSegmentSizes = array<i32: 1, 0, 0, 1, 1>}>
       : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>)
       -> (tensor<4x2xf32>, tensor<4x2xi32>)
   return
@@ -2703,5 +2703,195 @@ func.func @tile_load_multicast_range(%a: memref<?x?xbf16>, %d: memref<128x64xbf1
 func.func @tile_release_cluster(%r: memref<4xi64, 3>, %i: index) {
   // expected-error @+1 {{'moe.tile_release' op cluster must be in [1, 16] with arrivals a multiple of 32 * cluster (whole warps of every block), got cluster = 2, arrivals = 96}}
   moe.tile_release %r[%i] arrivals = 96 cluster = 2 : memref<4xi64, 3>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// Shared-expert weights (shared_logits, shared_weight), the router weight on
+// the input, permute scale_rows, moe.mot_mlp
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @gate_shared_logits_without_shared(%l: tensor<4x8xf32>, %s: tensor<4x1xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
+  // expected-error @+1 {{'moe.gate' op shared_logits needs shared slots to weight (num_shared_experts >= 1)}}
+  %w, %i = moe.gate %l shared_logits(%s) k = 2 scoring = softmax outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x1xf32>, tensor<4x2xf32>, tensor<4x2xi32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  return
+}
+
+// -----
+
+func.func @gate_shared_logits_columns(%l: tensor<4x8xf32>, %s: tensor<4x2xf32>, %w_init: tensor<4x3xf32>, %i_init: tensor<4x3xi32>) {
+  // expected-error @+1 {{'moe.gate' op shared_logits dim 1 (2) must equal num_shared_experts (1)}}
+  %w, %i = moe.gate %l shared_logits(%s) k = 2 scoring = softmax num_shared_experts = 1 outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x3xf32>, tensor<4x3xi32>) -> (tensor<4x3xf32>, tensor<4x3xi32>)
+  return
+}
+
+// -----
+
+func.func @gate_shared_logits_tokens(%l: tensor<4x8xbf16>, %s: tensor<5x1xbf16>, %w_init: tensor<4x3xf32>, %i_init: tensor<4x3xi32>) {
+  // expected-error @+1 {{'moe.gate' op shared_logits dim 0 (5) must equal the number of tokens T (4)}}
+  %w, %i = moe.gate %l shared_logits(%s) k = 2 scoring = softmax num_shared_experts = 1 outs(%w_init, %i_init)
+      : (tensor<4x8xbf16>, tensor<5x1xbf16>, tensor<4x3xf32>, tensor<4x3xi32>) -> (tensor<4x3xf32>, tensor<4x3xi32>)
+  return
+}
+
+// -----
+
+func.func @gate_shared_logits_and_unit_weight(%l: tensor<4x8xf32>, %s: tensor<4x1xf32>, %w_init: tensor<4x3xf32>, %i_init: tensor<4x3xi32>) {
+  // expected-error @+1 {{'moe.gate' op shared_logits give the shared slots their weights (sigmoid): shared_weight = one contradicts them}}
+  %w, %i = moe.gate %l shared_logits(%s) k = 2 scoring = softmax num_shared_experts = 1 shared_weight = one outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x1xf32>, tensor<4x3xf32>, tensor<4x3xi32>) -> (tensor<4x3xf32>, tensor<4x3xi32>)
+  return
+}
+
+// -----
+
+func.func @gate_unit_shared_weight_without_shared(%l: tensor<4x8xf32>, %w_init: tensor<4x1xf32>, %i_init: tensor<4x1xi32>) {
+  // expected-error @+1 {{'moe.gate' op shared_weight = one needs shared slots (num_shared_experts >= 1)}}
+  %w, %i = moe.gate %l k = 1 scoring = sigmoid shared_weight = one outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x1xf32>, tensor<4x1xi32>) -> (tensor<4x1xf32>, tensor<4x1xi32>)
+  return
+}
+
+// -----
+
+func.func @gate_shared_weight_keyword(%l: tensor<4x8xf32>, %w_init: tensor<4x2xf32>, %i_init: tensor<4x2xi32>) {
+  // expected-error @+2 {{expected ::mlir::moe::SharedWeight to be one of: routed_mass, one}}
+  // expected-error @+1 {{failed to parse Moe_SharedWeightAttr parameter 'value'}}
+  %w, %i = moe.gate %l k = 1 scoring = sigmoid num_shared_experts = 1 shared_weight = sigmoid outs(%w_init, %i_init)
+      : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  return
+}
+
+// -----
+
+// vLLM's apply_router_weight_on_input scales the token's one row.
+func.func @fused_moe_weight_on_input_k(%x: tensor<4x16xbf16>, %l: tensor<4x8xbf16>, %w13: tensor<8x8x16xbf16>, %w2: tensor<8x16x4xbf16>, %y_init: tensor<4x16xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op router_weight_on_input needs k = 1 (the weight scales the token's row before the first GEMM, as vLLM's apply_router_weight_on_input), not k = 2}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 k = 2 scoring = sigmoid router_weight_on_input outs(%y_init)
+      : (tensor<4x16xbf16>, tensor<4x8xbf16>, tensor<8x8x16xbf16>, tensor<8x16x4xbf16>, tensor<4x16xbf16>) -> tensor<4x16xbf16>
+  return
+}
+
+// -----
+
+func.func @fused_moe_shared_logits_tokens(%x: tensor<4x16xbf16>, %l: tensor<4x8xbf16>, %s: tensor<3x1xbf16>, %w13: tensor<9x8x16xbf16>, %w2: tensor<9x16x4xbf16>, %y_init: tensor<4x16xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op shared_logits dim 0 (3) must equal the number of tokens T (4)}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 shared_logits(%s) k = 2 scoring = softmax num_shared_experts = 1 outs(%y_init)
+      : (tensor<4x16xbf16>, tensor<4x8xbf16>, tensor<9x8x16xbf16>, tensor<9x16x4xbf16>, tensor<3x1xbf16>, tensor<4x16xbf16>) -> tensor<4x16xbf16>
+  return
+}
+
+// -----
+
+func.func @fused_moe_shared_logits_without_shared(%x: tensor<4x16xbf16>, %l: tensor<4x8xbf16>, %s: tensor<4x1xbf16>, %w13: tensor<8x8x16xbf16>, %w2: tensor<8x16x4xbf16>, %y_init: tensor<4x16xbf16>) {
+  // expected-error @+1 {{'moe.fused_moe' op shared_logits needs shared slots to weight (num_shared_experts >= 1)}}
+  %y = moe.fused_moe %x, %l, %w13, %w2 shared_logits(%s) k = 2 scoring = softmax outs(%y_init)
+      : (tensor<4x16xbf16>, tensor<4x8xbf16>, tensor<8x8x16xbf16>, tensor<8x16x4xbf16>, tensor<4x1xbf16>, tensor<4x16xbf16>) -> tensor<4x16xbf16>
+  return
+}
+
+// -----
+
+func.func @permute_scale_rows_without_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x1xi32>, %r_init: tensor<4x16xbf16>, %s_init: tensor<4xi32>, %o_init: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.permute' op scale_rows needs a weights operand (the rows' scales)}}
+  %r, %s, %o = moe.permute %x, %ids scale_rows num_experts = 8 outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<4x1xi32>, tensor<4x16xbf16>, tensor<4xi32>, tensor<9xi32>)
+      -> (tensor<4x16xbf16>, tensor<4xi32>, tensor<9xi32>)
+  return
+}
+
+// -----
+
+// Without scale_rows, weights only serve row_weights.
+func.func @permute_weights_without_row_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x1xi32>, %w: tensor<4x1xf32>, %r_init: tensor<4x16xbf16>, %s_init: tensor<4xi32>, %o_init: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.permute' op has a row_weights out exactly when it has a weights operand (without scale_rows)}}
+  %r, %s, %o = moe.permute %x, %ids weights(%w) num_experts = 8 outs(%r_init, %s_init, %o_init)
+      : (tensor<4x16xbf16>, tensor<4x1xi32>, tensor<4x1xf32>, tensor<4x16xbf16>, tensor<4xi32>, tensor<9xi32>)
+      -> (tensor<4x16xbf16>, tensor<4xi32>, tensor<9xi32>)
+  return
+}
+
+// -----
+
+func.func @mot_mlp_element_type(%x: tensor<5x8xbf16>, %w13: tensor<2x12x8xf16>, %w2: tensor<2x8x6xbf16>, %t: tensor<5xi32>, %y_init: tensor<5x8xbf16>) {
+  // expected-error @+1 {{'moe.mot_mlp' op w13 element type 'f16' must match x element type 'bf16'}}
+  %y = moe.mot_mlp %x, %w13, %w2, %t outs(%y_init)
+      : (tensor<5x8xbf16>, tensor<2x12x8xf16>, tensor<2x8x6xbf16>, tensor<5xi32>, tensor<5x8xbf16>) -> tensor<5x8xbf16>
+  return
+}
+
+// -----
+
+func.func @mot_mlp_hidden(%x: tensor<5x8xbf16>, %w13: tensor<2x12x6xbf16>, %w2: tensor<2x8x6xbf16>, %t: tensor<5xi32>, %y_init: tensor<5x8xbf16>) {
+  // expected-error @+1 {{'moe.mot_mlp' op w13 dim 2 (6) must equal the hidden size H of x (8)}}
+  %y = moe.mot_mlp %x, %w13, %w2, %t outs(%y_init)
+      : (tensor<5x8xbf16>, tensor<2x12x6xbf16>, tensor<2x8x6xbf16>, tensor<5xi32>, tensor<5x8xbf16>) -> tensor<5x8xbf16>
+  return
+}
+
+// -----
+
+func.func @mot_mlp_odd_gate_up(%x: tensor<5x8xbf16>, %w13: tensor<2x11x8xbf16>, %w2: tensor<2x8x6xbf16>, %t: tensor<5xi32>, %y_init: tensor<5x8xbf16>) {
+  // expected-error @+1 {{'moe.mot_mlp' op w13 dim 1 (11) must be even: 2*I gate rows then up rows}}
+  %y = moe.mot_mlp %x, %w13, %w2, %t outs(%y_init)
+      : (tensor<5x8xbf16>, tensor<2x11x8xbf16>, tensor<2x8x6xbf16>, tensor<5xi32>, tensor<5x8xbf16>) -> tensor<5x8xbf16>
+  return
+}
+
+// -----
+
+func.func @mot_mlp_intermediate(%x: tensor<5x8xbf16>, %w13: tensor<2x12x8xbf16>, %w2: tensor<2x8x12xbf16>, %t: tensor<5xi32>, %y_init: tensor<5x8xbf16>) {
+  // expected-error @+1 {{'moe.mot_mlp' op w2 dim 2 (12) must equal the intermediate size I (w13 dim 1 / 2) (6)}}
+  %y = moe.mot_mlp %x, %w13, %w2, %t outs(%y_init)
+      : (tensor<5x8xbf16>, tensor<2x12x8xbf16>, tensor<2x8x12xbf16>, tensor<5xi32>, tensor<5x8xbf16>) -> tensor<5x8xbf16>
+  return
+}
+
+// -----
+
+func.func @mot_mlp_types(%x: tensor<5x8xbf16>, %w13: tensor<2x12x8xbf16>, %w2: tensor<3x8x6xbf16>, %t: tensor<5xi32>, %y_init: tensor<5x8xbf16>) {
+  // expected-error @+1 {{'moe.mot_mlp' op w2 dim 0 (3) must equal the number of token types G of w13 (2)}}
+  %y = moe.mot_mlp %x, %w13, %w2, %t outs(%y_init)
+      : (tensor<5x8xbf16>, tensor<2x12x8xbf16>, tensor<3x8x6xbf16>, tensor<5xi32>, tensor<5x8xbf16>) -> tensor<5x8xbf16>
+  return
+}
+
+// -----
+
+func.func @mot_mlp_type_ids(%x: tensor<5x8xbf16>, %w13: tensor<2x12x8xbf16>, %w2: tensor<2x8x6xbf16>, %t: tensor<4xi32>, %y_init: tensor<5x8xbf16>) {
+  // expected-error @+1 {{'moe.mot_mlp' op type_ids dim 0 (4) must equal the number of tokens T of x (5)}}
+  %y = moe.mot_mlp %x, %w13, %w2, %t outs(%y_init)
+      : (tensor<5x8xbf16>, tensor<2x12x8xbf16>, tensor<2x8x6xbf16>, tensor<4xi32>, tensor<5x8xbf16>) -> tensor<5x8xbf16>
+  return
+}
+
+// -----
+
+func.func @mot_mlp_b13(%x: tensor<5x8xbf16>, %w13: tensor<2x12x8xbf16>, %w2: tensor<2x8x6xbf16>, %t: tensor<5xi32>, %b13: tensor<2x6xbf16>, %y_init: tensor<5x8xbf16>) {
+  // expected-error @+1 {{'moe.mot_mlp' op b13 dim 1 (6) must equal w13 dim 1 (12)}}
+  %y = moe.mot_mlp %x, %w13, %w2, %t b13(%b13) outs(%y_init)
+      : (tensor<5x8xbf16>, tensor<2x12x8xbf16>, tensor<2x8x6xbf16>, tensor<5xi32>, tensor<2x6xbf16>, tensor<5x8xbf16>) -> tensor<5x8xbf16>
+  return
+}
+
+// -----
+
+func.func @mot_mlp_clamp_no_mul(%x: tensor<5x8xbf16>, %w13: tensor<2x6x8xbf16>, %w2: tensor<2x8x6xbf16>, %t: tensor<5xi32>, %y_init: tensor<5x8xbf16>) {
+  // expected-error @+1 {{'moe.mot_mlp' op clamp_limit applies to a gated activation (gate and up), not to relu2_no_mul}}
+  %y = moe.mot_mlp %x, %w13, %w2, %t activation = relu2_no_mul clamp_limit = 7.0 outs(%y_init)
+      : (tensor<5x8xbf16>, tensor<2x6x8xbf16>, tensor<2x8x6xbf16>, tensor<5xi32>, tensor<5x8xbf16>) -> tensor<5x8xbf16>
+  return
+}
+
+// -----
+
+func.func @mot_mlp_out_type(%x: tensor<5x8xbf16>, %w13: tensor<2x12x8xbf16>, %w2: tensor<2x8x6xbf16>, %t: tensor<5xi32>, %y_init: tensor<5x8xf32>) {
+  // expected-error @+1 {{'moe.mot_mlp' op out type 'tensor<5x8xf32>' must equal x type 'tensor<5x8xbf16>'}}
+  %y = moe.mot_mlp %x, %w13, %w2, %t outs(%y_init)
+      : (tensor<5x8xbf16>, tensor<2x12x8xbf16>, tensor<2x8x6xbf16>, tensor<5xi32>, tensor<5x8xf32>) -> tensor<5x8xf32>
   return
 }

@@ -900,6 +900,81 @@ func.func @fused_moe_buffer(%x: memref<?x7168xbf16>, %logits: memref<?x256xf32>,
   return
 }
 
+// Qwen3-Next: the shared expert weighted by its own sigmoid gate.
+// CHECK-LABEL: func.func @fused_moe_shared_gate
+// CHECK: moe.gate %{{.*}} shared_logits(%{{.*}}) k = 10 scoring = softmax renormalize num_shared_experts = 1 outs(
+// CHECK: moe.fused_moe %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} shared_logits(%{{.*}}) k = 10 scoring = softmax renormalize num_shared_experts = 1 outs(
+func.func @fused_moe_shared_gate(%x: tensor<?x2048xbf16>, %logits: tensor<?x512xbf16>,
+    %shared: tensor<?x1xbf16>, %w13: tensor<513x1024x2048xbf16>,
+    %w2: tensor<513x2048x512xbf16>, %y_init: tensor<?x2048xbf16>,
+    %w_init: tensor<?x11xf32>, %i_init: tensor<?x11xi32>)
+    -> (tensor<?x2048xbf16>, tensor<?x11xf32>, tensor<?x11xi32>) {
+  %w, %i = moe.gate %logits shared_logits(%shared) k = 10 scoring = softmax
+      renormalize num_shared_experts = 1 outs(%w_init, %i_init)
+      : (tensor<?x512xbf16>, tensor<?x1xbf16>, tensor<?x11xf32>, tensor<?x11xi32>)
+      -> (tensor<?x11xf32>, tensor<?x11xi32>)
+  %y = moe.fused_moe %x, %logits, %w13, %w2 shared_logits(%shared) k = 10
+      scoring = softmax renormalize num_shared_experts = 1 outs(%y_init)
+      : (tensor<?x2048xbf16>, tensor<?x512xbf16>, tensor<513x1024x2048xbf16>,
+         tensor<513x2048x512xbf16>, tensor<?x1xbf16>,
+         tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
+  return %y, %w, %i : tensor<?x2048xbf16>, tensor<?x11xf32>, tensor<?x11xi32>
+}
+
+// Llama-4: top-1 sigmoid, the weight on the input rows, a shared expert of
+// weight 1; permute's row scale, with and without row_weights.
+// CHECK-LABEL: func.func @fused_moe_weight_on_input
+// CHECK: moe.fused_moe %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} k = 1 scoring = sigmoid num_shared_experts = 1 shared_weight = one router_weight_on_input outs(
+// CHECK: moe.gate %{{.*}} k = 1 scoring = sigmoid num_shared_experts = 1 shared_weight = one outs(
+// CHECK: moe.permute %{{.*}}, %{{.*}} weights(%{{.*}}) scale_rows num_experts = 17 outs(%{{[^,]*}}, %{{[^,]*}}, %{{[^,)]*}})
+// CHECK: moe.permute %{{.*}}, %{{.*}} weights(%{{.*}}) scale_rows num_experts = 17 outs(%{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,)]*}})
+func.func @fused_moe_weight_on_input(%x: tensor<?x5120xbf16>, %logits: tensor<?x16xbf16>,
+    %w13: tensor<17x16384x5120xbf16>, %w2: tensor<17x5120x8192xbf16>,
+    %y_init: tensor<?x5120xbf16>, %w_init: tensor<?x2xf32>, %i_init: tensor<?x2xi32>,
+    %r_init: tensor<?x5120xbf16>, %s_init: tensor<?xi32>, %o_init: tensor<18xi32>,
+    %rw_init: tensor<?xf32>) -> (tensor<?x5120xbf16>, tensor<?x5120xbf16>, tensor<?x5120xbf16>) {
+  %y = moe.fused_moe %x, %logits, %w13, %w2 k = 1 scoring = sigmoid
+      num_shared_experts = 1 shared_weight = one router_weight_on_input outs(%y_init)
+      : (tensor<?x5120xbf16>, tensor<?x16xbf16>, tensor<17x16384x5120xbf16>,
+         tensor<17x5120x8192xbf16>, tensor<?x5120xbf16>) -> tensor<?x5120xbf16>
+  %w, %i = moe.gate %logits k = 1 scoring = sigmoid num_shared_experts = 1
+      shared_weight = one outs(%w_init, %i_init)
+      : (tensor<?x16xbf16>, tensor<?x2xf32>, tensor<?x2xi32>) -> (tensor<?x2xf32>, tensor<?x2xi32>)
+  %r, %s, %o = moe.permute %x, %i weights(%w) scale_rows num_experts = 17
+      outs(%r_init, %s_init, %o_init)
+      : (tensor<?x5120xbf16>, tensor<?x2xi32>, tensor<?x2xf32>, tensor<?x5120xbf16>,
+         tensor<?xi32>, tensor<18xi32>) -> (tensor<?x5120xbf16>, tensor<?xi32>, tensor<18xi32>)
+  %r2, %s2, %o2, %rw = moe.permute %x, %i weights(%w) scale_rows num_experts = 17
+      outs(%r_init, %s_init, %o_init, %rw_init)
+      : (tensor<?x5120xbf16>, tensor<?x2xi32>, tensor<?x2xf32>, tensor<?x5120xbf16>,
+         tensor<?xi32>, tensor<18xi32>, tensor<?xf32>)
+      -> (tensor<?x5120xbf16>, tensor<?xi32>, tensor<18xi32>, tensor<?xf32>)
+  return %y, %r, %r2 : tensor<?x5120xbf16>, tensor<?x5120xbf16>, tensor<?x5120xbf16>
+}
+
+//===----------------------------------------------------------------------===//
+// moe.mot_mlp
+//===----------------------------------------------------------------------===//
+
+// Bagel's MLP block, and every optional part in the buffer form.
+// CHECK-LABEL: func.func @mot_mlp
+// CHECK: moe.mot_mlp %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} outs(%{{.*}}) : (tensor<?x3584xbf16>, tensor<2x37888x3584xbf16>, tensor<2x3584x18944xbf16>, tensor<?xi32>, tensor<?x3584xbf16>) -> tensor<?x3584xbf16>
+// CHECK: moe.mot_mlp %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} b13(%{{.*}}) b2(%{{.*}}) activation = swigluoai gate_up_layout = interleaved clamp_limit = 7.000000e+00 swiglu_alpha = 1.702000e+00 outs(%{{.*}}) : (memref<3x16xf16>, memref<2x64x16xf16>, memref<2x16x32xf16>, memref<3xi32>, memref<2x64xf16>, memref<2x16xf16>, memref<3x16xf16>) -> ()
+func.func @mot_mlp(%x: tensor<?x3584xbf16>, %w13: tensor<2x37888x3584xbf16>,
+    %w2: tensor<2x3584x18944xbf16>, %types: tensor<?xi32>, %y_init: tensor<?x3584xbf16>,
+    %xb: memref<3x16xf16>, %w13b: memref<2x64x16xf16>, %w2b: memref<2x16x32xf16>,
+    %tb: memref<3xi32>, %b13: memref<2x64xf16>, %b2: memref<2x16xf16>,
+    %yb: memref<3x16xf16>) -> tensor<?x3584xbf16> {
+  %y = moe.mot_mlp %x, %w13, %w2, %types outs(%y_init)
+      : (tensor<?x3584xbf16>, tensor<2x37888x3584xbf16>, tensor<2x3584x18944xbf16>,
+         tensor<?xi32>, tensor<?x3584xbf16>) -> tensor<?x3584xbf16>
+  moe.mot_mlp %xb, %w13b, %w2b, %tb b13(%b13) b2(%b2) activation = swigluoai
+      gate_up_layout = interleaved clamp_limit = 7.0 swiglu_alpha = 1.702 outs(%yb)
+      : (memref<3x16xf16>, memref<2x64x16xf16>, memref<2x16x32xf16>, memref<3xi32>,
+         memref<2x64xf16>, memref<2x16xf16>, memref<3x16xf16>) -> ()
+  return %y : tensor<?x3584xbf16>
+}
+
 //===----------------------------------------------------------------------===//
 // Dynamic shapes: outs from tensor.empty
 //===----------------------------------------------------------------------===//

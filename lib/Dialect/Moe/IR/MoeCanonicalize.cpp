@@ -38,7 +38,8 @@ struct DropTrivialExpertGroups : OpRewritePattern<GateOp> {
 };
 
 /// A permute or permute_indices (on tensors) whose row_weights result (the
-/// last) is unused need not gather weights.
+/// last) is unused need not gather weights (a permute with scale_rows keeps
+/// them for its rows).
 template <typename OpT> struct DropUnusedRowWeights : OpRewritePattern<OpT> {
   using OpRewritePattern<OpT>::OpRewritePattern;
 
@@ -50,16 +51,19 @@ template <typename OpT> struct DropUnusedRowWeights : OpRewritePattern<OpT> {
     // The same op without weights and the row_weights out.
     TypeRange types = TypeRange(op->getResultTypes()).drop_back();
     OpT replacement;
-    if constexpr (std::is_same_v<OpT, PermuteOp>)
-      replacement = PermuteOp::create(
-          rewriter, op.getLoc(), types, op.getX(), op.getIds(),
-          /*weights=*/Value(), op.getExpertMap(), op.getNumExperts(),
-          op.getRowsInit(), op.getSrcIndexInit(), op.getOffsetsInit(), Value());
-    else
+    if constexpr (std::is_same_v<OpT, PermuteOp>) {
+      Value weights = op.getScaleRows() ? op.getWeights() : Value();
+      replacement = PermuteOp::create(rewriter, op.getLoc(), types, op.getX(),
+                                      op.getIds(), weights, op.getExpertMap(),
+                                      op.getNumExperts(), op.getRowsInit(),
+                                      op.getSrcIndexInit(), op.getOffsetsInit(),
+                                      Value(), op.getScaleRows());
+    } else {
       replacement = PermuteIndicesOp::create(
           rewriter, op.getLoc(), types, op.getIds(), /*weights=*/Value(),
           op.getExpertMap(), op.getNumExperts(), op.getSrcIndexInit(),
           op.getOffsetsInit(), Value());
+    }
     SmallVector<Value> results(replacement->getResults());
     results.push_back(Value());
     rewriter.replaceOp(op, results);
@@ -68,7 +72,7 @@ template <typename OpT> struct DropUnusedRowWeights : OpRewritePattern<OpT> {
 };
 
 /// A permute (on tensors) whose rows are unused moves no rows: the index
-/// part alone, moe.permute_indices.
+/// part alone, moe.permute_indices (whose weights only give row_weights).
 struct DropUnusedRows : OpRewritePattern<PermuteOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -76,9 +80,10 @@ struct DropUnusedRows : OpRewritePattern<PermuteOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() || !op->getResult(0).use_empty())
       return rewriter.notifyMatchFailure(op, "buffer form or rows used");
+    Value weights = op.getRowWeightsInit() ? op.getWeights() : Value();
     auto replacement = PermuteIndicesOp::create(
         rewriter, op.getLoc(), TypeRange(op->getResultTypes()).drop_front(),
-        op.getIds(), op.getWeights(), op.getExpertMap(), op.getNumExperts(),
+        op.getIds(), weights, op.getExpertMap(), op.getNumExperts(),
         op.getSrcIndexInit(), op.getOffsetsInit(), op.getRowWeightsInit());
     SmallVector<Value> results = {Value()};
     llvm::append_range(results, replacement->getResults());

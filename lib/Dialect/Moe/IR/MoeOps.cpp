@@ -121,6 +121,7 @@ MOE_DEFINE_DPS_INTERFACES(PermuteIndicesOp)
 MOE_DEFINE_DPS_INTERFACES(CombineOp)
 MOE_DEFINE_DPS_INTERFACES(GroupedMatmulOp)
 MOE_DEFINE_DPS_INTERFACES(MotLinearOp)
+MOE_DEFINE_DPS_INTERFACES(MotMlpOp)
 MOE_DEFINE_DPS_INTERFACES(RmsNormOp)
 MOE_DEFINE_DPS_INTERFACES(SiluAndMulOp)
 MOE_DEFINE_DPS_INTERFACES(FusedMoeOp)
@@ -172,6 +173,32 @@ static LogicalResult verifyRouting(OpT op, int64_t numExperts) {
   return success();
 }
 
+/// The weights of the shared slots of moe.gate and moe.fused_moe for
+/// `numTokens` tokens: `shared_logits [T, S]` give them (so they need shared
+/// slots and the default shared_weight), or `shared_weight` does.
+template <typename OpT>
+static LogicalResult verifySharedWeights(OpT op, int64_t numTokens) {
+  int64_t numShared = op.getNumSharedExperts();
+  bool unitWeight = op.getSharedWeight() == SharedWeight::one;
+  if (unitWeight && numShared < 1)
+    return op.emitOpError() << "shared_weight = one needs shared slots "
+                               "(num_shared_experts >= 1)";
+  Value sharedLogits = op.getSharedLogits();
+  if (!sharedLogits)
+    return success();
+  if (numShared < 1)
+    return op.emitOpError() << "shared_logits needs shared slots to weight "
+                               "(num_shared_experts >= 1)";
+  if (unitWeight)
+    return op.emitOpError() << "shared_logits give the shared slots their "
+                               "weights (sigmoid): shared_weight = one "
+                               "contradicts them";
+  return failure(failed(expectDim(op, sharedLogits, "shared_logits", 0,
+                                  numTokens, "the number of tokens T")) ||
+                 failed(expectDim(op, sharedLogits, "shared_logits", 1,
+                                  numShared, "num_shared_experts")));
+}
+
 //===----------------------------------------------------------------------===//
 // GateOp
 //===----------------------------------------------------------------------===//
@@ -182,7 +209,8 @@ LogicalResult GateOp::verify() {
   Operation *op = getOperation();
   int64_t numTokens = dimOf(getLogits(), 0);
   int64_t numExperts = dimOf(getLogits(), 1);
-  if (failed(verifyRouting(*this, numExperts)))
+  if (failed(verifyRouting(*this, numExperts)) ||
+      failed(verifySharedWeights(*this, numTokens)))
     return failure();
   if (getBias() && failed(expectDim(op, getBias(), "bias", 0, numExperts,
                                     "the number of experts E")))
@@ -258,7 +286,7 @@ static LogicalResult verifyPermutation(Operation *op, int64_t numExperts,
                                        int64_t numTokens, Value ids,
                                        Value weights, Value srcIndex,
                                        Value offsets, Value rowWeights,
-                                       StringRef tokensName) {
+                                       StringRef tokensName, bool scaleRows) {
   if (failed(expectPositive(op, numExperts, "num_experts")))
     return failure();
   FailureOr<int64_t> numOffsets =
@@ -275,9 +303,13 @@ static LogicalResult verifyPermutation(Operation *op, int64_t numExperts,
             expectDim(op, weights, "weights", 1, dimOf(ids, 1), "ids dim 1")))
       return failure();
   }
-  if (static_cast<bool>(weights) != static_cast<bool>(rowWeights))
+  if (scaleRows && !weights)
+    return op->emitOpError("scale_rows needs a weights operand (the rows' "
+                           "scales)");
+  // With scale_rows the weights scale the rows: row_weights is optional.
+  if (rowWeights ? !weights : (weights && !scaleRows))
     return op->emitOpError("has a row_weights out exactly when it has a "
-                           "weights operand");
+                           "weights operand (without scale_rows)");
   if (failed(expectDim(op, srcIndex, "src_index", 0, numSlots, "T*k")) ||
       failed(
           expectDim(op, offsets, "offsets", 0, *numOffsets, "num_experts + 1")))
@@ -296,7 +328,7 @@ LogicalResult PermuteOp::verify() {
   if (failed(verifyPermutation(op, getNumExperts(), numTokens, getIds(),
                                getWeights(), getSrcIndexInit(),
                                getOffsetsInit(), getRowWeightsInit(),
-                               "the number of tokens T of x")))
+                               "the number of tokens T of x", getScaleRows())))
     return failure();
   int64_t numSlots = mulSizes(numTokens, dimOf(getIds(), 1));
   return failure(
@@ -311,7 +343,8 @@ LogicalResult PermuteIndicesOp::verify() {
     return failure();
   return verifyPermutation(getOperation(), getNumExperts(), dimOf(getIds(), 0),
                            getIds(), getWeights(), getSrcIndexInit(),
-                           getOffsetsInit(), getRowWeightsInit(), "ids dim 0");
+                           getOffsetsInit(), getRowWeightsInit(), "ids dim 0",
+                           /*scaleRows=*/false);
 }
 
 //===----------------------------------------------------------------------===//
@@ -426,6 +459,52 @@ LogicalResult GroupedMatmulOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Expert MLP (fused_moe, mot_mlp)
+//===----------------------------------------------------------------------===//
+
+/// Verifies the expert MLP's activation attributes and w13's gate/up rows
+/// (moe.fused_moe, moe.mot_mlp); returns the intermediate size I (w13 dim 1,
+/// halved for a gated activation; dynamic when it is).
+template <typename OpT> static FailureOr<int64_t> verifyExpertMlp(OpT op) {
+  Activation activation = op.getActivation();
+  bool gated = isGatedActivation(activation);
+  if (failed(verifyActivationParams(op, stringifyActivation(activation), gated,
+                                    activation == Activation::swigluoai,
+                                    op.getGateUpLayout(), op.getClampLimit(),
+                                    op.getSwigluAlpha())))
+    return failure();
+  int64_t gateUp = dimOf(op.getW13(), 1);
+  if (gated && isKnown(gateUp) && gateUp % 2 != 0)
+    return op.emitOpError() << "w13 dim 1 (" << gateUp
+                            << ") must be even: 2*I gate rows then up rows";
+  return isKnown(gateUp) && gated ? gateUp / 2 : gateUp;
+}
+
+/// The optional expert biases of moe.fused_moe and moe.mot_mlp:
+/// `b13 [L, w13 dim 1]` and `b2 [L, H]` in x's element type, for the L
+/// experts (or token types) `expertsWhat` names.
+template <typename OpT>
+static LogicalResult verifyExpertBiases(OpT op, int64_t numExperts,
+                                        StringRef expertsWhat) {
+  Operation *operation = op.getOperation();
+  if (Value b13 = op.getB13()) {
+    if (failed(expectDim(operation, b13, "b13", 0, numExperts, expertsWhat)) ||
+        failed(expectDim(operation, b13, "b13", 1, dimOf(op.getW13(), 1),
+                         "w13 dim 1")) ||
+        failed(expectSameElementType(operation, b13, "b13", op.getX(), "x")))
+      return failure();
+  }
+  if (Value b2 = op.getB2()) {
+    if (failed(expectDim(operation, b2, "b2", 0, numExperts, expertsWhat)) ||
+        failed(expectDim(operation, b2, "b2", 1, dimOf(op.getX(), 1),
+                         "the hidden size H of x")) ||
+        failed(expectSameElementType(operation, b2, "b2", op.getX(), "x")))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // MotLinearOp
 //===----------------------------------------------------------------------===//
 
@@ -451,6 +530,42 @@ LogicalResult MotLinearOp::verify() {
         failed(expectDim(op, bias, "bias", 1, n, "the output size N of w")))
       return failure();
   }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MotMlpOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MotMlpOp::verify() {
+  if (failed(verifyCommon(getOperation())))
+    return failure();
+  Operation *op = getOperation();
+  int64_t numTokens = dimOf(getX(), 0);
+  int64_t hidden = dimOf(getX(), 1);
+  int64_t numTypes = dimOf(getW13(), 0);
+  FailureOr<int64_t> intermediate = verifyExpertMlp(*this);
+  if (failed(intermediate))
+    return failure();
+  StringRef typesWhat = "the number of token types G of w13";
+  if (failed(expectSameElementType(op, getW13(), "w13", getX(), "x")) ||
+      failed(expectSameElementType(op, getW2(), "w2", getX(), "x")) ||
+      failed(expectDim(op, getW13(), "w13", 2, hidden,
+                       "the hidden size H of x")) ||
+      failed(expectDim(op, getW2(), "w2", 0, numTypes, typesWhat)) ||
+      failed(
+          expectDim(op, getW2(), "w2", 1, hidden, "the hidden size H of x")) ||
+      failed(expectDim(op, getW2(), "w2", 2, *intermediate,
+                       isGatedActivation(getActivation())
+                           ? "the intermediate size I (w13 dim 1 / 2)"
+                           : "the intermediate size I (w13 dim 1, no_mul)")) ||
+      failed(expectDim(op, getTypeIds(), "type_ids", 0, numTokens,
+                       "the number of tokens T of x")) ||
+      failed(verifyExpertBiases(*this, numTypes, typesWhat)))
+    return failure();
+  if (getOutInit().getType() != getX().getType())
+    return emitOpError() << "out type " << getOutInit().getType()
+                         << " must equal x type " << getX().getType();
   return success();
 }
 
@@ -598,15 +713,6 @@ static LogicalResult verifyFusedMoeQuantization(FusedMoeOp op, int64_t hidden,
   return success();
 }
 
-/// Verifies the attributes of the expert MLP's activation.
-static LogicalResult verifyExpertMlp(FusedMoeOp op) {
-  Activation activation = op.getActivation();
-  return verifyActivationParams(
-      op, stringifyActivation(activation), isGatedActivation(activation),
-      activation == Activation::swigluoai, op.getGateUpLayout(),
-      op.getClampLimit(), op.getSwigluAlpha());
-}
-
 LogicalResult FusedMoeOp::verify() {
   if (failed(verifyCommon(getOperation())))
     return failure();
@@ -614,20 +720,24 @@ LogicalResult FusedMoeOp::verify() {
   int64_t numTokens = dimOf(getX(), 0);
   int64_t hidden = dimOf(getX(), 1);
   int64_t numExperts = dimOf(getLogits(), 1);
-  if (failed(verifyRouting(*this, numExperts)))
+  if (failed(verifyRouting(*this, numExperts)) ||
+      failed(verifySharedWeights(*this, numTokens)))
     return failure();
+  // vLLM's apply_router_weight_on_input: the one slot's weight scales the
+  // token's row, which k > 1 slots would each need scaled differently.
+  if (getRouterWeightOnInput() && getK() != 1)
+    return emitOpError() << "router_weight_on_input needs k = 1 (the weight "
+                            "scales the token's row before the first GEMM, "
+                            "as vLLM's apply_router_weight_on_input), not k = "
+                         << getK();
   FailureOr<int64_t> allExperts =
       addSizes(op, numExperts, getNumSharedExperts(), "E + num_shared_experts");
   if (failed(allExperts))
     return failure();
-  if (failed(verifyExpertMlp(*this)))
+  FailureOr<int64_t> intermediate = verifyExpertMlp(*this);
+  if (failed(intermediate))
     return failure();
   bool gated = isGatedActivation(getActivation());
-  int64_t gateUp = dimOf(getW13(), 1);
-  if (gated && isKnown(gateUp) && gateUp % 2 != 0)
-    return emitOpError() << "w13 dim 1 (" << gateUp
-                         << ") must be even: 2*I gate rows then up rows";
-  int64_t intermediate = isKnown(gateUp) && gated ? gateUp / 2 : gateUp;
   // With an expert_map, w13/w2 hold this rank's L experts (any number).
   int64_t localExperts = *allExperts;
   StringRef localWhat = "E + num_shared_experts";
@@ -641,25 +751,15 @@ LogicalResult FusedMoeOp::verify() {
   if (failed(expectDim(op, getLogits(), "logits", 0, numTokens,
                        "the number of tokens T of x")) ||
       failed(verifyFusedMoeQuantization(
-          *this, hidden, intermediate,
+          *this, hidden, *intermediate,
           gated ? "the intermediate size I (w13 dim 1 / 2)"
                 : "the intermediate size I (w13 dim 1, no_mul)")) ||
       failed(expectDim(op, getW13(), "w13", 0, localExperts, localWhat)) ||
       failed(expectDim(op, getW2(), "w2", 0, localExperts, localWhat)) ||
       failed(expectDim(op, getW2(), "w2", 1, hidden, "the hidden size H of x")))
     return failure();
-  if (Value b13 = getB13()) {
-    if (failed(expectDim(op, b13, "b13", 0, localExperts, localWhat)) ||
-        failed(expectDim(op, b13, "b13", 1, gateUp, "w13 dim 1")) ||
-        failed(expectSameElementType(op, b13, "b13", getX(), "x")))
-      return failure();
-  }
-  if (Value b2 = getB2()) {
-    if (failed(expectDim(op, b2, "b2", 0, localExperts, localWhat)) ||
-        failed(expectDim(op, b2, "b2", 1, hidden, "the hidden size H of x")) ||
-        failed(expectSameElementType(op, b2, "b2", getX(), "x")))
-      return failure();
-  }
+  if (failed(verifyExpertBiases(*this, localExperts, localWhat)))
+    return failure();
   if (getBias() && failed(expectDim(op, getBias(), "bias", 0, numExperts,
                                     "the number of experts E")))
     return failure();

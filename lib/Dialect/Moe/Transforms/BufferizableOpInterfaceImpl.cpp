@@ -71,7 +71,7 @@ void mlir::moe::registerBufferizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, MoeDialect *) {
     attachModels<GateOp, AlignOp, PermuteOp, PermuteIndicesOp, CombineOp,
-                 GroupedMatmulOp, MotLinearOp, RmsNormOp, SiluAndMulOp,
-                 FusedMoeOp, QuantizeOp>(context);
+                 GroupedMatmulOp, MotLinearOp, MotMlpOp, RmsNormOp,
+                 SiluAndMulOp, FusedMoeOp, QuantizeOp>(context);
   });
 }

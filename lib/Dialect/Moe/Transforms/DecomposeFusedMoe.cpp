@@ -4,9 +4,12 @@
 //           -> grouped_matmul (+ b13, the activation epilogue)
 //           -> grouped_matmul (+ b2, scale = routed weights) -> combine,
 // or, with gather-token-rows, permute_indices and a first GEMM that reads
-// each row's token from x in place (grouped_matmul x[src_index]). With an
-// fp8 scheme each GEMM's input is quantized right before it (moe.quantize);
-// the quantized GEMMs carry the weights' scales and zero points.
+// each row's token from x in place (grouped_matmul x[src_index]). With
+// router_weight_on_input the weights scale the copied rows instead (permute
+// scale_rows, also with gather-token-rows) and the second GEMM has no row
+// scale. With an fp8 scheme each GEMM's input is quantized right before it
+// (moe.quantize); the quantized GEMMs carry the weights' scales and zero
+// points.
 //
 //===----------------------------------------------------------------------===//
 
@@ -114,17 +117,22 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
     Value ids = empty({numTokens, numSlots}, i32);
     auto gate = GateOp::create(
         rewriter, loc, typesOf({weights, ids}), op.getLogits(), op.getBias(),
-        op.getKAttr(), op.getScoringAttr(), op.getNumGroupsAttr(),
-        op.getTopkGroupsAttr(), op.getGroupScoreAttr(), op.getRenormalizeAttr(),
-        op.getScalingFactorAttr(), op.getNumSharedExpertsAttr(), weights, ids);
+        op.getSharedLogits(), op.getKAttr(), op.getScoringAttr(),
+        op.getNumGroupsAttr(), op.getTopkGroupsAttr(), op.getGroupScoreAttr(),
+        op.getRenormalizeAttr(), op.getScalingFactorAttr(),
+        op.getNumSharedExpertsAttr(), op.getSharedWeightAttr(), weights, ids);
 
     // The permutation; with gatherTokenRows gemm1 reads each row's token
-    // straight from x, otherwise permute copies the rows in expert order.
+    // straight from x, otherwise permute copies the rows in expert order
+    // (scaled by their weights with router_weight_on_input: no row_weights
+    // then, and no scale on gemm2).
+    bool weightOnInput = op.getRouterWeightOnInput();
+    bool gather = gatherTokenRows && !weightOnInput;
     Value srcIndex = empty({numRows}, i32);
     Value offsets = empty({rewriter.getIndexAttr(numExperts + 1)}, i32);
-    Value rowWeights = empty({numRows}, f32);
+    Value rowWeights = weightOnInput ? Value() : empty({numRows}, f32);
     Value gemm1Input, gemm1RowIndex, permutedSrc, expertOffsets, routedWeights;
-    if (gatherTokenRows) {
+    if (gather) {
       auto permute = PermuteIndicesOp::create(
           rewriter, loc, typesOf({srcIndex, offsets, rowWeights}),
           gate->getResult(1), gate->getResult(0), op.getExpertMap(),
@@ -136,15 +144,19 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
       routedWeights = permute->getResult(2);
     } else {
       Value rows = empty({numRows, hidden}, elementType);
+      SmallVector<Type> types = typesOf({rows, srcIndex, offsets});
+      if (rowWeights)
+        types.push_back(rowWeights.getType());
       auto permute = PermuteOp::create(
-          rewriter, loc, typesOf({rows, srcIndex, offsets, rowWeights}),
-          op.getX(), gate->getResult(1), gate->getResult(0), op.getExpertMap(),
+          rewriter, loc, types, op.getX(), gate->getResult(1),
+          gate->getResult(0), op.getExpertMap(),
           rewriter.getI64IntegerAttr(numExperts), rows, srcIndex, offsets,
-          rowWeights);
+          rowWeights, op.getRouterWeightOnInputAttr());
       gemm1Input = permute->getResult(0);
       permutedSrc = permute->getResult(1);
       expertOffsets = permute->getResult(2);
-      routedWeights = permute->getResult(3);
+      if (rowWeights)
+        routedWeights = permute->getResult(3);
     }
 
     // An fp8 GEMM's input: `input` [rows, cols] quantized per token group
@@ -173,9 +185,8 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
     };
 
     // gemm1 reads x itself when gathering, so x is what gets quantized.
-    auto [gemm1A, gemm1AScale] =
-        quantize(gemm1Input, gatherTokenRows ? numTokens : numRows, hiddenSize,
-                 op.getA1Scale());
+    auto [gemm1A, gemm1AScale] = quantize(
+        gemm1Input, gather ? numTokens : numRows, hiddenSize, op.getA1Scale());
     Value hiddenActs = empty({numRows, intermediate}, elementType);
     // The activation, its clamp and the gate/up layout go to the first
     // GEMM's epilogue; the biases to each GEMM's accumulator.
@@ -183,7 +194,7 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
         rewriter, loc, hiddenActs.getType(), gemm1A, gemm1RowIndex, op.getW13(),
         expertOffsets, /*scale=*/Value(), /*bias=*/op.getB13(),
         EpilogueAttr::get(getContext(), getEpilogueFor(op.getActivation())),
-        rewriter.getI64IntegerAttr(gatherTokenRows ? slots : 1), gemm1AScale,
+        rewriter.getI64IntegerAttr(gather ? slots : 1), gemm1AScale,
         op.getW13Scale(), op.getW13Zero(), op.getQuantAttr(),
         op.getGroupSizeAttr(), hiddenActs, op.getGateUpLayoutAttr(),
         op.getClampLimitAttr(), op.getSwigluAlphaAttr());

@@ -313,10 +313,10 @@ struct MoeSelectConfigsPass
     if (!table.empty() && failed(loadTable(entries)))
       return signalPassFailure();
     getOperation()->walk([&](Operation *op) {
-      // Layer ops only: not the composite, not the device-side tile ops.
+      // Layer ops only: not the composites, not the device-side tile ops.
       if (!isa<MoeDialect>(op->getDialect()) ||
-          !isa<DestinationStyleOpInterface>(op) || isa<FusedMoeOp>(op) ||
-          op->hasAttr(kConfigAttrName))
+          !isa<DestinationStyleOpInterface>(op) ||
+          isa<FusedMoeOp, MotMlpOp>(op) || op->hasAttr(kConfigAttrName))
         return;
       Builder builder(op->getContext());
       llvm::StringMap<int64_t> sizes = sizesOf(op);

@@ -82,6 +82,23 @@ def Moe_ActivationAttr : EnumAttr<Moe_Dialect, Moe_Activation, "activation"> {
   let assemblyFormat = "$value";
 }
 
+// The weight of the fused shared-expert slots when no `shared_logits` give
+// it: the routed mass (DeepSeek-V3's fused shared expert; 1 when the routed
+// weights are renormalized) or 1 (Llama-4, DeepSeek-V2: the shared expert is
+// added unweighted). docs/Semantics.md, "gate", step 6.
+def Moe_SharedWeight : I32EnumAttr<"SharedWeight",
+    "the weight of the fused shared-expert slots", [
+      I32EnumAttrCase<"routed_mass", 0>,
+      I32EnumAttrCase<"one", 1>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_SharedWeightAttr : EnumAttr<Moe_Dialect, Moe_SharedWeight,
+                                    "shared_weight"> {
+  let assemblyFormat = "$value";
+}
+
 def Moe_GateUpLayout : I32EnumAttr<"GateUpLayout",
     "where a gated activation's gate and up rows lie in w13", [
       I32EnumAttrCase<"split", 0>,

@@ -78,7 +78,9 @@ defvar RoutingAttrs = (ins
   DefaultValuedAttr<Moe_GroupScoreAttr, "::mlir::moe::GroupScore::max">:$group_score,
   UnitAttr:$renormalize,
   DefaultValuedAttr<F32Attr, "1.0f">:$scaling_factor,
-  DefaultValuedAttr<I64Attr, "0">:$num_shared_experts
+  DefaultValuedAttr<I64Attr, "0">:$num_shared_experts,
+  DefaultValuedAttr<Moe_SharedWeightAttr,
+                    "::mlir::moe::SharedWeight::routed_mass">:$shared_weight
 );
 
 // Assembly of the routing attributes: defaults are elided, enums print as
@@ -89,6 +91,7 @@ defvar RoutingFormat = [{
     (`group_score` `=` `` $group_score^)? (`renormalize` $renormalize^)?
     (`scaling_factor` `=` $scaling_factor^)?
     (`num_shared_experts` `=` $num_shared_experts^)?
+    (`shared_weight` `=` `` $shared_weight^)?
 }];
 
 defvar RoutingDoc = [{
@@ -103,7 +106,13 @@ defvar RoutingDoc = [{
       zeros, never NaN).
     - `scaling_factor`: multiplies the routed weights after renormalization.
     - `num_shared_experts` S: appends S fused shared-expert slots with ids
-      `E .. E+S-1` and weight `sum(routed weights) / scaling_factor`.
+      `E .. E+S-1`. Their weight: `sigmoid(shared_logits[t, s])` with the
+      optional `shared_logits [T, S]` operand (Qwen2-MoE / Qwen3-Next's
+      shared-expert gate, computed beside the router logits); otherwise, as
+      `shared_weight` says, `routed_mass` (default: the sum of the final
+      routed weights / scaling_factor, 1 when renormalized) or `one`
+      (Llama-4, DeepSeek-V2: added unweighted). scaling_factor never
+      scales a shared slot.
 
     Selection uses `score + bias`; weights use the unbiased score. Ties pick
     the lower expert index; ids come out in descending selection score. A NaN
@@ -115,12 +124,14 @@ defvar RoutingDoc = [{
 // GateOp
 //===----------------------------------------------------------------------===//
 
-def Moe_GateOp : Moe_DpsOp<"gate"> {
+def Moe_GateOp : Moe_DpsOp<"gate", [AttrSizedOperandSegments]> {
   let summary = "top-k router: expert ids and weights per token";
   let description = !strconcat([{
     Computes, for each of the T rows of `logits [T, E]`, the `k` experts a
     token is sent to and their weights, with optional correction `bias [E]`
-    (DeepSeek-V3's `e_score_correction_bias`). Results: `weights [T, k+S]`
+    (DeepSeek-V3's `e_score_correction_bias`) and optional
+    `shared_logits [T, S]` (the shared-expert gate's logits: shared slot `s`
+    gets `sigmoid(shared_logits[t, s])`). Results: `weights [T, k+S]`
     (f32) and `ids [T, k+S]` (i32).
 
     Per row: `score = softmax(logits)` or `sigmoid(logits)`; selection score
@@ -138,12 +149,25 @@ def Moe_GateOp : Moe_DpsOp<"gate"> {
         : (tensor<?x256xbf16>, tensor<256xf32>, tensor<?x9xf32>,
            tensor<?x9xi32>) -> (tensor<?x9xf32>, tensor<?x9xi32>)
     ```
+
+    Example (Qwen3-Next: top-10 of 512, one shared expert weighted by its
+    sigmoid gate):
+
+    ```mlir
+    %weights, %ids = moe.gate %logits shared_logits(%shared) k = 10
+        scoring = softmax renormalize num_shared_experts = 1
+        outs(%w_init, %ids_init)
+        : (tensor<?x512xbf16>, tensor<?x1xbf16>, tensor<?x11xf32>,
+           tensor<?x11xi32>) -> (tensor<?x11xf32>, tensor<?x11xi32>)
+    ```
   }]);
-  let arguments = !con((ins Moe_Float2D:$logits, Optional<Moe_F32_1D>:$bias),
+  let arguments = !con((ins Moe_Float2D:$logits, Optional<Moe_F32_1D>:$bias,
+                            Optional<Moe_Float2D>:$shared_logits),
                        RoutingAttrs,
                        (ins Moe_F32_2D:$weights_init, Moe_I32_2D:$ids_init));
   let results = DpsResults;
-  let assemblyFormat = !strconcat([{ $logits (`bias` `(` $bias^ `)`)? }],
+  let assemblyFormat = !strconcat([{ $logits (`bias` `(` $bias^ `)`)?
+    (`shared_logits` `(` $shared_logits^ `)`)? }],
     RoutingFormat, [{ `outs` `(` $weights_init `,` $ids_init `)`
     attr-dict `:` functional-type(operands, results) }]);
   let extraClassDeclaration = dpsInitsDecl # [{
@@ -223,6 +247,11 @@ def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
     id is outside `[0, num_experts)` come last, zero, with `src_index = -1`
     and weight 0.
 
+    With `scale_rows` (it needs `weights`; `row_weights` is then optional),
+    each row is its token's row times its slot's weight, in f32, rounded to
+    x's element type: `rows[r] = x[f / k] * weights[f / k, f % k]` (vLLM's
+    `apply_router_weight_on_input`, Llama-4).
+
     With `expert_map [G]` (expert parallelism), each id is mapped first:
     `expert_map[id]` for an id in `[0, G)`, else -1; the map gives a global
     expert id's index among this rank's `num_experts` experts, or -1 (any
@@ -247,10 +276,11 @@ def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
                        Optional<Moe_I32_1D>:$expert_map, I64Attr:$num_experts,
                        Moe_Float2D:$rows_init, Moe_I32_1D:$src_index_init,
                        Moe_I32_1D:$offsets_init,
-                       Optional<Moe_F32_1D>:$row_weights_init);
+                       Optional<Moe_F32_1D>:$row_weights_init,
+                       UnitAttr:$scale_rows);
   let results = DpsResults;
   let assemblyFormat = [{
-    $x `,` $ids (`weights` `(` $weights^ `)`)?
+    $x `,` $ids (`weights` `(` $weights^ `)`)? (`scale_rows` $scale_rows^)?
     (`expert_map` `(` $expert_map^ `)`)? `num_experts` `=` $num_experts
     `outs` `(` $rows_init `,` $src_index_init `,` $offsets_init
     (`,` $row_weights_init^)? `)`
@@ -507,6 +537,68 @@ def Moe_MotLinearOp : Moe_DpsOp<"mot_linear"> {
 }
 
 //===----------------------------------------------------------------------===//
+// MotMlpOp
+//===----------------------------------------------------------------------===//
+
+// The expert MLP's activation attributes (shared by moe.fused_moe and
+// moe.mot_mlp).
+defvar ActivationAttrs = (ins
+  DefaultValuedAttr<Moe_ActivationAttr,
+                    "::mlir::moe::Activation::silu">:$activation,
+  DefaultValuedAttr<Moe_GateUpLayoutAttr,
+                    "::mlir::moe::GateUpLayout::split">:$gate_up_layout,
+  OptionalAttr<F32Attr>:$clamp_limit,
+  OptionalAttr<F32Attr>:$swiglu_alpha
+);
+
+def Moe_MotMlpOp : Moe_DpsOp<"mot_mlp", [AttrSizedOperandSegments]> {
+  let summary = "MLP block whose weights are picked per token by its type";
+  let description = [{
+    Mixture-of-Transformers MLP (Bagel's per-modality FFN): for `x [T, H]`
+    and `type_ids [T]` (i32), token `t` of type `g = type_ids[t]` computes,
+    in f32, `a = w13[g] . x[t] + b13[g]`, `h = act(a)` rounded to x's
+    element type, `out[t] = w2[g] . h + b2[g]` rounded to x's element type,
+    with `w13 [G, 2I, H]` (gated activation; `[G, I, H]` for `*_no_mul`),
+    `w2 [G, H, I]` and optional biases `b13 [G, 2I or I]`, `b2 [G, H]`.
+    Rows whose type id is outside `[0, G)` are zero. The activation
+    attributes are `moe.fused_moe`'s (docs/Semantics.md, "Expert
+    activations"): `activation` (default `silu`), `gate_up_layout`,
+    `clamp_limit`, `swiglu_alpha`.
+
+    It is `moe.fused_moe` with top-1 routing by type and weight 1, and
+    `moe-decompose-mot-linear` expands it the same way: `permute` (rows
+    grouped by type) -> `grouped_matmul` (w13, the activation epilogue) ->
+    `grouped_matmul` (w2) -> `combine k = 1`.
+
+    Example (Bagel's MLP block: Qwen2.5-7B sized, text and image weights):
+
+    ```mlir
+    %y = moe.mot_mlp %x, %w13, %w2, %types outs(%init)
+        : (tensor<?x3584xbf16>, tensor<2x37888x3584xbf16>,
+           tensor<2x3584x18944xbf16>, tensor<?xi32>, tensor<?x3584xbf16>)
+        -> tensor<?x3584xbf16>
+    ```
+  }];
+  let arguments = !con((ins Moe_Float2D:$x, Moe_Float3D:$w13,
+                            Moe_Float3D:$w2, Moe_I32_1D:$type_ids,
+                            Optional<Moe_Float2D>:$b13,
+                            Optional<Moe_Float2D>:$b2),
+                       ActivationAttrs, (ins Moe_Float2D:$out_init));
+  let results = DpsResults;
+  let assemblyFormat = [{
+    $x `,` $w13 `,` $w2 `,` $type_ids (`b13` `(` $b13^ `)`)?
+    (`b2` `(` $b2^ `)`)? (`activation` `=` `` $activation^)?
+    (`gate_up_layout` `=` `` $gate_up_layout^)?
+    (`clamp_limit` `=` $clamp_limit^)? (`swiglu_alpha` `=` $swiglu_alpha^)?
+    `outs` `(` $out_init `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = dpsInitsDecl # [{
+    unsigned getNumOuts() { return 1; }
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // RmsNormOp
 //===----------------------------------------------------------------------===//
 
@@ -611,6 +703,14 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe", [AttrSizedOperandSegments]> {
     - `expert_map [E+S]` i32 (expert parallelism): global expert id -> index
       into this rank's `w13`/`w2`/biases (dim 0 of any size L), or -1; slots
       whose id maps to -1 (or outside `[0, L)`) contribute nothing.
+    - `shared_logits [T, S]` (Qwen2-MoE, Qwen3-Next): the logits of each
+      shared expert's own sigmoid gate (its `[H] -> 1` linear, computed
+      beside the router logits); shared slot `s` of token `t` is weighted
+      `sigmoid(shared_logits[t, s])`.
+    - `router_weight_on_input` (Llama-4; vLLM's
+      `apply_router_weight_on_input`, `k = 1` only): each slot's weight
+      multiplies the token's row before the first GEMM (rounded to x's
+      element type) instead of the second GEMM's output.
 
     Softmax over the top-k logits (gpt-oss) is `scoring = softmax
     renormalize`: top-k of the softmax scores is top-k of the logits, and
@@ -618,7 +718,8 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe", [AttrSizedOperandSegments]> {
 
     `moe-decompose-fused-moe` expands it into
     `gate -> permute -> grouped_matmul (act_and_mul) -> grouped_matmul
-    (scale = routed weights) -> combine`.
+    (scale = routed weights) -> combine` (with `router_weight_on_input`:
+    `permute scale_rows` and no scale on the second GEMM).
 
     Quantized experts: `quant` and `group_size` as on `moe.grouped_matmul`,
     with `w13_scale`/`w2_scale` (and `w13_zero`/`w2_zero` for `w4a16_zp`)
@@ -650,6 +751,18 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe", [AttrSizedOperandSegments]> {
            tensor<32x2880xbf16>, tensor<?x2880xbf16>) -> tensor<?x2880xbf16>
     ```
 
+    Example (Llama-4-Scout: top-1 sigmoid routing with the weight on the
+    input rows, one shared expert of weight 1 as expert 16):
+
+    ```mlir
+    %y = moe.fused_moe %x, %logits, %w13, %w2 k = 1 scoring = sigmoid
+        num_shared_experts = 1 shared_weight = one router_weight_on_input
+        outs(%init)
+        : (tensor<?x5120xbf16>, tensor<?x16xbf16>, tensor<17x16384x5120xbf16>,
+           tensor<17x5120x8192xbf16>, tensor<?x5120xbf16>)
+        -> tensor<?x5120xbf16>
+    ```
+
     Example (Qwen3-30B-A3B with AWQ int4 weights, groups of 128):
 
     ```mlir
@@ -664,7 +777,8 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe", [AttrSizedOperandSegments]> {
   }]);
   let arguments = !con((ins Moe_Float2D:$x, Moe_Float2D:$logits,
                             Moe_GemmWeight3D:$w13, Moe_GemmWeight3D:$w2,
-                            Optional<Moe_F32_1D>:$bias),
+                            Optional<Moe_F32_1D>:$bias,
+                            Optional<Moe_Float2D>:$shared_logits),
                        RoutingAttrs,
                        (ins DefaultValuedAttr<Moe_ActivationAttr,
                             "::mlir::moe::Activation::silu">:$activation,
@@ -684,11 +798,14 @@ def Moe_FusedMoeOp : Moe_DpsOp<"fused_moe", [AttrSizedOperandSegments]> {
                             Optional<Moe_Float2D>:$b13,
                             Optional<Moe_Float2D>:$b2,
                             Optional<Moe_I32_1D>:$expert_map,
+                            UnitAttr:$router_weight_on_input,
                             Moe_Float2D:$out_init));
   let results = DpsResults;
   let assemblyFormat = !strconcat(
-    [{ $x `,` $logits `,` $w13 `,` $w2 (`bias` `(` $bias^ `)`)? }],
-    RoutingFormat, [{ (`activation` `=` `` $activation^)?
+    [{ $x `,` $logits `,` $w13 `,` $w2 (`bias` `(` $bias^ `)`)?
+    (`shared_logits` `(` $shared_logits^ `)`)? }],
+    RoutingFormat, [{ (`router_weight_on_input` $router_weight_on_input^)?
+    (`activation` `=` `` $activation^)?
     (`gate_up_layout` `=` `` $gate_up_layout^)?
     (`clamp_limit` `=` $clamp_limit^)? (`swiglu_alpha` `=` $swiglu_alpha^)?
     (`b13` `(` $b13^ `)`)? (`b2` `(` $b2^ `)`)?

@@ -55,7 +55,7 @@ def MoeDecomposeFusedMoe : Pass<"moe-decompose-fused-moe"> {
 }
 
 def MoeDecomposeMotLinear : Pass<"moe-decompose-mot-linear"> {
-  let summary = "Route moe.mot_linear through the grouped GEMM";
+  let summary = "Route moe.mot_linear and moe.mot_mlp through the grouped GEMM";
   let description = [{
     Rewrites each tensor-form `moe.mot_linear` whose `x` and `w` share a
     16-bit element type (the operands the tiled TMA/wgmma grouped GEMM
@@ -73,6 +73,19 @@ def MoeDecomposeMotLinear : Pass<"moe-decompose-mot-linear"> {
     exact, so the GEMM's rounding is the only one. Other `mot_linear` ops
     are left to their own (simple) kernel. With `gather-token-rows`,
     `moe.permute_indices` and a GEMM reading `%x[%src]` replace the copy.
+
+    Each tensor-form `moe.mot_mlp` with a static number of token types
+    (w13 dim 0) becomes the same permutation and two GEMMs, as
+    `moe-decompose-fused-moe` expands an expert MLP:
+
+    ```
+    %h = moe.grouped_matmul %rows, %w13, %offsets bias(%b13)
+        epilogue = silu_and_mul                   // the activation's
+    %y = moe.grouped_matmul %h, %w2, %offsets bias(%b2)
+    %out = moe.combine %y, %src k = 1
+    ```
+
+    A `mot_mlp` it cannot expand is an error: it has no kernel of its own.
   }];
   let options = [
     Option<"gatherTokenRows", "gather-token-rows", "bool", /*default=*/"false",
