@@ -81,6 +81,19 @@ for m in $models; do
   done
 done
 run norm-and-activation rms_norm_bagel_mot 256 out-of-range 3
+# fp8 activation quantization (quantize.mlir): q bytes and scales bit for
+# bit, at every token count; NaN, infinities and -NaN at a middle size.
+quantize_functions="quantize_deepseek_v3 quantize_per_token quantize_partial_f32
+  quantize_f16_g64 quantize_odd_f32 quantize_odd_bf16 quantize_static_bf16
+  quantize_static_odd_f32"
+for T in $TOKENS; do
+  for f in $quantize_functions; do
+    run quantize "$f" "$T" random 3
+  done
+done
+for f in $quantize_functions; do
+  run quantize "$f" 256 nan-rows 3
+done
 # A few GEMMs (test/GPU/run-gemm-suite.sh covers them in full).
 for T in 1 32; do
   run gemm gemm1_qwen3 "$T" random 3
@@ -97,7 +110,9 @@ if [ "${SANITIZER:-1}" = 1 ]; then
               "permutation permute_indices_deepseek_v3" \
               "permutation align_kimi_k2" "permutation combine_mixtral" \
               "norm-and-activation rms_norm_bagel_mot" \
-              "norm-and-activation silu_and_mul_qwen3" "gemm gemm1_gathered_qwen3"; do
+              "norm-and-activation silu_and_mul_qwen3" "gemm gemm1_gathered_qwen3" \
+              "quantize quantize_deepseek_v3" "quantize quantize_odd_bf16" \
+              "quantize quantize_static_odd_f32"; do
     set -- $spec
     sanitize memcheck "$1" "$2" 33
   done

@@ -6,6 +6,8 @@
 
 #include "Compare.h"
 
+#include "Device.h"
+
 #include "moe/Reference/Reference.h"
 
 #include <cmath>
@@ -27,6 +29,7 @@ double Tolerances::forType(ElementType type) const {
   case ElementType::F16:
     return f16;
   case ElementType::I32:
+  case ElementType::F8E4M3FN:
     break;
   }
   return 0.0;
@@ -42,7 +45,7 @@ bool parseTolerances(const std::string &text, Tolerances &tolerances,
     std::string typeText = item.substr(0, equal);
     ElementType type;
     if (equal == std::string::npos || !parseElementType(typeText, type) ||
-        type == ElementType::I32) {
+        type == ElementType::I32 || type == ElementType::F8E4M3FN) {
       error = "--dtype-tolerance: expected <f32|bf16|f16>=<tolerance>, got '" +
               item + "'";
       return false;
@@ -111,16 +114,43 @@ bool sameNonFinite(float a, float b) {
   return a == b;
 }
 
-void compareInts(OutComparison &result, const HostTensor &actual,
-                 const std::vector<uint8_t> &bytes,
-                 const std::vector<uint8_t> &second,
-                 const HostTensor &expected) {
+/// Element \p index of \p tensor as text: the integer, or the float with
+/// its bits in hex for the float types compared bit for bit.
+std::string formatElement(const HostTensor &tensor, int64_t index) {
+  if (!isFloat(tensor.type))
+    return std::to_string(tensor.ints[index]);
+  const size_t size = elementSize(tensor.type);
+  std::vector<uint8_t> bits(size);
+  encodeElements(tensor, static_cast<size_t>(index), 1, bits.data());
+  std::string hex = "0x";
+  static const char kDigits[] = "0123456789abcdef";
+  for (size_t i = size; i-- > 0;) {
+    hex += kDigits[bits[i] >> 4];
+    hex += kDigits[bits[i] & 0xf];
+  }
+  return hex + " (" + formatFloat(tensor.floats[index]) + ")";
+}
+
+/// The bit-exact rules (i32 outs, f8E4M3FN outs, moe.quantize's outs): the
+/// bytes of each element must be those of the reference's value.
+void compareExact(OutComparison &result, const HostTensor &actual,
+                  const std::vector<uint8_t> &bytes,
+                  const std::vector<uint8_t> &second,
+                  const HostTensor &expected) {
+  const size_t size = elementSize(result.type);
+  std::vector<uint8_t> want(static_cast<size_t>(result.count) * size);
+  encodeElements(expected, 0, static_cast<size_t>(result.count), want.data());
   int64_t firstMismatch = -1, firstUnwritten = -1, firstUnstable = -1;
   for (int64_t i = 0; i < result.count; ++i) {
-    int32_t got = actual.ints[i], want = expected.ints[i];
-    bool unwrittenSecond = isPattern(second, 4, i, kSecondPoisonByte);
-    bool differs = got != want;
-    if (unwrittenSecond || (differs && isPattern(bytes, 4, i, kPoisonByte))) {
+    const size_t offset = static_cast<size_t>(i) * size;
+    bool differs = offset + size > bytes.size() ||
+                   std::memcmp(&bytes[offset], &want[offset], size) != 0;
+    // A poison pattern is a value like any other where the reference has it
+    // (-1 in i32, 20 = 0x5A in f8E4M3FN).
+    bool unwrittenSecond = isPattern(second, size, i, kSecondPoisonByte) &&
+                           !isPattern(want, size, i, kSecondPoisonByte);
+    if (unwrittenSecond ||
+        (differs && isPattern(bytes, size, i, kPoisonByte))) {
       ++result.poisoned;
       if (firstUnwritten < 0)
         firstUnwritten = i;
@@ -130,7 +160,7 @@ void compareInts(OutComparison &result, const HostTensor &actual,
       if (firstMismatch < 0)
         firstMismatch = i;
     } else if (!unwrittenSecond && second.size() == bytes.size() &&
-               std::memcmp(&second[4 * i], &bytes[4 * i], 4) != 0) {
+               std::memcmp(&second[offset], &bytes[offset], size) != 0) {
       ++result.unstable;
       if (firstUnstable < 0)
         firstUnstable = i;
@@ -142,8 +172,8 @@ void compareInts(OutComparison &result, const HostTensor &actual,
     problems.push_back(std::to_string(result.mismatches) + " of " +
                        std::to_string(result.count) + " differ (first " +
                        formatIndex(expected.shape, i) + ": got " +
-                       std::to_string(actual.ints[i]) + " expected " +
-                       std::to_string(expected.ints[i]) + ")");
+                       formatElement(actual, i) + " expected " +
+                       formatElement(expected, i) + ")");
   }
   if (result.poisoned)
     problems.push_back(std::to_string(result.poisoned) +
@@ -280,11 +310,14 @@ Comparison compareOutputs(const ResolvedFunction &resolved,
     result.type = expected[arg].type;
     result.count = static_cast<int64_t>(expected[arg].size());
     result.tolerance = tolerances.forType(result.type);
+    result.exact = !isFloat(result.type) ||
+                   result.type == ElementType::F8E4M3FN ||
+                   op.name == "quantize";
     if (actual[arg].size() != expected[arg].size()) {
       result.reason = name + ": read back " +
                       std::to_string(actual[arg].size()) +
                       " elements, expected " + std::to_string(result.count);
-    } else if (isFloat(result.type)) {
+    } else if (!result.exact) {
       compareFloats(result, actual[arg], actualBytes[arg], secondBytes[arg],
                     expected[arg]);
       comparison.maxRelativeError =
@@ -292,8 +325,8 @@ Comparison compareOutputs(const ResolvedFunction &resolved,
               ? result.relativeError
               : std::max(comparison.maxRelativeError, result.relativeError);
     } else {
-      compareInts(result, actual[arg], actualBytes[arg], secondBytes[arg],
-                  expected[arg]);
+      compareExact(result, actual[arg], actualBytes[arg], secondBytes[arg],
+                   expected[arg]);
     }
     comparison.poisoned += result.poisoned;
     if (!result.passed())

@@ -5,7 +5,10 @@
 //===----------------------------------------------------------------------===//
 //
 // The pass/fail rules of moe-runner, per out argument:
-//  - i32 outs must equal the reference exactly.
+//  - i32 outs must equal the reference exactly, and so must the bytes of
+//    f8E4M3FN outs and of every out of moe.quantize (q and its f32 scales,
+//    bit for bit: docs/Semantics.md asks the lowering for the reference's
+//    roundings).
 //  - Float outs: the relative error ||out - ref||_2 / ||ref||_2 over the
 //    elements where the reference is finite must not exceed the tolerance
 //    of the out's element type (1e-5 for f32, 1e-2 for bf16 and f16 unless
@@ -18,8 +21,10 @@
 //    before the checked call (a NaN in float outs, -1 in i32 outs) and with
 //    0x5A bytes before a second call; an element that still holds the 0x5A
 //    pattern after the second call, or the 0xFF pattern after the first
-//    (i32: where the reference is not -1), was never written and fails.
-//  - i32 outs of the second call must equal those of the first.
+//    (i32 and bit-exact outs: where the reference's bytes are not that
+//    pattern), was never written and fails.
+//  - i32 and bit-exact outs of the second call must equal those of the
+//    first.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,7 +52,7 @@ struct Tolerances {
   double bf16 = 1e-2;
   double f16 = 1e-2;
 
-  /// Returns the tolerance of \p type (0 for i32: exact).
+  /// Returns the tolerance of \p type (0 for i32 and f8E4M3FN: exact).
   double forType(ElementType type) const;
 };
 
@@ -63,11 +68,13 @@ struct OutComparison {
   std::string name;
   ElementType type = ElementType::F32;
   int64_t count = 0;
+  /// Compared bit for bit (i32, f8E4M3FN and moe.quantize's outs).
+  bool exact = false;
   /// Float outs: the relative error and the tolerance it is held to.
   double relativeError = 0.0;
   double tolerance = 0.0;
-  /// Elements that differ (i32) or whose NaN/infinity disagrees with the
-  /// reference (float).
+  /// Elements that differ (exact outs) or whose NaN/infinity disagrees with
+  /// the reference (float).
   int64_t mismatches = 0;
   /// Float elements that are NaN where the reference is finite.
   int64_t nanWhereFinite = 0;
@@ -77,7 +84,7 @@ struct OutComparison {
   /// or the 0xFF pattern after the first (i32: only where the reference is
   /// not -1).
   int64_t poisoned = 0;
-  /// i32 elements that differ between the two calls.
+  /// Elements of exact outs that differ between the two calls.
   int64_t unstable = 0;
   /// Why it fails ("" when it passes).
   std::string reason;

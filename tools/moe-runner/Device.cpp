@@ -9,6 +9,8 @@
 #include "Compare.h"
 #include "Parallel.h"
 
+#include "moe/Reference/Quant.h"
+
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -49,6 +51,12 @@ void encodeElements(const HostTensor &tensor, size_t begin, size_t count,
     }
     return;
   }
+  case ElementType::F8E4M3FN: {
+    const float *source = tensor.floats.data() + begin;
+    for (size_t i = 0; i < count; ++i)
+      destination[i] = ref::floatToE4m3Bits(source[i]);
+    return;
+  }
   }
 }
 
@@ -74,6 +82,10 @@ HostTensor decodeTensor(ElementType type, const Shape &shape,
       tensor.floats[i] = type == ElementType::BF16 ? ref::bf16BitsToFloat(bits)
                                                    : ref::f16BitsToFloat(bits);
     }
+    break;
+  case ElementType::F8E4M3FN:
+    for (size_t i = 0; i < count; ++i)
+      tensor.floats[i] = ref::e4m3BitsToFloat(bytes[i]);
     break;
   }
   return tensor;

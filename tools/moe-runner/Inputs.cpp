@@ -53,7 +53,7 @@ std::string caseModeInapplicability(const ResolvedFunction &resolved,
                                     CaseMode mode) {
   const ManifestOp &op = *resolved.op;
   const std::string &name = op.name;
-  bool routed = name != "silu_and_mul" &&
+  bool routed = name != "silu_and_mul" && name != "quantize" &&
                 (name != "rms_norm" || op.hasOperand("type_ids"));
   switch (mode) {
   case CaseMode::Random:
@@ -175,6 +175,7 @@ private:
   void makeFusedMoe();
   void fillExpertMlp(int64_t H, int64_t I);
   void fillSharedLogits();
+  void makeQuantize();
 
   const ResolvedFunction &resolved;
   const ManifestOp &op;
@@ -607,6 +608,59 @@ void Generator::makeFusedMoe() {
   }
 }
 
+/// moe.quantize's x spreads over many binades, so that the elements of a
+/// group fall on every side of its scale (e4m3 normals, subnormals, zeros):
+/// normal(0, 1) * 2^(a + b + c) with a drawn per row and 128 columns in
+/// [-20, 20] ([-8, 8] for f16, whose range is narrower), b per 16 columns
+/// and c per element in [-6, 0]. Every eighth row (from row 3) is zeros of both
+/// signs (zero groups), every eighth (from row 5) tiny, below the amax floor
+/// 1e-10 (f16 has no such values: its smallest are kept). The static scale is
+/// drawn in [0.001, 0.1], so that elements saturate at +-448 as others round to
+/// 0.
+void Generator::makeQuantize() {
+  HostTensor &x = *operand("x");
+  const int64_t rows = x.shape[0], cols = x.shape[1];
+  const ref::DType dtype = toRefDType(x.type);
+  const int spread = x.type == ElementType::F16 ? 8 : 20;
+  const uint64_t base = mix(seed) ^ mix(op.operandArg("x") * 16 + kValues);
+  parallelFor(rows, 64, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      std::mt19937 rowRng(static_cast<uint32_t>(mix(base + r)));
+      std::normal_distribution<float> normal(0.0f, 1.0f);
+      std::uniform_int_distribution<int> blockExponent(-spread, spread);
+      std::uniform_int_distribution<int> smallerExponent(-6, 0);
+      float *row = x.floats.data() + r * cols;
+      int block = 0, exponent = 0;
+      for (int64_t c = 0; c < cols; ++c) {
+        if (c % 128 == 0)
+          block = blockExponent(rowRng);
+        if (c % 16 == 0)
+          exponent = block + smallerExponent(rowRng);
+        float value = normal(rowRng);
+        if (r % 8 == 3)
+          value = std::signbit(value) ? -0.0f : 0.0f;
+        else if (r % 8 == 5)
+          value *= 1e-12f;
+        else
+          value = std::ldexp(value, exponent + smallerExponent(rowRng));
+        row[c] = ref::roundTo(dtype, value);
+      }
+    }
+  });
+  if (HostTensor *scale = operand("scale")) {
+    Rng values = rng("scale", kValues);
+    scale->floats = {
+        std::uniform_real_distribution<float>(0.001f, 0.1f)(values)};
+  }
+  if (mode == CaseMode::NanRows && rows > 0 && cols > 0) {
+    injectNanRows("x", /*logits=*/false);
+    // A negative NaN too: it quantizes to 0x7F as every NaN does.
+    Rng edge = rng("x", kIndices);
+    x.floats[std::min<int64_t>(2, rows - 1) * cols + randomBelow(edge, cols)] =
+        -std::numeric_limits<float>::quiet_NaN();
+  }
+}
+
 void Generator::run() {
   const ManifestFunction &function = *resolved.function;
   args.assign(function.args.size(), HostTensor());
@@ -639,6 +693,8 @@ void Generator::run() {
     makeMotMlp();
   else if (name == "fused_moe")
     makeFusedMoe();
+  else if (name == "quantize")
+    makeQuantize();
 
   // Arguments the op does not use (all static) still get nonzero floats.
   std::vector<bool> used(args.size(), false);

@@ -272,7 +272,7 @@ bool Parser::parseTypeAndShape(int line, const std::string &typeText,
                                Shape &shape) {
   if (!parseElementType(typeText, type))
     return fail(line, "unsupported element type '" + typeText +
-                          "' (expected f32, bf16, f16 or i32)");
+                          "' (expected f32, bf16, f16, i32 or f8E4M3FN)");
   std::string shapeError;
   if (!parseShape(shapeText, shape, shapeError))
     return fail(line, shapeError);

@@ -76,6 +76,7 @@ private:
   void motLinear();
   void motMlp();
   void fusedMoe();
+  void quantize();
 
   const ManifestOp &op;
   const std::vector<HostTensor> &args;
@@ -396,6 +397,31 @@ void Oracle::motMlp() {
               });
 }
 
+void Oracle::quantize() {
+  const int64_t T = dim("x", 0), K = dim("x", 1);
+  const float *x = floats("x");
+  HostTensor *q = out("q");
+  if (HostTensor *scales = out("scales")) {
+    const int64_t group = op.intAttr("group_size");
+    const int64_t groups = scales->shape[1];
+    ref::quantizeFp8Dynamic(x, 0, K, group);
+    parallelFor(T, kGrain, [&](int64_t t0, int64_t t1) {
+      ref::Fp8Activations part =
+          ref::quantizeFp8Dynamic(x + t0 * K, t1 - t0, K, group);
+      std::copy(part.q.begin(), part.q.end(), q->floats.begin() + t0 * K);
+      std::copy(part.scales.begin(), part.scales.end(),
+                scales->floats.begin() + t0 * groups);
+    });
+    return;
+  }
+  const float scale = floats("scale")[0];
+  parallelFor(T, kGrain, [&](int64_t t0, int64_t t1) {
+    std::vector<float> part =
+        ref::quantizeFp8Static(x + t0 * K, (t1 - t0) * K, scale);
+    std::copy(part.begin(), part.end(), q->floats.begin() + t0 * K);
+  });
+}
+
 void Oracle::run() {
   const std::string &name = op.name;
   if (name == "rms_norm")
@@ -418,6 +444,8 @@ void Oracle::run() {
     motMlp();
   else if (name == "fused_moe")
     fusedMoe();
+  else if (name == "quantize")
+    quantize();
 }
 
 } // namespace

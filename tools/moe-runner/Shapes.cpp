@@ -19,7 +19,7 @@ namespace runner {
 namespace {
 
 /// Which element types an operand accepts.
-enum class TypeClass { AnyFloat, F32, I32 };
+enum class TypeClass { AnyFloat, F32, I32, F8 };
 
 const char *describe(TypeClass typeClass) {
   switch (typeClass) {
@@ -29,6 +29,8 @@ const char *describe(TypeClass typeClass) {
     return "f32";
   case TypeClass::I32:
     return "i32";
+  case TypeClass::F8:
+    return "f8E4M3FN";
   }
   return "?";
 }
@@ -36,11 +38,13 @@ const char *describe(TypeClass typeClass) {
 bool accepts(TypeClass typeClass, ElementType type) {
   switch (typeClass) {
   case TypeClass::AnyFloat:
-    return isFloat(type);
+    return isFloat(type) && type != ElementType::F8E4M3FN;
   case TypeClass::F32:
     return type == ElementType::F32;
   case TypeClass::I32:
     return type == ElementType::I32;
+  case TypeClass::F8:
+    return type == ElementType::F8E4M3FN;
   }
   return false;
 }
@@ -547,6 +551,31 @@ bool resolveFusedMoe(Solver &s, const ManifestOp &op, int64_t tokens,
          s.expect("out", {T, H}, TypeClass::AnyFloat);
 }
 
+bool resolveQuantize(Solver &s, const ManifestOp &op, int64_t tokens,
+                     int64_t &T) {
+  const bool dynamic = s.present("scales");
+  if (dynamic == s.present("scale"))
+    return s.fail("takes either a scales out (dynamic) or a scale operand "
+                  "(static)");
+  if (!s.bind("T", "x", 0) || !s.bind("T", "q", 0) ||
+      !s.bind("T", "scales", 0) || !s.bind("K", "x", 1) || !s.bind("K", "q", 1))
+    return false;
+  int64_t K, groups = 0;
+  if (!s.defaultToTokens("T", tokens) || !s.get("T", T, "the token count") ||
+      !s.get("K", K, "the columns of x"))
+    return false;
+  if (dynamic) {
+    int64_t group = op.intAttr("group_size");
+    if (group < 1)
+      return s.fail("group_size (" + std::to_string(group) + ") must be >= 1");
+    groups = K / group + (K % group != 0);
+  }
+  return s.expect("x", {T, K}, TypeClass::AnyFloat) &&
+         s.expect("scale", {1}, TypeClass::F32) &&
+         s.expect("q", {T, K}, TypeClass::F8) &&
+         s.expect("scales", {T, groups}, TypeClass::F32);
+}
+
 using Resolver = bool (*)(Solver &, const ManifestOp &, int64_t, int64_t &);
 
 /// The ops moe-runner checks, with their shape rules.
@@ -563,6 +592,7 @@ Resolver findResolver(const std::string &name) {
       {"mot_linear", resolveMotLinear},
       {"mot_mlp", resolveMotMlp},
       {"fused_moe", resolveFusedMoe},
+      {"quantize", resolveQuantize},
   };
   auto it = resolvers.find(name);
   return it == resolvers.end() ? nullptr : it->second;

@@ -21,13 +21,16 @@ const char *elementTypeName(ElementType type) {
     return "f16";
   case ElementType::I32:
     return "i32";
+  case ElementType::F8E4M3FN:
+    return "f8E4M3FN";
   }
   return "?";
 }
 
 bool parseElementType(const std::string &text, ElementType &type) {
-  for (ElementType candidate : {ElementType::F32, ElementType::BF16,
-                                ElementType::F16, ElementType::I32}) {
+  for (ElementType candidate :
+       {ElementType::F32, ElementType::BF16, ElementType::F16, ElementType::I32,
+        ElementType::F8E4M3FN}) {
     if (text == elementTypeName(candidate)) {
       type = candidate;
       return true;
@@ -44,6 +47,8 @@ size_t elementSize(ElementType type) {
   case ElementType::BF16:
   case ElementType::F16:
     return 2;
+  case ElementType::F8E4M3FN:
+    return 1;
   }
   return 0;
 }
@@ -58,6 +63,7 @@ ref::DType toRefDType(ElementType type) {
     return ref::DType::F16;
   case ElementType::F32:
   case ElementType::I32:
+  case ElementType::F8E4M3FN:
     break;
   }
   return ref::DType::F32;

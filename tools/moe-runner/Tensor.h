@@ -7,8 +7,8 @@
 // The element types an entry point's arguments may have and the host-side
 // tensors the runner generates, hands to the reference and reads back from
 // the device. Float tensors hold f32 values that are exactly representable
-// in their element type (bf16 and f16 values are widened), so the reference
-// and the device see the same numbers.
+// in their element type (bf16, f16 and f8E4M3FN values are widened), so the
+// reference and the device see the same numbers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,10 +25,12 @@
 namespace moe {
 namespace runner {
 
-/// Element type of an entry point argument.
-enum class ElementType { F32, BF16, F16, I32 };
+/// Element type of an entry point argument. F8E4M3FN is fp8 e4m3 (one byte;
+/// moe.quantize's q), held in the floats as the value it encodes.
+enum class ElementType { F32, BF16, F16, I32, F8E4M3FN };
 
-/// Returns the manifest spelling of \p type ("f32", "bf16", "f16", "i32").
+/// Returns the manifest spelling of \p type ("f32", "bf16", "f16", "i32",
+/// "f8E4M3FN").
 const char *elementTypeName(ElementType type);
 
 /// Parses a manifest element type; returns false for any other spelling.
@@ -37,10 +39,11 @@ bool parseElementType(const std::string &text, ElementType &type);
 /// Returns the size in bytes of one element of \p type.
 size_t elementSize(ElementType type);
 
-/// True for f32, bf16 and f16.
+/// True for f32, bf16, f16 and f8E4M3FN.
 bool isFloat(ElementType type);
 
-/// Returns the reference DType of a float element type (F32 for i32).
+/// Returns the reference DType of a float element type (F32 for i32 and for
+/// f8E4M3FN, whose values are f32 values).
 ref::DType toRefDType(ElementType type);
 
 /// A dimension whose size the manifest leaves to the runner (`?`).

@@ -305,7 +305,7 @@ void printDetails(const ResolvedFunction &resolved,
                  "moe-runner:   %s (argument %lld, %s %s): ", out.name.c_str(),
                  static_cast<long long>(out.arg), elementTypeName(out.type),
                  formatShape(resolved.argShapes[out.arg]).c_str());
-    if (isFloat(out.type))
+    if (!out.exact)
       std::fprintf(stderr,
                    "rel_err=%.3e tol=%.1e nan_where_finite=%lld "
                    "nonfinite_mismatches=%lld outliers=%lld unwritten=%lld\n",

@@ -526,13 +526,6 @@ LogicalResult mlir::moe::checkQuantizationImplemented(GroupedMatmulOp op) {
             "is the contract a lowering will follow)";
 }
 
-LogicalResult mlir::moe::checkQuantizeImplemented(QuantizeOp op) {
-  return op.emitOpError(
-      "is not lowered yet: fp8 activation quantization is to be fused into "
-      "the kernel that produces its input (permute, the activation "
-      "epilogue), and has no kernel of its own");
-}
-
 RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
   RowGemm gemm;
   gemm.a = op.getA();

@@ -78,10 +78,6 @@ LogicalResult checkGemmConfigImplemented(GroupedMatmulOp op);
 /// weights yet. Checked with checkGemmConfigImplemented, by both passes.
 LogicalResult checkQuantizationImplemented(GroupedMatmulOp op);
 
-/// Rejects moe.quantize, whose lowering (fused into its producer) does not
-/// exist yet, with an error at `op`.
-LogicalResult checkQuantizeImplemented(QuantizeOp op);
-
 /// The operands of a buffer-form grouped_matmul and the block size of its
 /// simple kernel (`simple_threads` of its #moe.gemm_config).
 RowGemm getRowGemm(GroupedMatmulOp op);

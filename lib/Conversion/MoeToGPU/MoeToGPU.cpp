@@ -25,6 +25,7 @@ void mlir::moe::populateMoeToGPUPatterns(RewritePatternSet &patterns) {
   populateRoutingKernelPatterns(patterns);
   populatePermuteKernelPatterns(patterns);
   populateGemmKernelPatterns(patterns);
+  populateQuantizeKernelPatterns(patterns);
 }
 
 namespace {
@@ -45,18 +46,16 @@ struct ConvertMoeToGPUPass
     // Size limits first, each reported once with the limit it exceeds
     // (not as an op "with no lowering" after its pattern declined it).
     // So is a #moe.gemm_config no kernel implements yet, though the simple
-    // kernel would not read it, and a quantized GEMM or a moe.quantize.
+    // kernel would not read it, and a quantized GEMM.
     bool withinLimits = true;
     module.walk([&](DestinationStyleOpInterface op) {
       if (!isa<MoeDialect>(op->getDialect()) || !op.hasPureBufferSemantics())
         return;
       auto gemm = dyn_cast<GroupedMatmulOp>(op.getOperation());
-      auto quantize = dyn_cast<QuantizeOp>(op.getOperation());
       if (failed(checkRoutingKernelLimits(op)) ||
           failed(checkPermuteKernelLimits(op)) ||
           (gemm && (failed(checkQuantizationImplemented(gemm)) ||
-                    failed(checkGemmConfigImplemented(gemm)))) ||
-          (quantize && failed(checkQuantizeImplemented(quantize))))
+                    failed(checkGemmConfigImplemented(gemm)))))
         withinLimits = false;
     });
     if (!withinLimits)

@@ -24,6 +24,8 @@ void populateRoutingKernelPatterns(RewritePatternSet &patterns);
 void populatePermuteKernelPatterns(RewritePatternSet &patterns);
 /// grouped_matmul and mot_linear.
 void populateGemmKernelPatterns(RewritePatternSet &patterns);
+/// quantize (fp8 e4m3 activations, per token group or static).
+void populateQuantizeKernelPatterns(RewritePatternSet &patterns);
 
 /// Size limits of the kernels, checked by convert-moe-to-gpu on every op
 /// before any is rewritten: each emits an error at the op naming the limit

@@ -22,8 +22,8 @@ namespace schema = ::moe::schema;
 namespace {
 
 /// The manifest's name of an element type the runner can pass (f32, bf16,
-/// f16, i32: what tools/moe-runner and python/moe_artifact.py read), or ""
-/// for any other.
+/// f16, i32, f8E4M3FN: what tools/moe-runner and python/moe/manifest.py
+/// read), or "" for any other.
 StringRef manifestElementType(Type type) {
   if (type.isF32())
     return "f32";
@@ -33,6 +33,8 @@ StringRef manifestElementType(Type type) {
     return "f16";
   if (type.isSignlessInteger(32))
     return "i32";
+  if (isa<Float8E4M3FNType>(type))
+    return "f8E4M3FN";
   return "";
 }
 
@@ -52,16 +54,17 @@ LogicalResult checkManifestType(func::FuncOp func, const Twine &what,
     return func.emitError()
            << "entry point '" << func.getName() << "': " << what
            << " has element type " << shaped.getElementType()
-           << ", which the runner cannot pass (f32, bf16, f16 or i32)";
+           << ", which the runner cannot pass (f32, bf16, f16, i32 or "
+              "f8E4M3FN)";
   return success();
 }
 
-/// Quantized ops are not in the manifest format: moe-runner has no inputs
-/// or reference for them. An error at the op, not a record the runner
-/// would misread as a plain bf16 op.
+/// Quantized GEMMs and layers are not in the manifest format: moe-runner
+/// has no inputs or reference for them (it has for moe.quantize). An error
+/// at the op, not a record the runner would misread as a plain bf16 op.
 LogicalResult checkDescribable(func::FuncOp func) {
   WalkResult result = func.walk([&](Operation *op) {
-    bool quantized = isa<QuantizeOp>(op);
+    bool quantized = false;
     if (auto gemm = dyn_cast<GroupedMatmulOp>(op))
       quantized = gemm.isQuantized();
     if (auto layer = dyn_cast<FusedMoeOp>(op))

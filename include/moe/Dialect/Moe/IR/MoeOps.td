@@ -843,12 +843,13 @@ def Moe_QuantizeOp : Moe_DpsOp<"quantize", [AttrSizedOperandSegments]> {
     An all-zero group gets `scale = 1e-10 / 448` and `q = 0` (vLLM's
     `eps`; never a zero or subnormal scale).
 
-    This op exists to say what the device computes, not to be a kernel of
-    its own: the decomposition of an fp8 `moe.fused_moe` puts it right
-    after the op that produces the activations (`moe.permute`, the first
-    GEMM's activation epilogue), and later passes fuse it into that
-    producer's kernel, so the quantized rows are written once instead of
-    being read back in a separate pass over memory.
+    The decomposition of an fp8 `moe.fused_moe` puts it right after the op
+    that produces the activations (`moe.permute`, the first GEMM's
+    activation epilogue). `convert-moe-to-gpu` gives it a kernel of its own
+    (any T and K, static or dynamic; a team of lanes of one warp per token
+    group, docs/performance.md), bit for bit the reference's; a later pass
+    is to fuse it into its producer's kernel, so that the quantized rows
+    are written once instead of being read back in a pass over memory.
 
     Example (DeepSeek-V3's 128-column token groups):
 

@@ -170,8 +170,10 @@ def MoeExportManifest : Pass<"moe-export-manifest", "ModuleOp"> {
 
     Every public function must be what the runner can call: one block
     ending in `func.return`, arguments and results ranked tensors or
-    memrefs of f32, bf16, f16 or i32. Anything else is an error at the
-    function, and no manifest is written.
+    memrefs of f32, bf16, f16, i32 or f8E4M3FN. Anything else is an error
+    at the function, and no manifest is written, as is a quantized
+    grouped_matmul or fused_moe (the runner has no inputs or reference for
+    them yet; it has for moe.quantize).
 
     Format, one record per line, fields separated by spaces:
     ```
