@@ -48,13 +48,20 @@ def _default(op: str, name: str):
 
 SCORINGS = _attribute("gate", "scoring")[4]
 GROUP_SCORES = _attribute("gate", "group_score")[4]
+SHARED_WEIGHTS = _attribute("gate", "shared_weight")[4]
 EPILOGUES = _attribute("grouped_matmul", "epilogue")[4]
 ACTIVATIONS = _attribute("fused_moe", "activation")[4]
+GATE_UP_LAYOUTS = _attribute("fused_moe", "gate_up_layout")[4]
 
 
 def tensor_type(dtype: str, shape: Shape) -> str:
     dims = "".join(("?" if d is None else str(d)) + "x" for d in shape)
     return f"tensor<{dims}{dtype}>"
+
+
+def _finite(value: float) -> bool:
+    value = float(value)
+    return value == value and value not in (float("inf"), float("-inf"))
 
 
 def _f32(value: float) -> float:
@@ -220,7 +227,9 @@ def _check_dtype(what: str, dtype: str, allowed: Iterable[str] = FLOAT_TYPES) ->
 
 def _gate_attrs(k: int, scoring: str, num_groups: int, topk_groups: int,
                 group_score: str, renormalize: bool, scaling_factor: float,
-                num_shared_experts: int, num_experts: int):
+                num_shared_experts: int, num_experts: int,
+                shared_weight: str = _default("gate", "shared_weight"),
+                shared_logits: bool = False):
     """The gate attributes (text, manifest attributes), checked as the
     verifier does."""
     _check(k >= 1, f"k = {k}: must be at least 1")
@@ -236,6 +245,15 @@ def _gate_attrs(k: int, scoring: str, num_groups: int, topk_groups: int,
            "experts of the kept groups")
     _check(scaling_factor > 0, f"scaling_factor = {scaling_factor}: must be > 0")
     _check(num_shared_experts >= 0, "num_shared_experts must be >= 0")
+    _check(shared_weight in SHARED_WEIGHTS, f"shared_weight '{shared_weight}': "
+           f"expected one of {', '.join(SHARED_WEIGHTS)}")
+    _check(shared_weight != "one" or num_shared_experts >= 1,
+           "shared_weight = one needs shared slots (num_shared_experts >= 1)")
+    _check(not shared_logits or num_shared_experts >= 1,
+           "shared_logits needs shared slots to weight (num_shared_experts >= 1)")
+    _check(not shared_logits or shared_weight != "one",
+           "shared_logits give the shared slots their weights (sigmoid): "
+           "shared_weight = one contradicts them")
     # The assembly elides defaults (RoutingFormat in MoeOps.td).
     text = f"k = {k} scoring = {scoring}"
     if (num_groups != _default("gate", "num_groups")
@@ -249,10 +267,13 @@ def _gate_attrs(k: int, scoring: str, num_groups: int, topk_groups: int,
         text += f" scaling_factor = {float_literal(scaling_factor)}"
     if num_shared_experts != _default("gate", "num_shared_experts"):
         text += f" num_shared_experts = {num_shared_experts}"
+    if shared_weight != _default("gate", "shared_weight"):
+        text += f" shared_weight = {shared_weight}"
     attrs = {"group_score": group_score, "k": k, "num_groups": num_groups,
              "num_shared_experts": num_shared_experts,
              "scaling_factor": float(scaling_factor), "scoring": scoring,
-             "topk_groups": topk_groups, "renormalize": renormalize}
+             "topk_groups": topk_groups, "renormalize": renormalize,
+             "shared_weight": shared_weight}
     return text, attrs
 
 
@@ -263,20 +284,28 @@ def gate(logits_dtype: str, num_experts: int, k: int, *, bias: bool = False,
          group_score: str = _default("gate", "group_score"),
          renormalize: bool = _default("gate", "renormalize"),
          scaling_factor: float = _default("gate", "scaling_factor"),
-         num_shared_experts: int = _default("gate", "num_shared_experts")) -> OpSpec:
-    """``moe.gate``: logits [T, E] -> weights [T, k+S] f32, ids [T, k+S] i32."""
+         num_shared_experts: int = _default("gate", "num_shared_experts"),
+         shared_weight: str = _default("gate", "shared_weight"),
+         shared_logits: bool = False) -> OpSpec:
+    """``moe.gate``: logits [T, E] (optional correction bias [E] f32, shared
+    experts' gate logits shared_logits [T, S] in the logits' type) ->
+    weights [T, k+S] f32, ids [T, k+S] i32."""
     _check_dtype("logits", logits_dtype)
     text, attrs = _gate_attrs(k, scoring, num_groups, topk_groups, group_score,
                               renormalize, scaling_factor, num_shared_experts,
-                              num_experts)
+                              num_experts, shared_weight, shared_logits)
     slots = k + num_shared_experts
     operands = [_operand("gate", "logits", logits_dtype, (None, num_experts))]
     if bias:
         operands.append(_operand("gate", "bias", "f32", (num_experts,)))
+    if shared_logits:
+        operands.append(_operand("gate", "shared_logits", logits_dtype,
+                                 (None, num_shared_experts)))
     operands += [_operand("gate", "weights", "f32", (None, slots)),
                  _operand("gate", "ids", "i32", (None, slots))]
-    op_text = ("moe.gate %logits" + (" bias(%bias)" if bias else "") + " " + text
-               + " outs(%weights, %ids)")
+    op_text = ("moe.gate %logits" + (" bias(%bias)" if bias else "")
+               + (" shared_logits(%shared_logits)" if shared_logits else "")
+               + " " + text + " outs(%weights, %ids)")
     return OpSpec("gate", tuple(operands), _manifest_attrs("gate", attrs), op_text)
 
 
@@ -390,24 +419,68 @@ def fused_moe(dtype: str, hidden: int, num_experts: int, intermediate: int,
               renormalize: bool = _default("fused_moe", "renormalize"),
               scaling_factor: float = _default("fused_moe", "scaling_factor"),
               num_shared_experts: int = _default("fused_moe", "num_shared_experts"),
-              activation: str = _default("fused_moe", "activation")) -> OpSpec:
+              shared_weight: str = _default("fused_moe", "shared_weight"),
+              shared_logits: bool = False,
+              router_weight_on_input: bool = False,
+              activation: str = _default("fused_moe", "activation"),
+              gate_up_layout: str = _default("fused_moe", "gate_up_layout"),
+              clamp_limit: Optional[float] = None,
+              swiglu_alpha: Optional[float] = None,
+              b13: bool = False, b2: bool = False) -> OpSpec:
     """``moe.fused_moe``: x [T, H], logits [T, E], w13 [E+S, 2I, H] (gate
-    rows, then up rows; [E+S, I, H] for a ``*_no_mul`` activation), w2
-    [E+S, H, I], optional bias [E] -> out [T, H]."""
+    rows, then up rows, or alternating with ``gate_up_layout =
+    interleaved``; [E+S, I, H] for a ``*_no_mul`` activation), w2
+    [E+S, H, I], optional correction bias [E] f32, shared_logits [T, S]
+    (the logits' type), expert biases b13 [E+S, 2I or I] and b2 [E+S, H]
+    (x's type) -> out [T, H]. ``clamp_limit`` and ``swiglu_alpha`` are
+    written only when given (the op's defaults otherwise)."""
     _check_dtype("x", dtype)
     logits_dtype = logits_dtype or dtype
     _check_dtype("logits", logits_dtype)
     _check(activation in ACTIVATIONS, f"activation '{activation}': expected "
            f"one of {', '.join(ACTIVATIONS)}")
+    _check(gate_up_layout in GATE_UP_LAYOUTS, f"gate_up_layout "
+           f"'{gate_up_layout}': expected one of {', '.join(GATE_UP_LAYOUTS)}")
+    # The gated activations take gate and up rows (MoeEnums.td).
+    gated = not activation.endswith("_no_mul")
+    _check(gated or gate_up_layout == "split", f"gate_up_layout = "
+           f"{gate_up_layout} needs a gated activation, not {activation}")
+    if clamp_limit is not None:
+        _check(gated, f"clamp_limit applies to a gated activation, not to "
+               f"{activation}")
+        _check(_finite(clamp_limit) and clamp_limit > 0,
+               f"clamp_limit = {clamp_limit}: must be positive and finite")
+    if swiglu_alpha is not None:
+        _check(activation == "swigluoai", f"swiglu_alpha applies only to "
+               f"swigluoai, not to {activation}")
+        _check(_finite(swiglu_alpha), f"swiglu_alpha = {swiglu_alpha}: must "
+               "be finite")
+    _check(not router_weight_on_input or k == 1,
+           f"router_weight_on_input needs k = 1, not k = {k}")
     text, attrs = _gate_attrs(k, scoring, num_groups, topk_groups, group_score,
                               renormalize, scaling_factor, num_shared_experts,
-                              num_experts)
+                              num_experts, shared_weight, shared_logits)
+    # The assembly's order (MoeOps.td), defaults elided.
+    if router_weight_on_input:
+        text += " router_weight_on_input"
     if activation != _default("fused_moe", "activation"):
         text += f" activation = {activation}"
-    attrs["activation"] = activation
+    if gate_up_layout != _default("fused_moe", "gate_up_layout"):
+        text += f" gate_up_layout = {gate_up_layout}"
+    if clamp_limit is not None:
+        text += f" clamp_limit = {float_literal(clamp_limit)}"
+    if swiglu_alpha is not None:
+        text += f" swiglu_alpha = {float_literal(swiglu_alpha)}"
+    text += " b13(%b13)" if b13 else ""
+    text += " b2(%b2)" if b2 else ""
+    attrs.update(activation=activation, gate_up_layout=gate_up_layout,
+                 router_weight_on_input=router_weight_on_input)
+    if clamp_limit is not None:
+        attrs["clamp_limit"] = float(clamp_limit)
+    if swiglu_alpha is not None:
+        attrs["swiglu_alpha"] = float(swiglu_alpha)
     slots = num_experts + num_shared_experts
-    # The gated activations take gate and up rows (MoeEnums.td).
-    rows = intermediate if activation.endswith("_no_mul") else 2 * intermediate
+    rows = 2 * intermediate if gated else intermediate
 
     def operand(name: str, operand_dtype: str, shape: Shape) -> Operand:
         return _operand("fused_moe", name, operand_dtype, shape)
@@ -418,9 +491,18 @@ def fused_moe(dtype: str, hidden: int, num_experts: int, intermediate: int,
                 operand("w2", dtype, (slots, hidden, intermediate))]
     if bias:
         operands.append(operand("bias", "f32", (num_experts,)))
+    if shared_logits:
+        operands.append(operand("shared_logits", logits_dtype,
+                                (None, num_shared_experts)))
+    if b13:
+        operands.append(operand("b13", dtype, (slots, rows)))
+    if b2:
+        operands.append(operand("b2", dtype, (slots, hidden)))
     operands.append(operand("out", dtype, (None, hidden)))
     op_text = ("moe.fused_moe %x, %logits, %w13, %w2"
-               + (" bias(%bias)" if bias else "") + " " + text + " outs(%out)")
+               + (" bias(%bias)" if bias else "")
+               + (" shared_logits(%shared_logits)" if shared_logits else "")
+               + " " + text + " outs(%out)")
     return OpSpec("fused_moe", tuple(operands), _manifest_attrs("fused_moe", attrs),
                   op_text)
 

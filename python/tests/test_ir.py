@@ -27,6 +27,19 @@ SPECS = {
                                  topk_groups=2, group_score="top2_sum",
                                  renormalize=True, scaling_factor=2.5,
                                  num_shared_experts=1),
+    # gpt-oss: clamped SwiGLU on interleaved gate/up rows, GEMM biases; with
+    # Qwen2-MoE's shared slots weighted by their sigmoid gate (one compile
+    # for both forms).
+    "layer_swigluoai": ir.fused_moe("bf16", 128, 8, 64, 2, renormalize=True,
+                                    num_shared_experts=2, shared_logits=True,
+                                    activation="swigluoai",
+                                    gate_up_layout="interleaved", clamp_limit=7.0,
+                                    swiglu_alpha=1.702, b13=True, b2=True),
+    # Llama-4: top-1 sigmoid on the input rows, a shared expert of weight 1.
+    "layer_weight_on_input": ir.fused_moe("bf16", 128, 8, 64, 1,
+                                          scoring="sigmoid", num_shared_experts=1,
+                                          shared_weight="one",
+                                          router_weight_on_input=True),
 }
 
 
@@ -93,6 +106,33 @@ def test_text_of_the_ops():
         ir.float_literal(float("nan"))
 
 
+def test_text_of_the_layer_forms():
+    # The assembly's order (MoeOps.td): operands, routing, the weight on the
+    # input, the activation's attributes, the biases.
+    spec = SPECS["layer_swigluoai"]
+    assert spec.text == (
+        "moe.fused_moe %x, %logits, %w13, %w2 shared_logits(%shared_logits) "
+        "k = 2 scoring = softmax renormalize num_shared_experts = 2 "
+        "activation = swigluoai gate_up_layout = interleaved clamp_limit = 7.0 "
+        "swiglu_alpha = 1.702 b13(%b13) b2(%b2) outs(%out)")
+    assert SPECS["layer_weight_on_input"].text.endswith(
+        "k = 1 scoring = sigmoid num_shared_experts = 1 shared_weight = one "
+        "router_weight_on_input outs(%out)")
+    assert [o.name for o in spec.operands] == [
+        "x", "logits", "w13", "w2", "shared_logits", "b13", "b2", "out"]
+    assert spec.operand("shared_logits").shape == (None, 2)
+    assert spec.operand("w13").shape == (10, 128, 128)
+    assert spec.operand("b13").shape == (10, 128)
+    assert spec.operand("b2").shape == (10, 128)
+    assert ("clamp_limit", 7.0) in spec.attrs
+    gate = ir.gate("bf16", 8, 2, num_shared_experts=3, shared_logits=True)
+    assert gate.text == ("moe.gate %logits shared_logits(%shared_logits) k = 2 "
+                         "scoring = softmax num_shared_experts = 3 "
+                         "outs(%weights, %ids)")
+    assert [o.name for o in gate.operands] == ["logits", "shared_logits",
+                                               "weights", "ids"]
+
+
 @pytest.mark.parametrize("build, message", [
     (lambda: ir.gate("bf16", 8, 0), "k = 0: must be at least 1"),
     (lambda: ir.gate("bf16", 8, 2, num_groups=3), "must divide the 8 experts"),
@@ -104,6 +144,25 @@ def test_text_of_the_ops():
     (lambda: ir.rms_norm("bf16", 8, epsilon=0.0), "epsilon = 0.0: must be > 0"),
     (lambda: ir.fused_moe("bf16", 8, 8, 8, 2, activation="relu"),
      "activation 'relu'"),
+    (lambda: ir.fused_moe("bf16", 8, 8, 8, 2, router_weight_on_input=True),
+     "router_weight_on_input needs k = 1"),
+    (lambda: ir.fused_moe("bf16", 8, 8, 8, 1, activation="relu2_no_mul",
+                          clamp_limit=1.0), "clamp_limit applies to a gated"),
+    (lambda: ir.fused_moe("bf16", 8, 8, 8, 1, clamp_limit=float("inf")),
+     "clamp_limit = inf: must be positive and finite"),
+    (lambda: ir.fused_moe("bf16", 8, 8, 8, 1, swiglu_alpha=1.0),
+     "swiglu_alpha applies only to swigluoai"),
+    (lambda: ir.fused_moe("bf16", 8, 8, 8, 1, activation="silu_no_mul",
+                          gate_up_layout="interleaved"),
+     "gate_up_layout = interleaved needs a gated activation"),
+    (lambda: ir.fused_moe("bf16", 8, 8, 8, 1, gate_up_layout="blocked"),
+     "gate_up_layout 'blocked'"),
+    (lambda: ir.fused_moe("bf16", 8, 8, 8, 1, shared_weight="one"),
+     "shared_weight = one needs shared slots"),
+    (lambda: ir.gate("bf16", 8, 1, shared_logits=True),
+     "shared_logits needs shared slots"),
+    (lambda: ir.gate("bf16", 8, 1, num_shared_experts=1, shared_weight="one",
+                     shared_logits=True), "shared_weight = one contradicts"),
 ])
 def test_builder_errors(build, message):
     with pytest.raises(ValueError, match=message):

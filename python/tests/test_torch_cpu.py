@@ -71,3 +71,14 @@ def test_state_dict_errors(torch, mt):
     with pytest.raises(moe.ModelConfigError, match="missing experts.2.up_proj.weight; "
                        "unexpected extra.weight"):
         block.load_hf_state_dict(sd)
+
+
+@pytest.mark.parametrize("config", ["gpt-oss-20b", "llama-4-scout",
+                                    "qwen3-next-80b-a3b"])
+def test_block_rejects_layers_it_cannot_run(torch, mt, config):
+    import os
+
+    from conftest import HERE
+
+    with pytest.raises(moe.ModelConfigError, match="MoeBlock: the .* layer needs"):
+        mt.MoeBlock(os.path.join(HERE, "configs", config + ".json"), device="cpu")

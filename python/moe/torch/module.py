@@ -18,9 +18,27 @@ _PROJECTIONS = {"mixtral": ("w1", "w3", "w2")}
 _DEFAULT_PROJECTIONS = ("gate_proj", "up_proj", "down_proj")
 
 
+def _unsupported(layer: MoeLayerConfig) -> List[str]:
+    """What ``layer`` has that the block's weights and fused_moe call do not
+    express (moe.models reads more families than the block loads)."""
+    checks = [
+        (layer.shared_weight != "routed_mass", f"shared_weight = {layer.shared_weight}"),
+        (layer.has_shared_logits, "shared_logits (a gated shared expert)"),
+        (layer.router_weight_on_input, "router_weight_on_input"),
+        (layer.activation != "silu", f"activation = {layer.activation}"),
+        (layer.gate_up_layout != "split", f"gate_up_layout = {layer.gate_up_layout}"),
+        (layer.clamp_limit is not None, "clamp_limit"),
+        (layer.swiglu_alpha is not None, "swiglu_alpha"),
+        (layer.has_expert_biases, "expert biases (b13, b2)"),
+    ]
+    return [what for present, what in checks if present]
+
+
 class MoeBlock(nn.Module):
     """The sparse MoE block of Mixtral (``block_sparse_moe``), Qwen3-MoE,
-    DeepSeek-V3 and Kimi-K2 (``mlp``): router linear, then moe.fused_moe.
+    DeepSeek-V3, Kimi-K2 and GLM-4.5 (``mlp``): router linear, then
+    moe.fused_moe. The other families moe.models reads (gpt-oss, Llama-4,
+    Qwen2-MoE, Qwen3-Next) are a ModelConfigError here for now.
 
     Parameters: ``gate_weight [E, H]``, ``w13 [E+S, 2I, H]`` (each expert's
     gate rows, then its up rows), ``w2 [E+S, H, I]`` and, for the sigmoid
@@ -34,6 +52,12 @@ class MoeBlock(nn.Module):
         config.json path or folder, or its dict)."""
         super().__init__()
         layer = config if isinstance(config, MoeLayerConfig) else from_hf_config(config)
+        missing = _unsupported(layer)
+        if missing:
+            raise ModelConfigError(
+                f"MoeBlock: the {layer.family} layer needs {', '.join(missing)}, "
+                "which MoeBlock and moe.torch.fused_moe do not take yet "
+                "(moe.compile_model compiles the layer)")
         self.layer = layer
         self.dtype = dtype or _TORCH_DTYPES[layer.dtype]
         self.logits_dtype = (torch.float32 if layer.logits_dtype == "f32"
