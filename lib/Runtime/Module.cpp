@@ -293,13 +293,13 @@ KernelNames &kernelNames() {
 /// open with griddepcontrol.wait (include/moe/Transforms/Passes.td).
 constexpr const char *kProgrammaticLaunchMarker = "__moe_programmatic_launch";
 
-/// Whether MOE_PROGRAMMATIC_LAUNCH (read once) asks for programmatic
-/// launches: "1" does. Off by default until measured on a GPU (docs/
-/// performance.md, "Programmatic dependent launch").
+/// Whether MOE_PROGRAMMATIC_LAUNCH (read once) allows programmatic
+/// launches: anything but "0" does (docs/performance.md, "Programmatic
+/// dependent launch").
 bool programmaticLaunchAllowed() {
   static const bool allowed = [] {
     const char *value = std::getenv("MOE_PROGRAMMATIC_LAUNCH");
-    return value && std::strcmp(value, "1") == 0;
+    return !value || std::strcmp(value, "0") != 0;
   }();
   return allowed;
 }

@@ -7,8 +7,8 @@
 # e.g. `MOE_PIPELINE_OPTIONS=config-table=t.txt utils/build-gpu-artifacts.sh
 # artifacts-t` (only the .so and .manifest files are needed here).
 # A variant may add environment settings of the runtime after commas, e.g.
-# `artifacts,MOE_PROGRAMMATIC_LAUNCH=1` (the same artifacts launched
-# with programmatic stream serialization); list a variant twice to
+# `artifacts,MOE_PROGRAMMATIC_LAUNCH=0` (the same artifacts launched
+# without programmatic stream serialization); list a variant twice to
 # alternate, e.g. A B A B (each run gets its own numbered folder).
 # Usage: test/GPU/bench-variants.sh LOGDIR VARIANT... [-- bench_layers args]
 # Output: LOGDIR/<n>-<variant>/bench-*.md|png, LOGDIR/variants.md (the

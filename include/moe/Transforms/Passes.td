@@ -115,9 +115,9 @@ def MoeProgrammaticLaunch : Pass<"moe-programmatic-launch", "ModuleOp"> {
     each `gpu.module` that holds kernels gets the public marker global
     `__moe_programmatic_launch` (i32 1).
 
-    With `MOE_PROGRAMMATIC_LAUNCH=1` the runtime launches the kernels of a
-    module with that marker with the driver's programmatic stream
-    serialization attribute: the next
+    The runtime launches the kernels of a module with that marker with the
+    driver's programmatic stream serialization attribute (unless
+    `MOE_PROGRAMMATIC_LAUNCH=0`): the next
     kernel's blocks become resident while this one runs, instead of being
     launched only after it completed, which hides the launch latency
     between the small dependent kernels of a decode-time layer. The wait
@@ -126,8 +126,8 @@ def MoeProgrammaticLaunch : Pass<"moe-programmatic-launch", "ModuleOp"> {
     effects of the kernels before it, and a kernel completes only after
     its predecessor did: the stream order is unchanged (a kernel that
     exited before its wait could otherwise let a later one overtake its
-    predecessor). Launched without the attribute (other runtimes, the
-    setting's default), both instructions have no effect.
+    predecessor). Launched without the attribute (other runtimes,
+    `MOE_PROGRAMMATIC_LAUNCH=0`), both instructions have no effect.
     `griddepcontrol` needs sm_90 or newer: `moe-to-nvvm` adds this pass
     only for such chips (option `programmatic-launch`).
   }];
