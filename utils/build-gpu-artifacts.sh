@@ -27,7 +27,7 @@ for input in "$ROOT"/test/GPU/suite/*.mlir "$ROOT"/examples/qwen3-30b-a3b.mlir \
              "$ROOT"/examples/kimi-k2.mlir "$ROOT"/examples/bagel-mot.mlir \
              "$ROOT"/examples/gpt-oss-20b.mlir "$ROOT"/examples/glm-4.5-air.mlir \
              "$ROOT"/examples/llama-4-scout.mlir "$ROOT"/examples/qwen3-next-80b-a3b.mlir \
-             "$ROOT"/examples/bagel-mot-mlp.mlir; do
+             "$ROOT"/examples/bagel-mot-mlp.mlir "$ROOT"/test/GPU/Inputs/forms.mlir; do
   "$ROOT/utils/moe-compile.sh" --format "$FORMAT" "$input" "$OUT" >/dev/null
   echo "compiled $(basename "$input") ($FORMAT)"
 done
