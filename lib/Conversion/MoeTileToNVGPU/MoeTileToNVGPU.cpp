@@ -9,9 +9,10 @@
 //    warpgroups, !nvgpu.warpgroup.accumulator<fragmented = vector<64xNxf32>>
 //    (zero constants: nvgpu.warpgroup.mma.init.accumulator), through loops
 //    and branches.
-//  - moe.tile_mma: per 16-wide K slice, nvgpu.warpgroup.generate.descriptor
-//    of the warpgroup's 64 rows of lhs and of rhs, and one
-//    nvgpu.warpgroup.mma (wgmma m64nNk16; K-major operands). One op per K
+//  - moe.tile_mma: per 32-byte K slice (16 bf16/f16 or 32 fp8 elements),
+//    nvgpu.warpgroup.generate.descriptor of the warpgroup's 64 rows of lhs
+//    and of rhs, and one nvgpu.warpgroup.mma (wgmma m64nNk16, or m64nNk32
+//    for fp8; K-major operands). One op per K
 //    slice because nvgpu.warpgroup.mma steps its descriptors for K-major B
 //    as if B were N-major (docs/Rationale.md); the `pending` of the tile op
 //    becomes the waitGroup of the last slice.
@@ -52,7 +53,8 @@ using namespace mlir::moe;
 
 namespace {
 
-constexpr int64_t kMmaK = 16;
+/// Bits of K one wgmma takes: k16 for 16-bit operands, k32 for fp8.
+constexpr int64_t kMmaKBits = 256;
 /// wgmma.wait_group takes at most this many pending groups.
 constexpr int64_t kMaxWaitGroup = 7;
 
@@ -203,7 +205,8 @@ Value descriptorOf(OpBuilder &b, Location loc, Value slice, int64_t rows,
   MLIRContext *context = b.getContext();
   Type element = sliceType.getElementType();
   Attribute space = sliceType.getMemorySpace();
-  auto boxType = MemRefType::get({rows, swizzle / 2}, element,
+  int64_t elementBytes = element.getIntOrFloatBitWidth() / 8;
+  auto boxType = MemRefType::get({rows, swizzle / elementBytes}, element,
                                  MemRefLayoutAttrInterface(), space);
   auto mapType = nvgpu::TensorMapDescriptorType::get(
       context, boxType, tensorMapSwizzle(swizzle),
@@ -228,6 +231,7 @@ struct TileMmaLowering : OpConversionPattern<TileMmaOp> {
     MemRefType lhsType = op.getLhs().getType();
     int64_t n = op.getRhs().getType().getDimSize(0);
     int64_t k = lhsType.getDimSize(1);
+    int64_t kMmaK = kMmaKBits / lhsType.getElementTypeBitWidth();
     int64_t slices = k / kMmaK;
     Value slabRow = arith::MulIOp::create(
         rewriter, loc, adaptor.getWarpgroup(),

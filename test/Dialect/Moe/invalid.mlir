@@ -1922,8 +1922,25 @@ func.func @tile_mma_n(%a: memref<64x64xbf16, 3>, %b: memref<264x64xbf16, 3>, %ac
 // -----
 
 func.func @tile_mma_types(%a: memref<64x64xbf16, 3>, %b: memref<128x64xf16, 3>, %acc: vector<64x128xf32>, %wg: index) {
-  // expected-error @+1 {{'moe.tile_mma' op operands must both be bf16 or both f16, got 'bf16' and 'f16'}}
+  // expected-error @+1 {{'moe.tile_mma' op operands must both be bf16, both f16, or both fp8 (f8E4M3FN / f8E5M2), got 'bf16' and 'f16'}}
   %r = moe.tile_mma %a, %b, %acc warpgroup %wg : memref<64x64xbf16, 3>, memref<128x64xf16, 3> -> vector<64x128xf32>
+  return
+}
+
+// -----
+
+func.func @tile_mma_fp8_with_bf16(%a: memref<64x128xf8E4M3FN, 3>, %b: memref<128x64xbf16, 3>, %acc: vector<64x128xf32>, %wg: index) {
+  // expected-error @+1 {{'moe.tile_mma' op operands must both be bf16, both f16, or both fp8 (f8E4M3FN / f8E5M2), got 'f8E4M3FN' and 'bf16'}}
+  %r = moe.tile_mma %a, %b, %acc warpgroup %wg : memref<64x128xf8E4M3FN, 3>, memref<128x64xbf16, 3> -> vector<64x128xf32>
+  return
+}
+
+// -----
+
+// An fp8 K row of the 128-byte swizzle is 128 elements, not 64.
+func.func @tile_mma_fp8_k(%a: memref<64x64xf8E4M3FN, 3>, %b: memref<128x64xf8E4M3FN, 3>, %acc: vector<64x128xf32>, %wg: index) {
+  // expected-error @+1 {{'moe.tile_mma' op a K row must span the 128-byte swizzle (128 elements), got K = 64}}
+  %r = moe.tile_mma %a, %b, %acc warpgroup %wg : memref<64x64xf8E4M3FN, 3>, memref<128x64xf8E4M3FN, 3> -> vector<64x128xf32>
   return
 }
 

@@ -1152,3 +1152,21 @@ func.func @tile_program(%x: memref<?x64xbf16>, %w: memref<4x?x64xbf16>, %slots: 
   }
   return
 }
+
+// fp8 operands (e4m3 x e5m2 here): a 128-byte K row is 128 elements.
+// CHECK-LABEL: func.func @tile_mma_fp8
+//       CHECK: moe.tile_mma %{{.*}}, %{{.*}}, %{{.*}} warpgroup %{{.*}} : memref<64x128xf8E4M3FN, #gpu.address_space<workgroup>>, memref<128x128xf8E5M2, #gpu.address_space<workgroup>> -> vector<64x128xf32>
+func.func @tile_mma_fp8(%wg: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %t = %c1) {
+    %ta = moe.tile_alloc : memref<64x128xf8E4M3FN, #gpu.address_space<workgroup>>
+    %tw = moe.tile_alloc : memref<128x128xf8E5M2, #gpu.address_space<workgroup>>
+    %zero = arith.constant dense<0.0> : vector<64x128xf32>
+    %r = moe.tile_mma %ta, %tw, %zero warpgroup %wg
+        : memref<64x128xf8E4M3FN, #gpu.address_space<workgroup>>,
+          memref<128x128xf8E5M2, #gpu.address_space<workgroup>> -> vector<64x128xf32>
+    gpu.terminator
+  }
+  return
+}

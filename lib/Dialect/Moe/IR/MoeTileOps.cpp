@@ -199,7 +199,8 @@ LogicalResult TileAllocOp::verify() {
 }
 
 /// wgmma's limits: M in 64-row warpgroup slabs, N a multiple of 8 up to 256,
-/// 16-bit floats whose K row spans the swizzle (K-major operands).
+/// 16-bit floats or fp8 (e4m3 / e5m2, mixed allowed) whose K row spans the
+/// swizzle (K-major operands).
 LogicalResult TileMmaOp::verify() {
   MemRefType lhs = getLhs().getType(), rhs = getRhs().getType();
   VectorType acc = getAcc().getType();
@@ -213,9 +214,16 @@ LogicalResult TileMmaOp::verify() {
              << operand;
   }
   Type element = lhs.getElementType();
-  if (element != rhs.getElementType() || !(element.isBF16() || element.isF16()))
-    return emitOpError("operands must both be bf16 or both f16, got ")
+  auto isFp8 = [](Type type) {
+    return isa<Float8E4M3FNType, Float8E5M2Type>(type);
+  };
+  bool sixteenBit =
+      element == rhs.getElementType() && (element.isBF16() || element.isF16());
+  if (!sixteenBit && !(isFp8(element) && isFp8(rhs.getElementType())))
+    return emitOpError("operands must both be bf16, both f16, or both fp8 "
+                       "(f8E4M3FN / f8E5M2), got ")
            << lhs.getElementType() << " and " << rhs.getElementType();
+  int64_t elementBytes = element.getIntOrFloatBitWidth() / 8;
   int64_t m = lhs.getDimSize(0), n = rhs.getDimSize(0), k = lhs.getDimSize(1);
   if (rhs.getDimSize(1) != k)
     return emitOpError("K differs: lhs has ")
@@ -223,9 +231,9 @@ LogicalResult TileMmaOp::verify() {
   int64_t swizzle = getSwizzle();
   if (swizzle != 32 && swizzle != 64 && swizzle != 128)
     return emitOpError("swizzle must be 32, 64 or 128 bytes, got ") << swizzle;
-  if (k * 2 != swizzle)
+  if (k * elementBytes != swizzle)
     return emitOpError("a K row must span the ")
-           << swizzle << "-byte swizzle (" << swizzle / 2
+           << swizzle << "-byte swizzle (" << swizzle / elementBytes
            << " elements), got K = " << k;
   if (m % kWarpgroupRows != 0)
     return emitOpError("M must be a multiple of 64 (one warpgroup per 64 "

@@ -259,9 +259,14 @@ def Moe_TileMmaOp : Moe_Op<"tile_mma", [AllTypesMatch<["acc", "result"]>]> {
   let summary = "tile matrix multiply-accumulate from workgroup memory";
   let description = [{
     `result = acc + lhs * transpose(rhs)` for an `M x K` tile `lhs` and an
-    `N x K` tile `rhs` (both K-major, 16-bit floats, in workgroup memory,
-    written with the `swizzle`-byte swizzle of `moe.tile_load`: a K row of
-    each spans exactly `swizzle` bytes), accumulated in f32.
+    `N x K` tile `rhs` (both K-major, in workgroup memory, written with the
+    `swizzle`-byte swizzle of `moe.tile_load`: a K row of each spans
+    exactly `swizzle` bytes), accumulated in f32. The operands are both
+    bf16, both f16, or both fp8 (`f8E4M3FN` or `f8E5M2`, which may differ
+    between them: the e4m3 x e4m3 products of the fp8 expert GEMMs); a
+    128-byte K row is 64 16-bit or 128 fp8 elements. The fp8 products are
+    exact in the f32 accumulator; scales (per tensor, channel or 128 x 128
+    block) are the caller's, applied to the accumulator.
 
     The accumulator `M x N` is held in registers, distributed over the
     `M / 64` warpgroups of the block that reach the op with their index
