@@ -20,6 +20,10 @@
 //    becomes the waitGroup of the last slice.
 //  - moe.tile_mma_wait: nvvm.wgmma.wait.group.sync.aligned (nvgpu has no
 //    separate wait).
+//  - moe.tile_scale_accumulate (the fp8 block-scale promotion): per
+//    register of the wgmma D fragment, one fma of the partial accumulator
+//    by the row's activation scale times the 8-column group's weight scale
+//    (both loaded from global memory) into the accumulator.
 //  - moe.tile_store: the epilogue on the registers, read through the
 //    accumulator's LLVM struct (nvgpu has no element access), per the wgmma
 //    D fragment layout.
@@ -37,6 +41,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -155,6 +160,16 @@ LLVM::LLVMStructType accumulatorStruct(VectorType tile) {
                               Float32Type::get(context));
   return LLVM::LLVMStructType::getLiteral(
       context, {LLVM::LLVMStructType::getLiteral(context, registers)});
+}
+
+/// The registers of the converted accumulator `acc` of the tile type
+/// `tile`, as the LLVM struct nvgpu lowers it to (nvgpu has no element
+/// access; convert-nvgpu-to-nvvm folds the cast away).
+Value accumulatorRegisters(OpBuilder &b, Location loc, VectorType tile,
+                           Value acc) {
+  return UnrealizedConversionCastOp::create(b, loc, accumulatorStruct(tile),
+                                            acc)
+      .getResult(0);
 }
 
 struct TileTypeConverter : TypeConverter {
@@ -346,10 +361,8 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
     EpilogueActivation activation = getEpilogueActivation(op);
     bool interleaved = activation.layout == GateUpLayout::interleaved;
     int64_t outN = gated ? n / 2 : n;
-    Value regs = UnrealizedConversionCastOp::create(rewriter, loc,
-                                                    accumulatorStruct(tileType),
-                                                    adaptor.getAcc())
-                     .getResult(0);
+    Value regs =
+        accumulatorRegisters(rewriter, loc, tileType, adaptor.getAcc());
     Value tid = gpu::ThreadIdOp::create(rewriter, loc, gpu::Dimension::x);
     Value threadInGroup = remU(k, tid, k.index(kWarpgroupThreads));
     Value warp = divU(k, threadInGroup, k.index(32));
@@ -368,7 +381,8 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
     Value pairAligned = isVectorAligned(k, ValueRange{dest});
 
     for (int64_t half = 0; half < 2; ++half) {
-      Value localRow = add(k, slabRow, k.index(8 * half));
+      Value halfRow = k.index(8 * half);
+      Value localRow = add(k, slabRow, halfRow);
       Value rowOk =
           cmpI(k, arith::CmpIPredicate::ult, localRow, adaptor.getRows());
       k.ifThen(rowOk, [&](KernelBuilder &k) {
@@ -437,6 +451,124 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
       });
     }
     rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// fp8 block-scale promotion
+//===----------------------------------------------------------------------===//
+
+/// The weight-scale block rows of a thread's 8-column groups and the
+/// activation scales of its two rows, then one fma per register: register i
+/// (row half i / 2 % 2, column group i / 4) of `partial` times the product
+/// of its row's and its group's scales, plus the same register of `acc`.
+struct TileScaleAccumulateLowering
+    : OpConversionPattern<TileScaleAccumulateOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  /// Weight scale of the 8-column group `group` (of `groups`).
+  static Value weightScale(KernelBuilder &k, TileScaleAccumulateOp op,
+                           OpAdaptor adaptor, int64_t group, int64_t groups,
+                           Value lastBlock) {
+    int64_t column = 8 * group;
+    Value base = adaptor.getWRow();
+    if (adaptor.getUpRow() && group >= groups / 2) {
+      base = adaptor.getUpRow();
+      column -= 8 * (groups / 2);
+    }
+    Value offset = k.index(column * op.getWRowStride());
+    Value wRow = add(k, base, offset);
+    Value blockSize = k.index(kFp8BlockSize);
+    Value block = divU(k, wRow, blockSize);
+    Value clamped = minU(k, block, lastBlock);
+    return memref::LoadOp::create(
+        k.b(), k.getLoc(), op.getWScale(),
+        ValueRange{adaptor.getExpert(), clamped, adaptor.getKBlock()});
+  }
+
+  LogicalResult
+  matchAndRewrite(TileScaleAccumulateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    KernelBuilder k(rewriter, loc);
+    VectorType tileType = op.getAcc().getType();
+    int64_t n = tileType.getDimSize(1);
+    int64_t groups = n / 8;
+    Type regsType = accumulatorStruct(tileType);
+    Value accRegs =
+        accumulatorRegisters(rewriter, loc, tileType, adaptor.getAcc());
+    Value partialRegs =
+        accumulatorRegisters(rewriter, loc, tileType, adaptor.getPartial());
+    // One op per statement: the IR must not depend on the order in which
+    // the compiler evaluates function arguments.
+    Value slabRows = k.index(kWarpgroupRows);
+    Value slabStart = mul(k, adaptor.getWarpgroup(), slabRows);
+    Value active =
+        cmpI(k, arith::CmpIPredicate::ult, slabStart, adaptor.getRows());
+    auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{regsType}, active,
+                                  /*withElseRegion=*/true);
+    rewriter.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(rewriter, loc, accRegs);
+    rewriter.setInsertionPointToStart(ifOp.thenBlock());
+
+    Value groupThreads = k.index(kWarpgroupThreads), warpSize = k.index(32);
+    Value warpRows = k.index(16), lanesPerRow = k.index(4);
+    Value tid = gpu::ThreadIdOp::create(rewriter, loc, gpu::Dimension::x);
+    Value threadInGroup = remU(k, tid, groupThreads);
+    Value warp = divU(k, threadInGroup, warpSize);
+    Value lane = remU(k, threadInGroup, warpSize);
+    Value warpRow = mul(k, warp, warpRows);
+    Value laneRow = divU(k, lane, lanesPerRow);
+    Value inSlab = add(k, warpRow, laneRow);
+    Value slabRow = add(k, slabStart, inSlab);
+    // The activation scales of the thread's two rows (none past `rows`).
+    SmallVector<Value, 2> aScales;
+    for (int64_t half = 0; half < 2; ++half) {
+      Value halfRow = k.index(8 * half);
+      Value localRow = add(k, slabRow, halfRow);
+      Value rowOk =
+          cmpI(k, arith::CmpIPredicate::ult, localRow, adaptor.getRows());
+      aScales.push_back(k.ifThenElseF32(
+          rowOk,
+          [&](KernelBuilder &k) -> Value {
+            Value row = add(k, adaptor.getRow(), localRow);
+            return memref::LoadOp::create(k.b(), loc, op.getAScale(),
+                                          ValueRange{row, adaptor.getKBlock()});
+          },
+          0.0f));
+    }
+    // w_scale's last block: columns past the weights read its scale.
+    Value one = k.index(1);
+    Value blocks = k.dim(op.getWScale(), 1);
+    Value oneOrMore = maxU(k, blocks, one);
+    Value lastBlock = sub(k, oneOrMore, one);
+    Value result = accRegs;
+    for (int64_t group = 0; group < groups; ++group) {
+      Value wScale = weightScale(k, op, adaptor, group, groups, lastBlock);
+      for (int64_t half = 0; half < 2; ++half) {
+        Value scale =
+            arith::MulFOp::create(rewriter, loc, aScales[half], wScale);
+        for (int64_t q = 0; q < 2; ++q) {
+          int64_t reg = 4 * group + 2 * half + q;
+          SmallVector<int64_t> position = {0, reg};
+          Value p = LLVM::ExtractValueOp::create(rewriter, loc, partialRegs,
+                                                 position);
+          Value a =
+              LLVM::ExtractValueOp::create(rewriter, loc, accRegs, position);
+          Value sum = math::FmaOp::create(rewriter, loc, p, scale, a);
+          result =
+              LLVM::InsertValueOp::create(rewriter, loc, result, sum, position);
+        }
+      }
+    }
+    scf::YieldOp::create(rewriter, loc, result);
+    rewriter.setInsertionPointAfter(ifOp);
+    Value promoted =
+        UnrealizedConversionCastOp::create(
+            rewriter, loc, adaptor.getAcc().getType(), ifOp.getResult(0))
+            .getResult(0);
+    rewriter.replaceOp(op, promoted);
     return success();
   }
 };
@@ -539,13 +671,15 @@ struct ConvertMoeTileToNVGPUPass
     MLIRContext *context = &getContext();
     TileTypeConverter converter;
     ConversionTarget target(*context);
-    target.addIllegalOp<TileMmaOp, TileMmaWaitOp, TileStoreOp>();
+    target.addIllegalOp<TileMmaOp, TileMmaWaitOp, TileScaleAccumulateOp,
+                        TileStoreOp>();
     target.addDynamicallyLegalOp<arith::ConstantOp>(
         [](arith::ConstantOp op) { return !isTileAccumulator(op.getType()); });
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(context);
     patterns.add<ZeroAccumulatorLowering, TileMmaLowering, TileMmaWaitLowering,
-                 TileStoreLowering>(converter, context);
+                 TileScaleAccumulateLowering, TileStoreLowering>(converter,
+                                                                 context);
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
                                                          target);
     FrozenRewritePatternSet frozen(std::move(patterns));

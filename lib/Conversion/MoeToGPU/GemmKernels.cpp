@@ -18,6 +18,10 @@
 // outside [0, G). A gathered A row a[row_index[r] / index_divisor] whose
 // index is negative or out of range gives a zero row (no bias).
 //
+// quant = fp8_block: a and w are decoded from f8E4M3FN exactly, and each
+// 128-wide K block's f32 partial sum is scaled by a_scale * w_scale and
+// added in increasing block order, as the reference does.
+//
 // Epilogue order: + bias[e, n] -> act(acc[n]) * acc[n + N/2] (gated; the
 // gate and up rows are 2n and 2n + 1 for interleaved weights) or act(acc[n])
 // (elementwise) -> * scale[r] -> one rounding to the output element type.
@@ -307,24 +311,74 @@ sumInOrder(KernelBuilder &k, Value upper, bool gated,
   return {loop.getResult(0), gated ? loop.getResult(1) : Value()};
 }
 
+/// a[aRow, kk] times w[expert, n, kk] in f32 for each W row n of `rows`.
+static SmallVector<Value> rowProducts(KernelBuilder &k, const RowGemm &gemm,
+                                      Value aRow, Value expert, Value kk,
+                                      ArrayRef<Value> rows) {
+  Value av = k.loadF32(gemm.a, {aRow, kk});
+  SmallVector<Value> products;
+  for (Value n : rows) {
+    Value wv = k.loadF32(gemm.w, {expert, n, kk});
+    products.push_back(arith::MulFOp::create(k.b(), k.getLoc(), av, wv));
+  }
+  return products;
+}
+
 /// acc[n] (and acc[n + N/2]) of the simple kernel's thread, k increasing:
 /// W's rows `gateCol` (and `upCol`) times A's row `aRow`.
 static std::pair<Value, Value> dotProduct(KernelBuilder &k, const RowGemm &gemm,
                                           Value aRow, Value expert,
                                           Value reduction, Value gateCol,
                                           Value upCol, bool gated) {
+  SmallVector<Value> rows = {gateCol};
+  if (gated)
+    rows.push_back(upCol);
   return sumInOrder(k, reduction, gated,
                     [&](KernelBuilder &inner, Value kk) -> SmallVector<Value> {
-                      Value av = inner.loadF32(gemm.a, {aRow, kk});
-                      SmallVector<Value> products;
-                      for (Value n : gated ? SmallVector<Value>{gateCol, upCol}
-                                           : SmallVector<Value>{gateCol}) {
-                        Value wv = inner.loadF32(gemm.w, {expert, n, kk});
-                        products.push_back(arith::MulFOp::create(
-                            inner.b(), inner.getLoc(), av, wv));
-                      }
-                      return products;
+                      return rowProducts(inner, gemm, aRow, expert, kk, rows);
                     });
+}
+
+/// quant = fp8_block: acc[n] (and acc[n + N/2]) is the sum, in increasing
+/// K block b, of p_b * (a_scale[aRow, b] * w_scale[expert, n / 128, b]),
+/// p_b the f32 sum of the block's products in increasing k: the
+/// reference's order exactly (docs/Semantics.md, the accumulation order
+/// contract), with fp8 decoded exactly.
+static std::pair<Value, Value>
+fp8BlockDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
+                   Value expert, Value reduction, Value gateCol, Value upCol,
+                   bool gated) {
+  SmallVector<Value> rows = {gateCol};
+  if (gated)
+    rows.push_back(upCol);
+  Value blockSize = k.index(kFp8BlockSize);
+  Value numBlocks = k.ceilDiv(reduction, blockSize);
+  return sumInOrder(
+      k, numBlocks, gated,
+      [&](KernelBuilder &inner, Value block) -> SmallVector<Value> {
+        OpBuilder &b = inner.b();
+        Location loc = inner.getLoc();
+        Value begin = mul(inner, block, blockSize);
+        Value next = add(inner, begin, blockSize);
+        Value end = minU(inner, next, reduction);
+        Value count = sub(inner, end, begin);
+        auto [gate, up] =
+            sumInOrder(inner, count, gated,
+                       [&](KernelBuilder &leaf, Value i) -> SmallVector<Value> {
+                         Value kk = add(leaf, begin, i);
+                         return rowProducts(leaf, gemm, aRow, expert, kk, rows);
+                       });
+        Value aScale = inner.loadF32(gemm.aScale, {aRow, block});
+        SmallVector<Value> partials = {gate, up};
+        SmallVector<Value> terms;
+        for (auto [partial, n] : llvm::zip(partials, rows)) {
+          Value rowBlock = divU(inner, n, blockSize);
+          Value wScale = inner.loadF32(gemm.wScale, {expert, rowBlock, block});
+          Value scale = arith::MulFOp::create(b, loc, aScale, wScale);
+          terms.push_back(arith::MulFOp::create(b, loc, partial, scale));
+        }
+        return terms;
+      });
 }
 
 /// acc[n] (and acc[n + N/2]) of output column `col` from the split-K
@@ -442,10 +496,13 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
             } else if (gated) {
               upCol = arith::AddIOp::create(b, loc, col, upOffset);
             }
-            auto [gate, up] = gemm.partials
-                                  ? sumPartials(k, gemm, row, col, gated)
-                                  : dotProduct(k, gemm, aRow, expert, reduction,
-                                               gateCol, upCol, gated);
+            auto [gate, up] =
+                gemm.partials ? sumPartials(k, gemm, row, col, gated)
+                : gemm.wScale
+                    ? fp8BlockDotProduct(k, gemm, aRow, expert, reduction,
+                                         gateCol, upCol, gated)
+                    : dotProduct(k, gemm, aRow, expert, reduction, gateCol,
+                                 upCol, gated);
             if (gemm.bias) {
               gate = arith::AddFOp::create(
                   b, loc, gate, k.loadF32(gemm.bias, {expert, gateCol}));
@@ -511,7 +568,7 @@ LogicalResult mlir::moe::checkGemmConfigImplemented(GroupedMatmulOp op) {
 }
 
 LogicalResult mlir::moe::checkQuantizationImplemented(GroupedMatmulOp op) {
-  if (!op.isQuantized())
+  if (!op.isQuantized() || op.getQuant() == QuantScheme::fp8_block)
     return success();
   StringRef scheme = stringifyQuantScheme(op.getQuant());
   bool fp8 = op.getQuant() == QuantScheme::fp8_block ||
@@ -522,8 +579,8 @@ LogicalResult mlir::moe::checkQuantizationImplemented(GroupedMatmulOp op) {
          << (fp8 ? "fp8 weights and activations with their scales"
                  : "integer weights dequantized in registers")
          << ") is not lowered yet: the GPU kernels take 16- and 32-bit "
-            "float operands only (docs/Semantics.md, \"Quantized experts\", "
-            "is the contract a lowering will follow)";
+            "float operands and quant = fp8_block only (docs/Semantics.md, "
+            "\"Quantized experts\", is the contract a lowering will follow)";
 }
 
 RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
@@ -540,6 +597,10 @@ RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
   gemm.gateUpLayout = op.getGateUpLayout();
   gemm.clampLimit = op.getClampLimitAttr();
   gemm.swigluAlpha = op.getSwigluAlphaAttr();
+  if (op.getQuant() == QuantScheme::fp8_block) {
+    gemm.aScale = op.getAScale();
+    gemm.wScale = op.getWScale();
+  }
   gemm.threads = op.getGemmConfig().getSimpleThreads();
   return gemm;
 }

@@ -34,6 +34,10 @@ struct RowGemm {
   GateUpLayout gateUpLayout = GateUpLayout::split;
   FloatAttr clampLimit;  ///< optional
   FloatAttr swigluAlpha; ///< optional
+  /// quant = fp8_block (else null): f8E4M3FN a and w, a_scale [M,
+  /// ceil(K/128)] (row i belongs to a's row i) and w_scale [E, ceil(N/128),
+  /// ceil(K/128)], both f32.
+  Value aScale, wScale;
   int64_t threads = 256;
   /// When set, a device i32 buffer whose element 0 decides at run time
   /// whether the simple kernel runs at all (non-zero: run). The kernel then
@@ -73,9 +77,9 @@ GemmSizes computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm);
 /// grouped_matmul, whichever kernel it would get.
 LogicalResult checkGemmConfigImplemented(GroupedMatmulOp op);
 
-/// Rejects a quantized grouped_matmul (quant other than none) with an
-/// error at `op` naming the scheme: no kernel takes f8E4M3FN or integer
-/// weights yet. Checked with checkGemmConfigImplemented, by both passes.
+/// Rejects a quantized grouped_matmul whose scheme no kernel takes yet
+/// (every quant but none and fp8_block) with an error at `op` naming the
+/// scheme. Checked with checkGemmConfigImplemented, by both passes.
 LogicalResult checkQuantizationImplemented(GroupedMatmulOp op);
 
 /// The operands of a buffer-form grouped_matmul and the block size of its
@@ -88,8 +92,9 @@ void buildRowGemm(PatternRewriter &rewriter, Location loc, const RowGemm &gemm);
 /// Exact GELU, 0.5 * v * (1 + erf(v / sqrt(2))), in f32.
 Value buildGelu(KernelBuilder &k, Value v);
 
-/// Whether `gemm` can take the tiled kernel at all (types, layouts); the
-/// run-time conditions are checked in the generated code.
+/// Whether `gemm` can take the tiled kernel at all (types, layouts: bf16
+/// or f16 operands, or fp8_block with a contiguous A); the run-time
+/// conditions are checked in the generated code.
 bool canUseTiledGroupedMatmul(const RowGemm &gemm);
 
 /// Emits the tiled grouped GEMM for `gemm`: a tile-schedule kernel, the

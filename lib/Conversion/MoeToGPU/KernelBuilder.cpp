@@ -64,7 +64,45 @@ Value KernelBuilder::loadF32(Value memref, ValueRange indices) {
   Value value = memref::LoadOp::create(builder, loc, memref, indices);
   if (value.getType().isF32())
     return value;
+  if (isa<Float8E4M3FNType>(value.getType()))
+    return decodeE4m3(value);
   return arith::ExtFOp::create(builder, loc, builder.getF32Type(), value);
+}
+
+Value KernelBuilder::decodeE4m3(Value value) {
+  Type i8Type = builder.getI8Type(), i32Type = builder.getI32Type();
+  Type f32Type = builder.getF32Type();
+  // One op per statement: the IR must not depend on the order in which the
+  // compiler evaluates function arguments.
+  Value signMask = i32(0x80), magnitudeMask = i32(0x7f);
+  Value mantissaMask = i32(7), signShift = i32(24), rebias = i32(120 << 3);
+  Value mantissaShift = i32(20), firstNormal = i32(8);
+  Value quietNaN = i32(0x7fc00000);
+  Value subnormalUnit = f32(0x1p-9f);
+  Value byte = arith::BitcastOp::create(builder, loc, i8Type, value);
+  Value bits = arith::ExtUIOp::create(builder, loc, i32Type, byte);
+  Value signBit = arith::AndIOp::create(builder, loc, bits, signMask);
+  Value sign = arith::ShLIOp::create(builder, loc, signBit, signShift);
+  Value magnitude = arith::AndIOp::create(builder, loc, bits, magnitudeMask);
+  // A normal value: exponent e - 7 + 127 and the 3 mantissa bits at the top
+  // of f32's, i.e. (magnitude + (120 << 3)) << 20.
+  Value rebiased = arith::AddIOp::create(builder, loc, magnitude, rebias);
+  Value normal = arith::ShLIOp::create(builder, loc, rebiased, mantissaShift);
+  // A subnormal (exponent 0, zero included): m * 2^-9, exact in f32.
+  Value mantissa = arith::AndIOp::create(builder, loc, bits, mantissaMask);
+  Value count = arith::UIToFPOp::create(builder, loc, f32Type, mantissa);
+  Value tiny = arith::MulFOp::create(builder, loc, count, subnormalUnit);
+  Value tinyBits = arith::BitcastOp::create(builder, loc, i32Type, tiny);
+  Value isSubnormal = arith::CmpIOp::create(
+      builder, loc, arith::CmpIPredicate::ult, magnitude, firstNormal);
+  Value unsignedBits =
+      arith::SelectOp::create(builder, loc, isSubnormal, tinyBits, normal);
+  Value signedBits = arith::OrIOp::create(builder, loc, unsignedBits, sign);
+  Value isNaN = arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::eq,
+                                      magnitude, magnitudeMask);
+  Value result =
+      arith::SelectOp::create(builder, loc, isNaN, quietNaN, signedBits);
+  return arith::BitcastOp::create(builder, loc, f32Type, result);
 }
 
 Value KernelBuilder::roundTo(Value value, Type type) {

@@ -58,8 +58,13 @@ public:
   Value i32(int32_t value);
   Value dim(Value memref, int64_t dim);
 
-  /// Loads `memref[indices]` and widens bf16/f16 to f32.
+  /// Loads `memref[indices]` and widens bf16/f16 to f32, or decodes
+  /// f8E4M3FN exactly (decodeE4m3).
   Value loadF32(Value memref, ValueRange indices);
+  /// The f32 value of the f8E4M3FN `value`, exactly (docs/Semantics.md:
+  /// normals, subnormals m * 2^-9, signed zeros, 0x7F/0xFF NaN), from its
+  /// bits: arith.extf from fp8 has no LLVM lowering.
+  Value decodeE4m3(Value value);
   /// Rounds the f32 `value` to `memref`'s element type and stores it.
   void storeF32(Value value, Value memref, ValueRange indices);
   /// Rounds the f32 `value` to `type` and back, as storing to and loading

@@ -1,8 +1,9 @@
 //===- TiledGroupedMatmul.cpp - grouped_matmul as a tiled wgmma kernel ----===//
 //
 // The tiled path of grouped_matmul (expert-contiguous A, bf16 or f16 A and
-// W, f32 accumulation), emitted by moe-tile-grouped-matmul: three launches
-// in stream order, no host sync:
+// W, or quant = fp8_block's e4m3 A and W with their block scales; f32
+// accumulation), emitted by moe-tile-grouped-matmul: three launches in
+// stream order, no host sync:
 //
 //  1. Tile schedule (one block). From the expert offsets it writes one entry
 //     (expert, row start, row count) per tileM rows of every expert, plus
@@ -19,7 +20,11 @@
 //     register tile; `moe.tile_store` then runs the epilogue (bias,
 //     activation, row scale, rounding) and stores each element
 //     under the row-count and column bounds, so partial tiles at expert
-//     boundaries and N edges write nothing out of bounds. The K loop
+//     boundaries and N edges write nothing out of bounds. For fp8_block a
+//     K step is one 128-element fp8 row, i.e. one scale block: its tile MMA
+//     sums from zero, is waited for, and `moe.tile_scale_accumulate` adds
+//     it times a_scale[row, kb] * w_scale[e, n / 128, kb] to the f32
+//     accumulator (docs/Rationale.md). The K loop
 //     carries the ring depth for moe-pipeline-tile-loads; the later passes
 //     make the ring, the producer and the PTX (docs/Pipeline.md).
 //  3. The simple kernel, gated on the device flag (runs only for
@@ -52,9 +57,8 @@ using namespace mlir::moe;
 
 namespace {
 
-/// K per pipeline step: one 128-byte swizzle row of 16-bit elements (the
-/// only tile_k #moe.gemm_config allows).
-constexpr int64_t kTileK = 64;
+/// A K step is one 128-byte swizzled row: 64 16-bit or 128 fp8 elements
+/// (#moe.gemm_config's tile_k, checked against a's type by the op).
 constexpr int64_t kRowBytes = 128;
 constexpr int64_t kScheduleThreads = 512;
 /// Dimensions at or past 2^31 - 4096 fall back: entries, row counts and
@@ -81,6 +85,7 @@ struct TileConfig {
   int64_t warpgroups; ///< 64-row slabs per tile, one warpgroup each
   int64_t tileM;
   int64_t tileN; ///< accumulator columns (gate + up halves when gated)
+  int64_t tileK; ///< K elements per step: one 128-byte row
   int64_t stages;
   int64_t ctas; ///< persistent blocks at most
   /// Blocks of a cluster: they take the row tiles of one schedule entry
@@ -94,14 +99,15 @@ struct TileConfig {
 };
 
 /// The op's #moe.gemm_config as it is: its verifier has checked every
-/// range, tile_m = 64 * warpgroups, tile_k = 64 and that the ring fits
-/// shared memory, so nothing is adjusted here.
+/// range, tile_m = 64 * warpgroups, that the ring fits shared memory, and
+/// the op's that tile_k is one 128-byte row of a's elements, so nothing is
+/// adjusted here.
 TileConfig readTileConfig(GemmConfigAttr config) {
-  assert(config.getTileK() == kTileK && "verified by #moe.gemm_config");
   TileConfig c;
   c.warpgroups = config.getWarpgroups();
   c.tileM = config.getTileM();
   c.tileN = config.getTileN();
+  c.tileK = config.getTileK();
   c.stages = config.getStages();
   c.ctas = config.getCtas();
   c.clusterM = config.getClusterM();
@@ -396,7 +402,7 @@ struct GemmKernelBuilder {
   void loadTiles(KernelBuilder &k, Value aTile, Value wTile, Value kBlock,
                  Value expert, Value rowStart, Value nBlock) {
     Ix x{k};
-    Value kCoord = x.mul(kBlock, x.c(kTileK));
+    Value kCoord = x.mul(kBlock, x.c(config.tileK));
     TileLoadOp::create(k.b(), k.getLoc(), sources.a,
                        ValueRange{rowStart, kCoord}, aTile, kRowBytes,
                        sources.rowIndex, sources.indexDivisor);
@@ -414,6 +420,31 @@ struct GemmKernelBuilder {
                          ValueRange{expert, x.c(part), n, kCoord},
                          tileRows(k, wTile, part * half, half), kRowBytes,
                          Value(), 1, config.clusterM);
+  }
+
+  /// quant = fp8_block: `acc` plus the K block `kBlock`'s partial sums
+  /// `partial` times their scales. The weight rows of the accumulator's
+  /// columns: n0 on (the tile's column block), or for a gated tile the
+  /// gate rows n0 on and the up rows N/2 + n0 on (split), 2 n0 and
+  /// 2 n0 + 1 on by twos (interleaved), n0 = nBlock * tileN / 2.
+  Value promote(KernelBuilder &k, Value partial, Value acc, Value warpgroup,
+                Value rowCount, Value rowStart, Value kBlock, Value expert,
+                Value nBlock) {
+    Ix x{k};
+    Value n0 = x.mul(nBlock, x.c(outTileN()));
+    Value wRow = n0, upRow;
+    int64_t stride = 1;
+    if (gated && gemm.gateUpLayout == GateUpLayout::interleaved) {
+      stride = 2;
+      wRow = x.mul(n0, x.c(2));
+      upRow = x.add(wRow, x.c(1));
+    } else if (gated) {
+      upRow = x.add(sizes.upOffset, n0);
+    }
+    return TileScaleAccumulateOp::create(
+        k.b(), k.getLoc(), partial.getType(), partial, acc, warpgroup, rowCount,
+        gemm.aScale, rowStart, kBlock, gemm.wScale, expert, wRow, upRow,
+        stride);
   }
 
   /// One output tile: the K loop of tile loads and MMAs, then the epilogue
@@ -437,9 +468,22 @@ struct GemmKernelBuilder {
           loadTiles(k, aTile, wTile, kBlock, expert, rowStart, nBlock);
           // A warpgroup whose rows are all past the expert's skips its
           // MMAs: the last tile of an expert often has 64 rows or fewer.
-          Value acc = TileMmaOp::create(nested, nestedLoc, accType, aTile,
-                                        wTile, carried[0], warpgroup, rowCount,
-                                        kRowBytes, /*pending=*/0);
+          if (!gemm.wScale) {
+            Value acc = TileMmaOp::create(nested, nestedLoc, accType, aTile,
+                                          wTile, carried[0], warpgroup,
+                                          rowCount, kRowBytes, /*pending=*/0);
+            scf::YieldOp::create(nested, nestedLoc, ValueRange{acc});
+            return;
+          }
+          // fp8_block: the step is one 128-wide K block, summed on its own
+          // and promoted into the f32 accumulator with its scales.
+          Value partial =
+              TileMmaOp::create(nested, nestedLoc, accType, aTile, wTile, zero,
+                                warpgroup, rowCount, kRowBytes, /*pending=*/0);
+          Value done =
+              TileMmaWaitOp::create(nested, nestedLoc, accType, partial, 0);
+          Value acc = promote(k, done, carried[0], warpgroup, rowCount,
+                              rowStart, kBlock, expert, nBlock);
           scf::YieldOp::create(nested, nestedLoc, ValueRange{acc});
         });
     // The pipelining pass reads the ring depth off the loop.
@@ -593,13 +637,13 @@ struct GemmKernelBuilder {
           Location loc = k.getLoc();
           Value warpgroup = x.div(ids.threadId, x.c(kWarpgroupThreads));
           Value aTile = TileAllocOp::create(
-              b, loc, workgroupType({config.tileM, kTileK}, elementType));
+              b, loc, workgroupType({config.tileM, config.tileK}, elementType));
           Value wTile = TileAllocOp::create(
-              b, loc, workgroupType({config.tileN, kTileK}, elementType));
+              b, loc, workgroupType({config.tileN, config.tileK}, elementType));
 
           Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
           Value numTiles = x.mul(numMTiles, numNBlocks);
-          Value numK = k.ceilDiv(sizes.reduction, x.c(kTileK));
+          Value numK = k.ceilDiv(sizes.reduction, x.c(config.tileK));
           Value splits;
           if (config.splitK > 1) {
             splits = x.fromI32(loadI32(k, schedule, x.c(kSplitsWord)));
@@ -687,8 +731,12 @@ bool mlir::moe::canUseTiledGroupedMatmul(const RowGemm &gemm) {
   auto aType = cast<MemRefType>(gemm.a.getType());
   auto wType = cast<MemRefType>(gemm.w.getType());
   Type element = aType.getElementType();
-  if (element != wType.getElementType() ||
-      !(element.isBF16() || element.isF16()))
+  if (element != wType.getElementType())
+    return false;
+  // fp8_block: the promotion reads a_scale by the tile's rows, so A must be
+  // contiguous (a gathered fp8 GEMM takes the simple kernel).
+  bool fp8 = isa<Float8E4M3FNType>(element) && gemm.wScale && !gemm.rowIndex;
+  if (!(element.isBF16() || element.isF16() || fp8))
     return false;
   // TMA reads rows of contiguous elements; row strides are checked at run
   // time through the identity layout's K.
@@ -726,17 +774,28 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
       ValueRange{scheduleWords});
 
   // The TMA rules: 16-byte aligned bases and row strides (K % 8 == 0 for
-  // 16-bit elements), no empty dimension.
+  // 16-bit elements, K % 16 == 0 for fp8), no empty dimension.
   auto nonZero = [&](Value v) {
     return cmpI(kb, arith::CmpIPredicate::ne, v, x.c(0));
   };
+  auto isMultiple = [&](Value v, int64_t of) {
+    Value rest = x.rem(v, x.c(of));
+    Value zero = x.c(0);
+    return cmpI(kb, arith::CmpIPredicate::eq, rest, zero);
+  };
+  auto aType = cast<MemRefType>(gemm.a.getType());
+  int64_t rowElements = 16 / (aType.getElementTypeBitWidth() / 8);
   Value kA = kb.dim(gemm.a, 1), kW = kb.dim(gemm.w, 2);
   Value aAligned = isAligned16(kb, gemm.a);
   Value wAligned = isAligned16(kb, gemm.w);
   Value ok = x.andI(aAligned, wAligned);
   for (Value k : {kA, kW})
-    ok = x.andI(ok,
-                cmpI(kb, arith::CmpIPredicate::eq, x.rem(k, x.c(8)), x.c(0)));
+    ok = x.andI(ok, isMultiple(k, rowElements));
+  // fp8_block with split gate/up rows: the up rows start at N/2, and the
+  // promotion reads one weight scale per 8 accumulator columns, so N/2
+  // must be a multiple of 8 (moe.tile_scale_accumulate's up_row).
+  if (gemm.wScale && gated && gemm.gateUpLayout == GateUpLayout::split)
+    ok = x.andI(ok, isMultiple(sizes.upOffset, 8));
   // The schedule and the copy coordinates are 32-bit: larger dimensions
   // take the simple kernel.
   for (Value v : {sizes.rows, sizes.numARows, sizes.reduction, sizes.outCols,
@@ -754,12 +813,12 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
     SplitPlan split;
   };
   SmallVector<ConfigPlan> plans;
-  Value numK = kb.ceilDiv(sizes.reduction, x.c(kTileK));
   Value workspaceRows = x.c(1), workspaceCols = x.c(1);
   bool anySplit = false;
   for (auto [index, config] : llvm::enumerate(configs)) {
     int64_t outTileN = gated ? config.tileN / 2 : config.tileN;
     Value numNBlocks = kb.ceilDiv(sizes.outCols, x.c(outTileN));
+    Value numK = kb.ceilDiv(sizes.reduction, x.c(config.tileK));
     // Whole clusters: at least one, at most ctas blocks.
     Value allTiles = x.mul(maxMTiles[index], numNBlocks);
     if (config.splitK > 1)

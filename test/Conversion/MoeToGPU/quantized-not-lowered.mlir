@@ -1,15 +1,16 @@
 // RUN: moe-opt %s --moe-tile-grouped-matmul -split-input-file -verify-diagnostics
 // RUN: moe-opt %s --convert-moe-to-gpu -split-input-file -verify-diagnostics
 
-// Quantized GEMMs and moe.quantize are legal IR without a GPU lowering yet:
-// both lowering passes reject them at the op, before anything is rewritten,
-// never with a crash or a bf16 kernel over fp8/int bytes.
+// Quantized GEMMs other than quant = fp8_block (tile-grouped-matmul-fp8.mlir)
+// are legal IR without a GPU lowering yet: both lowering passes reject them
+// at the op, before anything is rewritten, never with a crash or a bf16
+// kernel over fp8/int bytes.
 
-func.func @fp8_block(%a: memref<?x256xf8E4M3FN>, %w: memref<4x256x256xf8E4M3FN>, %o: memref<5xi32>,
-                     %as: memref<?x2xf32>, %ws: memref<4x2x2xf32>, %y: memref<?x256xbf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op quantized grouped_matmul (quant = fp8_block, fp8 weights and activations with their scales) is not lowered yet}}
-  moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
-      : (memref<?x256xf8E4M3FN>, memref<4x256x256xf8E4M3FN>, memref<5xi32>, memref<?x2xf32>, memref<4x2x2xf32>, memref<?x256xbf16>) -> ()
+func.func @fp8_channel(%a: memref<?x256xf8E4M3FN>, %w: memref<4x256x256xf8E4M3FN>, %o: memref<5xi32>,
+                       %as: memref<?x1xf32>, %ws: memref<4x256xf32>, %y: memref<?x256xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op quantized grouped_matmul (quant = fp8_channel, fp8 weights and activations with their scales) is not lowered yet}}
+  moe.grouped_matmul %a, %w, %o quant = fp8_channel a_scale(%as) w_scale(%ws) outs(%y)
+      : (memref<?x256xf8E4M3FN>, memref<4x256x256xf8E4M3FN>, memref<5xi32>, memref<?x1xf32>, memref<4x256xf32>, memref<?x256xbf16>) -> ()
   return
 }
 

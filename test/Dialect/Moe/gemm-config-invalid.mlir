@@ -30,7 +30,7 @@ func.func @tile_n_past_wgmma(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %
 // -----
 
 func.func @tile_k(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
-  // expected-error @+1 {{tile_k = 32 is not supported: a K step is one 128-byte swizzled row of 16-bit elements, expected tile_k = 64}}
+  // expected-error @+1 {{tile_k = 32 is not supported: a K step is one 128-byte swizzled row, expected tile_k = 64 (16-bit elements) or 128 (fp8 elements)}}
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_k = 32>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }
@@ -142,7 +142,7 @@ func.func @warpgroups_without_tile_m(%a: memref<?x64xbf16>, %w: memref<4x128x64x
 // -----
 
 func.func @accumulators(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
-  // expected-error @+1 {{warpgroups = 4 with tile_n = 256 needs 128 accumulator registers per thread plus 64 for the kernel in a block of 512 threads, which gets at most 128 registers each: keep tile_n <= 128}}
+  // expected-error @+1 {{warpgroups = 4 with tile_n = 256 and tile_k = 64 needs 128 accumulator registers per thread plus 64 for the kernel in a block of 512 threads, which gets at most 128 registers each: keep tile_n <= 128}}
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_m = 256, warpgroups = 4>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }
@@ -251,7 +251,52 @@ func.func @list_simple_kernel(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, 
 // -----
 
 func.func @three_warpgroups_too_wide(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
-  // expected-error @+1 {{warpgroups = 3 with tile_n = 224 needs 112 accumulator registers per thread plus 64 for the kernel in a block of 384 threads, which gets at most 170 registers each: keep tile_n <= 208}}
+  // expected-error @+1 {{warpgroups = 3 with tile_n = 224 and tile_k = 64 needs 112 accumulator registers per thread plus 64 for the kernel in a block of 384 threads, which gets at most 170 registers each: keep tile_n <= 208}}
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_m = 192, tile_n = 224, warpgroups = 3, stages = 3>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+// fp8 (tile_k = 128): the block-scale promotion keeps a second accumulator
+// of tile_n / 2 registers, so 256 columns do not fit two warpgroups.
+func.func @fp8_registers(%a: memref<?x256xf8E4M3FN>, %w: memref<4x256x256xf8E4M3FN>, %o: memref<5xi32>,
+                         %as: memref<?x2xf32>, %ws: memref<4x2x2xf32>, %y: memref<?x256xbf16>) {
+  // expected-error @+2 {{warpgroups = 2 with tile_n = 256 and tile_k = 128 needs 256 accumulator registers per thread plus 64 for the kernel in a block of 256 threads, which gets at most 255 registers each: keep tile_n <= 176}}
+  moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
+      {moe.config = #moe.gemm_config<tile_n = 256, tile_k = 128>}
+      : (memref<?x256xf8E4M3FN>, memref<4x256x256xf8E4M3FN>, memref<5xi32>, memref<?x2xf32>, memref<4x2x2xf32>, memref<?x256xbf16>) -> ()
+  return
+}
+
+// -----
+
+// fp8 rows are 128 one-byte elements: a slot of 128 x 128 tiles is 32 KiB.
+func.func @fp8_shared_memory(%a: memref<?x256xf8E4M3FN>, %w: memref<4x256x256xf8E4M3FN>, %o: memref<5xi32>,
+                             %as: memref<?x2xf32>, %ws: memref<4x2x2xf32>, %y: memref<?x256xbf16>) {
+  // expected-error @+2 {{stages = 8 with tile_m = 128 and tile_n = 128 needs 264192 bytes of shared memory (8 slots of 32768 bytes, plus 2048 for alignment and mbarriers), more than the 232448 bytes (227 KiB) an sm_90 block may use: at most 7 stages fit}}
+  moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
+      {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128, stages = 8>}
+      : (memref<?x256xf8E4M3FN>, memref<4x256x256xf8E4M3FN>, memref<5xi32>, memref<?x2xf32>, memref<4x2x2xf32>, memref<?x256xbf16>) -> ()
+  return
+}
+
+// -----
+
+// The op checks a tiled configuration's tile_k against a's element type.
+func.func @fp8_tile_k_64(%a: memref<?x256xf8E4M3FN>, %w: memref<4x128x256xf8E4M3FN>, %o: memref<5xi32>,
+                         %as: memref<?x2xf32>, %ws: memref<4x1x2xf32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config tile_k = 64 does not fit a of element type 'f8E4M3FN': a K step is one 128-byte row, tile_k = 128 (fp8)}}
+  moe.grouped_matmul %a, %w, %o quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%y)
+      {moe.config = #moe.gemm_config<tile_n = 128>}
+      : (memref<?x256xf8E4M3FN>, memref<4x128x256xf8E4M3FN>, memref<5xi32>, memref<?x2xf32>, memref<4x1x2xf32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @bf16_tile_k_128(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config tile_k = 128 does not fit a of element type 'bf16': a K step is one 128-byte row, tile_k = 64 (16-bit elements)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }

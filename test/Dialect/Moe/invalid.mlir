@@ -2944,3 +2944,48 @@ func.func @mot_mlp_out_type(%x: tensor<5x8xbf16>, %w13: tensor<2x12x8xbf16>, %w2
       : (tensor<5x8xbf16>, tensor<2x12x8xbf16>, tensor<2x8x6xbf16>, tensor<5xi32>, tensor<5x8xf32>) -> tensor<5x8xf32>
   return
 }
+
+// -----
+
+func.func @tile_scale_accumulate_rows(%p: vector<96x128xf32>, %as: memref<?x?xf32>, %ws: memref<?x?x?xf32>, %i: index) {
+  // expected-error @+1 {{'moe.tile_scale_accumulate' op accumulator rows must be a multiple of 64 (one warpgroup per 64 rows), got 'vector<96x128xf32>'}}
+  %r = moe.tile_scale_accumulate %p, %p warpgroup %i rows %i a_scale(%as : memref<?x?xf32>) [%i, %i]
+      w_scale(%ws : memref<?x?x?xf32>) [%i] w_row %i : vector<96x128xf32>
+  return
+}
+
+// -----
+
+func.func @tile_scale_accumulate_columns(%p: vector<64x12xf32>, %as: memref<?x?xf32>, %ws: memref<?x?x?xf32>, %i: index) {
+  // expected-error @+1 {{'moe.tile_scale_accumulate' op accumulator columns must be a multiple of 8, got 'vector<64x12xf32>'}}
+  %r = moe.tile_scale_accumulate %p, %p warpgroup %i rows %i a_scale(%as : memref<?x?xf32>) [%i, %i]
+      w_scale(%ws : memref<?x?x?xf32>) [%i] w_row %i : vector<64x12xf32>
+  return
+}
+
+// -----
+
+func.func @tile_scale_accumulate_up_row(%p: vector<64x24xf32>, %as: memref<?x?xf32>, %ws: memref<?x?x?xf32>, %i: index) {
+  // expected-error @+1 {{'moe.tile_scale_accumulate' op up_row needs an even number of 8-column groups (gate and up halves), got 'vector<64x24xf32>'}}
+  %r = moe.tile_scale_accumulate %p, %p warpgroup %i rows %i a_scale(%as : memref<?x?xf32>) [%i, %i]
+      w_scale(%ws : memref<?x?x?xf32>) [%i] w_row %i up_row %i : vector<64x24xf32>
+  return
+}
+
+// -----
+
+func.func @tile_scale_accumulate_stride(%p: vector<64x128xf32>, %as: memref<?x?xf32>, %ws: memref<?x?x?xf32>, %i: index) {
+  // expected-error @+1 {{'moe.tile_scale_accumulate' op w_row_stride must be 1, or 2 for interleaved gate and up rows, got 3}}
+  %r = moe.tile_scale_accumulate %p, %p warpgroup %i rows %i a_scale(%as : memref<?x?xf32>) [%i, %i]
+      w_scale(%ws : memref<?x?x?xf32>) [%i] w_row %i w_row_stride = 3 : vector<64x128xf32>
+  return
+}
+
+// -----
+
+func.func @tile_scale_accumulate_scale_rank(%p: vector<64x128xf32>, %as: memref<?xf32>, %ws: memref<?x?x?xf32>, %i: index) {
+  // expected-error @+1 {{'moe.tile_scale_accumulate' op operand #4 must be 2D memref of 32-bit float values}}
+  %r = moe.tile_scale_accumulate %p, %p warpgroup %i rows %i a_scale(%as : memref<?xf32>) [%i, %i]
+      w_scale(%ws : memref<?x?x?xf32>) [%i] w_row %i : vector<64x128xf32>
+  return
+}

@@ -1190,3 +1190,21 @@ func.func @tile_mma_fp8(%wg: index) {
   }
   return
 }
+
+// The fp8 block-scale promotion: plain, and a gated tile with interleaved
+// gate/up rows (the up rows one on, both by twos).
+// CHECK-LABEL: func.func @tile_scale_accumulate
+//       CHECK: %[[P:.*]] = moe.tile_scale_accumulate %{{.*}}, %{{.*}} warpgroup %{{.*}} rows %{{.*}} a_scale(%{{.*}} : memref<?x?xf32>) [%{{.*}}, %{{.*}}] w_scale(%{{.*}} : memref<?x?x?xf32>) [%{{.*}}] w_row %{{.*}} : vector<128x128xf32>
+//       CHECK: moe.tile_scale_accumulate %{{.*}}, %[[P]] warpgroup %{{.*}} rows %{{.*}} a_scale(%{{.*}} : memref<?x?xf32>) [%{{.*}}, %{{.*}}] w_scale(%{{.*}} : memref<?x?x?xf32>) [%{{.*}}] w_row %{{.*}} up_row %{{.*}} w_row_stride = 2 : vector<128x128xf32>
+func.func @tile_scale_accumulate(%partial: vector<128x128xf32>, %acc: vector<128x128xf32>,
+                                 %as: memref<?x?xf32>, %ws: memref<?x?x?xf32>,
+                                 %wg: index, %rows: index, %row: index, %kb: index,
+                                 %e: index, %n0: index, %n1: index) {
+  %p = moe.tile_scale_accumulate %partial, %acc warpgroup %wg rows %rows
+      a_scale(%as : memref<?x?xf32>) [%row, %kb] w_scale(%ws : memref<?x?x?xf32>) [%e]
+      w_row %n0 : vector<128x128xf32>
+  %q = moe.tile_scale_accumulate %partial, %p warpgroup %wg rows %rows
+      a_scale(%as : memref<?x?xf32>) [%row, %kb] w_scale(%ws : memref<?x?x?xf32>) [%e]
+      w_row %n0 up_row %n1 w_row_stride = 2 : vector<128x128xf32>
+  return
+}

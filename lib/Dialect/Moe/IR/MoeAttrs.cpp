@@ -16,8 +16,11 @@ using namespace mlir::moe;
 
 namespace {
 
-/// Bytes of a tile row: `tileK` 16-bit elements.
-constexpr int64_t kElementBytes = 2;
+/// Bytes of a tile's K row: one 128-byte swizzled row, of `tileK` 16-bit
+/// (tile_k = 64) or fp8 (tile_k = 128) elements.
+constexpr int64_t kTileRowBytes = 128;
+constexpr int64_t kSixteenBitTileK = 64;
+constexpr int64_t kFp8TileK = 128;
 /// The tiled kernel's shared memory besides the ring's tiles: the
 /// alignment slack, and its small buffers packed after the tiles (the
 /// mbarrier rings, the claim slot and a warp-specialized kernel's claim
@@ -28,8 +31,18 @@ constexpr int64_t kRingOverheadBytes = 2 * kTileBufferAlign;
 constexpr int64_t kKernelRegisters = 64;
 constexpr int64_t kMaxThreadRegisters = 255;
 
+/// Bytes of one element of a K row of `tileK` elements.
+int64_t elementBytes(int64_t tileK) { return kTileRowBytes / tileK; }
+
 int64_t stageBytes(int64_t tileM, int64_t tileN, int64_t tileK) {
-  return (tileM + tileN) * tileK * kElementBytes;
+  return (tileM + tileN) * tileK * elementBytes(tileK);
+}
+
+/// f32 accumulator registers a thread holds: tile_n / 2, twice that for fp8
+/// (tile_k = 128), whose block-scale promotion keeps each K block's partial
+/// sums in a second accumulator.
+int64_t accumulatorRegisters(int64_t tileN, int64_t tileK) {
+  return tileN / 2 * (tileK == kFp8TileK ? 2 : 1);
 }
 
 int64_t sharedMemoryBytes(int64_t tileM, int64_t tileN, int64_t tileK,
@@ -65,6 +78,16 @@ GemmConfigAttr GemmConfigAttr::withMinRows(int64_t minRows) const {
              getStages(), getWarpgroups(), getClusterM(), getClusterN(),
              getRaster(), getSwapAb(), getSplitK(), getCtas(),
              getSimpleThreads(), minRows);
+}
+
+GemmConfigAttr GemmConfigAttr::getFp8Default(MLIRContext *context) {
+  GemmConfigAttr defaults = get(context);
+  return get(context, defaults.getKernel(), defaults.getTileM(),
+             /*tileN=*/128, kFp8TileK, /*stages=*/6, defaults.getWarpgroups(),
+             defaults.getClusterM(), defaults.getClusterN(),
+             defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
+             defaults.getCtas(), defaults.getSimpleThreads(),
+             defaults.getMinRows());
 }
 
 int64_t GemmConfigAttr::getStageBytes() const {
@@ -169,11 +192,11 @@ GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (failed(checkRange(emitError, "tile_n", tileN, 16, 256, 16,
                         "wgmma's N, halved for a gated epilogue")))
     return failure();
-  if (tileK != 64)
+  if (tileK != kSixteenBitTileK && tileK != kFp8TileK)
     return emitError() << "tile_k = " << tileK
                        << " is not supported: a K step is one 128-byte "
-                          "swizzled row of 16-bit elements, expected "
-                          "tile_k = 64";
+                          "swizzled row, expected tile_k = 64 (16-bit "
+                          "elements) or 128 (fp8 elements)";
   if (failed(checkRange(emitError, "stages", stages, 2, 8)) ||
       failed(checkRange(emitError, "warpgroups", warpgroups, 1, 4, 1,
                         "consumer warpgroups of 64 rows each")) ||
@@ -205,14 +228,18 @@ GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   // registers each (255 at most).
   int64_t threads = kWarpgroupThreads * warpgroups;
   int64_t budget = std::min<int64_t>(65536 / threads, kMaxThreadRegisters);
-  if (tileN / 2 + kKernelRegisters > budget)
+  int64_t accumulators = accumulatorRegisters(tileN, tileK);
+  if (accumulators + kKernelRegisters > budget) {
+    int64_t perColumn = accumulatorRegisters(2, tileK);
     return emitError() << "warpgroups = " << warpgroups
-                       << " with tile_n = " << tileN << " needs " << tileN / 2
+                       << " with tile_n = " << tileN
+                       << " and tile_k = " << tileK << " needs " << accumulators
                        << " accumulator registers per thread plus "
                        << kKernelRegisters << " for the kernel in a block of "
                        << threads << " threads, which gets at most " << budget
                        << " registers each: keep tile_n <= "
-                       << 2 * (budget - kKernelRegisters) / 16 * 16;
+                       << 2 * (budget - kKernelRegisters) / perColumn / 16 * 16;
+  }
   int64_t bytes = sharedMemoryBytes(tileM, tileN, tileK, stages);
   if (bytes > kMaxSharedMemoryBytes) {
     int64_t slot = stageBytes(tileM, tileN, tileK);

@@ -385,6 +385,8 @@ SmallVector<GemmConfigAttr> GroupedMatmulOp::getGemmConfigs() {
     return {single};
   if (auto list = dyn_cast_if_present<ArrayAttr>(config))
     return llvm::to_vector(list.getAsRange<GemmConfigAttr>());
+  if (isa<Float8E4M3FNType>(elementTypeOf(getA())))
+    return {GemmConfigAttr::getFp8Default(getContext())};
   return {GemmConfigAttr::get(getContext())};
 }
 
@@ -455,6 +457,17 @@ LogicalResult GroupedMatmulOp::verify() {
         failed(expectDim(op, bias, "bias", 1, n, "the output size N of w")))
       return failure();
   }
+  // The tiled kernel's K step is one 128-byte row of a's elements.
+  Type element = elementTypeOf(getA());
+  bool fp8 = isa<Float8E4M3FNType>(element);
+  int64_t tileK = fp8 ? 128 : 64;
+  for (GemmConfigAttr config : getGemmConfigs())
+    if (config.getKernel() == GemmKernel::tiled && config.getTileK() != tileK)
+      return emitOpError() << "#moe.gemm_config tile_k = " << config.getTileK()
+                           << " does not fit a of element "
+                           << "type " << element
+                           << ": a K step is one 128-byte row, tile_k = "
+                           << tileK << (fp8 ? " (fp8)" : " (16-bit elements)");
   return success();
 }
 

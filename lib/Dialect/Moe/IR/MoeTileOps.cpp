@@ -294,15 +294,38 @@ LogicalResult TileMmaWaitOp::verify() {
   return success();
 }
 
-LogicalResult TileStoreOp::verify() {
-  VectorType acc = getAcc().getType();
+/// An accumulator tile of whole warpgroups (64 rows each) and whole 8-column
+/// groups of the wgmma D fragment.
+static LogicalResult verifyAccumulatorTile(Operation *op, VectorType acc) {
   if (acc.getDimSize(0) % kWarpgroupRows != 0)
-    return emitOpError("accumulator rows must be a multiple of 64 (one "
-                       "warpgroup per 64 rows), got ")
+    return op->emitOpError("accumulator rows must be a multiple of 64 (one "
+                           "warpgroup per 64 rows), got ")
            << acc;
   if (acc.getDimSize(1) % 8 != 0)
-    return emitOpError("accumulator columns must be a multiple of 8, got ")
+    return op->emitOpError("accumulator columns must be a multiple of 8, got ")
            << acc;
+  return success();
+}
+
+LogicalResult TileScaleAccumulateOp::verify() {
+  VectorType acc = getAcc().getType();
+  if (failed(verifyAccumulatorTile(*this, acc)))
+    return failure();
+  if (getUpRow() && acc.getDimSize(1) % 16 != 0)
+    return emitOpError("up_row needs an even number of 8-column groups (gate "
+                       "and up halves), got ")
+           << acc;
+  if (getWRowStride() != 1 && getWRowStride() != 2)
+    return emitOpError("w_row_stride must be 1, or 2 for interleaved gate "
+                       "and up rows, got ")
+           << getWRowStride();
+  return success();
+}
+
+LogicalResult TileStoreOp::verify() {
+  VectorType acc = getAcc().getType();
+  if (failed(verifyAccumulatorTile(*this, acc)))
+    return failure();
   if (isGated() && acc.getDimSize(1) % 16 != 0)
     return emitOpError("a gated epilogue needs an even number of 8-column "
                        "groups (gate and up halves), got ")

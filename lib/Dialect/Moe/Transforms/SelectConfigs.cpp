@@ -126,17 +126,24 @@ constexpr int64_t kDecodeRowsPerExpert = 4;
 /// row or two), the default #moe.gemm_config<> from there up. Measured by
 /// the autotuner on an H100 (docs/performance.md): at T = 1 .. 32 the
 /// default was up to 1.49x slower than the best candidate (Mixtral gemm2,
-/// T = 1), from T = 256 on within 3%. Without a static E, and for the
-/// quantized GEMMs (no tiled kernel yet), the default.
+/// T = 1), from T = 256 on within 3%. quant = fp8_block takes the same
+/// shape of choice with fp8 K steps (tile_k = 128): 64 x 128 in 8 slots at
+/// decode, else GemmConfigAttr::getFp8Default (128 x 128 in 6 slots: its
+/// two accumulators keep tile_n at most 176); not yet measured on a GPU.
+/// Without a static E, and for the other quantized GEMMs (no tiled kernel
+/// yet), the default.
 SmallVector<GemmConfigAttr>
 heuristicGemmConfigs(MLIRContext *context,
                      const llvm::StringMap<int64_t> &sizes) {
-  auto defaults = GemmConfigAttr::get(context);
-  auto experts = sizes.find("E");
   auto quant = sizes.find("quant");
+  bool fp8Block = quant != sizes.end() &&
+                  quant->second == static_cast<int64_t>(QuantScheme::fp8_block);
   bool quantized = quant != sizes.end() &&
                    quant->second != static_cast<int64_t>(QuantScheme::none);
-  if (experts == sizes.end() || quantized)
+  auto defaults = fp8Block ? GemmConfigAttr::getFp8Default(context)
+                           : GemmConfigAttr::get(context);
+  auto experts = sizes.find("E");
+  if (experts == sizes.end() || (quantized && !fp8Block))
     return {defaults};
   GemmConfigAttr decode = GemmConfigAttr::get(
       context, defaults.getKernel(), /*tile_m=*/64, /*tile_n=*/128,

@@ -89,14 +89,16 @@ bool isProducerOp(Operation *op, const Rings &rings) {
 
 /// Ops that belong to the consumers only.
 bool isConsumerOp(Operation *op, const Rings &rings) {
-  if (isa<TileMmaOp, TileMmaWaitOp, TileStoreOp, TileReleaseOp>(op))
+  if (isa<TileMmaOp, TileMmaWaitOp, TileScaleAccumulateOp, TileStoreOp,
+          TileReleaseOp>(op))
     return true;
   auto wait = dyn_cast<TileWaitOp>(op);
   return wait && rings.full.contains(wait.getReady());
 }
 
-/// Removes the other side's ops from `region`; results of removed MMAs and
-/// MMA waits are their accumulator operands (the producer computes none).
+/// Removes the other side's ops from `region`; results of removed MMAs, MMA
+/// waits and promotions are their accumulator operands (the producer
+/// computes none).
 void keepOneSide(Region &region, function_ref<bool(Operation *)> isOther) {
   SmallVector<Operation *> doomed;
   region.walk([&](Operation *op) {
@@ -108,6 +110,8 @@ void keepOneSide(Region &region, function_ref<bool(Operation *)> isOther) {
       mma.getResult().replaceAllUsesWith(mma.getAcc());
     else if (auto wait = dyn_cast<TileMmaWaitOp>(op))
       wait.getResult().replaceAllUsesWith(wait.getAcc());
+    else if (auto promote = dyn_cast<TileScaleAccumulateOp>(op))
+      promote.getResult().replaceAllUsesWith(promote.getAcc());
     op->erase();
   }
 }

@@ -51,9 +51,9 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     | `kernel` | `tiled` | `tiled`, `simple` | `simple` forces the one-thread-per-output kernel |
     | `tile_m` | 128 | `64 * warpgroups` | rows of an output tile |
     | `tile_n` | 256 | multiple of 16 in [16, 256] | columns of the accumulator tile (wgmma N; a gated epilogue's gate and up halves are `tile_n / 2` each) |
-    | `tile_k` | 64 | 64 | K per pipeline step |
+    | `tile_k` | 64 | 64 (bf16/f16), 128 (fp8) | K elements per pipeline step: one 128-byte row |
     | `stages` | 4 | [2, 8], and the ring fits shared memory | slots of the shared-memory ring of A and W tiles |
-    | `warpgroups` | 2 | [1, 4], `tile_n / 2 + 64` registers fit (below) | consumer warpgroups, 64 rows of the tile each |
+    | `warpgroups` | 2 | [1, 4], the accumulators plus 64 registers fit (below) | consumer warpgroups, 64 rows of the tile each |
     | `cluster_m`, `cluster_n` | 1, 1 | [1, 8] each, `cluster_m * cluster_n <= 8` | thread block cluster shape |
     | `raster` | `along_m` | `along_m`, `along_n` | order of an expert's tiles: `along_m` walks the row tiles of one column block before the next block |
     | `swap_ab` | `false` | `false`, `true` | compute `(W A^T)^T`, W's rows as wgmma's M (for a handful of rows) |
@@ -76,11 +76,19 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
       `128 * warpgroups` threads gets at most `65536 / (128 * warpgroups)`
       registers a thread: tile_n up to 256 for one or two warpgroups, 208
       for three (192 x 192 tiles), 128 for four.
-    - `tile_k = 64`: a K step is one 128-byte swizzled row of 16-bit
-      elements, the only layout the tile loads and the wgmma descriptors
-      use.
+      With `tile_k = 128` (fp8) a thread holds two accumulators (`tile_n`
+      registers: the block-scale promotion's partial sums of one K block
+      beside the f32 accumulator), so tile_n is at most 176 for one or two
+      warpgroups.
+    - `tile_k = 64` or `128`: a K step is one 128-byte swizzled row, the
+      only layout the tile loads and the wgmma descriptors use: 64 16-bit
+      or 128 fp8 elements. `moe.grouped_matmul`'s verifier checks that a
+      tiled configuration's tile_k matches its a (128 for `quant =
+      fp8_block`, 64 otherwise); an fp8 GEMM without a `moe.config` gets
+      `#moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6>`.
     - The ring fits the 227 KiB of shared memory an sm_90 block may use:
-      `stages * (tile_m + tile_n) * 128` bytes plus 3 KiB (1024-byte
+      `stages * (tile_m + tile_n) * 128` bytes (128-byte rows whatever the
+      element type) plus 2 KiB (1024-byte
       alignment and the two mbarrier rings). With the default tiles (48 KiB
       a slot) that is at most 4 stages. The ring is never made shallower
       behind the user's back.
@@ -191,8 +199,15 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     /// same: two configurations compile to the same kernels exactly when
     /// their withMinRows(0) are equal).
     GemmConfigAttr withMinRows(int64_t minRows) const;
+    /// The default configuration of an fp8 GEMM (f8E4M3FN operands): K
+    /// steps of one 128-byte row of 128 elements (tile_k = 128) and 128 x
+    /// 128 tiles, whose two accumulators (the block-scale promotion's
+    /// partial sums beside the f32 accumulator) fit the registers, in a
+    /// six-slot ring.
+    static GemmConfigAttr getFp8Default(::mlir::MLIRContext *context);
     /// Bytes of one slot of the shared-memory ring: an A tile and a W tile
-    /// of `tile_k` 16-bit elements a row.
+    /// of one 128-byte row of `tile_k` elements (16-bit for 64, fp8 for
+    /// 128) a row.
     int64_t getStageBytes() const;
     /// Dynamic shared memory of the tiled kernel: the ring's tiles, its
     /// small buffers (mbarrier rings, claim words) and the alignment slack.

@@ -43,6 +43,9 @@ constexpr int64_t kSmallBufferAlign = 16;
 /// Dynamic shared memory an sm_90 block may opt in to (227 KiB), which the
 /// tile buffers of a kernel must fit.
 constexpr int64_t kMaxSharedMemoryBytes = 227 * 1024;
+/// quant = fp8_block's block: 128 x 128 weight blocks, 128-column activation
+/// groups; one K block is one 128-byte K row of fp8 tiles.
+constexpr int64_t kFp8BlockSize = 128;
 } // namespace mlir::moe
 
 #endif // MOE_DIALECT_MOE_IR_MOEDIALECT_H

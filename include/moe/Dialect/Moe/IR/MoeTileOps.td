@@ -3,8 +3,9 @@
 // The tile IR: a kernel's program at the level of tiles, independent of PTX.
 // `moe-tile-grouped-matmul` emits a loop over the tile schedule with
 // synchronous tile loads (`moe.tile_load`), a tile MMA into a register
-// accumulator (`moe.tile_mma`) and an epilogue store (`moe.tile_store`) on
-// workgroup buffers (`moe.tile_alloc`); `moe-pipeline-tile-loads` turns the
+// accumulator (`moe.tile_mma`; for fp8 block scales, each K block's sums
+// promoted by `moe.tile_scale_accumulate`) and an epilogue store
+// (`moe.tile_store`) on workgroup buffers (`moe.tile_alloc`); `moe-pipeline-tile-loads` turns the
 // loads of a loop into a ring of asynchronous copies (`moe.tile_load_async`,
 // `moe.tile_wait`, `moe.tile_release`); `moe-warp-specialize` splits a
 // pipelined kernel into a producer and consumer warpgroups;
@@ -416,6 +417,72 @@ def Moe_TileMmaWaitOp : Moe_Op<"tile_mma_wait",
   let results = (outs Moe_TileAccumulator:$result);
   let assemblyFormat = [{
     $acc (`pending` `=` $pending^)? attr-dict `:` type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// TileScaleAccumulateOp
+//===----------------------------------------------------------------------===//
+
+def Moe_TileScaleAccumulateOp : Moe_Op<"tile_scale_accumulate",
+    [AllTypesMatch<["partial", "acc", "result"]>]> {
+  let summary = "the fp8 block-scale promotion: acc + partial * scales";
+  let description = [{
+    The promotion of an fp8 block-scaled GEMM (`quant = fp8_block`): after
+    the tile MMAs of one 128-wide K block `kb` have summed `partial` (a
+    fresh accumulator, final: after `moe.tile_mma_wait` with
+    `pending = 0`), it is scaled and added to the f32 accumulator `acc`.
+    For each tile row `r < rows` and column `j`:
+
+    ```
+    result[r, j] = fma(partial[r, j], s, acc[r, j]),
+    s = a_scale[row + r, kb] * w_scale[expert, min(wr(j) / 128, B - 1), kb]
+    ```
+
+    one f32 product of the two scales and one fused multiply-add (the
+    accumulation order contract of docs/Semantics.md), where `B` is
+    `w_scale`'s dimension 1 (columns past the weights' last row read the
+    last block's scale; they are never stored) and `wr(j)` is the weight
+    row of accumulator column `j`: `w_row + w_row_stride * j`, or with
+    `up_row` (a gated tile: gate columns `[0, N/2)`, up columns
+    `[N/2, N)`) `w_row + w_row_stride * j` for `j < N/2` and `up_row +
+    w_row_stride * (j - N/2)` after. `w_row_stride` is 1, or 2 for
+    interleaved gate/up rows. The lowering reads one weight scale per
+    group of 8 columns, so the rows of each group must lie in one 128-row
+    block: `w_row` and `up_row`, each rounded down to a multiple of
+    `w_row_stride`, must be multiples of `8 * w_row_stride`.
+    Rows at or past `rows` of `result` are undefined and `a_scale` is not
+    read for them, so a tile may hang over the last row.
+
+    The accumulators are distributed as `moe.tile_mma` defines (warpgroup
+    `w` holds rows `[64 w, 64 w + 64)`); every thread of the tile's
+    warpgroups reaches the op, and a warpgroup whose rows all lie at or
+    past `rows` returns `acc`. The scales are read from global memory
+    (they are small and stay in L2).
+
+    ```mlir
+    %acc1 = moe.tile_scale_accumulate %partial, %acc0 warpgroup %wg
+        rows %n a_scale(%as : memref<?x?xf32>)[%r, %kb]
+        w_scale(%ws : memref<?x?x?xf32>)[%e] w_row %n0
+        : vector<128x128xf32>
+    ```
+  }];
+  let arguments = (ins Moe_TileAccumulator:$partial, Moe_TileAccumulator:$acc,
+                       Index:$warpgroup, Index:$rows,
+                       Arg<MemRefRankOf<[F32], [2]>, "", [MemRead]>:$a_scale,
+                       Index:$row, Index:$k_block,
+                       Arg<MemRefRankOf<[F32], [3]>, "", [MemRead]>:$w_scale,
+                       Index:$expert, Index:$w_row,
+                       Optional<Index>:$up_row,
+                       DefaultValuedAttr<I64Attr, "1">:$w_row_stride);
+  let results = (outs Moe_TileAccumulator:$result);
+  let assemblyFormat = [{
+    $partial `,` $acc `warpgroup` $warpgroup `rows` $rows
+    `a_scale` `(` $a_scale `:` type($a_scale) `)` `[` $row `,` $k_block `]`
+    `w_scale` `(` $w_scale `:` type($w_scale) `)` `[` $expert `]`
+    `w_row` $w_row (`up_row` $up_row^)?
+    (`w_row_stride` `=` $w_row_stride^)? attr-dict `:` type($result)
   }];
   let hasVerifier = 1;
 }
