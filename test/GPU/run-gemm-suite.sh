@@ -4,7 +4,8 @@
 #  1. moe-runner against the CPU reference library: the Mixtral and Qwen3
 #     expert GEMMs at T = 1, 32, 256 tokens (R = T * k rows), Qwen3 also at
 #     T = 2048 (DeepSeek-V3 and Kimi-K2 weights, 11-17 G elements, take
-#     minutes to draw and hold on the host: step 2 covers them); edge shapes (K = 16, 48, 144,
+#     minutes to draw and hold on the host: step 2 covers them; fp8_block
+#     GEMMs at DeepSeek-V3's shapes with 8 experts and fp8 edge shapes); edge shapes (K = 16, 48, 144,
 #     20; N = 72, 200, 192; f16, f32 output, bias, one-warpgroup config);
 #     edge cases (one expert takes all, empty experts, rows outside every
 #     expert, unsorted offsets); MoT linear; whole fused_moe layers
@@ -73,6 +74,36 @@ for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm1_qwen3 256 "$c" 3
   run gemm gemm2_qwen3 256 "$c" 3
 done
+
+# quant = fp8_block (issue 11), against the reference quantizing as the
+# device does: DeepSeek-V3's expert shapes with 8 experts (the full 256
+# take minutes to draw on the host), R = T * 8 rows; the edge shapes on
+# both kernels (K = 200: simple; K = 336 with N = 80 and K = 256 with 300
+# interleaved rows: tiled, partial K and N blocks); every case; memcheck
+# and racecheck at a partial-tile shape. moe-runner draws e4m3 inputs with
+# an all-zero activation group and an all-max (448) weight row, positive
+# scales, and poisons the outputs.
+for T in 1 32 256; do
+  run fp8-gemm gemm1_deepseek_v3_fp8_e8 $((T * 8)) random 3
+  run fp8-gemm gemm2_deepseek_v3_fp8_e8 $((T * 8)) random 3
+done
+for f in gemm_fp8_k200_n72_gated gemm_fp8_k336_n80_gated_f16 gemm_fp8_k256_n300_interleaved; do
+  for R in 1 37 300 1000; do
+    run fp8-gemm "$f" "$R" random 3
+  done
+  for c in one-expert empty-experts out-of-range unsorted-offsets; do
+    run fp8-gemm "$f" 300 "$c" 3
+  done
+done
+for c in one-expert empty-experts out-of-range; do
+  run fp8-gemm gemm1_deepseek_v3_fp8_e8 256 "$c" 3
+done
+if [ "${SANITIZER:-1}" != 0 ]; then
+  sanitize memcheck fp8-gemm gemm_fp8_k336_n80_gated_f16 300
+  sanitize racecheck fp8-gemm gemm_fp8_k336_n80_gated_f16 300
+  sanitize memcheck fp8-gemm gemm_fp8_k256_n300_interleaved 37
+  sanitize memcheck fp8-gemm gemm_fp8_k200_n72_gated 37
+fi
 
 # Clusters of two blocks sharing W tiles (cluster_m = 2; an odd number of
 # row tiles leaves the second block of the last entry without rows).

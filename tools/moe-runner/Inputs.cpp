@@ -169,6 +169,7 @@ private:
   void makeAlign();
   void makePermute();
   void makeCombine();
+  void makeFp8BlockOperands();
   void makeGroupedMatmul();
   void makeMotLinear();
   void makeMotMlp();
@@ -545,11 +546,43 @@ void Generator::makeCombine() {
     injectNanRows("y", /*logits=*/false);
 }
 
-void Generator::makeGroupedMatmul() {
+/// quant = fp8_block: e4m3 values of a and w (normal values, rounded), an
+/// all-zero 128-column group in a's first row (its scale then has the
+/// floor moe.quantize gives it) and an all-max (448) row of expert 0's
+/// weights, with positive scales that bring the products back to about
+/// one.
+void Generator::makeFp8BlockOperands() {
   const int64_t K = dim("w", 2);
   fillNormal("a", 0.0f, 1.0f);
-  fillNormal("w", 0.0f,
-             1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(K, 1))));
+  fillNormal("w", 0.0f, 1.0f);
+  for (const char *name : {"a", "w"})
+    for (float &value : operand(name)->floats)
+      value = ref::roundToE4m3(value);
+  HostTensor &a = *operand("a");
+  if (!a.floats.empty())
+    std::fill(a.floats.begin(), a.floats.begin() + std::min<int64_t>(K, 128),
+              0.0f);
+  HostTensor &w = *operand("w");
+  if (!w.floats.empty())
+    std::fill(w.floats.begin(), w.floats.begin() + K, ref::kE4m3Max);
+  fillUniform("a_scale", 0.5f, 1.0f);
+  HostTensor &aScale = *operand("a_scale");
+  if (!aScale.floats.empty())
+    aScale.floats.front() = ref::kFp8AmaxFloor / ref::kE4m3Max;
+  const float perK =
+      1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(K, 1)));
+  fillUniform("w_scale", 0.5f * perK, perK);
+}
+
+void Generator::makeGroupedMatmul() {
+  const int64_t K = dim("w", 2);
+  if (operand("w_scale")) {
+    makeFp8BlockOperands();
+  } else {
+    fillNormal("a", 0.0f, 1.0f);
+    fillNormal("w", 0.0f,
+               1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(K, 1))));
+  }
   fillNormal("bias", 0.0f, 0.1f);
   fillUniform("scale", 0.0f, 1.0f);
   const int64_t R = dim("out", 0);

@@ -301,6 +301,15 @@ void Oracle::groupedMatmul() {
   whole.epilogue = epilogue();
   whole.activationParams = activationParams();
   whole.outType = toRefDType(result->type);
+  // quant = fp8_block: a and w hold e4m3 values, with their scales.
+  const bool fp8 = op.wordAttr("quant") == "fp8_block";
+  const int64_t blocksK = whole.K / 128 + (whole.K % 128 != 0);
+  if (fp8) {
+    whole.quant.scheme = ref::QuantScheme::Fp8Block;
+    whole.quant.groupSize = 128;
+    whole.quant.aScale = floats("a_scale");
+    whole.quant.wScale = floats("w_scale");
+  }
   // Validate once on the whole problem, with no rows to compute.
   {
     ref::GroupedMatmulArgs empty = whole;
@@ -326,6 +335,8 @@ void Oracle::groupedMatmul() {
     } else {
       part.a = whole.a + r0 * whole.K;
       part.M = rows;
+      if (fp8)
+        part.quant.aScale = whole.quant.aScale + r0 * blocksK;
     }
     if (whole.scaleOrNull)
       part.scaleOrNull = whole.scaleOrNull + r0;

@@ -377,8 +377,12 @@ bool resolveGroupedMatmul(Solver &s, const ManifestOp &op, int64_t tokens,
       !s.bind("N", "bias", 1))
     return false;
   if (!s.bind("R", "out", 0) || !s.bind("R", "scale", 0) ||
-      !s.bind("R", "row_index", 0) || !s.bind(gathered ? "M" : "R", "a", 0))
+      !s.bind("R", "row_index", 0) || !s.bind(gathered ? "M" : "R", "a", 0) ||
+      !s.bind(gathered ? "M" : "R", "a_scale", 0) || !s.bind("E", "w_scale", 0))
     return false;
+  // quant = fp8_block: e4m3 a and w, f32 scales per 128-column group of a's
+  // rows and per 128 x 128 block of w.
+  const bool fp8 = op.wordAttr("quant") == "fp8_block";
   // Sizes that only derived dimensions carry: offsets [E + 1], out [R, N/2].
   int64_t size;
   if (!s.isBound("E") && s.staticSize("offsets", 0, size))
@@ -411,9 +415,14 @@ bool resolveGroupedMatmul(Solver &s, const ManifestOp &op, int64_t tokens,
     M = R;
     T = R;
   }
-  return s.expect("a", {M, K}, TypeClass::AnyFloat) &&
+  const TypeClass operands = fp8 ? TypeClass::F8 : TypeClass::AnyFloat;
+  const int64_t blocksK = K / 128 + (K % 128 != 0);
+  const int64_t blocksN = N / 128 + (N % 128 != 0);
+  return s.expect("a", {M, K}, operands) &&
          s.expect("row_index", {R}, TypeClass::I32) &&
-         s.expect("w", {E, N, K}, TypeClass::AnyFloat) &&
+         s.expect("w", {E, N, K}, operands) &&
+         s.expect("a_scale", {M, blocksK}, TypeClass::F32) &&
+         s.expect("w_scale", {E, blocksN, blocksK}, TypeClass::F32) &&
          s.expect("offsets", {E + 1}, TypeClass::I32) &&
          s.expect("scale", {R}, TypeClass::F32) &&
          s.expect("bias", {E, N}, TypeClass::AnyFloat) &&
@@ -600,7 +609,9 @@ Resolver findResolver(const std::string &name) {
 
 /// An operand or attribute of the op schema that the shape rules, inputs
 /// and reference do not model (quantization). A manifest op may
-/// carry it only with one of \p allowed ('|'-separated; nullptr: never).
+/// carry it only with one of \p allowed ('|'-separated; nullptr: never;
+/// "*": any, e.g. an operand of the modelled quant = fp8_block, whose
+/// presence the op's verifier ties to the scheme).
 struct Unmodelled {
   const char *op;
   const char *field;
@@ -608,10 +619,10 @@ struct Unmodelled {
 };
 
 const Unmodelled kUnmodelled[] = {
-    {"grouped_matmul", "quant", "none"},
-    {"grouped_matmul", "group_size", nullptr},
-    {"grouped_matmul", "a_scale", nullptr},
-    {"grouped_matmul", "w_scale", nullptr},
+    {"grouped_matmul", "quant", "none|fp8_block"},
+    {"grouped_matmul", "group_size", "128"},
+    {"grouped_matmul", "a_scale", "*"},
+    {"grouped_matmul", "w_scale", "*"},
     {"grouped_matmul", "w_zero", nullptr},
     {"fused_moe", "quant", "none"},
     {"fused_moe", "group_size", nullptr},
@@ -640,6 +651,8 @@ std::optional<std::string> fieldText(const ManifestOp &op,
 bool isAllowed(const std::string &value, const char *allowed) {
   if (!allowed)
     return false;
+  if (std::string(allowed) == "*")
+    return true;
   std::string words = std::string("|") + allowed + "|";
   return words.find("|" + value + "|") != std::string::npos;
 }

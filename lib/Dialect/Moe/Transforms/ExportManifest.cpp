@@ -59,22 +59,24 @@ LogicalResult checkManifestType(func::FuncOp func, const Twine &what,
   return success();
 }
 
-/// Quantized GEMMs and layers are not in the manifest format: moe-runner
-/// has no inputs or reference for them (it has for moe.quantize). An error
-/// at the op, not a record the runner would misread as a plain bf16 op.
+/// Quantized GEMMs and layers are not in the manifest format, but for
+/// grouped_matmul with quant = fp8_block: moe-runner has no inputs or
+/// reference for the others (it has for moe.quantize). An error at the op,
+/// not a record the runner would misread as a plain bf16 op.
 LogicalResult checkDescribable(func::FuncOp func) {
   WalkResult result = func.walk([&](Operation *op) {
     bool quantized = false;
     if (auto gemm = dyn_cast<GroupedMatmulOp>(op))
-      quantized = gemm.isQuantized();
+      quantized =
+          gemm.isQuantized() && gemm.getQuant() != QuantScheme::fp8_block;
     if (auto layer = dyn_cast<FusedMoeOp>(op))
       quantized = layer.getQuant() != QuantScheme::none;
     if (!quantized)
       return WalkResult::advance();
     op->emitOpError() << "in entry point '" << func.getName()
                       << "' is quantized, which the manifest does not "
-                         "describe yet (moe-runner has no quantized inputs "
-                         "or reference)";
+                         "describe yet (moe-runner has inputs and a "
+                         "reference for quant = fp8_block GEMMs only)";
     return WalkResult::interrupt();
   });
   return failure(result.wasInterrupted());
