@@ -2,9 +2,11 @@
 # The warp-specialized grouped GEMM (a producer warpgroup; tiles claimed
 # from a counter and handed to the consumers through a queue) against the
 # reference on the GPU host, with compute-sanitizer at partial-tile shapes.
-# Its artifacts are the GEMM suite compiled with warp-specialize=1:
-#   MOE_PIPELINE_OPTIONS=warp-specialize=1 utils/moe-compile.sh \
-#     --format fatbin test/GPU/suite/gemm.mlir artifacts-ws
+# Its artifacts are the GEMM suites compiled with warp-specialize=1:
+#   for f in gemm fp8-gemm; do MOE_PIPELINE_OPTIONS=warp-specialize=1 \
+#     utils/moe-compile.sh --format fatbin test/GPU/suite/$f.mlir artifacts-ws; done
+# (fp8-gemm only where artifacts-ws has it: the fp8_block promotion in the
+# consumer warpgroups).
 # Usage: test/GPU/run-warp-specialized.sh ARTIFACTS LOGDIR
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,8 +35,26 @@ for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm1_qwen3 256 "$c" 3
   run gemm gemm2_qwen3 256 "$c" 3
 done
+if [ -e "$ART/fp8-gemm.manifest" ]; then
+  for T in 1 32 256; do
+    run fp8-gemm gemm1_deepseek_v3_fp8_e8 $((T * 8)) random 3
+    run fp8-gemm gemm2_deepseek_v3_fp8_e8 $((T * 8)) random 3
+  done
+  for f in gemm_fp8_k336_n80_gated_f16 gemm_fp8_k256_n300_interleaved; do
+    for R in 1 37 300 1000; do
+      run fp8-gemm "$f" "$R" random 3
+    done
+    for c in one-expert empty-experts out-of-range unsorted-offsets; do
+      run fp8-gemm "$f" 300 "$c" 3
+    done
+  done
+fi
 if [ "${SANITIZER:-1}" = 1 ]; then
   echo "== compute-sanitizer"
+  if [ -e "$ART/fp8-gemm.manifest" ]; then
+    sanitize memcheck fp8-gemm gemm_fp8_k336_n80_gated_f16 300
+    sanitize racecheck fp8-gemm gemm_fp8_k336_n80_gated_f16 300
+  fi
   sanitize memcheck gemm gemm2_qwen3 300
   sanitize memcheck gemm gemm_k48_gated_f16 300
   sanitize memcheck gemm gemm_k144_gelu_config 300 unsorted-offsets
