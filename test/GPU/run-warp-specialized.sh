@@ -3,10 +3,11 @@
 # from a counter and handed to the consumers through a queue) against the
 # reference on the GPU host, with compute-sanitizer at partial-tile shapes.
 # Its artifacts are the GEMM suites compiled with warp-specialize=1:
-#   for f in gemm fp8-gemm; do MOE_PIPELINE_OPTIONS=warp-specialize=1 \
+#   for f in gemm gemm-cluster fp8-gemm; do MOE_PIPELINE_OPTIONS=warp-specialize=1 \
 #     utils/moe-compile.sh --format fatbin test/GPU/suite/$f.mlir artifacts-ws; done
-# (fp8-gemm only where artifacts-ws has it: the fp8_block promotion in the
-# consumer warpgroups).
+# (gemm-cluster: 2-block clusters sharing W tiles and their claims; fp8-gemm:
+# the fp8_block promotion in the consumer warpgroups; each only where
+# artifacts-ws has it.)
 # Usage: test/GPU/run-warp-specialized.sh ARTIFACTS LOGDIR
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -49,6 +50,7 @@ if [ -e "$ART/fp8-gemm.manifest" ]; then
     done
   done
 fi
+[ -f "$ART/gemm-cluster.so" ] && run_cluster_gemms
 if [ "${SANITIZER:-1}" = 1 ]; then
   echo "== compute-sanitizer"
   if [ -e "$ART/fp8-gemm.manifest" ]; then
@@ -61,6 +63,10 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   sanitize racecheck gemm gemm_k48_gated_f16 300
   sanitize racecheck gemm gemm_k16_n72 200
   sanitize racecheck gemm gemm2_qwen3 300
+  if [ -f "$ART/gemm-cluster.so" ]; then
+    sanitize memcheck gemm-cluster gemm_k48_gated_f16_cluster2 300 out-of-range
+    sanitize racecheck gemm-cluster gemm_k48_gated_f16_cluster2 300
+  fi
 fi
 echo "warp-specialized: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
