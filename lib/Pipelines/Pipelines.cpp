@@ -56,10 +56,7 @@ void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize,
   // to TMA loads on mbarriers and the rest of the tile ops to nvgpu; everything
   // else (and the GEMMs the tiled kernel cannot take) gets its kernel from
   // convert-moe-to-gpu.
-  // The producer warpgroup walks the tiles on its own: round robin there.
-  MoeTileGroupedMatmulOptions tiling;
-  tiling.dynamicTiles = !warpSpecialize;
-  pm.addPass(createMoeTileGroupedMatmul(tiling));
+  pm.addPass(createMoeTileGroupedMatmul());
   pm.addPass(createMoePipelineTileLoads());
   if (warpSpecialize)
     pm.addPass(createMoeWarpSpecialize());

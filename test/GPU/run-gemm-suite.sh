@@ -77,14 +77,14 @@ done
 # Clusters of two blocks sharing W tiles (cluster_m = 2; an odd number of
 # row tiles leaves the second block of the last entry without rows).
 for T in 1 32 256 2048; do
-  run gemm gemm1_qwen3_cluster2 $((T * 8)) random 3
-  run gemm gemm2_qwen3_cluster2 $((T * 8)) random 3
+  run gemm-cluster gemm1_qwen3_cluster2 $((T * 8)) random 3
+  run gemm-cluster gemm2_qwen3_cluster2 $((T * 8)) random 3
 done
 for R in 1 37 300 1000; do
-  run gemm gemm_k48_gated_f16_cluster2 "$R" random 3
+  run gemm-cluster gemm_k48_gated_f16_cluster2 "$R" random 3
 done
 for c in one-expert empty-experts out-of-range unsorted-offsets; do
-  run gemm gemm_k48_gated_f16_cluster2 300 "$c" 3
+  run gemm-cluster gemm_k48_gated_f16_cluster2 300 "$c" 3
 done
 
 # Split-K tiles and their reduction (split-k.mlir): from one row to past
@@ -202,8 +202,8 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   sanitize memcheck split-k gemm_k1000_gated_split4_f16 300 out-of-range
   sanitize racecheck split-k gemm_k1000_gated_split4_f16 300
   sanitize memcheck split-k gemm_gathered_swigluoai_split3 100 out-of-range
-  sanitize memcheck gemm gemm_k48_gated_f16_cluster2 300 out-of-range
-  sanitize racecheck gemm gemm_k48_gated_f16_cluster2 300
+  sanitize memcheck gemm-cluster gemm_k48_gated_f16_cluster2 300 out-of-range
+  sanitize racecheck gemm-cluster gemm_k48_gated_f16_cluster2 300
   sanitize memcheck activations gemm_k48_swigluoai_interleaved_f16 300 out-of-range
   sanitize memcheck activations gemm1_gathered_swigluoai 33 out-of-range
 fi

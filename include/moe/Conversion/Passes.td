@@ -92,10 +92,11 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
        warpgroups, over (schedule entry, column block of `tile_n`) tiles in
        an L2-aware order (an expert's tiles consecutive, column block by
        column block). With `dynamic-tiles` (the default) a block takes its
-       next tile from a counter in the schedule (one `atomic_rmw` per tile,
-       issued as the current tile starts), so the tiles in flight stay
-       within about one tile per block of each other however much the
-       tiles' costs differ; otherwise block b takes tiles b, b + grid, ...
+       next tile from a counter in the schedule (`moe.tile_claim` as the
+       current tile starts, `moe.tile_claimed` after it), so the tiles in
+       flight stay within about one tile per block of each other however
+       much the tiles' costs differ; otherwise block b takes tiles b,
+       b + grid, ...
        The kernel is tile IR only: per 64-wide K step, `moe.tile_load` of
        the A and W tiles (128-byte swizzle; gate and up halves of W into
        the two halves of one tile) and a `moe.tile_mma` (its `rows`, the
@@ -127,8 +128,7 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
   let options = [
     Option<"dynamicTiles", "dynamic-tiles", "bool", /*default=*/"true",
            "Blocks take tiles from a counter in the schedule (in the order "
-           "they start); off: round robin, as moe-warp-specialize needs "
-           "(its producer walks the tiles without the consumers)">
+           "they start); off: round robin">
   ];
   let dependentDialects = [
     "::mlir::moe::MoeDialect",
@@ -196,7 +196,8 @@ def ConvertMoeTileToNVGPU : Pass<"convert-moe-tile-to-nvgpu", "ModuleOp"> {
     lowers the copies, waits and releases), before `gpu-kernel-outlining`:
 
     - the kernel's `moe.tile_alloc` buffers are placed in its dynamic shared
-      memory, 1024-byte aligned each, and the launch's dynamic shared
+      memory, tiles first and 1024-byte aligned each, then buffers under
+      1 KiB (ring words) 16-byte aligned, and the launch's dynamic shared
       memory size is set (a launch that already has one is an error);
     - a tile accumulator `vector<MxNxf32>` becomes, in each of the `M / 64`
       warpgroups, `!nvgpu.warpgroup.accumulator<fragmented =

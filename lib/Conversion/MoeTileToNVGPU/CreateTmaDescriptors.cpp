@@ -4,7 +4,10 @@
 // encoded on the host before each launch; in the kernel every ready ring
 // becomes mbarriers, every batch of copies one expect_tx arrival plus one
 // cp.async.bulk.tensor per copy (issued by thread 0), and every wait an
-// mbarrier parity wait.
+// mbarrier parity wait. A signal (`moe.tile_signal`) is one arrival on a
+// ring of its own; a tile claim (`moe.tile_claim`, `moe.tile_claimed`) is
+// thread 0's atomic add into a workgroup word, read between two block
+// barriers.
 //
 // Copies multicast to a cluster of N blocks: block rank r issues share r
 // of the box's outer rows, with its own tensor map of the share's box, to
@@ -145,6 +148,9 @@ public:
     SmallVector<TileLoadAsyncOp> loads;
     SmallVector<TileWaitOp> waits;
     SmallVector<TileReleaseOp> releases;
+    SmallVector<TileSignalOp> signals;
+    SmallVector<TileClaimOp> claims;
+    SmallVector<TileClaimedOp> claimeds;
     llvm::SetVector<Value> rings;
     launch.getBody().walk([&](Operation *op) {
       if (auto load = dyn_cast<TileLoadAsyncOp>(op)) {
@@ -156,9 +162,17 @@ public:
       } else if (auto release = dyn_cast<TileReleaseOp>(op)) {
         releases.push_back(release);
         rings.insert(release.getRing());
+      } else if (auto signal = dyn_cast<TileSignalOp>(op)) {
+        signals.push_back(signal);
+        rings.insert(signal.getRing());
+      } else if (auto claim = dyn_cast<TileClaimOp>(op)) {
+        claims.push_back(claim);
+      } else if (auto claimed = dyn_cast<TileClaimedOp>(op)) {
+        claimeds.push_back(claimed);
       }
     });
-    if (failed(collectReleaseRings(loads, releases)))
+    if (failed(collectReleaseRings(loads, releases)) ||
+        failed(checkSignalRings(loads, releases, signals)))
       return failure();
     for (TileLoadAsyncOp load : loads) {
       if (failed(checkCopy(load, launch)))
@@ -184,6 +198,12 @@ public:
       lowerWait(wait);
     for (TileReleaseOp release : releases)
       lowerRelease(release);
+    for (TileSignalOp signal : signals)
+      lowerSignal(signal);
+    for (TileClaimOp claim : claims)
+      lowerClaim(claim);
+    for (TileClaimedOp claimed : claimeds)
+      lowerClaimed(claimed);
     return success();
   }
 
@@ -300,6 +320,63 @@ private:
                                      NVVM::MemScopeKind::CLUSTER);
     }
     release.erase();
+  }
+
+  /// A signalled ring (one arrival a phase) takes no copies and no
+  /// releases: those count their arrivals differently.
+  static LogicalResult checkSignalRings(ArrayRef<TileLoadAsyncOp> loads,
+                                        ArrayRef<TileReleaseOp> releases,
+                                        ArrayRef<TileSignalOp> signals) {
+    DenseSet<Value> signalled;
+    for (TileSignalOp signal : signals)
+      signalled.insert(signal.getRing());
+    for (TileLoadAsyncOp load : loads)
+      if (signalled.contains(load.getReady()))
+        return load.emitOpError("completes on a ring that moe.tile_signal "
+                                "also arrives on");
+    for (TileReleaseOp release : releases)
+      if (signalled.contains(release.getRing()))
+        return release.emitOpError("arrives on a ring that moe.tile_signal "
+                                   "also arrives on");
+    return success();
+  }
+
+  /// One arrival (release semantics: the thread's earlier writes to shared
+  /// memory are seen by the threads whose wait returns).
+  static void lowerSignal(TileSignalOp signal) {
+    OpBuilder b(signal);
+    NVVM::MBarrierArriveOp::create(b, signal.getLoc(), b.getI64Type(),
+                                   mbarrierPointer(b, signal.getLoc(),
+                                                   signal.getRing(),
+                                                   signal.getSlot()));
+    signal.erase();
+  }
+
+  /// Thread 0 claims: slot[0] = offset + atomic_add(counter[word], 1).
+  void lowerClaim(TileClaimOp claim) {
+    OpBuilder b(claim);
+    Location loc = claim.getLoc();
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange(), isLeader(b, loc),
+                                  /*withElseRegion=*/false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value next = claim.createAtomicClaim(b);
+    memref::StoreOp::create(b, loc, next, claim.getSlot(),
+                            ValueRange{indexConstant(b, loc, 0)});
+    claim.erase();
+  }
+
+  /// The block meets, reads the claim, and meets again so that nobody still
+  /// reads the slot when thread 0 claims into it next.
+  static void lowerClaimed(TileClaimedOp claimed) {
+    OpBuilder b(claimed);
+    Location loc = claimed.getLoc();
+    gpu::BarrierOp::create(b, loc);
+    Value word = memref::LoadOp::create(b, loc, claimed.getSlot(),
+                                        ValueRange{indexConstant(b, loc, 0)});
+    gpu::BarrierOp::create(b, loc);
+    Value tile = arith::IndexCastOp::create(b, loc, b.getIndexType(), word);
+    claimed.replaceAllUsesWith(tile);
+    claimed.erase();
   }
 
   /// The block size must be static for the mbarriers' arrival count.
@@ -709,7 +786,8 @@ struct MoeCreateTmaDescriptorsPass
                         "to turn it into asynchronous copies");
         return WalkResult::interrupt();
       }
-      if (!isa<TileLoadAsyncOp, TileWaitOp, TileReleaseOp>(op))
+      if (!isa<TileLoadAsyncOp, TileWaitOp, TileReleaseOp, TileSignalOp,
+               TileClaimOp, TileClaimedOp>(op))
         return WalkResult::advance();
       auto launch = op->getParentOfType<gpu::LaunchOp>();
       if (!launch) {

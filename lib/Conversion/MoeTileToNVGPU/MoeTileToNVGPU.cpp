@@ -4,7 +4,9 @@
 // nvgpu, after moe-create-tma-descriptors has lowered the copies and rings.
 //
 //  - moe.tile_alloc: the kernel's buffers are laid out in its dynamic shared
-//    memory, each 1024-byte aligned; the launch gets the size.
+//    memory: tiles (1 KiB or more) first, each 1024-byte aligned, then the
+//    small words (rings, claim slots) 16-byte aligned; the launch gets the
+//    size.
 //  - A tile accumulator vector<MxNxf32> becomes, in each of the M / 64
 //    warpgroups, !nvgpu.warpgroup.accumulator<fragmented = vector<64xNxf32>>
 //    (zero constants: nvgpu.warpgroup.mma.init.accumulator), through loops
@@ -42,6 +44,8 @@
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/ADT/SetVector.h"
+
+#include <algorithm>
 
 namespace mlir::moe {
 #define GEN_PASS_DEF_CONVERTMOETILETONVGPU
@@ -101,13 +105,20 @@ LogicalResult allocateTileBuffers(gpu::LaunchOp launch) {
   Value skip = arith::RemUIOp::create(
       b, loc, arith::SubIOp::create(b, loc, c(kTileBufferAlign), misalignment),
       c(kTileBufferAlign));
+  // Tiles first, so that the small words after them pad nothing.
+  std::stable_partition(allocs.begin(), allocs.end(), [](TileAllocOp alloc) {
+    return alloc.getBytes() >= kTileBufferAlign;
+  });
   int64_t offset = 0;
   for (TileAllocOp alloc : allocs) {
     b.setInsertionPoint(alloc);
+    int64_t align = alloc.getBytes() >= kTileBufferAlign ? kTileBufferAlign
+                                                         : kSmallBufferAlign;
+    offset = llvm::alignTo(offset, align);
     Value start = arith::AddIOp::create(b, loc, skip, c(offset));
     Value view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(),
                                         dynamic, start, ValueRange());
-    offset += llvm::alignTo(alloc.getBytes(), kTileBufferAlign);
+    offset += alloc.getBytes();
     alloc.replaceAllUsesWith(view);
     alloc.erase();
   }

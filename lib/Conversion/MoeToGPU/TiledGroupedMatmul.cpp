@@ -557,8 +557,8 @@ struct GemmKernelBuilder {
   }
 
   /// Tiles from the schedule's counter: block b starts with tile b; as a
-  /// tile starts, thread 0 claims the next one (grid + the counter's old
-  /// value) into `slot`, read by the block after the tile. Tiles thus start
+  /// tile starts, the block claims the next one (grid + the counter's old
+  /// value) into `slot` and reads the claim after the tile. Tiles thus start
   /// in order whatever each costs (a tile whose second warpgroup has no
   /// rows takes half the MMA time), which keeps the tiles in flight, and
   /// the W blocks and A rows they share, close together.
@@ -576,21 +576,10 @@ struct GemmKernelBuilder {
     scf::ConditionOp::create(b, loc, x.lt(before->getArgument(0), numTiles),
                              before->getArguments());
     Block *after = b.createBlock(&loop.getAfter(), {}, {index}, {loc});
-    k.ifThen(cmpI(k, arith::CmpIPredicate::eq, ids.threadId, x.c(0)),
-             [&](KernelBuilder &k) {
-               Ix x{k};
-               Value claimed = memref::AtomicRMWOp::create(
-                   k.b(), loc, arith::AtomicRMWKind::addi, k.i32(1), schedule,
-                   ValueRange{x.c(kTileCounterWord)});
-               Value next = arith::AddIOp::create(k.b(), loc, claimed,
-                                                  x.i32(ids.gridSize));
-               storeI32(k, next, slot, x.c(0));
-             });
+    TileClaimOp::create(b, loc, schedule, x.c(kTileCounterWord), ids.gridSize,
+                        slot);
     body(k, after->getArgument(0));
-    gpu::BarrierOp::create(b, loc);
-    Value next = x.fromI32(loadI32(k, slot, x.c(0)));
-    // Nobody may still read the slot when thread 0 claims again.
-    gpu::BarrierOp::create(b, loc);
+    Value next = TileClaimedOp::create(b, loc, index, slot);
     scf::YieldOp::create(b, loc, next);
   }
 

@@ -201,3 +201,18 @@ func.func @no_cluster(%w: memref<?x64xbf16>, %row: index) {
   }
   return
 }
+
+// -----
+
+func.func @signal_and_release(%r: memref<2xi64, 3>, %i: index) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    moe.tile_signal %r[%i] : memref<2xi64, 3>
+    // expected-error @+1 {{'moe.tile_release' op arrives on a ring that moe.tile_signal also arrives on}}
+    moe.tile_release %r[%i] arrivals = 32 : memref<2xi64, 3>
+    gpu.terminator
+  }
+  return
+}

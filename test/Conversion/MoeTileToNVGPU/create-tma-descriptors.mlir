@@ -173,3 +173,48 @@ func.func @gathered(%a: memref<?x64xbf16>, %index: memref<?xi32>, %w: memref<4x?
   }
   return
 }
+
+// -----
+
+// A block-wide claim: thread 0 adds 1 to the counter word and keeps the
+// old value plus the offset in the slot; the block reads it between two
+// barriers. A signal is one arrival on a ring that expects one.
+// CHECK-LABEL: func.func @claims_and_signals
+//       CHECK: gpu.launch blocks({{.*}}) threads(%[[TX:.*]], %[[TY:.*]], %[[TZ:.*]]) in
+//       CHECK:   scf.if
+//       CHECK:     nvvm.mbarrier.init %{{.*}}, %c1_i32
+//       CHECK:   gpu.barrier
+//       CHECK:   arith.cmpi eq, %[[TX]], %c0
+//       CHECK:   scf.if
+//       CHECK:     %[[OLD:.*]] = memref.atomic_rmw addi %{{.*}}, %{{.*}}[%{{.*}}] : (i32, memref<?xi32>) -> i32
+//       CHECK:     %[[OFF:.*]] = arith.index_cast %{{.*}} : index to i32
+//       CHECK:     %[[NEXT:.*]] = arith.addi %[[OLD]], %[[OFF]] : i32
+//       CHECK:     memref.store %[[NEXT]], %[[SLOT:.*]][%{{.*}}]
+//       CHECK:   nvvm.mbarrier.arrive %{{.*}} : !llvm.ptr<3> -> i64
+//       CHECK:   gpu.barrier
+//       CHECK:   %[[WORD:.*]] = memref.load %[[SLOT]][%{{.*}}]
+//       CHECK:   gpu.barrier
+//       CHECK:   arith.index_cast %[[WORD]] : i32 to index
+//   CHECK-NOT: moe.tile
+func.func @claims_and_signals(%counter: memref<?xi32>, %grid: index, %out: memref<?xindex>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c128 = arith.constant 128 : index
+  %c1024 = arith.constant 1024 : index
+  %smem = arith.constant 2048 : i32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1)
+      dynamic_shared_memory_size %smem {
+    %dyn = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %ring = memref.view %dyn[%c1024][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2xi64, #gpu.address_space<workgroup>>
+    %slot = memref.view %dyn[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<1xi32, #gpu.address_space<workgroup>>
+    moe.tile_claim %counter[%c2] offset %grid into %slot
+        : memref<?xi32>, memref<1xi32, #gpu.address_space<workgroup>>
+    moe.tile_signal %ring[%c1] : memref<2xi64, #gpu.address_space<workgroup>>
+    %next = moe.tile_claimed %slot : memref<1xi32, #gpu.address_space<workgroup>>
+    memref.store %next, %out[%tx] : memref<?xindex>
+    gpu.terminator
+  }
+  return
+}

@@ -149,3 +149,34 @@ func.func @rows_outside_loop(%out: memref<?x64xf32>, %rows: index) {
   }
   return
 }
+
+// -----
+
+// Buffers under 1 KiB (ring words, a claim slot) go after the tiles,
+// 16-byte aligned, whatever the order of their allocations: 8 KiB of tile,
+// 32 bytes of ring at 8192, the slot at 8224, plus 1 KiB of alignment
+// slack: 9252 bytes.
+// CHECK-LABEL: func.func @small_buffers_packed
+//       CHECK: %[[SMEM:.*]] = arith.constant 9252 : i32
+//       CHECK: gpu.launch {{.*}} dynamic_shared_memory_size %[[SMEM]]
+//       CHECK:   %[[DYN:.*]] = gpu.dynamic_shared_memory
+//       CHECK:   arith.remui
+//       CHECK:   %[[SKIP:.*]] = arith.remui
+//       CHECK:   %[[RING_AT:.*]] = arith.addi %[[SKIP]], %c8192
+//       CHECK:   memref.view %[[DYN]][%[[RING_AT]]][] : {{.*}} to memref<4xi64, #gpu.address_space<workgroup>>
+//       CHECK:   %[[TILE_AT:.*]] = arith.addi %[[SKIP]], %c0
+//       CHECK:   memref.view %[[DYN]][%[[TILE_AT]]][] : {{.*}} to memref<64x64xf16, #gpu.address_space<workgroup>>
+//       CHECK:   %[[SLOT_AT:.*]] = arith.addi %[[SKIP]], %c8224
+//       CHECK:   memref.view %[[DYN]][%[[SLOT_AT]]][] : {{.*}} to memref<1xi32, #gpu.address_space<workgroup>>
+func.func @small_buffers_packed() {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c128, %v = %c1, %t = %c1) {
+    %ring = moe.tile_alloc : memref<4xi64, #gpu.address_space<workgroup>>
+    %tile = moe.tile_alloc : memref<64x64xf16, #gpu.address_space<workgroup>>
+    %slot = moe.tile_alloc : memref<1xi32, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}

@@ -36,18 +36,14 @@
 //       CHECK:     %[[WG:.*]] = arith.divui %[[TID]], %c128
 //       CHECK:     %[[TA:.*]] = moe.tile_alloc : memref<128x64xbf16, #gpu.address_space<workgroup>>
 //       CHECK:     %[[TW:.*]] = moe.tile_alloc : memref<256x64xbf16, #gpu.address_space<workgroup>>
-// Dynamic tiles: block b starts with tile b; as a tile starts, thread 0
-// claims the next one from the schedule's counter (word 2) into a
-// one-word tile buffer.
+// Dynamic tiles: block b starts with tile b; as a tile starts, the block
+// claims the next one from the schedule's counter (word 2), offset by the
+// grid, into a one-word tile buffer.
 //       CHECK:     %[[SLOT:.*]] = moe.tile_alloc : memref<1xi32, #gpu.address_space<workgroup>>
 //       CHECK:     scf.while (%[[T0:.*]] = %[[BID]]) : (index) -> index {
 //       CHECK:     } do {
 //       CHECK:     ^bb0(%[[T:.*]]: index):
-//       CHECK:       scf.if
-//       CHECK:         %[[OLD:.*]] = memref.atomic_rmw addi %{{.*}}, %[[SCHED]][%c2{{.*}}] : (i32, memref<?xi32>) -> i32
-//       CHECK:         %[[G:.*]] = arith.index_cast %[[GRID]] : index to i32
-//       CHECK:         %[[NEXT_TILE:.*]] = arith.addi %[[OLD]], %[[G]] : i32
-//       CHECK:         memref.store %[[NEXT_TILE]], %[[SLOT]]
+//       CHECK:       moe.tile_claim %[[SCHED]][%c2{{.*}}] offset %[[GRID]] into %[[SLOT]]
 // L2-aware raster: tile t lies in the segment (expert) of m-tile
 // t / n-blocks, whose first m-tile and m-tile count are words 3 and 4 of a
 // 5-word entry; within the segment the column block is the slow index.
@@ -79,13 +75,12 @@
 //       CHECK:       } else {
 // Zero tiles: rows outside [offsets[0], offsets[E]).
 //       CHECK:         moe.tile_store %{{.*}} warpgroup %[[WG]] into %[[O]][{{.*}}] rows %{{.*}} : vector<128x128xf32>, memref<?x64xbf16>
-// The block reads the claimed tile between two barriers.
-//       CHECK:       gpu.barrier
-//       CHECK:       memref.load %[[SLOT]]
-//       CHECK:       gpu.barrier
+// The block reads the claim after the tile.
+//       CHECK:       %[[NEXT_TILE:.*]] = moe.tile_claimed %[[SLOT]]
+//       CHECK:       scf.yield %[[NEXT_TILE]]
 //   CHECK-NOT:     nvvm.
 //       CHECK:     gpu.terminator
-// Round robin without dynamic-tiles (warp specialization's form).
+// Round robin without dynamic-tiles.
 // STATIC-LABEL: func.func @silu_and_mul_scale
 //       STATIC:   gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) {
 //   STATIC-NOT:     memref.atomic_rmw

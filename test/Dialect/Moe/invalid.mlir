@@ -2717,6 +2717,38 @@ func.func @tile_load_multicast_range(%a: memref<?x?xbf16>, %d: memref<128x64xbf1
 
 // -----
 
+func.func @tile_claim_counter(%c: memref<?xi32, 3>, %s: memref<1xi32, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_claim' op counter must be in global memory (shared by the blocks of the grid), got 'memref<?xi32, 3>'}}
+  moe.tile_claim %c[%i] offset %i into %s : memref<?xi32, 3>, memref<1xi32, 3>
+  return
+}
+
+// -----
+
+func.func @tile_claim_slot(%c: memref<?xi32>, %s: memref<2xi32, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_claim' op slot must be one i32 word of workgroup memory (memref<1xi32, workgroup>), got 'memref<2xi32, 3>'}}
+  moe.tile_claim %c[%i] offset %i into %s : memref<?xi32>, memref<2xi32, 3>
+  return
+}
+
+// -----
+
+func.func @tile_claimed_slot(%s: memref<1xi32>) {
+  // expected-error @+1 {{'moe.tile_claimed' op slot must be one i32 word of workgroup memory (memref<1xi32, workgroup>), got 'memref<1xi32>'}}
+  %t = moe.tile_claimed %s : memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @tile_signal_ring(%r: memref<4xi64>, %i: index) {
+  // expected-error @+1 {{'moe.tile_signal' op ready ring must be in workgroup memory, got 'memref<4xi64>'}}
+  moe.tile_signal %r[%i] : memref<4xi64>
+  return
+}
+
+// -----
+
 func.func @tile_release_cluster(%r: memref<4xi64, 3>, %i: index) {
   // expected-error @+1 {{'moe.tile_release' op cluster must be in [1, 16] with arrivals a multiple of 32 * cluster (whole warps of every block), got cluster = 2, arrivals = 96}}
   moe.tile_release %r[%i] arrivals = 96 cluster = 2 : memref<4xi64, 3>

@@ -1110,6 +1110,26 @@ func.func @tile_store_activations(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>
   return
 }
 
+// A tile claimed from a counter and handed through a signalled ring.
+// CHECK-LABEL: func.func @tile_claims
+//       CHECK: moe.tile_claim %{{.*}}[%{{.*}}] offset %{{.*}} into %{{.*}} : memref<?xi32>, memref<1xi32, #gpu.address_space<workgroup>>
+//       CHECK: moe.tile_signal %{{.*}}[%{{.*}}] : memref<4xi64, #gpu.address_space<workgroup>>
+//       CHECK: %{{.*}} = moe.tile_claimed %{{.*}} : memref<1xi32, #gpu.address_space<workgroup>>
+func.func @tile_claims(%counter: memref<?xi32>, %i: index, %grid: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %t = %c1) {
+    %slot = moe.tile_alloc : memref<1xi32, #gpu.address_space<workgroup>>
+    %ring = moe.tile_alloc : memref<4xi64, #gpu.address_space<workgroup>>
+    moe.tile_claim %counter[%i] offset %grid into %slot
+        : memref<?xi32>, memref<1xi32, #gpu.address_space<workgroup>>
+    moe.tile_signal %ring[%i] : memref<4xi64, #gpu.address_space<workgroup>>
+    %next = moe.tile_claimed %slot : memref<1xi32, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}
+
 // The tile IR of a GEMM kernel (moe-tile-grouped-matmul's output, then the
 // pipelining pass's release): buffers, a synchronous tile load into part
 // of a buffer, an MMA left in flight, the wait, a gated epilogue with

@@ -19,7 +19,7 @@
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-gemm.txt" 2>&1 | FileCheck %s --check-prefix=GEMM
 // GEMM: bad-config-gemm.txt:1: entry 'grouped_matmul E=128 tile_n=24 stages=4': tile_n = 24 is out of range: expected a multiple of 16 in [16, 256] (wgmma's N, halved for a gated epilogue)
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-gemm-smem.txt" 2>&1 | FileCheck %s --check-prefix=SMEM
-// SMEM: bad-config-gemm-smem.txt:2: entry 'grouped_matmul E=128 N=1536 stages=6': stages = 6 with tile_m = 128 and tile_n = 256 needs 297984 bytes of shared memory (6 slots of 49152 bytes, plus 3072 for alignment and mbarriers), more than the 232448 bytes (227 KiB) an sm_90 block may use: at most 4 stages fit
+// SMEM: bad-config-gemm-smem.txt:2: entry 'grouped_matmul E=128 N=1536 stages=6': stages = 6 with tile_m = 128 and tile_n = 256 needs 296960 bytes of shared memory (6 slots of 49152 bytes, plus 2048 for alignment and mbarriers), more than the 232448 bytes (227 KiB) an sm_90 block may use: at most 4 stages fit
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-gemm-int.txt" 2>&1 | FileCheck %s --check-prefix=INT
 // INT: bad-config-gemm-int.txt:1: entry 'grouped_matmul E=128 tile_n=wide': tile_n = 'wide' is not an integer (of 64 bits)
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-gemm-word.txt" 2>&1 | FileCheck %s --check-prefix=WORD

@@ -143,3 +143,78 @@ func.func @three_consumers(%a: memref<?x64xbf16>, %w: memref<4x192x64xbf16>, %ou
   }
   return
 }
+
+// -----
+
+!a4 = memref<128x64xbf16, #gpu.address_space<workgroup>>
+!w4 = memref<128x64xbf16, #gpu.address_space<workgroup>>
+!slot = memref<1xi32, #gpu.address_space<workgroup>>
+
+// Tiles claimed from a counter: the producer's thread claims (an atomic
+// add), waits for a queue slot's release, writes the claim and signals it;
+// its own moe.tile_claimed reads its last claim. The consumers wait for
+// the queue slot, read the word and release the slot (every consumer
+// thread). The block-wide claim slot is gone.
+// CHECK-LABEL: func.func @claimed_tiles
+//       CHECK: gpu.launch
+//   CHECK-NOT:   moe.tile_alloc : memref<1xi32
+//       CHECK:   %[[WORDS:.*]] = moe.tile_alloc : memref<4xi32
+//       CHECK:   %[[QFULL:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   %[[QEMPTY:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   %[[POS:.*]] = memref.alloca() : memref<index>
+//       CHECK:   %[[LAST:.*]] = memref.alloca() : memref<index>
+//       CHECK:   scf.if
+//       CHECK:     scf.while
+//       CHECK:       memref.atomic_rmw addi %{{.*}}, %{{.*}}[%{{.*}}] : (i32, memref<?xi32>) -> i32
+//       CHECK:       memref.store %{{.*}}, %[[LAST]][]
+//       CHECK:       moe.tile_wait %[[QEMPTY]][%[[PS:.*]]] parity
+//       CHECK:       memref.store %{{.*}}, %[[WORDS]][%[[PS]]]
+//       CHECK:       moe.tile_signal %[[QFULL]][%[[PS]]]
+//       CHECK:       moe.tile_load_async
+//       CHECK:       memref.load %[[LAST]][]
+//       CHECK:   } else {
+//       CHECK:     scf.while
+//   CHECK-NOT:       memref.atomic_rmw
+//       CHECK:       moe.tile_mma
+//       CHECK:       moe.tile_store
+//       CHECK:       moe.tile_wait %[[QFULL]][%[[CS:.*]]] parity
+//       CHECK:       memref.load %[[WORDS]][%[[CS]]]
+//       CHECK:       moe.tile_release %[[QEMPTY]][%[[CS]]] arrivals = 256
+func.func @claimed_tiles(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %out: memref<?x128xbf16>, %counter: memref<?xi32>, %tiles: index, %n: index) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c132 = arith.constant 132 : index
+  %c256 = arith.constant 256 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c132, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c256, %v = %c1, %t = %c1) {
+    %ta = moe.tile_alloc : !a4
+    %tw = moe.tile_alloc : !w4
+    %slot = moe.tile_alloc : !slot
+    %c0 = arith.constant 0 : index
+    %c64 = arith.constant 64 : index
+    %c128 = arith.constant 128 : index
+    %wg = arith.divui %tx, %c128 : index
+    %zero = arith.constant dense<0.0> : vector<128x128xf32>
+    %last = scf.while (%tile = %bx) : (index) -> index {
+      %more = arith.cmpi ult, %tile, %tiles : index
+      scf.condition(%more) %tile : index
+    } do {
+    ^bb0(%tile: index):
+      moe.tile_claim %counter[%c2] offset %c132 into %slot : memref<?xi32>, !slot
+      %row = arith.muli %tile, %c128 : index
+      %acc = scf.for %kb = %c0 to %n step %c1 iter_args(%acc0 = %zero) -> (vector<128x128xf32>) {
+        %k = arith.muli %kb, %c64 : index
+        moe.tile_load %a[%row, %k] into %ta swizzle = 128 : memref<?x64xbf16>, !a4
+        moe.tile_load %w[%c0, %c0, %k] into %tw swizzle = 128 : memref<4x128x64xbf16>, !w4
+        %next = moe.tile_mma %ta, %tw, %acc0 warpgroup %wg : !a4, !w4 -> vector<128x128xf32>
+        scf.yield %next : vector<128x128xf32>
+      } {moe.pipeline_stages = 4 : i64}
+      %done = moe.tile_mma_wait %acc : vector<128x128xf32>
+      moe.tile_store %done warpgroup %wg into %out[%row, %c0] rows %c128 : vector<128x128xf32>, memref<?x128xbf16>
+      %claimed = moe.tile_claimed %slot : !slot
+      scf.yield %claimed : index
+    }
+    gpu.terminator
+  }
+  return
+}

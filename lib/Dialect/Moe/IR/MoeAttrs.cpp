@@ -19,9 +19,10 @@ namespace {
 /// Bytes of a tile row: `tileK` 16-bit elements.
 constexpr int64_t kElementBytes = 2;
 /// The tiled kernel's shared memory besides the ring's tiles: the
-/// alignment slack and its two mbarrier rings (full and empty), each in a
-/// 1024-byte aligned buffer of its own.
-constexpr int64_t kRingOverheadBytes = 3 * kTileBufferAlign;
+/// alignment slack, and its small buffers packed after the tiles (the
+/// mbarrier rings, the claim slot and a warp-specialized kernel's claim
+/// queue: well under 1 KiB).
+constexpr int64_t kRingOverheadBytes = 2 * kTileBufferAlign;
 /// Registers a tiled-kernel thread needs besides its accumulators
 /// (addresses, loop state, the epilogue), and the most a thread may have.
 constexpr int64_t kKernelRegisters = 64;

@@ -1,8 +1,10 @@
-//===- MoeTileOps.cpp - Verifiers of the device-side tile ops -------------===//
+//===- MoeTileOps.cpp - Verifiers and helpers of the device-side tile ops -===//
 
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -174,6 +176,43 @@ LogicalResult TileReleaseOp::verify() {
                        "cluster = ")
            << getCluster() << ", arrivals = " << getArrivals();
   return verifyRing(*this, getRing().getType());
+}
+
+LogicalResult TileSignalOp::verify() {
+  return verifyRing(*this, getRing().getType());
+}
+
+/// A claim slot: one i32 word of workgroup memory.
+static LogicalResult verifyClaimSlot(Operation *op, MemRefType slot) {
+  if (!isWorkgroupMemory(slot) || !slot.hasStaticShape() ||
+      slot.getDimSize(0) != 1 || !slot.getLayout().isIdentity())
+    return op->emitOpError("slot must be one i32 word of workgroup memory "
+                           "(memref<1xi32, workgroup>), got ")
+           << slot;
+  return success();
+}
+
+Value TileClaimOp::createAtomicClaim(OpBuilder &builder) {
+  Location loc = getLoc();
+  Value one = arith::ConstantIntOp::create(builder, loc, 1, 32);
+  Value old =
+      memref::AtomicRMWOp::create(builder, loc, arith::AtomicRMWKind::addi, one,
+                                  getCounter(), ValueRange{getWord()});
+  Value offset = arith::IndexCastOp::create(builder, loc, builder.getI32Type(),
+                                            getOffset());
+  return arith::AddIOp::create(builder, loc, old, offset);
+}
+
+LogicalResult TileClaimOp::verify() {
+  if (isWorkgroupMemory(getCounter().getType()))
+    return emitOpError("counter must be in global memory (shared by the "
+                       "blocks of the grid), got ")
+           << getCounter().getType();
+  return verifyClaimSlot(*this, getSlot().getType());
+}
+
+LogicalResult TileClaimedOp::verify() {
+  return verifyClaimSlot(*this, getSlot().getType());
 }
 
 int64_t TileAllocOp::getBytes() {

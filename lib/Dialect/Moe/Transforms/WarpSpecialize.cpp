@@ -19,6 +19,16 @@
 // Both sides walk the same tile loop, so they meet at every ring slot in
 // the same order; the producer runs up to a ring ahead, across tiles.
 //
+// Tiles claimed from a counter (`moe.tile_claim` / `moe.tile_claimed`, a
+// block-wide handoff) go through a queue instead: the producer's thread
+// claims, and hands each claim to the consumers through a ring of
+// `kQueueDepth` words with a full ring (`moe.tile_signal`) and an empty one
+// (`moe.tile_release`), so neither side waits at a block barrier:
+//
+//   producer:  claim: c = counter++ + offset; wait empty[q]; word[q] = c;
+//                     signal full[q];  claimed: c
+//   consumers: claimed: wait full[q]; c = word[q]; release empty[q]
+//
 //===----------------------------------------------------------------------===//
 
 #include "moe/Dialect/Moe/IR/MoeOps.h"
@@ -60,6 +70,9 @@ int32_t consumerRegisters(int64_t consumerThreads) {
       std::min<int64_t>(share / 8 * 8, kMaxConsumerRegisters));
 }
 
+/// Claims the queue holds before the producer waits for the consumers.
+constexpr int64_t kQueueDepth = 4;
+
 /// The rings the copies complete on (full) and the rings released (empty).
 struct Rings {
   DenseSet<Value> full, empty;
@@ -99,6 +112,123 @@ void keepOneSide(Region &region, function_ref<bool(Operation *)> isOther) {
   }
 }
 
+/// The handoff of claimed tiles from the producer to the consumers: words,
+/// their full and empty rings, and per-thread positions.
+struct ClaimQueue {
+  Value words, full, empty;
+  /// The number of claims this thread has pushed or popped.
+  Value position;
+  /// The producer's last claim, for its moe.tile_claimed.
+  Value lastClaim;
+
+  static ClaimQueue create(OpBuilder &b, Location loc, Attribute space) {
+    auto type = [&](Type element) {
+      return MemRefType::get({kQueueDepth}, element,
+                             MemRefLayoutAttrInterface(), space);
+    };
+    ClaimQueue queue;
+    queue.words = TileAllocOp::create(b, loc, type(b.getI32Type()));
+    queue.full = TileAllocOp::create(b, loc, type(b.getI64Type()));
+    queue.empty = TileAllocOp::create(b, loc, type(b.getI64Type()));
+    auto scalar = MemRefType::get({}, b.getIndexType());
+    queue.position = memref::AllocaOp::create(b, loc, scalar);
+    queue.lastClaim = memref::AllocaOp::create(b, loc, scalar);
+    memref::StoreOp::create(b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+                            queue.position);
+    return queue;
+  }
+
+  /// The slot of this thread's next push or pop and the parity of the
+  /// slot's phase it completes (the producer waits for the phase before:
+  /// a fresh slot's "previous" phase counts as complete); advances.
+  std::pair<Value, Value> next(OpBuilder &b, Location loc, bool producer) {
+    auto c = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    Value n = memref::LoadOp::create(b, loc, position);
+    Value slot = arith::RemUIOp::create(b, loc, n, c(kQueueDepth));
+    Value round = arith::DivUIOp::create(b, loc, n, c(kQueueDepth));
+    if (producer)
+      round = arith::AddIOp::create(b, loc, round, c(1));
+    Value parity = arith::RemUIOp::create(b, loc, round, c(2));
+    memref::StoreOp::create(b, loc, arith::AddIOp::create(b, loc, n, c(1)),
+                            position);
+    return {slot, parity};
+  }
+};
+
+/// The producer's thread claims and pushes the claim; its moe.tile_claimed
+/// reads its own last claim.
+void rewriteProducerClaims(Region &region, ClaimQueue &queue) {
+  SmallVector<Operation *> claims;
+  region.walk([&](Operation *op) {
+    if (isa<TileClaimOp, TileClaimedOp>(op))
+      claims.push_back(op);
+  });
+  for (Operation *op : claims) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    if (auto claimed = dyn_cast<TileClaimedOp>(op)) {
+      claimed.replaceAllUsesWith(
+          memref::LoadOp::create(b, loc, queue.lastClaim).getResult());
+      claimed.erase();
+      continue;
+    }
+    auto claim = cast<TileClaimOp>(op);
+    Value word = claim.createAtomicClaim(b);
+    memref::StoreOp::create(
+        b, loc, arith::IndexCastOp::create(b, loc, b.getIndexType(), word),
+        queue.lastClaim);
+    auto [slot, parity] = queue.next(b, loc, /*producer=*/true);
+    TileWaitOp::create(b, loc, queue.empty, slot, parity);
+    memref::StoreOp::create(b, loc, word, queue.words, ValueRange{slot});
+    TileSignalOp::create(b, loc, queue.full, slot);
+    claim.erase();
+  }
+}
+
+/// The consumers pop each claim from the queue.
+void rewriteConsumerClaims(Region &region, ClaimQueue &queue,
+                           int64_t consumerThreads) {
+  SmallVector<Operation *> claims;
+  region.walk([&](Operation *op) {
+    if (isa<TileClaimOp, TileClaimedOp>(op))
+      claims.push_back(op);
+  });
+  for (Operation *op : claims) {
+    auto claimed = dyn_cast<TileClaimedOp>(op);
+    if (!claimed) {
+      op->erase();
+      continue;
+    }
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    auto [slot, parity] = queue.next(b, loc, /*producer=*/false);
+    TileWaitOp::create(b, loc, queue.full, slot, parity);
+    Value word = memref::LoadOp::create(b, loc, queue.words, ValueRange{slot});
+    TileReleaseOp::create(b, loc, queue.empty, slot,
+                          b.getI64IntegerAttr(consumerThreads));
+    claimed.replaceAllUsesWith(
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), word).getResult());
+    claimed.erase();
+  }
+}
+
+/// Every moe.tile_claimed reads the claim of a moe.tile_claim on its slot
+/// earlier in its own block (the producer keeps its claim in a register).
+LogicalResult checkClaims(gpu::LaunchOp launch) {
+  WalkResult result = launch.getBody().walk([](TileClaimedOp claimed) {
+    for (Operation *op = claimed->getPrevNode(); op; op = op->getPrevNode())
+      if (auto claim = dyn_cast<TileClaimOp>(op))
+        if (claim.getSlot() == claimed.getSlot())
+          return WalkResult::advance();
+    claimed.emitOpError("needs a moe.tile_claim on its slot earlier in its "
+                        "block to be warp-specialized");
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
+}
+
 LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
   Location loc = launch.getLoc();
   std::optional<int64_t> threads = getConstantIntValue(launch.getBlockSizeX());
@@ -115,8 +245,12 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
                         "consumers would not meet there");
     return WalkResult::interrupt();
   });
-  if (barriers.wasInterrupted())
+  if (barriers.wasInterrupted() || failed(checkClaims(launch)))
     return failure();
+  bool claimsTiles =
+      launch.getBody()
+          .walk([](TileClaimOp) { return WalkResult::interrupt(); })
+          .wasInterrupted();
 
   // Allocations stay shared; the rest of the body is split.
   Block &body = launch.getBody().front();
@@ -132,6 +266,11 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
   OpBuilder b(first);
   Value tid = launch.getThreadIds().x;
   auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  std::optional<ClaimQueue> queue;
+  if (claimsTiles)
+    queue = ClaimQueue::create(
+        b, loc,
+        cast<MemRefType>((*rings.full.begin()).getType()).getMemorySpace());
   Value isProducer = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                            tid, c(kWarpgroupThreads));
   auto split = scf::IfOp::create(b, loc, isProducer, /*withElse=*/true);
@@ -152,6 +291,8 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
     b.clone(op, mapping);
   keepOneSide(issuer.getThenRegion(),
               [&](Operation *op) { return isConsumerOp(op, rings); });
+  if (queue)
+    rewriteProducerClaims(issuer.getThenRegion(), *queue);
 
   // Consumers: thread ids from 0 again.
   b.setInsertionPointToStart(consumer);
@@ -168,6 +309,14 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
   });
   keepOneSide(split.getElseRegion(),
               [&](Operation *op) { return isProducerOp(op, rings); });
+  if (queue) {
+    rewriteConsumerClaims(split.getElseRegion(), *queue, *threads);
+    // The block-wide claim slot is no longer read.
+    launch.getBody().walk([](TileAllocOp alloc) {
+      if (alloc->use_empty())
+        alloc->erase();
+    });
+  }
 
   OpBuilder outside(launch);
   launch.getBlockSizeXMutable().assign(arith::ConstantIndexOp::create(

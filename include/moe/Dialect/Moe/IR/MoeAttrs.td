@@ -194,8 +194,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     /// Bytes of one slot of the shared-memory ring: an A tile and a W tile
     /// of `tile_k` 16-bit elements a row.
     int64_t getStageBytes() const;
-    /// Dynamic shared memory of the tiled kernel: the ring's tiles and its
-    /// two mbarrier rings, each 1024-byte aligned, plus the alignment slack.
+    /// Dynamic shared memory of the tiled kernel: the ring's tiles, its
+    /// small buffers (mbarrier rings, claim words) and the alignment slack.
     int64_t getSharedMemoryBytes() const;
   }];
 }

@@ -34,10 +34,12 @@ constexpr llvm::StringLiteral kPipelineStagesAttr = "moe.pipeline_stages";
 /// The tile IR's layout facts, shared by its verifiers, the passes that
 /// write it and its lowering: a tile accumulator is held 64 rows per
 /// warpgroup of 128 threads, and tile buffers are 1024-byte aligned (what
-/// swizzled TMA destinations and wgmma operands need).
+/// swizzled TMA destinations and wgmma operands need); buffers smaller than
+/// that (ring words, claim slots) are 16-byte aligned, after the tiles.
 constexpr int64_t kWarpgroupRows = 64;
 constexpr int64_t kWarpgroupThreads = 128;
 constexpr int64_t kTileBufferAlign = 1024;
+constexpr int64_t kSmallBufferAlign = 16;
 /// Dynamic shared memory an sm_90 block may opt in to (227 KiB), which the
 /// tile buffers of a kernel must fit.
 constexpr int64_t kMaxSharedMemoryBytes = 227 * 1024;

@@ -149,9 +149,10 @@ def Moe_TileAllocOp : Moe_Op<"tile_alloc"> {
     sees, for the tiles of a kernel (operands of `moe.tile_mma`, a ring of
     them) or for the words of a ring (`memref<Sxi64>`). It lives as long as
     the kernel. `convert-moe-tile-to-nvgpu` places every buffer of a kernel
-    in its dynamic shared memory, each 1024-byte aligned (what swizzled TMA
-    destinations and wgmma operands need), and sets the launch's dynamic
-    shared memory size. It must be created at the top level of a
+    in its dynamic shared memory, those of 1 KiB or more (tiles) first,
+    each 1024-byte aligned (what swizzled TMA destinations and wgmma
+    operands need), then the smaller ones (ring words) 16-byte aligned, and
+    sets the launch's dynamic shared memory size. It must be created at the top level of a
     `gpu.launch` body.
 
     ```mlir
@@ -244,6 +245,93 @@ def Moe_TileReleaseOp : Moe_Op<"tile_release"> {
     $ring `[` $slot `]` `arrivals` `=` $arrivals
     (`cluster` `=` $cluster^)? attr-dict `:` type($ring)
   }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// TileSignalOp
+//===----------------------------------------------------------------------===//
+
+def Moe_TileSignalOp : Moe_Op<"tile_signal"> {
+  let summary = "one thread's arrival on a ring slot: a word is ready";
+  let description = [{
+    The thread that reaches it arrives once on slot `slot` of the ring
+    `ring`, which completes the slot's phase: a `moe.tile_wait` on the slot
+    with that phase's parity returns, and the waiting threads then see what
+    the signalling thread wrote to workgroup memory before the signal. It
+    hands a value from one thread to others, e.g. the next tile from a
+    producer warp to the consumers (`moe-warp-specialize`). A ring signalled
+    this way is neither a ring of copies nor one of releases.
+
+    ```mlir
+    moe.tile_signal %queue_full[%s]
+        : memref<2xi64, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins Arg<Moe_TileRing, "", [MemRead, MemWrite]>:$ring,
+                       Index:$slot);
+  let assemblyFormat = [{
+    $ring `[` $slot `]` attr-dict `:` type($ring)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// TileClaimOp, TileClaimedOp
+//===----------------------------------------------------------------------===//
+
+def Moe_TileClaimOp : Moe_Op<"tile_claim"> {
+  let summary = "claim the block's next tile from a global counter";
+  let description = [{
+    Collective: every thread of the block reaches it with the same operands.
+    One thread adds 1 to the i32 word `counter[word]` (global memory, shared
+    by all blocks of the grid) atomically and keeps `offset` plus the old
+    value as the block's claim in `slot` (one i32 word of workgroup memory);
+    `moe.tile_claimed` reads it. A persistent kernel whose blocks first take
+    tiles 0 .. grid - 1 claims with `offset` = grid: tiles then start in the
+    order they are claimed, whatever each costs. Nothing synchronizes here,
+    so the claim can be issued early, e.g. at the start of the current tile,
+    and read at its end.
+
+    ```mlir
+    moe.tile_claim %schedule[%c1] offset %grid into %slot
+        : memref<?xi32>, memref<1xi32, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins Arg<MemRefRankOf<[I32], [1]>, "",
+                           [MemRead, MemWrite]>:$counter,
+                       Index:$word, Index:$offset,
+                       Arg<MemRefRankOf<[I32], [1]>, "", [MemWrite]>:$slot);
+  let assemblyFormat = [{
+    $counter `[` $word `]` `offset` $offset `into` $slot attr-dict `:`
+    type($counter) `,` type($slot)
+  }];
+  let extraClassDeclaration = [{
+    /// The claim itself, for the thread a lowering picks: adds 1 to the
+    /// counter word atomically and returns `offset` plus the old value
+    /// (i32).
+    ::mlir::Value createAtomicClaim(::mlir::OpBuilder &builder);
+  }];
+  let hasVerifier = 1;
+}
+
+def Moe_TileClaimedOp : Moe_Op<"tile_claimed"> {
+  let summary = "the tile the block's last moe.tile_claim took";
+  let description = [{
+    Collective: every thread of the block reaches it and receives the claim
+    that the last `moe.tile_claim` into `slot` made. After it the slot may
+    be claimed into again. It orders the block like a barrier: every thread
+    has finished what came before it in the block.
+
+    ```mlir
+    %next = moe.tile_claimed %slot
+        : memref<1xi32, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins Arg<MemRefRankOf<[I32], [1]>, "",
+                           [MemRead, MemWrite]>:$slot);
+  let results = (outs Index:$tile);
+  let assemblyFormat = "$slot attr-dict `:` type($slot)";
   let hasVerifier = 1;
 }
 

@@ -249,6 +249,17 @@ def MoeWarpSpecialize : Pass<"moe-warp-specialize", "ModuleOp"> {
       tile MMAs, releases (whose `arrivals` are the consumer threads) and
       epilogues.
 
+    Tiles claimed from a counter (`moe.tile_claim` into a slot, read by
+    `moe.tile_claimed` later in the same block) reach the consumers
+    through a queue of 4 words in workgroup memory: the producer's thread
+    makes each claim (one `memref.atomic_rmw`), waits for the word's slot
+    on an empty ring, writes it and signals a full ring
+    (`moe.tile_signal`); its own `moe.tile_claimed` reads its last claim.
+    The consumers' `moe.tile_claimed` waits on the full ring, reads the
+    word and releases the slot. So tiles still start in the order they are
+    claimed, and the producer claims the next tile as it starts copying
+    the current one.
+
     The block must be one-dimensional, of static size, a multiple of 128
     and at most 896 threads, with no `gpu.barrier` (producer and consumers
     never meet at one). Loops that only carried accumulators in the
@@ -256,6 +267,7 @@ def MoeWarpSpecialize : Pass<"moe-warp-specialize", "ModuleOp"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::NVVM::NVVMDialect",
     "::mlir::scf::SCFDialect"
   ];

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The warp-specialized grouped GEMM (a producer warpgroup; tiles claimed
+# from a counter and handed to the consumers through a queue) against the
+# reference on the GPU host, with compute-sanitizer at partial-tile shapes.
+# Its artifacts are the GEMM suite compiled with warp-specialize=1:
+#   MOE_PIPELINE_OPTIONS=warp-specialize=1 utils/moe-compile.sh \
+#     --format fatbin test/GPU/suite/gemm.mlir artifacts-ws
+# Usage: test/GPU/run-warp-specialized.sh ARTIFACTS LOGDIR
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ART=${1:?artifacts folder}
+LOG=${2:-${OUT:-$ROOT/gpu-logs}}
+source "$ROOT/test/GPU/common.sh"
+build_runtime
+
+for T in 1 32 256 2048; do
+  run gemm gemm1_qwen3 $((T * 8)) random 3
+  run gemm gemm2_qwen3 $((T * 8)) random 3
+done
+for T in 1 32 256; do
+  run gemm gemm1_mixtral $((T * 2)) random 3
+  run gemm gemm2_mixtral $((T * 2)) random 3
+done
+for f in gemm_k16_n72 gemm_k48_gated_f16 gemm_k144_gelu_config; do
+  for R in 1 37 300 1000; do
+    run gemm "$f" "$R" random 3
+  done
+  for c in one-expert empty-experts out-of-range unsorted-offsets; do
+    run gemm "$f" 300 "$c" 3
+  done
+done
+for c in one-expert empty-experts out-of-range unsorted-offsets; do
+  run gemm gemm1_qwen3 256 "$c" 3
+  run gemm gemm2_qwen3 256 "$c" 3
+done
+if [ "${SANITIZER:-1}" = 1 ]; then
+  echo "== compute-sanitizer"
+  sanitize memcheck gemm gemm2_qwen3 300
+  sanitize memcheck gemm gemm_k48_gated_f16 300
+  sanitize memcheck gemm gemm_k144_gelu_config 300 unsorted-offsets
+  sanitize racecheck gemm gemm_k48_gated_f16 300
+  sanitize racecheck gemm gemm_k16_n72 200
+  sanitize racecheck gemm gemm2_qwen3 300
+fi
+echo "warp-specialized: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
