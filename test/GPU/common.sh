@@ -62,3 +62,18 @@ sanitize() {
     echo "$1 FAIL (exit $rc): $3 T=$4 ${5:-random}" | tee -a "$summary"; fail=$((fail + 1))
   fi
 }
+
+# The GEMMs in 2-block clusters sharing W tiles (suite/gemm-cluster.mlir),
+# run by the GEMM suite and, warp-specialized, by run-warp-specialized.sh.
+run_cluster_gemms() {
+  for T in 1 32 256 2048; do
+    run gemm-cluster gemm1_qwen3_cluster2 $((T * 8)) random 3
+    run gemm-cluster gemm2_qwen3_cluster2 $((T * 8)) random 3
+  done
+  for R in 1 37 300 1000; do
+    run gemm-cluster gemm_k48_gated_f16_cluster2 "$R" random 3
+  done
+  for c in one-expert empty-experts out-of-range unsorted-offsets; do
+    run gemm-cluster gemm_k48_gated_f16_cluster2 300 "$c" 3
+  done
+}

@@ -76,16 +76,7 @@ done
 
 # Clusters of two blocks sharing W tiles (cluster_m = 2; an odd number of
 # row tiles leaves the second block of the last entry without rows).
-for T in 1 32 256 2048; do
-  run gemm-cluster gemm1_qwen3_cluster2 $((T * 8)) random 3
-  run gemm-cluster gemm2_qwen3_cluster2 $((T * 8)) random 3
-done
-for R in 1 37 300 1000; do
-  run gemm-cluster gemm_k48_gated_f16_cluster2 "$R" random 3
-done
-for c in one-expert empty-experts out-of-range unsorted-offsets; do
-  run gemm-cluster gemm_k48_gated_f16_cluster2 300 "$c" 3
-done
+run_cluster_gemms
 
 # Split-K tiles and their reduction (split-k.mlir): from one row to past
 # the rows that still split (R = 9000 runs the split-capable kernel with

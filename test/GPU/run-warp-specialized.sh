@@ -2,9 +2,10 @@
 # The warp-specialized grouped GEMM (a producer warpgroup; tiles claimed
 # from a counter and handed to the consumers through a queue) against the
 # reference on the GPU host, with compute-sanitizer at partial-tile shapes.
-# Its artifacts are the GEMM suite compiled with warp-specialize=1:
-#   MOE_PIPELINE_OPTIONS=warp-specialize=1 utils/moe-compile.sh \
-#     --format fatbin test/GPU/suite/gemm.mlir artifacts-ws
+# Its artifacts are the GEMM suites compiled with warp-specialize=1:
+#   for f in gemm gemm-cluster; do MOE_PIPELINE_OPTIONS=warp-specialize=1 \
+#     utils/moe-compile.sh --format fatbin test/GPU/suite/$f.mlir artifacts-ws; done
+# (gemm-cluster: 2-block clusters sharing W tiles and their claims.)
 # Usage: test/GPU/run-warp-specialized.sh ARTIFACTS LOGDIR
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,6 +34,7 @@ for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm1_qwen3 256 "$c" 3
   run gemm gemm2_qwen3 256 "$c" 3
 done
+[ -f "$ART/gemm-cluster.so" ] && run_cluster_gemms
 if [ "${SANITIZER:-1}" = 1 ]; then
   echo "== compute-sanitizer"
   sanitize memcheck gemm gemm2_qwen3 300
@@ -41,6 +43,10 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   sanitize racecheck gemm gemm_k48_gated_f16 300
   sanitize racecheck gemm gemm_k16_n72 200
   sanitize racecheck gemm gemm2_qwen3 300
+  if [ -f "$ART/gemm-cluster.so" ]; then
+    sanitize memcheck gemm-cluster gemm_k48_gated_f16_cluster2 300 out-of-range
+    sanitize racecheck gemm-cluster gemm_k48_gated_f16_cluster2 300
+  fi
 fi
 echo "warp-specialized: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -149,6 +149,7 @@ public:
     SmallVector<TileWaitOp> waits;
     SmallVector<TileReleaseOp> releases;
     SmallVector<TileSignalOp> signals;
+    SmallVector<TilePublishOp> publishes;
     SmallVector<TileClaimOp> claims;
     SmallVector<TileClaimedOp> claimeds;
     llvm::SetVector<Value> rings;
@@ -165,6 +166,9 @@ public:
       } else if (auto signal = dyn_cast<TileSignalOp>(op)) {
         signals.push_back(signal);
         rings.insert(signal.getRing());
+      } else if (auto publish = dyn_cast<TilePublishOp>(op)) {
+        publishes.push_back(publish);
+        rings.insert(publish.getRing());
       } else if (auto claim = dyn_cast<TileClaimOp>(op)) {
         claims.push_back(claim);
       } else if (auto claimed = dyn_cast<TileClaimedOp>(op)) {
@@ -172,7 +176,7 @@ public:
       }
     });
     if (failed(collectReleaseRings(loads, releases)) ||
-        failed(checkSignalRings(loads, releases, signals)))
+        failed(checkSignalRings(loads, releases, signals, publishes)))
       return failure();
     for (TileLoadAsyncOp load : loads) {
       if (failed(checkCopy(load, launch)))
@@ -182,7 +186,8 @@ public:
     }
     if (!gatheredRings.empty() && failed(readBlockThreads()))
       return failure();
-    if (failed(readClusterSize(loads, releases)))
+    if (failed(readClusterSize(loads, releases)) ||
+        failed(checkClusterClaims(claims, claimeds, signals, publishes)))
       return failure();
     for (Value ring : rings)
       if (failed(initializeRing(ring)))
@@ -200,6 +205,8 @@ public:
       lowerRelease(release);
     for (TileSignalOp signal : signals)
       lowerSignal(signal);
+    for (TilePublishOp publish : publishes)
+      lowerPublish(publish);
     for (TileClaimOp claim : claims)
       lowerClaim(claim);
     for (TileClaimedOp claimed : claimeds)
@@ -234,20 +241,22 @@ private:
         clusterBlocks *= *constant;
       }
     }
-    auto check = [&](Operation *op, int64_t shared) -> LogicalResult {
-      if (shared == 1 || shared == clusterBlocks)
-        return success();
-      return op->emitOpError("is shared by ")
-             << shared << " blocks but the launch's clusters have "
-             << clusterBlocks;
-    };
     for (TileLoadAsyncOp load : loads)
-      if (failed(check(load, load.getMulticast())))
+      if (failed(checkSharedBy(load, load.getMulticast())))
         return failure();
     for (TileReleaseOp release : releases)
-      if (failed(check(release, release.getCluster())))
+      if (failed(checkSharedBy(release, release.getCluster())))
         return failure();
     return success();
+  }
+
+  /// An op shared by `blocks` blocks needs clusters of exactly that many.
+  LogicalResult checkSharedBy(Operation *op, int64_t blocks) {
+    if (blocks == 1 || blocks == clusterBlocks)
+      return success();
+    return op->emitOpError("is shared by ")
+           << blocks << " blocks but the launch's clusters have "
+           << clusterBlocks;
   }
 
   /// Every block of the cluster, all threads: arrive, then wait.
@@ -326,10 +335,13 @@ private:
   /// releases: those count their arrivals differently.
   static LogicalResult checkSignalRings(ArrayRef<TileLoadAsyncOp> loads,
                                         ArrayRef<TileReleaseOp> releases,
-                                        ArrayRef<TileSignalOp> signals) {
+                                        ArrayRef<TileSignalOp> signals,
+                                        ArrayRef<TilePublishOp> publishes) {
     DenseSet<Value> signalled;
     for (TileSignalOp signal : signals)
       signalled.insert(signal.getRing());
+    for (TilePublishOp publish : publishes)
+      signalled.insert(publish.getRing());
     for (TileLoadAsyncOp load : loads)
       if (signalled.contains(load.getReady()))
         return load.emitOpError("completes on a ring that moe.tile_signal "
@@ -341,39 +353,126 @@ private:
     return success();
   }
 
+  /// Claims shared by a cluster, and arrivals or words for a peer block,
+  /// need a launch in clusters (of exactly that many blocks for claims).
+  LogicalResult checkClusterClaims(ArrayRef<TileClaimOp> claims,
+                                   ArrayRef<TileClaimedOp> claimeds,
+                                   ArrayRef<TileSignalOp> signals,
+                                   ArrayRef<TilePublishOp> publishes) {
+    for (TileClaimOp claim : claims)
+      if (failed(checkSharedBy(claim, claim.getCluster())))
+        return failure();
+    for (TileClaimedOp claimed : claimeds)
+      if (failed(checkSharedBy(claimed, claimed.getCluster())))
+        return failure();
+    for (TileSignalOp signal : signals)
+      if (signal.getRank() && clusterBlocks == 1)
+        return signal.emitOpError("arrives on a peer block's slot but the "
+                                  "launch has no clusters");
+    for (TilePublishOp publish : publishes)
+      if (clusterBlocks == 1)
+        return publish.emitOpError("writes into a peer block but the launch "
+                                   "has no clusters");
+    return success();
+  }
+
+  /// `pointer` (shared memory of this block) in block `rank` of the
+  /// cluster.
+  static Value inPeerBlock(OpBuilder &b, Location loc, Value pointer,
+                           Value rank) {
+    auto clusterPointer = LLVM::LLVMPointerType::get(
+        b.getContext(),
+        static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster));
+    Value rank32 = arith::IndexCastUIOp::create(b, loc, b.getI32Type(), rank);
+    return NVVM::MapaOp::create(b, loc, clusterPointer, pointer, rank32);
+  }
+
   /// One arrival (release semantics: the thread's earlier writes to shared
-  /// memory are seen by the threads whose wait returns).
+  /// memory are seen by the threads whose wait returns); on a peer block's
+  /// slot at cluster scope with `rank`.
   static void lowerSignal(TileSignalOp signal) {
     OpBuilder b(signal);
-    NVVM::MBarrierArriveOp::create(b, signal.getLoc(), b.getI64Type(),
-                                   mbarrierPointer(b, signal.getLoc(),
-                                                   signal.getRing(),
-                                                   signal.getSlot()));
+    Location loc = signal.getLoc();
+    Value local = mbarrierPointer(b, loc, signal.getRing(), signal.getSlot());
+    if (!signal.getRank()) {
+      NVVM::MBarrierArriveOp::create(b, loc, b.getI64Type(), local);
+      signal.erase();
+      return;
+    }
+    Value remote = inPeerBlock(b, loc, local, signal.getRank());
+    NVVM::MBarrierArriveOp::create(b, loc, Type(), remote, Value(),
+                                   NVVM::MemScopeKind::CLUSTER);
     signal.erase();
   }
 
-  /// Thread 0 claims: slot[0] = offset + atomic_add(counter[word], 1).
+  /// The word into the peer block's buffer, then the cluster-scope arrival
+  /// on the peer's slot (which releases the store to the peer's waiters).
+  static void lowerPublish(TilePublishOp publish) {
+    OpBuilder b(publish);
+    Location loc = publish.getLoc();
+    Value word =
+        pointerTo(b, loc, publish.getWords(), publish.getSlot(),
+                  /*elementBytes=*/4,
+                  static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
+    LLVM::StoreOp::create(b, loc, publish.getValue(),
+                          inPeerBlock(b, loc, word, publish.getRank()));
+    Value barrier =
+        mbarrierPointer(b, loc, publish.getRing(), publish.getSlot());
+    NVVM::MBarrierArriveOp::create(
+        b, loc, Type(), inPeerBlock(b, loc, barrier, publish.getRank()),
+        Value(), NVVM::MemScopeKind::CLUSTER);
+    publish.erase();
+  }
+
+  /// Thread 0 claims: slot[0] = offset + atomic_add(counter[word], 1); in a
+  /// cluster, thread 0 of block 0, into the slot of every block.
   void lowerClaim(TileClaimOp claim) {
     OpBuilder b(claim);
     Location loc = claim.getLoc();
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange(), isLeader(b, loc),
+    Value claims = isLeader(b, loc);
+    int64_t cluster = claim.getCluster();
+    if (cluster > 1)
+      claims = arith::AndIOp::create(
+          b, loc, claims,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                clusterRank(b, loc),
+                                arith::ConstantIntOp::create(b, loc, 0, 32)));
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange(), claims,
                                   /*withElseRegion=*/false);
     b.setInsertionPointToStart(ifOp.thenBlock());
     Value next = claim.createAtomicClaim(b);
-    memref::StoreOp::create(b, loc, next, claim.getSlot(),
-                            ValueRange{indexConstant(b, loc, 0)});
+    if (cluster == 1) {
+      memref::StoreOp::create(b, loc, next, claim.getSlot(),
+                              ValueRange{indexConstant(b, loc, 0)});
+      claim.erase();
+      return;
+    }
+    Value slot =
+        pointerTo(b, loc, claim.getSlot(), Value(),
+                  /*elementBytes=*/4,
+                  static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
+    for (int64_t rank = 0; rank < cluster; ++rank)
+      LLVM::StoreOp::create(
+          b, loc, next, inPeerBlock(b, loc, slot, indexConstant(b, loc, rank)));
     claim.erase();
   }
 
-  /// The block meets, reads the claim, and meets again so that nobody still
-  /// reads the slot when thread 0 claims into it next.
+  /// The block (the cluster) meets, reads the claim, and meets again so
+  /// that nobody still reads the slot when it is claimed into next.
   static void lowerClaimed(TileClaimedOp claimed) {
     OpBuilder b(claimed);
     Location loc = claimed.getLoc();
-    gpu::BarrierOp::create(b, loc);
+    bool cluster = claimed.getCluster() > 1;
+    auto meet = [&] {
+      if (cluster)
+        syncCluster(b, loc);
+      else
+        gpu::BarrierOp::create(b, loc);
+    };
+    meet();
     Value word = memref::LoadOp::create(b, loc, claimed.getSlot(),
                                         ValueRange{indexConstant(b, loc, 0)});
-    gpu::BarrierOp::create(b, loc);
+    meet();
     Value tile = arith::IndexCastOp::create(b, loc, b.getIndexType(), word);
     claimed.replaceAllUsesWith(tile);
     claimed.erase();
@@ -787,7 +886,7 @@ struct MoeCreateTmaDescriptorsPass
         return WalkResult::interrupt();
       }
       if (!isa<TileLoadAsyncOp, TileWaitOp, TileReleaseOp, TileSignalOp,
-               TileClaimOp, TileClaimedOp>(op))
+               TilePublishOp, TileClaimOp, TileClaimedOp>(op))
         return WalkResult::advance();
       auto launch = op->getParentOfType<gpu::LaunchOp>();
       if (!launch) {

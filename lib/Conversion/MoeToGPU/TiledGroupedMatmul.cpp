@@ -556,30 +556,31 @@ struct GemmKernelBuilder {
              });
   }
 
-  /// Tiles from the schedule's counter: block b starts with tile b; as a
-  /// tile starts, the block claims the next one (grid + the counter's old
-  /// value) into `slot` and reads the claim after the tile. Tiles thus start
+  /// Tiles from the schedule's counter: walker b (a block, or a cluster of
+  /// blocks that share the claims) starts with tile b; as a tile starts, it
+  /// claims the next one (walkers + the counter's old value) into `slot` and
+  /// reads the claim after the tile. Tiles thus start
   /// in order whatever each costs (a tile whose second warpgroup has no
   /// rows takes half the MMA time), which keeps the tiles in flight, and
   /// the W blocks and A rows they share, close together.
-  void dynamicTileLoop(KernelBuilder &k, const LaunchIds &ids, Value numTiles,
-                       Value slot,
+  void dynamicTileLoop(KernelBuilder &k, Value first, Value walkers,
+                       Value numTiles, Value slot,
                        function_ref<void(KernelBuilder &, Value)> body) {
     OpBuilder &b = k.b();
     Location loc = k.getLoc();
     Type index = b.getIndexType();
     auto loop =
-        scf::WhileOp::create(b, loc, TypeRange{index}, ValueRange{ids.blockId});
+        scf::WhileOp::create(b, loc, TypeRange{index}, ValueRange{first});
     OpBuilder::InsertionGuard guard(b);
     Block *before = b.createBlock(&loop.getBefore(), {}, {index}, {loc});
     Ix x{k};
     scf::ConditionOp::create(b, loc, x.lt(before->getArgument(0), numTiles),
                              before->getArguments());
     Block *after = b.createBlock(&loop.getAfter(), {}, {index}, {loc});
-    TileClaimOp::create(b, loc, schedule, x.c(kTileCounterWord), ids.gridSize,
-                        slot);
+    TileClaimOp::create(b, loc, schedule, x.c(kTileCounterWord), walkers, slot,
+                        config.clusterM);
     body(k, after->getArgument(0));
-    Value next = TileClaimedOp::create(b, loc, index, slot);
+    Value next = TileClaimedOp::create(b, loc, index, slot, config.clusterM);
     scf::YieldOp::create(b, loc, next);
   }
 
@@ -611,23 +612,22 @@ struct GemmKernelBuilder {
           auto body = [&](KernelBuilder &k, Value tile) {
             buildTile(k, aTile, wTile, warpgroup, numK, splits, tile, rank);
           };
+          // The blocks of a cluster walk the same tiles in the same order
+          // (their copies are shared): tiles count per cluster.
+          Value first = ids.blockId, walkers = ids.gridSize;
           if (config.clusterM > 1) {
-            // The blocks of a cluster walk the same tiles in the same
-            // order (their copies are shared): round robin over clusters.
-            Value cluster = x.div(ids.blockId, x.c(config.clusterM));
-            Value clusters = x.div(ids.gridSize, x.c(config.clusterM));
-            k.forLoop(cluster, numTiles, clusters, body);
-            return;
+            first = x.div(ids.blockId, x.c(config.clusterM));
+            walkers = x.div(ids.gridSize, x.c(config.clusterM));
           }
           if (!dynamicTiles) {
-            k.forLoop(ids.blockId, numTiles, ids.gridSize, body);
+            k.forLoop(first, numTiles, walkers, body);
             return;
           }
           // A tile buffer like the others: the tile buffers take the
           // kernel's shared memory from its start.
           Value slot =
               TileAllocOp::create(b, loc, workgroupType({1}, b.getI32Type()));
-          dynamicTileLoop(k, ids, numTiles, slot, body);
+          dynamicTileLoop(k, first, walkers, numTiles, slot, body);
         });
   }
 };

@@ -216,3 +216,31 @@ func.func @signal_and_release(%r: memref<2xi64, 3>, %i: index) {
   }
   return
 }
+
+// -----
+
+func.func @publish_without_clusters(%v: i32, %w: memref<4xi32, 3>, %r: memref<4xi64, 3>, %i: index) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    // expected-error @+1 {{'moe.tile_publish' op writes into a peer block but the launch has no clusters}}
+    moe.tile_publish %v into %w[%i] ready %r rank %i : memref<4xi32, 3>, memref<4xi64, 3>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+func.func @claim_cluster_mismatch(%c: memref<?xi32>, %s: memref<1xi32, 3>, %i: index) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    // expected-error @+1 {{'moe.tile_claim' op is shared by 2 blocks but the launch's clusters have 1}}
+    moe.tile_claim %c[%i] offset %i into %s cluster = 2 : memref<?xi32>, memref<1xi32, 3>
+    gpu.terminator
+  }
+  return
+}

@@ -3,7 +3,9 @@
 // cluster_m = 2: the schedule's entries span 2 x 128 rows (one row tile
 // per block of a cluster); the GEMM kernel launches whole clusters of two
 // blocks (at most 66 of them for the 132 persistent blocks) that walk the
-// tiles round robin by cluster (blocks 2c and 2c + 1 form cluster c); each
+// tiles by cluster (blocks 2c and 2c + 1 form cluster c, which starts with
+// tile c and then takes the cluster's claims: block 0 of the cluster claims
+// for both, offset by the number of clusters); each
 // block takes rows rank * 128 on of the entry, clamped to what the entry
 // has (possibly none), and both load the gated W tile multicast (each
 // half of the tile from both blocks), the A tile their own.
@@ -20,7 +22,9 @@
 //       CHECK:     %[[RANK:.*]] = arith.remui %[[B]], %c2
 //       CHECK:     %[[CLUSTER:.*]] = arith.divui %[[B]], %c2
 //       CHECK:     %[[NCLUSTERS:.*]] = arith.divui %[[NB]], %c2
-//       CHECK:     scf.for %{{.*}} = %[[CLUSTER]] to %{{.*}} step %[[NCLUSTERS]] {
+//       CHECK:     %[[SLOT:.*]] = moe.tile_alloc : memref<1xi32
+//       CHECK:     scf.while (%{{.*}} = %[[CLUSTER]])
+//       CHECK:       moe.tile_claim %[[SCHEDULE]][%{{.*}}] offset %[[NCLUSTERS]] into %[[SLOT]] cluster = 2
 //       CHECK:       %[[SKIP:.*]] = arith.muli %[[RANK]], %c128
 //       CHECK:       %[[MYSTART:.*]] = arith.addi %{{.*}}, %[[SKIP]] : index
 //       CHECK:       %[[ANY:.*]] = arith.cmpi ult, %[[SKIP]], %[[COUNT:.*]] : index
@@ -33,6 +37,7 @@
 //       CHECK:         moe.tile_load %{{.*}} swizzle = 128 multicast = 2 :
 //       CHECK:         moe.tile_mma {{.*}} rows %[[ROWS]]
 //       CHECK:       moe.tile_store {{.*}} into %{{.*}}[%[[MYSTART]], %{{.*}}] rows %[[ROWS]] epilogue = silu_and_mul
+//       CHECK:       moe.tile_claimed %[[SLOT]] cluster = 2
 //   CHECK-NOT:   nvvm.
 func.func @cluster(%a: memref<?x64xbf16>, %w: memref<4x512x64xbf16>,
     %offsets: memref<5xi32>, %out: memref<?x256xbf16>) {

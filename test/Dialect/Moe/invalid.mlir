@@ -2741,6 +2741,22 @@ func.func @tile_claimed_slot(%s: memref<1xi32>) {
 
 // -----
 
+func.func @tile_claim_cluster(%c: memref<?xi32>, %s: memref<1xi32, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_claim' op cluster must be in [1, 16], got 32}}
+  moe.tile_claim %c[%i] offset %i into %s cluster = 32 : memref<?xi32>, memref<1xi32, 3>
+  return
+}
+
+// -----
+
+func.func @tile_publish_words(%v: i32, %w: memref<4xi32>, %r: memref<4xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_publish' op words must be a static i32 buffer of workgroup memory, got 'memref<4xi32>'}}
+  moe.tile_publish %v into %w[%i] ready %r rank %i : memref<4xi32>, memref<4xi64, 3>
+  return
+}
+
+// -----
+
 func.func @tile_signal_ring(%r: memref<4xi64>, %i: index) {
   // expected-error @+1 {{'moe.tile_signal' op ready ring must be in workgroup memory, got 'memref<4xi64>'}}
   moe.tile_signal %r[%i] : memref<4xi64>

@@ -1115,7 +1115,11 @@ func.func @tile_store_activations(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>
 //       CHECK: moe.tile_claim %{{.*}}[%{{.*}}] offset %{{.*}} into %{{.*}} : memref<?xi32>, memref<1xi32, #gpu.address_space<workgroup>>
 //       CHECK: moe.tile_signal %{{.*}}[%{{.*}}] : memref<4xi64, #gpu.address_space<workgroup>>
 //       CHECK: %{{.*}} = moe.tile_claimed %{{.*}} : memref<1xi32, #gpu.address_space<workgroup>>
-func.func @tile_claims(%counter: memref<?xi32>, %i: index, %grid: index) {
+//       CHECK: moe.tile_claim %{{.*}}[%{{.*}}] offset %{{.*}} into %{{.*}} cluster = 2 : memref<?xi32>, memref<1xi32, #gpu.address_space<workgroup>>
+//       CHECK: moe.tile_publish %{{.*}} into %{{.*}}[%{{.*}}] ready %{{.*}} rank %{{.*}} : memref<4xi32, #gpu.address_space<workgroup>>, memref<4xi64, #gpu.address_space<workgroup>>
+//       CHECK: moe.tile_signal %{{.*}}[%{{.*}}] rank %{{.*}} : memref<4xi64, #gpu.address_space<workgroup>>
+//       CHECK: %{{.*}} = moe.tile_claimed %{{.*}} cluster = 2 : memref<1xi32, #gpu.address_space<workgroup>>
+func.func @tile_claims(%counter: memref<?xi32>, %i: index, %grid: index, %word: i32) {
   %c1 = arith.constant 1 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
              threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %t = %c1) {
@@ -1125,6 +1129,13 @@ func.func @tile_claims(%counter: memref<?xi32>, %i: index, %grid: index) {
         : memref<?xi32>, memref<1xi32, #gpu.address_space<workgroup>>
     moe.tile_signal %ring[%i] : memref<4xi64, #gpu.address_space<workgroup>>
     %next = moe.tile_claimed %slot : memref<1xi32, #gpu.address_space<workgroup>>
+    %words = moe.tile_alloc : memref<4xi32, #gpu.address_space<workgroup>>
+    moe.tile_claim %counter[%i] offset %grid into %slot cluster = 2
+        : memref<?xi32>, memref<1xi32, #gpu.address_space<workgroup>>
+    moe.tile_publish %word into %words[%i] ready %ring rank %i
+        : memref<4xi32, #gpu.address_space<workgroup>>, memref<4xi64, #gpu.address_space<workgroup>>
+    moe.tile_signal %ring[%i] rank %i : memref<4xi64, #gpu.address_space<workgroup>>
+    %shared = moe.tile_claimed %slot cluster = 2 : memref<1xi32, #gpu.address_space<workgroup>>
     gpu.terminator
   }
   return

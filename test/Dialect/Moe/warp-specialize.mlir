@@ -218,3 +218,87 @@ func.func @claimed_tiles(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %out:
   }
   return
 }
+
+// -----
+
+!a5 = memref<128x64xbf16, #gpu.address_space<workgroup>>
+!w5 = memref<256x64xbf16, #gpu.address_space<workgroup>>
+!slot5 = memref<1xi32, #gpu.address_space<workgroup>>
+
+// Claims shared by a 2-block cluster whose blocks share the W copies:
+// block 0's producer (rank = block id mod 2) claims, waits for its
+// mailbox slot's release, and publishes the claim into block 1's mailbox;
+// block 1's producer waits for it, reads it and acknowledges it on block
+// 0's empty mailbox ring. Each producer then feeds its own consumers
+// through the queue, as without clusters; the consumers release the
+// shared W slots in both blocks.
+// CHECK-LABEL: func.func @cluster_claims
+//       CHECK: gpu.launch clusters
+//       CHECK:   %[[QWORDS:.*]] = moe.tile_alloc : memref<4xi32
+//       CHECK:   %[[QFULL:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   %[[QEMPTY:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   %[[MWORDS:.*]] = moe.tile_alloc : memref<4xi32
+//       CHECK:   %[[MFULL:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   %[[MEMPTY:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   scf.if
+//       CHECK:     scf.while
+//       CHECK:       %[[RANK:.*]] = arith.remui %{{.*}}, %c2
+//       CHECK:       %[[FIRST:.*]] = arith.cmpi eq, %[[RANK]], %c0
+//       CHECK:       %[[CLAIM:.*]] = scf.if %[[FIRST]] -> (i32) {
+//       CHECK:         memref.atomic_rmw addi
+//       CHECK:         moe.tile_wait %[[MEMPTY]]
+//       CHECK:         moe.tile_publish %{{.*}} into %[[MWORDS]][%{{.*}}] ready %[[MFULL]] rank %c1
+//       CHECK:       } else {
+//       CHECK:         moe.tile_wait %[[MFULL]][%[[TS:.*]]] parity
+//       CHECK:         memref.load %[[MWORDS]][%[[TS]]]
+//       CHECK:         moe.tile_signal %[[MEMPTY]][%[[TS]]] rank %c0
+//       CHECK:       moe.tile_wait %[[QEMPTY]]
+//       CHECK:       memref.store %[[CLAIM]], %[[QWORDS]]
+//       CHECK:       moe.tile_signal %[[QFULL]]
+//       CHECK:       moe.tile_load_async {{.*}} multicast = 2
+//       CHECK:   } else {
+//       CHECK:       moe.tile_release %{{.*}} arrivals = 512 cluster = 2
+//       CHECK:       moe.tile_wait %[[QFULL]]
+//       CHECK:       memref.load %[[QWORDS]]
+//       CHECK:       moe.tile_release %[[QEMPTY]][%{{.*}}] arrivals = 256 :
+func.func @cluster_claims(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>, %out: memref<?x256xbf16>, %counter: memref<?xi32>, %tiles: index, %n: index) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c66 = arith.constant 66 : index
+  %c132 = arith.constant 132 : index
+  %c256 = arith.constant 256 : index
+  gpu.launch clusters(%cx, %cy, %cz) in (%ncx = %c2, %ncy = %c1, %ncz = %c1)
+             blocks(%bx, %by, %bz) in (%x = %c132, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c256, %v = %c1, %t = %c1) {
+    %ta = moe.tile_alloc : !a5
+    %tw = moe.tile_alloc : !w5
+    %slot = moe.tile_alloc : !slot5
+    %c0 = arith.constant 0 : index
+    %c64 = arith.constant 64 : index
+    %c128 = arith.constant 128 : index
+    %wg = arith.divui %tx, %c128 : index
+    %cluster = arith.divui %bx, %c2 : index
+    %zero = arith.constant dense<0.0> : vector<128x256xf32>
+    %last = scf.while (%tile = %cluster) : (index) -> index {
+      %more = arith.cmpi ult, %tile, %tiles : index
+      scf.condition(%more) %tile : index
+    } do {
+    ^bb0(%tile: index):
+      moe.tile_claim %counter[%c2] offset %c66 into %slot cluster = 2 : memref<?xi32>, !slot5
+      %row = arith.muli %tile, %c128 : index
+      %acc = scf.for %kb = %c0 to %n step %c1 iter_args(%acc0 = %zero) -> (vector<128x256xf32>) {
+        %k = arith.muli %kb, %c64 : index
+        moe.tile_load %a[%row, %k] into %ta swizzle = 128 : memref<?x64xbf16>, !a5
+        moe.tile_load %w[%c0, %c0, %k] into %tw swizzle = 128 multicast = 2 : memref<4x256x64xbf16>, !w5
+        %next = moe.tile_mma %ta, %tw, %acc0 warpgroup %wg : !a5, !w5 -> vector<128x256xf32>
+        scf.yield %next : vector<128x256xf32>
+      } {moe.pipeline_stages = 3 : i64}
+      %done = moe.tile_mma_wait %acc : vector<128x256xf32>
+      moe.tile_store %done warpgroup %wg into %out[%row, %c0] rows %c128 : vector<128x256xf32>, memref<?x256xbf16>
+      %claimed = moe.tile_claimed %slot cluster = 2 : !slot5
+      scf.yield %claimed : index
+    }
+    gpu.terminator
+  }
+  return
+}

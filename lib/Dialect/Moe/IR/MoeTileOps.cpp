@@ -203,16 +203,37 @@ Value TileClaimOp::createAtomicClaim(OpBuilder &builder) {
   return arith::AddIOp::create(builder, loc, old, offset);
 }
 
+/// Clusters of 1 to 16 blocks (16: the largest non-portable size).
+static LogicalResult verifyClusterBlocks(Operation *op, int64_t cluster) {
+  if (cluster < 1 || cluster > 16)
+    return op->emitOpError("cluster must be in [1, 16], got ") << cluster;
+  return success();
+}
+
 LogicalResult TileClaimOp::verify() {
   if (isWorkgroupMemory(getCounter().getType()))
     return emitOpError("counter must be in global memory (shared by the "
                        "blocks of the grid), got ")
            << getCounter().getType();
+  if (failed(verifyClusterBlocks(*this, getCluster())))
+    return failure();
   return verifyClaimSlot(*this, getSlot().getType());
 }
 
 LogicalResult TileClaimedOp::verify() {
+  if (failed(verifyClusterBlocks(*this, getCluster())))
+    return failure();
   return verifyClaimSlot(*this, getSlot().getType());
+}
+
+LogicalResult TilePublishOp::verify() {
+  MemRefType words = getWords().getType();
+  if (!isWorkgroupMemory(words) || !words.hasStaticShape() ||
+      !words.getLayout().isIdentity())
+    return emitOpError("words must be a static i32 buffer of workgroup "
+                       "memory, got ")
+           << words;
+  return verifyRing(*this, getRing().getType());
 }
 
 int64_t TileAllocOp::getBytes() {

@@ -29,6 +29,14 @@
 //                     signal full[q];  claimed: c
 //   consumers: claimed: wait full[q]; c = word[q]; release empty[q]
 //
+// Claims shared by a 2-block cluster (`cluster = 2`): block 0's producer
+// claims and publishes each claim into block 1's mailbox (a word ring of
+// the same kind, `moe.tile_publish` into the peer, acknowledged with a
+// `moe.tile_signal` on block 0's empty ring); block 1's producer takes it
+// from there. Each producer then feeds its own consumers as above.
+// Multicast copies need nothing more: each producer issues its block's
+// share and waits on the empty ring that both blocks' consumers release.
+//
 //===----------------------------------------------------------------------===//
 
 #include "moe/Dialect/Moe/IR/MoeOps.h"
@@ -112,43 +120,40 @@ void keepOneSide(Region &region, function_ref<bool(Operation *)> isOther) {
   }
 }
 
-/// The handoff of claimed tiles from the producer to the consumers: words,
-/// their full and empty rings, and per-thread positions.
-struct ClaimQueue {
+/// Words handed from one side to another: the words, their full ring
+/// (signalled) and empty ring, and this thread's position.
+struct WordRing {
   Value words, full, empty;
-  /// The number of claims this thread has pushed or popped.
+  /// The number of words this thread has pushed or popped.
   Value position;
-  /// The producer's last claim, for its moe.tile_claimed.
-  Value lastClaim;
 
-  static ClaimQueue create(OpBuilder &b, Location loc, Attribute space) {
+  static WordRing create(OpBuilder &b, Location loc, Attribute space) {
     auto type = [&](Type element) {
       return MemRefType::get({kQueueDepth}, element,
                              MemRefLayoutAttrInterface(), space);
     };
-    ClaimQueue queue;
-    queue.words = TileAllocOp::create(b, loc, type(b.getI32Type()));
-    queue.full = TileAllocOp::create(b, loc, type(b.getI64Type()));
-    queue.empty = TileAllocOp::create(b, loc, type(b.getI64Type()));
-    auto scalar = MemRefType::get({}, b.getIndexType());
-    queue.position = memref::AllocaOp::create(b, loc, scalar);
-    queue.lastClaim = memref::AllocaOp::create(b, loc, scalar);
+    WordRing ring;
+    ring.words = TileAllocOp::create(b, loc, type(b.getI32Type()));
+    ring.full = TileAllocOp::create(b, loc, type(b.getI64Type()));
+    ring.empty = TileAllocOp::create(b, loc, type(b.getI64Type()));
+    ring.position =
+        memref::AllocaOp::create(b, loc, MemRefType::get({}, b.getIndexType()));
     memref::StoreOp::create(b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-                            queue.position);
-    return queue;
+                            ring.position);
+    return ring;
   }
 
   /// The slot of this thread's next push or pop and the parity of the
-  /// slot's phase it completes (the producer waits for the phase before:
-  /// a fresh slot's "previous" phase counts as complete); advances.
-  std::pair<Value, Value> next(OpBuilder &b, Location loc, bool producer) {
+  /// slot's phase it completes (the pusher waits for the phase before: a
+  /// fresh slot's "previous" phase counts as complete); advances.
+  std::pair<Value, Value> next(OpBuilder &b, Location loc, bool pusher) {
     auto c = [&](int64_t v) {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
     Value n = memref::LoadOp::create(b, loc, position);
     Value slot = arith::RemUIOp::create(b, loc, n, c(kQueueDepth));
     Value round = arith::DivUIOp::create(b, loc, n, c(kQueueDepth));
-    if (producer)
+    if (pusher)
       round = arith::AddIOp::create(b, loc, round, c(1));
     Value parity = arith::RemUIOp::create(b, loc, round, c(2));
     memref::StoreOp::create(b, loc, arith::AddIOp::create(b, loc, n, c(1)),
@@ -157,38 +162,91 @@ struct ClaimQueue {
   }
 };
 
-/// The producer's thread claims and pushes the claim; its moe.tile_claimed
-/// reads its own last claim.
-void rewriteProducerClaims(Region &region, ClaimQueue &queue) {
-  SmallVector<Operation *> claims;
+/// The handoff of claimed tiles: to this block's consumers through a queue;
+/// in a 2-block cluster, also from block 0's producer to block 1's through
+/// a mailbox in block 1 (acknowledged on block 0's empty ring).
+struct ClaimQueue {
+  WordRing queue;
+  std::optional<WordRing> mailbox;
+  /// The producer's last claim, for its moe.tile_claimed.
+  Value lastClaim;
+
+  static ClaimQueue create(OpBuilder &b, Location loc, Attribute space,
+                           bool cluster) {
+    ClaimQueue claims;
+    claims.queue = WordRing::create(b, loc, space);
+    if (cluster)
+      claims.mailbox = WordRing::create(b, loc, space);
+    claims.lastClaim =
+        memref::AllocaOp::create(b, loc, MemRefType::get({}, b.getIndexType()));
+    return claims;
+  }
+};
+
+/// Block 0's producer claims and sends the claim to block 1's; block 1's
+/// takes it from its mailbox and acknowledges it. Returns the claim (i32).
+Value claimInCluster(OpBuilder &b, Location loc, TileClaimOp claim,
+                     WordRing &mailbox, Value blockId) {
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value rank = arith::RemUIOp::create(b, loc, blockId, c(2));
+  Value first =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rank, c(0));
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{b.getI32Type()}, first,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  Value word = claim.createAtomicClaim(b);
+  auto [sendSlot, sendParity] = mailbox.next(b, loc, /*pusher=*/true);
+  TileWaitOp::create(b, loc, mailbox.empty, sendSlot, sendParity);
+  TilePublishOp::create(b, loc, word, mailbox.words, sendSlot, mailbox.full,
+                        c(1));
+  scf::YieldOp::create(b, loc, word);
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  auto [takeSlot, takeParity] = mailbox.next(b, loc, /*pusher=*/false);
+  TileWaitOp::create(b, loc, mailbox.full, takeSlot, takeParity);
+  Value taken =
+      memref::LoadOp::create(b, loc, mailbox.words, ValueRange{takeSlot});
+  TileSignalOp::create(b, loc, mailbox.empty, takeSlot, c(0));
+  scf::YieldOp::create(b, loc, taken);
+  return ifOp.getResult(0);
+}
+
+/// The producer's thread claims (in a cluster: block 0's claims for both)
+/// and pushes the claim to its consumers; its moe.tile_claimed reads its
+/// own last claim.
+void rewriteProducerClaims(Region &region, ClaimQueue &claims, Value blockId) {
+  SmallVector<Operation *> ops;
   region.walk([&](Operation *op) {
     if (isa<TileClaimOp, TileClaimedOp>(op))
-      claims.push_back(op);
+      ops.push_back(op);
   });
-  for (Operation *op : claims) {
+  for (Operation *op : ops) {
     OpBuilder b(op);
     Location loc = op->getLoc();
     if (auto claimed = dyn_cast<TileClaimedOp>(op)) {
       claimed.replaceAllUsesWith(
-          memref::LoadOp::create(b, loc, queue.lastClaim).getResult());
+          memref::LoadOp::create(b, loc, claims.lastClaim).getResult());
       claimed.erase();
       continue;
     }
     auto claim = cast<TileClaimOp>(op);
-    Value word = claim.createAtomicClaim(b);
+    Value word = claims.mailbox
+                     ? claimInCluster(b, loc, claim, *claims.mailbox, blockId)
+                     : claim.createAtomicClaim(b);
     memref::StoreOp::create(
         b, loc, arith::IndexCastOp::create(b, loc, b.getIndexType(), word),
-        queue.lastClaim);
-    auto [slot, parity] = queue.next(b, loc, /*producer=*/true);
+        claims.lastClaim);
+    WordRing &queue = claims.queue;
+    auto [slot, parity] = queue.next(b, loc, /*pusher=*/true);
     TileWaitOp::create(b, loc, queue.empty, slot, parity);
     memref::StoreOp::create(b, loc, word, queue.words, ValueRange{slot});
-    TileSignalOp::create(b, loc, queue.full, slot);
+    TileSignalOp::create(b, loc, queue.full, slot, Value());
     claim.erase();
   }
 }
 
 /// The consumers pop each claim from the queue.
-void rewriteConsumerClaims(Region &region, ClaimQueue &queue,
+void rewriteConsumerClaims(Region &region, WordRing &queue,
                            int64_t consumerThreads) {
   SmallVector<Operation *> claims;
   region.walk([&](Operation *op) {
@@ -203,7 +261,7 @@ void rewriteConsumerClaims(Region &region, ClaimQueue &queue,
     }
     OpBuilder b(op);
     Location loc = op->getLoc();
-    auto [slot, parity] = queue.next(b, loc, /*producer=*/false);
+    auto [slot, parity] = queue.next(b, loc, /*pusher=*/false);
     TileWaitOp::create(b, loc, queue.full, slot, parity);
     Value word = memref::LoadOp::create(b, loc, queue.words, ValueRange{slot});
     TileReleaseOp::create(b, loc, queue.empty, slot,
@@ -247,10 +305,21 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
   });
   if (barriers.wasInterrupted() || failed(checkClaims(launch)))
     return failure();
-  bool claimsTiles =
-      launch.getBody()
-          .walk([](TileClaimOp) { return WalkResult::interrupt(); })
-          .wasInterrupted();
+  // Claims are the block's or, in 2-block clusters, the cluster's.
+  bool claimsTiles = false, clusterClaims = false;
+  WalkResult unsupported = launch.getBody().walk([&](TileClaimOp claim) {
+    claimsTiles = true;
+    clusterClaims |= claim.getCluster() > 1;
+    if (claim.getCluster() <= 2)
+      return WalkResult::advance();
+    claim.emitOpError("is shared by ")
+        << claim.getCluster()
+        << " blocks; warp-specialized kernels share claims in clusters of "
+           "2 at most";
+    return WalkResult::interrupt();
+  });
+  if (unsupported.wasInterrupted())
+    return failure();
 
   // Allocations stay shared; the rest of the body is split.
   Block &body = launch.getBody().front();
@@ -270,7 +339,8 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
   if (claimsTiles)
     queue = ClaimQueue::create(
         b, loc,
-        cast<MemRefType>((*rings.full.begin()).getType()).getMemorySpace());
+        cast<MemRefType>((*rings.full.begin()).getType()).getMemorySpace(),
+        clusterClaims);
   Value isProducer = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                            tid, c(kWarpgroupThreads));
   auto split = scf::IfOp::create(b, loc, isProducer, /*withElse=*/true);
@@ -292,7 +362,8 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
   keepOneSide(issuer.getThenRegion(),
               [&](Operation *op) { return isConsumerOp(op, rings); });
   if (queue)
-    rewriteProducerClaims(issuer.getThenRegion(), *queue);
+    rewriteProducerClaims(issuer.getThenRegion(), *queue,
+                          launch.getBlockIds().x);
 
   // Consumers: thread ids from 0 again.
   b.setInsertionPointToStart(consumer);
@@ -310,7 +381,7 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
   keepOneSide(split.getElseRegion(),
               [&](Operation *op) { return isProducerOp(op, rings); });
   if (queue) {
-    rewriteConsumerClaims(split.getElseRegion(), *queue, *threads);
+    rewriteConsumerClaims(split.getElseRegion(), queue->queue, *threads);
     // The block-wide claim slot is no longer read.
     launch.getBody().walk([](TileAllocOp alloc) {
       if (alloc->use_empty())
@@ -328,32 +399,24 @@ struct MoeWarpSpecializePass
     : mlir::moe::impl::MoeWarpSpecializeBase<MoeWarpSpecializePass> {
   void runOnOperation() override {
     SmallVector<std::pair<gpu::LaunchOp, Rings>> launches;
-    bool rejected = false;
     getOperation()->walk([&](gpu::LaunchOp launch) {
       Rings rings;
-      bool gathered = false, multicast = false;
+      bool gathered = false;
       launch.getBody().walk([&](Operation *op) {
         if (auto load = dyn_cast<TileLoadAsyncOp>(op)) {
           rings.full.insert(load.getReady());
           gathered |= load.isGathered();
-          multicast |= load.getMulticast() > 1;
         } else if (auto release = dyn_cast<TileReleaseOp>(op)) {
           rings.empty.insert(release.getRing());
         }
       });
       // Gathered copies are per-thread cp.async over the whole block: such
-      // kernels stay as they are.
-      if (multicast) {
-        launch.emitOpError("has tile copies multicast to a cluster; its "
-                           "blocks are not warp-specialized yet");
-        rejected = true;
-        return;
-      }
+      // kernels stay as they are. Multicast copies need nothing more: the
+      // producer's thread issues its block's share and waits on the empty
+      // ring that the consumers of every block of the cluster release.
       if (!rings.full.empty() && !rings.empty.empty() && !gathered)
         launches.push_back({launch, rings});
     });
-    if (rejected)
-      return signalPassFailure();
     for (auto &[launch, rings] : launches)
       if (failed(specialize(launch, rings)))
         return signalPassFailure();

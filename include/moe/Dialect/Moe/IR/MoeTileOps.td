@@ -263,15 +263,54 @@ def Moe_TileSignalOp : Moe_Op<"tile_signal"> {
     producer warp to the consumers (`moe-warp-specialize`). A ring signalled
     this way is neither a ring of copies nor one of releases.
 
+    With `rank %r` (a kernel in clusters) the arrival is on the slot of
+    block `r` of the cluster instead, at cluster scope: there, the waiting
+    threads see what the signalling thread wrote to that block's workgroup
+    memory before (`moe.tile_publish`).
+
     ```mlir
     moe.tile_signal %queue_full[%s]
         : memref<2xi64, #gpu.address_space<workgroup>>
+    moe.tile_signal %mailbox_empty[%s] rank %c0
+        : memref<4xi64, #gpu.address_space<workgroup>>
     ```
   }];
   let arguments = (ins Arg<Moe_TileRing, "", [MemRead, MemWrite]>:$ring,
-                       Index:$slot);
+                       Index:$slot, Optional<Index>:$rank);
   let assemblyFormat = [{
-    $ring `[` $slot `]` attr-dict `:` type($ring)
+    $ring `[` $slot `]` (`rank` $rank^)? attr-dict `:` type($ring)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// TilePublishOp
+//===----------------------------------------------------------------------===//
+
+def Moe_TilePublishOp : Moe_Op<"tile_publish"> {
+  let summary = "one thread writes a word into a peer block and signals it";
+  let description = [{
+    In a kernel in clusters, the thread that reaches it writes the i32
+    `value` into word `slot` of `words` (a workgroup buffer) of block `rank`
+    of its cluster, then arrives once on slot `slot` of that block's ring
+    `ring` at cluster scope, so the threads of block `rank` whose
+    `moe.tile_wait` on the slot returns see the word. The ring is a
+    signalled ring (one arrival a phase, as `moe.tile_signal`'s).
+
+    ```mlir
+    moe.tile_publish %tile into %words[%s] ready %full rank %c1
+        : memref<4xi32, #gpu.address_space<workgroup>>,
+          memref<4xi64, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins I32:$value,
+                       Arg<MemRefRankOf<[I32], [1]>, "", [MemWrite]>:$words,
+                       Index:$slot,
+                       Arg<Moe_TileRing, "", [MemRead, MemWrite]>:$ring,
+                       Index:$rank);
+  let assemblyFormat = [{
+    $value `into` $words `[` $slot `]` `ready` $ring `rank` $rank attr-dict
+    `:` type($words) `,` type($ring)
   }];
   let hasVerifier = 1;
 }
@@ -293,6 +332,12 @@ def Moe_TileClaimOp : Moe_Op<"tile_claim"> {
     so the claim can be issued early, e.g. at the start of the current tile,
     and read at its end.
 
+    With `cluster = N` (N > 1, a kernel in clusters of N blocks that walk
+    the same tiles, e.g. to share multicast copies) the claim is the
+    cluster's: every block of the cluster reaches the op, block 0 of the
+    cluster claims, and every block's slot receives block 0's claim
+    (`offset` then counts clusters).
+
     ```mlir
     moe.tile_claim %schedule[%c1] offset %grid into %slot
         : memref<?xi32>, memref<1xi32, #gpu.address_space<workgroup>>
@@ -301,10 +346,11 @@ def Moe_TileClaimOp : Moe_Op<"tile_claim"> {
   let arguments = (ins Arg<MemRefRankOf<[I32], [1]>, "",
                            [MemRead, MemWrite]>:$counter,
                        Index:$word, Index:$offset,
-                       Arg<MemRefRankOf<[I32], [1]>, "", [MemWrite]>:$slot);
+                       Arg<MemRefRankOf<[I32], [1]>, "", [MemWrite]>:$slot,
+                       DefaultValuedAttr<I64Attr, "1">:$cluster);
   let assemblyFormat = [{
-    $counter `[` $word `]` `offset` $offset `into` $slot attr-dict `:`
-    type($counter) `,` type($slot)
+    $counter `[` $word `]` `offset` $offset `into` $slot
+    (`cluster` `=` $cluster^)? attr-dict `:` type($counter) `,` type($slot)
   }];
   let extraClassDeclaration = [{
     /// The claim itself, for the thread a lowering picks: adds 1 to the
@@ -321,7 +367,8 @@ def Moe_TileClaimedOp : Moe_Op<"tile_claimed"> {
     Collective: every thread of the block reaches it and receives the claim
     that the last `moe.tile_claim` into `slot` made. After it the slot may
     be claimed into again. It orders the block like a barrier: every thread
-    has finished what came before it in the block.
+    has finished what came before it in the block. With `cluster = N` (the
+    claim's) it orders the whole cluster so.
 
     ```mlir
     %next = moe.tile_claimed %slot
@@ -329,9 +376,12 @@ def Moe_TileClaimedOp : Moe_Op<"tile_claimed"> {
     ```
   }];
   let arguments = (ins Arg<MemRefRankOf<[I32], [1]>, "",
-                           [MemRead, MemWrite]>:$slot);
+                           [MemRead, MemWrite]>:$slot,
+                       DefaultValuedAttr<I64Attr, "1">:$cluster);
   let results = (outs Index:$tile);
-  let assemblyFormat = "$slot attr-dict `:` type($slot)";
+  let assemblyFormat = [{
+    $slot (`cluster` `=` $cluster^)? attr-dict `:` type($slot)
+  }];
   let hasVerifier = 1;
 }
 
