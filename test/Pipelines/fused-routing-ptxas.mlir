@@ -7,7 +7,7 @@
 // sort's own kernel): none from the gate's buffers.
 // REQUIRES: ptxas
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: moe-opt %moe_src_root/test/GPU/suite/fused-routing.mlir --moe-to-nvvm="chip=sm_90a format=isa" -o %t/out.mlir
+// RUN: moe-opt %moe_src_root/test/GPU/suite/fused-routing.mlir --moe-to-nvvm="chip=sm_90a format=isa fuse-routing=1" -o %t/out.mlir
 // RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/ptx %t/out.mlir
 // RUN: for f in %t/ptx/*.ptx; do %ptxas -arch=sm_90a $f -o %t/kernel.cubin || exit 1; done
 // RUN: not grep -E "__nv_|ex2\.approx" %t/ptx/*.ptx

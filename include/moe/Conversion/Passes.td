@@ -25,7 +25,8 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
     kernels (`moe.tile_load_async`, `moe.tile_wait`) are
     `moe-create-tma-descriptors`' work and are left alone.
 
-    Fused routing (`fuse-routing`, on by default): a `gate` whose `ids`
+    Fused routing (`fuse-routing`; off by default until it has run on a
+    GPU, docs/performance.md): a `gate` whose `ids`
     buffer is read next by `align`, `permute` or `permute_indices` (with
     nothing between them that writes memory) is lowered together with
     that op's counting sort into one launch whenever the sort's slots
@@ -36,8 +37,8 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
     kernel code on the ids in global memory. With the default block the
     bound is `T * (k + S) <= 4096` for any `E <= 512` (`T <= 512` at
     `k = 8`, `455` at `k + S = 9`, `256` at `k = 16`). The bound is checked
-    on the host (at compile time for static shapes); above it, and with
-    `fuse-routing=0`, the ops get their own kernels. Results are
+    on the host (at compile time for static shapes); above it, and without
+    `fuse-routing`, the ops get their own kernels. Results are
     bit-identical either way (the same code computes them; docs/Pipeline.md).
 
     Example (`permute_indices` on the ids of a gate):
@@ -52,7 +53,7 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"fuseRouting", "fuse-routing", "bool", /*default=*/"true",
+    Option<"fuseRouting", "fuse-routing", "bool", /*default=*/"false",
            "Lower a gate and the align, permute or permute_indices sorting "
            "its ids into one launch where the sort fits one block">
   ];

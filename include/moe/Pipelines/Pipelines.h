@@ -55,8 +55,9 @@ struct MoeToNVVMPipelineOptions
       llvm::cl::desc("Lower a gate and the align, permute or "
                      "permute_indices that sorts its ids into one launch "
                      "where the sort fits one block (T * (k + S) <= 4096 "
-                     "by default; convert-moe-to-gpu fuse-routing)"),
-      llvm::cl::init(true)};
+                     "by default; convert-moe-to-gpu fuse-routing; off by "
+                     "default until it has run on a GPU)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> programmaticLaunch{
       *this, "programmatic-launch",
       llvm::cl::desc("Open every kernel with griddepcontrol wait / "
@@ -89,7 +90,7 @@ void buildMoeTensorPipeline(OpPassManager &pm, StringRef configTable = "",
 /// device allocations; `warpSpecialize` adds moe-warp-specialize;
 /// `fuseRouting` is convert-moe-to-gpu's fuse-routing.
 void buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize = false,
-                            bool fuseRouting = true);
+                            bool fuseRouting = false);
 /// Lowers outlined kernels and host code to LLVM, kernels to PTX (linking
 /// libdevice when the toolkit has it) and on to the requested binary format:
 /// upstream gpu-lower-to-nvvm-pipeline's steps, with libdevice linked.

@@ -1,5 +1,5 @@
-// RUN: moe-opt %s --convert-moe-to-gpu --split-input-file | FileCheck %s
-// RUN: moe-opt %s --convert-moe-to-gpu="fuse-routing=0" --split-input-file | FileCheck %s --check-prefix=NOFUSE
+// RUN: moe-opt %s --convert-moe-to-gpu="fuse-routing=1" --split-input-file | FileCheck %s
+// RUN: moe-opt %s --convert-moe-to-gpu --split-input-file | FileCheck %s --check-prefix=NOFUSE
 
 // Qwen3-like softmax routing (E = 128, k = 8) and the permutation's indices,
 // T dynamic: on the host, T * 8 <= 4096 takes the fused launch (a ticket
