@@ -44,7 +44,8 @@ void mlir::moe::buildMoeTensorPipeline(OpPassManager &pm, StringRef configTable,
   pm.addPass(createMoeSelectConfigs(configs));
 }
 
-void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize) {
+void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize,
+                                       bool fuseRouting) {
   bufferization::OneShotBufferizePassOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.functionBoundaryTypeConversion =
@@ -61,7 +62,9 @@ void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize) {
     pm.addPass(createMoeWarpSpecialize());
   pm.addPass(createMoeCreateTmaDescriptors());
   pm.addPass(createConvertMoeTileToNVGPU());
-  pm.addPass(createConvertMoeToGPU());
+  ConvertMoeToGPUOptions kernels;
+  kernels.fuseRouting = fuseRouting;
+  pm.addPass(createConvertMoeToGPU(kernels));
   pm.addNestedPass<func::FuncOp>(createMoeDeviceAllocations());
   pm.addPass(createGpuKernelOutliningPass());
   // One stream per call: allocations, kernels and frees are ordered on it
@@ -142,7 +145,7 @@ void mlir::moe::buildNVVMLoweringPipeline(
 void mlir::moe::buildMoeToNVVMPipeline(
     OpPassManager &pm, const MoeToNVVMPipelineOptions &options) {
   buildMoeTensorPipeline(pm, options.configTable, options.gatherTokenRows);
-  buildMoeKernelPipeline(pm, options.warpSpecialize);
+  buildMoeKernelPipeline(pm, options.warpSpecialize, options.fuseRouting);
   if (options.programmaticLaunch && hasGridDependencyControl(options.chip))
     pm.addPass(createMoeProgrammaticLaunch());
   buildNVVMLoweringPipeline(pm, options);

@@ -29,23 +29,43 @@ else
 fi
 grep -E '^(PASS|FAIL|SKIP)|^fault tests' "$LOG/fault-tests.log" | cut -c1-240
 
+# count_checks SHOWN LOGFILE RC: adds the PASS and FAIL lines of a Python
+# check's log to the counts (one failure when the driver itself failed) and
+# prints its lines that match the regex SHOWN.
+count_checks() {
+  local ok bad
+  ok=$(grep -c '^PASS' "$2")
+  bad=$(grep -c '^FAIL' "$2")
+  grep -E "$1" "$2" | cut -c1-240
+  if [ "$3" -ne 0 ] && [ "$bad" -eq 0 ]; then
+    # The driver itself failed (no numpy, a bad option): one failure.
+    bad=1
+    tail -5 "$2"
+  fi
+  pass=$((pass + ok))
+  fail=$((fail + bad))
+}
+
 # IR of our own in upstream dialects, compiled on the build machine by the
 # stock mlir-opt --gpu-lower-to-nvvm-pipeline (utils/build-upstream-abi-
 # artifacts.sh), on this runtime: one check per program.
 echo "== upstream-ABI tests"
 python3 "$ROOT/test/GPU/upstream_abi_tests.py" --artifacts "$ART/upstream-abi" \
   --runtime "$BUILD" >"$LOG/upstream-abi.log" 2>&1
-rc=$?
-ok=$(grep -c '^PASS' "$LOG/upstream-abi.log")
-bad=$(grep -c '^FAIL' "$LOG/upstream-abi.log")
-grep -E '^(PASS|FAIL)|^upstream-abi tests' "$LOG/upstream-abi.log" | cut -c1-240
-if [ $rc -ne 0 ] && [ "$bad" -eq 0 ]; then
-  # The driver itself failed (no numpy, a bad option): one failure.
-  bad=1
-  tail -5 "$LOG/upstream-abi.log"
+count_checks '^(PASS|FAIL)|^upstream-abi tests' "$LOG/upstream-abi.log" $?
+
+# The fused routing kernel (gate + align / permute / permute_indices in one
+# launch) against the separate kernels, bit for bit, at T = 1, 7, 32, 256,
+# at and above its bound and 3000 (suite/fused-routing.mlir; the artifacts
+# fused-routing and fused-routing-unfused). Needs torch.
+echo "== fused routing A/B"
+if python3 -c "import torch" 2>/dev/null; then
+  python3 "$ROOT/test/GPU/fused_routing_ab.py" --artifacts "$ART" --runtime "$BUILD" \
+    >"$LOG/fused-routing-ab.log" 2>&1
+  count_checks '^FAIL|^fused routing A/B' "$LOG/fused-routing-ab.log" $?
+else
+  echo "fused routing A/B: skipped (python3 has no torch)"
 fi
-pass=$((pass + ok))
-fail=$((fail + bad))
 
 models="mixtral qwen3 deepseek_v3 kimi_k2"
 for T in $TOKENS; do
@@ -116,6 +136,20 @@ if [ "${SANITIZER:-1}" = 1 ]; then
     set -- $spec
     sanitize memcheck "$1" "$2" 33
   done
+  # The fused routing kernel (its ticket counter and last-block sort) under
+  # memcheck and racecheck, through the A/B script at a few T.
+  if command -v compute-sanitizer >/dev/null && python3 -c "import torch" 2>/dev/null; then
+    for tool in memcheck racecheck; do
+      if compute-sanitizer --tool "$tool" --error-exitcode 9 python3 \
+           "$ROOT/test/GPU/fused_routing_ab.py" --artifacts "$ART" --runtime "$BUILD" \
+           --tokens 1 7 33 --only routing_qwen3_permute routing_deepseek_v3_align \
+           >>"$LOG/$tool.log" 2>&1; then
+        echo "$tool clean: fused routing" | tee -a "$summary"; pass=$((pass + 1))
+      else
+        echo "$tool FAIL: fused routing" | tee -a "$summary"; fail=$((fail + 1))
+      fi
+    done
+  fi
 fi
 echo "GPU suite: $pass passed, $fail failed"
 [ $fail -eq 0 ]

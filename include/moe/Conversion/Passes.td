@@ -24,7 +24,43 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
     error here too, as in `moe-tile-grouped-matmul`. Tile ops left in
     kernels (`moe.tile_load_async`, `moe.tile_wait`) are
     `moe-create-tma-descriptors`' work and are left alone.
+
+    Fused routing (`fuse-routing`; off by default until it has run on a
+    GPU, docs/performance.md): a `gate` whose `ids`
+    buffer is read next by `align`, `permute` or `permute_indices` (with
+    nothing between them that writes memory) is lowered together with
+    that op's counting sort into one launch whenever the sort's slots
+    `T * ids columns` fit one block's pass: `max(T, 1)` blocks of
+    `max(gate threads, 512)` threads; block `b < T` routes row `b` with the
+    gate kernel's code, and the last block to finish (a ticket counter,
+    zeroed by a `gpu.memset` when `T > 1`) runs the sort's single-block
+    kernel code on the ids in global memory. With the default block the
+    bound is `T * (k + S) <= 4096` for any `E <= 512` (`T <= 512` at
+    `k = 8`, `455` at `k + S = 9`, `256` at `k = 16`). The bound is checked
+    on the host (at compile time for static shapes); above it, and without
+    `fuse-routing`, the ops get their own kernels. Results are
+    bit-identical either way (the same code computes them; docs/Pipeline.md).
+
+    Example (`permute_indices` on the ids of a gate):
+
+    ```mlir
+    moe.gate %logits k = 8 scoring = softmax renormalize
+        outs(%w, %ids : memref<?x8xf32>, memref<?x8xi32>)
+    moe.permute_indices %ids weights(%w) num_experts = 128
+        outs(%src, %off, %rw : memref<?xi32>, memref<129xi32>, memref<?xf32>)
+    // -> scf.if (T * 8 <= 4096) { gpu.memset (T > 1); one gpu.launch }
+    //    else { the gate's gpu.launch }, then the sort's launches if above.
+    ```
   }];
+  let options = [
+    Option<"fuseRouting", "fuse-routing", "bool", /*default=*/"false",
+           "Lower a gate and the align, permute or permute_indices sorting "
+           "its ids into one launch where the sort fits one block">
+  ];
+  let statistics = [
+    Statistic<"numFusedRoutings", "fused-routings",
+              "gate + sort pairs lowered to one routing launch">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",

@@ -50,6 +50,14 @@ struct MoeToNVVMPipelineOptions
                      "off by default, slower as measured "
                      "(docs/performance.md, 5f)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> fuseRouting{
+      *this, "fuse-routing",
+      llvm::cl::desc("Lower a gate and the align, permute or "
+                     "permute_indices that sorts its ids into one launch "
+                     "where the sort fits one block (T * (k + S) <= 4096 "
+                     "by default; convert-moe-to-gpu fuse-routing; off by "
+                     "default until it has run on a GPU)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> programmaticLaunch{
       *this, "programmatic-launch",
       llvm::cl::desc("Open every kernel with griddepcontrol wait / "
@@ -79,8 +87,10 @@ std::string findCudaToolkit(StringRef requested);
 void buildMoeTensorPipeline(OpPassManager &pm, StringRef configTable = "",
                             bool gatherTokenRows = false);
 /// Bufferization and the lowering of moe ops to outlined GPU kernels with
-/// device allocations; `warpSpecialize` adds moe-warp-specialize.
-void buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize = false);
+/// device allocations; `warpSpecialize` adds moe-warp-specialize;
+/// `fuseRouting` is convert-moe-to-gpu's fuse-routing.
+void buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize = false,
+                            bool fuseRouting = false);
 /// Lowers outlined kernels and host code to LLVM, kernels to PTX (linking
 /// libdevice when the toolkit has it) and on to the requested binary format:
 /// upstream gpu-lower-to-nvvm-pipeline's steps, with libdevice linked.

@@ -5,6 +5,7 @@
 #include "Patterns.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/IR/MoeDialect.h"
+#include "moe/Dialect/Moe/IR/MoeOps.h"
 
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -32,6 +33,8 @@ namespace {
 
 struct ConvertMoeToGPUPass
     : mlir::moe::impl::ConvertMoeToGPUBase<ConvertMoeToGPUPass> {
+  using ConvertMoeToGPUBase::ConvertMoeToGPUBase;
+
   /// The memory-bound kernels also emit vector.load/store (VectorAccess.h).
   void getDependentDialects(DialectRegistry &registry) const override {
     ConvertMoeToGPUBase::getDependentDialects(registry);
@@ -60,6 +63,20 @@ struct ConvertMoeToGPUPass
     });
     if (!withinLimits)
       return signalPassFailure();
+
+    // Gates and the sorts of their ids first: fused where they fit.
+    if (fuseRouting) {
+      auto countGates = [&] {
+        int64_t gates = 0;
+        module.walk([&](GateOp) { ++gates; });
+        return gates;
+      };
+      int64_t before = countGates();
+      RewritePatternSet fusion(&getContext());
+      populateFusedRoutingKernelPatterns(fusion);
+      walkAndApplyPatterns(module, std::move(fusion));
+      numFusedRoutings += before - countGates();
+    }
 
     RewritePatternSet patterns(&getContext());
     populateMoeToGPUPatterns(patterns);

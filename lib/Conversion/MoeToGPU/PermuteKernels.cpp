@@ -38,6 +38,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FusedRouting.h"
 #include "KernelBuilder.h"
 #include "Patterns.h"
 #include "VectorAccess.h"
@@ -56,6 +57,7 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <tuple>
 #include <type_traits>
 
@@ -160,6 +162,10 @@ struct SortPlan {
   /// permute's optional [G] i32 map of ids to this rank's experts (-1:
   /// elsewhere), applied to every key.
   Value expertMap;
+  /// The warp totals and the table in workgroup memory when the caller
+  /// (the fused routing kernel) gives them; else the launch's first two
+  /// workgroup buffers.
+  Value warpTotals, table;
 
   int64_t numWarps() const { return threads / kWarpSize; }
   int64_t countsSize() const { return ownerWarps * numExperts; }
@@ -171,12 +177,14 @@ struct SortPlan {
 };
 
 /// Takes as many owner warps as the table leaves room for in workgroup
-/// memory; if that is too few, every warp owns a chunk and the table moves to
-/// a global temporary.
-SortPlan planSort(int64_t numExperts, int64_t blockM, int64_t threads) {
+/// memory (less `reservedWords` 32-bit words used by the rest of the
+/// kernel); if that is too few, every warp owns a chunk and the table moves
+/// to a global temporary.
+SortPlan planSort(int64_t numExperts, int64_t blockM, int64_t threads,
+                  int64_t reservedWords = 0) {
   SortPlan plan{numExperts, blockM, threads, 0, true};
   int64_t warps = plan.numWarps();
-  int64_t room = kSharedWords - warps - (numExperts + 1);
+  int64_t room = kSharedWords - reservedWords - warps - (numExperts + 1);
   int64_t fits = room > 0 ? room / numExperts : 0;
   plan.ownerWarps = std::min(warps, fits);
   if (plan.ownerWarps < std::min(warps, kMinSharedOwnerWarps)) {
@@ -226,7 +234,7 @@ SortState startSort(KernelBuilder &k, const LaunchIds &ids,
   s.plan = plan;
   s.ids = expertIds;
   std::tie(s.numSlots, s.perRow) = slotShape(k, expertIds);
-  s.warpTotals = workgroupBuffer(k, 0);
+  s.warpTotals = plan.warpTotals ? plan.warpTotals : workgroupBuffer(k, 0);
   s.threadId = ids.threadId;
   s.blockId = ids.blockId;
   s.lane = remU(k, ids.threadId, warpSize);
@@ -540,35 +548,42 @@ void placeSlots(KernelBuilder &k, const SortState &s, const SortHooks &hooks) {
   });
 }
 
-/// The whole sort in one block: count, scan, place. `table` is the global
-/// table, or null for a workgroup one.
+/// The whole sort in the block running it (every thread of a block of
+/// plan.threads): count, scan, place. `table` is the global table, or null
+/// for a workgroup one.
+void buildSingleBlockSortBody(KernelBuilder &k, const LaunchIds &launchIds,
+                              const SortPlan &plan, Value ids, Value table,
+                              const SortHooks &hooks) {
+  SortState s = startSort(k, launchIds, plan, ids);
+  splitAllSlots(k, s);
+  s.counts = table ? table : plan.table ? plan.table : workgroupBuffer(k, 1);
+  s.starts = s.counts;
+  s.startsBase = k.index(plan.countsSize());
+  zeroCounts(k, s);
+  hooks.prepare(k, s);
+  barrier(k);
+  countExperts(k, s);
+  barrier(k);
+  Value rows = k.index(plan.ownerWarps);
+  Value total = scanExperts(k, s, [&](KernelBuilder &k, Value e) {
+    return sumColumn(k, s, s.counts, k.index(0), rows, e);
+  });
+  barrier(k);
+  hooks.afterScan(k, s, total);
+  setCursors(k, s,
+             [&](KernelBuilder &k, Value e) { return loadStart(k, s, e); });
+  barrier(k);
+  placeSlots(k, s, hooks);
+}
+
+/// The whole sort in a launch of one block.
 void buildSingleBlockSort(KernelBuilder &kb, const SortPlan &plan, Value ids,
                           Value table, const SortHooks &hooks) {
   MLIRContext *context = kb.b().getContext();
   kb.launch(
       kb.index(1), plan.threads,
       [&](KernelBuilder &k, const LaunchIds &launchIds) {
-        SortState s = startSort(k, launchIds, plan, ids);
-        splitAllSlots(k, s);
-        s.counts = table ? table : workgroupBuffer(k, 1);
-        s.starts = s.counts;
-        s.startsBase = k.index(plan.countsSize());
-        zeroCounts(k, s);
-        hooks.prepare(k, s);
-        barrier(k);
-        countExperts(k, s);
-        barrier(k);
-        Value rows = k.index(plan.ownerWarps);
-        Value total = scanExperts(k, s, [&](KernelBuilder &k, Value e) {
-          return sumColumn(k, s, s.counts, k.index(0), rows, e);
-        });
-        barrier(k);
-        hooks.afterScan(k, s, total);
-        setCursors(k, s, [&](KernelBuilder &k, Value e) {
-          return loadStart(k, s, e);
-        });
-        barrier(k);
-        placeSlots(k, s, hooks);
+        buildSingleBlockSortBody(k, launchIds, plan, ids, table, hooks);
       },
       sortWorkgroupTypes(context, plan, /*table=*/true));
 }
@@ -639,23 +654,39 @@ void buildMultiBlockSort(KernelBuilder &kb, const SortPlan &plan, Value ids,
       blockTypes);
 }
 
-/// Builds the sort of `op` (align or permute) at the rewriter's position:
+/// Builds the sort of `op` (align or permute) at the builder's position:
 /// the single-block kernel for up to one block's worth of slots (or when the
 /// table needs global memory), else the multi-block kernels; their
 /// temporaries are host memref.allocs (gpu.alloc after
-/// moe-device-allocations).
-void buildSort(PatternRewriter &rewriter, Operation *op, Value ids,
+/// moe-device-allocations), made at the builder's position. With `enabled`
+/// (i1), the kernels run only where it holds, and the temporaries are then
+/// empty otherwise.
+void buildSort(OpBuilder &rewriter, Operation *op, Value ids,
                int64_t numExperts, int64_t blockM, const SortHooks &hooks,
-               Value expertMap = Value()) {
+               Value expertMap = Value(), Value enabled = Value()) {
   Location loc = op->getLoc();
   KernelBuilder kb(rewriter, loc);
+  // The kernels, under `enabled` when there is one.
+  auto guarded = [&](function_ref<void(KernelBuilder &)> kernels) {
+    if (!enabled) {
+      kernels(kb);
+      return;
+    }
+    scf::IfOp::create(rewriter, loc, enabled, [&](OpBuilder &b, Location loc) {
+      KernelBuilder inner(b, loc);
+      kernels(inner);
+      scf::YieldOp::create(b, loc);
+    });
+  };
   SortPlan plan =
       planSort(numExperts, blockM, getBlockSize(op, "threads", 1024));
   plan.expertMap = expertMap;
   if (!plan.sharedTable) {
     auto type = MemRefType::get({plan.tableSize()}, rewriter.getI32Type());
     Value table = memref::AllocOp::create(rewriter, loc, type);
-    buildSingleBlockSort(kb, plan, ids, table, hooks);
+    guarded([&](KernelBuilder &k) {
+      buildSingleBlockSort(k, plan, ids, table, hooks);
+    });
     return;
   }
   // Static ids of at most one block's worth of slots: one block, no
@@ -663,7 +694,9 @@ void buildSort(PatternRewriter &rewriter, Operation *op, Value ids,
   auto idsType = cast<MemRefType>(ids.getType());
   if (idsType.hasStaticShape() &&
       idsType.getNumElements() <= plan.slotsPerBlock()) {
-    buildSingleBlockSort(kb, plan, ids, Value(), hooks);
+    guarded([&](KernelBuilder &k) {
+      buildSingleBlockSort(k, plan, ids, Value(), hooks);
+    });
     return;
   }
   Value numSlots = slotShape(kb, ids).first;
@@ -672,9 +705,13 @@ void buildSort(PatternRewriter &rewriter, Operation *op, Value ids,
   Value manyBlocks = arith::CmpIOp::create(
       rewriter, loc, arith::CmpIPredicate::ugt, numSlots, blockSlots);
   // Starts [E + 1] then per-block counts [numBlocks * E]; nothing (no
-  // allocation) for the single-block kernel.
+  // allocation) for the single-block kernel or when disabled.
+  Value allocates =
+      enabled ? arith::AndIOp::create(rewriter, loc, manyBlocks, enabled)
+                    .getResult()
+              : manyBlocks;
   Value tempSize = arith::SelectOp::create(
-      rewriter, loc, manyBlocks,
+      rewriter, loc, allocates,
       arith::AddIOp::create(
           rewriter, loc,
           arith::MulIOp::create(rewriter, loc, numBlocks, kb.index(numExperts)),
@@ -684,18 +721,20 @@ void buildSort(PatternRewriter &rewriter, Operation *op, Value ids,
       rewriter, loc,
       MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
       ValueRange{tempSize});
-  scf::IfOp::create(
-      rewriter, loc, manyBlocks,
-      [&](OpBuilder &b, Location loc) {
-        KernelBuilder inner(b, loc);
-        buildMultiBlockSort(inner, plan, ids, temp, numBlocks, hooks);
-        scf::YieldOp::create(b, loc);
-      },
-      [&](OpBuilder &b, Location loc) {
-        KernelBuilder inner(b, loc);
-        buildSingleBlockSort(inner, plan, ids, Value(), hooks);
-        scf::YieldOp::create(b, loc);
-      });
+  guarded([&](KernelBuilder &k) {
+    scf::IfOp::create(
+        k.b(), loc, manyBlocks,
+        [&](OpBuilder &b, Location loc) {
+          KernelBuilder inner(b, loc);
+          buildMultiBlockSort(inner, plan, ids, temp, numBlocks, hooks);
+          scf::YieldOp::create(b, loc);
+        },
+        [&](OpBuilder &b, Location loc) {
+          KernelBuilder inner(b, loc);
+          buildSingleBlockSort(inner, plan, ids, Value(), hooks);
+          scf::YieldOp::create(b, loc);
+        });
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -728,6 +767,14 @@ struct AlignToGPU : OpRewritePattern<AlignOp> {
       return rewriter.notifyMatchFailure(op, "needs the buffer form");
     if (failed(checkPermuteKernelLimits(op)))
       return rewriter.notifyMatchFailure(op, "past the sort's size limits");
+    buildSort(rewriter, op, op.getIds(), op.getNumExperts(), op.getBlockM(),
+              hooks(op));
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  /// align's outputs from the sort.
+  static SortHooks hooks(AlignOp op) {
     Value sortedIds = op.getSortedIdsInit(), expertIds = op.getExpertIdsInit();
     Value totalOut = op.getNumTokensPostPadInit();
     Value expertMap = op.getExpertMap();
@@ -756,10 +803,7 @@ struct AlignToGPU : OpRewritePattern<AlignOp> {
         store(k, toI32(k, f), sortedIds, pos);
       });
     };
-    buildSort(rewriter, op, op.getIds(), op.getNumExperts(), op.getBlockM(),
-              hooks);
-    rewriter.eraseOp(op);
-    return success();
+    return hooks;
   }
 
   /// expert_ids[b]: the (mapped) expert of block b, or -1 past the total.
@@ -973,8 +1017,7 @@ struct PermuteRowScatter {
 
   /// Grid: one block per token of `ids`, then ceil(rows / threads) blocks
   /// that zero the rows without a source.
-  static void buildKernel(PermuteOp op, Value slotRows,
-                          PatternRewriter &rewriter) {
+  static void buildKernel(PermuteOp op, Value slotRows, OpBuilder &rewriter) {
     Location loc = op.getLoc();
     KernelBuilder kb(rewriter, loc);
     MLIRContext *context = rewriter.getContext();
@@ -1359,6 +1402,81 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
 };
 
 } // namespace
+
+std::optional<FusableSort> mlir::moe::getFusableSort(Operation *op,
+                                                     int64_t threads,
+                                                     int64_t reservedWords) {
+  Value ids, expertMap;
+  int64_t numExperts = 0, blockM = 1;
+  std::function<SortHooks(Value slotRows)> hooksOf;
+  if (auto align = dyn_cast<AlignOp>(op)) {
+    ids = align.getIds();
+    numExperts = align.getNumExperts();
+    blockM = align.getBlockM();
+    hooksOf = [align](Value) { return AlignToGPU::hooks(align); };
+  } else if (auto permute = dyn_cast<PermuteOp>(op)) {
+    ids = permute.getIds();
+    numExperts = permute.getNumExperts();
+    expertMap = permute.getExpertMap();
+    hooksOf = [permute](Value slotRows) {
+      return permutationHooks(permute, slotRows);
+    };
+  } else if (auto permute = dyn_cast<PermuteIndicesOp>(op)) {
+    ids = permute.getIds();
+    numExperts = permute.getNumExperts();
+    expertMap = permute.getExpertMap();
+    hooksOf = [permute](Value) { return permutationHooks(permute); };
+  } else {
+    return std::nullopt;
+  }
+  if (!cast<DestinationStyleOpInterface>(op).hasPureBufferSemantics() ||
+      numExperts > kMaxExperts)
+    return std::nullopt;
+  SortPlan plan = planSort(numExperts, blockM, threads, reservedWords);
+  plan.expertMap = expertMap;
+  // A table in global memory would need a temporary and a fill per call.
+  if (!plan.sharedTable)
+    return std::nullopt;
+
+  FusableSort sort;
+  sort.ids = ids;
+  sort.maxSlots = plan.slotsPerBlock();
+  sort.workgroupTypes =
+      sortWorkgroupTypes(op->getContext(), plan, /*table=*/true);
+  // permute's slot -> row temporary, made by prepare.
+  auto slotRows = std::make_shared<Value>();
+  auto permute = dyn_cast<PermuteOp>(op);
+  sort.prepare = [=](OpBuilder &builder) {
+    if (!permute)
+      return;
+    KernelBuilder kb(builder, op->getLoc());
+    *slotRows = memref::AllocOp::create(
+        builder, op->getLoc(),
+        MemRefType::get({ShapedType::kDynamic}, builder.getI32Type()),
+        ValueRange{slotShape(kb, ids).first});
+  };
+  sort.buildInBlock = [=](KernelBuilder &k, const LaunchIds &launchIds,
+                          ValueRange buffers) {
+    SortPlan inBlock = plan;
+    inBlock.warpTotals = buffers[0];
+    inBlock.table = buffers[1];
+    // The single-block sort as block 0 of its own launch would run it.
+    LaunchIds single = launchIds;
+    single.blockId = k.index(0);
+    single.gridSize = k.index(1);
+    buildSingleBlockSortBody(k, single, inBlock, ids, Value(),
+                             hooksOf(*slotRows));
+  };
+  sort.buildSeparate = [=](OpBuilder &builder, Value enabled) {
+    buildSort(builder, op, ids, numExperts, blockM, hooksOf(*slotRows),
+              expertMap, enabled);
+  };
+  sort.buildAfter = [=](OpBuilder &builder) {
+    if (permute)
+      PermuteRowScatter::buildKernel(permute, *slotRows, builder);
+  };
+  return sort;
+}
 
 LogicalResult mlir::moe::checkPermuteKernelLimits(Operation *op) {
   auto checkExperts = [&](int64_t numExperts) -> LogicalResult {

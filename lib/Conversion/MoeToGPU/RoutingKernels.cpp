@@ -49,6 +49,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FusedRouting.h"
 #include "KernelBuilder.h"
 #include "Patterns.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
@@ -61,6 +62,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <limits>
+#include <memory>
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -224,14 +226,20 @@ public:
   SmallVector<Type> getWorkgroupTypes(MLIRContext *context, int64_t numExperts);
   /// Launches the kernel; the op is left for the caller to erase.
   void build(KernelBuilder &kb, int64_t threads, ArrayRef<Type> workgroupTypes);
-
-private:
+  /// The kernel's body in a launch of any number of blocks, each of at least
+  /// a warp: block b < `rows` routes row b. The launch's workgroup buffers
+  /// from `firstBuffer` are those of getWorkgroupTypes.
+  void buildRow(KernelBuilder &k, const LaunchIds &ids, Value rows,
+                unsigned firstBuffer);
   /// T, clamped to the outputs; built before the launch.
   Value computeRows(KernelBuilder &kb);
+
+private:
   /// The other sizes, built in the kernel so that static ones are constants.
   void computeSizes(KernelBuilder &k);
-  /// The launch's workgroup attributions, from inside its body.
-  RowBuffers getBuffers(KernelBuilder &k);
+  /// The launch's workgroup attributions from `first`, from inside its
+  /// body.
+  RowBuffers getBuffers(KernelBuilder &k, unsigned first);
 
   // Step 1: scores and selection scores.
   void buildScores(KernelBuilder &k, const RowIds &r);
@@ -323,11 +331,11 @@ SmallVector<Type> GateKernelBuilder::getWorkgroupTypes(MLIRContext *context,
   return types;
 }
 
-RowBuffers GateKernelBuilder::getBuffers(KernelBuilder &k) {
+RowBuffers GateKernelBuilder::getBuffers(KernelBuilder &k, unsigned first) {
   auto launch = cast<gpu::LaunchOp>(k.b().getInsertionBlock()->getParentOp());
   ArrayRef<BlockArgument> attributions = launch.getWorkgroupAttributions();
   RowBuffers buffers;
-  unsigned next = 0;
+  unsigned next = first;
   buffers.selection = attributions[next++];
   buffers.scores =
       op.getBias() ? Value(attributions[next++]) : buffers.selection;
@@ -342,32 +350,36 @@ RowBuffers GateKernelBuilder::getBuffers(KernelBuilder &k) {
 void GateKernelBuilder::build(KernelBuilder &kb, int64_t threads,
                               ArrayRef<Type> workgroupTypes) {
   Value rows = computeRows(kb);
-  RowBuffers buffers;
   kb.launch(
       rows, threads,
       [&](KernelBuilder &k, const LaunchIds &ids) {
-        buffers = getBuffers(k);
-        computeSizes(k);
-        Value inRange = cmpI(k, arith::CmpIPredicate::ult, ids.blockId, rows);
-        // Uniform per block: every thread of a row reaches the reductions.
-        k.ifThen(inRange, [&](KernelBuilder &k) {
-          RowIds r{ids.blockId, ids.threadId, ids.blockSize, buffers};
-          buildScores(k, r);
-          barrier(k);
-          if (selectsGroups) {
-            buildGroupScores(k, r);
-            barrier(k);
-            buildDroppedGroups(k, r);
-            barrier(k);
-          }
-          Value routedSum = buildTopK(k, r);
-          barrier(k);
-          buildRoutedSlots(k, r, routedSum);
-          if (numShared > 0)
-            buildSharedSlots(k, r, routedSum);
-        });
+        buildRow(k, ids, rows, /*firstBuffer=*/0);
       },
       workgroupTypes);
+}
+
+void GateKernelBuilder::buildRow(KernelBuilder &k, const LaunchIds &ids,
+                                 Value rows, unsigned firstBuffer) {
+  RowBuffers buffers = getBuffers(k, firstBuffer);
+  computeSizes(k);
+  Value inRange = cmpI(k, arith::CmpIPredicate::ult, ids.blockId, rows);
+  // Uniform per block: every thread of a row reaches the reductions.
+  k.ifThen(inRange, [&](KernelBuilder &k) {
+    RowIds r{ids.blockId, ids.threadId, ids.blockSize, buffers};
+    buildScores(k, r);
+    barrier(k);
+    if (selectsGroups) {
+      buildGroupScores(k, r);
+      barrier(k);
+      buildDroppedGroups(k, r);
+      barrier(k);
+    }
+    Value routedSum = buildTopK(k, r);
+    barrier(k);
+    buildRoutedSlots(k, r, routedSum);
+    if (numShared > 0)
+      buildSharedSlots(k, r, routedSum);
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -774,6 +786,21 @@ void GateKernelBuilder::buildSharedSlots(KernelBuilder &k, const RowIds &r,
 /// all_reduce buffers.
 constexpr int64_t kMaxWorkgroupBytes = 47 * 1024;
 
+/// The gate kernel's block size. By default a thread per 4 experts, in
+/// whole warps, at most 256: the k block-wide reductions are latency-bound,
+/// so smaller blocks (more rows in flight per SM) are faster; on an H200
+/// this roughly halves the time of one thread per expert for E = 256..512. A
+/// configured size is clamped to [32, 1024]: at least a full warp for
+/// orderedSum, and so that no loop walks workgroup memory from a start known
+/// at compile time (see rotatedIndex).
+int64_t gateThreads(GateOp op) {
+  int64_t numExperts = cast<ShapedType>(op.getLogits().getType()).getDimSize(1);
+  int64_t defaultThreads = std::min<int64_t>(
+      llvm::alignTo(llvm::divideCeil(numExperts, 4), kWarpSize), 256);
+  return std::clamp<int64_t>(getConfigInt(op, "threads", defaultThreads),
+                             kWarpSize, 1024);
+}
+
 struct GateToGPU : OpRewritePattern<GateOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -788,26 +815,37 @@ struct GateToGPU : OpRewritePattern<GateOp> {
     GateKernelBuilder gate(op);
     SmallVector<Type> workgroupTypes =
         gate.getWorkgroupTypes(rewriter.getContext(), numExperts);
-    // By default a thread per 4 experts, in whole warps, at most 256: the
-    // k block-wide reductions are latency-bound, so smaller blocks (more
-    // rows in flight per SM) are faster; on an H200 this roughly halves the
-    // time of one thread per expert for E = 256..512. A configured size is
-    // clamped to [32, 1024]: at least a full warp for orderedSum, and so that
-    // no loop walks workgroup memory from a start known at compile time (see
-    // rotatedIndex).
-    int64_t defaultThreads = std::min<int64_t>(
-        llvm::alignTo(llvm::divideCeil(numExperts, 4), kWarpSize), 256);
-    int64_t threads = std::clamp<int64_t>(
-        getConfigInt(op, "threads", defaultThreads), kWarpSize, 1024);
-
     KernelBuilder kb(rewriter, op.getLoc());
-    gate.build(kb, threads, workgroupTypes);
+    gate.build(kb, gateThreads(op), workgroupTypes);
     rewriter.eraseOp(op);
     return success();
   }
 };
 
 } // namespace
+
+FusableGate mlir::moe::getFusableGate(GateOp op) {
+  int64_t numExperts = cast<ShapedType>(op.getLogits().getType()).getDimSize(1);
+  auto gate = std::make_shared<GateKernelBuilder>(op);
+  FusableGate fusable;
+  fusable.threads = gateThreads(op);
+  fusable.workgroupTypes = gate->getWorkgroupTypes(op.getContext(), numExperts);
+  fusable.workgroupBytes = 0;
+  for (Type type : fusable.workgroupTypes)
+    fusable.workgroupBytes += cast<MemRefType>(type).getNumElements() * 4;
+  fusable.computeRows = [gate](KernelBuilder &kb) {
+    return gate->computeRows(kb);
+  };
+  fusable.buildRow = [gate](KernelBuilder &k, const LaunchIds &ids, Value rows,
+                            unsigned firstBuffer) {
+    gate->buildRow(k, ids, rows, firstBuffer);
+  };
+  fusable.buildSeparate = [gate, threads = fusable.threads,
+                           types = fusable.workgroupTypes](KernelBuilder &kb) {
+    gate->build(kb, threads, types);
+  };
+  return fusable;
+}
 
 LogicalResult mlir::moe::checkRoutingKernelLimits(Operation *operation) {
   auto op = dyn_cast<GateOp>(operation);
