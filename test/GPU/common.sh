@@ -63,6 +63,17 @@ sanitize() {
   fi
 }
 
+# run_gemm_edges PREFIX FUNCTION: a grouped GEMM at 1, 37, 300 and 1000
+# rows, then each edge case of the offsets at 300 rows.
+run_gemm_edges() {
+  for R in 1 37 300 1000; do
+    run "$1" "$2" "$R" random 3
+  done
+  for c in one-expert empty-experts out-of-range unsorted-offsets; do
+    run "$1" "$2" 300 "$c" 3
+  done
+}
+
 # The GEMMs in 2-block clusters sharing W tiles (suite/gemm-cluster.mlir),
 # run by the GEMM suite and, warp-specialized, by run-warp-specialized.sh.
 run_cluster_gemms() {
@@ -70,10 +81,17 @@ run_cluster_gemms() {
     run gemm-cluster gemm1_qwen3_cluster2 $((T * 8)) random 3
     run gemm-cluster gemm2_qwen3_cluster2 $((T * 8)) random 3
   done
-  for R in 1 37 300 1000; do
-    run gemm-cluster gemm_k48_gated_f16_cluster2 "$R" random 3
+  run_gemm_edges gemm-cluster gemm_k48_gated_f16_cluster2
+}
+
+# The fp8_block GEMMs (suite/fp8-gemm.mlir; DeepSeek-V3's shapes with 8
+# experts, edge shapes), run by both scripts like the cluster GEMMs.
+run_fp8_gemms() {
+  for T in 1 32 256; do
+    run fp8-gemm gemm1_deepseek_v3_fp8_e8 $((T * 8)) random 3
+    run fp8-gemm gemm2_deepseek_v3_fp8_e8 $((T * 8)) random 3
   done
-  for c in one-expert empty-experts out-of-range unsorted-offsets; do
-    run gemm-cluster gemm_k48_gated_f16_cluster2 300 "$c" 3
+  for f in gemm_fp8_k200_n72_gated gemm_fp8_k336_n80_gated_f16 gemm_fp8_k256_n300_interleaved; do
+    run_gemm_edges fp8-gemm "$f"
   done
 }

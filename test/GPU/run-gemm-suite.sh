@@ -49,14 +49,7 @@ for spec in gemm:gemm_k16_n72 gemm:gemm_k48_gated_f16 gemm:gemm_k144_gelu_config
             activations:gemm_k64_swiglustep activations:gemm_k16_n72_relu2 \
             activations:gemm_k48_silu_f16 activations:gemm_k64_gelu \
             activations:gemm_k64_gelu_tanh; do
-  file=${spec%%:*}
-  f=${spec##*:}
-  for R in 1 37 300 1000; do
-    run "$file" "$f" "$R" random 3
-  done
-  for c in one-expert empty-experts out-of-range unsorted-offsets; do
-    run "$file" "$f" 300 "$c" 3
-  done
+  run_gemm_edges "${spec%%:*}" "${spec##*:}"
 done
 # Gathered A (vLLM layout): rows gathered by per-thread cp.async into the
 # tiled kernel's ring; with a bias, rows without an A row must stay zero.
@@ -83,18 +76,7 @@ done
 # and racecheck at a partial-tile shape. moe-runner draws e4m3 inputs with
 # an all-zero activation group and an all-max (448) weight row, positive
 # scales, and poisons the outputs.
-for T in 1 32 256; do
-  run fp8-gemm gemm1_deepseek_v3_fp8_e8 $((T * 8)) random 3
-  run fp8-gemm gemm2_deepseek_v3_fp8_e8 $((T * 8)) random 3
-done
-for f in gemm_fp8_k200_n72_gated gemm_fp8_k336_n80_gated_f16 gemm_fp8_k256_n300_interleaved; do
-  for R in 1 37 300 1000; do
-    run fp8-gemm "$f" "$R" random 3
-  done
-  for c in one-expert empty-experts out-of-range unsorted-offsets; do
-    run fp8-gemm "$f" 300 "$c" 3
-  done
-done
+run_fp8_gemms
 for c in one-expert empty-experts out-of-range; do
   run fp8-gemm gemm1_deepseek_v3_fp8_e8 256 "$c" 3
 done
@@ -113,12 +95,7 @@ run_cluster_gemms
 # the rows that still split (R = 9000 runs the split-capable kernel with
 # one split), and the cases of the fallback.
 for f in gemm_k1000_gated_split4_f16 gemm_k2048_gelu_split8_f32; do
-  for R in 1 37 300 1000; do
-    run split-k "$f" "$R" random 3
-  done
-  for c in one-expert empty-experts out-of-range unsorted-offsets; do
-    run split-k "$f" 300 "$c" 3
-  done
+  run_gemm_edges split-k "$f"
 done
 run split-k gemm_k1000_gated_split4_f16 9000 random 3
 for T in 1 37 300; do

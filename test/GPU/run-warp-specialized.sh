@@ -25,31 +25,13 @@ for T in 1 32 256; do
   run gemm gemm2_mixtral $((T * 2)) random 3
 done
 for f in gemm_k16_n72 gemm_k48_gated_f16 gemm_k144_gelu_config; do
-  for R in 1 37 300 1000; do
-    run gemm "$f" "$R" random 3
-  done
-  for c in one-expert empty-experts out-of-range unsorted-offsets; do
-    run gemm "$f" 300 "$c" 3
-  done
+  run_gemm_edges gemm "$f"
 done
 for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm1_qwen3 256 "$c" 3
   run gemm gemm2_qwen3 256 "$c" 3
 done
-if [ -e "$ART/fp8-gemm.manifest" ]; then
-  for T in 1 32 256; do
-    run fp8-gemm gemm1_deepseek_v3_fp8_e8 $((T * 8)) random 3
-    run fp8-gemm gemm2_deepseek_v3_fp8_e8 $((T * 8)) random 3
-  done
-  for f in gemm_fp8_k336_n80_gated_f16 gemm_fp8_k256_n300_interleaved; do
-    for R in 1 37 300 1000; do
-      run fp8-gemm "$f" "$R" random 3
-    done
-    for c in one-expert empty-experts out-of-range unsorted-offsets; do
-      run fp8-gemm "$f" 300 "$c" 3
-    done
-  done
-fi
+[ -e "$ART/fp8-gemm.manifest" ] && run_fp8_gemms
 [ -f "$ART/gemm-cluster.so" ] && run_cluster_gemms
 if [ "${SANITIZER:-1}" = 1 ]; then
   echo "== compute-sanitizer"
