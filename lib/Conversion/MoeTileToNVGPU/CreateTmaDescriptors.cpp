@@ -557,6 +557,26 @@ private:
     return tensorMapFor(load, boxTypeOf(load));
   }
 
+  /// `source` as the tensor map encoder should see it. Upstream's
+  /// nvgpu.tma.create.descriptor lowering knows no 8-bit float element
+  /// type (it passes the bf16 code for f8E4M3FN, and the encoder then
+  /// checks a box twice as wide as the kernel's), while the TMA itself only
+  /// moves bytes: an 8-bit float memref is encoded as the same memref of
+  /// ui8. The cast is between two memref types of one LLVM descriptor
+  /// struct, so it folds away in reconcile-unrealized-casts.
+  static Value asTensorMapSource(OpBuilder &b, Location loc, Value source) {
+    auto type = cast<MemRefType>(source.getType());
+    auto floatType = dyn_cast<FloatType>(type.getElementType());
+    if (!floatType || floatType.getWidth() != 8)
+      return source;
+    auto bytesType = MemRefType::get(
+        type.getShape(),
+        IntegerType::get(b.getContext(), 8, IntegerType::Unsigned),
+        type.getLayout(), type.getMemorySpace());
+    return UnrealizedConversionCastOp::create(b, loc, bytesType, source)
+        .getResult(0);
+  }
+
   Value tensorMapFor(TileLoadAsyncOp load, MemRefType boxType) {
     auto key = std::make_tuple(load.getSource(), Type(boxType),
                                static_cast<int64_t>(load.getSwizzle()));
@@ -565,12 +585,13 @@ private:
       return map;
     OpBuilder b(launch);
     Location loc = load.getLoc();
-    auto sourceType = load.getSource().getType();
+    Value source = asTensorMapSource(b, loc, load.getSource());
+    auto sourceType = cast<MemRefType>(source.getType());
     Value unranked = memref::CastOp::create(
         b, loc,
         UnrankedMemRefType::get(sourceType.getElementType(),
                                 sourceType.getMemorySpace()),
-        load.getSource());
+        source);
     SmallVector<Value> box;
     for (int64_t extent : boxType.getShape())
       box.push_back(indexConstant(b, loc, extent));
