@@ -318,6 +318,13 @@ private:
       return;
     }
     // The slot's mbarrier in every block of the cluster, ours included.
+    // Release at CTA scope, as for a local slot: the arrival publishes no
+    // data, only that this warp's reads of the slot (wgmma, waited for)
+    // are done. A cluster-scope release makes each arriving thread wait
+    // for all its outstanding memory operations to become visible to the
+    // cluster (the previous tile's epilogue stores included) at every K
+    // step: ncu measured 45% of the cycles stalled on that memory barrier
+    // (docs/performance.md, 5k).
     auto clusterPointer = LLVM::LLVMPointerType::get(
         b.getContext(),
         static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster));
@@ -326,7 +333,7 @@ private:
           NVVM::MapaOp::create(b, loc, clusterPointer, local,
                                arith::ConstantIntOp::create(b, loc, rank, 32));
       NVVM::MBarrierArriveOp::create(b, loc, Type(), remote, Value(),
-                                     NVVM::MemScopeKind::CLUSTER);
+                                     NVVM::MemScopeKind::CTA);
     }
     release.erase();
   }
