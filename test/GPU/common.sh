@@ -38,10 +38,12 @@ fail=0
 summary=$LOG/summary.txt
 : >"$summary"
 
-# run PREFIX FUNCTION TOKENS CASE [ITERS]
+# run PREFIX FUNCTION TOKENS CASE [ITERS]: one moe-runner process, killed
+# after RUN_TIMEOUT seconds (default 120) so that a kernel that hangs (a
+# queue or barrier bug) fails its own check instead of the whole suite.
 run() {
   local line
-  line=$("$RUNNER" "$ART/$1" --function "$2" --tokens "$3" --case "$4" \
+  line=$(timeout "${RUN_TIMEOUT:-120}" "$RUNNER" "$ART/$1" --function "$2" --tokens "$3" --case "$4" \
            --iters "${5:-${ITERS:-10}}" --seed $((RANDOM + 1)) 2>>"$LOG/runner-stderr.log")
   local rc=$?
   [ -n "$line" ] || line="FAIL $1:$2 T=$3 case=$4 (no output, exit $rc)"
@@ -52,7 +54,7 @@ run() {
 # sanitize TOOL PREFIX FUNCTION TOKENS [CASE]: compute-sanitizer on one run.
 sanitize() {
   command -v compute-sanitizer >/dev/null || return 0
-  compute-sanitizer --tool "$1" --error-exitcode 9 \
+  timeout "${SANITIZE_TIMEOUT:-300}" compute-sanitizer --tool "$1" --error-exitcode 9 \
     "$RUNNER" "$ART/$2" --function "$3" --tokens "$4" --case "${5:-random}" \
     --iters 1 >>"$LOG/$1.log" 2>&1
   local rc=$?
