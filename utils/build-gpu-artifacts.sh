@@ -31,15 +31,16 @@ for input in "$ROOT"/test/GPU/suite/*.mlir "$ROOT"/examples/qwen3-30b-a3b.mlir \
   "$ROOT/utils/moe-compile.sh" --format "$FORMAT" "$input" "$OUT" >/dev/null
   echo "compiled $(basename "$input") ($FORMAT)"
 done
-# The fused routing kernel (off by default) and its reference: the same
-# suite file with the gate and the sorts in their own kernels
-# (test/GPU/fused_routing_ab.py).
-"$ROOT/utils/moe-compile.sh" --format "$FORMAT" --pipeline-options "fuse-routing=1" \
+# The fused routing kernel up to one block's sort (4096 slots; the default
+# bound is 512) and its reference: the same suite file with the gate and the
+# sorts in their own kernels (test/GPU/fused_routing_ab.py).
+"$ROOT/utils/moe-compile.sh" --format "$FORMAT" \
+  --pipeline-options "fuse-routing=1 fuse-routing-max-slots=4096" \
   "$ROOT/test/GPU/suite/fused-routing.mlir" "$OUT" >/dev/null
 "$ROOT/utils/moe-compile.sh" --format "$FORMAT" --name fused-routing-unfused \
   --pipeline-options "fuse-routing=0" "$ROOT/test/GPU/suite/fused-routing.mlir" \
   "$OUT" >/dev/null
-echo "compiled fused-routing.mlir with fuse-routing=1 and =0 ($FORMAT)"
+echo "compiled fused-routing.mlir fused up to 4096 slots and unfused ($FORMAT)"
 # IR of our own in upstream dialects through the stock mlir-opt's
 # gpu-lower-to-nvvm-pipeline, for test/GPU/upstream_abi_tests.py.
 FORMAT=$FORMAT "$ROOT/utils/build-upstream-abi-artifacts.sh" "$OUT/upstream-abi"

@@ -45,7 +45,8 @@ void mlir::moe::buildMoeTensorPipeline(OpPassManager &pm, StringRef configTable,
 }
 
 void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize,
-                                       bool fuseRouting) {
+                                       bool fuseRouting,
+                                       int64_t fuseRoutingMaxSlots) {
   bufferization::OneShotBufferizePassOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.functionBoundaryTypeConversion =
@@ -64,6 +65,7 @@ void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize,
   pm.addPass(createConvertMoeTileToNVGPU());
   ConvertMoeToGPUOptions kernels;
   kernels.fuseRouting = fuseRouting;
+  kernels.fuseRoutingMaxSlots = fuseRoutingMaxSlots;
   pm.addPass(createConvertMoeToGPU(kernels));
   pm.addNestedPass<func::FuncOp>(createMoeDeviceAllocations());
   pm.addPass(createGpuKernelOutliningPass());
@@ -145,7 +147,8 @@ void mlir::moe::buildNVVMLoweringPipeline(
 void mlir::moe::buildMoeToNVVMPipeline(
     OpPassManager &pm, const MoeToNVVMPipelineOptions &options) {
   buildMoeTensorPipeline(pm, options.configTable, options.gatherTokenRows);
-  buildMoeKernelPipeline(pm, options.warpSpecialize, options.fuseRouting);
+  buildMoeKernelPipeline(pm, options.warpSpecialize, options.fuseRouting,
+                         options.fuseRoutingMaxSlots);
   if (options.programmaticLaunch && hasGridDependencyControl(options.chip))
     pm.addPass(createMoeProgrammaticLaunch());
   buildNVVMLoweringPipeline(pm, options);

@@ -25,8 +25,7 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
     kernels (`moe.tile_load_async`, `moe.tile_wait`) are
     `moe-create-tma-descriptors`' work and are left alone.
 
-    Fused routing (`fuse-routing`; off by default until it has run on a
-    GPU, docs/performance.md): a `gate` whose `ids`
+    Fused routing (`fuse-routing`, on by default): a `gate` whose `ids`
     buffer is read next by `align`, `permute` or `permute_indices` (with
     nothing between them that writes memory) is lowered together with
     that op's counting sort into one launch whenever the sort's slots
@@ -34,10 +33,13 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
     `max(gate threads, 512)` threads; block `b < T` routes row `b` with the
     gate kernel's code, and the last block to finish (a ticket counter,
     zeroed by a `gpu.memset` when `T > 1`) runs the sort's single-block
-    kernel code on the ids in global memory. With the default block the
-    bound is `T * (k + S) <= 4096` for any `E <= 512` (`T <= 512` at
-    `k = 8`, `455` at `k + S = 9`, `256` at `k = 16`). The bound is checked
-    on the host (at compile time for static shapes); above it, and without
+    kernel code on the ids in global memory. The bound on the slots
+    `T * (k + S)` is the smaller of `fuse-routing-max-slots` (default 512:
+    measured on an H100, the fused launch wins up to about 300 slots and
+    loses from about 2000, where its one sorting block is the critical
+    path; docs/performance.md) and what one block sorts in one pass (4096
+    for any `E <= 512` with the default block). The bound is checked on
+    the host (at compile time for static shapes); above it, and without
     `fuse-routing`, the ops get their own kernels. Results are
     bit-identical either way (the same code computes them; docs/Pipeline.md).
 
@@ -48,14 +50,18 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
         outs(%w, %ids : memref<?x8xf32>, memref<?x8xi32>)
     moe.permute_indices %ids weights(%w) num_experts = 128
         outs(%src, %off, %rw : memref<?xi32>, memref<129xi32>, memref<?xf32>)
-    // -> scf.if (T * 8 <= 4096) { gpu.memset (T > 1); one gpu.launch }
+    // -> scf.if (T * 8 <= 512) { gpu.memset (T > 1); one gpu.launch }
     //    else { the gate's gpu.launch }, then the sort's launches if above.
     ```
   }];
   let options = [
-    Option<"fuseRouting", "fuse-routing", "bool", /*default=*/"false",
+    Option<"fuseRouting", "fuse-routing", "bool", /*default=*/"true",
            "Lower a gate and the align, permute or permute_indices sorting "
-           "its ids into one launch where the sort fits one block">
+           "its ids into one launch where the sort fits one block">,
+    Option<"fuseRoutingMaxSlots", "fuse-routing-max-slots", "int64_t",
+           /*default=*/"512",
+           "Fuse routing only while T * (k + S) is at most this (positive; "
+           "capped by what one block sorts in one pass)">
   ];
   let statistics = [
     Statistic<"numFusedRoutings", "fused-routings",

@@ -54,10 +54,15 @@ struct MoeToNVVMPipelineOptions
       *this, "fuse-routing",
       llvm::cl::desc("Lower a gate and the align, permute or "
                      "permute_indices that sorts its ids into one launch "
-                     "where the sort fits one block (T * (k + S) <= 4096 "
-                     "by default; convert-moe-to-gpu fuse-routing; off by "
-                     "default until it has run on a GPU)"),
-      llvm::cl::init(false)};
+                     "while T * (k + S) <= fuse-routing-max-slots "
+                     "(convert-moe-to-gpu fuse-routing)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<int64_t> fuseRoutingMaxSlots{
+      *this, "fuse-routing-max-slots",
+      llvm::cl::desc("The fused routing launch's bound on T * (k + S), "
+                     "capped by one block's sort (convert-moe-to-gpu "
+                     "fuse-routing-max-slots)"),
+      llvm::cl::init(512)};
   PassOptions::Option<bool> programmaticLaunch{
       *this, "programmatic-launch",
       llvm::cl::desc("Open every kernel with griddepcontrol wait / "
@@ -88,9 +93,11 @@ void buildMoeTensorPipeline(OpPassManager &pm, StringRef configTable = "",
                             bool gatherTokenRows = false);
 /// Bufferization and the lowering of moe ops to outlined GPU kernels with
 /// device allocations; `warpSpecialize` adds moe-warp-specialize;
-/// `fuseRouting` is convert-moe-to-gpu's fuse-routing.
+/// `fuseRouting` and `fuseRoutingMaxSlots` are convert-moe-to-gpu's options
+/// of those names.
 void buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize = false,
-                            bool fuseRouting = false);
+                            bool fuseRouting = true,
+                            int64_t fuseRoutingMaxSlots = 512);
 /// Lowers outlined kernels and host code to LLVM, kernels to PTX (linking
 /// libdevice when the toolkit has it) and on to the requested binary format:
 /// upstream gpu-lower-to-nvvm-pipeline's steps, with libdevice linked.

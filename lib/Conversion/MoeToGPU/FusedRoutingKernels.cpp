@@ -3,8 +3,9 @@
 // A buffer-form moe.gate whose ids buffer is sorted next by align, permute or
 // permute_indices (nothing that writes memory in between) becomes one
 // launch instead of the gate kernel plus the sort's kernel(s), when the
-// sort's slots T * ids columns fit one block's pass (FusableSort::maxSlots;
-// checked on the host, at compile time when the shapes are static):
+// sort's slots T * ids columns fit one block's pass (FusableSort::maxSlots)
+// and the pass's fuse-routing-max-slots (checked on the host, at compile
+// time when the shapes are static):
 //
 //   grid = max(T, 1) blocks of max(the gate's block size, 512) threads;
 //   1. block b < T routes row b: the gate kernel's body (the same builder:
@@ -168,7 +169,11 @@ struct FusedRouting {
 /// its ids: the fused launch (below the bound), else the gate's and the
 /// sort's own kernels; then permute's row scatter.
 template <typename OpT> struct FuseRoutingToGPU : OpRewritePattern<OpT> {
-  using OpRewritePattern<OpT>::OpRewritePattern;
+  FuseRoutingToGPU(MLIRContext *context, int64_t maxSlots)
+      : OpRewritePattern<OpT>(context), maxSlots(maxSlots) {}
+
+  /// The bound on T * ids columns requested by the pass option.
+  int64_t maxSlots;
 
   LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
@@ -204,7 +209,7 @@ template <typename OpT> struct FuseRoutingToGPU : OpRewritePattern<OpT> {
         loc, staticOrDim(kb, ids, 0), staticOrDim(kb, ids, 1));
     Value fits = rewriter.createOrFold<arith::CmpIOp>(
         loc, arith::CmpIPredicate::ule, numSlots,
-        kb.index(fused.sort.maxSlots));
+        kb.index(std::min(fused.sort.maxSlots, maxSlots)));
     std::optional<int64_t> staticFits = getConstantIntValue(fits);
     if (staticFits && !*staticFits) {
       // Statically above the bound: the separate kernels.
@@ -258,8 +263,9 @@ template <typename OpT> struct FuseRoutingToGPU : OpRewritePattern<OpT> {
 
 } // namespace
 
-void mlir::moe::populateFusedRoutingKernelPatterns(
-    RewritePatternSet &patterns) {
+void mlir::moe::populateFusedRoutingKernelPatterns(RewritePatternSet &patterns,
+                                                   int64_t maxSlots) {
   patterns.add<FuseRoutingToGPU<AlignOp>, FuseRoutingToGPU<PermuteOp>,
-               FuseRoutingToGPU<PermuteIndicesOp>>(patterns.getContext());
+               FuseRoutingToGPU<PermuteIndicesOp>>(patterns.getContext(),
+                                                   maxSlots);
 }

@@ -43,6 +43,12 @@ struct ConvertMoeToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (fuseRoutingMaxSlots < 1) {
+      module.emitError() << "convert-moe-to-gpu: fuse-routing-max-slots = "
+                         << static_cast<int64_t>(fuseRoutingMaxSlots)
+                         << " must be positive";
+      return signalPassFailure();
+    }
     // gpu.launch_func needs a container module once kernels are outlined.
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(&getContext()));
@@ -73,7 +79,7 @@ struct ConvertMoeToGPUPass
       };
       int64_t before = countGates();
       RewritePatternSet fusion(&getContext());
-      populateFusedRoutingKernelPatterns(fusion);
+      populateFusedRoutingKernelPatterns(fusion, fuseRoutingMaxSlots);
       walkAndApplyPatterns(module, std::move(fusion));
       numFusedRoutings += before - countGates();
     }

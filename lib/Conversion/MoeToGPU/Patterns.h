@@ -23,9 +23,11 @@ void populateRoutingKernelPatterns(RewritePatternSet &patterns);
 /// align, permute and combine.
 void populatePermuteKernelPatterns(RewritePatternSet &patterns);
 /// gate followed by align, permute or permute_indices of its ids: one
-/// routing launch for up to one block's sort (FusedRoutingKernels.cpp).
-/// Applied before the patterns above, which lower the ops it leaves.
-void populateFusedRoutingKernelPatterns(RewritePatternSet &patterns);
+/// routing launch for up to one block's sort and at most `maxSlots` slots
+/// (T * ids columns; FusedRoutingKernels.cpp). Applied before the patterns
+/// above, which lower the ops it leaves.
+void populateFusedRoutingKernelPatterns(RewritePatternSet &patterns,
+                                        int64_t maxSlots);
 /// grouped_matmul and mot_linear.
 void populateGemmKernelPatterns(RewritePatternSet &patterns);
 /// quantize (fp8 e4m3 activations, per token group or static).

@@ -1,8 +1,23 @@
-// RUN: moe-opt %s --convert-moe-to-gpu="fuse-routing=1" --split-input-file | FileCheck %s
-// RUN: moe-opt %s --convert-moe-to-gpu --split-input-file | FileCheck %s --check-prefix=NOFUSE
+// RUN: moe-opt %s --convert-moe-to-gpu="fuse-routing-max-slots=4096" --split-input-file | FileCheck %s
+// RUN: moe-opt %s --convert-moe-to-gpu="fuse-routing=0" --split-input-file | FileCheck %s --check-prefix=NOFUSE
+// The default bound, 512 slots (the smaller of the option and the sort's
+// 4096):
+// RUN: moe-opt %s --convert-moe-to-gpu --split-input-file | FileCheck %s --check-prefix=BOUND
+// BOUND-LABEL: func.func @qwen3_permute_indices
+//       BOUND: %[[SLOTS:.*]] = arith.muli %{{.*}}, %c8 : index
+//       BOUND: arith.cmpi ule, %[[SLOTS]], %c512 :
+// BOUND-LABEL: func.func @deepseek_v3_align
+//       BOUND: arith.cmpi ule, %{{.*}}, %c512 :
+// A bound above one block's sort is capped at the sort's:
+// RUN: moe-opt %s --convert-moe-to-gpu="fuse-routing-max-slots=100000" --split-input-file | FileCheck %s --check-prefix=CAPPED
+// CAPPED-LABEL: func.func @qwen3_permute_indices
+//       CAPPED: arith.cmpi ule, %{{.*}}, %c4096 :
+// RUN: not moe-opt %s --convert-moe-to-gpu="fuse-routing-max-slots=0" --split-input-file 2>&1 | FileCheck %s --check-prefix=ZERO
+// ZERO: error: convert-moe-to-gpu: fuse-routing-max-slots = 0 must be positive
 
 // Qwen3-like softmax routing (E = 128, k = 8) and the permutation's indices,
-// T dynamic: on the host, T * 8 <= 4096 takes the fused launch (a ticket
+// T dynamic: on the host, T * 8 <= 4096 (the bound asked for here; 512 by
+// default) takes the fused launch (a ticket
 // counter zeroed only when T > 1), else the gate's own launch and, after it,
 // the sort's kernels. The fused launch: max(T, 1) blocks of 512 threads,
 // the sort's workgroup buffers (16 warp totals, the table of 16 warps x 128
