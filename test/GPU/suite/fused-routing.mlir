@@ -1,6 +1,8 @@
 // GPU suite: the fused routing kernel (convert-moe-to-gpu fuse-routing): a
 // gate and the align, permute or permute_indices of its ids in one launch
-// while T * (k + S) <= 4096, the separate kernels above. Each function has
+// while T * (k + S) <= 4096 (compiled with fuse-routing-max-slots=4096, the
+// whole range of the kernel; the default bound is 512), the separate kernels
+// above. Each function has
 // two moe ops, which moe-runner does not check (one op per function): test/
 // GPU/fused_routing_ab.py runs them against the same file compiled with
 // fuse-routing=0 (artifacts fused-routing and fused-routing-unfused, both
