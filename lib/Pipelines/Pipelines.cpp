@@ -59,8 +59,10 @@ void mlir::moe::buildMoeKernelPipeline(OpPassManager &pm, bool warpSpecialize,
   // convert-moe-to-gpu.
   pm.addPass(createMoeTileGroupedMatmul());
   pm.addPass(createMoePipelineTileLoads());
-  if (warpSpecialize)
-    pm.addPass(createMoeWarpSpecialize());
+  // Launches whose configuration asks for it, or all with warp-specialize.
+  MoeWarpSpecializeOptions specialize;
+  specialize.onlyMarked = !warpSpecialize;
+  pm.addPass(createMoeWarpSpecialize(specialize));
   pm.addPass(createMoeCreateTmaDescriptors());
   pm.addPass(createConvertMoeTileToNVGPU());
   ConvertMoeToGPUOptions kernels;

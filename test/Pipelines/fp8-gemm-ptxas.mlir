@@ -18,6 +18,11 @@
 // RUN: cat %t/ptx/ds_down_kernel_9.ptx | FileCheck %s
 // RUN: cat %t/ptx/ds_gate_up_kernel_3.ptx | FileCheck %s --check-prefix=ARITH
 // RUN: cat %t/ptx/ds_down_kernel_9.ptx | FileCheck %s --check-prefix=ARITH
+// The prefill configuration asks for a producer warpgroup by default
+// (#moe.gemm_config<warp_specialize = true>), the decode one does not;
+// warp-specialize=1 gives every kernel one.
+// RUN: cat %t/ptx/ds_gate_up_kernel_0.ptx | FileCheck %s --check-prefix=SPEC
+// RUN: not grep setmaxnreg %t/ptx/ds_gate_up_kernel_3.ptx
 // RUN: moe-opt %s --moe-to-nvvm="chip=sm_90a format=isa warp-specialize=1" -o %t/ws.mlir
 // RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/wsptx %t/ws.mlir
 // RUN: for f in %t/wsptx/*.ptx; do %ptxas -arch=sm_90a $f -o %t/kernel.cubin || exit 1; done

@@ -39,9 +39,10 @@ struct MoeToNVVMPipelineOptions
       llvm::cl::init("")};
   PassOptions::Option<bool> warpSpecialize{
       *this, "warp-specialize",
-      llvm::cl::desc("Give the tiled GEMM kernels a producer warpgroup "
-                     "(moe-warp-specialize); off by default until it "
-                     "measures faster (docs/performance.md, version 5)"),
+      llvm::cl::desc("Give every tiled GEMM kernel a producer warpgroup "
+                     "(moe-warp-specialize); without it, only those whose "
+                     "#moe.gemm_config says warp_specialize = true (the "
+                     "fp8 default from 4 rows per expert)"),
       llvm::cl::init(false)};
   PassOptions::Option<bool> gatherTokenRows{
       *this, "gather-token-rows",

@@ -93,6 +93,8 @@ struct TileConfig {
   int64_t clusterM;
   /// The most blocks one tile's K may be split over.
   int64_t splitK;
+  /// Whether moe-warp-specialize gives the kernel a producer warpgroup.
+  bool warpSpecialize;
 
   /// Rows of a schedule entry: one row tile per block of a cluster.
   int64_t scheduleM() const { return tileM * clusterM; }
@@ -112,6 +114,7 @@ TileConfig readTileConfig(GemmConfigAttr config) {
   c.ctas = config.getCtas();
   c.clusterM = config.getClusterM();
   c.splitK = config.getSplitK();
+  c.warpSpecialize = config.getWarpSpecialize();
   return c;
 }
 
@@ -630,7 +633,7 @@ struct GemmKernelBuilder {
 
   void build(KernelBuilder &kb, Value grid) {
     int64_t threads = kWarpgroupThreads * config.warpgroups;
-    kb.launch(
+    gpu::LaunchOp launch = kb.launch(
         grid, threads, config.clusterM,
         [&](KernelBuilder &k, const LaunchIds &ids) {
           Ix x{k};
@@ -673,6 +676,8 @@ struct GemmKernelBuilder {
               TileAllocOp::create(b, loc, workgroupType({1}, b.getI32Type()));
           dynamicTileLoop(k, first, walkers, numTiles, slot, body);
         });
+    if (config.warpSpecialize)
+      launch->setAttr(kWarpSpecializeAttr, UnitAttr::get(launch.getContext()));
   }
 };
 

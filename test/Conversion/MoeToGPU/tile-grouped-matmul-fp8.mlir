@@ -1,6 +1,7 @@
 // RUN: moe-opt %s --moe-tile-grouped-matmul --split-input-file | FileCheck %s
 // RUN: moe-opt %s --moe-tile-grouped-matmul --moe-pipeline-tile-loads --split-input-file | FileCheck %s --check-prefix=PIPE
 // RUN: moe-opt %s --moe-tile-grouped-matmul --moe-pipeline-tile-loads --moe-warp-specialize --split-input-file | FileCheck %s --check-prefix=SPEC
+// RUN: moe-opt %s --moe-tile-grouped-matmul --moe-pipeline-tile-loads --moe-warp-specialize=only-marked --split-input-file | FileCheck %s --check-prefix=SPEC
 // RUN: moe-opt %s --moe-tile-grouped-matmul --convert-moe-to-gpu --split-input-file | FileCheck %s --check-prefix=SIMPLE
 
 // quant = fp8_block through the tiled kernel. Without a moe.config an fp8
@@ -10,7 +11,9 @@
 // step loads the A and W tiles, sums the block into a fresh accumulator
 // (tile_mma from zero, waited for) and promotes it into the f32
 // accumulator with a_scale[row, kb] and w_scale[e, n / 128, kb]; the
-// epilogue is the bf16 one.
+// epilogue is the bf16 one. The default configuration asks for a producer
+// warpgroup (warp_specialize = true): the launch is marked for
+// moe-warp-specialize, which with only-marked takes only such launches.
 // CHECK-LABEL: func.func @default_config
 //  CHECK-SAME: (%[[A:.*]]: memref<?x512xf8E4M3FN>, %[[W:.*]]: memref<4x256x512xf8E4M3FN>, %[[OFF:.*]]: memref<5xi32>, %[[AS:.*]]: memref<?x4xf32>, %[[WS:.*]]: memref<4x2x4xf32>, %[[O:.*]]: memref<?x256xbf16>)
 //       CHECK: arith.remui %{{.*}}, %c16
@@ -31,6 +34,7 @@
 //       CHECK:       scf.yield %[[NEXT]]
 //       CHECK:     } {moe.pipeline_stages = 6 : i64}
 //       CHECK:     moe.tile_store %{{.*}} into %[[O]]
+//       CHECK:   } {moe.warp_specialize}
 // The fallback: the simple kernel decodes e4m3 from its bits.
 //       CHECK: } else {
 //       CHECK:   gpu.launch
@@ -76,6 +80,9 @@ func.func @default_config(%a: memref<?x512xf8E4M3FN>, %w: memref<4x256x512xf8E4M
 //       CHECK:       moe.tile_scale_accumulate {{.*}} w_row %[[N0]] up_row %[[UP]] : vector<64x128xf32>
 //       CHECK:     } {moe.pipeline_stages = 8 : i64}
 //       CHECK:     moe.tile_store {{.*}} epilogue = silu_and_mul scale(
+// Its configuration does not ask for a producer warpgroup: no mark.
+//   CHECK-NOT:   moe.warp_specialize
+//       CHECK: return
 func.func @gated_one_warpgroup(%a: memref<?x7168xf8E4M3FN>, %w: memref<8x4096x7168xf8E4M3FN>, %o: memref<9xi32>,
                                %as: memref<?x56xf32>, %ws: memref<8x32x56xf32>, %rw: memref<?xf32>,
                                %y: memref<?x2048xbf16>) {

@@ -300,3 +300,21 @@ func.func @bf16_tile_k_128(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o:
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }
+
+// -----
+
+func.func @warp_specialize_simple(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{warp_specialize = true needs kernel = tiled (the simple kernel has no tile copies to hand to a producer)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<kernel = simple, warp_specialize = true>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+// Warp-specialized, four consumer warpgroups get what the producer leaves:
+// (65536 - 128 * 40) / 512 = 118, 112 as setmaxnreg counts (128 without).
+func.func @warp_specialize_registers(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{warpgroups = 4 with tile_n = 128 and tile_k = 64 needs 64 accumulator registers per thread plus 64 for the kernel in a block of 512 threads beside a producer warpgroup, which gets at most 112 registers each: keep tile_n <= 96}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_m = 256, tile_n = 128, warpgroups = 4, warp_specialize = true>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}

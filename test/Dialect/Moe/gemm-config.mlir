@@ -15,7 +15,7 @@ func.func @defaults(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
   // Every parameter spelled at its default.
   moe.grouped_matmul %a, %w, %offsets outs(%out)
       {moe.config = #moe.gemm_config<kernel = tiled, tile_m = 128, tile_n = 256, tile_k = 64, stages = 4,
-                                     warpgroups = 2, cluster_m = 1, cluster_n = 1, raster = along_m,
+                                     warpgroups = 2, warp_specialize = false, cluster_m = 1, cluster_n = 1, raster = along_m,
                                      swap_ab = false, split_k = 1, ctas = 132, simple_threads = 256>}
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
@@ -38,6 +38,19 @@ func.func @tuned(%a: tensor<?x64xbf16>, %w: tensor<4x128x64xbf16>,
       {moe.config = #moe.gemm_config<kernel = simple, simple_threads = 1024>}
       : (tensor<?x64xbf16>, tensor<4x128x64xbf16>, tensor<5xi32>, tensor<?x128xbf16>) -> tensor<?x128xbf16>
   return %0, %1, %2 : tensor<?x128xbf16>, tensor<?x128xbf16>, tensor<?x128xbf16>
+}
+
+// A producer warpgroup asked for (moe-warp-specialize, only-marked), with
+// the fp8 K step.
+// CHECK-LABEL: func.func @warp_specialized
+//       CHECK: {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6, warp_specialize = true>}
+func.func @warp_specialized(%a: memref<?x128xf8E4M3FN>, %w: memref<4x128x128xf8E4M3FN>,
+                            %offsets: memref<5xi32>, %as: memref<?x1xf32>, %ws: memref<4x1x1xf32>,
+                            %out: memref<?x128xbf16>) {
+  moe.grouped_matmul %a, %w, %offsets quant = fp8_block group_size = 128 a_scale(%as) w_scale(%ws) outs(%out)
+      {moe.config = #moe.gemm_config<warp_specialize = true, stages = 6, tile_k = 128, tile_n = 128>}
+      : (memref<?x128xf8E4M3FN>, memref<4x128x128xf8E4M3FN>, memref<5xi32>, memref<?x1xf32>, memref<4x1x1xf32>, memref<?x128xbf16>) -> ()
+  return
 }
 
 // Fields the kernels do not implement yet are legal IR (the tiling pass

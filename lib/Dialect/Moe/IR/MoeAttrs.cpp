@@ -75,8 +75,8 @@ LogicalResult checkRange(function_ref<InFlightDiagnostic()> emitError,
 
 GemmConfigAttr GemmConfigAttr::withMinRows(int64_t minRows) const {
   return get(getContext(), getKernel(), getTileM(), getTileN(), getTileK(),
-             getStages(), getWarpgroups(), getClusterM(), getClusterN(),
-             getRaster(), getSwapAb(), getSplitK(), getCtas(),
+             getStages(), getWarpgroups(), getWarpSpecialize(), getClusterM(),
+             getClusterN(), getRaster(), getSwapAb(), getSplitK(), getCtas(),
              getSimpleThreads(), minRows);
 }
 
@@ -84,10 +84,10 @@ GemmConfigAttr GemmConfigAttr::getFp8Default(MLIRContext *context) {
   GemmConfigAttr defaults = get(context);
   return get(context, defaults.getKernel(), defaults.getTileM(),
              /*tileN=*/128, kFp8TileK, /*stages=*/6, defaults.getWarpgroups(),
-             defaults.getClusterM(), defaults.getClusterN(),
-             defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
-             defaults.getCtas(), defaults.getSimpleThreads(),
-             defaults.getMinRows());
+             /*warpSpecialize=*/true, defaults.getClusterM(),
+             defaults.getClusterN(), defaults.getRaster(), defaults.getSwapAb(),
+             defaults.getSplitK(), defaults.getCtas(),
+             defaults.getSimpleThreads(), defaults.getMinRows());
 }
 
 int64_t GemmConfigAttr::getStageBytes() const {
@@ -123,6 +123,7 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
   GemmKernel kernel = defaults.getKernel();
   GemmRaster raster = defaults.getRaster();
   bool swapAB = defaults.getSwapAb();
+  bool warpSpecialize = defaults.getWarpSpecialize();
   int64_t tileM = defaults.getTileM(), tileN = defaults.getTileN(),
           tileK = defaults.getTileK(), stages = defaults.getStages(),
           warpgroups = defaults.getWarpgroups(),
@@ -161,21 +162,23 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
       if (failed(readEnumField(key, text, getMaxEnumValForGemmRaster(), raster,
                                emitError)))
         return failure();
-    } else if (key == "swap_ab") {
+    } else if (key == "swap_ab" || key == "warp_specialize") {
       if (text != "true" && text != "false")
-        return emitError() << "swap_ab = '" << text
+        return emitError() << key << " = '" << text
                            << "': expected true or false";
-      swapAB = text == "true";
+      (key == "swap_ab" ? swapAB : warpSpecialize) = text == "true";
     } else {
       return emitError() << "#moe.gemm_config has no parameter '" << key
                          << "' (it has kernel, tile_m, tile_n, tile_k, stages, "
-                            "warpgroups, cluster_m, cluster_n, raster, "
+                            "warpgroups, warp_specialize, cluster_m, "
+                            "cluster_n, raster, "
                             "swap_ab, split_k, ctas, simple_threads, min_rows)";
     }
   }
   GemmConfigAttr config = GemmConfigAttr::getChecked(
       emitError, context, kernel, tileM, tileN, tileK, stages, warpgroups,
-      clusterM, clusterN, raster, swapAB, splitK, ctas, simpleThreads, minRows);
+      warpSpecialize, clusterM, clusterN, raster, swapAB, splitK, ctas,
+      simpleThreads, minRows);
   if (!config)
     return failure();
   return config;
@@ -185,9 +188,9 @@ LogicalResult
 GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        GemmKernel kernel, int64_t tileM, int64_t tileN,
                        int64_t tileK, int64_t stages, int64_t warpgroups,
-                       int64_t clusterM, int64_t clusterN, GemmRaster raster,
-                       bool swapAB, int64_t splitK, int64_t ctas,
-                       int64_t simpleThreads, int64_t minRows) {
+                       bool warpSpecialize, int64_t clusterM, int64_t clusterN,
+                       GemmRaster raster, bool swapAB, int64_t splitK,
+                       int64_t ctas, int64_t simpleThreads, int64_t minRows) {
   // Each parameter on its own, in the order of the assembly.
   if (failed(checkRange(emitError, "tile_n", tileN, 16, 256, 16,
                         "wgmma's N, halved for a gated epilogue")))
@@ -216,6 +219,10 @@ GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << " is out of range: expected an integer >= 0";
 
   // Relations between parameters.
+  if (warpSpecialize && kernel != GemmKernel::tiled)
+    return emitError() << "warp_specialize = true needs kernel = tiled (the "
+                          "simple kernel has no tile copies to hand to a "
+                          "producer)";
   if (tileM != kWarpgroupRows * warpgroups)
     return emitError() << "tile_m = " << tileM
                        << " does not match warpgroups = " << warpgroups
@@ -226,8 +233,13 @@ GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   // addresses, loop state and the epilogue, and a block of
   // kWarpgroupThreads * warpgroups threads gets at most 65536 / threads
   // registers each (255 at most).
+  // Warp-specialized, the consumers get what the producer warpgroup leaves
+  // (MoeDialect.h).
   int64_t threads = kWarpgroupThreads * warpgroups;
-  int64_t budget = std::min<int64_t>(65536 / threads, kMaxThreadRegisters);
+  int64_t budget =
+      warpSpecialize
+          ? int64_t(warpSpecializedConsumerRegisters(threads))
+          : std::min<int64_t>(kRegistersPerSM / threads, kMaxThreadRegisters);
   int64_t accumulators = accumulatorRegisters(tileN, tileK);
   if (accumulators + kKernelRegisters > budget) {
     int64_t perColumn = accumulatorRegisters(2, tileK);
@@ -236,7 +248,9 @@ GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << " and tile_k = " << tileK << " needs " << accumulators
                        << " accumulator registers per thread plus "
                        << kKernelRegisters << " for the kernel in a block of "
-                       << threads << " threads, which gets at most " << budget
+                       << threads << " threads"
+                       << (warpSpecialize ? " beside a producer warpgroup" : "")
+                       << ", which gets at most " << budget
                        << " registers each: keep tile_n <= "
                        << 2 * (budget - kKernelRegisters) / perColumn / 16 * 16;
   }

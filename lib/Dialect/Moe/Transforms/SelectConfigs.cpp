@@ -129,7 +129,9 @@ constexpr int64_t kDecodeRowsPerExpert = 4;
 /// T = 1), from T = 256 on within 3%. quant = fp8_block takes the same
 /// shape of choice with fp8 K steps (tile_k = 128): 64 x 128 in 8 slots at
 /// decode, else GemmConfigAttr::getFp8Default (128 x 128 in 6 slots: its
-/// two accumulators keep tile_n at most 176); not yet measured on a GPU.
+/// two accumulators keep tile_n at most 176; warp-specialized, 20% faster
+/// than without from 256 rows of DeepSeek-V3's shapes on an H100, while at
+/// 8 rows the decode tiles were faster without a producer).
 /// Without a static E, and for the other quantized GEMMs (no tiled kernel
 /// yet), the default.
 SmallVector<GemmConfigAttr>
@@ -148,9 +150,9 @@ heuristicGemmConfigs(MLIRContext *context,
   GemmConfigAttr decode = GemmConfigAttr::get(
       context, defaults.getKernel(), /*tile_m=*/64, /*tile_n=*/128,
       defaults.getTileK(), /*stages=*/8, /*warpgroups=*/1,
-      defaults.getClusterM(), defaults.getClusterN(), defaults.getRaster(),
-      defaults.getSwapAb(), defaults.getSplitK(), defaults.getCtas(),
-      defaults.getSimpleThreads(), /*min_rows=*/0);
+      /*warp_specialize=*/false, defaults.getClusterM(), defaults.getClusterN(),
+      defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
+      defaults.getCtas(), defaults.getSimpleThreads(), /*min_rows=*/0);
   return {decode, defaults.withMinRows(kDecodeRowsPerExpert * experts->second)};
 }
 

@@ -61,23 +61,6 @@ using namespace mlir::moe;
 
 namespace {
 
-/// Register budgets per thread (64K registers per SM, one block): the
-/// producer warpgroup only issues copies; the consumers, which hold the
-/// accumulators, share the rest (at most 232 each, a multiple of 8 as
-/// setmaxnreg requires): 232 for one or two consumer warpgroups, 152 for
-/// three, 112 for four. More than the SM has would make setmaxnreg wait
-/// forever.
-constexpr int32_t kProducerRegisters = 40;
-constexpr int32_t kMaxConsumerRegisters = 232;
-constexpr int32_t kRegistersPerSM = 65536;
-
-int32_t consumerRegisters(int64_t consumerThreads) {
-  int64_t share = (kRegistersPerSM - kWarpgroupThreads * kProducerRegisters) /
-                  consumerThreads;
-  return static_cast<int32_t>(
-      std::min<int64_t>(share / 8 * 8, kMaxConsumerRegisters));
-}
-
 /// Claims the queue holds before the producer waits for the consumers.
 constexpr int64_t kQueueDepth = 4;
 
@@ -371,7 +354,8 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
 
   // Consumers: thread ids from 0 again.
   b.setInsertionPointToStart(consumer);
-  NVVM::SetMaxRegisterOp::create(b, loc, consumerRegisters(*threads),
+  NVVM::SetMaxRegisterOp::create(b, loc,
+                                 warpSpecializedConsumerRegisters(*threads),
                                  NVVM::SetMaxRegisterAction::increase);
   Value consumerTid = arith::SubIOp::create(b, loc, tid, c(kWarpgroupThreads));
   tid.replaceUsesWithIf(consumerTid, [&](OpOperand &use) {
@@ -401,9 +385,15 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
 
 struct MoeWarpSpecializePass
     : mlir::moe::impl::MoeWarpSpecializeBase<MoeWarpSpecializePass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<std::pair<gpu::LaunchOp, Rings>> launches;
     getOperation()->walk([&](gpu::LaunchOp launch) {
+      bool marked = launch->hasAttr(kWarpSpecializeAttr);
+      launch->removeAttr(kWarpSpecializeAttr);
+      if (onlyMarked && !marked)
+        return;
       Rings rings;
       bool gathered = false;
       launch.getBody().walk([&](Operation *op) {
@@ -420,6 +410,11 @@ struct MoeWarpSpecializePass
       // ring that the consumers of every block of the cluster release.
       if (!rings.full.empty() && !rings.empty.empty() && !gathered)
         launches.push_back({launch, rings});
+      else if (marked && gathered)
+        launch.emitWarning()
+            << "stays without a producer warpgroup though its GEMM's "
+               "configuration asks for one (warp_specialize = true): its "
+               "A rows are gathered by every thread of the block";
     });
     for (auto &[launch, rings] : launches)
       if (failed(specialize(launch, rings)))

@@ -29,6 +29,7 @@ defvar GemmDefaultTileN = "256";
 defvar GemmDefaultTileK = "64";
 defvar GemmDefaultStages = "4";
 defvar GemmDefaultWarpgroups = "2";
+defvar GemmDefaultWarpSpecialize = "false";
 defvar GemmDefaultClusterM = "1";
 defvar GemmDefaultClusterN = "1";
 defvar GemmDefaultRaster = "::mlir::moe::GemmRaster::along_m";
@@ -54,6 +55,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     | `tile_k` | 64 | 64 (bf16/f16), 128 (fp8) | K elements per pipeline step: one 128-byte row |
     | `stages` | 4 | [2, 8], and the ring fits shared memory | slots of the shared-memory ring of A and W tiles |
     | `warpgroups` | 2 | [1, 4], the accumulators plus 64 registers fit (below) | consumer warpgroups, 64 rows of the tile each |
+    | `warp_specialize` | `false` | `false`, `true` (the tiled kernel only) | a producer warpgroup of its own issues the tile copies (`moe-warp-specialize`; below) |
     | `cluster_m`, `cluster_n` | 1, 1 | [1, 8] each, `cluster_m * cluster_n <= 8` | thread block cluster shape |
     | `raster` | `along_m` | `along_m`, `along_n` | order of an expert's tiles: `along_m` walks the row tiles of one column block before the next block |
     | `swap_ab` | `false` | `false`, `true` | compute `(W A^T)^T`, W's rows as wgmma's M (for a handful of rows) |
@@ -85,7 +87,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
       or 128 fp8 elements. `moe.grouped_matmul`'s verifier checks that a
       tiled configuration's tile_k matches its a (128 for `quant =
       fp8_block`, 64 otherwise); an fp8 GEMM without a `moe.config` gets
-      `#moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6>`.
+      `#moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6,
+      warp_specialize = true>`.
     - The ring fits the 227 KiB of shared memory an sm_90 block may use:
       `stages * (tile_m + tile_n) * 128` bytes (128-byte rows whatever the
       element type) plus 2 KiB (1024-byte
@@ -116,9 +119,22 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     `cluster_m = 2` runs the tiled kernel in clusters of two blocks that
     take the two row tiles of one schedule entry (2 * tile_m rows of an
     expert) and share each W tile through TMA multicast, each block loading
-    half of it (not with `warp-specialize=1`). It is correct on an H100 but
-    measured about 2x slower than `cluster_m = 1` at every layer shape
-    (docs/performance.md, 5h): not a default.
+    half of it; the blocks share their claimed tiles. Correct on an H100;
+    within a few percent of `cluster_m = 1` (Mixtral T = 8192 with
+    `warp_specialize` 3% faster, Kimi-K2 6% slower; docs/performance.md,
+    5k): not a default.
+
+    `warp_specialize = true`: `moe-warp-specialize` (which the registered
+    pipeline runs on the launches whose configuration asks for it, or on
+    all with `warp-specialize=1`) gives the kernel a producer warpgroup that
+    issues the tile copies and claims the tiles, while the consumer
+    warpgroups only compute; their register budget is then what the
+    producer leaves (`65536 - 128 * 40` registers over the consumer
+    threads, at most 232 a thread), which the verifier checks. A kernel
+    whose A rows are gathered stays as it is, with a warning. The fp8
+    default (`tile_n = 128, tile_k = 128, stages = 6`) is warp-specialized:
+    the promotion of each K block then no longer delays the next copies
+    (measured 20% faster from 256 rows on, docs/performance.md).
 
     **Configurations by row count.** The best kernel depends on the rows
     per expert, known only when the layer runs (a 64-row tile wastes less
@@ -156,6 +172,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
                            "slots of the shared-memory ring">:$stages,
     DefaultValuedParameter<"int64_t", GemmDefaultWarpgroups,
                            "consumer warpgroups">:$warpgroups,
+    DefaultValuedParameter<"bool", GemmDefaultWarpSpecialize,
+                           "a producer warpgroup issues the copies">:$warp_specialize,
     DefaultValuedParameter<"int64_t", GemmDefaultClusterM,
                            "cluster blocks along M">:$cluster_m,
     DefaultValuedParameter<"int64_t", GemmDefaultClusterN,
@@ -180,6 +198,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     AttrBuilder<(ins), "return $_get($_ctxt, " # !interleave([
         GemmDefaultKernel, GemmDefaultTileM, GemmDefaultTileN,
         GemmDefaultTileK, GemmDefaultStages, GemmDefaultWarpgroups,
+        GemmDefaultWarpSpecialize,
         GemmDefaultClusterM, GemmDefaultClusterN, GemmDefaultRaster,
         GemmDefaultSwapAB, GemmDefaultSplitK, GemmDefaultCtas,
         GemmDefaultSimpleThreads, GemmDefaultMinRows], ", ") # ");">
@@ -203,7 +222,9 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     /// steps of one 128-byte row of 128 elements (tile_k = 128) and 128 x
     /// 128 tiles, whose two accumulators (the block-scale promotion's
     /// partial sums beside the f32 accumulator) fit the registers, in a
-    /// six-slot ring.
+    /// six-slot ring, warp-specialized (the producer's copies run on while
+    /// the consumers promote: measured 20% faster on an H100 from 256 rows
+    /// of DeepSeek-V3's shapes on, docs/performance.md).
     static GemmConfigAttr getFp8Default(::mlir::MLIRContext *context);
     /// Bytes of one slot of the shared-memory ring: an A tile and a W tile
     /// of one 128-byte row of `tile_k` elements (16-bit for 64, fp8 for

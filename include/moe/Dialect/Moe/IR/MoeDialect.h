@@ -30,6 +30,11 @@ constexpr llvm::StringLiteral kConfigAttrName = "moe.config";
 /// the ring `moe-pipeline-tile-loads` builds for it (written by the tiling
 /// pass from the op's configuration).
 constexpr llvm::StringLiteral kPipelineStagesAttr = "moe.pipeline_stages";
+/// Discardable unit attribute of a `gpu.launch` whose configuration asks for
+/// a producer warpgroup (`#moe.gemm_config<warp_specialize = true>`):
+/// written by moe-tile-grouped-matmul, read and removed by
+/// moe-warp-specialize.
+constexpr llvm::StringLiteral kWarpSpecializeAttr = "moe.warp_specialize";
 
 /// The tile IR's layout facts, shared by its verifiers, the passes that
 /// write it and its lowering: a tile accumulator is held 64 rows per
@@ -46,6 +51,24 @@ constexpr int64_t kMaxSharedMemoryBytes = 227 * 1024;
 /// quant = fp8_block's block: 128 x 128 weight blocks, 128-column activation
 /// groups; one K block is one 128-byte K row of fp8 tiles.
 constexpr int64_t kFp8BlockSize = 128;
+
+/// Register budgets of a warp-specialized kernel (64K registers per SM, one
+/// block): the producer warpgroup only issues copies and drops to
+/// kProducerRegisters a thread; the consumers, which hold the
+/// accumulators, share the rest, at most kMaxConsumerRegisters each and a
+/// multiple of 8 as setmaxnreg requires (232 for one or two consumer
+/// warpgroups, 152 for three, 112 for four). Asking for more than the SM
+/// has would make setmaxnreg wait forever.
+constexpr int32_t kProducerRegisters = 40;
+constexpr int32_t kMaxConsumerRegisters = 232;
+constexpr int64_t kRegistersPerSM = 65536;
+inline int32_t warpSpecializedConsumerRegisters(int64_t consumerThreads) {
+  int64_t share = (kRegistersPerSM - kWarpgroupThreads * kProducerRegisters) /
+                  consumerThreads;
+  return static_cast<int32_t>(share / 8 * 8 < kMaxConsumerRegisters
+                                  ? share / 8 * 8
+                                  : kMaxConsumerRegisters);
+}
 } // namespace mlir::moe
 
 #endif // MOE_DIALECT_MOE_IR_MOEDIALECT_H

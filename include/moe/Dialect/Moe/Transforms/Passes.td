@@ -264,7 +264,20 @@ def MoeWarpSpecialize : Pass<"moe-warp-specialize", "ModuleOp"> {
     and at most 896 threads, with no `gpu.barrier` (producer and consumers
     never meet at one). Loops that only carried accumulators in the
     producer are simplified away.
+
+    Which launches: every one that qualifies, or with `only-marked` only
+    those carrying the `moe.warp_specialize` unit attribute, which
+    `moe-tile-grouped-matmul` sets where the GEMM's configuration says
+    `#moe.gemm_config<warp_specialize = true>` (the registered pipeline
+    runs the pass so, and with `warp-specialize=1` on every launch). The
+    attribute is removed either way; a marked launch whose copies are
+    gathered stays as it is, with a warning.
   }];
+  let options = [
+    Option<"onlyMarked", "only-marked", "bool", /*default=*/"false",
+           "Only launches marked moe.warp_specialize (by their GEMM "
+           "configuration)">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::memref::MemRefDialect",
