@@ -86,14 +86,16 @@ run_cluster_gemms() {
   run_gemm_edges gemm-cluster gemm_k48_gated_f16_cluster2
 }
 
-# The fp8_block GEMMs (suite/fp8-gemm.mlir; DeepSeek-V3's shapes with 8
-# experts, edge shapes), run by both scripts like the cluster GEMMs.
+# The fp8 GEMMs (suite/fp8-gemm.mlir: fp8_block at DeepSeek-V3's shapes
+# with 8 experts and edge shapes, fp8_channel and fp8_tensor), run by both
+# scripts like the cluster GEMMs.
 run_fp8_gemms() {
   for T in 1 32 256; do
     run fp8-gemm gemm1_deepseek_v3_fp8_e8 $((T * 8)) random 3
     run fp8-gemm gemm2_deepseek_v3_fp8_e8 $((T * 8)) random 3
   done
-  for f in gemm_fp8_k200_n72_gated gemm_fp8_k336_n80_gated_f16 gemm_fp8_k256_n300_interleaved; do
+  for f in gemm_fp8_k200_n72_gated gemm_fp8_k336_n80_gated_f16 gemm_fp8_k256_n300_interleaved \
+           gemm_fp8_channel_k512_n256_gated gemm_fp8_tensor_k336_n80_f16; do
     run_gemm_edges fp8-gemm "$f"
   done
 }

@@ -169,7 +169,7 @@ private:
   void makeAlign();
   void makePermute();
   void makeCombine();
-  void makeFp8BlockOperands();
+  void makeFp8Operands();
   void makeGroupedMatmul();
   void makeMotLinear();
   void makeMotMlp();
@@ -546,12 +546,12 @@ void Generator::makeCombine() {
     injectNanRows("y", /*logits=*/false);
 }
 
-/// quant = fp8_block: e4m3 values of a and w (normal values, rounded), an
-/// all-zero 128-column group in a's first row (its scale then has the
-/// floor moe.quantize gives it) and an all-max (448) row of expert 0's
-/// weights, with positive scales that bring the products back to about
-/// one.
-void Generator::makeFp8BlockOperands() {
+/// The fp8 schemes: e4m3 values of a and w (normal values, rounded), an
+/// all-zero 128-column group in a's first row (its scale, per group or per
+/// row, then has the floor moe.quantize gives it) and an all-max (448) row
+/// of expert 0's weights, with positive scales that bring the products
+/// back to about one.
+void Generator::makeFp8Operands() {
   const int64_t K = dim("w", 2);
   fillNormal("a", 0.0f, 1.0f);
   fillNormal("w", 0.0f, 1.0f);
@@ -567,7 +567,8 @@ void Generator::makeFp8BlockOperands() {
     std::fill(w.floats.begin(), w.floats.begin() + K, ref::kE4m3Max);
   fillUniform("a_scale", 0.5f, 1.0f);
   HostTensor &aScale = *operand("a_scale");
-  if (!aScale.floats.empty())
+  // (fp8_tensor's one scale is the whole a's: left as drawn.)
+  if (!aScale.floats.empty() && op.wordAttr("quant") != "fp8_tensor")
     aScale.floats.front() = ref::kFp8AmaxFloor / ref::kE4m3Max;
   const float perK =
       1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(K, 1)));
@@ -577,7 +578,7 @@ void Generator::makeFp8BlockOperands() {
 void Generator::makeGroupedMatmul() {
   const int64_t K = dim("w", 2);
   if (operand("w_scale")) {
-    makeFp8BlockOperands();
+    makeFp8Operands();
   } else {
     fillNormal("a", 0.0f, 1.0f);
     fillNormal("w", 0.0f,

@@ -301,14 +301,22 @@ void Oracle::groupedMatmul() {
   whole.epilogue = epilogue();
   whole.activationParams = activationParams();
   whole.outType = toRefDType(result->type);
-  // quant = fp8_block: a and w hold e4m3 values, with their scales.
-  const bool fp8 = op.wordAttr("quant") == "fp8_block";
+  // The fp8 schemes: a and w hold e4m3 values, with their scales; a row
+  // range's a_scale starts aScaleStride floats a row on (none per tensor).
+  const std::string quant = op.wordAttr("quant");
   const int64_t blocksK = whole.K / 128 + (whole.K % 128 != 0);
-  if (fp8) {
-    whole.quant.scheme = ref::QuantScheme::Fp8Block;
-    whole.quant.groupSize = 128;
+  int64_t aScaleStride = 0;
+  if (quant == "fp8_block" || quant == "fp8_channel" || quant == "fp8_tensor") {
+    whole.quant.scheme = quant == "fp8_block"     ? ref::QuantScheme::Fp8Block
+                         : quant == "fp8_channel" ? ref::QuantScheme::Fp8Channel
+                                                  : ref::QuantScheme::Fp8Tensor;
+    if (quant == "fp8_block")
+      whole.quant.groupSize = 128;
     whole.quant.aScale = floats("a_scale");
     whole.quant.wScale = floats("w_scale");
+    aScaleStride = quant == "fp8_block"     ? blocksK
+                   : quant == "fp8_channel" ? 1
+                                            : 0;
   }
   // Validate once on the whole problem, with no rows to compute.
   {
@@ -335,8 +343,8 @@ void Oracle::groupedMatmul() {
     } else {
       part.a = whole.a + r0 * whole.K;
       part.M = rows;
-      if (fp8)
-        part.quant.aScale = whole.quant.aScale + r0 * blocksK;
+      if (whole.quant.aScale)
+        part.quant.aScale = whole.quant.aScale + r0 * aScaleStride;
     }
     if (whole.scaleOrNull)
       part.scaleOrNull = whole.scaleOrNull + r0;

@@ -376,13 +376,18 @@ bool resolveGroupedMatmul(Solver &s, const ManifestOp &op, int64_t tokens,
       !s.bind("E", "bias", 0) || !s.bind("N", "w", 1) ||
       !s.bind("N", "bias", 1))
     return false;
+  // The fp8 schemes: e4m3 a and w with f32 scales, per 128-column group of
+  // a's rows and per 128 x 128 block of w (fp8_block), per row of a and per
+  // row of w (fp8_channel), or one for a and one per expert (fp8_tensor).
+  const std::string quant = op.wordAttr("quant");
+  const bool fp8 =
+      quant == "fp8_block" || quant == "fp8_channel" || quant == "fp8_tensor";
+  const bool perTensor = quant == "fp8_tensor";
   if (!s.bind("R", "out", 0) || !s.bind("R", "scale", 0) ||
       !s.bind("R", "row_index", 0) || !s.bind(gathered ? "M" : "R", "a", 0) ||
-      !s.bind(gathered ? "M" : "R", "a_scale", 0) || !s.bind("E", "w_scale", 0))
+      (!perTensor && !s.bind(gathered ? "M" : "R", "a_scale", 0)) ||
+      !s.bind("E", "w_scale", 0))
     return false;
-  // quant = fp8_block: e4m3 a and w, f32 scales per 128-column group of a's
-  // rows and per 128 x 128 block of w.
-  const bool fp8 = op.wordAttr("quant") == "fp8_block";
   // Sizes that only derived dimensions carry: offsets [E + 1], out [R, N/2].
   int64_t size;
   if (!s.isBound("E") && s.staticSize("offsets", 0, size))
@@ -418,11 +423,17 @@ bool resolveGroupedMatmul(Solver &s, const ManifestOp &op, int64_t tokens,
   const TypeClass operands = fp8 ? TypeClass::F8 : TypeClass::AnyFloat;
   const int64_t blocksK = K / 128 + (K % 128 != 0);
   const int64_t blocksN = N / 128 + (N % 128 != 0);
+  const Shape aScaleShape = quant == "fp8_channel" ? Shape{M, 1}
+                            : perTensor            ? Shape{1}
+                                                   : Shape{M, blocksK};
+  const Shape wScaleShape = quant == "fp8_channel" ? Shape{E, N}
+                            : perTensor            ? Shape{E}
+                                                   : Shape{E, blocksN, blocksK};
   return s.expect("a", {M, K}, operands) &&
          s.expect("row_index", {R}, TypeClass::I32) &&
          s.expect("w", {E, N, K}, operands) &&
-         s.expect("a_scale", {M, blocksK}, TypeClass::F32) &&
-         s.expect("w_scale", {E, blocksN, blocksK}, TypeClass::F32) &&
+         s.expect("a_scale", aScaleShape, TypeClass::F32) &&
+         s.expect("w_scale", wScaleShape, TypeClass::F32) &&
          s.expect("offsets", {E + 1}, TypeClass::I32) &&
          s.expect("scale", {R}, TypeClass::F32) &&
          s.expect("bias", {E, N}, TypeClass::AnyFloat) &&
@@ -619,7 +630,7 @@ struct Unmodelled {
 };
 
 const Unmodelled kUnmodelled[] = {
-    {"grouped_matmul", "quant", "none|fp8_block"},
+    {"grouped_matmul", "quant", "none|fp8_block|fp8_channel|fp8_tensor"},
     {"grouped_matmul", "group_size", "128"},
     {"grouped_matmul", "a_scale", "*"},
     {"grouped_matmul", "w_scale", "*"},

@@ -381,6 +381,33 @@ fp8BlockDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
       });
 }
 
+/// quant = fp8_channel / fp8_tensor: the whole-K sum in increasing k, then
+/// times (a_scale * w_scale), a_scale[aRow, 0] and w_scale[expert, n] per
+/// channel, a_scale[0] and w_scale[expert] per tensor: the reference's
+/// order (docs/Semantics.md, the accumulation order contract).
+static std::pair<Value, Value>
+fp8ScaledDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
+                    Value expert, Value reduction, Value gateCol, Value upCol,
+                    bool gated) {
+  auto [gate, up] =
+      dotProduct(k, gemm, aRow, expert, reduction, gateCol, upCol, gated);
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  bool perChannel = gemm.quant == QuantScheme::fp8_channel;
+  Value aScale = perChannel ? k.loadF32(gemm.aScale, {aRow, k.index(0)})
+                            : k.loadF32(gemm.aScale, {k.index(0)});
+  auto scaled = [&](Value sum, Value n) {
+    Value wScale = perChannel ? k.loadF32(gemm.wScale, {expert, n})
+                              : k.loadF32(gemm.wScale, {expert});
+    Value scale = arith::MulFOp::create(b, loc, aScale, wScale);
+    return arith::MulFOp::create(b, loc, sum, scale).getResult();
+  };
+  gate = scaled(gate, gateCol);
+  if (gated)
+    up = scaled(up, upCol);
+  return {gate, up};
+}
+
 /// acc[n] (and acc[n + N/2]) of output column `col` from the split-K
 /// partial sums, added in the order of the splits (deterministic whatever
 /// order the GEMM's blocks ran in). The accumulator tiles hold the gate
@@ -498,9 +525,12 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
             }
             auto [gate, up] =
                 gemm.partials ? sumPartials(k, gemm, row, col, gated)
-                : gemm.wScale
+                : gemm.quant == QuantScheme::fp8_block
                     ? fp8BlockDotProduct(k, gemm, aRow, expert, reduction,
                                          gateCol, upCol, gated)
+                : gemm.aScale
+                    ? fp8ScaledDotProduct(k, gemm, aRow, expert, reduction,
+                                          gateCol, upCol, gated)
                     : dotProduct(k, gemm, aRow, expert, reduction, gateCol,
                                  upCol, gated);
             if (gemm.bias) {
@@ -568,19 +598,14 @@ LogicalResult mlir::moe::checkGemmConfigImplemented(GroupedMatmulOp op) {
 }
 
 LogicalResult mlir::moe::checkQuantizationImplemented(GroupedMatmulOp op) {
-  if (!op.isQuantized() || op.getQuant() == QuantScheme::fp8_block)
+  if (!op.isQuantized() || op.isFp8Quantized())
     return success();
-  StringRef scheme = stringifyQuantScheme(op.getQuant());
-  bool fp8 = op.getQuant() == QuantScheme::fp8_block ||
-             op.getQuant() == QuantScheme::fp8_channel ||
-             op.getQuant() == QuantScheme::fp8_tensor;
   return op.emitOpError("quantized grouped_matmul (quant = ")
-         << scheme << ", "
-         << (fp8 ? "fp8 weights and activations with their scales"
-                 : "integer weights dequantized in registers")
-         << ") is not lowered yet: the GPU kernels take 16- and 32-bit "
-            "float operands and quant = fp8_block only (docs/Semantics.md, "
-            "\"Quantized experts\", is the contract a lowering will follow)";
+         << stringifyQuantScheme(op.getQuant())
+         << ", integer weights dequantized in registers) is not lowered "
+            "yet: the GPU kernels take 16- and 32-bit float operands and the "
+            "fp8 schemes only (docs/Semantics.md, \"Quantized experts\", is "
+            "the contract a lowering will follow)";
 }
 
 RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
@@ -597,7 +622,8 @@ RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
   gemm.gateUpLayout = op.getGateUpLayout();
   gemm.clampLimit = op.getClampLimitAttr();
   gemm.swigluAlpha = op.getSwigluAlphaAttr();
-  if (op.getQuant() == QuantScheme::fp8_block) {
+  if (op.isFp8Quantized()) {
+    gemm.quant = op.getQuant();
     gemm.aScale = op.getAScale();
     gemm.wScale = op.getWScale();
   }

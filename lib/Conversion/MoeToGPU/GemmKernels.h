@@ -34,9 +34,12 @@ struct RowGemm {
   GateUpLayout gateUpLayout = GateUpLayout::split;
   FloatAttr clampLimit;  ///< optional
   FloatAttr swigluAlpha; ///< optional
-  /// quant = fp8_block (else null): f8E4M3FN a and w, a_scale [M,
-  /// ceil(K/128)] (row i belongs to a's row i) and w_scale [E, ceil(N/128),
-  /// ceil(K/128)], both f32.
+  /// The quantization scheme; with an fp8 one, f8E4M3FN a and w and their
+  /// f32 scales (else null): fp8_block a_scale [M, ceil(K/128)] (row i
+  /// belongs to a's row i) and w_scale [E, ceil(N/128), ceil(K/128)];
+  /// fp8_channel a_scale [M, 1] and w_scale [E, N]; fp8_tensor a_scale [1]
+  /// and w_scale [E].
+  QuantScheme quant = QuantScheme::none;
   Value aScale, wScale;
   int64_t threads = 256;
   /// When set, a device i32 buffer whose element 0 decides at run time

@@ -740,7 +740,10 @@ bool mlir::moe::canUseTiledGroupedMatmul(const RowGemm &gemm) {
     return false;
   // fp8_block: the promotion reads a_scale by the tile's rows, so A must be
   // contiguous (a gathered fp8 GEMM takes the simple kernel).
-  bool fp8 = isa<Float8E4M3FNType>(element) && gemm.wScale && !gemm.rowIndex;
+  // fp8_channel and fp8_tensor (scales in the epilogue) are the simple
+  // kernel's for now.
+  bool fp8 = isa<Float8E4M3FNType>(element) &&
+             gemm.quant == QuantScheme::fp8_block && !gemm.rowIndex;
   if (!(element.isBF16() || element.isF16() || fp8))
     return false;
   // TMA reads rows of contiguous elements; row strides are checked at run

@@ -146,3 +146,22 @@ func.func @gemm_same_kernel(%a: tensor<?x2048xbf16>, %w: tensor<2x64x2048xbf16>,
       : (tensor<?x2048xbf16>, tensor<2x64x2048xbf16>, tensor<3xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
   return %0 : tensor<?x64xbf16>
 }
+
+// -----
+
+// fp8_channel and fp8_tensor (the simple kernel's, for now) get the fp8
+// default: the op's verifier ties tile_k to a's element type.
+// HEUR-LABEL: func.func @gemm_fp8_scaled
+//       HEUR: quant = fp8_channel {{.*}} {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6, warp_specialize = true>}
+//       HEUR: quant = fp8_tensor {{.*}} {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6, warp_specialize = true>}
+func.func @gemm_fp8_scaled(%a: tensor<?x256xf8E4M3FN>, %w: tensor<4x64x256xf8E4M3FN>, %o: tensor<5xi32>,
+                           %as: tensor<?x1xf32>, %ws: tensor<4x64xf32>, %as1: tensor<1xf32>, %ws1: tensor<4xf32>,
+                           %y: tensor<?x64xbf16>) -> (tensor<?x64xbf16>, tensor<?x64xbf16>) {
+  // expected-warning @+1 {{no tuned config in}}
+  %0 = moe.grouped_matmul %a, %w, %o quant = fp8_channel a_scale(%as) w_scale(%ws) outs(%y)
+      : (tensor<?x256xf8E4M3FN>, tensor<4x64x256xf8E4M3FN>, tensor<5xi32>, tensor<?x1xf32>, tensor<4x64xf32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  // expected-warning @+1 {{no tuned config in}}
+  %1 = moe.grouped_matmul %a, %w, %o quant = fp8_tensor a_scale(%as1) w_scale(%ws1) outs(%y)
+      : (tensor<?x256xf8E4M3FN>, tensor<4x64x256xf8E4M3FN>, tensor<5xi32>, tensor<1xf32>, tensor<4xf32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %0, %1 : tensor<?x64xbf16>, tensor<?x64xbf16>
+}

@@ -1,4 +1,4 @@
-// GPU suite: quant = fp8_block expert GEMMs (issue 11): e4m3 activations with
+// GPU suite: fp8 expert GEMMs (issue 11). quant = fp8_block: e4m3 activations with
 // per-row 128-column scales, e4m3 weights with 128 x 128 block scales.
 // DeepSeek-V3's gemm1 (w13, silu_and_mul) and gemm2 (w2, routed weights) on
 // the tiled kernel at the full expert count (compiled here and on the GPU
@@ -88,4 +88,28 @@ func.func @gemm_fp8_k256_n300_interleaved(%a: tensor<?x256xf8E4M3FN>, %w: tensor
       : (tensor<?x256xf8E4M3FN>, tensor<4x300x256xf8E4M3FN>, tensor<5xi32>, tensor<?xf32>,
          tensor<?x2xf32>, tensor<4x3x2xf32>, tensor<?x150xbf16>) -> tensor<?x150xbf16>
   return %h : tensor<?x150xbf16>
+}
+
+// fp8_channel (a_scale per row, w_scale per weight row) and fp8_tensor
+// (one a_scale, one w_scale per expert): the simple kernel for now, scales
+// applied once after the whole-K sum. Gated with K = 512, and K = 336 with
+// a bias into f16.
+func.func @gemm_fp8_channel_k512_n256_gated(%a: tensor<?x512xf8E4M3FN>, %w: tensor<4x256x512xf8E4M3FN>,
+    %off: tensor<5xi32>, %as: tensor<?x1xf32>, %ws: tensor<4x256xf32>,
+    %out: tensor<?x128xbf16>) -> tensor<?x128xbf16> {
+  %h = moe.grouped_matmul %a, %w, %off epilogue = silu_and_mul quant = fp8_channel
+      a_scale(%as) w_scale(%ws) outs(%out)
+      : (tensor<?x512xf8E4M3FN>, tensor<4x256x512xf8E4M3FN>, tensor<5xi32>, tensor<?x1xf32>,
+         tensor<4x256xf32>, tensor<?x128xbf16>) -> tensor<?x128xbf16>
+  return %h : tensor<?x128xbf16>
+}
+
+func.func @gemm_fp8_tensor_k336_n80_f16(%a: tensor<?x336xf8E4M3FN>, %w: tensor<4x80x336xf8E4M3FN>,
+    %off: tensor<5xi32>, %bias: tensor<4x80xf32>, %as: tensor<1xf32>, %ws: tensor<4xf32>,
+    %out: tensor<?x80xf16>) -> tensor<?x80xf16> {
+  %h = moe.grouped_matmul %a, %w, %off bias(%bias) quant = fp8_tensor
+      a_scale(%as) w_scale(%ws) outs(%out)
+      : (tensor<?x336xf8E4M3FN>, tensor<4x80x336xf8E4M3FN>, tensor<5xi32>, tensor<4x80xf32>,
+         tensor<1xf32>, tensor<4xf32>, tensor<?x80xf16>) -> tensor<?x80xf16>
+  return %h : tensor<?x80xf16>
 }

@@ -390,6 +390,8 @@ SmallVector<GemmConfigAttr> GroupedMatmulOp::getGemmConfigs() {
   return {GemmConfigAttr::get(getContext())};
 }
 
+bool GroupedMatmulOp::isFp8Quantized() { return isFp8Scheme(getQuant()); }
+
 LogicalResult GroupedMatmulOp::verify() {
   if (failed(verifyCommon(getOperation())))
     return failure();

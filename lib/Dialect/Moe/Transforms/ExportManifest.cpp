@@ -60,15 +60,15 @@ LogicalResult checkManifestType(func::FuncOp func, const Twine &what,
 }
 
 /// Quantized GEMMs and layers are not in the manifest format, but for
-/// grouped_matmul with quant = fp8_block: moe-runner has no inputs or
-/// reference for the others (it has for moe.quantize). An error at the op,
+/// grouped_matmul with an fp8 scheme (fp8_block, fp8_channel, fp8_tensor):
+/// moe-runner has no inputs or reference for the others (it has for
+/// moe.quantize). An error at the op,
 /// not a record the runner would misread as a plain bf16 op.
 LogicalResult checkDescribable(func::FuncOp func) {
   WalkResult result = func.walk([&](Operation *op) {
     bool quantized = false;
     if (auto gemm = dyn_cast<GroupedMatmulOp>(op))
-      quantized =
-          gemm.isQuantized() && gemm.getQuant() != QuantScheme::fp8_block;
+      quantized = gemm.isQuantized() && !gemm.isFp8Quantized();
     if (auto layer = dyn_cast<FusedMoeOp>(op))
       quantized = layer.getQuant() != QuantScheme::none;
     if (!quantized)
@@ -76,7 +76,7 @@ LogicalResult checkDescribable(func::FuncOp func) {
     op->emitOpError() << "in entry point '" << func.getName()
                       << "' is quantized, which the manifest does not "
                          "describe yet (moe-runner has inputs and a "
-                         "reference for quant = fp8_block GEMMs only)";
+                         "reference for fp8 GEMMs only)";
     return WalkResult::interrupt();
   });
   return failure(result.wasInterrupted());

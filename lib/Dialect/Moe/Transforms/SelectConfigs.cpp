@@ -133,19 +133,23 @@ constexpr int64_t kDecodeRowsPerExpert = 4;
 /// than without from 256 rows of DeepSeek-V3's shapes on an H100, while at
 /// 8 rows the decode tiles were faster without a producer).
 /// Without a static E, and for the other quantized GEMMs (no tiled kernel
-/// yet), the default.
+/// yet), the default (the fp8 one for fp8_channel and fp8_tensor).
 SmallVector<GemmConfigAttr>
 heuristicGemmConfigs(MLIRContext *context,
                      const llvm::StringMap<int64_t> &sizes) {
   auto quant = sizes.find("quant");
-  bool fp8Block = quant != sizes.end() &&
-                  quant->second == static_cast<int64_t>(QuantScheme::fp8_block);
-  bool quantized = quant != sizes.end() &&
-                   quant->second != static_cast<int64_t>(QuantScheme::none);
-  auto defaults = fp8Block ? GemmConfigAttr::getFp8Default(context)
-                           : GemmConfigAttr::get(context);
+  auto scheme = quant == sizes.end() ? QuantScheme::none
+                                     : static_cast<QuantScheme>(quant->second);
+  bool fp8Block = scheme == QuantScheme::fp8_block;
+  // fp8_channel and fp8_tensor take the simple kernel for now, but their
+  // configuration still has fp8 K steps (the op's verifier ties tile_k to
+  // a's element type).
+  bool fp8 = fp8Block || scheme == QuantScheme::fp8_channel ||
+             scheme == QuantScheme::fp8_tensor;
+  auto defaults = fp8 ? GemmConfigAttr::getFp8Default(context)
+                      : GemmConfigAttr::get(context);
   auto experts = sizes.find("E");
-  if (experts == sizes.end() || (quantized && !fp8Block))
+  if (experts == sizes.end() || (scheme != QuantScheme::none && !fp8Block))
     return {defaults};
   GemmConfigAttr decode = GemmConfigAttr::get(
       context, defaults.getKernel(), /*tile_m=*/64, /*tile_n=*/128,

@@ -488,6 +488,9 @@ def Moe_GroupedMatmulOp : Moe_DpsOp<"grouped_matmul",
     bool isGated() { return ::mlir::moe::isGatedEpilogue(getEpilogue()); }
     /// True when the GEMM's operands are quantized (quant is not none).
     bool isQuantized() { return getQuant() != ::mlir::moe::QuantScheme::none; }
+    /// quant is fp8_block, fp8_channel or fp8_tensor: e4m3 a and w with
+    /// f32 a_scale and w_scale.
+    bool isFp8Quantized();
     /// The op's kernel configurations in increasing min_rows: its
     /// `moe.config`, which the verifier has checked is a #moe.gemm_config
     /// or a list of them, or the default configuration.
