@@ -95,7 +95,8 @@ run_fp8_gemms() {
     run fp8-gemm gemm2_deepseek_v3_fp8_e8 $((T * 8)) random 3
   done
   for f in gemm_fp8_k200_n72_gated gemm_fp8_k336_n80_gated_f16 gemm_fp8_k256_n300_interleaved \
-           gemm_fp8_channel_k512_n256_gated gemm_fp8_tensor_k336_n80_f16; do
+           gemm_fp8_channel_k512_n256_gated gemm_fp8_tensor_k336_n80_f16 \
+           gemm_fp8_channel_k512_n256_gated_tiled gemm_fp8_tensor_k336_n80_f16_tiled; do
     run_gemm_edges fp8-gemm "$f"
   done
 }

@@ -85,6 +85,9 @@ if [ "${SANITIZER:-1}" != 0 ]; then
   sanitize racecheck fp8-gemm gemm_fp8_k336_n80_gated_f16 300
   sanitize memcheck fp8-gemm gemm_fp8_k256_n300_interleaved 37
   sanitize memcheck fp8-gemm gemm_fp8_k200_n72_gated 37
+  sanitize memcheck fp8-gemm gemm_fp8_channel_k512_n256_gated_tiled 300
+  sanitize racecheck fp8-gemm gemm_fp8_channel_k512_n256_gated_tiled 300
+  sanitize memcheck fp8-gemm gemm_fp8_tensor_k336_n80_f16_tiled 37
 fi
 
 # Clusters of two blocks sharing W tiles (cluster_m = 2; an odd number of

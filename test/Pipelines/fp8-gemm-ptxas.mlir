@@ -67,3 +67,18 @@ func.func @ds_down(%h: tensor<?x2048xf8E4M3FN>, %hs: tensor<?x16xf32>,
          tensor<?x16xf32>, tensor<256x56x16xf32>, tensor<?x7168xbf16>) -> tensor<?x7168xbf16>
   return %y : tensor<?x7168xbf16>
 }
+
+// fp8_channel on the tiled kernel (a tiled configuration asked for: the
+// heuristic gives it the simple kernel for now): the fp8 K loop without
+// the promotion, the scales in the epilogue; ptxas accepts it (the loop
+// above), plain and warp-specialized.
+func.func @channel_tiled(%x: tensor<?x7168xf8E4M3FN>, %xs: tensor<?x1xf32>,
+                         %w13: tensor<8x4096x7168xf8E4M3FN>, %ws: tensor<8x4096xf32>,
+                         %offsets: tensor<9xi32>, %init: tensor<?x2048xbf16>) -> tensor<?x2048xbf16> {
+  %h = moe.grouped_matmul %x, %w13, %offsets epilogue = silu_and_mul quant = fp8_channel
+      a_scale(%xs) w_scale(%ws) outs(%init)
+      {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6, warp_specialize = true>}
+      : (tensor<?x7168xf8E4M3FN>, tensor<8x4096x7168xf8E4M3FN>, tensor<9xi32>, tensor<?x1xf32>,
+         tensor<8x4096xf32>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
+  return %h : tensor<?x2048xbf16>
+}

@@ -393,26 +393,45 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
                 ? memref::LoadOp::create(b, loc, op.getScale(), row).getResult()
                 : Value();
         Value hasRow = op.getRowIndex() ? hasSourceRow(k, op, row) : Value();
+        // dequant: the row's activation scale (per channel) or the one of
+        // the whole a (per tensor).
+        Value aScale = op.getWScale();
+        bool perChannel = aScale && op.getAScale().getType().getRank() == 2;
+        if (aScale)
+          aScale = perChannel ? k.loadF32(op.getAScale(), {row, k.index(0)})
+                              : k.loadF32(op.getAScale(), {k.index(0)});
+        // acc * (a_scale * w_scale[weight row `n`]).
+        auto dequantized = [&](KernelBuilder &k, Value acc, Value n) {
+          if (!aScale)
+            return acc;
+          OpBuilder &b = k.b();
+          Value wScale = perChannel ? k.loadF32(op.getWScale(), {expert, n})
+                                    : k.loadF32(op.getWScale(), {expert});
+          Value scale = arith::MulFOp::create(b, loc, aScale, wScale);
+          return arith::MulFOp::create(b, loc, acc, scale).getResult();
+        };
         // The epilogue value of register `reg`, output column `col`.
         auto valueAt = [&](KernelBuilder &k, int64_t reg, Value col) {
           OpBuilder &b = k.b();
           Value value = LLVM::ExtractValueOp::create(b, loc, regs,
                                                      ArrayRef<int64_t>{0, reg});
-          // The bias columns of output column `col`: col (and the up
-          // column col + C), or 2 col and 2 col + 1 for interleaved rows.
+          // The bias (and weight) columns of output column `col`: col (and
+          // the up column col + C), or 2 col and 2 col + 1 for interleaved
+          // rows.
           Value gateCol = interleaved ? mul(k, col, k.index(2)) : col;
+          value = dequantized(k, value, gateCol);
           if (bias)
             value = arith::AddFOp::create(b, loc, value,
                                           k.loadF32(bias, {expert, gateCol}));
           if (gated) {
             Value up = LLVM::ExtractValueOp::create(
                 b, loc, regs, ArrayRef<int64_t>{0, reg + n / 4});
-            if (bias) {
-              Value upCol = interleaved ? add(k, gateCol, k.index(1))
-                                        : add(k, col, outCols);
+            Value upCol = interleaved ? add(k, gateCol, k.index(1))
+                                      : add(k, col, outCols);
+            up = dequantized(k, up, upCol);
+            if (bias)
               up = arith::AddFOp::create(b, loc, up,
                                          k.loadF32(bias, {expert, upCol}));
-            }
             value = buildGatedActivation(k, activation, value, up);
           } else {
             value = buildElementwiseActivation(k, activation.kind, value);

@@ -381,16 +381,14 @@ fp8BlockDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
       });
 }
 
-/// quant = fp8_channel / fp8_tensor: the whole-K sum in increasing k, then
+/// quant = fp8_channel / fp8_tensor: the whole-K sums `gate` (and `up`)
 /// times (a_scale * w_scale), a_scale[aRow, 0] and w_scale[expert, n] per
 /// channel, a_scale[0] and w_scale[expert] per tensor: the reference's
-/// order (docs/Semantics.md, the accumulation order contract).
+/// order (docs/Semantics.md, the accumulation order contract). The sums
+/// are the kernel's own or, after a split K, the splits' added up.
 static std::pair<Value, Value>
-fp8ScaledDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
-                    Value expert, Value reduction, Value gateCol, Value upCol,
-                    bool gated) {
-  auto [gate, up] =
-      dotProduct(k, gemm, aRow, expert, reduction, gateCol, upCol, gated);
+applyFp8Scales(KernelBuilder &k, const RowGemm &gemm, Value aRow, Value expert,
+               Value gate, Value up, Value gateCol, Value upCol, bool gated) {
   OpBuilder &b = k.b();
   Location loc = k.getLoc();
   bool perChannel = gemm.quant == QuantScheme::fp8_channel;
@@ -528,11 +526,12 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
                 : gemm.quant == QuantScheme::fp8_block
                     ? fp8BlockDotProduct(k, gemm, aRow, expert, reduction,
                                          gateCol, upCol, gated)
-                : gemm.aScale
-                    ? fp8ScaledDotProduct(k, gemm, aRow, expert, reduction,
-                                          gateCol, upCol, gated)
                     : dotProduct(k, gemm, aRow, expert, reduction, gateCol,
                                  upCol, gated);
+            if (gemm.quant == QuantScheme::fp8_channel ||
+                gemm.quant == QuantScheme::fp8_tensor)
+              std::tie(gate, up) = applyFp8Scales(k, gemm, aRow, expert, gate,
+                                                  up, gateCol, upCol, gated);
             if (gemm.bias) {
               gate = arith::AddFOp::create(
                   b, loc, gate, k.loadF32(gemm.bias, {expert, gateCol}));

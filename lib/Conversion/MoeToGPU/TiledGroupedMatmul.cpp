@@ -471,7 +471,7 @@ struct GemmKernelBuilder {
           loadTiles(k, aTile, wTile, kBlock, expert, rowStart, nBlock);
           // A warpgroup whose rows are all past the expert's skips its
           // MMAs: the last tile of an expert often has 64 rows or fewer.
-          if (!gemm.wScale) {
+          if (gemm.quant != QuantScheme::fp8_block) {
             Value acc = TileMmaOp::create(nested, nestedLoc, accType, aTile,
                                           wTile, carried[0], warpgroup,
                                           rowCount, kRowBytes, /*pending=*/0);
@@ -495,12 +495,17 @@ struct GemmKernelBuilder {
     auto storeOutput = [&](KernelBuilder &k) {
       Ix x{k};
       Value bias = gemm.bias, scale = gemm.scale, rowIndex = gemm.rowIndex;
-      TileStoreOp::create(k.b(), loc, done, warpgroup, gemm.out, rowStart,
-                          x.mul(nBlock, x.c(outTileN())), rowCount,
-                          gemm.epilogue, bias, bias ? expert : Value(), scale,
-                          rowIndex, gemm.indexDivisor,
-                          rowIndex ? sizes.numARows : Value(),
-                          gemm.gateUpLayout, gemm.clampLimit, gemm.swigluAlpha);
+      // fp8_channel / fp8_tensor: the scales once, in the epilogue.
+      bool dequant = gemm.quant == QuantScheme::fp8_channel ||
+                     gemm.quant == QuantScheme::fp8_tensor;
+      Value aScale = dequant ? gemm.aScale : Value();
+      Value wScale = dequant ? gemm.wScale : Value();
+      TileStoreOp::create(
+          k.b(), loc, done, warpgroup, gemm.out, rowStart,
+          x.mul(nBlock, x.c(outTileN())), rowCount, gemm.epilogue, bias,
+          bias || dequant ? expert : Value(), scale, rowIndex,
+          gemm.indexDivisor, rowIndex ? sizes.numARows : Value(), aScale,
+          wScale, gemm.gateUpLayout, gemm.clampLimit, gemm.swigluAlpha);
     };
     if (!range.splits) {
       storeOutput(k);
@@ -518,8 +523,8 @@ struct GemmKernelBuilder {
           Value col = x.mul(nBlock, x.c(config.tileN));
           TileStoreOp::create(k.b(), loc, done, warpgroup, workspace, row, col,
                               rowCount, Epilogue::none, Value(), Value(),
-                              Value(), Value(), 1, Value(), GateUpLayout::split,
-                              FloatAttr(), FloatAttr());
+                              Value(), Value(), 1, Value(), Value(), Value(),
+                              GateUpLayout::split, FloatAttr(), FloatAttr());
         },
         storeOutput);
   }
@@ -536,7 +541,8 @@ struct GemmKernelBuilder {
     TileStoreOp::create(b, k.getLoc(), zero, warpgroup, gemm.out, rowStart,
                         x.mul(nBlock, x.c(outTileN())), rowCount,
                         Epilogue::none, Value(), Value(), Value(), Value(), 1,
-                        Value(), GateUpLayout::split, FloatAttr(), FloatAttr());
+                        Value(), Value(), Value(), GateUpLayout::split,
+                        FloatAttr(), FloatAttr());
   }
 
   /// The tile `tile` of the persistent loop; `splits` is the call's number
@@ -740,10 +746,9 @@ bool mlir::moe::canUseTiledGroupedMatmul(const RowGemm &gemm) {
     return false;
   // fp8_block: the promotion reads a_scale by the tile's rows, so A must be
   // contiguous (a gathered fp8 GEMM takes the simple kernel).
-  // fp8_channel and fp8_tensor (scales in the epilogue) are the simple
-  // kernel's for now.
-  bool fp8 = isa<Float8E4M3FNType>(element) &&
-             gemm.quant == QuantScheme::fp8_block && !gemm.rowIndex;
+  // fp8_channel and fp8_tensor apply their scales in the epilogue; all
+  // three read a_scale by the tile's rows.
+  bool fp8 = isa<Float8E4M3FNType>(element) && gemm.aScale && !gemm.rowIndex;
   if (!(element.isBF16() || element.isF16() || fp8))
     return false;
   // TMA reads rows of contiguous elements; row strides are checked at run
@@ -802,7 +807,8 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
   // fp8_block with split gate/up rows: the up rows start at N/2, and the
   // promotion reads one weight scale per 8 accumulator columns, so N/2
   // must be a multiple of 8 (moe.tile_scale_accumulate's up_row).
-  if (gemm.wScale && gated && gemm.gateUpLayout == GateUpLayout::split)
+  if (gemm.quant == QuantScheme::fp8_block && gated &&
+      gemm.gateUpLayout == GateUpLayout::split)
     ok = x.andI(ok, isMultiple(sizes.upOffset, 8));
   // The schedule and the copy coordinates are 32-bit: larger dimensions
   // take the simple kernel.

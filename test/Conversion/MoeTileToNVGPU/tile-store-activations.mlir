@@ -122,3 +122,71 @@ func.func @swiglustep_default_limit(%out: memref<?x32xbf16>, %rows: index) {
   }
   return
 }
+
+// -----
+
+// fp8_channel's dequant: the row's a_scale (loaded once per row half) times
+// w_scale of the gate's weight row c and of the up's N/2 + c (split rows),
+// multiplying each accumulator before the bias and the activation.
+// CHECK-LABEL: func.func @dequant_channel_split_bias
+//  CHECK-SAME: %[[B:[^:]*]]: memref<4x64xf32>, %[[AS:[^:]*]]: memref<?x1xf32>, %[[WS:[^:]*]]: memref<4x64xf32>, %[[E:[^:]*]]: index
+//       CHECK: %[[REGS:.*]] = builtin.unrealized_conversion_cast
+//       CHECK: scf.if
+//       CHECK:   %[[SA:.*]] = memref.load %[[AS]][%{{.*}}, %c0{{.*}}] : memref<?x1xf32>
+//       CHECK:   %[[G0:.*]] = llvm.extractvalue %[[REGS]][0, 0]
+//       CHECK:   %[[SG:.*]] = memref.load %[[WS]][%[[E]], %[[COL:.*]]] : memref<4x64xf32>
+//       CHECK:   %[[S:.*]] = arith.mulf %[[SA]], %[[SG]] : f32
+//       CHECK:   %[[G:.*]] = arith.mulf %[[G0]], %[[S]] : f32
+//       CHECK:   memref.load %[[B]][%[[E]], %[[COL]]]
+//       CHECK:   arith.addf %[[G]], %{{.*}} : f32
+//       CHECK:   %[[U0:.*]] = llvm.extractvalue %[[REGS]][0, 16]
+//       CHECK:   %[[UCOL:.*]] = arith.addi %[[COL]], %{{.*}} : index
+//       CHECK:   %[[SU:.*]] = memref.load %[[WS]][%[[E]], %[[UCOL]]] : memref<4x64xf32>
+//       CHECK:   %[[T:.*]] = arith.mulf %[[SA]], %[[SU]] : f32
+//       CHECK:   %[[U:.*]] = arith.mulf %[[U0]], %[[T]] : f32
+//       CHECK:   memref.load %[[B]][%[[E]], %[[UCOL]]]
+//       CHECK:   arith.addf %[[U]], %{{.*}} : f32
+func.func @dequant_channel_split_bias(%out: memref<?x32xbf16>, %bias: memref<4x64xf32>,
+                                      %as: memref<?x1xf32>, %ws: memref<4x64xf32>,
+                                      %e: index, %rows: index) {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c128, %v = %c1, %t = %c1) {
+    %c0 = arith.constant 0 : index
+    %zero = arith.constant dense<0.0> : vector<64x64xf32>
+    moe.tile_store %zero warpgroup %c0 into %out[%c0, %c0] rows %rows
+        epilogue = silu_and_mul bias(%bias : memref<4x64xf32>)
+        dequant(%as : memref<?x1xf32>, %ws : memref<4x64xf32>) expert %e
+        : vector<64x64xf32>, memref<?x32xbf16>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// fp8_tensor's dequant: a_scale[0] times the expert's w_scale.
+// CHECK-LABEL: func.func @dequant_tensor
+//  CHECK-SAME: %[[AS:[^:]*]]: memref<1xf32>, %[[WS:[^:]*]]: memref<4xf32>, %[[E:[^:]*]]: index
+//       CHECK: scf.if
+//       CHECK:   %[[SA:.*]] = memref.load %[[AS]][%c0{{.*}}] : memref<1xf32>
+//       CHECK:   %[[V:.*]] = llvm.extractvalue
+//       CHECK:   %[[SW:.*]] = memref.load %[[WS]][%[[E]]] : memref<4xf32>
+//       CHECK:   %[[S:.*]] = arith.mulf %[[SA]], %[[SW]] : f32
+//       CHECK:   arith.mulf %[[V]], %[[S]] : f32
+func.func @dequant_tensor(%out: memref<?x64xbf16>, %as: memref<1xf32>, %ws: memref<4xf32>,
+                          %e: index, %rows: index) {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c128, %v = %c1, %t = %c1) {
+    %c0 = arith.constant 0 : index
+    %zero = arith.constant dense<0.0> : vector<64x64xf32>
+    moe.tile_store %zero warpgroup %c0 into %out[%c0, %c0] rows %rows
+        dequant(%as : memref<1xf32>, %ws : memref<4xf32>) expert %e
+        : vector<64x64xf32>, memref<?x64xbf16>
+    gpu.terminator
+  }
+  return
+}

@@ -140,3 +140,25 @@ func.func @gathered_simple(%a: memref<?x256xf8E4M3FN>, %idx: memref<?xi32>, %w: 
          memref<4x1x2xf32>, memref<?x128xbf16>) -> ()
   return
 }
+
+// -----
+
+// fp8_channel with a tiled configuration (the heuristic still gives it the
+// simple kernel until this kernel has run on a GPU): the fp8 K loop of
+// fp8_block without the promotion (the MMAs accumulate across K steps), the
+// scales in the epilogue (tile_store dequant, with the expert).
+// CHECK-LABEL: func.func @channel_tiled
+//  CHECK-SAME: (%{{.*}}: memref<?x512xf8E4M3FN>, %{{.*}}: memref<4x256x512xf8E4M3FN>, %{{.*}}: memref<5xi32>, %[[AS:.*]]: memref<?x1xf32>, %[[WS:.*]]: memref<4x256xf32>, %{{.*}}: memref<?x128xbf16>)
+//       CHECK:   gpu.launch
+//       CHECK:     scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<128x128xf32>) {
+//       CHECK:       %[[NEXT:.*]] = moe.tile_mma %{{.*}}, %{{.*}}, %[[ACC]] warpgroup
+//   CHECK-NOT:       moe.tile_scale_accumulate
+//       CHECK:       scf.yield %[[NEXT]]
+//       CHECK:     moe.tile_store {{.*}} epilogue = silu_and_mul dequant(%[[AS]] : memref<?x1xf32>, %[[WS]] : memref<4x256xf32>) expert
+func.func @channel_tiled(%a: memref<?x512xf8E4M3FN>, %w: memref<4x256x512xf8E4M3FN>, %o: memref<5xi32>,
+                         %as: memref<?x1xf32>, %ws: memref<4x256xf32>, %y: memref<?x128xbf16>) {
+  moe.grouped_matmul %a, %w, %o epilogue = silu_and_mul quant = fp8_channel a_scale(%as) w_scale(%ws) outs(%y)
+      {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6>}
+      : (memref<?x512xf8E4M3FN>, memref<4x256x512xf8E4M3FN>, memref<5xi32>, memref<?x1xf32>, memref<4x256xf32>, memref<?x128xbf16>) -> ()
+  return
+}

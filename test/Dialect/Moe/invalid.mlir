@@ -1986,6 +1986,30 @@ func.func @tile_store_rows(%acc: vector<96x128xf32>, %o: memref<?x?xbf16>, %i: i
 
 // -----
 
+func.func @tile_store_dequant_ranks(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>, %as: memref<?x1xf32>, %ws: memref<4xf32>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op dequant's a_scale and w_scale are both per channel (ranks 2 and 2) or both per tensor (1 and 1), got 'memref<?x1xf32>' and 'memref<4xf32>'}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i dequant(%as : memref<?x1xf32>, %ws : memref<4xf32>) expert %i : vector<64x128xf32>, memref<?x?xbf16>
+  return
+}
+
+// -----
+
+func.func @tile_store_dequant_groups(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>, %as: memref<?x2xf32>, %ws: memref<4x128xf32>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op dequant's a_scale has one scale a row (per channel) or one in all (per tensor), got 'memref<?x2xf32>'}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i dequant(%as : memref<?x2xf32>, %ws : memref<4x128xf32>) expert %i : vector<64x128xf32>, memref<?x?xbf16>
+  return
+}
+
+// -----
+
+func.func @tile_store_dequant_expert(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>, %as: memref<1xf32>, %ws: memref<4xf32>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op expert is given exactly with a bias or dequant}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i dequant(%as : memref<1xf32>, %ws : memref<4xf32>) : vector<64x128xf32>, memref<?x?xbf16>
+  return
+}
+
+// -----
+
 func.func @tile_store_gated(%acc: vector<64x8xf32>, %o: memref<?x?xbf16>, %i: index) {
   // expected-error @+1 {{'moe.tile_store' op a gated epilogue needs an even number of 8-column groups (gate and up halves), got 'vector<64x8xf32>'}}
   moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i epilogue = silu_and_mul : vector<64x8xf32>, memref<?x?xbf16>

@@ -1110,6 +1110,22 @@ func.func @tile_store_activations(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>
   return
 }
 
+// The fp8 dequant of the epilogue: per channel and per tensor.
+// CHECK-LABEL: func.func @tile_store_dequant
+//       CHECK: moe.tile_store %{{.*}} rows %{{.*}} epilogue = silu_and_mul dequant(%{{.*}} : memref<?x1xf32>, %{{.*}} : memref<4x256xf32>) expert %{{.*}} :
+//       CHECK: moe.tile_store %{{.*}} rows %{{.*}} bias(%{{.*}} : memref<4x256xbf16>) dequant(%{{.*}} : memref<1xf32>, %{{.*}} : memref<4xf32>) expert %{{.*}} :
+func.func @tile_store_dequant(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>, %as: memref<?x1xf32>,
+                              %ws: memref<4x256xf32>, %as1: memref<1xf32>, %ws1: memref<4xf32>,
+                              %b: memref<4x256xbf16>, %i: index) {
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i epilogue = silu_and_mul
+      dequant(%as : memref<?x1xf32>, %ws : memref<4x256xf32>) expert %i
+      : vector<64x128xf32>, memref<?x?xbf16>
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i bias(%b : memref<4x256xbf16>)
+      dequant(%as1 : memref<1xf32>, %ws1 : memref<4xf32>) expert %i
+      : vector<64x128xf32>, memref<?x?xbf16>
+  return
+}
+
 // A tile claimed from a counter and handed through a signalled ring.
 // CHECK-LABEL: func.func @tile_claims
 //       CHECK: moe.tile_claim %{{.*}}[%{{.*}}] offset %{{.*}} into %{{.*}} : memref<?xi32>, memref<1xi32, #gpu.address_space<workgroup>>

@@ -356,8 +356,23 @@ LogicalResult TileStoreOp::verify() {
           getEpilogue() == Epilogue::swigluoai_and_mul, getGateUpLayout(),
           getClampLimit(), getSwigluAlpha())))
     return failure();
-  if (static_cast<bool>(getBias()) != static_cast<bool>(getExpert()))
-    return emitOpError("bias and expert go together");
+  if (static_cast<bool>(getAScale()) != static_cast<bool>(getWScale()))
+    return emitOpError("dequant needs both a_scale and w_scale");
+  if ((getBias() || getWScale()) != static_cast<bool>(getExpert()))
+    return emitOpError("expert is given exactly with a bias or dequant");
+  if (getAScale()) {
+    // Per channel: a_scale [R, 1] and w_scale [E, N]; per tensor: [1], [E].
+    auto aType = getAScale().getType(), wType = getWScale().getType();
+    if (aType.getRank() != wType.getRank())
+      return emitOpError("dequant's a_scale and w_scale are both per channel "
+                         "(ranks 2 and 2) or both per tensor (1 and 1), got ")
+             << aType << " and " << wType;
+    int64_t last = aType.getDimSize(aType.getRank() - 1);
+    if (!ShapedType::isDynamic(last) && last != 1)
+      return emitOpError("dequant's a_scale has one scale a row (per "
+                         "channel) or one in all (per tensor), got ")
+             << aType;
+  }
   if (static_cast<bool>(getRowIndex()) != static_cast<bool>(getARows()))
     return emitOpError("gather(row_index) needs a_rows");
   if (getRowIndex() && getIndexDivisor() < 1)

@@ -133,7 +133,7 @@ constexpr int64_t kDecodeRowsPerExpert = 4;
 /// than without from 256 rows of DeepSeek-V3's shapes on an H100, while at
 /// 8 rows the decode tiles were faster without a producer).
 /// Without a static E, and for the other quantized GEMMs (no tiled kernel
-/// yet), the default (the fp8 one for fp8_channel and fp8_tensor).
+/// yet), the default; fp8_channel and fp8_tensor the simple kernel.
 SmallVector<GemmConfigAttr>
 heuristicGemmConfigs(MLIRContext *context,
                      const llvm::StringMap<int64_t> &sizes) {
@@ -141,13 +141,21 @@ heuristicGemmConfigs(MLIRContext *context,
   auto scheme = quant == sizes.end() ? QuantScheme::none
                                      : static_cast<QuantScheme>(quant->second);
   bool fp8Block = scheme == QuantScheme::fp8_block;
-  // fp8_channel and fp8_tensor take the simple kernel for now, but their
+  auto defaults = fp8Block ? GemmConfigAttr::getFp8Default(context)
+                           : GemmConfigAttr::get(context);
+  // fp8_channel and fp8_tensor: the simple kernel until their tiled kernel
+  // (the fp8 K loop, the scales in the epilogue) has run on a GPU; the
   // configuration still has fp8 K steps (the op's verifier ties tile_k to
   // a's element type).
-  bool fp8 = fp8Block || scheme == QuantScheme::fp8_channel ||
-             scheme == QuantScheme::fp8_tensor;
-  auto defaults = fp8 ? GemmConfigAttr::getFp8Default(context)
-                      : GemmConfigAttr::get(context);
+  if (scheme == QuantScheme::fp8_channel || scheme == QuantScheme::fp8_tensor) {
+    GemmConfigAttr fp8 = GemmConfigAttr::getFp8Default(context);
+    return {GemmConfigAttr::get(
+        context, GemmKernel::simple, fp8.getTileM(), fp8.getTileN(),
+        fp8.getTileK(), fp8.getStages(), fp8.getWarpgroups(),
+        /*warp_specialize=*/false, fp8.getClusterM(), fp8.getClusterN(),
+        fp8.getRaster(), fp8.getSwapAb(), fp8.getSplitK(), fp8.getCtas(),
+        fp8.getSimpleThreads(), /*min_rows=*/0)};
+  }
   auto experts = sizes.find("E");
   if (experts == sizes.end() || (scheme != QuantScheme::none && !fp8Block))
     return {defaults};

@@ -550,7 +550,14 @@ def Moe_TileStoreOp : Moe_Op<"tile_store", [AttrSizedOperandSegments]> {
     `dest [R, C]` at row `row` and column `col`, computing for each tile
     row `r < rows` and output column `j` (`col + j < C`):
 
-    - `v = acc[r, j]`, `+ bias[expert, col + j]` with a bias;
+    - `v = acc[r, j]`; with `dequant(a_scale, w_scale)` (fp8 weights and
+      activations scaled per channel or per tensor: docs/Semantics.md)
+      `v = acc[r, j] * (a_scale[row + r, 0] * w_scale[expert, n])` per
+      channel (a_scale `[R, 1]`, w_scale `[E, N]`, `n` the weight row of
+      the column: the bias columns below) or `v = acc[r, j] * (a_scale[0] *
+      w_scale[expert])` per tensor (a_scale `[1]`, w_scale `[E]`), the up
+      half alike;
+    - `+ bias[expert, col + j]` with a bias;
     - with a gated `epilogue` (`*_and_mul`: the tile's columns `[0, N/2)`
       are gate columns and `[N/2, N)` the up columns of the same output
       columns, `j < N/2`, whatever the weights' layout: the loads put them
@@ -591,6 +598,10 @@ def Moe_TileStoreOp : Moe_Op<"tile_store", [AttrSizedOperandSegments]> {
                            [MemRead]>:$row_index,
                        DefaultValuedAttr<I64Attr, "1">:$index_divisor,
                        Optional<Index>:$a_rows,
+                       Arg<Optional<MemRefRankOf<[F32], [1, 2]>>, "",
+                           [MemRead]>:$a_scale,
+                       Arg<Optional<MemRefRankOf<[F32], [1, 2]>>, "",
+                           [MemRead]>:$w_scale,
                        DefaultValuedAttr<Moe_GateUpLayoutAttr,
                          "::mlir::moe::GateUpLayout::split">:$gate_up_layout,
                        OptionalAttr<F32Attr>:$clamp_limit,
@@ -600,7 +611,10 @@ def Moe_TileStoreOp : Moe_Op<"tile_store", [AttrSizedOperandSegments]> {
     `rows` $rows (`epilogue` `=` `` $epilogue^)?
     (`gate_up_layout` `=` `` $gate_up_layout^)?
     (`clamp_limit` `=` $clamp_limit^)? (`swiglu_alpha` `=` $swiglu_alpha^)?
-    (`bias` `(` $bias^ `:` type($bias) `)` `expert` $expert)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    (`dequant` `(` $a_scale^ `:` type($a_scale) `,` $w_scale `:`
+      type($w_scale) `)`)?
+    (`expert` $expert^)?
     (`scale` `(` $scale^ `:` type($scale) `)`)?
     (`gather` `(` $row_index^ `:` type($row_index) `)` `a_rows` $a_rows)?
     (`divisor` `=` $index_divisor^)?
