@@ -325,13 +325,9 @@ private:
     // cluster (the previous tile's epilogue stores included) at every K
     // step: ncu measured 45% of the cycles stalled on that memory barrier
     // (docs/performance.md, 5k).
-    auto clusterPointer = LLVM::LLVMPointerType::get(
-        b.getContext(),
-        static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster));
     for (int64_t rank = 0; rank < cluster; ++rank) {
-      Value remote =
-          NVVM::MapaOp::create(b, loc, clusterPointer, local,
-                               arith::ConstantIntOp::create(b, loc, rank, 32));
+      Value remote = inPeerBlock(
+          b, loc, local, arith::ConstantIntOp::create(b, loc, rank, 32));
       NVVM::MBarrierArriveOp::create(b, loc, Type(), remote, Value(),
                                      NVVM::MemScopeKind::CTA);
     }
@@ -383,15 +379,16 @@ private:
     return success();
   }
 
-  /// `pointer` (shared memory of this block) in block `rank` of the
-  /// cluster.
+  /// `pointer` (shared memory of this block) in block `rank` (i32, or an
+  /// index) of the cluster.
   static Value inPeerBlock(OpBuilder &b, Location loc, Value pointer,
                            Value rank) {
     auto clusterPointer = LLVM::LLVMPointerType::get(
         b.getContext(),
         static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster));
-    Value rank32 = arith::IndexCastUIOp::create(b, loc, b.getI32Type(), rank);
-    return NVVM::MapaOp::create(b, loc, clusterPointer, pointer, rank32);
+    if (rank.getType().isIndex())
+      rank = arith::IndexCastUIOp::create(b, loc, b.getI32Type(), rank);
+    return NVVM::MapaOp::create(b, loc, clusterPointer, pointer, rank);
   }
 
   /// One arrival (release semantics: the thread's earlier writes to shared

@@ -18,9 +18,10 @@
 // outside [0, G). A gathered A row a[row_index[r] / index_divisor] whose
 // index is negative or out of range gives a zero row (no bias).
 //
-// quant = fp8_block: a and w are decoded from f8E4M3FN exactly, and each
-// 128-wide K block's f32 partial sum is scaled by a_scale * w_scale and
-// added in increasing block order, as the reference does.
+// The fp8 schemes: a and w are decoded from f8E4M3FN exactly. fp8_block
+// scales each 128-wide K block's f32 partial sum by a_scale * w_scale and
+// adds them in increasing block order; fp8_channel and fp8_tensor scale the
+// whole-K sum once; both as the reference does.
 //
 // Epilogue order: + bias[e, n] -> act(acc[n]) * acc[n + N/2] (gated; the
 // gate and up rows are 2n and 2n + 1 for interleaved weights) or act(acc[n])

@@ -80,9 +80,10 @@ GemmSizes computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm);
 /// grouped_matmul, whichever kernel it would get.
 LogicalResult checkGemmConfigImplemented(GroupedMatmulOp op);
 
-/// Rejects a quantized grouped_matmul whose scheme no kernel takes yet
-/// (every quant but none and fp8_block) with an error at `op` naming the
-/// scheme. Checked with checkGemmConfigImplemented, by both passes.
+/// Rejects a quantized grouped_matmul whose scheme no kernel takes yet (the
+/// weight-only ones: every quant but none and the fp8 schemes) with an
+/// error at `op` naming the scheme. Checked with checkGemmConfigImplemented,
+/// by both passes.
 LogicalResult checkQuantizationImplemented(GroupedMatmulOp op);
 
 /// The operands of a buffer-form grouped_matmul and the block size of its
@@ -96,7 +97,7 @@ void buildRowGemm(PatternRewriter &rewriter, Location loc, const RowGemm &gemm);
 Value buildGelu(KernelBuilder &k, Value v);
 
 /// Whether `gemm` can take the tiled kernel at all (types, layouts: bf16
-/// or f16 operands, or fp8_block with a contiguous A); the run-time
+/// or f16 operands, or an fp8 scheme with a contiguous A); the run-time
 /// conditions are checked in the generated code.
 bool canUseTiledGroupedMatmul(const RowGemm &gemm);
 

@@ -1,7 +1,7 @@
 //===- TiledGroupedMatmul.cpp - grouped_matmul as a tiled wgmma kernel ----===//
 //
 // The tiled path of grouped_matmul (expert-contiguous A, bf16 or f16 A and
-// W, or quant = fp8_block's e4m3 A and W with their block scales; f32
+// W, or the fp8 schemes' e4m3 A and W with their scales; f32
 // accumulation), emitted by moe-tile-grouped-matmul: three launches in
 // stream order, no host sync:
 //
@@ -24,9 +24,10 @@
 //     K step is one 128-element fp8 row, i.e. one scale block: its tile MMA
 //     sums from zero, is waited for, and `moe.tile_scale_accumulate` adds
 //     it times a_scale[row, kb] * w_scale[e, n / 128, kb] to the f32
-//     accumulator (docs/Rationale.md). The K loop
-//     carries the ring depth for moe-pipeline-tile-loads; the later passes
-//     make the ring, the producer and the PTX (docs/Pipeline.md).
+//     accumulator (docs/Rationale.md); fp8_channel and fp8_tensor
+//     accumulate across K steps and scale in `moe.tile_store`'s dequant.
+//     The K loop carries the ring depth for moe-pipeline-tile-loads; the later
+//     passes make the ring, the producer and the PTX (docs/Pipeline.md).
 //  3. The simple kernel, gated on the device flag (runs only for
 //     non-monotone offsets), with a bounded grid.
 //
@@ -744,10 +745,9 @@ bool mlir::moe::canUseTiledGroupedMatmul(const RowGemm &gemm) {
   Type element = aType.getElementType();
   if (element != wType.getElementType())
     return false;
-  // fp8_block: the promotion reads a_scale by the tile's rows, so A must be
-  // contiguous (a gathered fp8 GEMM takes the simple kernel).
-  // fp8_channel and fp8_tensor apply their scales in the epilogue; all
-  // three read a_scale by the tile's rows.
+  // The fp8 schemes read a_scale by the tile's rows (fp8_block in the
+  // promotion, fp8_channel and fp8_tensor in the epilogue), so A must be
+  // contiguous: a gathered fp8 GEMM takes the simple kernel.
   bool fp8 = isa<Float8E4M3FNType>(element) && gemm.aScale && !gemm.rowIndex;
   if (!(element.isBF16() || element.isF16() || fp8))
     return false;

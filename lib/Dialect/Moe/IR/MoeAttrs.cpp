@@ -80,11 +80,17 @@ GemmConfigAttr GemmConfigAttr::withMinRows(int64_t minRows) const {
              getSimpleThreads(), minRows);
 }
 
-GemmConfigAttr GemmConfigAttr::getFp8Default(MLIRContext *context) {
+GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
+                                          QuantScheme quant) {
   GemmConfigAttr defaults = get(context);
-  return get(context, defaults.getKernel(), defaults.getTileM(),
-             /*tileN=*/128, kFp8TileK, /*stages=*/6, defaults.getWarpgroups(),
-             /*warpSpecialize=*/true, defaults.getClusterM(),
+  bool fp8Block = quant == QuantScheme::fp8_block;
+  if (!fp8Block && quant != QuantScheme::fp8_channel &&
+      quant != QuantScheme::fp8_tensor)
+    return defaults;
+  GemmKernel kernel = fp8Block ? GemmKernel::tiled : GemmKernel::simple;
+  return get(context, kernel, defaults.getTileM(), /*tileN=*/128, kFp8TileK,
+             /*stages=*/6, defaults.getWarpgroups(),
+             /*warpSpecialize=*/fp8Block, defaults.getClusterM(),
              defaults.getClusterN(), defaults.getRaster(), defaults.getSwapAb(),
              defaults.getSplitK(), defaults.getCtas(),
              defaults.getSimpleThreads(), defaults.getMinRows());

@@ -385,9 +385,7 @@ SmallVector<GemmConfigAttr> GroupedMatmulOp::getGemmConfigs() {
     return {single};
   if (auto list = dyn_cast_if_present<ArrayAttr>(config))
     return llvm::to_vector(list.getAsRange<GemmConfigAttr>());
-  if (isa<Float8E4M3FNType>(elementTypeOf(getA())))
-    return {GemmConfigAttr::getFp8Default(getContext())};
-  return {GemmConfigAttr::get(getContext())};
+  return {GemmConfigAttr::getDefault(getContext(), getQuant())};
 }
 
 bool GroupedMatmulOp::isFp8Quantized() { return isFp8Scheme(getQuant()); }

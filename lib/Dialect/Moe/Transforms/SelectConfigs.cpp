@@ -128,36 +128,23 @@ constexpr int64_t kDecodeRowsPerExpert = 4;
 /// default was up to 1.49x slower than the best candidate (Mixtral gemm2,
 /// T = 1), from T = 256 on within 3%. quant = fp8_block takes the same
 /// shape of choice with fp8 K steps (tile_k = 128): 64 x 128 in 8 slots at
-/// decode, else GemmConfigAttr::getFp8Default (128 x 128 in 6 slots: its
+/// decode, else GemmConfigAttr::getDefault (128 x 128 in 6 slots: its
 /// two accumulators keep tile_n at most 176; warp-specialized, 20% faster
 /// than without from 256 rows of DeepSeek-V3's shapes on an H100, while at
 /// 8 rows the decode tiles were faster without a producer).
-/// Without a static E, and for the other quantized GEMMs (no tiled kernel
-/// yet), the default; fp8_channel and fp8_tensor the simple kernel.
+/// Without a static E, and for the other quantized GEMMs (fp8_channel and
+/// fp8_tensor on the simple kernel for now, the weight-only schemes with no
+/// kernel yet), their GemmConfigAttr::getDefault.
 SmallVector<GemmConfigAttr>
 heuristicGemmConfigs(MLIRContext *context,
                      const llvm::StringMap<int64_t> &sizes) {
   auto quant = sizes.find("quant");
   auto scheme = quant == sizes.end() ? QuantScheme::none
                                      : static_cast<QuantScheme>(quant->second);
-  bool fp8Block = scheme == QuantScheme::fp8_block;
-  auto defaults = fp8Block ? GemmConfigAttr::getFp8Default(context)
-                           : GemmConfigAttr::get(context);
-  // fp8_channel and fp8_tensor: the simple kernel until their tiled kernel
-  // (the fp8 K loop, the scales in the epilogue) has run on a GPU; the
-  // configuration still has fp8 K steps (the op's verifier ties tile_k to
-  // a's element type).
-  if (scheme == QuantScheme::fp8_channel || scheme == QuantScheme::fp8_tensor) {
-    GemmConfigAttr fp8 = GemmConfigAttr::getFp8Default(context);
-    return {GemmConfigAttr::get(
-        context, GemmKernel::simple, fp8.getTileM(), fp8.getTileN(),
-        fp8.getTileK(), fp8.getStages(), fp8.getWarpgroups(),
-        /*warp_specialize=*/false, fp8.getClusterM(), fp8.getClusterN(),
-        fp8.getRaster(), fp8.getSwapAb(), fp8.getSplitK(), fp8.getCtas(),
-        fp8.getSimpleThreads(), /*min_rows=*/0)};
-  }
+  GemmConfigAttr defaults = GemmConfigAttr::getDefault(context, scheme);
   auto experts = sizes.find("E");
-  if (experts == sizes.end() || (scheme != QuantScheme::none && !fp8Block))
+  if (experts == sizes.end() ||
+      (scheme != QuantScheme::none && scheme != QuantScheme::fp8_block))
     return {defaults};
   GemmConfigAttr decode = GemmConfigAttr::get(
       context, defaults.getKernel(), /*tile_m=*/64, /*tile_n=*/128,

@@ -218,14 +218,20 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     /// same: two configurations compile to the same kernels exactly when
     /// their withMinRows(0) are equal).
     GemmConfigAttr withMinRows(int64_t minRows) const;
-    /// The default configuration of an fp8 GEMM (f8E4M3FN operands): K
-    /// steps of one 128-byte row of 128 elements (tile_k = 128) and 128 x
-    /// 128 tiles, whose two accumulators (the block-scale promotion's
-    /// partial sums beside the f32 accumulator) fit the registers, in a
-    /// six-slot ring, warp-specialized (the producer's copies run on while
-    /// the consumers promote: measured 20% faster on an H100 from 256 rows
-    /// of DeepSeek-V3's shapes on, docs/performance.md).
-    static GemmConfigAttr getFp8Default(::mlir::MLIRContext *context);
+    /// The default configuration of a GEMM with quantization `quant`
+    /// (for one without a `moe.config`, and what moe-select-configs' row
+    /// lists start from): #moe.gemm_config<> without one; for the fp8
+    /// schemes K steps of one 128-byte row of 128 elements (tile_k = 128)
+    /// and 128 x 128 tiles, whose two accumulators (the block-scale
+    /// promotion's partial sums beside the f32 accumulator) fit the
+    /// registers, in a six-slot ring. fp8_block's is warp-specialized (the
+    /// producer's copies run on while the consumers promote: measured 20%
+    /// faster on an H100 from 256 rows of DeepSeek-V3's shapes on,
+    /// docs/performance.md); fp8_channel's and fp8_tensor's take the simple
+    /// kernel until their tiled one has run on a GPU. The weight-only
+    /// schemes have no kernel yet: #moe.gemm_config<>.
+    static GemmConfigAttr getDefault(::mlir::MLIRContext *context,
+                                     ::mlir::moe::QuantScheme quant);
     /// Bytes of one slot of the shared-memory ring: an A tile and a W tile
     /// of one 128-byte row of `tile_k` elements (16-bit for 64, fp8 for
     /// 128) a row.
