@@ -106,6 +106,9 @@ void mlir::moe::buildNVVMLoweringPipeline(
 
   // Host and kernel code to LLVM/NVVM.
   pm.addPass(createConvertNVGPUToNVVMPass());
+  // While the wgmmas are NVVM ops (convert-nvvm-to-llvm makes them inline
+  // assembly).
+  pm.addPass(createMoeElideWgmmaFences());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertNVVMToLLVMPass());

@@ -27,11 +27,22 @@
 // CHECK: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // CHECK: cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // CHECK: mbarrier.try_wait.parity.shared.b64
+// One fence before the step's four slices (moe-elide-wgmma-fences), a
+// group committed per slice, one wait leaving the step in flight.
 // CHECK: wgmma.fence.sync.aligned
 // CHECK: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
 // CHECK: wgmma.commit_group.sync.aligned
-// CHECK: wgmma.wait_group.sync.aligned 5
-// CHECK: wgmma.wait_group.sync.aligned 4
+// CHECK-NOT: wgmma.fence.sync.aligned
+// CHECK-NOT: wgmma.wait_group
+// CHECK: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
+// CHECK-NOT: wgmma.fence.sync.aligned
+// CHECK-NOT: wgmma.wait_group
+// CHECK: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
+// CHECK-NOT: wgmma.fence.sync.aligned
+// CHECK-NOT: wgmma.wait_group
+// CHECK: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
+// CHECK: wgmma.commit_group.sync.aligned
+// CHECK-NEXT: wgmma.wait_group.sync.aligned 4
 // CHECK: mbarrier.arrive.shared.b64
 // CHECK: wgmma.wait_group.sync.aligned 0
 

@@ -135,4 +135,30 @@ def MoeProgrammaticLaunch : Pass<"moe-programmatic-launch", "ModuleOp"> {
                            "::mlir::LLVM::LLVMDialect"];
 }
 
+def MoeElideWgmmaFences : Pass<"moe-elide-wgmma-fences", "ModuleOp"> {
+  let summary = "Drop the wgmma fences and waits between the K slices of "
+                "one accumulator chain";
+  let description = [{
+    Runs on NVVM-level kernels, after `convert-nvgpu-to-nvvm` and before
+    `convert-nvvm-to-llvm` turns the wgmmas into inline assembly. Upstream's `nvgpu.warpgroup.mma` lowering wraps every
+    `nvvm.wgmma.mma_async` in `nvvm.wgmma.fence.aligned` ...
+    `nvvm.wgmma.commit.group.sync.aligned` + `nvvm.wgmma.wait.group.sync.aligned
+    N`, and `convert-moe-tile-to-nvgpu` emits one such op per 16-element K
+    slice, so a 64-wide K step of a tile MMA is four fenced, separately
+    waited wgmmas. PTX requires the fence only before the first wgmma of a
+    chain and after other instructions touched its registers: wgmmas of the
+    same shape that accumulate into the result of the one before are
+    ordered by the hardware. For each `nvvm.wgmma.mma_async` whose
+    accumulator is the result of another of the same shape and types in the
+    same block (through the `llvm.insertvalue` / `llvm.extractvalue` of the
+    accumulator structs upstream wraps around it), with nothing but
+    side-effect-free ops that do not read that accumulator, commits, fences
+    and waits between them, the fences and waits between the two are erased;
+    the commits stay, so every later wait still counts the same groups.
+    A chain's first fence, and every fence or wait next to memory
+    operations or barriers, are kept.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
+}
+
 #endif // MOE_TRANSFORMS_PASSES_TD
