@@ -43,9 +43,11 @@
 // SPEC: setmaxnreg.dec.sync.aligned.u32 40
 // SPEC: cp.async.bulk.tensor
 // SPEC: setmaxnreg.inc.sync.aligned.u32 232
-// SPEC: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
-// SPEC: wgmma.wait_group.sync.aligned 0;
-// SPEC: fma.rn.f32
+// The consumers' MMAs, their wait and the promotion's fma, in the branch
+// layout's order.
+// SPEC-DAG: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
+// SPEC-DAG: wgmma.wait_group.sync.aligned 0;
+// SPEC-DAG: fma.rn.f32
 
 func.func @ds_gate_up(%x: tensor<?x7168xf8E4M3FN>, %xs: tensor<?x56xf32>,
                       %w13: tensor<256x4096x7168xf8E4M3FN>, %ws: tensor<256x32x56xf32>,

@@ -2,9 +2,9 @@
 //
 // Each formula follows lib/Reference/Activation.cpp operation by operation
 // (the same f32 operations in the same order), so the kernels differ from
-// the reference only where exp, tanh and erf do. Clamps use minimumf /
-// maximumf, which keep a NaN operand as torch.clamp does (the limit is
-// never NaN).
+// the reference only where exp, tanh and erf do and in silu's approximate
+// division (KernelBuilder::silu). Clamps use minimumf / maximumf, which
+// keep a NaN operand as torch.clamp does (the limit is never NaN).
 //
 //===----------------------------------------------------------------------===//
 

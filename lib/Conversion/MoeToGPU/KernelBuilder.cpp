@@ -120,10 +120,16 @@ void KernelBuilder::storeF32(Value value, Value memref, ValueRange indices) {
 }
 
 Value KernelBuilder::silu(Value v) {
-  Value negated = arith::NegFOp::create(builder, loc, v);
-  Value expNeg = math::ExpOp::create(builder, loc, negated);
+  // exp(-v) as exp2(-v log2(e)) and an approximate division: one ex2.approx
+  // and one rcp.approx instead of libdevice's range-reduced expf and the
+  // IEEE division's ten-instruction sequence.
+  auto approx = arith::FastMathFlagsAttr::get(builder.getContext(),
+                                              arith::FastMathFlags::afn);
+  Value scaled =
+      arith::MulFOp::create(builder, loc, v, f32(-1.4426950408889634f));
+  Value expNeg = math::Exp2Op::create(builder, loc, scaled);
   Value denominator = arith::AddFOp::create(builder, loc, f32(1.0f), expNeg);
-  return arith::DivFOp::create(builder, loc, v, denominator);
+  return arith::DivFOp::create(builder, loc, v, denominator, approx);
 }
 
 Value KernelBuilder::sqrt(Value v) {

@@ -71,7 +71,8 @@ public:
   /// from a buffer of that type would.
   Value roundTo(Value value, Type type);
 
-  /// silu(v) = v / (1 + exp(-v)) in f32.
+  /// silu(v) = v / (1 + exp(-v)) in f32, as v / (1 + exp2(-v log2 e)) with
+  /// an approximate division (docs/Pipeline.md, "Kernels and libdevice").
   Value silu(Value v);
 
   /// IEEE square root of an f32 (libdevice's __nv_sqrtf: sqrt.rn.f32).

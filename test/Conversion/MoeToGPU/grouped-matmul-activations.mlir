@@ -57,8 +57,9 @@ func.func @gelu_tanh(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
 //       CHECK:   %[[G:.*]] = arith.minimumf %[[ACC]]#0, %{{.*}} : f32
 //       CHECK:   %[[UMIN:.*]] = arith.minimumf %[[ACC]]#1, %{{.*}} : f32
 //       CHECK:   %[[U:.*]] = arith.maximumf %[[UMIN]], %{{.*}} : f32
-//       CHECK:   arith.negf %[[G]]
-//       CHECK:   %[[SILU:.*]] = arith.divf %[[G]]
+//       CHECK:   arith.mulf %[[G]], %{{.*}} : f32
+//       CHECK:   math.exp2
+//       CHECK:   %[[SILU:.*]] = arith.divf %[[G]], %{{.*}} fastmath<afn>
 //       CHECK:   arith.mulf %[[SILU]], %[[U]] : f32
 func.func @silu_clamped(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
                         %offsets: memref<5xi32>, %out: memref<?x64xbf16>) {

@@ -90,9 +90,9 @@ func.func @gathered(%x: memref<?x2048xbf16>, %slots: memref<?xi32>, %w: memref<8
 //       CHECK:     %[[ACC:.*]]:2 = scf.for {{.*}} -> (f32, f32) {
 //       CHECK:       memref.load %[[W]][%{{.*}}, %[[COL]], %{{.*}}]
 //       CHECK:       memref.load %[[W]][%{{.*}}, %[[UPCOL]], %{{.*}}]
-//       CHECK:     arith.negf %[[ACC]]#0
-//       CHECK:     math.exp
-//       CHECK:     %[[SILU:.*]] = arith.divf %[[ACC]]#0
+//       CHECK:     arith.mulf %[[ACC]]#0, %{{.*}} : f32
+//       CHECK:     math.exp2
+//       CHECK:     %[[SILU:.*]] = arith.divf %[[ACC]]#0, %{{.*}} fastmath<afn>
 //       CHECK:     %[[GATED:.*]] = arith.mulf %[[SILU]], %[[ACC]]#1
 //       CHECK:     %[[SCALE:.*]] = memref.load %[[RW]]
 //       CHECK:     arith.mulf %[[GATED]], %[[SCALE]]
