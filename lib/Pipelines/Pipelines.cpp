@@ -108,7 +108,8 @@ void mlir::moe::buildNVVMLoweringPipeline(
   pm.addPass(createConvertNVGPUToNVVMPass());
   // While the wgmmas are NVVM ops (convert-nvvm-to-llvm makes them inline
   // assembly).
-  pm.addPass(createMoeElideWgmmaFences());
+  if (options.elideWgmmaFences)
+    pm.addPass(createMoeElideWgmmaFences());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertNVVMToLLVMPass());

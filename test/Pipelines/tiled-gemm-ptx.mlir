@@ -16,6 +16,9 @@
 // RUN: moe-opt %s --moe-to-nvvm="chip=sm_90a format=isa warp-specialize=1" -o %t/ws.mlir
 // RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/wsptx %t/ws.mlir
 // RUN: cat %t/wsptx/expert_down_kernel_0.ptx | FileCheck %s --check-prefix=WS
+// RUN: moe-opt %s --moe-to-nvvm="chip=sm_90a format=isa elide-wgmma-fences=0" -o %t/fenced.mlir
+// RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/fencedptx %t/fenced.mlir
+// RUN: cat %t/fencedptx/expert_down_kernel_0.ptx | FileCheck %s --check-prefix=FENCED
 
 // CHECK: .entry expert_down_kernel(
 // CHECK: .param .align 64 .b8 expert_down_kernel_param_{{[0-9]+}}[128]
@@ -45,6 +48,15 @@
 // CHECK-NEXT: wgmma.wait_group.sync.aligned 4
 // CHECK: mbarrier.arrive.shared.b64
 // CHECK: wgmma.wait_group.sync.aligned 0
+
+// Without moe-elide-wgmma-fences: upstream's fence, commit and wait around
+// each slice.
+// FENCED: wgmma.fence.sync.aligned
+// FENCED: wgmma.mma_async.sync.aligned.m64n256k16
+// FENCED: wgmma.commit_group.sync.aligned
+// FENCED-NEXT: wgmma.wait_group.sync.aligned 5
+// FENCED: wgmma.fence.sync.aligned
+// FENCED: wgmma.mma_async.sync.aligned.m64n256k16
 
 // WS: .maxntid 384, 1, 1
 // WS: setmaxnreg.dec.sync.aligned.u32 40

@@ -72,6 +72,11 @@ struct MoeToNVVMPipelineOptions
                      "it (moe-programmatic-launch; only for sm_90 and newer "
                      "chips)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> elideWgmmaFences{
+      *this, "elide-wgmma-fences",
+      llvm::cl::desc("One wgmma fence and wait per K step instead of one "
+                     "per 16-wide slice (moe-elide-wgmma-fences)"),
+      llvm::cl::init(true)};
   PassOptions::Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit whose libdevice is linked into the "
