@@ -24,7 +24,21 @@ def test_moe_imports_without_torch():
 
 @pytest.fixture
 def torch():
-    return pytest.importorskip("torch", reason="torch is not installed here")
+    torch = pytest.importorskip("torch", reason="torch is not installed here")
+    if not hasattr(torch.library, "custom_op"):
+        pytest.skip(f"torch {torch.__version__} is older than 2.4, which "
+                    "moe.torch needs")
+    return torch
+
+
+def test_old_torch_is_refused_plainly():
+    # An installed torch without torch.library.custom_op (before 2.4):
+    # importing moe.torch says so instead of failing inside its ops.
+    torch = pytest.importorskip("torch", reason="torch is not installed here")
+    if hasattr(torch.library, "custom_op"):
+        pytest.skip(f"torch {torch.__version__} has custom_op")
+    with pytest.raises(ImportError, match="moe.torch needs torch >= 2.4"):
+        import moe.torch  # noqa: F401
 
 
 @pytest.fixture
