@@ -136,8 +136,8 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
       auto permute = PermuteIndicesOp::create(
           rewriter, loc, typesOf({srcIndex, offsets, rowWeights}),
           gate->getResult(1), gate->getResult(0), op.getExpertMap(),
-          rewriter.getI64IntegerAttr(numExperts), srcIndex, offsets,
-          rowWeights);
+          rewriter.getI64IntegerAttr(numExperts), srcIndex, offsets, rowWeights,
+          /*slot_rows_init=*/Value());
       gemm1Input = op.getX();
       permutedSrc = gemm1RowIndex = permute->getResult(0);
       expertOffsets = permute->getResult(1);
@@ -151,7 +151,8 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
           rewriter, loc, types, op.getX(), gate->getResult(1),
           gate->getResult(0), op.getExpertMap(),
           rewriter.getI64IntegerAttr(numExperts), rows, srcIndex, offsets,
-          rowWeights, op.getRouterWeightOnInputAttr());
+          rowWeights, /*slot_rows_init=*/Value(),
+          op.getRouterWeightOnInputAttr());
       gemm1Input = permute->getResult(0);
       permutedSrc = permute->getResult(1);
       expertOffsets = permute->getResult(2);
@@ -214,8 +215,8 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
 
     rewriter.replaceOpWithNewOp<CombineOp>(
         op, op->getResultTypes(), down->getResult(0), permutedSrc,
-        /*weights=*/Value(), rewriter.getI64IntegerAttr(slots),
-        op.getOutInit());
+        /*slot_rows=*/Value(), /*weights=*/Value(),
+        rewriter.getI64IntegerAttr(slots), op.getOutInit());
     return success();
   }
 

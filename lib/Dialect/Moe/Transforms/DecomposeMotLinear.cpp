@@ -84,7 +84,7 @@ TypePermutation permuteByType(PatternRewriter &rewriter, Location loc, Value x,
     auto permute = PermuteIndicesOp::create(
         rewriter, loc, TypeRange{srcIndex.getType(), offsets.getType()}, ids,
         /*weights=*/Value(), /*expert_map=*/Value(), numExperts, srcIndex,
-        offsets, /*row_weights_init=*/Value());
+        offsets, /*row_weights_init=*/Value(), /*slot_rows_init=*/Value());
     result.gemmInput = x;
     result.src = result.gemmRowIndex = permute->getResult(0);
     result.offsets = permute->getResult(1);
@@ -97,7 +97,7 @@ TypePermutation permuteByType(PatternRewriter &rewriter, Location loc, Value x,
       rewriter, loc,
       TypeRange{rows.getType(), srcIndex.getType(), offsets.getType()}, x, ids,
       /*weights=*/Value(), /*expert_map=*/Value(), numExperts, rows, srcIndex,
-      offsets, /*row_weights_init=*/Value());
+      offsets, /*row_weights_init=*/Value(), /*slot_rows_init=*/Value());
   result.gemmInput = permute->getResult(0);
   result.src = permute->getResult(1);
   result.offsets = permute->getResult(2);
@@ -154,7 +154,7 @@ struct DecomposeMotLinear : OpRewritePattern<MotLinearOp> {
         op.getBias(), {p.tokens, dimOf(rewriter, loc, out, 1)},
         cast<ShapedType>(out.getType()).getElementType(), Epilogue::none);
     rewriter.replaceOpWithNewOp<CombineOp>(
-        op, op->getResultTypes(), product, p.src,
+        op, op->getResultTypes(), product, p.src, /*slot_rows=*/Value(),
         /*weights=*/Value(), rewriter.getI64IntegerAttr(1), out);
     return success();
   }
@@ -191,7 +191,7 @@ struct DecomposeMotMlp : OpRewritePattern<MotMlpOp> {
                             {p.tokens, dimOf(rewriter, loc, x, 1)}, element,
                             Epilogue::none);
     rewriter.replaceOpWithNewOp<CombineOp>(
-        op, op->getResultTypes(), down, p.src,
+        op, op->getResultTypes(), down, p.src, /*slot_rows=*/Value(),
         /*weights=*/Value(), rewriter.getI64IntegerAttr(1), op.getOutInit());
     return success();
   }
