@@ -52,6 +52,44 @@ std::vector<int64_t> invertSrcIndex(const int32_t *srcIndex, int64_t R,
   return position;
 }
 
+constexpr const char *kCombine = "combine";
+
+/// Checks combine's sizes and y; returns the number of slots T * k.
+int64_t checkCombine(const float *y, int64_t R, int64_t H, int64_t T,
+                     int64_t k) {
+  using namespace detail;
+  requireNonNegative(kCombine, "R", R);
+  requireNonNegative(kCombine, "H", H);
+  requireNonNegative(kCombine, "T", T);
+  requirePositive(kCombine, "k", k);
+  int64_t flat = checkedMul(kCombine, "T * k", T, k);
+  requireData(kCombine, "y", y, checkedMul(kCombine, "R * H", R, H));
+  return flat;
+}
+
+/// out[t] = sum_j w[t,j] * y[position[t*k+j]] in increasing j (no term for a
+/// negative position), rounded to \p outType.
+std::vector<float> sumSlots(const float *y, int64_t H,
+                            const std::vector<int64_t> &position, int64_t T,
+                            int64_t k, const float *weightsOrNull,
+                            DType outType) {
+  std::vector<float> out(detail::checkedMul(kCombine, "T * H", T, H), 0.0f);
+  for (int64_t t = 0; t < T; ++t) {
+    float *outRow = out.data() + t * H;
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t r = position[t * k + j];
+      if (r < 0)
+        continue;
+      float weight = weightsOrNull ? weightsOrNull[t * k + j] : 1.0f;
+      const float *yRow = y + r * H;
+      for (int64_t h = 0; h < H; ++h)
+        outRow[h] += weight * yRow[h];
+    }
+  }
+  roundAllTo(outType, out);
+  return out;
+}
+
 } // namespace
 
 PermuteResult permute(const float *x, int64_t T, int64_t H, const int32_t *ids,
@@ -77,11 +115,13 @@ PermuteResult permute(const float *x, int64_t T, int64_t H, const int32_t *ids,
       sortFlatIndices(ids, flat, numExperts, result.offsets);
   result.rows.assign(flat * H, 0.0f);
   result.srcIndex.assign(flat, -1);
+  result.slotRows.assign(flat, -1);
   if (weightsOrNull)
     result.rowWeights.assign(flat, 0.0f);
   for (int64_t r = 0; r < static_cast<int64_t>(order.size()); ++r) {
     int32_t f = order[r];
     result.srcIndex[r] = f;
+    result.slotRows[f] = static_cast<int32_t>(r);
     std::copy(x + (f / k) * H, x + (f / k + 1) * H,
               result.rows.begin() + r * H);
     if (scaleRows)
@@ -97,32 +137,23 @@ PermuteResult permute(const float *x, int64_t T, int64_t H, const int32_t *ids,
 std::vector<float> combine(const float *y, int64_t R, int64_t H,
                            const int32_t *srcIndex, int64_t T, int64_t k,
                            const float *weightsOrNull, DType outType) {
-  using namespace detail;
-  constexpr const char *kOp = "combine";
-  requireNonNegative(kOp, "R", R);
-  requireNonNegative(kOp, "H", H);
-  requireNonNegative(kOp, "T", T);
-  requirePositive(kOp, "k", k);
-  int64_t flat = checkedMul(kOp, "T * k", T, k);
-  requireData(kOp, "y", y, checkedMul(kOp, "R * H", R, H));
-  requireData(kOp, "src_index", srcIndex, R);
-  std::vector<float> out(checkedMul(kOp, "T * H", T, H), 0.0f);
-
+  int64_t flat = checkCombine(y, R, H, T, k);
+  detail::requireData(kCombine, "src_index", srcIndex, R);
   std::vector<int64_t> position = invertSrcIndex(srcIndex, R, flat);
-  for (int64_t t = 0; t < T; ++t) {
-    float *outRow = out.data() + t * H;
-    for (int64_t j = 0; j < k; ++j) {
-      int64_t r = position[t * k + j];
-      if (r < 0)
-        continue;
-      float weight = weightsOrNull ? weightsOrNull[t * k + j] : 1.0f;
-      const float *yRow = y + r * H;
-      for (int64_t h = 0; h < H; ++h)
-        outRow[h] += weight * yRow[h];
-    }
-  }
-  roundAllTo(outType, out);
-  return out;
+  return sumSlots(y, H, position, T, k, weightsOrNull, outType);
+}
+
+std::vector<float> combineSlotRows(const float *y, int64_t R, int64_t H,
+                                   const int32_t *slotRows, int64_t T,
+                                   int64_t k, const float *weightsOrNull,
+                                   DType outType) {
+  int64_t flat = checkCombine(y, R, H, T, k);
+  detail::requireData(kCombine, "slot_rows", slotRows, flat);
+  std::vector<int64_t> position(flat, -1);
+  for (int64_t f = 0; f < flat; ++f)
+    if (slotRows[f] >= 0 && slotRows[f] < R)
+      position[f] = slotRows[f];
+  return sumSlots(y, H, position, T, k, weightsOrNull, outType);
 }
 
 } // namespace ref

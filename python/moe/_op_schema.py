@@ -20,6 +20,7 @@ OPERANDS = {
     "combine": (
         ("y", False, True),
         ("src_index", False, True),
+        ("slot_rows", False, False),
         ("weights", False, False),
         ("out", True, True),
     ),
@@ -83,6 +84,7 @@ OPERANDS = {
         ("src_index", True, True),
         ("offsets", True, True),
         ("row_weights", True, False),
+        ("slot_rows", True, False),
     ),
     "permute": (
         ("x", False, True),
@@ -93,6 +95,7 @@ OPERANDS = {
         ("src_index", True, True),
         ("offsets", True, True),
         ("row_weights", True, False),
+        ("slot_rows", True, False),
     ),
     "quantize": (
         ("x", False, True),

@@ -15,7 +15,9 @@ align_* / permute* entries). For every function, T and case this script
     weights, sorted lists, offsets, row weights, permuted rows);
   - runs the fused one a second time (fresh poison): equal bits again;
   - checks the permutation against an independent stable sort of the ids
-    (torch.sort(stable=True)): within an expert, the flat slot order.
+    (torch.sort(stable=True)): within an expert, the flat slot order; and,
+    for the functions with slot_rows, slot_rows against the inverse of that
+    order (slot order[r] at row r).
 T: 1, 7, 32, 256, the largest fused T (4096 // (k + S)), one above it (the
 separate kernels inside the fused artifact) and 3000 (the multi-block sort).
 Cases: random logits; ties (logits from 4 values: the lower index wins);
@@ -64,6 +66,14 @@ FUNCTIONS = {
         dict(E=256, k=8, S=1, dtype=torch.float32, bias=True, op="permute_indices"),
     "routing_kimi_k2_permute":
         dict(E=384, k=8, S=1, dtype=torch.float32, bias=True, op="permute", H=7168),
+    # With slot_rows (each slot's row, the inverse of src_index), as
+    # fused_moe's decomposition emits them.
+    "routing_qwen3_permute_slot_rows":
+        dict(E=128, k=8, S=0, dtype=torch.bfloat16, bias=False, op="permute", H=2048,
+             slot_rows=True),
+    "routing_deepseek_v3_permute_indices_slot_rows":
+        dict(E=256, k=8, S=1, dtype=torch.float32, bias=True, op="permute_indices",
+             slot_rows=True),
 }
 CASES = ["random", "ties", "nan-rows", "one-expert"]
 POISON_INT = -123456789
@@ -116,6 +126,8 @@ def make_args(spec, T, case, seed, dev):
     else:
         rows = torch.full((n, spec["H"]), float("nan"), dtype=torch.bfloat16, device=dev)
         args += [rows, i32(n), i32(num_experts + 1), f32(n)]
+    if spec.get("slot_rows"):
+        args.append(i32(n))
     return args
 
 
@@ -173,6 +185,9 @@ def check_sort(spec, T, args):
         if not torch.equal(expert_ids, exp_ids):
             return "expert_ids differ"
         return ""
+    slot_rows = outs[-1] if spec.get("slot_rows") else None
+    if slot_rows is not None:
+        outs = outs[:-1]
     if spec["op"] == "permute":
         rows, src, off, rw = outs
     else:
@@ -185,6 +200,12 @@ def check_sort(spec, T, args):
         return "src_index differs from the stable sort"
     if not torch.equal(bits(rw), bits(w.reshape(-1)[order])):
         return "row_weights are not the slots' weights"
+    if slot_rows is not None:
+        # Every id is in range: slot order[r] is at row r.
+        expected_rows = torch.empty_like(slot_rows)
+        expected_rows[order] = torch.arange(n, dtype=torch.int32, device=ids.device)
+        if not torch.equal(slot_rows, expected_rows):
+            return "slot_rows is not the inverse of src_index"
     if spec["op"] == "permute":
         x = args[0]
         if not torch.equal(bits(rows), bits(x[order // slots])):

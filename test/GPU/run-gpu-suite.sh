@@ -68,6 +68,9 @@ else
 fi
 
 models="mixtral qwen3 deepseek_v3 kimi_k2"
+slot_rows_functions="permute_slot_rows_qwen3 permute_indices_slot_rows_deepseek_v3
+  permute_indices_slot_rows_expert_map_qwen3 combine_slot_rows_qwen3
+  combine_slot_rows_deepseek_v3"
 for T in $TOKENS; do
   for m in $models; do
     run routing "gate_$m" "$T" random
@@ -78,6 +81,10 @@ for T in $TOKENS; do
     run norm-and-activation "silu_and_mul_$m" "$T" random
   done
   run permutation permute_indices_types_bagel "$T" random
+  # slot_rows: the sort's inverse of src_index, and combine reading it.
+  for f in $slot_rows_functions; do
+    run permutation "$f" "$T" random
+  done
   run norm-and-activation rms_norm_bagel_mot "$T" random
   run norm-and-activation rms_norm_deepseek_v3 "$T" random
   run norm-and-activation rms_norm_odd_f32 "$T" random
@@ -98,6 +105,16 @@ for m in $models; do
   done
   for c in one-expert empty-experts out-of-range; do
     run permutation "permute_indices_$m" 256 "$c" 3
+  done
+done
+for c in one-expert empty-experts out-of-range; do
+  for f in $slot_rows_functions; do
+    run permutation "$f" 256 "$c" 3
+  done
+done
+for c in nan-rows; do
+  for f in permute_slot_rows_qwen3 combine_slot_rows_qwen3 combine_slot_rows_deepseek_v3; do
+    run permutation "$f" 256 "$c" 3
   done
 done
 run norm-and-activation rms_norm_bagel_mot 256 out-of-range 3
@@ -129,6 +146,8 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   for spec in "routing gate_deepseek_v3" "permutation permute_qwen3" \
               "permutation permute_indices_deepseek_v3" \
               "permutation align_kimi_k2" "permutation combine_mixtral" \
+              "permutation permute_slot_rows_qwen3" \
+              "permutation combine_slot_rows_deepseek_v3" \
               "norm-and-activation rms_norm_bagel_mot" \
               "norm-and-activation silu_and_mul_qwen3" "gemm gemm1_gathered_qwen3" \
               "quantize quantize_deepseek_v3" "quantize quantize_odd_bf16" \
@@ -136,6 +155,9 @@ if [ "${SANITIZER:-1}" = 1 ]; then
     set -- $spec
     sanitize memcheck "$1" "$2" 33
   done
+  # Corrupted slot_rows entries and an expert map's dropped slots.
+  sanitize memcheck permutation combine_slot_rows_deepseek_v3 33 out-of-range
+  sanitize memcheck permutation permute_indices_slot_rows_expert_map_qwen3 33
   # The fused routing kernel (its ticket counter and last-block sort) under
   # memcheck and racecheck, through the A/B script at a few T.
   if command -v compute-sanitizer >/dev/null && python3 -c "import torch" 2>/dev/null; then

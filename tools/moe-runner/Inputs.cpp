@@ -540,8 +540,14 @@ void Generator::makeCombine() {
       ref::permute(nullptr, T, 0, ids.data(), k, E, nullptr);
   std::copy(permuted.srcIndex.begin(), permuted.srcIndex.end(),
             srcIndex.ints.begin());
+  // slot_rows, when given, is that permutation's inverse (-1: no row); the
+  // op then reads it instead of src_index, so it is the one corrupted.
+  HostTensor *slotRows = operand("slot_rows");
+  if (slotRows)
+    std::copy(permuted.slotRows.begin(), permuted.slotRows.end(),
+              slotRows->ints.begin());
   if (mode == CaseMode::OutOfRange)
-    corrupt(srcIndex.ints, R, random, 16);
+    corrupt(slotRows ? slotRows->ints : srcIndex.ints, R, random, 16);
   if (mode == CaseMode::NanRows)
     injectNanRows("y", /*logits=*/false);
 }

@@ -269,10 +269,19 @@ void Oracle::permute() {
   out("offsets")->ints = result.offsets;
   if (HostTensor *rowWeights = out("row_weights"))
     rowWeights->floats = result.rowWeights;
+  if (HostTensor *slotRows = out("slot_rows"))
+    slotRows->ints = result.slotRows;
 }
 
 void Oracle::combine() {
   HostTensor *result = out("out");
+  // With slot_rows the op reads each slot's row from it, not src_index.
+  if (const int32_t *slotRows = ints("slot_rows")) {
+    result->floats = ref::combineSlotRows(
+        floats("y"), dim("y", 0), dim("y", 1), slotRows, result->shape[0],
+        op.intAttr("k"), floats("weights"), toRefDType(result->type));
+    return;
+  }
   result->floats =
       ref::combine(floats("y"), dim("y", 0), dim("y", 1), ints("src_index"),
                    result->shape[0], op.intAttr("k"), floats("weights"),

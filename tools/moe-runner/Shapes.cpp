@@ -324,7 +324,8 @@ bool resolvePermute(Solver &s, const ManifestOp &op, int64_t tokens,
          s.expect("rows", {slots, H}, TypeClass::AnyFloat) &&
          s.expect("src_index", {slots}, TypeClass::I32) &&
          s.expect("offsets", {E + 1}, TypeClass::I32) &&
-         s.expect("row_weights", {slots}, TypeClass::F32);
+         s.expect("row_weights", {slots}, TypeClass::F32) &&
+         s.expect("slot_rows", {slots}, TypeClass::I32);
 }
 
 bool resolveCombine(Solver &s, const ManifestOp &op, int64_t tokens,
@@ -334,7 +335,7 @@ bool resolveCombine(Solver &s, const ManifestOp &op, int64_t tokens,
     return s.fail("k (" + std::to_string(k) + ") must be >= 1");
   if (!s.bind("T", "out", 0) || !s.bind("T", "weights", 0) ||
       !s.bind("H", "y", 1) || !s.bind("H", "out", 1) || !s.bind("R", "y", 0) ||
-      !s.bind("R", "src_index", 0))
+      !s.bind("R", "src_index", 0) || !s.bind("R", "slot_rows", 0))
     return false;
   // y has R = T*k rows: a static R fixes T.
   if (!s.isBound("T") && s.isBound("R")) {
@@ -352,6 +353,7 @@ bool resolveCombine(Solver &s, const ManifestOp &op, int64_t tokens,
     return false;
   return s.expect("y", {slots, H}, TypeClass::AnyFloat) &&
          s.expect("src_index", {slots}, TypeClass::I32) &&
+         s.expect("slot_rows", {slots}, TypeClass::I32) &&
          s.expect("weights", {T, k}, TypeClass::F32) &&
          s.expect("out", {T, H}, TypeClass::AnyFloat);
 }

@@ -53,6 +53,22 @@ TEST(PermuteTest, OutOfRangeIdsGiveTrailingZeroRows) {
             (std::vector<float>{0.4f, 0.1f, 0.5f, 0.0f, 0.0f, 0.0f}));
 }
 
+TEST(PermuteTest, SlotRowsInvertSrcIndex) {
+  // Flat ids: f0:1 f1:0 f2:0 f3:2 f4:1 f5:1 -> src_index {1, 2, 0, 4, 5, 3}.
+  std::vector<int32_t> ids = {1, 0, 0, 2, 1, 1};
+  PermuteResult r = permute(kX.data(), 3, 2, ids.data(), 2, 3, nullptr);
+  EXPECT_EQ(r.slotRows, (std::vector<int32_t>{2, 0, 1, 5, 3, 4}));
+  for (int32_t row = 0; row < 6; ++row)
+    EXPECT_EQ(r.slotRows[r.srcIndex[row]], row);
+}
+
+TEST(PermuteTest, SlotRowsOfDroppedSlotsAreMinusOne) {
+  std::vector<int32_t> ids = {1, -1, 7, 0, 1, 3};
+  PermuteResult r = permute(kX.data(), 3, 2, ids.data(), 2, 2, nullptr);
+  // src_index {3, 0, 4, -1, -1, -1}: slots 1, 2 and 5 have no row.
+  EXPECT_EQ(r.slotRows, (std::vector<int32_t>{1, -1, -1, 0, 2, -1}));
+}
+
 TEST(PermuteTest, InvalidArgumentsThrow) {
   std::vector<int32_t> ids = {0};
   expectInvalid([&] { permute(kX.data(), 1, 2, ids.data(), 0, 2, nullptr); },
@@ -119,6 +135,64 @@ TEST(CombineTest, RoundsToBf16) {
   w[1] = 3.0f / 256.0f; // 1 + 3*2^-8 is a tie too: to even 1 + 2^-6.
   out = combine(y.data(), 2, 1, src.data(), 1, 2, w.data(), DType::BF16);
   EXPECT_EQ(out, (std::vector<float>{1.015625f}));
+}
+
+TEST(CombineTest, SlotRowsGiveEachSlotsRow) {
+  // The WeightedSumInSlotOrder case through slot_rows, the inverse of
+  // src_index {2, 0, 3, 1}.
+  std::vector<float> y = {1, 2, 3, 4, 5, 6, 7, 8};
+  std::vector<int32_t> slotRows = {1, 3, 0, 2};
+  std::vector<float> w = {0.5f, 2.0f, 1.0f, -1.0f};
+  std::vector<float> out =
+      combineSlotRows(y.data(), 4, 2, slotRows.data(), 2, 2, w.data());
+  EXPECT_EQ(out, (std::vector<float>{15.5f, 18.0f, -4.0f, -4.0f}));
+  out = combineSlotRows(y.data(), 4, 2, slotRows.data(), 2, 2, nullptr);
+  EXPECT_EQ(out, (std::vector<float>{10, 12, 6, 8}));
+}
+
+TEST(CombineTest, SlotRowsOutOfRangeGiveNoTerm) {
+  std::vector<float> y = {1, 2, 3, 4, 5, 6};
+  // Slot 0 has row 2; -1, 3 (= R) and a large value give no term.
+  std::vector<int32_t> slotRows = {2, -1, 3, 1 << 30};
+  std::vector<float> w = {1.0f, 10.0f, 100.0f, 1000.0f};
+  std::vector<float> out =
+      combineSlotRows(y.data(), 3, 2, slotRows.data(), 2, 2, w.data());
+  EXPECT_EQ(out, (std::vector<float>{5, 6, 0, 0}));
+  expectInvalid(
+      [&] { combineSlotRows(y.data(), 3, 2, nullptr, 2, 2, w.data()); },
+      {"slot_rows"});
+  expectInvalid(
+      [&] { combineSlotRows(y.data(), 3, 2, slotRows.data(), 2, 0, nullptr); },
+      {"k (0)"});
+}
+
+TEST(PermuteCombineTest, PropertySlotRowsMatchSrcIndex) {
+  // combine through the permutation's slot_rows is combine through its
+  // src_index, bit for bit, out-of-range ids included.
+  std::mt19937 rng(9);
+  for (int trial = 0; trial < 300; ++trial) {
+    int64_t T = randomInt(rng, 0, 12), H = randomInt(rng, 1, 5);
+    int64_t numExperts = randomInt(rng, 1, 8), k = randomInt(rng, 1, 4);
+    std::vector<float> x = randomFloats(rng, T * H, -2.0f, 2.0f);
+    std::vector<float> w = randomFloats(rng, T * k, 0.0f, 1.0f);
+    // Ids in [-1, numExperts]: some slots dropped.
+    std::vector<int32_t> ids =
+        randomInts(rng, T * k, -1, static_cast<int32_t>(numExperts));
+    PermuteResult p =
+        permute(x.data(), T, H, ids.data(), k, numExperts, nullptr);
+    ASSERT_EQ(static_cast<int64_t>(p.slotRows.size()), T * k);
+    for (int64_t f = 0; f < T * k; ++f) {
+      bool kept = ids[f] >= 0 && ids[f] < numExperts;
+      if (kept)
+        EXPECT_EQ(p.srcIndex[p.slotRows[f]], f);
+      else
+        EXPECT_EQ(p.slotRows[f], -1);
+    }
+    EXPECT_EQ(combineSlotRows(p.rows.data(), T * k, H, p.slotRows.data(), T, k,
+                              w.data(), DType::BF16),
+              combine(p.rows.data(), T * k, H, p.srcIndex.data(), T, k,
+                      w.data(), DType::BF16));
+  }
 }
 
 TEST(PermuteCombineTest, PropertyUnitWeightsGiveKTimesInput) {

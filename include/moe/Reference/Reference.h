@@ -134,6 +134,9 @@ struct PermuteResult {
   /// [T*k] routing weight of each row (0 past the valid rows); empty when no
   /// weights were given.
   std::vector<float> rowWeights;
+  /// [T*k] the inverse of srcIndex: the row r with srcIndex[r] == f for each
+  /// flat index f, or -1 when f has no row (its id is out of range).
+  std::vector<int32_t> slotRows;
 };
 
 /// Groups the rows of \p x [T, H] by the experts in \p ids [T, k]. Ids outside
@@ -154,6 +157,14 @@ std::vector<float> combine(const float *y, int64_t R, int64_t H,
                            const int32_t *srcIndex, int64_t T, int64_t k,
                            const float *weightsOrNull,
                            DType outType = DType::F32);
+
+/// combine with the permutation's \p slotRows [T*k] (PermuteResult::slotRows)
+/// in place of src_index: pos(f) = slotRows[f], no term when it is outside
+/// [0, R). The same sum, order and rounding as combine().
+std::vector<float> combineSlotRows(const float *y, int64_t R, int64_t H,
+                                   const int32_t *slotRows, int64_t T,
+                                   int64_t k, const float *weightsOrNull,
+                                   DType outType = DType::F32);
 
 //===----------------------------------------------------------------------===//
 // grouped_matmul, mot_linear, activations

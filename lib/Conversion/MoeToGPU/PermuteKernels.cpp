@@ -23,13 +23,15 @@
 // per-block counts, a host memref.alloc that moe-device-allocations turns
 // into gpu.alloc).
 //
-// permute then scatters rows: one block per token reads x[t] once and writes
-// it to its k rows (the sort also records each slot's row; with scale_rows,
-// times the slot's weight, in f32, rounded back), more blocks zero the rows
-// without a source; permute_indices stops after the sort. combine
-// inverts src_index into a temporary with integer atomic minimums (the lowest
-// row wins, as in the reference), then one block per token sums its k rows in
-// increasing j in f32.
+// The sort also records each slot's row (-1: dropped) in the op's slot_rows
+// out when it has one, else, for permute, in a temporary. permute then
+// scatters rows: one block per token reads x[t] once and writes it to its k
+// rows (with scale_rows, times the slot's weight, in f32, rounded back), more
+// blocks zero the rows without a source; permute_indices stops after the
+// sort. combine with slot_rows is one kernel: one block per token sums its k
+// rows in increasing j in f32. Without it, two kernels first invert src_index
+// into a temporary with integer atomic minimums (the lowest row wins, as in
+// the reference).
 //
 // The row copy and the sum take 16-byte chunks of columns (8 bf16/f16 or 4
 // f32), then the rest of the row one column at a time, when every buffer they
@@ -840,13 +842,65 @@ struct AlignToGPU : OpRewritePattern<AlignOp> {
 // permute
 //===----------------------------------------------------------------------===//
 
-/// permute's and permute_indices' src_index, offsets and row_weights from
-/// the sort.
-/// The sort's outputs for permute and permute_indices; with `slotRows`
-/// (permute's [T*k] temporary), also each slot's row, or -1 for a slot that
-/// has none (dropped, or placed past src_index).
+/// The [T*k] i32 buffer of each slot's row (-1: none): the op's slot_rows
+/// out, or permute's temporary when the op has none.
+struct SlotRows {
+  Value buffer;
+  /// The buffer is the op's out, whose (dynamic) size may be below T * k:
+  /// accesses past it are skipped. Not so for the temporary, of exactly
+  /// T * k entries, nor for a static out of a static T * k.
+  bool bounded = false;
+
+  /// Whether slot `f` (index) is inside the buffer.
+  Value holds(KernelBuilder &k, Value f) const {
+    return cmpI(k, arith::CmpIPredicate::ult, f, k.dim(buffer, 0));
+  }
+  /// Stores `row` (i32) as slot `f`'s row.
+  void write(KernelBuilder &k, Value row, Value f) const {
+    if (!bounded) {
+      store(k, row, buffer, f);
+      return;
+    }
+    k.ifThen(holds(k, f), [&](KernelBuilder &k) { store(k, row, buffer, f); });
+  }
+  /// Slot `f`'s row (i32; -1 past the buffer).
+  Value read(KernelBuilder &k, Value f) const {
+    if (!bounded)
+      return load(k, buffer, f);
+    return ifThenElse(
+        k, holds(k, f), [&](KernelBuilder &k) { return load(k, buffer, f); },
+        k.i32(-1));
+  }
+};
+
+/// The op's slot_rows out as a SlotRows, or an empty one without it.
+template <typename OpT> SlotRows getSlotRowsOut(OpT op) {
+  Value out = op.getSlotRowsInit();
+  if (!out)
+    return {};
+  auto idsType = cast<MemRefType>(op.getIds().getType());
+  auto outType = cast<MemRefType>(out.getType());
+  bool exact = idsType.hasStaticShape() && outType.hasStaticShape() &&
+               outType.getDimSize(0) == idsType.getNumElements();
+  return {out, !exact};
+}
+
+/// permute's temporary of each slot's row, [T*k] for ids [T, k], at the
+/// builder's position (a host memref.alloc).
+Value allocateSlotRows(OpBuilder &builder, Location loc, Value ids) {
+  KernelBuilder kb(builder, loc);
+  return memref::AllocOp::create(
+      builder, loc,
+      MemRefType::get({ShapedType::kDynamic}, builder.getI32Type()),
+      ValueRange{slotShape(kb, ids).first});
+}
+
+/// The sort's outputs for permute and permute_indices: src_index, offsets
+/// and row_weights; with `slotRows` (the op's slot_rows out or permute's
+/// [T*k] temporary), also each slot's row, or -1 for a slot that has none
+/// (dropped, or placed past src_index).
 template <typename OpT>
-SortHooks permutationHooks(OpT op, Value slotRows = Value()) {
+SortHooks permutationHooks(OpT op, SlotRows slotRows = {}) {
   Value srcIndex = op.getSrcIndexInit(), offsets = op.getOffsetsInit();
   Value weights = op.getWeights(), rowWeights = op.getRowWeightsInit();
   SortHooks hooks;
@@ -873,10 +927,10 @@ SortHooks permutationHooks(OpT op, Value slotRows = Value()) {
     Value hasRow = cmpI(k, arith::CmpIPredicate::ult, pos, k.dim(srcIndex, 0));
     k.ifThen(hasRow,
              [&](KernelBuilder &k) { store(k, toI32(k, f), srcIndex, pos); });
-    if (slotRows) {
+    if (slotRows.buffer) {
       Value row = toI32(k, pos);
       Value none = k.i32(-1);
-      store(k, select(k, hasRow, row, none), slotRows, f);
+      slotRows.write(k, select(k, hasRow, row, none), f);
     }
     if (!rowWeights)
       return;
@@ -895,9 +949,9 @@ SortHooks permutationHooks(OpT op, Value slotRows = Value()) {
                store(k, w, rowWeights, pos);
              });
   };
-  if (slotRows)
+  if (slotRows.buffer)
     hooks.drop = [=](KernelBuilder &k, const SortState &, Value f) {
-      store(k, k.i32(-1), slotRows, f);
+      slotRows.write(k, k.i32(-1), f);
     };
   return hooks;
 }
@@ -1017,7 +1071,8 @@ struct PermuteRowScatter {
 
   /// Grid: one block per token of `ids`, then ceil(rows / threads) blocks
   /// that zero the rows without a source.
-  static void buildKernel(PermuteOp op, Value slotRows, OpBuilder &rewriter) {
+  static void buildKernel(PermuteOp op, const SlotRows &slotRows,
+                          OpBuilder &rewriter) {
     Location loc = op.getLoc();
     KernelBuilder kb(rewriter, loc);
     MLIRContext *context = rewriter.getContext();
@@ -1123,12 +1178,12 @@ struct PermuteRowScatter {
   /// load per thread, then a barrier) and returns how many. Loaded in the
   /// store loop instead, each would wait for the stores before it.
   static Value stageTokenRows(KernelBuilder &k, const LaunchIds &ids,
-                              Value slotRows, Value firstSlot, Value perRow,
-                              Value list) {
+                              const SlotRows &slotRows, Value firstSlot,
+                              Value perRow, Value list) {
     Value staged = minU(k, perRow, ids.blockSize);
     k.ifThen(cmpI(k, arith::CmpIPredicate::ult, ids.threadId, staged),
              [&](KernelBuilder &k) {
-               Value row = load(k, slotRows, add(k, firstSlot, ids.threadId));
+               Value row = slotRows.read(k, add(k, firstSlot, ids.threadId));
                store(k, row, list, ids.threadId);
              });
     barrier(k);
@@ -1138,7 +1193,7 @@ struct PermuteRowScatter {
   /// The row of the token's slot j (index; -1 when it has none): staged,
   /// or from global memory past the staged ones.
   static Value tokenRow(KernelBuilder &k, Value j, Value staged, Value list,
-                        Value slotRows, Value firstSlot) {
+                        const SlotRows &slotRows, Value firstSlot) {
     auto ifOp = scf::IfOp::create(
         k.b(), k.getLoc(), cmpI(k, arith::CmpIPredicate::ult, j, staged),
         [&](OpBuilder &b, Location loc) {
@@ -1148,7 +1203,7 @@ struct PermuteRowScatter {
         [&](OpBuilder &b, Location loc) {
           KernelBuilder inner(b, loc);
           scf::YieldOp::create(b, loc,
-                               load(inner, slotRows, add(inner, firstSlot, j)));
+                               slotRows.read(inner, add(inner, firstSlot, j)));
         });
     return toIndex(k, ifOp.getResult(0));
   }
@@ -1208,21 +1263,18 @@ template <typename OpT> struct PermutationToGPU : OpRewritePattern<OpT> {
       return rewriter.notifyMatchFailure(op, "needs the buffer form");
     if (failed(checkPermuteKernelLimits(op)))
       return rewriter.notifyMatchFailure(op, "past the sort's size limits");
+    SlotRows slotRows = getSlotRowsOut(op);
     if constexpr (std::is_same_v<OpT, PermuteOp>) {
-      // Each slot's row, for the scatter: a temporary (gpu.alloc after
-      // moe-device-allocations).
-      Location loc = op.getLoc();
-      KernelBuilder kb(rewriter, loc);
-      Value slotRows = memref::AllocOp::create(
-          rewriter, loc,
-          MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
-          ValueRange{slotShape(kb, op.getIds()).first});
+      // Each slot's row, for the scatter: the slot_rows out, else a
+      // temporary (gpu.alloc after moe-device-allocations).
+      if (!slotRows.buffer)
+        slotRows.buffer = allocateSlotRows(rewriter, op.getLoc(), op.getIds());
       buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
                 permutationHooks(op, slotRows), op.getExpertMap());
       PermuteRowScatter::buildKernel(op, slotRows, rewriter);
     } else {
       buildSort(rewriter, op, op.getIds(), op.getNumExperts(), /*blockM=*/1,
-                permutationHooks(op), op.getExpertMap());
+                permutationHooks(op, slotRows), op.getExpertMap());
     }
     rewriter.eraseOp(op);
     return success();
@@ -1244,6 +1296,14 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
       return rewriter.notifyMatchFailure(op, "k past the kernel's limit");
     Location loc = op.getLoc();
     KernelBuilder kb(rewriter, loc);
+    if (Value slotRows = op.getSlotRows()) {
+      // The permutation's own inverse: the sum kernel alone, reading each
+      // slot's row (checked against y's rows and slot_rows' size).
+      buildSumKernel(op, kb, slotRows, kb.dim(op.getY(), 0),
+                     /*positionSize=*/kb.dim(slotRows, 0));
+      rewriter.eraseOp(op);
+      return success();
+    }
     Value numSlots = arith::MulIOp::create(
         rewriter, loc, kb.dim(op.getOutInit(), 0), kb.index(op.getK()));
     // position[f]: the lowest row r with src_index[r] == f, or kNoRow. A
@@ -1256,7 +1316,7 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
                                            kb.dim(op.getSrcIndex(), 0));
     buildInitKernel(kb, position, numSlots);
     buildInvertKernel(kb, op.getSrcIndex(), position, numSlots, numRows);
-    buildSumKernel(op, kb, position, numRows);
+    buildSumKernel(op, kb, position, numRows, /*positionSize=*/Value());
     rewriter.eraseOp(op);
     return success();
   }
@@ -1307,8 +1367,10 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
 
   /// One block per token: the block stages the k rows (and weights) of the
   /// token, then each thread sums over j, in increasing j, for its columns.
+  /// `position[f]` is slot f's row, a term when below `numRows`; with
+  /// `positionSize` (the slot_rows operand's size) slots past it have none.
   static void buildSumKernel(CombineOp op, KernelBuilder &kb, Value position,
-                             Value numRows) {
+                             Value numRows, Value positionSize) {
     OpBuilder &b = kb.b();
     Location loc = kb.getLoc();
     Value y = op.getY(), out = op.getOutInit(), weights = op.getWeights();
@@ -1345,11 +1407,16 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
                       k, hasTerm,
                       andI(k, cmpI(k, arith::CmpIPredicate::ult, t, weightRows),
                            cmpI(k, arith::CmpIPredicate::ult, j, weightCols)));
+                Value f = add(k, mul(k, t, kValue), j);
+                Value hasRow = hasTerm;
+                if (positionSize) {
+                  Value inside =
+                      cmpI(k, arith::CmpIPredicate::ult, f, positionSize);
+                  hasRow = andI(k, hasTerm, inside);
+                }
                 Value row = ifThenElse(
-                    k, hasTerm,
-                    [&](KernelBuilder &k) {
-                      return load(k, position, add(k, mul(k, t, kValue), j));
-                    },
+                    k, hasRow,
+                    [&](KernelBuilder &k) { return load(k, position, f); },
                     k.i32(kNoRow));
                 store(k, row, rowOf, j);
                 if (weights)
@@ -1408,24 +1475,30 @@ std::optional<FusableSort> mlir::moe::getFusableSort(Operation *op,
                                                      int64_t reservedWords) {
   Value ids, expertMap;
   int64_t numExperts = 0, blockM = 1;
-  std::function<SortHooks(Value slotRows)> hooksOf;
+  // The slot_rows out (permute, permute_indices), if any.
+  SlotRows slotRowsOut;
+  std::function<SortHooks(const SlotRows &)> hooksOf;
   if (auto align = dyn_cast<AlignOp>(op)) {
     ids = align.getIds();
     numExperts = align.getNumExperts();
     blockM = align.getBlockM();
-    hooksOf = [align](Value) { return AlignToGPU::hooks(align); };
+    hooksOf = [align](const SlotRows &) { return AlignToGPU::hooks(align); };
   } else if (auto permute = dyn_cast<PermuteOp>(op)) {
     ids = permute.getIds();
     numExperts = permute.getNumExperts();
     expertMap = permute.getExpertMap();
-    hooksOf = [permute](Value slotRows) {
+    slotRowsOut = getSlotRowsOut(permute);
+    hooksOf = [permute](const SlotRows &slotRows) {
       return permutationHooks(permute, slotRows);
     };
   } else if (auto permute = dyn_cast<PermuteIndicesOp>(op)) {
     ids = permute.getIds();
     numExperts = permute.getNumExperts();
     expertMap = permute.getExpertMap();
-    hooksOf = [permute](Value) { return permutationHooks(permute); };
+    slotRowsOut = getSlotRowsOut(permute);
+    hooksOf = [permute](const SlotRows &slotRows) {
+      return permutationHooks(permute, slotRows);
+    };
   } else {
     return std::nullopt;
   }
@@ -1443,17 +1516,13 @@ std::optional<FusableSort> mlir::moe::getFusableSort(Operation *op,
   sort.maxSlots = plan.slotsPerBlock();
   sort.workgroupTypes =
       sortWorkgroupTypes(op->getContext(), plan, /*table=*/true);
-  // permute's slot -> row temporary, made by prepare.
-  auto slotRows = std::make_shared<Value>();
+  // Each slot's row: the slot_rows out, else (permute) a temporary made by
+  // prepare.
+  auto slotRows = std::make_shared<SlotRows>(slotRowsOut);
   auto permute = dyn_cast<PermuteOp>(op);
   sort.prepare = [=](OpBuilder &builder) {
-    if (!permute)
-      return;
-    KernelBuilder kb(builder, op->getLoc());
-    *slotRows = memref::AllocOp::create(
-        builder, op->getLoc(),
-        MemRefType::get({ShapedType::kDynamic}, builder.getI32Type()),
-        ValueRange{slotShape(kb, ids).first});
+    if (permute && !slotRows->buffer)
+      slotRows->buffer = allocateSlotRows(builder, op->getLoc(), ids);
   };
   sort.buildInBlock = [=](KernelBuilder &k, const LaunchIds &launchIds,
                           ValueRange buffers) {

@@ -156,6 +156,59 @@ func.func @qwen3_permute_one_token(%x: memref<1x2048xbf16>, %logits: memref<1x12
 
 // -----
 
+// A decode step as fused_moe's decomposition leaves it (without the GEMMs):
+// the fused launch's sort also writes each slot's row into the slot_rows
+// out (-1 for a dropped slot), the row scatter reads it, and combine reads
+// it too: three launches, no temporary (no slot -> row table of permute's,
+// no inverse of src_index for combine, no atomics outside the sort's
+// counts).
+// CHECK-LABEL: func.func @qwen3_decode_slot_rows
+//  CHECK-SAME: %[[ROWS:[a-z0-9]+]]: memref<8x2048xbf16>, %[[SRC:[a-z0-9]+]]: memref<8xi32>, %{{[a-z0-9]+}}: memref<129xi32>, %{{[a-z0-9]+}}: memref<8xf32>, %[[SLOTS:[a-z0-9]+]]: memref<8xi32>, %[[OUT:[a-z0-9]+]]: memref<1x2048xbf16>)
+//   CHECK-NOT: memref.alloc
+//       CHECK: gpu.launch blocks({{.*}}) threads({{.*}}) in (%{{.*}} = %c512{{[_0-9]*}}
+//       CHECK:   nvvm.match.sync{{ +}}any
+//       CHECK:   memref.store %{{.*}}, %[[SRC]]
+//       CHECK:   memref.store %{{.*}}, %[[SLOTS]]
+//       CHECK:   memref.store %c-1_i32{{.*}}, %[[SLOTS]]
+//       CHECK: gpu.terminator
+//   CHECK-NOT: memref.alloc
+//       CHECK: gpu.launch
+//       CHECK:   memref.load %[[SLOTS]]
+//       CHECK:   memref.store %{{.*}}, %[[ROWS]]
+//       CHECK: gpu.terminator
+//   CHECK-NOT: memref.alloc
+//       CHECK: gpu.launch
+//   CHECK-NOT:   memref.atomic_rmw
+//       CHECK:   memref.load %[[SLOTS]]
+//       CHECK:   memref.store %{{.*}}, %[[OUT]]
+//       CHECK: gpu.terminator
+//   CHECK-NOT: gpu.launch
+//       CHECK: return
+// NOFUSE-LABEL: func.func @qwen3_decode_slot_rows
+//   NOFUSE-NOT: memref.alloc
+//       NOFUSE: gpu.launch
+//       NOFUSE: gpu.launch
+//       NOFUSE:   memref.store %{{.*}}, %{{.*}} : memref<8xi32>
+//       NOFUSE:   memref.store %c-1_i32{{.*}}, %{{.*}} : memref<8xi32>
+//       NOFUSE: gpu.launch
+//       NOFUSE: gpu.launch
+//   NOFUSE-NOT: gpu.launch
+//       NOFUSE: return
+func.func @qwen3_decode_slot_rows(%x: memref<1x2048xbf16>, %logits: memref<1x128xbf16>, %w: memref<1x8xf32>,
+    %ids: memref<1x8xi32>, %rows: memref<8x2048xbf16>, %src: memref<8xi32>, %off: memref<129xi32>, %rw: memref<8xf32>,
+    %slots: memref<8xi32>, %out: memref<1x2048xbf16>) {
+  moe.gate %logits k = 8 scoring = softmax renormalize outs(%w, %ids)
+      : (memref<1x128xbf16>, memref<1x8xf32>, memref<1x8xi32>) -> ()
+  moe.permute %x, %ids weights(%w) num_experts = 128 outs(%rows, %src, %off, %rw) slot_rows_outs(%slots)
+      : (memref<1x2048xbf16>, memref<1x8xi32>, memref<1x8xf32>, memref<8x2048xbf16>, memref<8xi32>,
+         memref<129xi32>, memref<8xf32>, memref<8xi32>) -> ()
+  moe.combine %rows, %src slot_rows(%slots) k = 8 outs(%out)
+      : (memref<8x2048xbf16>, memref<8xi32>, memref<8xi32>, memref<1x2048xbf16>) -> ()
+  return
+}
+
+// -----
+
 // T = 1024 known at compile time: 8192 slots, above the bound: the gate's
 // own launch (32 threads), then the sort's own kernels (1024 threads), as
 // with fuse-routing=0.

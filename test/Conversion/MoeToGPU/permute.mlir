@@ -228,6 +228,49 @@ func.func @permute_scale_rows(%x: memref<?x64xbf16>, %ids: memref<?x2xi32>, %w: 
 
 // -----
 
+// With a slot_rows out, the sort writes each slot's row there (-1 for a
+// slot without one) instead of a temporary, and the row scatter reads it:
+// the only allocation left is the multi-block sort's. slot_rows may be
+// shorter than T * k at run time (its size is dynamic): its accesses are
+// checked against its size.
+// CHECK-LABEL: func.func @permute_slot_rows
+//  CHECK-SAME: (%[[X:.*]]: memref<?x64xbf16>, %[[IDS:.*]]: memref<?x8xi32>, %[[ROWS:.*]]: memref<?x64xbf16>, %[[SRC:.*]]: memref<?xi32>, %[[OFF:.*]]: memref<9xi32>, %[[SLOTS:.*]]: memref<?xi32>)
+//       CHECK: memref.alloc(%{{.*}}) : memref<?xi32>
+//   CHECK-NOT: memref.alloc
+//       CHECK: scf.if
+//       CHECK:   gpu.launch
+//       CHECK:   gpu.launch
+//       CHECK:   gpu.launch
+//       CHECK:     memref.store %{{.*}}, %[[SRC]]
+//       CHECK:     %[[N:.*]] = memref.dim %[[SLOTS]]
+//       CHECK:     %[[IN:.*]] = arith.cmpi ult, %{{.*}}, %[[N]] : index
+//       CHECK:     scf.if %[[IN]] {
+//       CHECK:       memref.store %{{.*}}, %[[SLOTS]]
+//       CHECK:     memref.store %c-1_i32{{.*}}, %[[SLOTS]]
+//       CHECK: } else {
+//       CHECK:   gpu.launch
+//       CHECK:     memref.store %{{.*}}, %[[SLOTS]]
+//   CHECK-NOT: memref.alloc
+//       CHECK: gpu.launch
+//       CHECK:   %[[NS:.*]] = memref.dim %[[SLOTS]]
+//       CHECK:   %[[HAS:.*]] = arith.cmpi ult, %{{.*}}, %[[NS]] : index
+//       CHECK:   scf.if %[[HAS]] -> (i32) {
+//       CHECK:     memref.load %[[SLOTS]]
+//       CHECK:   } else {
+//       CHECK:     scf.yield %c-1_i32{{.*}} : i32
+//       CHECK:   vector.store %{{.*}}, %[[ROWS]]
+//   CHECK-NOT: gpu.launch
+//   CHECK-NOT: moe.permute
+func.func @permute_slot_rows(%x: memref<?x64xbf16>, %ids: memref<?x8xi32>, %rows: memref<?x64xbf16>,
+                             %src: memref<?xi32>, %offsets: memref<9xi32>, %slots: memref<?xi32>) {
+  moe.permute %x, %ids num_experts = 8 outs(%rows, %src, %offsets) slot_rows_outs(%slots)
+      : (memref<?x64xbf16>, memref<?x8xi32>, memref<?x64xbf16>, memref<?xi32>, memref<9xi32>,
+         memref<?xi32>) -> ()
+  return
+}
+
+// -----
+
 // permute_indices: permute's sort (the same src_index, offsets and row
 // weights) and no row copy.
 // CHECK-LABEL: func.func @permute_indices
@@ -276,6 +319,30 @@ func.func @permute_indices_expert_map(%ids: memref<?x2xi32>, %map: memref<?xi32>
                                       %offsets: memref<5xi32>) {
   moe.permute_indices %ids expert_map(%map) num_experts = 4 outs(%src, %offsets)
       : (memref<?x2xi32>, memref<?xi32>, memref<?xi32>, memref<5xi32>) -> ()
+  return
+}
+
+// -----
+
+// permute_indices with slot_rows and an expert map, all static (one block,
+// no temporary): each placed slot's row and -1 for each slot the map drops,
+// stored without a size check (slot_rows has exactly T * k entries).
+// CHECK-LABEL: func.func @permute_indices_slot_rows
+//  CHECK-SAME: (%[[IDS:.*]]: memref<4x2xi32>, %[[MAP:.*]]: memref<8xi32>, %[[SRC:.*]]: memref<8xi32>, %[[OFF:.*]]: memref<5xi32>, %[[SLOTS:.*]]: memref<8xi32>)
+//   CHECK-NOT: memref.alloc
+//       CHECK: gpu.launch
+//   CHECK-NOT:   memref.dim %[[SLOTS]]
+//       CHECK:   memref.load %[[MAP]]
+//       CHECK:   memref.store %{{.*}}, %[[SRC]]
+//       CHECK:   memref.store %{{.*}}, %[[SLOTS]][%{{.*}}] : memref<8xi32>
+//       CHECK:   memref.store %c-1_i32{{.*}}, %[[SLOTS]][%{{.*}}] : memref<8xi32>
+//       CHECK:   gpu.terminator
+//   CHECK-NOT: gpu.launch
+//   CHECK-NOT: moe.permute_indices
+func.func @permute_indices_slot_rows(%ids: memref<4x2xi32>, %map: memref<8xi32>, %src: memref<8xi32>,
+                                     %offsets: memref<5xi32>, %slots: memref<8xi32>) {
+  moe.permute_indices %ids expert_map(%map) num_experts = 4 outs(%src, %offsets) slot_rows_outs(%slots)
+      : (memref<4x2xi32>, memref<8xi32>, memref<8xi32>, memref<5xi32>, memref<8xi32>) -> ()
   return
 }
 
@@ -359,5 +426,45 @@ func.func @combine_weights(%y: memref<?x64xf32>, %src: memref<?xi32>, %w: memref
                            %out: memref<?x64xf32>) {
   moe.combine %y, %src weights(%w) k = 2 outs(%out)
       : (memref<?x64xf32>, memref<?xi32>, memref<?x2xf32>, memref<?x64xf32>) -> ()
+  return
+}
+
+// -----
+
+// combine with slot_rows (the sort's own inverse of src_index): the sum
+// kernel alone, one launch, no temporary and no atomics. Each block stages
+// its token's k rows from slot_rows (a slot past slot_rows' size has none;
+// a row that is negative or not below y's rows gives no term) and weights.
+// CHECK-LABEL: func.func @combine_slot_rows
+//  CHECK-SAME: (%[[Y:.*]]: memref<?x7168xbf16>, %[[SRC:.*]]: memref<?xi32>, %[[SLOTS:.*]]: memref<?xi32>, %[[W:.*]]: memref<?x9xf32>, %[[OUT:.*]]: memref<?x7168xbf16>)
+//   CHECK-NOT: memref.alloc
+//       CHECK: %[[NSLOTS:.*]] = memref.dim %[[SLOTS]], %{{.*}} : memref<?xi32>
+//       CHECK: %[[NROWS:.*]] = memref.dim %[[Y]], %{{.*}} : memref<?x7168xbf16>
+//   CHECK-NOT: gpu.launch
+//       CHECK: gpu.launch blocks(%[[T:[^,]*]], {{.*}} workgroup(%[[ROW:.*]] : memref<12xi32, #gpu.address_space<workgroup>>, %[[WS:.*]] : memref<12xf32, #gpu.address_space<workgroup>>)
+//       CHECK:   %[[F:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+//       CHECK:   %[[INSIDE:.*]] = arith.cmpi ult, %[[F]], %[[NSLOTS]] : index
+//       CHECK:   %[[HAS:.*]] = arith.andi %{{.*}}, %[[INSIDE]] : i1
+//       CHECK:   %[[R32:.*]] = scf.if %[[HAS]] -> (i32) {
+//       CHECK:     memref.load %[[SLOTS]][%[[F]]] : memref<?xi32>
+//       CHECK:   memref.store %[[R32]], %[[ROW]]
+//       CHECK:   memref.load %[[W]]
+//       CHECK:   memref.store %{{.*}}, %[[WS]]
+//       CHECK:   gpu.barrier
+//       CHECK:   %[[STAGED:.*]] = memref.load %[[ROW]]
+//       CHECK:   %[[R:.*]] = arith.index_cast %[[STAGED]] : i32 to index
+//       CHECK:   %[[FOUND:.*]] = arith.cmpi ult, %[[R]], %[[NROWS]] : index
+//       CHECK:   scf.if %[[FOUND]]
+//       CHECK:     vector.load %[[Y]][%[[R]], {{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+//       CHECK:   vector.store %{{.*}}, %[[OUT]][%[[T]], {{.*}}]
+//       CHECK:   gpu.terminator
+//   CHECK-NOT: gpu.launch
+//   CHECK-NOT: memref.atomic_rmw
+//   CHECK-NOT: moe.combine
+//       CHECK: return
+func.func @combine_slot_rows(%y: memref<?x7168xbf16>, %src: memref<?xi32>, %slots: memref<?xi32>,
+                             %w: memref<?x9xf32>, %out: memref<?x7168xbf16>) {
+  moe.combine %y, %src slot_rows(%slots) weights(%w) k = 9 outs(%out)
+      : (memref<?x7168xbf16>, memref<?xi32>, memref<?xi32>, memref<?x9xf32>, memref<?x7168xbf16>) -> ()
   return
 }

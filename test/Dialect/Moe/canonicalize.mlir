@@ -91,6 +91,69 @@ func.func @unused_row_weights_indices(%ids: tensor<4x2xi32>, %w: tensor<4x2xf32>
 
 // -----
 
+// A permute whose rows are unused keeps its slot_rows as permute_indices;
+// an unused row_weights is dropped around it (slot_rows, the last result,
+// stays in place).
+// CHECK-LABEL: func.func @unused_rows_slot_rows
+//  CHECK-SAME: (%[[X:[^:]+]]: tensor<4x16xbf16>, %[[IDS:[^:]+]]: tensor<4x2xi32>, %[[W:[^:]+]]: tensor<4x2xf32>, %{{[^:]+}}: tensor<8x16xbf16>, %[[S:[^:]+]]: tensor<8xi32>, %[[O:[^:]+]]: tensor<9xi32>, %[[RW:[^:]+]]: tensor<8xf32>, %[[SR:[^:]+]]: tensor<8xi32>)
+//       CHECK: %[[P:.*]]:3 = moe.permute_indices %[[IDS]] num_experts = 8 outs(%[[S]], %[[O]]) slot_rows_outs(%[[SR]]) : (tensor<4x2xi32>, tensor<8xi32>, tensor<9xi32>, tensor<8xi32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
+//       CHECK: return %[[P]]#0, %[[P]]#2
+//   CHECK-NOT: moe.permute 
+func.func @unused_rows_slot_rows(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>,
+                                 %r0: tensor<8x16xbf16>, %s0: tensor<8xi32>, %o0: tensor<9xi32>,
+                                 %w0: tensor<8xf32>, %p0: tensor<8xi32>)
+    -> (tensor<8xi32>, tensor<8xi32>) {
+  %rows, %src, %off, %rw, %slots = moe.permute %x, %ids weights(%w) num_experts = 8
+      outs(%r0, %s0, %o0, %w0) slot_rows_outs(%p0)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>)
+      -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>)
+  return %src, %slots : tensor<8xi32>, tensor<8xi32>
+}
+
+// -----
+
+// An unused slot_rows is not written; row_weights (used) stays.
+// CHECK-LABEL: func.func @unused_slot_rows
+//       CHECK: %[[P:.*]]:4 = moe.permute %{{.*}}, %{{.*}} weights(%{{.*}}) num_experts = 8 outs(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+//       CHECK: %[[Q:.*]]:2 = moe.permute_indices %{{.*}} num_experts = 8 outs(%{{.*}}, %{{.*}}) : (tensor<4x2xi32>, tensor<8xi32>, tensor<9xi32>) -> (tensor<8xi32>, tensor<9xi32>)
+//       CHECK: return %[[P]]#0, %[[P]]#3, %[[Q]]#0
+func.func @unused_slot_rows(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w: tensor<4x2xf32>,
+                            %r0: tensor<8x16xbf16>, %s0: tensor<8xi32>, %o0: tensor<9xi32>,
+                            %w0: tensor<8xf32>, %p0: tensor<8xi32>)
+    -> (tensor<8x16xbf16>, tensor<8xf32>, tensor<8xi32>) {
+  %rows, %src, %off, %rw, %slots = moe.permute %x, %ids weights(%w) num_experts = 8
+      outs(%r0, %s0, %o0, %w0) slot_rows_outs(%p0)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>)
+      -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>)
+  %src2, %off2, %slots2 = moe.permute_indices %ids num_experts = 8
+      outs(%s0, %o0) slot_rows_outs(%p0)
+      : (tensor<4x2xi32>, tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
+      -> (tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
+  return %rows, %rw, %src2 : tensor<8x16xbf16>, tensor<8xf32>, tensor<8xi32>
+}
+
+// -----
+
+// An unused row_weights of a permute_indices with a used slot_rows: the
+// row_weights result (not the last one) is the one dropped.
+// CHECK-LABEL: func.func @unused_row_weights_slot_rows_indices
+//       CHECK: %[[P:.*]]:3 = moe.permute_indices %{{.*}} num_experts = 8 outs(%{{.*}}, %{{.*}}) slot_rows_outs(%{{.*}}) : (tensor<4x2xi32>, tensor<8xi32>, tensor<9xi32>, tensor<8xi32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
+//       CHECK: return %[[P]]#1, %[[P]]#2
+func.func @unused_row_weights_slot_rows_indices(%ids: tensor<4x2xi32>, %w: tensor<4x2xf32>,
+                                                %s0: tensor<8xi32>, %o0: tensor<9xi32>,
+                                                %w0: tensor<8xf32>, %p0: tensor<8xi32>)
+    -> (tensor<9xi32>, tensor<8xi32>) {
+  %src, %off, %rw, %slots = moe.permute_indices %ids weights(%w) num_experts = 8
+      outs(%s0, %o0, %w0) slot_rows_outs(%p0)
+      : (tensor<4x2xi32>, tensor<4x2xf32>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>)
+      -> (tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>)
+  return %off, %slots : tensor<9xi32>, tensor<8xi32>
+}
+
+// -----
+
 // Used row weights stay; so do the writes of the buffer form.
 // CHECK-LABEL: func.func @used_row_weights
 //       CHECK: moe.permute %{{.*}}, %{{.*}} weights(%{{.*}}) num_experts = 8

@@ -8,15 +8,15 @@
 
 // CHECK-LABEL: func.func @fp8_block
 //  CHECK-SAME: (%[[X:.*]]: tensor<?x200xbf16>, %[[L:.*]]: tensor<?x4xf32>, %[[W13:.*]]: tensor<4x272x200xf8E4M3FN>, %[[W2:.*]]: tensor<4x200x136xf8E4M3FN>, %[[S13:.*]]: tensor<4x3x2xf32>, %[[S2:.*]]: tensor<4x2x2xf32>, %{{.*}}: tensor<?x200xbf16>)
-//       CHECK: %[[P:.*]]:4 = moe.permute %[[X]]
+//       CHECK: %[[P:.*]]:5 = moe.permute %[[X]]
 //       CHECK: %[[Q1:.*]]:2 = moe.quantize %[[P]]#0 group_size = 128 outs({{.*}}) : (tensor<?x200xbf16>, tensor<?x200xf8E4M3FN>, tensor<?x2xf32>)
 //       CHECK: %[[H:.*]] = moe.grouped_matmul %[[Q1]]#0, %[[W13]], %[[P]]#2 epilogue = silu_and_mul quant = fp8_block group_size = 128 a_scale(%[[Q1]]#1) w_scale(%[[S13]]) outs({{.*}}) : {{.*}} -> tensor<?x136xbf16>
 //       CHECK: %[[Q2:.*]]:2 = moe.quantize %[[H]] group_size = 128 outs({{.*}}) : (tensor<?x136xbf16>, tensor<?x136xf8E4M3FN>, tensor<?x2xf32>)
 //       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[Q2]]#0, %[[W2]], %[[P]]#2 scale(%[[P]]#3) quant = fp8_block group_size = 128 a_scale(%[[Q2]]#1) w_scale(%[[S2]])
-//       CHECK: moe.combine %[[Y]], %[[P]]#1
+//       CHECK: moe.combine %[[Y]], %[[P]]#1 slot_rows(%[[P]]#4)
 // The gathered GEMM quantizes x itself (T rows) and gathers its scales.
 // GATHER-LABEL: func.func @fp8_block
-//       GATHER: %[[P:.*]]:3 = moe.permute_indices
+//       GATHER: %[[P:.*]]:4 = moe.permute_indices
 //       GATHER: %[[Q1:.*]]:2 = moe.quantize %arg0 group_size = 128 outs({{.*}}) : (tensor<?x200xbf16>, tensor<?x200xf8E4M3FN>, tensor<?x2xf32>)
 //       GATHER: moe.grouped_matmul %[[Q1]]#0[%[[P]]#0], %{{.*}}, %[[P]]#1 epilogue = silu_and_mul quant = fp8_block group_size = 128 a_scale(%[[Q1]]#1)
 func.func @fp8_block(%x: tensor<?x200xbf16>, %l: tensor<?x4xf32>, %w13: tensor<4x272x200xf8E4M3FN>,

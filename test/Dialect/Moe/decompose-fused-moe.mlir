@@ -10,13 +10,18 @@
 //   CHECK-DAG: %[[W0:.*]] = tensor.empty(%[[T]]) : tensor<?x2xf32>
 //   CHECK-DAG: %[[I0:.*]] = tensor.empty(%[[T]]) : tensor<?x2xi32>
 //       CHECK: %[[G:.*]]:2 = moe.gate %[[L]] k = 2 scoring = softmax renormalize outs(%[[W0]], %[[I0]]) : (tensor<?x8xbf16>, tensor<?x2xf32>, tensor<?x2xi32>) -> (tensor<?x2xf32>, tensor<?x2xi32>)
-//   CHECK-DAG: %[[ROWS0:.*]] = tensor.empty(%[[R]]) : tensor<?x4096xbf16>
-//   CHECK-DAG: %[[OFF0:.*]] = tensor.empty() : tensor<9xi32>
-//       CHECK: %[[P:.*]]:4 = moe.permute %[[X]], %[[G]]#1 weights(%[[G]]#0) num_experts = 8 outs(%[[ROWS0]], %{{.*}}, %[[OFF0]], %{{.*}}) : {{.*}} -> (tensor<?x4096xbf16>, tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
+// The permutation also writes each slot's row (slot_rows), which combine
+// reads instead of inverting src_index.
+//       CHECK: %[[SRC0:.*]] = tensor.empty(%[[R]]) : tensor<?xi32>
+//       CHECK: %[[OFF0:.*]] = tensor.empty() : tensor<9xi32>
+//       CHECK: %[[RW0:.*]] = tensor.empty(%[[R]]) : tensor<?xf32>
+//       CHECK: %[[SLOTS0:.*]] = tensor.empty(%[[R]]) : tensor<?xi32>
+//       CHECK: %[[ROWS0:.*]] = tensor.empty(%[[R]]) : tensor<?x4096xbf16>
+//       CHECK: %[[P:.*]]:5 = moe.permute %[[X]], %[[G]]#1 weights(%[[G]]#0) num_experts = 8 outs(%[[ROWS0]], %[[SRC0]], %[[OFF0]], %[[RW0]]) slot_rows_outs(%[[SLOTS0]]) : {{.*}} -> (tensor<?x4096xbf16>, tensor<?xi32>, tensor<9xi32>, tensor<?xf32>, tensor<?xi32>)
 //       CHECK: %[[H0:.*]] = tensor.empty(%[[R]]) : tensor<?x14336xbf16>
 //       CHECK: %[[H:.*]] = moe.grouped_matmul %[[P]]#0, %[[W13]], %[[P]]#2 epilogue = silu_and_mul outs(%[[H0]]) : {{.*}} -> tensor<?x14336xbf16>
 //       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[P]]#2 scale(%[[P]]#3) outs(%{{.*}}) : {{.*}} -> tensor<?x4096xbf16>
-//       CHECK: %[[C:.*]] = moe.combine %[[Y]], %[[P]]#1 k = 2 outs(%[[OUT]]) : (tensor<?x4096xbf16>, tensor<?xi32>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
+//       CHECK: %[[C:.*]] = moe.combine %[[Y]], %[[P]]#1 slot_rows(%[[P]]#4) k = 2 outs(%[[OUT]]) : (tensor<?x4096xbf16>, tensor<?xi32>, tensor<?xi32>, tensor<?x4096xbf16>) -> tensor<?x4096xbf16>
 //       CHECK: return %[[C]]
 //   CHECK-NOT: moe.fused_moe
 // With gather-token-rows: only the permutation, and gemm1 reads x in place
@@ -25,10 +30,10 @@
 //  GATHER-SAME: (%[[X:.*]]: tensor<?x4096xbf16>, %[[L:.*]]: tensor<?x8xbf16>, %[[W13:.*]]: tensor<8x28672x4096xbf16>, %[[W2:.*]]: tensor<8x4096x14336xbf16>, %[[OUT:.*]]: tensor<?x4096xbf16>)
 //       GATHER: %[[G:.*]]:2 = moe.gate %[[L]]
 //   GATHER-NOT: moe.permute %
-//       GATHER: %[[P:.*]]:3 = moe.permute_indices %[[G]]#1 weights(%[[G]]#0) num_experts = 8 outs({{.*}}) : {{.*}} -> (tensor<?xi32>, tensor<9xi32>, tensor<?xf32>)
+//       GATHER: %[[P:.*]]:4 = moe.permute_indices %[[G]]#1 weights(%[[G]]#0) num_experts = 8 outs({{.*}}) slot_rows_outs({{.*}}) : {{.*}} -> (tensor<?xi32>, tensor<9xi32>, tensor<?xf32>, tensor<?xi32>)
 //       GATHER: %[[H:.*]] = moe.grouped_matmul %[[X]][%[[P]]#0], %[[W13]], %[[P]]#1 epilogue = silu_and_mul outs({{.*}}) {index_divisor = 2 : i64} : {{.*}} -> tensor<?x14336xbf16>
 //       GATHER: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[P]]#1 scale(%[[P]]#2) outs(%{{.*}}) : {{.*}} -> tensor<?x4096xbf16>
-//       GATHER: moe.combine %[[Y]], %[[P]]#0 k = 2 outs(%[[OUT]])
+//       GATHER: moe.combine %[[Y]], %[[P]]#0 slot_rows(%[[P]]#3) k = 2 outs(%[[OUT]])
 func.func @mixtral(%x: tensor<?x4096xbf16>, %logits: tensor<?x8xbf16>,
                    %w13: tensor<8x28672x4096xbf16>,
                    %w2: tensor<8x4096x14336xbf16>,
@@ -48,13 +53,13 @@ func.func @mixtral(%x: tensor<?x4096xbf16>, %logits: tensor<?x8xbf16>,
 // CHECK-LABEL: func.func @deepseek_v3_shared
 //  CHECK-SAME: %[[B:[^:]*]]: tensor<256xf32>
 //       CHECK: %[[G:.*]]:2 = moe.gate %{{.*}} bias(%[[B]]) k = 8 scoring = sigmoid num_groups = 8 topk_groups = 4 group_score = top2_sum renormalize scaling_factor = 2.500000e+00 num_shared_experts = 1 outs({{.*}}) : (tensor<32x256xbf16>, tensor<256xf32>, tensor<32x9xf32>, tensor<32x9xi32>) -> (tensor<32x9xf32>, tensor<32x9xi32>)
-//       CHECK: moe.permute %{{.*}}, %[[G]]#1 weights(%[[G]]#0) num_experts = 257 outs({{.*}}) : {{.*}} -> (tensor<288x7168xbf16>, tensor<288xi32>, tensor<258xi32>, tensor<288xf32>)
+//       CHECK: moe.permute %{{.*}}, %[[G]]#1 weights(%[[G]]#0) num_experts = 257 outs({{.*}}) slot_rows_outs({{.*}}) : {{.*}} -> (tensor<288x7168xbf16>, tensor<288xi32>, tensor<258xi32>, tensor<288xf32>, tensor<288xi32>)
 //       CHECK: moe.grouped_matmul {{.*}} epilogue = silu_and_mul outs({{.*}}) : {{.*}} -> tensor<288x2048xbf16>
 //       CHECK: moe.grouped_matmul {{.*}} scale({{.*}}) outs({{.*}}) : {{.*}} -> tensor<288x7168xbf16>
-//       CHECK: moe.combine {{.*}} k = 9 outs({{.*}}) : {{.*}} -> tensor<32x7168xbf16>
+//       CHECK: moe.combine {{.*}} slot_rows({{.*}}) k = 9 outs({{.*}}) : {{.*}} -> tensor<32x7168xbf16>
 //   CHECK-NOT: tensor.dim
 // GATHER-LABEL: func.func @deepseek_v3_shared
-//       GATHER: moe.permute_indices %{{.*}} num_experts = 257 outs({{.*}}) : {{.*}} -> (tensor<288xi32>, tensor<258xi32>, tensor<288xf32>)
+//       GATHER: moe.permute_indices %{{.*}} num_experts = 257 outs({{.*}}) slot_rows_outs({{.*}}) : {{.*}} -> (tensor<288xi32>, tensor<258xi32>, tensor<288xf32>, tensor<288xi32>)
 //       GATHER: moe.grouped_matmul {{.*}} epilogue = silu_and_mul outs({{.*}}) {index_divisor = 9 : i64} : {{.*}} -> tensor<288x2048xbf16>
 func.func @deepseek_v3_shared(%x: tensor<32x7168xbf16>, %logits: tensor<32x256xbf16>,
                               %bias: tensor<256xf32>,
@@ -109,9 +114,12 @@ func.func @dynamic_w13(%x: tensor<2x16xf32>, %logits: tensor<2x4xf32>,
 // CHECK-LABEL: func.func @expert_map
 //  CHECK-SAME: %[[MAP:[a-z0-9]+]]: tensor<4xi32>
 //       CHECK: %[[G:.*]]:2 = moe.gate %{{.*}} k = 2 scoring = softmax
-//       CHECK: moe.permute %{{.*}}, %[[G]]#1 weights(%[[G]]#0) expert_map(%[[MAP]]) num_experts = 2 outs({{.*}}) : {{.*}} -> (tensor<4x16xbf16>, tensor<4xi32>, tensor<3xi32>, tensor<4xf32>)
+// The dropped slots' slot_rows entries are -1: combine gives them no term.
+//       CHECK: %[[P:.*]]:5 = moe.permute %{{.*}}, %[[G]]#1 weights(%[[G]]#0) expert_map(%[[MAP]]) num_experts = 2 outs({{.*}}) slot_rows_outs({{.*}}) : {{.*}} -> (tensor<4x16xbf16>, tensor<4xi32>, tensor<3xi32>, tensor<4xf32>, tensor<4xi32>)
+//       CHECK: moe.combine %{{.*}}, %[[P]]#1 slot_rows(%[[P]]#4) k = 2
 // GATHER-LABEL: func.func @expert_map
-//       GATHER: moe.permute_indices %{{.*}} weights(%{{.*}}) expert_map(%{{.*}}) num_experts = 2
+//       GATHER: %[[P:.*]]:4 = moe.permute_indices %{{.*}} weights(%{{.*}}) expert_map(%{{.*}}) num_experts = 2 outs({{.*}}) slot_rows_outs(
+//       GATHER: moe.combine %{{.*}}, %[[P]]#0 slot_rows(%[[P]]#3) k = 2
 func.func @expert_map(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
                       %w13: tensor<2x16x16xbf16>, %w2: tensor<2x16x8xbf16>,
                       %map: tensor<4xi32>,
@@ -151,10 +159,10 @@ func.func @shared_expert_gate(%x: tensor<2x16xbf16>, %logits: tensor<2x4xbf16>,
 // CHECK-LABEL: func.func @router_weight_on_input
 //  CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<2x16xbf16>, %{{[a-z0-9]+}}: tensor<2x4xbf16>, %[[W13:[a-z0-9]+]]: tensor<5x16x16xbf16>, %[[W2:[a-z0-9]+]]: tensor<5x16x8xbf16>
 //       CHECK: %[[G:.*]]:2 = moe.gate %{{.*}} k = 1 scoring = sigmoid num_shared_experts = 1 shared_weight = one outs(
-//       CHECK: %[[P:.*]]:3 = moe.permute %[[X]], %[[G]]#1 weights(%[[G]]#0) scale_rows num_experts = 5 outs({{[^)]*}}) : {{.*}} -> (tensor<4x16xbf16>, tensor<4xi32>, tensor<6xi32>)
+//       CHECK: %[[P:.*]]:4 = moe.permute %[[X]], %[[G]]#1 weights(%[[G]]#0) scale_rows num_experts = 5 outs({{[^)]*}}) slot_rows_outs({{[^)]*}}) : {{.*}} -> (tensor<4x16xbf16>, tensor<4xi32>, tensor<6xi32>, tensor<4xi32>)
 //       CHECK: %[[H:.*]] = moe.grouped_matmul %[[P]]#0, %[[W13]], %[[P]]#2 epilogue = silu_and_mul outs(
 //       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[P]]#2 outs(
-//       CHECK: moe.combine %[[Y]], %[[P]]#1 k = 2 outs(
+//       CHECK: moe.combine %[[Y]], %[[P]]#1 slot_rows(%[[P]]#3) k = 2 outs(
 // GATHER-LABEL: func.func @router_weight_on_input
 //   GATHER-NOT: moe.permute_indices
 //       GATHER: moe.permute %{{.*}} weights(%{{.*}}) scale_rows num_experts = 5

@@ -2,21 +2,22 @@
 // RUN: moe-opt %s --moe-decompose-mot-linear=gather-token-rows=1 --split-input-file | FileCheck %s --check-prefix=GATHER
 
 // 16-bit mot_linear: rows grouped by token type, one grouped GEMM with the
-// per-type bias, and combine with k = 1 back to token order.
+// per-type bias, and combine with k = 1 back to token order, reading each
+// token's row from the permutation's slot_rows.
 // CHECK-LABEL: func.func @bagel_qkv
 //  CHECK-SAME: (%[[X:.*]]: tensor<?x3584xbf16>, %[[W:.*]]: tensor<2x4608x3584xbf16>, %[[T:.*]]: tensor<?xi32>, %[[B:.*]]: tensor<2x4608xbf16>, %[[O:.*]]: tensor<?x4608xbf16>)
 //       CHECK: %[[IDS:.*]] = tensor.expand_shape %[[T]] {{\[\[}}0, 1]] output_shape [%{{.*}}, 1] : tensor<?xi32> into tensor<?x1xi32>
-//       CHECK: %[[P:.*]]:3 = moe.permute %[[X]], %[[IDS]] num_experts = 2 outs(
+//       CHECK: %[[P:.*]]:4 = moe.permute %[[X]], %[[IDS]] num_experts = 2 outs({{.*}}) slot_rows_outs(
 //       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[P]]#0, %[[W]], %[[P]]#2 bias(%[[B]]) outs(
-//       CHECK: %[[R:.*]] = moe.combine %[[Y]], %[[P]]#1 k = 1 outs(%[[O]])
+//       CHECK: %[[R:.*]] = moe.combine %[[Y]], %[[P]]#1 slot_rows(%[[P]]#3) k = 1 outs(%[[O]])
 //       CHECK: return %[[R]]
 //   CHECK-NOT: moe.mot_linear
 // With gather-token-rows: the permutation only, and the GEMM on x in place.
 // GATHER-LABEL: func.func @bagel_qkv
 //  GATHER-SAME: (%[[X:.*]]: tensor<?x3584xbf16>, %[[W:.*]]: tensor<2x4608x3584xbf16>, %[[T:.*]]: tensor<?xi32>, %[[B:.*]]: tensor<2x4608xbf16>, %[[O:.*]]: tensor<?x4608xbf16>)
-//       GATHER: %[[P:.*]]:2 = moe.permute_indices %{{.*}} num_experts = 2 outs(
+//       GATHER: %[[P:.*]]:3 = moe.permute_indices %{{.*}} num_experts = 2 outs({{.*}}) slot_rows_outs(
 //       GATHER: %[[Y:.*]] = moe.grouped_matmul %[[X]][%[[P]]#0], %[[W]], %[[P]]#1 bias(%[[B]]) outs(
-//       GATHER: moe.combine %[[Y]], %[[P]]#0 k = 1 outs(%[[O]])
+//       GATHER: moe.combine %[[Y]], %[[P]]#0 slot_rows(%[[P]]#2) k = 1 outs(%[[O]])
 func.func @bagel_qkv(%x: tensor<?x3584xbf16>, %w: tensor<2x4608x3584xbf16>, %types: tensor<?xi32>,
                      %b: tensor<2x4608xbf16>, %out: tensor<?x4608xbf16>) -> tensor<?x4608xbf16> {
   %y = moe.mot_linear %x, %w, %types bias(%b) outs(%out)
@@ -54,16 +55,16 @@ func.func @kept(%x: tensor<?x64xf32>, %w: tensor<2x32x64xf32>, %t: tensor<?xi32>
 // CHECK-LABEL: func.func @bagel_mlp
 //  CHECK-SAME: (%[[X:.*]]: tensor<?x64xbf16>, %[[W13:.*]]: tensor<2x64x64xbf16>, %[[W2:.*]]: tensor<2x64x32xbf16>, %[[T:.*]]: tensor<?xi32>, %[[B2:.*]]: tensor<2x64xbf16>, %[[O:.*]]: tensor<?x64xbf16>)
 //       CHECK: %[[IDS:.*]] = tensor.expand_shape %[[T]]
-//       CHECK: %[[P:.*]]:3 = moe.permute %[[X]], %[[IDS]] num_experts = 2 outs(
+//       CHECK: %[[P:.*]]:4 = moe.permute %[[X]], %[[IDS]] num_experts = 2 outs({{.*}}) slot_rows_outs(
 //       CHECK: %[[H:.*]] = moe.grouped_matmul %[[P]]#0, %[[W13]], %[[P]]#2 epilogue = gelu_tanh_and_mul outs(%{{.*}}) : {{.*}} -> tensor<?x32xbf16>
 //       CHECK: %[[Y:.*]] = moe.grouped_matmul %[[H]], %[[W2]], %[[P]]#2 bias(%[[B2]]) outs(%{{.*}}) : {{.*}} -> tensor<?x64xbf16>
-//       CHECK: %[[R:.*]] = moe.combine %[[Y]], %[[P]]#1 k = 1 outs(%[[O]])
+//       CHECK: %[[R:.*]] = moe.combine %[[Y]], %[[P]]#1 slot_rows(%[[P]]#3) k = 1 outs(%[[O]])
 //       CHECK: return %[[R]]
 // CHECK-LABEL: func.func @mot_mlp_f32
 //       CHECK: moe.grouped_matmul {{.*}} epilogue = relu2 outs(
 //   CHECK-NOT: moe.mot_mlp
 // GATHER-LABEL: func.func @bagel_mlp
-//       GATHER: %[[P:.*]]:2 = moe.permute_indices %{{.*}} num_experts = 2 outs(
+//       GATHER: %[[P:.*]]:3 = moe.permute_indices %{{.*}} num_experts = 2 outs({{.*}}) slot_rows_outs(
 //       GATHER: %[[H:.*]] = moe.grouped_matmul %{{.*}}[%[[P]]#0], %{{.*}}, %[[P]]#1 epilogue = gelu_tanh_and_mul outs(
 //       GATHER: moe.grouped_matmul %[[H]], %{{.*}}, %[[P]]#1 bias(
 func.func @bagel_mlp(%x: tensor<?x64xbf16>, %w13: tensor<2x64x64xbf16>, %w2: tensor<2x64x32xbf16>,

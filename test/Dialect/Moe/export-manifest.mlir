@@ -19,3 +19,29 @@ func.func @norm(%x: tensor<?x4096xbf16>, %w: tensor<4096xbf16>, %o: tensor<?x409
 func.func private @helper(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %x : tensor<4xf32>
 }
+
+// slot_rows: an out of the permutation (written into argument 4) and an
+// input of combine, each named as the runner reads them.
+// CHECK: function permute_slots
+// CHECK: result 2 i32 ? out=4
+// CHECK-NEXT: op permute_indices ids=0 expert_map=1 src_index=2 offsets=3 slot_rows=4 num_experts=8
+// CHECK-NEXT: end
+func.func @permute_slots(%ids: tensor<?x2xi32>, %map: tensor<16xi32>, %src: tensor<?xi32>,
+    %off: tensor<9xi32>, %slots: tensor<?xi32>) -> (tensor<?xi32>, tensor<9xi32>, tensor<?xi32>) {
+  %s, %o, %p = moe.permute_indices %ids expert_map(%map) num_experts = 8 outs(%src, %off)
+      slot_rows_outs(%slots)
+      : (tensor<?x2xi32>, tensor<16xi32>, tensor<?xi32>, tensor<9xi32>, tensor<?xi32>)
+      -> (tensor<?xi32>, tensor<9xi32>, tensor<?xi32>)
+  return %s, %o, %p : tensor<?xi32>, tensor<9xi32>, tensor<?xi32>
+}
+
+// CHECK: function combine_slots
+// CHECK: op combine y=0 src_index=1 slot_rows=2 weights=3 out=4 k=2
+// CHECK-NEXT: end
+func.func @combine_slots(%y: tensor<?x64xbf16>, %src: tensor<?xi32>, %slots: tensor<?xi32>,
+    %w: tensor<?x2xf32>, %out: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
+  %o = moe.combine %y, %src slot_rows(%slots) weights(%w) k = 2 outs(%out)
+      : (tensor<?x64xbf16>, tensor<?xi32>, tensor<?xi32>, tensor<?x2xf32>, tensor<?x64xbf16>)
+      -> tensor<?x64xbf16>
+  return %o : tensor<?x64xbf16>
+}

@@ -772,6 +772,24 @@ func.func @permute_bf16_weights(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %w
   return
 }
 
+// -----
+
+func.func @permute_slot_rows_size(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %p_init: tensor<4xi32>) {
+  // expected-error @+1 {{'moe.permute' op slot_rows dim 0 (4) must equal T*k (8)}}
+  %r, %s, %o, %p = moe.permute %x, %ids num_experts = 8 outs(%r_init, %s_init, %o_init) slot_rows_outs(%p_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<4xi32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<4xi32>)
+  return
+}
+
+// -----
+
+func.func @permute_slot_rows_f32(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>, %r_init: tensor<8x16xbf16>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %p_init: tensor<8xf32>) {
+  // expected-error @+1 {{'moe.permute' op operand #5 must be 1D tensor of 32-bit signless integer values or 1D memref of 32-bit signless integer values, but got 'tensor<8xf32>'}}
+  %r, %s, %o, %p = moe.permute %x, %ids num_experts = 8 outs(%r_init, %s_init, %o_init) slot_rows_outs(%p_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // moe.permute_indices
 //===----------------------------------------------------------------------===//
@@ -830,6 +848,33 @@ func.func @permute_indices_row_weights_size(%ids: tensor<4x2xi32>, %w: tensor<4x
   return
 }
 
+// -----
+
+func.func @permute_indices_slot_rows_size(%ids: tensor<4x2xi32>, %w: tensor<4x2xf32>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %rw_init: tensor<8xf32>, %p_init: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.permute_indices' op slot_rows dim 0 (9) must equal T*k (8)}}
+  %s, %o, %rw, %p = moe.permute_indices %ids weights(%w) num_experts = 8 outs(%s_init, %o_init, %rw_init) slot_rows_outs(%p_init)
+      : (tensor<4x2xi32>, tensor<4x2xf32>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<9xi32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<9xi32>)
+  return
+}
+
+// -----
+
+func.func @permute_indices_slot_rows_2d(%ids: tensor<4x2xi32>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %p_init: tensor<4x2xi32>) {
+  // expected-error @+1 {{'moe.permute_indices' op operand #3 must be 1D tensor of 32-bit signless integer values or 1D memref of 32-bit signless integer values, but got 'tensor<4x2xi32>'}}
+  %s, %o, %p = moe.permute_indices %ids num_experts = 8 outs(%s_init, %o_init) slot_rows_outs(%p_init)
+      : (tensor<4x2xi32>, tensor<8xi32>, tensor<9xi32>, tensor<4x2xi32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<4x2xi32>)
+  return
+}
+
+// -----
+
+func.func @permute_indices_slot_rows_buffer_in_tensor_op(%ids: tensor<4x2xi32>, %s_init: tensor<8xi32>, %o_init: tensor<9xi32>, %p_init: memref<8xi32>) {
+  // expected-error @+1 {{'moe.permute_indices' op mixes tensor and memref operands}}
+  %s, %o = moe.permute_indices %ids num_experts = 8 outs(%s_init, %o_init) slot_rows_outs(%p_init)
+      : (tensor<4x2xi32>, tensor<8xi32>, tensor<9xi32>, memref<8xi32>) -> (tensor<8xi32>, tensor<9xi32>)
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // moe.combine
 //===----------------------------------------------------------------------===//
@@ -877,6 +922,34 @@ func.func @combine_weights_dim0(%y: tensor<?x16xbf16>, %src: tensor<?xi32>, %w: 
   %out = moe.combine %y, %src weights(%w) k = 2 outs(%out_init)
       : (tensor<?x16xbf16>, tensor<?xi32>, tensor<5x2xf32>, tensor<4x16xbf16>)
       -> tensor<4x16xbf16>
+  return
+}
+
+// -----
+
+func.func @combine_slot_rows_size(%y: tensor<8x16xbf16>, %src: tensor<8xi32>, %p: tensor<6xi32>, %out_init: tensor<4x16xbf16>) {
+  // expected-error @+1 {{'moe.combine' op slot_rows dim 0 (6) must equal T*k (T from out) (8)}}
+  %out = moe.combine %y, %src slot_rows(%p) k = 2 outs(%out_init)
+      : (tensor<8x16xbf16>, tensor<8xi32>, tensor<6xi32>, tensor<4x16xbf16>) -> tensor<4x16xbf16>
+  return
+}
+
+// -----
+
+// With T dynamic in out, slot_rows has one entry per row of y.
+func.func @combine_slot_rows_rows(%y: tensor<8x16xbf16>, %src: tensor<8xi32>, %p: tensor<10xi32>, %out_init: tensor<?x16xbf16>) {
+  // expected-error @+1 {{'moe.combine' op slot_rows dim 0 (10) must equal the number of rows R of y (8)}}
+  %out = moe.combine %y, %src slot_rows(%p) k = 2 outs(%out_init)
+      : (tensor<8x16xbf16>, tensor<8xi32>, tensor<10xi32>, tensor<?x16xbf16>) -> tensor<?x16xbf16>
+  return
+}
+
+// -----
+
+func.func @combine_slot_rows_f32(%y: tensor<8x16xbf16>, %src: tensor<8xi32>, %p: tensor<8xf32>, %out_init: tensor<4x16xbf16>) {
+  // expected-error @+1 {{'moe.combine' op operand #2 must be 1D tensor of 32-bit signless integer values or 1D memref of 32-bit signless integer values, but got 'tensor<8xf32>'}}
+  %out = moe.combine %y, %src slot_rows(%p) k = 2 outs(%out_init)
+      : (tensor<8x16xbf16>, tensor<8xi32>, tensor<8xf32>, tensor<4x16xbf16>) -> tensor<4x16xbf16>
   return
 }
 

@@ -348,6 +348,48 @@ func.func @permute_buffer(%x: memref<4x16xbf16>, %ids: memref<4x2xi32>,
   return
 }
 
+// slot_rows: the optional inverse of src_index, after row_weights, in
+// tensor and buffer form.
+// CHECK-LABEL: func.func @permute_slot_rows
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<4x16xbf16>, %[[IDS:[^:]+]]: tensor<4x2xi32>, %[[W:[^:]+]]: tensor<4x2xf32>, %[[R:[^:]+]]: tensor<8x16xbf16>, %[[S:[^:]+]]: tensor<8xi32>, %[[O:[^:]+]]: tensor<9xi32>, %[[RW:[^:]+]]: tensor<8xf32>, %[[SR:[^:]+]]: tensor<8xi32>)
+// CHECK: %[[P:.*]]:5 = moe.permute %[[X]], %[[IDS]] weights(%[[W]]) num_experts = 8 outs(%[[R]], %[[S]], %[[O]], %[[RW]]) slot_rows_outs(%[[SR]]) : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>)
+// CHECK: %[[Q:.*]]:4 = moe.permute %[[X]], %[[IDS]] weights(%[[W]]) scale_rows num_experts = 8 outs(%[[R]], %[[S]], %[[O]]) slot_rows_outs(%[[SR]]) : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xi32>) -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
+// CHECK: return %[[P]]#4, %[[Q]]#3
+func.func @permute_slot_rows(%x: tensor<4x16xbf16>, %ids: tensor<4x2xi32>,
+    %w: tensor<4x2xf32>, %rows_init: tensor<8x16xbf16>,
+    %src_init: tensor<8xi32>, %offsets_init: tensor<9xi32>,
+    %rw_init: tensor<8xf32>, %slots_init: tensor<8xi32>)
+    -> (tensor<8xi32>, tensor<8xi32>) {
+  %rows, %src, %offsets, %rw, %slots = moe.permute %x, %ids weights(%w)
+      num_experts = 8 outs(%rows_init, %src_init, %offsets_init, %rw_init)
+      slot_rows_outs(%slots_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<8xf32>, tensor<8xi32>)
+      -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>,
+          tensor<8xi32>)
+  %rows2, %src2, %offsets2, %slots2 = moe.permute %x, %ids weights(%w)
+      scale_rows num_experts = 8 outs(%rows_init, %src_init, %offsets_init)
+      slot_rows_outs(%slots_init)
+      : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>, tensor<8x16xbf16>,
+         tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
+      -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
+  return %slots, %slots2 : tensor<8xi32>, tensor<8xi32>
+}
+
+// CHECK-LABEL: func.func @permute_slot_rows_buffer
+// CHECK-SAME: (%[[X:[^:]+]]: memref<?x16xbf16>, %[[IDS:[^:]+]]: memref<?x2xi32>, %[[MAP:[^:]+]]: memref<16xi32>, %[[R:[^:]+]]: memref<?x16xbf16>, %[[S:[^:]+]]: memref<?xi32>, %[[O:[^:]+]]: memref<9xi32>, %[[SR:[^:]+]]: memref<?xi32>)
+// CHECK-NEXT: {{^ *}}moe.permute %[[X]], %[[IDS]] expert_map(%[[MAP]]) num_experts = 8 outs(%[[R]], %[[S]], %[[O]]) slot_rows_outs(%[[SR]]) : (memref<?x16xbf16>, memref<?x2xi32>, memref<16xi32>, memref<?x16xbf16>, memref<?xi32>, memref<9xi32>, memref<?xi32>) -> ()
+// CHECK-NEXT: return
+func.func @permute_slot_rows_buffer(%x: memref<?x16xbf16>, %ids: memref<?x2xi32>,
+    %map: memref<16xi32>, %rows: memref<?x16xbf16>, %src: memref<?xi32>,
+    %offsets: memref<9xi32>, %slots: memref<?xi32>) {
+  moe.permute %x, %ids expert_map(%map) num_experts = 8
+      outs(%rows, %src, %offsets) slot_rows_outs(%slots)
+      : (memref<?x16xbf16>, memref<?x2xi32>, memref<16xi32>, memref<?x16xbf16>,
+         memref<?xi32>, memref<9xi32>, memref<?xi32>) -> ()
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // moe.permute_indices
 //===----------------------------------------------------------------------===//
@@ -378,6 +420,28 @@ func.func @permute_indices_dynamic_buffer(%ids: memref<?x9xi32>, %w: memref<?x9x
       : (memref<?x9xi32>, memref<?x9xf32>, memref<?xi32>, memref<258xi32>,
          memref<?xf32>) -> ()
   return
+}
+
+// CHECK-LABEL: func.func @permute_indices_slot_rows
+// CHECK-SAME: (%[[IDS:[^:]+]]: tensor<?x9xi32>, %[[W:[^:]+]]: tensor<?x9xf32>, %[[S:[^:]+]]: tensor<?xi32>, %[[O:[^:]+]]: tensor<258xi32>, %[[RW:[^:]+]]: tensor<?xf32>, %[[SR:[^:]+]]: tensor<?xi32>)
+// CHECK: %[[P:.*]]:4 = moe.permute_indices %[[IDS]] weights(%[[W]]) num_experts = 257 outs(%[[S]], %[[O]], %[[RW]]) slot_rows_outs(%[[SR]]) : (tensor<?x9xi32>, tensor<?x9xf32>, tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>) -> (tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>)
+// CHECK: %[[Q:.*]]:3 = moe.permute_indices %[[IDS]] num_experts = 257 outs(%[[S]], %[[O]]) slot_rows_outs(%[[SR]]) : (tensor<?x9xi32>, tensor<?xi32>, tensor<258xi32>, tensor<?xi32>) -> (tensor<?xi32>, tensor<258xi32>, tensor<?xi32>)
+// CHECK: return %[[P]]#3, %[[Q]]#2
+func.func @permute_indices_slot_rows(%ids: tensor<?x9xi32>, %w: tensor<?x9xf32>,
+    %src_init: tensor<?xi32>, %offsets_init: tensor<258xi32>,
+    %rw_init: tensor<?xf32>, %slots_init: tensor<?xi32>)
+    -> (tensor<?xi32>, tensor<?xi32>) {
+  %src, %offsets, %rw, %slots = moe.permute_indices %ids weights(%w)
+      num_experts = 257 outs(%src_init, %offsets_init, %rw_init)
+      slot_rows_outs(%slots_init)
+      : (tensor<?x9xi32>, tensor<?x9xf32>, tensor<?xi32>, tensor<258xi32>,
+         tensor<?xf32>, tensor<?xi32>)
+      -> (tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>)
+  %src2, %offsets2, %slots2 = moe.permute_indices %ids num_experts = 257
+      outs(%src_init, %offsets_init) slot_rows_outs(%slots_init)
+      : (tensor<?x9xi32>, tensor<?xi32>, tensor<258xi32>, tensor<?xi32>)
+      -> (tensor<?xi32>, tensor<258xi32>, tensor<?xi32>)
+  return %slots, %slots2 : tensor<?xi32>, tensor<?xi32>
 }
 
 //===----------------------------------------------------------------------===//
@@ -415,6 +479,33 @@ func.func @combine_dynamic_f16(%y: tensor<?x7168xf16>, %src: tensor<?xi32>,
       : (tensor<?x7168xf16>, tensor<?xi32>, tensor<?x9xf32>, tensor<?x7168xf16>)
       -> tensor<?x7168xf16>
   return %out : tensor<?x7168xf16>
+}
+
+// slot_rows: each slot's row, from the permutation (before the weights).
+// CHECK-LABEL: func.func @combine_slot_rows
+// CHECK-SAME: (%[[Y:[^:]+]]: tensor<?x7168xbf16>, %[[S:[^:]+]]: tensor<?xi32>, %[[SR:[^:]+]]: tensor<?xi32>, %[[W:[^:]+]]: tensor<?x9xf32>, %[[OUT_INIT:[^:]+]]: tensor<?x7168xbf16>)
+// CHECK: moe.combine %[[Y]], %[[S]] slot_rows(%[[SR]]) k = 9 outs(%[[OUT_INIT]]) : (tensor<?x7168xbf16>, tensor<?xi32>, tensor<?xi32>, tensor<?x7168xbf16>) -> tensor<?x7168xbf16>
+// CHECK: moe.combine %[[Y]], %[[S]] slot_rows(%[[SR]]) weights(%[[W]]) k = 9 outs(%[[OUT_INIT]]) : (tensor<?x7168xbf16>, tensor<?xi32>, tensor<?xi32>, tensor<?x9xf32>, tensor<?x7168xbf16>) -> tensor<?x7168xbf16>
+func.func @combine_slot_rows(%y: tensor<?x7168xbf16>, %src: tensor<?xi32>,
+    %slots: tensor<?xi32>, %w: tensor<?x9xf32>, %out_init: tensor<?x7168xbf16>)
+    -> (tensor<?x7168xbf16>, tensor<?x7168xbf16>) {
+  %out = moe.combine %y, %src slot_rows(%slots) k = 9 outs(%out_init)
+      : (tensor<?x7168xbf16>, tensor<?xi32>, tensor<?xi32>, tensor<?x7168xbf16>)
+      -> tensor<?x7168xbf16>
+  %out2 = moe.combine %y, %src slot_rows(%slots) weights(%w) k = 9
+      outs(%out_init)
+      : (tensor<?x7168xbf16>, tensor<?xi32>, tensor<?xi32>, tensor<?x9xf32>,
+         tensor<?x7168xbf16>) -> tensor<?x7168xbf16>
+  return %out, %out2 : tensor<?x7168xbf16>, tensor<?x7168xbf16>
+}
+
+// CHECK-LABEL: func.func @combine_slot_rows_buffer
+// CHECK: moe.combine %{{.*}}, %{{.*}} slot_rows(%{{.*}}) k = 2 outs(%{{.*}}) : (memref<8x16xf32>, memref<8xi32>, memref<8xi32>, memref<4x16xf32>) -> ()
+func.func @combine_slot_rows_buffer(%y: memref<8x16xf32>, %src: memref<8xi32>,
+    %slots: memref<8xi32>, %out: memref<4x16xf32>) {
+  moe.combine %y, %src slot_rows(%slots) k = 2 outs(%out)
+      : (memref<8x16xf32>, memref<8xi32>, memref<8xi32>, memref<4x16xf32>) -> ()
+  return
 }
 
 // CHECK-LABEL: func.func @combine_buffer

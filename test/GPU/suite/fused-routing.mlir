@@ -88,3 +88,31 @@ func.func @routing_kimi_k2_permute(%x: tensor<?x7168xbf16>, %logits: tensor<?x38
       -> (tensor<?x7168xbf16>, tensor<?xi32>, tensor<386xi32>, tensor<?xf32>)
   return %gw, %gi, %a, %b, %c, %d : tensor<?x9xf32>, tensor<?x9xi32>, tensor<?x7168xbf16>, tensor<?xi32>, tensor<386xi32>, tensor<?xf32>
 }
+
+// The same with slot_rows, as fused_moe's decomposition now emits it (issue
+// 10): the sort also writes each slot's row, for combine. Qwen3's permute
+// (rows copied) and DeepSeek-V3's permute_indices.
+func.func @routing_qwen3_permute_slot_rows(%x: tensor<?x2048xbf16>, %logits: tensor<?x128xbf16>, %w: tensor<?x8xf32>,
+    %ids: tensor<?x8xi32>, %rows: tensor<?x2048xbf16>, %src: tensor<?xi32>, %off: tensor<129xi32>, %rw: tensor<?xf32>,
+    %slots: tensor<?xi32>)
+    -> (tensor<?x8xf32>, tensor<?x8xi32>, tensor<?x2048xbf16>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>, tensor<?xi32>) {
+  %gw, %gi = moe.gate %logits k = 8 scoring = softmax renormalize outs(%w, %ids)
+      : (tensor<?x128xbf16>, tensor<?x8xf32>, tensor<?x8xi32>) -> (tensor<?x8xf32>, tensor<?x8xi32>)
+  %a, %b, %c, %d, %e = moe.permute %x, %gi weights(%gw) num_experts = 128 outs(%rows, %src, %off, %rw)
+      slot_rows_outs(%slots)
+      : (tensor<?x2048xbf16>, tensor<?x8xi32>, tensor<?x8xf32>, tensor<?x2048xbf16>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>, tensor<?xi32>)
+      -> (tensor<?x2048xbf16>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>, tensor<?xi32>)
+  return %gw, %gi, %a, %b, %c, %d, %e : tensor<?x8xf32>, tensor<?x8xi32>, tensor<?x2048xbf16>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>, tensor<?xi32>
+}
+
+func.func @routing_deepseek_v3_permute_indices_slot_rows(%logits: tensor<?x256xf32>, %bias: tensor<256xf32>, %w: tensor<?x9xf32>,
+    %ids: tensor<?x9xi32>, %src: tensor<?xi32>, %off: tensor<258xi32>, %rw: tensor<?xf32>, %slots: tensor<?xi32>)
+    -> (tensor<?x9xf32>, tensor<?x9xi32>, tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>) {
+  %gw, %gi = moe.gate %logits bias(%bias) k = 8 scoring = sigmoid num_groups = 8 topk_groups = 4 group_score = top2_sum renormalize scaling_factor = 2.5 num_shared_experts = 1 outs(%w, %ids)
+      : (tensor<?x256xf32>, tensor<256xf32>, tensor<?x9xf32>, tensor<?x9xi32>) -> (tensor<?x9xf32>, tensor<?x9xi32>)
+  %s, %o, %r, %p = moe.permute_indices %gi weights(%gw) num_experts = 257 outs(%src, %off, %rw)
+      slot_rows_outs(%slots)
+      : (tensor<?x9xi32>, tensor<?x9xf32>, tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>)
+      -> (tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>)
+  return %gw, %gi, %s, %o, %r, %p : tensor<?x9xf32>, tensor<?x9xi32>, tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>
+}

@@ -134,3 +134,54 @@ func.func @permute_indices_types_bagel(%ids: tensor<?x1xi32>, %src: tensor<?xi32
       : (tensor<?x1xi32>, tensor<?xi32>, tensor<3xi32>) -> (tensor<?xi32>, tensor<3xi32>)
   return %b, %c : tensor<?xi32>, tensor<3xi32>
 }
+
+// slot_rows (issue 10): the sort also writes each slot's row (-1 for a
+// dropped slot), and combine reads it instead of inverting src_index (one
+// kernel instead of three). moe-runner checks slot_rows bit for bit against
+// the reference's inverse, and combine against the reference's sum over
+// slot_rows (out-of-range: corrupted slot_rows entries give no term).
+func.func @permute_slot_rows_qwen3(%x: tensor<?x2048xbf16>, %ids: tensor<?x8xi32>, %w: tensor<?x8xf32>,
+    %rows: tensor<?x2048xbf16>, %src: tensor<?xi32>, %off: tensor<129xi32>, %rw: tensor<?xf32>, %slots: tensor<?xi32>)
+    -> (tensor<?x2048xbf16>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>, tensor<?xi32>) {
+  %a, %b, %c, %d, %e = moe.permute %x, %ids weights(%w) num_experts = 128 outs(%rows, %src, %off, %rw)
+      slot_rows_outs(%slots)
+      : (tensor<?x2048xbf16>, tensor<?x8xi32>, tensor<?x8xf32>, tensor<?x2048xbf16>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>, tensor<?xi32>)
+      -> (tensor<?x2048xbf16>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>, tensor<?xi32>)
+  return %a, %b, %c, %d, %e : tensor<?x2048xbf16>, tensor<?xi32>, tensor<129xi32>, tensor<?xf32>, tensor<?xi32>
+}
+
+func.func @permute_indices_slot_rows_deepseek_v3(%ids: tensor<?x9xi32>, %w: tensor<?x9xf32>, %src: tensor<?xi32>,
+    %off: tensor<258xi32>, %rw: tensor<?xf32>, %slots: tensor<?xi32>)
+    -> (tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>) {
+  %b, %c, %d, %e = moe.permute_indices %ids weights(%w) num_experts = 257 outs(%src, %off, %rw)
+      slot_rows_outs(%slots)
+      : (tensor<?x9xi32>, tensor<?x9xf32>, tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>)
+      -> (tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>)
+  return %b, %c, %d, %e : tensor<?xi32>, tensor<258xi32>, tensor<?xf32>, tensor<?xi32>
+}
+
+// With an expert map onto 64 of Qwen3's 128 experts: the remote slots are
+// dropped, their slot_rows entries -1.
+func.func @permute_indices_slot_rows_expert_map_qwen3(%ids: tensor<?x8xi32>, %map: tensor<128xi32>,
+    %src: tensor<?xi32>, %off: tensor<65xi32>, %slots: tensor<?xi32>)
+    -> (tensor<?xi32>, tensor<65xi32>, tensor<?xi32>) {
+  %b, %c, %e = moe.permute_indices %ids expert_map(%map) num_experts = 64 outs(%src, %off)
+      slot_rows_outs(%slots)
+      : (tensor<?x8xi32>, tensor<128xi32>, tensor<?xi32>, tensor<65xi32>, tensor<?xi32>)
+      -> (tensor<?xi32>, tensor<65xi32>, tensor<?xi32>)
+  return %b, %c, %e : tensor<?xi32>, tensor<65xi32>, tensor<?xi32>
+}
+
+func.func @combine_slot_rows_qwen3(%y: tensor<?x2048xbf16>, %src: tensor<?xi32>, %slots: tensor<?xi32>,
+    %out: tensor<?x2048xbf16>) -> tensor<?x2048xbf16> {
+  %o = moe.combine %y, %src slot_rows(%slots) k = 8 outs(%out)
+      : (tensor<?x2048xbf16>, tensor<?xi32>, tensor<?xi32>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
+  return %o : tensor<?x2048xbf16>
+}
+
+func.func @combine_slot_rows_deepseek_v3(%y: tensor<?x7168xbf16>, %src: tensor<?xi32>, %slots: tensor<?xi32>,
+    %w: tensor<?x9xf32>, %out: tensor<?x7168xbf16>) -> tensor<?x7168xbf16> {
+  %o = moe.combine %y, %src slot_rows(%slots) weights(%w) k = 9 outs(%out)
+      : (tensor<?x7168xbf16>, tensor<?xi32>, tensor<?xi32>, tensor<?x9xf32>, tensor<?x7168xbf16>) -> tensor<?x7168xbf16>
+  return %o : tensor<?x7168xbf16>
+}

@@ -37,42 +37,86 @@ struct DropTrivialExpertGroups : OpRewritePattern<GateOp> {
   }
 };
 
-/// A permute or permute_indices (on tensors) whose row_weights result (the
-/// last) is unused need not gather weights (a permute with scale_rows keeps
-/// them for its rows).
-template <typename OpT> struct DropUnusedRowWeights : OpRewritePattern<OpT> {
+/// `op` (a permute or permute_indices on tensors) rebuilt with `weights`,
+/// `rowWeightsInit` and `slotRowsInit` (null for none) and the same other
+/// operands; its results are those of `op` without the dropped outs.
+template <typename OpT>
+OpT rebuildPermutation(PatternRewriter &rewriter, OpT op, Value weights,
+                       Value rowWeightsInit, Value slotRowsInit) {
+  // On tensors, one result per out, of its type.
+  SmallVector<Type> types;
+  if constexpr (std::is_same_v<OpT, PermuteOp>)
+    types.push_back(op.getRowsInit().getType());
+  types.push_back(op.getSrcIndexInit().getType());
+  types.push_back(op.getOffsetsInit().getType());
+  for (Value init : {rowWeightsInit, slotRowsInit})
+    if (init)
+      types.push_back(init.getType());
+  if constexpr (std::is_same_v<OpT, PermuteOp>)
+    return PermuteOp::create(rewriter, op.getLoc(), types, op.getX(),
+                             op.getIds(), weights, op.getExpertMap(),
+                             op.getNumExperts(), op.getRowsInit(),
+                             op.getSrcIndexInit(), op.getOffsetsInit(),
+                             rowWeightsInit, slotRowsInit, op.getScaleRows());
+  else
+    return PermuteIndicesOp::create(
+        rewriter, op.getLoc(), types, op.getIds(), weights, op.getExpertMap(),
+        op.getNumExperts(), op.getSrcIndexInit(), op.getOffsetsInit(),
+        rowWeightsInit, slotRowsInit);
+}
+
+/// Replaces `op` by `replacement`, which lacks the results `dropped` (unused)
+/// of `op`.
+void replacePermutation(PatternRewriter &rewriter, Operation *op,
+                        Operation *replacement, ArrayRef<Value> dropped) {
+  SmallVector<Value> results;
+  auto next = replacement->result_begin();
+  for (Value result : op->getResults())
+    results.push_back(llvm::is_contained(dropped, result) ? Value() : *next++);
+  rewriter.replaceOp(op, results);
+}
+
+/// The optional outs of permute and permute_indices.
+enum class OptionalOut { RowWeights, SlotRows };
+
+/// A permute or permute_indices (on tensors) whose row_weights or slot_rows
+/// result (`Out`) is unused need not write it; without row_weights it need
+/// not read the weights either (a permute with scale_rows keeps them for its
+/// rows).
+template <typename OpT, OptionalOut Out>
+struct DropUnusedOut : OpRewritePattern<OpT> {
   using OpRewritePattern<OpT>::OpRewritePattern;
 
   LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics() || !op.getRowWeightsInit() ||
-        !op->getResults().back().use_empty())
-      return rewriter.notifyMatchFailure(op, "row_weights absent or used");
-    // The same op without weights and the row_weights out.
-    TypeRange types = TypeRange(op->getResultTypes()).drop_back();
-    OpT replacement;
-    if constexpr (std::is_same_v<OpT, PermuteOp>) {
-      Value weights = op.getScaleRows() ? op.getWeights() : Value();
-      replacement = PermuteOp::create(rewriter, op.getLoc(), types, op.getX(),
-                                      op.getIds(), weights, op.getExpertMap(),
-                                      op.getNumExperts(), op.getRowsInit(),
-                                      op.getSrcIndexInit(), op.getOffsetsInit(),
-                                      Value(), op.getScaleRows());
+    constexpr bool rowWeightsOut = Out == OptionalOut::RowWeights;
+    Value result =
+        rowWeightsOut ? op.getRowWeightsResult() : op.getSlotRowsResult();
+    if (!op.hasPureTensorSemantics() || !result || !result.use_empty())
+      return rewriter.notifyMatchFailure(op, "the out is absent or used");
+    Value weights = op.getWeights();
+    Value rowWeightsInit = op.getRowWeightsInit();
+    Value slotRowsInit = op.getSlotRowsInit();
+    if constexpr (rowWeightsOut) {
+      rowWeightsInit = Value();
+      bool scalesRows = false;
+      if constexpr (std::is_same_v<OpT, PermuteOp>)
+        scalesRows = op.getScaleRows();
+      if (!scalesRows)
+        weights = Value();
     } else {
-      replacement = PermuteIndicesOp::create(
-          rewriter, op.getLoc(), types, op.getIds(), /*weights=*/Value(),
-          op.getExpertMap(), op.getNumExperts(), op.getSrcIndexInit(),
-          op.getOffsetsInit(), Value());
+      slotRowsInit = Value();
     }
-    SmallVector<Value> results(replacement->getResults());
-    results.push_back(Value());
-    rewriter.replaceOp(op, results);
+    OpT replacement =
+        rebuildPermutation(rewriter, op, weights, rowWeightsInit, slotRowsInit);
+    replacePermutation(rewriter, op, replacement, {result});
     return success();
   }
 };
 
 /// A permute (on tensors) whose rows are unused moves no rows: the index
-/// part alone, moe.permute_indices (whose weights only give row_weights).
+/// part alone, moe.permute_indices (whose weights only give row_weights),
+/// with the same slot_rows.
 struct DropUnusedRows : OpRewritePattern<PermuteOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -84,10 +128,9 @@ struct DropUnusedRows : OpRewritePattern<PermuteOp> {
     auto replacement = PermuteIndicesOp::create(
         rewriter, op.getLoc(), TypeRange(op->getResultTypes()).drop_front(),
         op.getIds(), weights, op.getExpertMap(), op.getNumExperts(),
-        op.getSrcIndexInit(), op.getOffsetsInit(), op.getRowWeightsInit());
-    SmallVector<Value> results = {Value()};
-    llvm::append_range(results, replacement->getResults());
-    rewriter.replaceOp(op, results);
+        op.getSrcIndexInit(), op.getOffsetsInit(), op.getRowWeightsInit(),
+        op.getSlotRowsInit());
+    replacePermutation(rewriter, op, replacement, {op->getResult(0)});
     return success();
   }
 };
@@ -101,10 +144,13 @@ void GateOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 
 void PermuteOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                             MLIRContext *context) {
-  patterns.add<DropUnusedRowWeights<PermuteOp>, DropUnusedRows>(context);
+  patterns.add<DropUnusedOut<PermuteOp, OptionalOut::RowWeights>,
+               DropUnusedOut<PermuteOp, OptionalOut::SlotRows>, DropUnusedRows>(
+      context);
 }
 
 void PermuteIndicesOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                                    MLIRContext *context) {
-  patterns.add<DropUnusedRowWeights<PermuteIndicesOp>>(context);
+  patterns.add<DropUnusedOut<PermuteIndicesOp, OptionalOut::RowWeights>,
+               DropUnusedOut<PermuteIndicesOp, OptionalOut::SlotRows>>(context);
 }

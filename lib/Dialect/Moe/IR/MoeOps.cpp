@@ -281,12 +281,13 @@ LogicalResult AlignOp::verify() {
 //===----------------------------------------------------------------------===//
 
 /// The index outs of moe.permute and moe.permute_indices: ids, weights,
-/// src_index, offsets and row_weights for `numTokens` tokens.
+/// src_index, offsets, row_weights and slot_rows for `numTokens` tokens.
 static LogicalResult verifyPermutation(Operation *op, int64_t numExperts,
                                        int64_t numTokens, Value ids,
                                        Value weights, Value srcIndex,
                                        Value offsets, Value rowWeights,
-                                       StringRef tokensName, bool scaleRows) {
+                                       Value slotRows, StringRef tokensName,
+                                       bool scaleRows) {
   if (failed(expectPositive(op, numExperts, "num_experts")))
     return failure();
   FailureOr<int64_t> numOffsets =
@@ -317,6 +318,9 @@ static LogicalResult verifyPermutation(Operation *op, int64_t numExperts,
   if (rowWeights &&
       failed(expectDim(op, rowWeights, "row_weights", 0, numSlots, "T*k")))
     return failure();
+  if (slotRows &&
+      failed(expectDim(op, slotRows, "slot_rows", 0, numSlots, "T*k")))
+    return failure();
   return success();
 }
 
@@ -325,10 +329,10 @@ LogicalResult PermuteOp::verify() {
     return failure();
   Operation *op = getOperation();
   int64_t numTokens = dimOf(getX(), 0);
-  if (failed(verifyPermutation(op, getNumExperts(), numTokens, getIds(),
-                               getWeights(), getSrcIndexInit(),
-                               getOffsetsInit(), getRowWeightsInit(),
-                               "the number of tokens T of x", getScaleRows())))
+  if (failed(verifyPermutation(
+          op, getNumExperts(), numTokens, getIds(), getWeights(),
+          getSrcIndexInit(), getOffsetsInit(), getRowWeightsInit(),
+          getSlotRowsInit(), "the number of tokens T of x", getScaleRows())))
     return failure();
   int64_t numSlots = mulSizes(numTokens, dimOf(getIds(), 1));
   return failure(
@@ -343,7 +347,8 @@ LogicalResult PermuteIndicesOp::verify() {
     return failure();
   return verifyPermutation(getOperation(), getNumExperts(), dimOf(getIds(), 0),
                            getIds(), getWeights(), getSrcIndexInit(),
-                           getOffsetsInit(), getRowWeightsInit(), "ids dim 0",
+                           getOffsetsInit(), getRowWeightsInit(),
+                           getSlotRowsInit(), "ids dim 0",
                            /*scaleRows=*/false);
 }
 
@@ -366,6 +371,17 @@ LogicalResult CombineOp::verify() {
       failed(
           expectDim(op, getOutInit(), "out", 1, dimOf(getY(), 1), "y dim 1")))
     return failure();
+  // slot_rows has one entry per slot: T*k, or the rows of y when T is
+  // dynamic (y has T*k rows).
+  if (Value slotRows = getSlotRows()) {
+    int64_t numSlots = mulSizes(numTokens, k);
+    if (isKnown(numSlots)
+            ? failed(expectDim(op, slotRows, "slot_rows", 0, numSlots,
+                               "T*k (T from out)"))
+            : failed(expectDim(op, slotRows, "slot_rows", 0, dimOf(getY(), 0),
+                               "the number of rows R of y")))
+      return failure();
+  }
   if (Value weights = getWeights()) {
     if (failed(expectDim(op, weights, "weights", 0, numTokens,
                          "the number of tokens T of out")) ||

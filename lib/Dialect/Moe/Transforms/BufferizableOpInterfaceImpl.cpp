@@ -1,8 +1,10 @@
 //===- BufferizableOpInterfaceImpl.cpp - moe bufferization ----------------===//
 //
 // Every moe op is in destination-passing style and writes every element of
-// its outs, so its outs are written but never read: One-Shot Bufferize can
-// give them fresh buffers without copying the init values.
+// its outs (the optional ones too: permute's row_weights and slot_rows), so
+// its outs are written but never read: One-Shot Bufferize can give them
+// fresh buffers without copying the init values. Optional inputs (combine's
+// slot_rows, ...) are read like the others.
 //
 //===----------------------------------------------------------------------===//
 

@@ -2,7 +2,8 @@
 //
 // fused_moe -> gate -> permute (rows copied in expert order)
 //           -> grouped_matmul (+ b13, the activation epilogue)
-//           -> grouped_matmul (+ b2, scale = routed weights) -> combine,
+//           -> grouped_matmul (+ b2, scale = routed weights) -> combine
+//              (reading the permutation's slot_rows, each slot's row),
 // or, with gather-token-rows, permute_indices and a first GEMM that reads
 // each row's token from x in place (grouped_matmul x[src_index]). With
 // router_weight_on_input the weights scale the copied rows instead (permute
@@ -131,32 +132,38 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
     Value srcIndex = empty({numRows}, i32);
     Value offsets = empty({rewriter.getIndexAttr(numExperts + 1)}, i32);
     Value rowWeights = weightOnInput ? Value() : empty({numRows}, f32);
-    Value gemm1Input, gemm1RowIndex, permutedSrc, expertOffsets, routedWeights;
+    // Each slot's row, from the sort: combine reads it instead of inverting
+    // src_index (one kernel instead of three on the GPU).
+    Value slotRows = empty({numRows}, i32);
+    Value gemm1Input, gemm1RowIndex, permutedSrc, expertOffsets, routedWeights,
+        slotRowsOfSort;
     if (gather) {
       auto permute = PermuteIndicesOp::create(
-          rewriter, loc, typesOf({srcIndex, offsets, rowWeights}),
+          rewriter, loc, typesOf({srcIndex, offsets, rowWeights, slotRows}),
           gate->getResult(1), gate->getResult(0), op.getExpertMap(),
-          rewriter.getI64IntegerAttr(numExperts), srcIndex, offsets,
-          rowWeights);
+          rewriter.getI64IntegerAttr(numExperts), srcIndex, offsets, rowWeights,
+          slotRows);
       gemm1Input = op.getX();
       permutedSrc = gemm1RowIndex = permute->getResult(0);
       expertOffsets = permute->getResult(1);
-      routedWeights = permute->getResult(2);
+      routedWeights = permute.getRowWeightsResult();
+      slotRowsOfSort = permute.getSlotRowsResult();
     } else {
       Value rows = empty({numRows, hidden}, elementType);
       SmallVector<Type> types = typesOf({rows, srcIndex, offsets});
       if (rowWeights)
         types.push_back(rowWeights.getType());
+      types.push_back(slotRows.getType());
       auto permute = PermuteOp::create(
           rewriter, loc, types, op.getX(), gate->getResult(1),
           gate->getResult(0), op.getExpertMap(),
           rewriter.getI64IntegerAttr(numExperts), rows, srcIndex, offsets,
-          rowWeights, op.getRouterWeightOnInputAttr());
+          rowWeights, slotRows, op.getRouterWeightOnInputAttr());
       gemm1Input = permute->getResult(0);
       permutedSrc = permute->getResult(1);
       expertOffsets = permute->getResult(2);
-      if (rowWeights)
-        routedWeights = permute->getResult(3);
+      routedWeights = permute.getRowWeightsResult();
+      slotRowsOfSort = permute.getSlotRowsResult();
     }
 
     // An fp8 GEMM's input: `input` [rows, cols] quantized per token group
@@ -214,7 +221,7 @@ struct DecomposeFusedMoe : OpRewritePattern<FusedMoeOp> {
 
     rewriter.replaceOpWithNewOp<CombineOp>(
         op, op->getResultTypes(), down->getResult(0), permutedSrc,
-        /*weights=*/Value(), rewriter.getI64IntegerAttr(slots),
+        slotRowsOfSort, /*weights=*/Value(), rewriter.getI64IntegerAttr(slots),
         op.getOutInit());
     return success();
   }

@@ -6,10 +6,11 @@
 //   permute -> grouped_matmul (w13, + b13, the activation epilogue)
 //           -> grouped_matmul (w2, + b2) -> combine k=1
 // (with gather-token-rows: permute_indices and a first GEMM reading
-// x[src_index], token rows read in place), so they take the tiled TMA/wgmma
-// grouped GEMM. Exact with respect to the ops: tokens whose type is outside
-// [0, G) get no row (combine gives zeros), and combine's single term 1 * y
-// is exact in f32, so the GEMMs' roundings to x's type are the only ones.
+// x[src_index], token rows read in place; combine reads the permutation's
+// slot_rows, each token's row), so they take the tiled TMA/wgmma grouped GEMM.
+// Exact with respect to the ops: tokens whose type is outside [0, G) get no row
+// (combine gives zeros), and combine's single term 1 * y is exact in f32, so
+// the GEMMs' roundings to x's type are the only ones.
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,11 +55,11 @@ Value emptyTensor(PatternRewriter &rewriter, Location loc,
 }
 
 /// The tokens of `x` grouped by their type: the first GEMM's A operand and
-/// row index (x and src_index when gathering), the permutation's src_index
-/// and the type offsets [G + 1].
+/// row index (x and src_index when gathering), the permutation's src_index,
+/// the type offsets [G + 1] and each token's row (slot_rows, for combine).
 struct TypePermutation {
   OpFoldResult tokens;
-  Value gemmInput, gemmRowIndex, src, offsets;
+  Value gemmInput, gemmRowIndex, src, offsets, slotRows;
 };
 
 /// Permutes the rows of `x` by `typeIds` [T] over `numTypes` types: ids
@@ -79,15 +80,18 @@ TypePermutation permuteByType(PatternRewriter &rewriter, Location loc, Value x,
   Value srcIndex = emptyTensor(rewriter, loc, {result.tokens}, i32);
   Value offsets =
       emptyTensor(rewriter, loc, {rewriter.getIndexAttr(numTypes + 1)}, i32);
+  Value slotRows = emptyTensor(rewriter, loc, {result.tokens}, i32);
   IntegerAttr numExperts = rewriter.getI64IntegerAttr(numTypes);
   if (gatherTokenRows) {
     auto permute = PermuteIndicesOp::create(
-        rewriter, loc, TypeRange{srcIndex.getType(), offsets.getType()}, ids,
-        /*weights=*/Value(), /*expert_map=*/Value(), numExperts, srcIndex,
-        offsets, /*row_weights_init=*/Value());
+        rewriter, loc,
+        TypeRange{srcIndex.getType(), offsets.getType(), slotRows.getType()},
+        ids, /*weights=*/Value(), /*expert_map=*/Value(), numExperts, srcIndex,
+        offsets, /*row_weights_init=*/Value(), slotRows);
     result.gemmInput = x;
     result.src = result.gemmRowIndex = permute->getResult(0);
     result.offsets = permute->getResult(1);
+    result.slotRows = permute.getSlotRowsResult();
     return result;
   }
   Type xElement = cast<ShapedType>(x.getType()).getElementType();
@@ -95,12 +99,14 @@ TypePermutation permuteByType(PatternRewriter &rewriter, Location loc, Value x,
       rewriter, loc, {result.tokens, dimOf(rewriter, loc, x, 1)}, xElement);
   auto permute = PermuteOp::create(
       rewriter, loc,
-      TypeRange{rows.getType(), srcIndex.getType(), offsets.getType()}, x, ids,
-      /*weights=*/Value(), /*expert_map=*/Value(), numExperts, rows, srcIndex,
-      offsets, /*row_weights_init=*/Value());
+      TypeRange{rows.getType(), srcIndex.getType(), offsets.getType(),
+                slotRows.getType()},
+      x, ids, /*weights=*/Value(), /*expert_map=*/Value(), numExperts, rows,
+      srcIndex, offsets, /*row_weights_init=*/Value(), slotRows);
   result.gemmInput = permute->getResult(0);
   result.src = permute->getResult(1);
   result.offsets = permute->getResult(2);
+  result.slotRows = permute.getSlotRowsResult();
   return result;
 }
 
@@ -154,7 +160,7 @@ struct DecomposeMotLinear : OpRewritePattern<MotLinearOp> {
         op.getBias(), {p.tokens, dimOf(rewriter, loc, out, 1)},
         cast<ShapedType>(out.getType()).getElementType(), Epilogue::none);
     rewriter.replaceOpWithNewOp<CombineOp>(
-        op, op->getResultTypes(), product, p.src,
+        op, op->getResultTypes(), product, p.src, p.slotRows,
         /*weights=*/Value(), rewriter.getI64IntegerAttr(1), out);
     return success();
   }
@@ -191,7 +197,7 @@ struct DecomposeMotMlp : OpRewritePattern<MotMlpOp> {
                             {p.tokens, dimOf(rewriter, loc, x, 1)}, element,
                             Epilogue::none);
     rewriter.replaceOpWithNewOp<CombineOp>(
-        op, op->getResultTypes(), down, p.src,
+        op, op->getResultTypes(), down, p.src, p.slotRows,
         /*weights=*/Value(), rewriter.getI64IntegerAttr(1), op.getOutInit());
     return success();
   }

@@ -258,6 +258,12 @@ def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
     value outside `[0, num_experts)`) when another rank holds it, so those
     slots are dropped like out-of-range ids.
 
+    With `slot_rows_outs(%p)`, the extra result `slot_rows [T*k]` (i32) is
+    the inverse of `src_index`: `slot_rows[f]` is the row `r` with
+    `src_index[r] == f`, or -1 when slot `f` has no row (its id, after the
+    expert map, is outside `[0, num_experts)`). `moe.combine slot_rows(...)`
+    reads it instead of inverting `src_index` itself.
+
     `offsets` maps to `torch._grouped_mm` as `offs = offsets[1:]` and to
     `ragged_dot` as `group_sizes[e] = offsets[e+1] - offsets[e]`.
 
@@ -269,6 +275,11 @@ def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
         : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<4x2xf32>,
            tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
         -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+    %rows2, %src2, %offsets2, %slots = moe.permute %x, %ids num_experts = 8
+        outs(%r0, %s0, %o0) slot_rows_outs(%p0)
+        : (tensor<4x16xbf16>, tensor<4x2xi32>, tensor<8x16xbf16>,
+           tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
+        -> (tensor<8x16xbf16>, tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
     ```
   }];
   let arguments = (ins Moe_Float2D:$x, Moe_I32_2D:$ids,
@@ -277,6 +288,7 @@ def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
                        Moe_Float2D:$rows_init, Moe_I32_1D:$src_index_init,
                        Moe_I32_1D:$offsets_init,
                        Optional<Moe_F32_1D>:$row_weights_init,
+                       Optional<Moe_I32_1D>:$slot_rows_init,
                        UnitAttr:$scale_rows);
   let results = DpsResults;
   let assemblyFormat = [{
@@ -284,10 +296,22 @@ def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
     (`expert_map` `(` $expert_map^ `)`)? `num_experts` `=` $num_experts
     `outs` `(` $rows_init `,` $src_index_init `,` $offsets_init
     (`,` $row_weights_init^)? `)`
+    (`slot_rows_outs` `(` $slot_rows_init^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let extraClassDeclaration = dpsInitsDecl # [{
-    unsigned getNumOuts() { return getRowWeightsInit() ? 4 : 3; }
+    unsigned getNumOuts() {
+      return 3 + (getRowWeightsInit() ? 1 : 0) + (getSlotRowsInit() ? 1 : 0);
+    }
+    /// The row_weights result (tensor form), or null without one.
+    ::mlir::Value getRowWeightsResult() {
+      return getRowWeightsInit() ? getOperation()->getResult(3) : ::mlir::Value();
+    }
+    /// The slot_rows result (tensor form), or null without one.
+    ::mlir::Value getSlotRowsResult() {
+      return getSlotRowsInit() ? getOperation()->getResults().back()
+                               : ::mlir::Value();
+    }
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
@@ -309,7 +333,9 @@ def Moe_PermuteIndicesOp : Moe_DpsOp<"permute_indices",
     a consumer reads token rows in place, e.g. `moe.grouped_matmul
     %x[%src_index]` with `index_divisor = k` reads `x[src_index[r] / k]`.
     `moe.fused_moe` decomposes into it, and a `moe.permute` whose `rows`
-    result is unused canonicalizes to it.
+    result is unused canonicalizes to it. With `slot_rows_outs(%p)`, the
+    extra result `slot_rows [T*k]` is `moe.permute`'s: the row of each slot,
+    or -1 for a dropped slot.
 
     Example:
 
@@ -318,22 +344,39 @@ def Moe_PermuteIndicesOp : Moe_DpsOp<"permute_indices",
         outs(%s0, %o0, %w0)
         : (tensor<4x2xi32>, tensor<4x2xf32>, tensor<8xi32>, tensor<9xi32>,
            tensor<8xf32>) -> (tensor<8xi32>, tensor<9xi32>, tensor<8xf32>)
+    %src2, %offsets2, %slots = moe.permute_indices %ids num_experts = 8
+        outs(%s0, %o0) slot_rows_outs(%p0)
+        : (tensor<4x2xi32>, tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
+        -> (tensor<8xi32>, tensor<9xi32>, tensor<8xi32>)
     ```
   }];
   let arguments = (ins Moe_I32_2D:$ids, Optional<Moe_F32_2D>:$weights,
                        Optional<Moe_I32_1D>:$expert_map,
                        I64Attr:$num_experts, Moe_I32_1D:$src_index_init,
                        Moe_I32_1D:$offsets_init,
-                       Optional<Moe_F32_1D>:$row_weights_init);
+                       Optional<Moe_F32_1D>:$row_weights_init,
+                       Optional<Moe_I32_1D>:$slot_rows_init);
   let results = DpsResults;
   let assemblyFormat = [{
     $ids (`weights` `(` $weights^ `)`)?
     (`expert_map` `(` $expert_map^ `)`)? `num_experts` `=` $num_experts
     `outs` `(` $src_index_init `,` $offsets_init (`,` $row_weights_init^)? `)`
+    (`slot_rows_outs` `(` $slot_rows_init^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let extraClassDeclaration = dpsInitsDecl # [{
-    unsigned getNumOuts() { return getRowWeightsInit() ? 3 : 2; }
+    unsigned getNumOuts() {
+      return 2 + (getRowWeightsInit() ? 1 : 0) + (getSlotRowsInit() ? 1 : 0);
+    }
+    /// The row_weights result (tensor form), or null without one.
+    ::mlir::Value getRowWeightsResult() {
+      return getRowWeightsInit() ? getOperation()->getResult(2) : ::mlir::Value();
+    }
+    /// The slot_rows result (tensor form), or null without one.
+    ::mlir::Value getSlotRowsResult() {
+      return getSlotRowsInit() ? getOperation()->getResults().back()
+                               : ::mlir::Value();
+    }
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
@@ -343,15 +386,22 @@ def Moe_PermuteIndicesOp : Moe_DpsOp<"permute_indices",
 // CombineOp
 //===----------------------------------------------------------------------===//
 
-def Moe_CombineOp : Moe_DpsOp<"combine"> {
+def Moe_CombineOp : Moe_DpsOp<"combine", [AttrSizedOperandSegments]> {
   let summary = "un-permute expert outputs and sum each token's k rows";
   let description = [{
     The inverse of `moe.permute` fused with vLLM's `moe_sum`: for `y [R, H]`
     and the permutation's `src_index [R]`,
     `out[t] = sum_{j = 0}^{k-1} w[t, j] * y[r(t*k + j)]` where `r(f)` is the
-    row whose `src_index` is `f` (no term when there is none), `w` is
-    `weights [T, k]` or 1 when absent. The sum runs in increasing `j` in f32:
-    the result is deterministic (no atomics). Result `out [T, H]`.
+    row whose `src_index` is `f` (the lowest such row; no term when there is
+    none), `w` is `weights [T, k]` or 1 when absent. The sum runs in
+    increasing `j` in f32: the result is deterministic (no atomics). Result
+    `out [T, H]`.
+
+    With `slot_rows(%p)` (i32 `[T*k]`, the `slot_rows` result of the
+    `moe.permute` or `moe.permute_indices` that made `src_index`),
+    `r(f) = slot_rows[f]`, no term when it is negative or not below R;
+    `src_index` is then not read. The GPU lowering then needs no inverse of
+    its own: one kernel instead of three.
 
     Example:
 
@@ -359,14 +409,19 @@ def Moe_CombineOp : Moe_DpsOp<"combine"> {
     %out = moe.combine %y, %src k = 2 outs(%init)
         : (tensor<8x16xbf16>, tensor<8xi32>, tensor<4x16xbf16>)
         -> tensor<4x16xbf16>
+    %out2 = moe.combine %y, %src slot_rows(%slots) k = 2 outs(%init)
+        : (tensor<8x16xbf16>, tensor<8xi32>, tensor<8xi32>, tensor<4x16xbf16>)
+        -> tensor<4x16xbf16>
     ```
   }];
   let arguments = (ins Moe_Float2D:$y, Moe_I32_1D:$src_index,
+                       Optional<Moe_I32_1D>:$slot_rows,
                        Optional<Moe_F32_2D>:$weights, I64Attr:$k,
                        Moe_Float2D:$out_init);
   let results = DpsResults;
   let assemblyFormat = [{
-    $y `,` $src_index (`weights` `(` $weights^ `)`)? `k` `=` $k
+    $y `,` $src_index (`slot_rows` `(` $slot_rows^ `)`)?
+    (`weights` `(` $weights^ `)`)? `k` `=` $k
     `outs` `(` $out_init `)` attr-dict `:` functional-type(operands, results)
   }];
   let extraClassDeclaration = dpsInitsDecl # [{
