@@ -326,27 +326,32 @@ def route(logits, bias, cfg, tie_tol):
     return ids, w, near_tie
 
 
+def expert_slots(ids, n_exp):
+    """For each expert that has slots, in expert order: (e, f, tok), f the
+    flat slot indices routed to e (in slot order) and tok = f // k their
+    tokens."""
+    kk = ids.shape[1]
+    flat_ids = ids.reshape(-1)
+    order = torch.argsort(flat_ids, stable=True)
+    counts = torch.bincount(flat_ids, minlength=n_exp).tolist()
+    start = 0
+    for e, n in enumerate(counts):
+        if n == 0:
+            continue
+        f = order[start:start + n]
+        start += n
+        yield e, f, f // kk
+
+
 @torch.no_grad()
 def moe_reference(x, ids, w, w13, w2):
     """fused_moe after the gate, expert by expert, f32 (intermediates rounded
     to x's type as the spec says). Returns out [T,H] f32."""
     T, H = x.shape
-    kk = ids.shape[1]
-    n_exp = w13.shape[0]
     I = w2.shape[2]
-    flat_ids = ids.reshape(-1)
     flat_w = w.reshape(-1)
-    order = torch.argsort(flat_ids, stable=True)
-    counts = torch.bincount(flat_ids, minlength=n_exp).tolist()
     ref = torch.zeros(T, H, dtype=torch.float32, device=x.device)
-    start = 0
-    for e in range(n_exp):
-        n = counts[e]
-        if n == 0:
-            continue
-        f = order[start:start + n]
-        start += n
-        tok = f // kk
+    for e, f, tok in expert_slots(ids, w13.shape[0]):
         xa = x.index_select(0, tok).float()
         g = xa @ w13[e].float().T                      # [n, 2I]
         h = (F.silu(g[:, :I]) * g[:, I:]).to(x.dtype).float()
