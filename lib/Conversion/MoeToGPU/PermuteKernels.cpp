@@ -1299,8 +1299,9 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
     if (Value slotRows = op.getSlotRows()) {
       // The permutation's own inverse: the sum kernel alone, reading each
       // slot's row (checked against y's rows and slot_rows' size).
-      buildSumKernel(op, kb, slotRows, kb.dim(op.getY(), 0),
-                     /*positionSize=*/kb.dim(slotRows, 0));
+      Value positionSize = kb.dim(slotRows, 0);
+      Value yRows = kb.dim(op.getY(), 0);
+      buildSumKernel(op, kb, slotRows, yRows, positionSize);
       rewriter.eraseOp(op);
       return success();
     }
@@ -1312,8 +1313,9 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
         rewriter, loc,
         MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
         ValueRange{numSlots});
-    Value numRows = arith::MinUIOp::create(rewriter, loc, kb.dim(op.getY(), 0),
-                                           kb.dim(op.getSrcIndex(), 0));
+    Value srcRows = kb.dim(op.getSrcIndex(), 0);
+    Value yRows = kb.dim(op.getY(), 0);
+    Value numRows = arith::MinUIOp::create(rewriter, loc, yRows, srcRows);
     buildInitKernel(kb, position, numSlots);
     buildInvertKernel(kb, op.getSrcIndex(), position, numSlots, numRows);
     buildSumKernel(op, kb, position, numRows, /*positionSize=*/Value());

@@ -90,9 +90,11 @@ struct DropUnusedOut : OpRewritePattern<OpT> {
   LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
     constexpr bool rowWeightsOut = Out == OptionalOut::RowWeights;
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "buffer form");
     Value result =
         rowWeightsOut ? op.getRowWeightsResult() : op.getSlotRowsResult();
-    if (!op.hasPureTensorSemantics() || !result || !result.use_empty())
+    if (!result || !result.use_empty())
       return rewriter.notifyMatchFailure(op, "the out is absent or used");
     Value weights = op.getWeights();
     Value rowWeightsInit = op.getRowWeightsInit();

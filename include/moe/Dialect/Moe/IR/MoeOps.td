@@ -305,12 +305,16 @@ def Moe_PermuteOp : Moe_DpsOp<"permute", [AttrSizedOperandSegments]> {
     }
     /// The row_weights result (tensor form), or null without one.
     ::mlir::Value getRowWeightsResult() {
-      return getRowWeightsInit() ? getOperation()->getResult(3) : ::mlir::Value();
+      // The buffer form has no results.
+      if (!getRowWeightsInit() || getOperation()->getNumResults() == 0)
+        return ::mlir::Value();
+      return getOperation()->getResult(3);
     }
     /// The slot_rows result (tensor form), or null without one.
     ::mlir::Value getSlotRowsResult() {
-      return getSlotRowsInit() ? getOperation()->getResults().back()
-                               : ::mlir::Value();
+      if (!getSlotRowsInit() || getOperation()->getNumResults() == 0)
+        return ::mlir::Value();
+      return getOperation()->getResults().back();
     }
   }];
   let hasVerifier = 1;
@@ -370,12 +374,16 @@ def Moe_PermuteIndicesOp : Moe_DpsOp<"permute_indices",
     }
     /// The row_weights result (tensor form), or null without one.
     ::mlir::Value getRowWeightsResult() {
-      return getRowWeightsInit() ? getOperation()->getResult(2) : ::mlir::Value();
+      // The buffer form has no results.
+      if (!getRowWeightsInit() || getOperation()->getNumResults() == 0)
+        return ::mlir::Value();
+      return getOperation()->getResult(2);
     }
     /// The slot_rows result (tensor form), or null without one.
     ::mlir::Value getSlotRowsResult() {
-      return getSlotRowsInit() ? getOperation()->getResults().back()
-                               : ::mlir::Value();
+      if (!getSlotRowsInit() || getOperation()->getNumResults() == 0)
+        return ::mlir::Value();
+      return getOperation()->getResults().back();
     }
   }];
   let hasVerifier = 1;
