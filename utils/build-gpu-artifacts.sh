@@ -41,19 +41,10 @@ done
   --pipeline-options "fuse-routing=0" "$ROOT/test/GPU/suite/fused-routing.mlir" \
   "$OUT" >/dev/null
 echo "compiled fused-routing.mlir fused up to 4096 slots and unfused ($FORMAT)"
-# DeepSeek-V3's fp8_block layer for test/GPU/bench_fp8_layer.py, as
-# deepseek-v3-fp8: decomposed by moe-opt first, since the manifest does not
-# describe a quantized fused_moe yet (its decomposition it does), as the
-# pipeline would decompose it (gather-token-rows as MOE_PIPELINE_OPTIONS says).
-MOE_OPT_BIN=${MOE_OPT:-$(dirname "${MOE_COMPILE:-$ROOT/build/bin/moe-compile}")/moe-opt}
-DECOMPOSE=--moe-decompose-fused-moe
-case " ${MOE_PIPELINE_OPTIONS:-} " in
-  *" gather-token-rows=1 "* | *" gather-token-rows=true "*)
-    DECOMPOSE="--moe-decompose-fused-moe=gather-token-rows=1" ;;
-esac
-"$MOE_OPT_BIN" "$DECOMPOSE" "$ROOT/examples/quantized/deepseek-v3-fp8.mlir" |
-  "$ROOT/utils/moe-compile.sh" --format "$FORMAT" --name deepseek-v3-fp8 - "$OUT" >/dev/null
-echo "compiled quantized/deepseek-v3-fp8.mlir, decomposed ($FORMAT)"
+# DeepSeek-V3's fp8_block layer, for test/GPU/bench_fp8_layer.py.
+"$ROOT/utils/moe-compile.sh" --format "$FORMAT" \
+  "$ROOT/examples/quantized/deepseek-v3-fp8.mlir" "$OUT" >/dev/null
+echo "compiled quantized/deepseek-v3-fp8.mlir ($FORMAT)"
 # IR of our own in upstream dialects through the stock mlir-opt's
 # gpu-lower-to-nvvm-pipeline, for test/GPU/upstream_abi_tests.py.
 FORMAT=$FORMAT "$ROOT/utils/build-upstream-abi-artifacts.sh" "$OUT/upstream-abi"

@@ -366,10 +366,10 @@ def fp8_rate(dev):
 
 def layer_operands(spec, lvt):
     """Argument index of each operand, from the manifest: the fused_moe
-    record, or (the artifact as utils/build-gpu-artifacts.sh compiles it
-    while the manifest does not describe a quantized fused_moe) the records
-    of its decomposition (gate, permute or permute_indices, quantize, two
-    fp8_block grouped_matmuls, combine). Raises lvt.ConfigError when the attributes,
+    record (the example as utils/build-gpu-artifacts.sh compiles it), or
+    the records of its decomposition (gate, permute or permute_indices,
+    quantize, two fp8_block grouped_matmuls, combine) for an artifact
+    compiled from the decomposed IR. Raises lvt.ConfigError when the attributes,
     shapes or element types disagree with the layer above."""
     cfg = CFG
     ops = [op for op, _ in spec.ops]

@@ -101,7 +101,7 @@ func.func @after_fine(%x: tensor<4xi32>) -> i32 {
 // is: its f8E4M3FN outs have a manifest type).
 func.func @w4a16(%a: tensor<?x64xbf16>, %w: tensor<4x32x32xi8>, %o: tensor<5xi32>, %s: tensor<4x32x2xbf16>,
                  %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op in entry point 'w4a16' is quantized, which the manifest does not describe yet}}
+  // expected-error @+1 {{'moe.grouped_matmul' op in entry point 'w4a16' is quantized (quant = w4a16), which the manifest does not describe yet (it describes the fp8 schemes)}}
   %r = moe.grouped_matmul %a, %w, %o quant = w4a16 group_size = 32 w_scale(%s) outs(%y)
       : (tensor<?x64xbf16>, tensor<4x32x32xi8>, tensor<5xi32>, tensor<4x32x2xbf16>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
   return %r : tensor<?x32xbf16>

@@ -59,24 +59,29 @@ LogicalResult checkManifestType(func::FuncOp func, const Twine &what,
   return success();
 }
 
-/// Quantized GEMMs and layers are not in the manifest format, but for
-/// grouped_matmul with an fp8 scheme (fp8_block, fp8_channel, fp8_tensor):
-/// moe-runner has no inputs or reference for the others (it has for
-/// moe.quantize). An error at the op,
-/// not a record the runner would misread as a plain bf16 op.
+/// The weight-only schemes (int4/int8 weights) are not in the manifest
+/// format: an error at the op, not a record the runner would misread as a
+/// plain bf16 op. The fp8 schemes are: their records carry `quant` and the
+/// scale operands, grouped_matmul's are checked by moe-runner, and a
+/// quantized fused_moe's (entry points that Python and C callers load) are
+/// refused by moe-runner by name (its table of unmodelled fields).
 LogicalResult checkDescribable(func::FuncOp func) {
   WalkResult result = func.walk([&](Operation *op) {
-    bool quantized = false;
+    std::optional<QuantScheme> scheme;
     if (auto gemm = dyn_cast<GroupedMatmulOp>(op))
-      quantized = gemm.isQuantized() && !gemm.isFp8Quantized();
+      scheme = gemm.getQuant();
     if (auto layer = dyn_cast<FusedMoeOp>(op))
-      quantized = layer.getQuant() != QuantScheme::none;
-    if (!quantized)
+      scheme = layer.getQuant();
+    bool weightOnly = scheme && (*scheme == QuantScheme::w4a16 ||
+                                 *scheme == QuantScheme::w4a16_zp ||
+                                 *scheme == QuantScheme::w8a16);
+    if (!weightOnly)
       return WalkResult::advance();
     op->emitOpError() << "in entry point '" << func.getName()
-                      << "' is quantized, which the manifest does not "
-                         "describe yet (moe-runner has inputs and a "
-                         "reference for fp8 GEMMs only)";
+                      << "' is quantized (quant = "
+                      << stringifyQuantScheme(*scheme)
+                      << "), which the manifest does not describe yet (it "
+                         "describes the fp8 schemes)";
     return WalkResult::interrupt();
   });
   return failure(result.wasInterrupted());
