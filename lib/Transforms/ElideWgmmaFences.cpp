@@ -73,7 +73,11 @@ SmallVector<Operation *> redundantSyncsBetween(NVVM::WgmmaMmaAsyncOp prev,
     });
     if (!readsChain)
       continue;
-    if (!isa<LLVM::InsertValueOp, LLVM::ExtractValueOp>(op))
+    // Only the wrapping and unwrapping of the whole accumulator struct
+    // passes it on; taking out one register is a read of it.
+    bool passesOn = isa<LLVM::InsertValueOp, LLVM::ExtractValueOp>(op) &&
+                    isa<LLVM::LLVMStructType>(op->getResult(0).getType());
+    if (!passesOn)
       return {};
     chain.insert(op->getResult(0));
   }

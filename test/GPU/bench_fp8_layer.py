@@ -294,24 +294,22 @@ def torch_fp8_experts(x, ids, w, w13r, w13r_s, w2r, w2r_s, out, fast_accum, alig
             offs = pends.to(torch.int32)
         else:
             offs = ends.to(torch.int32)
+        def grouped_mm(q8, s, wt, ws):
+            """One expert GEMM on the rows in expert order (spread to their
+            padded places and back when the groups are padded)."""
+            if dest is not None:
+                q8, s = spread(q8, s, dest)
+            r = torch._scaled_grouped_mm(q8.view(fp8), wt, s, ws, offs=offs,
+                                         out_dtype=torch.bfloat16,
+                                         use_fast_accum=fast_accum)
+            return r if dest is None else r.index_select(0, dest)
+
         qx, sx = quantize_groups(x, hidden)  # per token, then gathered
-        qa = qx.view(torch.uint8).index_select(0, tok)
-        sa = sx.reshape(T).index_select(0, tok)
-        if dest is not None:
-            qa, sa = spread(qa, sa, dest)
-        h = torch._scaled_grouped_mm(qa.view(fp8), w13t, sa, w13r_s, offs=offs,
-                                     out_dtype=torch.bfloat16, use_fast_accum=fast_accum)
-        if dest is not None:
-            h = h.index_select(0, dest)
+        h = grouped_mm(qx.view(torch.uint8).index_select(0, tok),
+                       sx.reshape(T).index_select(0, tok), w13t, w13r_s)
         a = silu_and_mul(h.float()).to(torch.bfloat16)
         qh, sh = quantize_groups(a, inter)
-        qh8, shr = qh.view(torch.uint8), sh.reshape(R)
-        if dest is not None:
-            qh8, shr = spread(qh8, shr, dest)
-        y = torch._scaled_grouped_mm(qh8.view(fp8), w2t, shr, w2r_s, offs=offs,
-                                     out_dtype=torch.bfloat16, use_fast_accum=fast_accum)
-        if dest is not None:
-            y = y.index_select(0, dest)
+        y = grouped_mm(qh.view(torch.uint8), sh.reshape(R), w2t, w2r_s)
         y = y.float() * w.reshape(-1)[order].unsqueeze(1)
         acc = torch.zeros(T, hidden, dtype=torch.float32, device=dev)
         acc.index_add_(0, tok, y)

@@ -98,6 +98,31 @@ llvm.func @accumulator_read_between(%a: i64, %b: i64, %acc: !acc) -> f32 {
 
 !acc = !llvm.struct<(f32, f32, f32, f32)>
 
+// One register taken out between the wgmmas and used after the second: the
+// wait before it stays (the extraction is a read of the accumulator).
+// CHECK-LABEL: llvm.func @register_taken_between
+//       CHECK:   nvvm.wgmma.wait.group.sync.aligned 0
+//  CHECK-NEXT:   llvm.extractvalue
+//  CHECK-NEXT:   nvvm.wgmma.fence.aligned
+llvm.func @register_taken_between(%a: i64, %b: i64, %acc: !acc) -> f32 {
+  nvvm.wgmma.fence.aligned
+  %m0 = nvvm.wgmma.mma_async %a, %b, %acc, <m = 64, n = 8, k = 16>, D[<f32>, <one>, <wrapped>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>] : !acc -> !acc
+  nvvm.wgmma.commit.group.sync.aligned
+  nvvm.wgmma.wait.group.sync.aligned 0
+  %e = llvm.extractvalue %m0[0] : !acc
+  nvvm.wgmma.fence.aligned
+  %m1 = nvvm.wgmma.mma_async %a, %b, %m0, <m = 64, n = 8, k = 16>, D[<f32>, <one>, <wrapped>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>] : !acc -> !acc
+  nvvm.wgmma.commit.group.sync.aligned
+  nvvm.wgmma.wait.group.sync.aligned 0
+  %r = llvm.extractvalue %m1[0] : !acc
+  %t = llvm.fadd %r, %e : f32
+  llvm.return %t : f32
+}
+
+// -----
+
+!acc = !llvm.struct<(f32, f32, f32, f32)>
+
 // Two independent accumulators (two warpgroup slabs, or a fresh tile): not
 // a chain, nothing is erased.
 // CHECK-LABEL: llvm.func @independent_accumulators

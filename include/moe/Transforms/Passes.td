@@ -152,8 +152,8 @@ def MoeElideWgmmaFences : Pass<"moe-elide-wgmma-fences", "ModuleOp"> {
     accumulator is the result of another of the same shape and types in the
     same block (through the `llvm.insertvalue` / `llvm.extractvalue` of the
     accumulator structs upstream wraps around it), with nothing but
-    side-effect-free ops that do not read that accumulator, commits, fences
-    and waits between them, the fences and waits between the two are erased;
+    side-effect-free ops that do not read that accumulator (taking one
+    register out of it is a read), commits, fences and waits between them, the fences and waits between the two are erased;
     the commits stay, so every later wait still counts the same groups.
     A chain's first fence, and every fence or wait next to memory
     operations or barriers, are kept.
