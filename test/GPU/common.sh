@@ -76,6 +76,38 @@ run_gemm_edges() {
   done
 }
 
+# The stream kernel (suite/stream.mlir, kernel = stream): the decode GEMMs of
+# two model shapes from one row to past the decode range, the edge shapes
+# and cases, the list that tiles from 64 rows, memcheck and racecheck.
+run_stream_gemms() {
+  for T in 1 4 32 256; do
+    run stream gemm1_qwen3_stream $((T * 8)) random 3
+    run stream gemm2_qwen3_stream $((T * 8)) random 3
+  done
+  for T in 1 16; do
+    run stream gemm1_mixtral_stream $((T * 2)) random 3
+    run stream gemm2_mixtral_stream $((T * 2)) random 3
+  done
+  for f in gemm_k1000_gated_stream_f16 gemm_k48_gated_stream_f16 \
+           gemm_k2048_gelu_stream_f32 gemm_k1024_stream_then_tiled; do
+    run_gemm_edges stream "$f"
+  done
+  for T in 1 37 300; do
+    run stream gemm_gathered_swigluoai_stream "$T" random 3
+  done
+  for c in one-expert empty-experts out-of-range unsorted-offsets; do
+    run stream gemm_gathered_swigluoai_stream 300 "$c" 3
+    run stream gemm1_qwen3_stream 256 "$c" 3
+  done
+  if [ "${SANITIZER:-1}" != 0 ]; then
+    sanitize memcheck stream gemm_k1000_gated_stream_f16 300 out-of-range
+    sanitize memcheck stream gemm_gathered_swigluoai_stream 37 out-of-range
+    sanitize memcheck stream gemm_k48_gated_stream_f16 300 unsorted-offsets
+    sanitize racecheck stream gemm_k1000_gated_stream_f16 300
+    sanitize racecheck stream gemm_gathered_swigluoai_stream 37
+  fi
+}
+
 # The GEMMs in 2-block clusters sharing W tiles (suite/gemm-cluster.mlir),
 # run by the GEMM suite and, warp-specialized, by run-warp-specialized.sh.
 run_cluster_gemms() {

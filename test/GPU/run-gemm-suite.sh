@@ -112,6 +112,9 @@ for T in 1 4 32; do
   run split-k gemm1_qwen3_split4 $((T * 8)) random 3
 done
 
+# The stream kernel (stream.mlir).
+run_stream_gemms
+
 # Expert parallelism (expert-map.mlir): the permutation with a map, and
 # layers with half the experts local, with the edge cases of the routing.
 for T in 1 32 256 2048; do

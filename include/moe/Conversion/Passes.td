@@ -128,8 +128,16 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
     fourth, device-gated launch (the simple kernel reading the partials
     instead of A and W) adds up in a fixed order and finishes with the
     epilogue. Ops it cannot take
-    are left to `convert-moe-to-gpu`'s simple kernel. Run
-    `moe-pipeline-tile-loads`, then `moe-create-tma-descriptors` and
+    are left to `convert-moe-to-gpu`'s simple kernel.
+
+    Configurations with `kernel = stream` (bf16 or f16, unquantized) get the
+    weight-streaming decode kernel instead of the three launches above: one
+    launch with no schedule, behind a host-side check of its 16-byte loads
+    (aligned A and W rows, K a multiple of 8, at most 1024 experts) whose
+    other branch is the simple kernel (`#moe.gemm_config`'s description
+    says how it works). A list of configurations may mix the two.
+
+    Run `moe-pipeline-tile-loads`, then `moe-create-tma-descriptors` and
     `convert-moe-tile-to-nvgpu`, next.
   }];
   let options = [
@@ -144,6 +152,7 @@ def MoeTileGroupedMatmul : Pass<"moe-tile-grouped-matmul", "ModuleOp"> {
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
     "::mlir::LLVM::LLVMDialect",
     "::mlir::NVVM::NVVMDialect"
   ];

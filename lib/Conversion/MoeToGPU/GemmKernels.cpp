@@ -273,19 +273,31 @@ void mlir::moe::buildRowGemm(PatternRewriter &rewriter, Location loc,
     Value enabled = arith::CmpIOp::create(
         k.b(), loc, arith::CmpIPredicate::ne, flag,
         arith::ConstantOp::create(k.b(), loc, k.b().getI32IntegerAttr(0)));
-    k.ifThen(enabled, [&](KernelBuilder &k) {
-      k.forLoop(ids.blockId, blocks, ids.gridSize,
-                [&](KernelBuilder &k, Value virtualBlock) {
-                  buildRowGemmBlock(k, loc, gemm, ids, virtualBlock, rowsOrOne,
-                                    rows, numARows, reduction, numExperts,
-                                    upOffset, outCols);
-                  // The next virtual block's expert search (a block-wide
-                  // all-reduce) reuses the shared scratch this one's result
-                  // is still being read from.
-                  gpu::BarrierOp::create(k.b(), loc);
-                });
-    });
+    k.ifThen(enabled,
+             [&](KernelBuilder &k) { buildRowGemmInLaunch(k, gemm, ids); });
   });
+}
+
+void mlir::moe::buildRowGemmInLaunch(KernelBuilder &k, const RowGemm &gemm,
+                                     const LaunchIds &ids) {
+  Location loc = k.getLoc();
+  auto [numARows, reduction, cols, numExperts, upOffset, outCols, rows] =
+      computeGemmSizes(k, gemm);
+  Value one = k.index(1);
+  Value chunks = arith::MaxUIOp::create(k.b(), loc,
+                                        k.ceilDiv(outCols, ids.blockSize), one);
+  Value rowsOrOne = arith::MaxUIOp::create(k.b(), loc, rows, one);
+  Value blocks = arith::MulIOp::create(k.b(), loc, rows, chunks);
+  k.forLoop(ids.blockId, blocks, ids.gridSize,
+            [&](KernelBuilder &k, Value virtualBlock) {
+              buildRowGemmBlock(k, loc, gemm, ids, virtualBlock, rowsOrOne,
+                                rows, numARows, reduction, numExperts, upOffset,
+                                outCols);
+              // The next virtual block's expert search (a block-wide
+              // all-reduce) reuses the shared scratch this one's result
+              // is still being read from.
+              gpu::BarrierOp::create(k.b(), loc);
+            });
 }
 
 /// Sums over an scf.for from 0 to `upper` by 1, in order, in f32 from 0:
@@ -533,26 +545,35 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
                 gemm.quant == QuantScheme::fp8_tensor)
               std::tie(gate, up) = applyFp8Scales(k, gemm, aRow, expert, gate,
                                                   up, gateCol, upCol, gated);
-            if (gemm.bias) {
-              gate = arith::AddFOp::create(
-                  b, loc, gate, k.loadF32(gemm.bias, {expert, gateCol}));
-              if (gated)
-                up = arith::AddFOp::create(
-                    b, loc, up, k.loadF32(gemm.bias, {expert, upCol}));
-            }
-            Value value =
-                gated ? buildGatedActivation(k, activation, gate, up)
-                      : buildElementwiseActivation(k, activation.kind, gate);
-            if (gemm.scale)
-              value = arith::MulFOp::create(
-                  b, loc, value,
-                  memref::LoadOp::create(b, loc, gemm.scale, row));
-            return value;
+            return buildRowEpilogue(k, gemm, activation, expert, row, gateCol,
+                                    upCol, gate, up);
           },
           0.0f);
       k.storeF32(result, gemm.out, {row, col});
     });
   });
+}
+
+Value mlir::moe::buildRowEpilogue(KernelBuilder &k, const RowGemm &gemm,
+                                  const EpilogueActivation &activation,
+                                  Value expert, Value row, Value gateCol,
+                                  Value upCol, Value gate, Value up) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  bool gated = activation.isGated();
+  if (gemm.bias) {
+    gate = arith::AddFOp::create(b, loc, gate,
+                                 k.loadF32(gemm.bias, {expert, gateCol}));
+    if (gated)
+      up = arith::AddFOp::create(b, loc, up,
+                                 k.loadF32(gemm.bias, {expert, upCol}));
+  }
+  Value value = gated ? buildGatedActivation(k, activation, gate, up)
+                      : buildElementwiseActivation(k, activation.kind, gate);
+  if (gemm.scale)
+    value = arith::MulFOp::create(
+        b, loc, value, memref::LoadOp::create(b, loc, gemm.scale, row));
+  return value;
 }
 
 /// The parameters of `config` that no kernel implements yet, as an error at
@@ -578,10 +599,16 @@ static LogicalResult checkConfigImplemented(GroupedMatmulOp op,
     return op.emitOpError(
         "#moe.gemm_config swap_ab = true is not supported yet: the tiled "
         "kernel puts A's rows on wgmma's M");
-  if (config.getSplitK() != 1 && config.getKernel() == GemmKernel::simple)
+  if (config.getSplitK() != 1 && config.getKernel() != GemmKernel::tiled)
     return op.emitOpError("#moe.gemm_config split_k = ")
-           << config.getSplitK()
-           << " needs kernel = tiled: the simple kernel does not split K";
+           << config.getSplitK() << " needs kernel = tiled: the "
+           << stringifyGemmKernel(config.getKernel())
+           << " kernel does not split K";
+  if (config.getKernel() == GemmKernel::stream && op.isQuantized())
+    return op.emitOpError("#moe.gemm_config kernel = stream is not supported "
+                          "yet with quant = ")
+           << stringifyQuantScheme(op.getQuant())
+           << ": the stream kernel reads bf16 or f16 A and W";
   if (config.getSplitK() != 1 && config.getClusterM() != 1)
     return op.emitOpError("#moe.gemm_config split_k = ")
            << config.getSplitK() << " with cluster_m = " << config.getClusterM()

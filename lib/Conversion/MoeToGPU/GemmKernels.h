@@ -17,6 +17,8 @@
 namespace mlir::moe {
 
 class KernelBuilder;
+struct EpilogueActivation;
+struct LaunchIds;
 
 /// The operands of one grouped GEMM (buffer form).
 struct RowGemm {
@@ -93,6 +95,21 @@ RowGemm getRowGemm(GroupedMatmulOp op);
 /// The simple, correct path: one thread per output element.
 void buildRowGemm(PatternRewriter &rewriter, Location loc, const RowGemm &gemm);
 
+/// The simple kernel's work for `gemm` spread over the blocks of the launch
+/// being built (`ids`, blocks of any size): block b takes the simple
+/// kernel's virtual blocks b, b + grid, ... Every thread of the block must
+/// reach it (its expert search is a block-wide reduction).
+void buildRowGemmInLaunch(KernelBuilder &k, const RowGemm &gemm,
+                          const LaunchIds &ids);
+
+/// The epilogue of output (row, column) from the f32 sums `gate` (and `up`,
+/// gated) of W rows `gateCol` (and `upCol`): bias, activation, row scale,
+/// in the reference's order. The caller rounds it to the output type.
+Value buildRowEpilogue(KernelBuilder &k, const RowGemm &gemm,
+                       const EpilogueActivation &activation, Value expert,
+                       Value row, Value gateCol, Value upCol, Value gate,
+                       Value up);
+
 /// Exact GELU, 0.5 * v * (1 + erf(v / sqrt(2))), in f32.
 Value buildGelu(KernelBuilder &k, Value v);
 
@@ -100,6 +117,22 @@ Value buildGelu(KernelBuilder &k, Value v);
 /// or f16 operands, or an fp8 scheme with a contiguous A); the run-time
 /// conditions are checked in the generated code.
 bool canUseTiledGroupedMatmul(const RowGemm &gemm);
+
+/// Whether `gemm` can take the stream kernel (kernel = stream): bf16 or f16
+/// A and W of one type, unquantized, expert offsets, identity layouts; the
+/// alignment is checked at run time.
+bool canUseStreamGroupedMatmul(const RowGemm &gemm);
+
+/// Emits the stream kernel of `config` for `gemm` at the builder's point
+/// (one launch), without the host check of its alignment rules
+/// (streamGroupedMatmulApplies).
+void buildStreamGroupedMatmul(KernelBuilder &kb, const RowGemm &gemm,
+                              GemmConfigAttr config);
+
+/// i1, true at run time where the stream kernel may read `gemm`'s A and W
+/// in 16-byte vectors: aligned rows, K a multiple of 8, at least one A row,
+/// E within the kernel's expert list.
+Value streamGroupedMatmulApplies(KernelBuilder &kb, const RowGemm &gemm);
 
 /// Emits the tiled grouped GEMM for `gemm`: a tile-schedule kernel, the
 /// persistent TMA/wgmma kernel, and the simple kernel as a device-gated

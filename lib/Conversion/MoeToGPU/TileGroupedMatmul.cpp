@@ -34,13 +34,18 @@ struct TileGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
     if (!op.hasPureBufferSemantics())
       return rewriter.notifyMatchFailure(op, "needs the buffer form");
     SmallVector<GemmConfigAttr> configs = op.getGemmConfigs();
-    if (configs.front().getKernel() != GemmKernel::tiled)
+    if (configs.front().getKernel() == GemmKernel::simple)
       return rewriter.notifyMatchFailure(op, "kernel = simple in its config");
     if (static_cast<int64_t>(op.getIndexDivisor()) <= 0)
       return rewriter.notifyMatchFailure(op, "index_divisor must be positive");
     RowGemm gemm = getRowGemm(op);
     if (!canUseTiledGroupedMatmul(gemm))
       return rewriter.notifyMatchFailure(op, "types or layouts not tileable");
+    bool anyStream = llvm::any_of(configs, [](GemmConfigAttr config) {
+      return config.getKernel() == GemmKernel::stream;
+    });
+    if (anyStream && !canUseStreamGroupedMatmul(gemm))
+      return rewriter.notifyMatchFailure(op, "types not streamable");
     buildTiledGroupedMatmul(rewriter, op.getLoc(), gemm, configs, dynamicTiles);
     rewriter.eraseOp(op);
     return success();

@@ -769,22 +769,26 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
 
   // Schedule buffer, allocated unconditionally (moe-device-allocations
   // frees it at the function's end), large enough for the most schedule
-  // entries of any configuration.
+  // entries of any tiled configuration (the stream kernel has none).
   SmallVector<Value> maxMTiles;
   Value scheduleWords;
-  for (const TileConfig &config : configs) {
+  for (auto [index, config] : llvm::enumerate(configs)) {
     maxMTiles.push_back(x.add(kb.ceilDiv(sizes.rows, x.c(config.scheduleM())),
                               x.add(sizes.numExperts, x.c(2))));
+    if (gemmConfigs[index].getKernel() != GemmKernel::tiled)
+      continue;
     Value entries = x.mul(maxMTiles.back(), x.c(kEntryWords));
     Value words = x.add(x.c(kHeaderWords), entries);
     scheduleWords = scheduleWords ? arith::MaxUIOp::create(rewriter, loc,
                                                            scheduleWords, words)
                                   : words;
   }
-  Value schedule = memref::AllocOp::create(
-      rewriter, loc,
-      MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
-      ValueRange{scheduleWords});
+  Value schedule;
+  if (scheduleWords)
+    schedule = memref::AllocOp::create(
+        rewriter, loc,
+        MemRefType::get({ShapedType::kDynamic}, rewriter.getI32Type()),
+        ValueRange{scheduleWords});
 
   // The TMA rules: 16-byte aligned bases and row strides (K % 8 == 0 for
   // 16-bit elements, K % 16 == 0 for fp8), no empty dimension.
@@ -892,6 +896,20 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
   // its device-gated fallback and, with split_k, the device-gated
   // reduction of the splits, at the rewriter's insertion point.
   auto emitTiledKernels = [&](size_t index) {
+    if (gemmConfigs[index].getKernel() == GemmKernel::stream) {
+      // The stream kernel where its 16-byte loads apply, else the simple
+      // kernel.
+      KernelBuilder sb(rewriter, loc);
+      auto applies = scf::IfOp::create(rewriter, loc, TypeRange(),
+                                       streamGroupedMatmulApplies(sb, gemm),
+                                       /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(applies.thenBlock());
+      buildStreamGroupedMatmul(sb, gemm, gemmConfigs[index]);
+      rewriter.setInsertionPointToStart(applies.elseBlock());
+      buildRowGemm(rewriter, loc, gemm);
+      return;
+    }
     const TileConfig &config = configs[index];
     const ConfigPlan &plan = plans[index];
     KernelBuilder tb(rewriter, loc);

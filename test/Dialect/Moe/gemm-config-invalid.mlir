@@ -183,7 +183,7 @@ func.func @raster_word(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: mem
 // -----
 
 func.func @kernel_word(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
-  // expected-error @+2 {{expected one of [tiled, simple] for the kernel that computes a grouped_matmul, got: wgmma}}
+  // expected-error @+2 {{expected one of [tiled, simple, stream] for the kernel that computes a grouped_matmul, got: wgmma}}
   // expected-error @+1 {{failed to parse Moe_GemmConfigAttr parameter 'kernel'}}
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<kernel = wgmma>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
@@ -242,7 +242,7 @@ func.func @list_not_increasing(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
 // -----
 
 func.func @list_simple_kernel(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
-  // expected-error @+1 {{'moe.config' entry 0 has kernel = simple: a list of configurations picks between tiled kernels}}
+  // expected-error @+1 {{'moe.config' entry 0 has kernel = simple: a list of configurations picks between tiled and stream kernels}}
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = [#moe.gemm_config<kernel = simple>, #moe.gemm_config<min_rows = 64>]} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }

@@ -128,8 +128,8 @@ mlir::moe::verifyConfigEntry(StringRef opName, StringRef key, Attribute value,
 }
 
 /// A #moe.gemm_config with min_rows = 0, or a non-empty list of them in
-/// strictly increasing min_rows from 0, all of the tiled kernel (the host
-/// code picks the kernel by the rows at run time).
+/// strictly increasing min_rows from 0, each of the tiled or the stream
+/// kernel (the host code picks the kernel by the rows at run time).
 static LogicalResult verifyGemmConfigs(Operation *op, Attribute config) {
   auto emitError = [&] {
     return op->emitOpError() << "'" << kConfigAttrName << "' ";
@@ -167,10 +167,10 @@ static LogicalResult verifyGemmConfigs(Operation *op, Attribute config) {
                          << previous
                          << ": list the configurations in strictly "
                             "increasing min_rows";
-    if (list.size() > 1 && entry.getKernel() != GemmKernel::tiled)
+    if (list.size() > 1 && entry.getKernel() == GemmKernel::simple)
       return emitError() << "entry " << index
                          << " has kernel = simple: a list of configurations "
-                            "picks between tiled kernels";
+                            "picks between tiled and stream kernels";
     previous = entry.getMinRows();
   }
   return success();

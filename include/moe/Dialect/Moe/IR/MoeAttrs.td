@@ -49,7 +49,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
 
     | parameter | default | allowed values (verified) | meaning |
     |---|---|---|---|
-    | `kernel` | `tiled` | `tiled`, `simple` | `simple` forces the one-thread-per-output kernel |
+    | `kernel` | `tiled` | `tiled`, `simple`, `stream` | `simple` forces the one-thread-per-output kernel; `stream` the weight-streaming decode kernel (below) |
     | `tile_m` | 128 | `64 * warpgroups` | rows of an output tile |
     | `tile_n` | 256 | multiple of 16 in [16, 256] | columns of the accumulator tile (wgmma N; a gated epilogue's gate and up halves are `tile_n / 2` each) |
     | `tile_k` | 64 | 64 (bf16/f16), 128 (fp8) | K elements per pipeline step: one 128-byte row |
@@ -102,8 +102,23 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     with an error at the op ("not supported yet"), whichever kernel the op
     would get: `cluster_m` other than 1 or 2, `cluster_n` other than 1,
     `raster = along_n`, `swap_ab = true`, `split_k` other than 1 together
-    with `cluster_m = 2` or `kernel = simple`. docs/Rationale.md says why
-    the two kinds of limits are checked in two places.
+    with `cluster_m = 2` or `kernel = simple` or `stream`, and `kernel =
+    stream` on a quantized GEMM. docs/Rationale.md says why the two kinds
+    of limits are checked in two places.
+
+    `kernel = stream` (decode, a few rows per expert): no tiles, no tile
+    schedule and no tensor cores. Each block lists the experts that have
+    rows (from the offsets, in its own shared memory), then takes units of
+    (expert, a few output columns) in turn: its threads stream the columns'
+    W rows along K in 16-byte loads, multiply them with the expert's A rows
+    (up to 4 at a time, read through `row_index` when gathered, so a
+    decode layer needs no row copy) in f32, add the threads' partial sums
+    in a fixed tree and apply the epilogue. One launch per GEMM: rows
+    outside every expert are zeroed and non-monotone offsets take the
+    simple kernel's code inside the same launch. `ctas` bounds the grid at
+    `4 * ctas` blocks of 256 threads; the tile parameters are not read.
+    bf16 and f16 only, K a multiple of 8 and 16-byte aligned rows (checked
+    at run time, the simple kernel otherwise).
 
     `split_k = S` (decode): a call whose (row tile, column block) tiles
     number fewer than twice its persistent blocks splits each tile's K
@@ -140,7 +155,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     per expert, known only when the layer runs (a 64-row tile wastes less
     of a small expert, clusters pay only where both row tiles have rows).
     `moe.config` may therefore be a list of configurations in increasing
-    `min_rows`, the first with `min_rows = 0`, all of the tiled kernel:
+    `min_rows`, the first with `min_rows = 0`, each of the tiled or the stream kernel:
     the GPU lowering compiles one kernel per entry and the host code
     launches the one of the last entry whose `min_rows` is at most the
     GEMM's rows (A's rows, T * k for a layer's GEMMs) at each call. A

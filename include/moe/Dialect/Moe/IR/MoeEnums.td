@@ -132,7 +132,8 @@ def Moe_QuantSchemeAttr : EnumAttr<Moe_Dialect, Moe_QuantScheme, "quant"> {
 def Moe_GemmKernel : I32EnumAttr<"GemmKernel",
     "the kernel that computes a grouped_matmul", [
       I32EnumAttrCase<"tiled", 0>,
-      I32EnumAttrCase<"simple", 1>
+      I32EnumAttrCase<"simple", 1>,
+      I32EnumAttrCase<"stream", 2>
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::moe";
