@@ -612,9 +612,10 @@ void Generator::fillWeightOnly(const char *w, const char *scale,
     }
   });
   // All max, then all min: int4 bytes 0xFF (-1 as i8) and 0x00.
-  const int64_t N = weights->shape[1], row = weights->shape[2];
+  const int64_t row = weights->shape[2];
+  const int64_t rows = row > 0 ? std::min<int64_t>(count / row, 2) : 0;
   const int32_t rowValues[2] = {int4 ? -1 : 127, int4 ? 0 : -128};
-  for (int64_t r = 0; r < std::min<int64_t>(N, 2); ++r)
+  for (int64_t r = 0; r < rows; ++r)
     std::fill(data + r * row, data + (r + 1) * row, rowValues[r]);
 
   if (HostTensor *zeros = operand(zero)) {
