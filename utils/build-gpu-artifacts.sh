@@ -41,10 +41,14 @@ done
   --pipeline-options "fuse-routing=0" "$ROOT/test/GPU/suite/fused-routing.mlir" \
   "$OUT" >/dev/null
 echo "compiled fused-routing.mlir fused up to 4096 slots and unfused ($FORMAT)"
-# DeepSeek-V3's fp8_block layer, for test/GPU/bench_fp8_layer.py.
-"$ROOT/utils/moe-compile.sh" --format "$FORMAT" \
-  "$ROOT/examples/quantized/deepseek-v3-fp8.mlir" "$OUT" >/dev/null
-echo "compiled quantized/deepseek-v3-fp8.mlir ($FORMAT)"
+# DeepSeek-V3's fp8_block layer, for test/GPU/bench_fp8_layer.py; the
+# weight-only Qwen3-30B-A3B layers (int4 in both forms, int8), which the
+# GEMM suite runs whole (run_weight_only_gemms, test/GPU/common.sh).
+for input in deepseek-v3-fp8 qwen3-30b-a3b-int4 qwen3-30b-a3b-int8; do
+  "$ROOT/utils/moe-compile.sh" --format "$FORMAT" \
+    "$ROOT/examples/quantized/$input.mlir" "$OUT" >/dev/null
+  echo "compiled quantized/$input.mlir ($FORMAT)"
+done
 # IR of our own in upstream dialects through the stock mlir-opt's
 # gpu-lower-to-nvvm-pipeline, for test/GPU/upstream_abi_tests.py.
 FORMAT=$FORMAT "$ROOT/utils/build-upstream-abi-artifacts.sh" "$OUT/upstream-abi"

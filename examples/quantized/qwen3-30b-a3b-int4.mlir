@@ -4,9 +4,12 @@
 // zero points) [E, N, K/128].
 //
 // Both forms: AWQ-like with zero points (@qwen3_int4_awq_moe) and GPTQ-like
-// symmetric (@qwen3_int4_gptq_moe, zero point 8). They verify and decompose;
-// the GPU lowering of the weight-only schemes is not there yet and says so at
-// the op (test/examples-quantized.test).
+// symmetric (@qwen3_int4_gptq_moe, zero point 8). They verify, decompose and
+// compile through the whole pipeline: both expert GEMMs take the simple
+// kernel, which unpacks and dequantizes each weight ((q - zero) * scale,
+// rounded to bf16) where it reads it; the swap-AB kernel that dequantizes
+// in registers is future work (test/examples-quantized.test,
+// test/Pipelines/weight-only-ptxas.mlir).
 func.func @qwen3_int4_awq_moe(%x: tensor<?x2048xbf16>, %logits: tensor<?x128xbf16>,
                               %w13: tensor<128x1536x1024xi8>,
                               %w2: tensor<128x2048x384xi8>,

@@ -189,9 +189,10 @@ std::vector<float> groupedMatmul(const GroupedMatmulArgs &args) {
   std::vector<float> out(args.R * outCols, 0.0f);
   std::vector<int64_t> owner = rowOwners(args.offsets, args.E, args.R);
   QuantScheme scheme = args.quant.scheme;
-  // Weight-only schemes multiply by the dequantized (rounded) weights.
+  // Weight-only schemes multiply by the dequantized (rounded) weights
+  // (none to dequantize without rows: validating the operands is all).
   std::vector<float> dequantized;
-  if (isWeightOnlyScheme(scheme))
+  if (isWeightOnlyScheme(scheme) && args.R > 0)
     dequantized = detail::dequantizedWeightOnly(args);
   const float *weights = dequantized.empty() ? args.w : dequantized.data();
   for (int64_t r = 0; r < args.R; ++r) {

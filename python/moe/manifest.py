@@ -18,7 +18,7 @@ __all__ = ["ArgSpec", "FunctionSpec", "parse_manifest", "operand_schema",
 # Manifest element types -> torch dtype names (resolved lazily: no torch
 # needed to parse a manifest).
 DTYPES = {"f32": "float32", "bf16": "bfloat16", "f16": "float16", "i32": "int32",
-          "f8E4M3FN": "float8_e4m3fn"}
+          "f8E4M3FN": "float8_e4m3fn", "i8": "int8"}
 
 
 @dataclass
@@ -26,7 +26,7 @@ class ArgSpec:
     """One ``arg`` record: element type and shape (None for a ``?`` size)."""
 
     index: int
-    dtype: str  # f32 | bf16 | f16 | i32 | f8E4M3FN
+    dtype: str  # f32 | bf16 | f16 | i32 | f8E4M3FN | i8
     shape: Tuple[Optional[int], ...]  # () for rank 0 ("scalar")
 
     @property

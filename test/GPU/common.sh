@@ -132,3 +132,47 @@ run_fp8_gemms() {
     run_gemm_edges fp8-gemm "$f"
   done
 }
+
+# The weight-only GEMMs and layers (suite/weight-only-gemm.mlir: w4a16,
+# w4a16_zp, w8a16 on the simple kernel) against the reference library,
+# and the quantized Qwen3-30B-A3B layers (examples/quantized/) whole:
+# Qwen3's expert GEMMs at the full 128 experts (R = T * 8 rows), the edge
+# shapes at 1, 37, 300 and 1000 rows and every offsets case, the small
+# layers at T = 1, 7, 32, 256 and their routing cases, memcheck on a
+# partial-group shape. moe-runner draws random packed bytes with an
+# all-max and an all-min weight row (nibbles 15 / 0, int8 127 / -128),
+# zero points in [0, 15] with 0 and 15 at the first rows' groups,
+# positive scales, and poisons the outputs.
+run_weight_only_gemms() {
+  for T in 1 32 256; do
+    run weight-only-gemm gemm1_qwen3_w4a16_zp $((T * 8)) random 3
+    run weight-only-gemm gemm2_qwen3_w4a16 $((T * 8)) random 3
+    run weight-only-gemm gemm1_qwen3_w8a16 $((T * 8)) random 3
+  done
+  for f in gemm_w4a16_k200_n72_gated gemm_w4a16_zp_k336_n80_bias_f16 \
+           gemm_w4a16_zp_k96_n300_interleaved gemm_w4a16_gathered_k256 \
+           gemm_w8a16_k200_n150_f16 gemm_w8a16_k48_n72_gelu; do
+    run_gemm_edges weight-only-gemm "$f"
+  done
+  for f in fused_moe_w4a16_small fused_moe_w4a16_zp_small fused_moe_w8a16_small; do
+    for T in 1 7 32 256; do
+      run weight-only-gemm "$f" "$T" random 3
+    done
+    for c in one-expert empty-experts nan-rows; do
+      run weight-only-gemm "$f" 256 "$c" 3
+    done
+  done
+  for T in 1 32 256; do
+    if [ -f "$ART/qwen3-30b-a3b-int4.so" ]; then
+      run qwen3-30b-a3b-int4 qwen3_int4_awq_moe "$T" random 3
+      run qwen3-30b-a3b-int4 qwen3_int4_gptq_moe "$T" random 3
+    fi
+    [ -f "$ART/qwen3-30b-a3b-int8.so" ] && run qwen3-30b-a3b-int8 qwen3_int8_moe "$T" random 3
+  done
+  if [ "${SANITIZER:-1}" != 0 ]; then
+    sanitize memcheck weight-only-gemm gemm_w4a16_zp_k336_n80_bias_f16 300 out-of-range
+    sanitize memcheck weight-only-gemm gemm_w4a16_k200_n72_gated 37
+    sanitize memcheck weight-only-gemm gemm_w8a16_k200_n150_f16 37 unsorted-offsets
+    sanitize memcheck weight-only-gemm fused_moe_w4a16_zp_small 33
+  fi
+}

@@ -5,7 +5,8 @@
 #     expert GEMMs at T = 1, 32, 256 tokens (R = T * k rows), Qwen3 also at
 #     T = 2048 (DeepSeek-V3 and Kimi-K2 weights, 11-17 G elements, take
 #     minutes to draw and hold on the host: step 2 covers them; fp8_block
-#     GEMMs at DeepSeek-V3's shapes with 8 experts and fp8 edge shapes); edge shapes (K = 16, 48, 144,
+#     GEMMs at DeepSeek-V3's shapes with 8 experts and fp8 edge shapes;
+#     the weight-only int4/int8 GEMMs and layers); edge shapes (K = 16, 48, 144,
 #     20; N = 72, 200, 192; f16, f32 output, bias, one-warpgroup config);
 #     edge cases (one expert takes all, empty experts, rows outside every
 #     expert, unsorted offsets); MoT linear; whole fused_moe layers
@@ -89,6 +90,10 @@ if [ "${SANITIZER:-1}" != 0 ]; then
   sanitize racecheck fp8-gemm gemm_fp8_channel_k512_n256_gated_tiled 300
   sanitize memcheck fp8-gemm gemm_fp8_tensor_k336_n80_f16_tiled 37
 fi
+
+# Weight-only schemes (issue 11): w4a16, w4a16_zp, w8a16 on the simple
+# kernel, GEMMs and layers (run_weight_only_gemms, test/GPU/common.sh).
+run_weight_only_gemms
 
 # Clusters of two blocks sharing W tiles (cluster_m = 2; an odd number of
 # row tiles leaves the second block of the last entry without rows).

@@ -140,6 +140,14 @@ for T in 1 32; do
 done
 run gemm gemm1_qwen3 32 empty-experts 3
 run gemm gemm1_qwen3 32 one-expert 3
+# The weight-only quantized GEMMs at Qwen3's shape (run-gemm-suite.sh runs
+# every weight-only function: run_weight_only_gemms).
+for T in 1 32; do
+  run weight-only-gemm gemm1_qwen3_w4a16_zp $((T * 8)) random 3
+  run weight-only-gemm gemm2_qwen3_w4a16 $((T * 8)) random 3
+  run weight-only-gemm gemm1_qwen3_w8a16 $((T * 8)) random 3
+done
+run weight-only-gemm gemm_w4a16_zp_k336_n80_bias_f16 37 empty-experts 3
 
 if [ "${SANITIZER:-1}" = 1 ]; then
   echo "== compute-sanitizer memcheck"

@@ -30,6 +30,7 @@ double Tolerances::forType(ElementType type) const {
     return f16;
   case ElementType::I32:
   case ElementType::F8E4M3FN:
+  case ElementType::I8:
     break;
   }
   return 0.0;
@@ -45,7 +46,8 @@ bool parseTolerances(const std::string &text, Tolerances &tolerances,
     std::string typeText = item.substr(0, equal);
     ElementType type;
     if (equal == std::string::npos || !parseElementType(typeText, type) ||
-        type == ElementType::I32 || type == ElementType::F8E4M3FN) {
+        type == ElementType::I32 || type == ElementType::F8E4M3FN ||
+        type == ElementType::I8) {
       error = "--dtype-tolerance: expected <f32|bf16|f16>=<tolerance>, got '" +
               item + "'";
       return false;

@@ -57,6 +57,12 @@ void encodeElements(const HostTensor &tensor, size_t begin, size_t count,
       destination[i] = ref::floatToE4m3Bits(source[i]);
     return;
   }
+  case ElementType::I8: {
+    const int32_t *source = tensor.ints.data() + begin;
+    for (size_t i = 0; i < count; ++i)
+      destination[i] = static_cast<uint8_t>(static_cast<int8_t>(source[i]));
+    return;
+  }
   }
 }
 
@@ -86,6 +92,10 @@ HostTensor decodeTensor(ElementType type, const Shape &shape,
   case ElementType::F8E4M3FN:
     for (size_t i = 0; i < count; ++i)
       tensor.floats[i] = ref::e4m3BitsToFloat(bytes[i]);
+    break;
+  case ElementType::I8:
+    for (size_t i = 0; i < count; ++i)
+      tensor.ints[i] = static_cast<int8_t>(bytes[i]);
     break;
   }
   return tensor;

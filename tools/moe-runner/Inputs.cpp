@@ -170,6 +170,8 @@ private:
   void makePermute();
   void makeCombine();
   void makeFp8Operands();
+  void fillWeightOnly(const char *w, const char *scale, const char *zero,
+                      int64_t K);
   void makeGroupedMatmul();
   void makeMotLinear();
   void makeMotMlp();
@@ -581,9 +583,65 @@ void Generator::makeFp8Operands() {
   fillUniform("w_scale", 0.5f * perK, perK);
 }
 
+/// The weight-only schemes (quant = w4a16, w4a16_zp, w8a16) of the
+/// weights \p w (i8: two int4 values a byte along K, or int8 values), their
+/// scales \p scale and zero points \p zero, for a reduction size \p K:
+/// random bytes (every nibble, every int8 value); the first weight row of
+/// expert 0 all max (nibbles 15, int8 127) and the second all min (nibbles
+/// 0, int8 -128); zero points in [0, 15], those of the first two rows'
+/// groups alternating 0 and 15 (so (q - z) reaches +-15); positive scales
+/// that bring the dequantized weights to about 1 / sqrt(K).
+void Generator::fillWeightOnly(const char *w, const char *scale,
+                               const char *zero, int64_t K) {
+  HostTensor *weights = operand(w);
+  if (!weights || weights->type != ElementType::I8 ||
+      weights->shape.size() != 3)
+    return;
+  const std::string quant = op.wordAttr("quant");
+  const bool int4 = quant != "w8a16";
+  const uint64_t base = mix(seed) ^ mix(op.operandArg(w) * 16 + kValues);
+  const int64_t count = static_cast<int64_t>(weights->ints.size());
+  int32_t *data = weights->ints.data();
+  parallelFor((count + kBlock - 1) / kBlock, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t block = b0; block < b1; ++block) {
+      std::mt19937 blockRng(static_cast<uint32_t>(mix(base + block)));
+      std::uniform_int_distribution<int32_t> byte(-128, 127);
+      int64_t end = std::min(count, (block + 1) * kBlock);
+      for (int64_t i = block * kBlock; i < end; ++i)
+        data[i] = byte(blockRng);
+    }
+  });
+  // All max, then all min: int4 bytes 0xFF (-1 as i8) and 0x00.
+  const int64_t row = weights->shape[2];
+  const int64_t rows = row > 0 ? std::min<int64_t>(count / row, 2) : 0;
+  const int32_t rowValues[2] = {int4 ? -1 : 127, int4 ? 0 : -128};
+  for (int64_t r = 0; r < rows; ++r)
+    std::fill(data + r * row, data + (r + 1) * row, rowValues[r]);
+
+  if (HostTensor *zeros = operand(zero)) {
+    Rng values = rng(zero, kValues);
+    std::uniform_int_distribution<int32_t> point(0, 15);
+    for (int32_t &value : zeros->ints)
+      value = point(values);
+    const int64_t groups = zeros->shape.size() == 3 ? zeros->shape[2] : 0;
+    for (int64_t i = 0; i < std::min<int64_t>(2 * groups, zeros->ints.size());
+         ++i)
+      zeros->ints[i] = (i / groups + i % groups) % 2 == 0 ? 0 : 15;
+  }
+  // |q - z| is about 4 to 8 for int4, 74 for int8 (its standard deviation).
+  const float spread = int4 ? 8.0f : 64.0f;
+  const float perK =
+      1.0f / (spread * std::sqrt(static_cast<float>(std::max<int64_t>(K, 1))));
+  fillUniform(scale, 0.5f * perK, perK);
+}
+
 void Generator::makeGroupedMatmul() {
-  const int64_t K = dim("w", 2);
-  if (operand("w_scale")) {
+  const int64_t K = dim("a", 1);
+  const std::string quant = op.wordAttr("quant");
+  if (quant == "w4a16" || quant == "w4a16_zp" || quant == "w8a16") {
+    fillNormal("a", 0.0f, 1.0f);
+    fillWeightOnly("w", "w_scale", "w_zero", K);
+  } else if (operand("w_scale")) {
     makeFp8Operands();
   } else {
     fillNormal("a", 0.0f, 1.0f);
@@ -638,7 +696,15 @@ void Generator::makeMotMlp() {
 }
 
 void Generator::makeFusedMoe() {
-  fillExpertMlp(dim("x", 1), dim("w2", 2));
+  // With a weight-only scheme, w2's K is I: twice its last dimension when
+  // packed as int4.
+  const std::string quant = op.wordAttr("quant");
+  const int64_t H = dim("x", 1);
+  const int64_t I =
+      dim("w2", 2) * (quant == "w4a16" || quant == "w4a16_zp" ? 2 : 1);
+  fillExpertMlp(H, I);
+  fillWeightOnly("w13", "w13_scale", "w13_zero", H);
+  fillWeightOnly("w2", "w2_scale", "w2_zero", I);
   fillLogits("logits", dim("logits", 1));
   fillGateBias("bias");
   fillSharedLogits();

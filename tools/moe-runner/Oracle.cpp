@@ -108,6 +108,73 @@ void runPerToken(HostTensor *result, const Args &whole, Layer layer,
   });
 }
 
+/// The reference's weight-only scheme named \p quant (w4a16, w4a16_zp,
+/// w8a16), or None for any other.
+ref::QuantScheme weightOnlyScheme(const std::string &quant) {
+  if (quant == "w4a16")
+    return ref::QuantScheme::W4A16;
+  if (quant == "w4a16_zp")
+    return ref::QuantScheme::W4A16Zp;
+  if (quant == "w8a16")
+    return ref::QuantScheme::W8A16;
+  return ref::QuantScheme::None;
+}
+
+/// The integer weights of the i8 tensor \p stored [rows..., Ks] as the
+/// reference takes them, widened to f32: two unsigned int4 values a byte
+/// (ref::unpackInt4: [rows..., 2 Ks]) or the int8 values.
+std::vector<float> integerWeights(const HostTensor &stored, bool int4) {
+  const int64_t count = static_cast<int64_t>(stored.ints.size());
+  std::vector<float> values(int4 ? 2 * count : count);
+  parallelFor(count, int64_t(1) << 16, [&](int64_t i0, int64_t i1) {
+    if (!int4) {
+      for (int64_t i = i0; i < i1; ++i)
+        values[i] = static_cast<float>(stored.ints[i]);
+      return;
+    }
+    std::vector<uint8_t> bytes(i1 - i0);
+    for (int64_t i = i0; i < i1; ++i)
+      bytes[i - i0] = static_cast<uint8_t>(stored.ints[i]);
+    std::vector<uint8_t> unpacked =
+        ref::unpackInt4(bytes.data(), 1, 2 * (i1 - i0));
+    std::copy(unpacked.begin(), unpacked.end(), values.begin() + 2 * i0);
+  });
+  return values;
+}
+
+/// The i8 (or i32) values of \p tensor widened to f32 (zero points).
+std::vector<float> widened(const HostTensor *tensor) {
+  if (!tensor)
+    return {};
+  return std::vector<float>(tensor->ints.begin(), tensor->ints.end());
+}
+
+/// Every weight of \p w [E, N, K] (integer values) dequantized under the
+/// weight-only \p quant as ref::dequantizeWeights does, expert by expert
+/// in parallel.
+std::vector<float> dequantizeWeightOnly(const ref::GemmQuantization &quant,
+                                        const float *w, int64_t E, int64_t N,
+                                        int64_t K) {
+  const int64_t perExpert = N * K;
+  const int64_t scalesPerExpert =
+      quant.scheme == ref::QuantScheme::W8A16
+          ? N
+          : N * ref::ceilDiv(K, std::max<int64_t>(quant.groupSize, 1));
+  std::vector<float> out(E * perExpert);
+  parallelFor(E, 1, [&](int64_t e0, int64_t e1) {
+    for (int64_t e = e0; e < e1; ++e) {
+      ref::GemmQuantization expert = quant;
+      expert.wScale = quant.wScale + e * scalesPerExpert;
+      if (quant.wZero)
+        expert.wZero = quant.wZero + e * scalesPerExpert;
+      std::vector<float> values =
+          ref::dequantizeWeights(expert, w + e * perExpert, 1, N, K);
+      std::copy(values.begin(), values.end(), out.begin() + e * perExpert);
+    }
+  });
+  return out;
+}
+
 /// The activation named \p word (fused_moe's `activation` attribute).
 ref::Activation activationNamed(const std::string &word) {
   using ref::Activation;
@@ -327,6 +394,22 @@ void Oracle::groupedMatmul() {
                    : quant == "fp8_channel" ? 1
                                             : 0;
   }
+  // The weight-only schemes: w holds i8 bytes (packed int4 or int8), the
+  // zero points i8 values; the reference takes their integer values.
+  std::vector<float> weightValues, zeroValues, dequantized;
+  const ref::QuantScheme weightOnly = weightOnlyScheme(quant);
+  if (weightOnly != ref::QuantScheme::None) {
+    whole.quant.scheme = weightOnly;
+    whole.quant.groupSize =
+        weightOnly == ref::QuantScheme::W8A16 ? 0 : op.intAttr("group_size");
+    whole.quant.wScale = floats("w_scale");
+    zeroValues = widened(input("w_zero"));
+    whole.quant.wZero = zeroValues.empty() ? nullptr : zeroValues.data();
+    whole.quant.computeType = dtype("a");
+    weightValues =
+        integerWeights(*input("w"), weightOnly != ref::QuantScheme::W8A16);
+    whole.w = weightValues.data();
+  }
   // Validate once on the whole problem, with no rows to compute.
   {
     ref::GroupedMatmulArgs empty = whole;
@@ -334,6 +417,14 @@ void Oracle::groupedMatmul() {
     if (!empty.rowIndexOrNull)
       empty.M = 0;
     ref::groupedMatmul(empty);
+  }
+  // A weight-only GEMM is the unquantized one over the dequantized weights
+  // (GroupedMatmulArgs::quant): dequantized once here, not per row range.
+  if (weightOnly != ref::QuantScheme::None) {
+    dequantized =
+        dequantizeWeightOnly(whole.quant, whole.w, whole.E, whole.N, whole.K);
+    whole.w = dequantized.data();
+    whole.quant = ref::GemmQuantization();
   }
   const int64_t cols = ref::groupedMatmulOutputCols(whole.N, whole.epilogue);
   // Rows [r0, r1) are an independent grouped matmul whose offsets are
@@ -403,6 +494,47 @@ void Oracle::fusedMoe() {
   whole.gate = gateOptions();
   whole.expertMapOrNull = ints("expert_map");
   whole.numLocalExperts = dim("w13", 0);
+  // The weight-only schemes: validated once with the integer weights, then
+  // the layer over the dequantized ones (as the reference's expert GEMMs
+  // compute it), dequantized once here rather than in every token range.
+  std::vector<float> dequantized13, dequantized2;
+  const ref::QuantScheme weightOnly = weightOnlyScheme(op.wordAttr("quant"));
+  if (weightOnly != ref::QuantScheme::None) {
+    const bool int4 = weightOnly != ref::QuantScheme::W8A16;
+    const int64_t L = dim("w13", 0), rows13 = dim("w13", 1);
+    if (int4) // w2 [L, H, I / 2] holds two int4 values a byte.
+      whole.I = 2 * dim("w2", 2);
+    std::vector<float> values13 = integerWeights(*input("w13"), int4);
+    std::vector<float> values2 = integerWeights(*input("w2"), int4);
+    std::vector<float> zeros13 = widened(input("w13_zero"));
+    std::vector<float> zeros2 = widened(input("w2_zero"));
+    ref::FusedMoeArgs check = whole;
+    check.T = 0;
+    check.w13 = values13.data();
+    check.w2 = values2.data();
+    ref::FusedMoeQuantization &quant = check.quant;
+    quant.scheme = weightOnly;
+    quant.groupSize = int4 ? op.intAttr("group_size") : 0;
+    quant.w13Scale = floats("w13_scale");
+    quant.w2Scale = floats("w2_scale");
+    quant.w13Zero = zeros13.empty() ? nullptr : zeros13.data();
+    quant.w2Zero = zeros2.empty() ? nullptr : zeros2.data();
+    ref::fusedMoe(check);
+    ref::GemmQuantization gemm;
+    gemm.scheme = weightOnly;
+    gemm.groupSize = quant.groupSize;
+    gemm.computeType = whole.dtype;
+    gemm.wScale = quant.w13Scale;
+    gemm.wZero = quant.w13Zero;
+    dequantized13 =
+        dequantizeWeightOnly(gemm, values13.data(), L, rows13, whole.H);
+    gemm.wScale = quant.w2Scale;
+    gemm.wZero = quant.w2Zero;
+    dequantized2 =
+        dequantizeWeightOnly(gemm, values2.data(), L, whole.H, whole.I);
+    whole.w13 = dequantized13.data();
+    whole.w2 = dequantized2.data();
+  }
   // Tokens are independent: route, expert MLPs and combine are per token.
   runPerToken(result, whole, ref::fusedMoe,
               [&](ref::FusedMoeArgs &part, int64_t t0) {

@@ -23,6 +23,8 @@ const char *elementTypeName(ElementType type) {
     return "i32";
   case ElementType::F8E4M3FN:
     return "f8E4M3FN";
+  case ElementType::I8:
+    return "i8";
   }
   return "?";
 }
@@ -30,7 +32,7 @@ const char *elementTypeName(ElementType type) {
 bool parseElementType(const std::string &text, ElementType &type) {
   for (ElementType candidate :
        {ElementType::F32, ElementType::BF16, ElementType::F16, ElementType::I32,
-        ElementType::F8E4M3FN}) {
+        ElementType::F8E4M3FN, ElementType::I8}) {
     if (text == elementTypeName(candidate)) {
       type = candidate;
       return true;
@@ -48,12 +50,15 @@ size_t elementSize(ElementType type) {
   case ElementType::F16:
     return 2;
   case ElementType::F8E4M3FN:
+  case ElementType::I8:
     return 1;
   }
   return 0;
 }
 
-bool isFloat(ElementType type) { return type != ElementType::I32; }
+bool isFloat(ElementType type) {
+  return type != ElementType::I32 && type != ElementType::I8;
+}
 
 ref::DType toRefDType(ElementType type) {
   switch (type) {
@@ -64,6 +69,7 @@ ref::DType toRefDType(ElementType type) {
   case ElementType::F32:
   case ElementType::I32:
   case ElementType::F8E4M3FN:
+  case ElementType::I8:
     break;
   }
   return ref::DType::F32;

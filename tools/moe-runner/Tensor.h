@@ -26,11 +26,13 @@ namespace moe {
 namespace runner {
 
 /// Element type of an entry point argument. F8E4M3FN is fp8 e4m3 (one byte;
-/// moe.quantize's q), held in the floats as the value it encodes.
-enum class ElementType { F32, BF16, F16, I32, F8E4M3FN };
+/// moe.quantize's q), held in the floats as the value it encodes. I8 is a
+/// byte of the weight-only schemes (int8 weights, two packed int4 weights,
+/// zero points), held in the ints as its signed value in [-128, 127].
+enum class ElementType { F32, BF16, F16, I32, F8E4M3FN, I8 };
 
 /// Returns the manifest spelling of \p type ("f32", "bf16", "f16", "i32",
-/// "f8E4M3FN").
+/// "f8E4M3FN", "i8").
 const char *elementTypeName(ElementType type);
 
 /// Parses a manifest element type; returns false for any other spelling.
@@ -42,7 +44,7 @@ size_t elementSize(ElementType type);
 /// True for f32, bf16, f16 and f8E4M3FN.
 bool isFloat(ElementType type);
 
-/// Returns the reference DType of a float element type (F32 for i32 and for
+/// Returns the reference DType of a float element type (F32 for i32, i8 and
 /// f8E4M3FN, whose values are f32 values).
 ref::DType toRefDType(ElementType type);
 
@@ -59,8 +61,9 @@ int64_t elementCount(const Shape &shape);
 /// Formats \p shape as in the manifest: "?x3584", "scalar" for rank 0.
 std::string formatShape(const Shape &shape);
 
-/// A host tensor: either floats (f32/bf16/f16, values already representable
-/// in the element type) or i32 values, in row-major order.
+/// A host tensor: either floats (f32/bf16/f16/f8E4M3FN, values already
+/// representable in the element type) or integers (i32, or i8 values in
+/// [-128, 127]), in row-major order.
 struct HostTensor {
   ElementType type = ElementType::F32;
   Shape shape;

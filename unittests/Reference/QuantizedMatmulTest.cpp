@@ -212,7 +212,15 @@ TEST(QuantizedMatmulTest, WeightOnlyInvalid) {
   args.quant.wScale = scale.data();
   expectInvalid([&] { groupedMatmul(args); },
                 {"w element 0 (16.0", "not an int4 value in [0, 15]"});
+  // Without rows nothing is dequantized, but the operands are still
+  // validated (moe-runner validates a whole problem so before it
+  // dequantizes the weights once).
+  GroupedMatmulArgs noRows = args;
+  noRows.M = noRows.R = 0;
+  expectInvalid([&] { groupedMatmul(noRows); },
+                {"w element 0 (16.0", "not an int4 value in [0, 15]"});
   w[0] = 1;
+  EXPECT_TRUE(groupedMatmul(noRows).empty());
   args.quant.computeType = DType::F32;
   expectInvalid([&] { groupedMatmul(args); },
                 {"w4a16 needs a bf16 or f16 compute type, not f32"});

@@ -19,7 +19,11 @@ def ConvertMoeToGPU : Pass<"convert-moe-to-gpu", "ModuleOp"> {
 
     `grouped_matmul` and `mot_linear` left here become the simple kernel
     (one thread per output element); run `moe-tile-grouped-matmul` first for
-    the tiled kernel (the `moe-to-nvvm` pipeline does). A `grouped_matmul`
+    the tiled kernel (the `moe-to-nvvm` pipeline does). The simple kernel
+    is the only one for the weight-only schemes (`w4a16`, `w4a16_zp`,
+    `w8a16`): it unpacks each int4 (or reads each int8) weight where it
+    reads it and dequantizes it as docs/Semantics.md defines, group scale
+    and zero point per `group_size` columns of K. A `grouped_matmul`
     whose `#moe.gemm_config` asks for what no kernel implements yet is an
     error here too, as in `moe-tile-grouped-matmul`. Tile ops left in
     kernels (`moe.tile_load_async`, `moe.tile_wait`) are

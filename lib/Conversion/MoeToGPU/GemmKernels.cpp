@@ -23,6 +23,16 @@
 // adds them in increasing block order; fp8_channel and fp8_tensor scale the
 // whole-K sum once; both as the reference does.
 //
+// The weight-only schemes (w4a16, w4a16_zp, w8a16; only this kernel takes
+// them): each weight is dequantized where it is read, (q - zero) * scale in
+// f32 rounded once to a's 16-bit type, and multiplied by a's element into
+// one running f32 sum, k increasing: the reference's dequantizeWeight and
+// its order, so the result equals the reference's up to the epilogue's
+// math. int4 values are unpacked from their byte (element 2j in the low
+// nibble of byte j, 2j + 1 in the high one); K is walked by groups of
+// group_size columns so that each group's scale and zero point are read
+// once (the last group may be shorter: K need not be a multiple of it).
+//
 // Epilogue order: + bias[e, n] -> act(acc[n]) * acc[n + N/2] (gated; the
 // gate and up rows are 2n and 2n + 1 for interleaved weights) or act(acc[n])
 // (elementwise) -> * scale[r] -> one rounding to the output element type.
@@ -206,12 +216,33 @@ GemmSizes mlir::moe::computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm) {
   // Sizes, clamped to every buffer that carries them.
   Value numARows = kb.dim(gemm.a, 0);
   Value aCols = kb.dim(gemm.a, 1);
-  Value reduction = minOf(aCols, kb.dim(gemm.w, 2));
+  bool int4 =
+      gemm.quant == QuantScheme::w4a16 || gemm.quant == QuantScheme::w4a16_zp;
+  Value wCols = kb.dim(gemm.w, 2);
+  if (int4) // Two int4 values a byte along K.
+    wCols = arith::MulIOp::create(rewriter, loc, wCols, kb.index(2));
+  Value reduction = minOf(aCols, wCols);
   Value cols = kb.dim(gemm.w, 1);
   Value numExperts = kb.dim(gemm.w, 0);
   if (gemm.bias) {
     cols = minOf(cols, kb.dim(gemm.bias, 1));
     numExperts = minOf(numExperts, kb.dim(gemm.bias, 0));
+  }
+  // The weight-only scales [E, N] (w8a16) or [E, N, ceil(K/G)] and zero
+  // points: E and N clamped to theirs, K to their groups times G.
+  if (isWeightOnlyScheme(gemm.quant)) {
+    for (Value perRow : {gemm.wScale, gemm.wZero}) {
+      if (!perRow)
+        continue;
+      numExperts = minOf(numExperts, kb.dim(perRow, 0));
+      cols = minOf(cols, kb.dim(perRow, 1));
+      if (!int4)
+        continue;
+      Value groups = kb.dim(perRow, 2);
+      Value covered = arith::MulIOp::create(rewriter, loc, groups,
+                                            kb.index(gemm.groupSize));
+      reduction = minOf(reduction, covered);
+    }
   }
   // Gated: output column n reads acc[n] and acc[n + N/2] (N/2 rounded down
   // for an odd dynamic N, as the reference does).
@@ -324,6 +355,25 @@ sumInOrder(KernelBuilder &k, Value upper, bool gated,
   return {loop.getResult(0), gated ? loop.getResult(1) : Value()};
 }
 
+/// The W rows a thread of the simple kernel reads: its gate row and, when
+/// gated, its up row.
+static SmallVector<Value> weightRows(Value gateCol, Value upCol, bool gated) {
+  SmallVector<Value> rows = {gateCol};
+  if (gated)
+    rows.push_back(upCol);
+  return rows;
+}
+
+/// [begin, end) of K block (or group) `block` of `size` columns, the last
+/// one cut at `reduction`.
+static std::pair<Value, Value> blockBounds(KernelBuilder &k, Value block,
+                                           Value size, Value reduction) {
+  Value begin = mul(k, block, size);
+  Value next = add(k, begin, size);
+  Value end = minU(k, next, reduction);
+  return {begin, end};
+}
+
 /// a[aRow, kk] times w[expert, n, kk] in f32 for each W row n of `rows`.
 static SmallVector<Value> rowProducts(KernelBuilder &k, const RowGemm &gemm,
                                       Value aRow, Value expert, Value kk,
@@ -343,9 +393,7 @@ static std::pair<Value, Value> dotProduct(KernelBuilder &k, const RowGemm &gemm,
                                           Value aRow, Value expert,
                                           Value reduction, Value gateCol,
                                           Value upCol, bool gated) {
-  SmallVector<Value> rows = {gateCol};
-  if (gated)
-    rows.push_back(upCol);
+  SmallVector<Value> rows = weightRows(gateCol, upCol, gated);
   return sumInOrder(k, reduction, gated,
                     [&](KernelBuilder &inner, Value kk) -> SmallVector<Value> {
                       return rowProducts(inner, gemm, aRow, expert, kk, rows);
@@ -361,9 +409,7 @@ static std::pair<Value, Value>
 fp8BlockDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
                    Value expert, Value reduction, Value gateCol, Value upCol,
                    bool gated) {
-  SmallVector<Value> rows = {gateCol};
-  if (gated)
-    rows.push_back(upCol);
+  SmallVector<Value> rows = weightRows(gateCol, upCol, gated);
   Value blockSize = k.index(kFp8BlockSize);
   Value numBlocks = k.ceilDiv(reduction, blockSize);
   return sumInOrder(
@@ -371,9 +417,8 @@ fp8BlockDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
       [&](KernelBuilder &inner, Value block) -> SmallVector<Value> {
         OpBuilder &b = inner.b();
         Location loc = inner.getLoc();
-        Value begin = mul(inner, block, blockSize);
-        Value next = add(inner, begin, blockSize);
-        Value end = minU(inner, next, reduction);
+        Value begin, end;
+        std::tie(begin, end) = blockBounds(inner, block, blockSize, reduction);
         Value count = sub(inner, end, begin);
         auto [gate, up] =
             sumInOrder(inner, count, gated,
@@ -392,6 +437,128 @@ fp8BlockDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
         }
         return terms;
       });
+}
+
+//===----------------------------------------------------------------------===//
+// Weight-only schemes (w4a16, w4a16_zp, w8a16)
+//===----------------------------------------------------------------------===//
+
+/// The dequantized weight of one integer `q` (i32: the unsigned nibble or
+/// the signed byte) minus its zero point `zero` (i32; null for none): the
+/// exact integer q - zero in f32, times `scale` in f32, rounded once to
+/// a's element type `computeType` and widened back (the value the 16-bit
+/// MMA would consume; lib/Reference/Quant.cpp dequantizeWeight).
+static Value dequantize(KernelBuilder &k, Value q, Value zero, Value scale,
+                        Type computeType) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  Value centred = zero ? arith::SubIOp::create(b, loc, q, zero) : q;
+  Value exact = arith::SIToFPOp::create(b, loc, b.getF32Type(), centred);
+  Value real = arith::MulFOp::create(b, loc, exact, scale);
+  return k.roundTo(real, computeType);
+}
+
+/// The unsigned int4 value of element `kk` of W row (expert, n): byte
+/// kk / 2 of the row holds element 2j in its low nibble and 2j + 1 in its
+/// high nibble (docs/Semantics.md, "int4 packing"). Returned as an i32 in
+/// [0, 15].
+static Value loadInt4(KernelBuilder &k, Value w, Value expert, Value n,
+                      Value kk) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  Value byteIndex = divU(k, kk, k.index(2));
+  Value byte =
+      memref::LoadOp::create(b, loc, w, ValueRange{expert, n, byteIndex});
+  Value bits = arith::ExtUIOp::create(b, loc, b.getI32Type(), byte);
+  Value position = toI32(k, kk);
+  Value odd = andI(k, position, k.i32(1));
+  Value shift = arith::ShLIOp::create(b, loc, odd, k.i32(2));
+  Value shifted = arith::ShRUIOp::create(b, loc, bits, shift);
+  return andI(k, shifted, k.i32(15));
+}
+
+/// quant = w4a16 / w4a16_zp / w8a16: acc[n] (and acc[n + N/2]) is
+/// sum_k a[aRow, k] * wd[expert, n, k] in f32, k increasing, one running
+/// sum from 0 (the reference's order exactly: docs/Semantics.md, the
+/// accumulation order contract), with wd the weight dequantized and rounded
+/// to a's element type (`dequantize`). w8a16 reads the row's scale
+/// w_scale[expert, n] once; the int4 schemes walk K by groups of
+/// `groupSize` columns, loading each group's scale (and zero point:
+/// w_zero[expert, n, k / G] sign-extended, or 8 for w4a16) once, the last
+/// group possibly shorter.
+static std::pair<Value, Value>
+weightOnlyDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
+                     Value expert, Value reduction, Value gateCol, Value upCol,
+                     bool gated) {
+  SmallVector<Value> rows = weightRows(gateCol, upCol, gated);
+  Type computeType = cast<MemRefType>(gemm.a.getType()).getElementType();
+  if (gemm.quant == QuantScheme::w8a16) {
+    SmallVector<Value> scales;
+    for (Value n : rows)
+      scales.push_back(k.loadF32(gemm.wScale, {expert, n}));
+    return sumInOrder(
+        k, reduction, gated,
+        [&](KernelBuilder &inner, Value kk) -> SmallVector<Value> {
+          OpBuilder &b = inner.b();
+          Location loc = inner.getLoc();
+          Value av = inner.loadF32(gemm.a, {aRow, kk});
+          SmallVector<Value> products;
+          for (auto [n, scale] : llvm::zip_equal(rows, scales)) {
+            Value byte = memref::LoadOp::create(b, loc, gemm.w,
+                                                ValueRange{expert, n, kk});
+            Value q = arith::ExtSIOp::create(b, loc, b.getI32Type(), byte);
+            Value wd = dequantize(inner, q, Value(), scale, computeType);
+            products.push_back(arith::MulFOp::create(b, loc, av, wd));
+          }
+          return products;
+        });
+  }
+
+  Value groupSize = k.index(gemm.groupSize);
+  Value numGroups = k.ceilDiv(reduction, groupSize);
+  Value zero = k.f32(0.0f);
+  Value first = k.index(0);
+  Value step = k.index(1);
+  SmallVector<Value> init(rows.size(), zero);
+  SmallVector<Value> sums = forLoopCarrying(
+      k, first, numGroups, step, init,
+      [&](KernelBuilder &inner, Value group,
+          ValueRange acc) -> SmallVector<Value> {
+        OpBuilder &b = inner.b();
+        Value begin, end;
+        std::tie(begin, end) = blockBounds(inner, group, groupSize, reduction);
+        // Each row's scale and zero point of this group.
+        SmallVector<Value> scales, zeros;
+        for (Value n : rows) {
+          scales.push_back(inner.loadF32(gemm.wScale, {expert, n, group}));
+          if (gemm.quant == QuantScheme::w4a16_zp) {
+            Value stored = memref::LoadOp::create(b, inner.getLoc(), gemm.wZero,
+                                                  ValueRange{expert, n, group});
+            zeros.push_back(arith::ExtSIOp::create(b, inner.getLoc(),
+                                                   b.getI32Type(), stored));
+          } else {
+            zeros.push_back(inner.i32(kInt4SymmetricZero));
+          }
+        }
+        return forLoopCarrying(
+            inner, begin, end, step, acc,
+            [&](KernelBuilder &leaf, Value kk,
+                ValueRange sum) -> SmallVector<Value> {
+              OpBuilder &b = leaf.b();
+              Location loc = leaf.getLoc();
+              Value av = leaf.loadF32(gemm.a, {aRow, kk});
+              SmallVector<Value> next;
+              for (auto [n, scale, zeroPoint, partial] :
+                   llvm::zip_equal(rows, scales, zeros, sum)) {
+                Value q = loadInt4(leaf, gemm.w, expert, n, kk);
+                Value wd = dequantize(leaf, q, zeroPoint, scale, computeType);
+                Value product = arith::MulFOp::create(b, loc, av, wd);
+                next.push_back(arith::AddFOp::create(b, loc, partial, product));
+              }
+              return next;
+            });
+      });
+  return {sums.front(), gated ? sums.back() : Value()};
 }
 
 /// quant = fp8_channel / fp8_tensor: the whole-K sums `gate` (and `up`)
@@ -539,6 +706,9 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
                 : gemm.quant == QuantScheme::fp8_block
                     ? fp8BlockDotProduct(k, gemm, aRow, expert, reduction,
                                          gateCol, upCol, gated)
+                : isWeightOnlyScheme(gemm.quant)
+                    ? weightOnlyDotProduct(k, gemm, aRow, expert, reduction,
+                                           gateCol, upCol, gated)
                     : dotProduct(k, gemm, aRow, expert, reduction, gateCol,
                                  upCol, gated);
             if (gemm.quant == QuantScheme::fp8_channel ||
@@ -624,15 +794,25 @@ LogicalResult mlir::moe::checkGemmConfigImplemented(GroupedMatmulOp op) {
   return success();
 }
 
+bool mlir::moe::isWeightOnlyScheme(QuantScheme scheme) {
+  return scheme == QuantScheme::w4a16 || scheme == QuantScheme::w4a16_zp ||
+         scheme == QuantScheme::w8a16;
+}
+
 LogicalResult mlir::moe::checkQuantizationImplemented(GroupedMatmulOp op) {
-  if (!op.isQuantized() || op.isFp8Quantized())
+  // No default: a new scheme is a -Wswitch warning here until it is lowered.
+  switch (op.getQuant()) {
+  case QuantScheme::none:
+  case QuantScheme::fp8_block:
+  case QuantScheme::fp8_channel:
+  case QuantScheme::fp8_tensor:
+  case QuantScheme::w4a16:
+  case QuantScheme::w4a16_zp:
+  case QuantScheme::w8a16:
     return success();
+  }
   return op.emitOpError("quantized grouped_matmul (quant = ")
-         << stringifyQuantScheme(op.getQuant())
-         << ", integer weights dequantized in registers) is not lowered "
-            "yet: the GPU kernels take 16- and 32-bit float operands and the "
-            "fp8 schemes only (docs/Semantics.md, \"Quantized experts\", is "
-            "the contract a lowering will follow)";
+         << stringifyQuantScheme(op.getQuant()) << ") is not lowered yet";
 }
 
 RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
@@ -649,10 +829,12 @@ RowGemm mlir::moe::getRowGemm(GroupedMatmulOp op) {
   gemm.gateUpLayout = op.getGateUpLayout();
   gemm.clampLimit = op.getClampLimitAttr();
   gemm.swigluAlpha = op.getSwigluAlphaAttr();
-  if (op.isFp8Quantized()) {
+  if (op.isQuantized()) {
     gemm.quant = op.getQuant();
     gemm.aScale = op.getAScale();
     gemm.wScale = op.getWScale();
+    gemm.wZero = op.getWZero();
+    gemm.groupSize = static_cast<int64_t>(op.getGroupSize().value_or(0));
   }
   gemm.threads = op.getGemmConfig().getSimpleThreads();
   return gemm;

@@ -40,9 +40,15 @@ struct RowGemm {
   /// f32 scales (else null): fp8_block a_scale [M, ceil(K/128)] (row i
   /// belongs to a's row i) and w_scale [E, ceil(N/128), ceil(K/128)];
   /// fp8_channel a_scale [M, 1] and w_scale [E, N]; fp8_tensor a_scale [1]
-  /// and w_scale [E].
+  /// and w_scale [E]. With a weight-only one (the simple kernel only), bf16
+  /// or f16 a, i8 w and no a_scale: w4a16 and w4a16_zp pack two int4
+  /// values a byte along K (w [E, N, K/2]) with f32/bf16/f16 w_scale and,
+  /// for w4a16_zp, i8 w_zero [E, N, ceil(K/groupSize)]; w8a16 has w
+  /// [E, N, K] and w_scale [E, N].
   QuantScheme quant = QuantScheme::none;
-  Value aScale, wScale;
+  Value aScale, wScale, wZero;
+  /// The K group of w4a16 / w4a16_zp (32, 64 or 128), else 0.
+  int64_t groupSize = 0;
   int64_t threads = 256;
   /// When set, a device i32 buffer whose element 0 decides at run time
   /// whether the simple kernel runs at all (non-zero: run). The kernel then
@@ -82,11 +88,15 @@ GemmSizes computeGemmSizes(KernelBuilder &kb, const RowGemm &gemm);
 /// grouped_matmul, whichever kernel it would get.
 LogicalResult checkGemmConfigImplemented(GroupedMatmulOp op);
 
-/// Rejects a quantized grouped_matmul whose scheme no kernel takes yet (the
-/// weight-only ones: every quant but none and the fp8 schemes) with an
-/// error at `op` naming the scheme. Checked with checkGemmConfigImplemented,
-/// by both passes.
+/// Rejects a quantized grouped_matmul whose scheme no kernel takes yet
+/// with an error at `op` naming the scheme. Every scheme has a kernel now
+/// (the weight-only ones the simple kernel only); kept as the one place a
+/// new scheme is refused until it is lowered. Checked with
+/// checkGemmConfigImplemented, by both passes.
 LogicalResult checkQuantizationImplemented(GroupedMatmulOp op);
+
+/// w4a16, w4a16_zp, w8a16: integer weights, 16-bit activations.
+bool isWeightOnlyScheme(QuantScheme scheme);
 
 /// The operands of a buffer-form grouped_matmul and the block size of its
 /// simple kernel (`simple_threads` of its #moe.gemm_config).

@@ -46,7 +46,7 @@ func.func @index_arg(%n: index, %o: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// expected-error @+1 {{entry point 'f64_arg': argument 0 has element type 'f64', which the runner cannot pass (f32, bf16, f16, i32 or f8E4M3FN)}}
+// expected-error @+1 {{entry point 'f64_arg': argument 0 has element type 'f64', which the runner cannot pass (f32, bf16, f16, i32, f8E4M3FN or i8)}}
 func.func @f64_arg(%x: tensor<4xf64>) {
   return
 }
@@ -92,17 +92,4 @@ func.func @after_fine(%x: tensor<4xi32>) -> i32 {
   %c0 = arith.constant 0 : index
   %v = tensor.extract %x[%c0] : tensor<4xi32>
   return %v : i32
-}
-
-// -----
-
-// Quantized GEMMs are not in the manifest format yet: an error at the op,
-// not a record moe-runner would read as an unquantized one (moe.quantize
-// is: its f8E4M3FN outs have a manifest type).
-func.func @w4a16(%a: tensor<?x64xbf16>, %w: tensor<4x32x32xi8>, %o: tensor<5xi32>, %s: tensor<4x32x2xbf16>,
-                 %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
-  // expected-error @+1 {{'moe.grouped_matmul' op in entry point 'w4a16' is quantized (quant = w4a16), which the manifest does not describe yet (it describes the fp8 schemes)}}
-  %r = moe.grouped_matmul %a, %w, %o quant = w4a16 group_size = 32 w_scale(%s) outs(%y)
-      : (tensor<?x64xbf16>, tensor<4x32x32xi8>, tensor<5xi32>, tensor<4x32x2xbf16>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
-  return %r : tensor<?x32xbf16>
 }

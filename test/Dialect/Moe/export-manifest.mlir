@@ -45,3 +45,23 @@ func.func @combine_slots(%y: tensor<?x64xbf16>, %src: tensor<?xi32>, %slots: ten
       -> tensor<?x64xbf16>
   return %o : tensor<?x64xbf16>
 }
+
+// The weight-only schemes: i8 weights (packed int4) and zero points are
+// manifest arguments; the record carries quant, group_size and the scale
+// and zero-point operands.
+// CHECK: function w4a16_zp
+// CHECK-NEXT: arg 0 bf16 ?x64
+// CHECK-NEXT: arg 1 i8 4x32x32
+// CHECK-NEXT: arg 2 i32 5
+// CHECK-NEXT: arg 3 bf16 4x32x2
+// CHECK-NEXT: arg 4 i8 4x32x2
+// CHECK-NEXT: arg 5 bf16 ?x32
+// CHECK-NEXT: result 0 bf16 ?x32 out=5
+// CHECK-NEXT: op grouped_matmul a=0 w=1 offsets=2 w_scale=3 w_zero=4 out=5 epilogue=none gate_up_layout=split group_size=32 index_divisor=1 quant=w4a16_zp
+// CHECK-NEXT: end
+func.func @w4a16_zp(%a: tensor<?x64xbf16>, %w: tensor<4x32x32xi8>, %o: tensor<5xi32>, %s: tensor<4x32x2xbf16>,
+                    %z: tensor<4x32x2xi8>, %y: tensor<?x32xbf16>) -> tensor<?x32xbf16> {
+  %r = moe.grouped_matmul %a, %w, %o quant = w4a16_zp group_size = 32 w_scale(%s) w_zero(%z) outs(%y)
+      : (tensor<?x64xbf16>, tensor<4x32x32xi8>, tensor<5xi32>, tensor<4x32x2xbf16>, tensor<4x32x2xi8>, tensor<?x32xbf16>) -> tensor<?x32xbf16>
+  return %r : tensor<?x32xbf16>
+}

@@ -83,6 +83,17 @@ GemmConfigAttr GemmConfigAttr::withMinRows(int64_t minRows) const {
 GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
                                           QuantScheme quant) {
   GemmConfigAttr defaults = get(context);
+  // The weight-only schemes have the simple kernel only (the tiled one
+  // takes 16-bit or fp8 operands of one type).
+  if (quant == QuantScheme::w4a16 || quant == QuantScheme::w4a16_zp ||
+      quant == QuantScheme::w8a16)
+    return get(context, GemmKernel::simple, defaults.getTileM(),
+               defaults.getTileN(), defaults.getTileK(), defaults.getStages(),
+               defaults.getWarpgroups(), defaults.getWarpSpecialize(),
+               defaults.getClusterM(), defaults.getClusterN(),
+               defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
+               defaults.getCtas(), defaults.getSimpleThreads(),
+               defaults.getMinRows());
   bool fp8Block = quant == QuantScheme::fp8_block;
   if (!fp8Block && quant != QuantScheme::fp8_channel &&
       quant != QuantScheme::fp8_tensor)

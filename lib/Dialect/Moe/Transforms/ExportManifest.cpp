@@ -22,8 +22,9 @@ namespace schema = ::moe::schema;
 namespace {
 
 /// The manifest's name of an element type the runner can pass (f32, bf16,
-/// f16, i32, f8E4M3FN: what tools/moe-runner and python/moe/manifest.py
-/// read), or "" for any other.
+/// f16, i32, f8E4M3FN, i8: what tools/moe-runner and python/moe/manifest.py
+/// read), or "" for any other. i8 holds the weight-only schemes' integer
+/// weights (packed int4 or int8) and zero points.
 StringRef manifestElementType(Type type) {
   if (type.isF32())
     return "f32";
@@ -35,6 +36,8 @@ StringRef manifestElementType(Type type) {
     return "i32";
   if (isa<Float8E4M3FNType>(type))
     return "f8E4M3FN";
+  if (type.isSignlessInteger(8))
+    return "i8";
   return "";
 }
 
@@ -54,37 +57,9 @@ LogicalResult checkManifestType(func::FuncOp func, const Twine &what,
     return func.emitError()
            << "entry point '" << func.getName() << "': " << what
            << " has element type " << shaped.getElementType()
-           << ", which the runner cannot pass (f32, bf16, f16, i32 or "
-              "f8E4M3FN)";
+           << ", which the runner cannot pass (f32, bf16, f16, i32, "
+              "f8E4M3FN or i8)";
   return success();
-}
-
-/// The weight-only schemes (int4/int8 weights) are not in the manifest
-/// format: an error at the op, not a record the runner would misread as a
-/// plain bf16 op. The fp8 schemes are: their records carry `quant` and the
-/// scale operands, grouped_matmul's are checked by moe-runner, and a
-/// quantized fused_moe's (entry points that Python and C callers load) are
-/// refused by moe-runner by name (its table of unmodelled fields).
-LogicalResult checkDescribable(func::FuncOp func) {
-  WalkResult result = func.walk([&](Operation *op) {
-    std::optional<QuantScheme> scheme;
-    if (auto gemm = dyn_cast<GroupedMatmulOp>(op))
-      scheme = gemm.getQuant();
-    if (auto layer = dyn_cast<FusedMoeOp>(op))
-      scheme = layer.getQuant();
-    bool weightOnly = scheme && (*scheme == QuantScheme::w4a16 ||
-                                 *scheme == QuantScheme::w4a16_zp ||
-                                 *scheme == QuantScheme::w8a16);
-    if (!weightOnly)
-      return WalkResult::advance();
-    op->emitOpError() << "in entry point '" << func.getName()
-                      << "' is quantized (quant = "
-                      << stringifyQuantScheme(*scheme)
-                      << "), which the manifest does not describe yet (it "
-                         "describes the fp8 schemes)";
-    return WalkResult::interrupt();
-  });
-  return failure(result.wasInterrupted());
 }
 
 /// The func.return that ends `func`, which must be a single block: the
@@ -221,8 +196,6 @@ struct MoeExportManifestPass
       // Check everything the records below assume before writing any.
       FailureOr<func::ReturnOp> returnOp = getEntryReturn(func);
       if (failed(returnOp))
-        return signalPassFailure();
-      if (failed(checkDescribable(func)))
         return signalPassFailure();
       for (auto [index, type] : llvm::enumerate(func.getArgumentTypes()))
         if (failed(checkManifestType(func, "argument " + Twine(index), type)))

@@ -244,7 +244,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     /// faster on an H100 from 256 rows of DeepSeek-V3's shapes on,
     /// docs/performance.md); fp8_channel's and fp8_tensor's take the simple
     /// kernel until their tiled one has run on a GPU. The weight-only
-    /// schemes have no kernel yet: #moe.gemm_config<>.
+    /// schemes take the simple kernel, the only one that dequantizes
+    /// integer weights: #moe.gemm_config<kernel = simple>.
     static GemmConfigAttr getDefault(::mlir::MLIRContext *context,
                                      ::mlir::moe::QuantScheme quant);
     /// Bytes of one slot of the shared-memory ring: an A tile and a W tile

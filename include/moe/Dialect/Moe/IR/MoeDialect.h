@@ -51,6 +51,9 @@ constexpr int64_t kMaxSharedMemoryBytes = 227 * 1024;
 /// quant = fp8_block's block: 128 x 128 weight blocks, 128-column activation
 /// groups; one K block is one 128-byte K row of fp8 tiles.
 constexpr int64_t kFp8BlockSize = 128;
+/// quant = w4a16's implicit zero point: a stored int4 q in [0, 15] encodes
+/// (q - 8) * scale (GPTQ's symmetric form; docs/Semantics.md).
+constexpr int32_t kInt4SymmetricZero = 8;
 
 /// Register budgets of a warp-specialized kernel (64K registers per SM, one
 /// block): the producer warpgroup only issues copies and drops to

@@ -170,10 +170,11 @@ def MoeExportManifest : Pass<"moe-export-manifest", "ModuleOp"> {
 
     Every public function must be what the runner can call: one block
     ending in `func.return`, arguments and results ranked tensors or
-    memrefs of f32, bf16, f16, i32 or f8E4M3FN. Anything else is an error
-    at the function, and no manifest is written, as is a quantized
-    grouped_matmul or fused_moe (the runner has no inputs or reference for
-    them yet; it has for moe.quantize).
+    memrefs of f32, bf16, f16, i32, f8E4M3FN or i8 (the integer weights
+    and zero points of the weight-only schemes). Anything else is an error
+    at the function, and no manifest is written. Quantized ops are
+    described as any other: `quant`, `group_size` and the scale and zero
+    point operands are fields of their records.
 
     Format, one record per line, fields separated by spaces:
     ```
