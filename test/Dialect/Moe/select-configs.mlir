@@ -149,11 +149,11 @@ func.func @gemm_same_kernel(%a: tensor<?x2048xbf16>, %w: tensor<2x64x2048xbf16>,
 
 // -----
 
-// fp8_channel and fp8_tensor (the simple kernel's, for now) get the fp8
-// default: the op's verifier ties tile_k to a's element type.
+// fp8_channel and fp8_tensor get the fp8 default on the tiled kernel: the
+// op's verifier ties tile_k to a's element type.
 // HEUR-LABEL: func.func @gemm_fp8_scaled
-//       HEUR: quant = fp8_channel {{.*}} {moe.config = #moe.gemm_config<kernel = simple, tile_n = 128, tile_k = 128, stages = 6>}
-//       HEUR: quant = fp8_tensor {{.*}} {moe.config = #moe.gemm_config<kernel = simple, tile_n = 128, tile_k = 128, stages = 6>}
+//       HEUR: quant = fp8_channel {{.*}} {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6>}
+//       HEUR: quant = fp8_tensor {{.*}} {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6>}
 func.func @gemm_fp8_scaled(%a: tensor<?x256xf8E4M3FN>, %w: tensor<4x64x256xf8E4M3FN>, %o: tensor<5xi32>,
                            %as: tensor<?x1xf32>, %ws: tensor<4x64xf32>, %as1: tensor<1xf32>, %ws1: tensor<4xf32>,
                            %y: tensor<?x64xbf16>) -> (tensor<?x64xbf16>, tensor<?x64xbf16>) {

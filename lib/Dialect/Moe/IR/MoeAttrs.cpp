@@ -98,8 +98,8 @@ GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
   if (!fp8Block && quant != QuantScheme::fp8_channel &&
       quant != QuantScheme::fp8_tensor)
     return defaults;
-  GemmKernel kernel = fp8Block ? GemmKernel::tiled : GemmKernel::simple;
-  return get(context, kernel, defaults.getTileM(), /*tileN=*/128, kFp8TileK,
+  return get(context, GemmKernel::tiled, defaults.getTileM(), /*tileN=*/128,
+             kFp8TileK,
              /*stages=*/6, defaults.getWarpgroups(),
              /*warpSpecialize=*/fp8Block, defaults.getClusterM(),
              defaults.getClusterN(), defaults.getRaster(), defaults.getSwapAb(),

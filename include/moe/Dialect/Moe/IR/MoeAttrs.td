@@ -242,8 +242,9 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     /// registers, in a six-slot ring. fp8_block's is warp-specialized (the
     /// producer's copies run on while the consumers promote: measured 20%
     /// faster on an H100 from 256 rows of DeepSeek-V3's shapes on,
-    /// docs/performance.md); fp8_channel's and fp8_tensor's take the simple
-    /// kernel until their tiled one has run on a GPU. The weight-only
+    /// docs/performance.md); fp8_channel's and fp8_tensor's (one
+    /// accumulator, scaled in the epilogue) are not (not measured). The
+    /// weight-only
     /// schemes take the simple kernel, the only one that dequantizes
     /// integer weights: #moe.gemm_config<kernel = simple>.
     static GemmConfigAttr getDefault(::mlir::MLIRContext *context,
