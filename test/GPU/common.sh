@@ -99,7 +99,22 @@ run_stream_gemms() {
     run stream gemm_gathered_swigluoai_stream 300 "$c" 3
     run stream gemm1_qwen3_stream 256 "$c" 3
   done
+  # Weight-only schemes (int4 in both forms, int8).
+  for T in 1 4 32; do
+    run stream gemm1_qwen3_w4a16_zp_stream $((T * 8)) random 3
+    run stream gemm2_qwen3_w4a16_stream $((T * 8)) random 3
+    run stream gemm1_qwen3_w8a16_stream $((T * 8)) random 3
+  done
+  for f in gemm_w4a16_zp_k96_n300_interleaved_stream gemm_w4a16_zp_k336_n80_bias_f16_stream \
+           gemm_w8a16_k48_n72_gelu_stream; do
+    run_gemm_edges stream "$f"
+  done
+  for T in 1 37 300; do
+    run stream gemm_w4a16_gathered_k256_stream "$T" random 3
+  done
   if [ "${SANITIZER:-1}" != 0 ]; then
+    sanitize memcheck stream gemm_w4a16_zp_k96_n300_interleaved_stream 300 out-of-range
+    sanitize memcheck stream gemm_w4a16_gathered_k256_stream 37 random
     sanitize memcheck stream gemm_k1000_gated_stream_f16 300 out-of-range
     sanitize memcheck stream gemm_gathered_swigluoai_stream 37 out-of-range
     sanitize memcheck stream gemm_k48_gated_stream_f16 300 unsorted-offsets

@@ -448,8 +448,8 @@ fp8BlockDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
 /// exact integer q - zero in f32, times `scale` in f32, rounded once to
 /// a's element type `computeType` and widened back (the value the 16-bit
 /// MMA would consume; lib/Reference/Quant.cpp dequantizeWeight).
-static Value dequantize(KernelBuilder &k, Value q, Value zero, Value scale,
-                        Type computeType) {
+Value mlir::moe::dequantizeWeight(KernelBuilder &k, Value q, Value zero,
+                                  Value scale, Type computeType) {
   OpBuilder &b = k.b();
   Location loc = k.getLoc();
   Value centred = zero ? arith::SubIOp::create(b, loc, q, zero) : q;
@@ -481,7 +481,7 @@ static Value loadInt4(KernelBuilder &k, Value w, Value expert, Value n,
 /// sum_k a[aRow, k] * wd[expert, n, k] in f32, k increasing, one running
 /// sum from 0 (the reference's order exactly: docs/Semantics.md, the
 /// accumulation order contract), with wd the weight dequantized and rounded
-/// to a's element type (`dequantize`). w8a16 reads the row's scale
+/// to a's element type (`dequantizeWeight`). w8a16 reads the row's scale
 /// w_scale[expert, n] once; the int4 schemes walk K by groups of
 /// `groupSize` columns, loading each group's scale (and zero point:
 /// w_zero[expert, n, k / G] sign-extended, or 8 for w4a16) once, the last
@@ -507,7 +507,7 @@ weightOnlyDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
             Value byte = memref::LoadOp::create(b, loc, gemm.w,
                                                 ValueRange{expert, n, kk});
             Value q = arith::ExtSIOp::create(b, loc, b.getI32Type(), byte);
-            Value wd = dequantize(inner, q, Value(), scale, computeType);
+            Value wd = dequantizeWeight(inner, q, Value(), scale, computeType);
             products.push_back(arith::MulFOp::create(b, loc, av, wd));
           }
           return products;
@@ -551,7 +551,8 @@ weightOnlyDotProduct(KernelBuilder &k, const RowGemm &gemm, Value aRow,
               for (auto [n, scale, zeroPoint, partial] :
                    llvm::zip_equal(rows, scales, zeros, sum)) {
                 Value q = loadInt4(leaf, gemm.w, expert, n, kk);
-                Value wd = dequantize(leaf, q, zeroPoint, scale, computeType);
+                Value wd =
+                    dequantizeWeight(leaf, q, zeroPoint, scale, computeType);
                 Value product = arith::MulFOp::create(b, loc, av, wd);
                 next.push_back(arith::AddFOp::create(b, loc, partial, product));
               }
@@ -774,11 +775,12 @@ static LogicalResult checkConfigImplemented(GroupedMatmulOp op,
            << config.getSplitK() << " needs kernel = tiled: the "
            << stringifyGemmKernel(config.getKernel())
            << " kernel does not split K";
-  if (config.getKernel() == GemmKernel::stream && op.isQuantized())
+  if (config.getKernel() == GemmKernel::stream && op.isFp8Quantized())
     return op.emitOpError("#moe.gemm_config kernel = stream is not supported "
                           "yet with quant = ")
            << stringifyQuantScheme(op.getQuant())
-           << ": the stream kernel reads bf16 or f16 A and W";
+           << ": the stream kernel reads bf16 or f16 A and 16-bit or "
+              "weight-only integer W";
   if (config.getSplitK() != 1 && config.getClusterM() != 1)
     return op.emitOpError("#moe.gemm_config split_k = ")
            << config.getSplitK() << " with cluster_m = " << config.getClusterM()

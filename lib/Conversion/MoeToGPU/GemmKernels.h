@@ -120,6 +120,14 @@ Value buildRowEpilogue(KernelBuilder &k, const RowGemm &gemm,
                        Value row, Value gateCol, Value upCol, Value gate,
                        Value up);
 
+/// The dequantized weight of one integer `q` (i32: the unsigned nibble or
+/// the signed byte) minus its zero point `zero` (i32; null for none): the
+/// exact integer q - zero in f32, times `scale` in f32, rounded once to
+/// a's element type `computeType` and widened back (the value the 16-bit
+/// MMA would consume; lib/Reference/Quant.cpp dequantizeWeight).
+Value dequantizeWeight(KernelBuilder &k, Value q, Value zero, Value scale,
+                       Type computeType);
+
 /// Exact GELU, 0.5 * v * (1 + erf(v / sqrt(2))), in f32.
 Value buildGelu(KernelBuilder &k, Value v);
 
@@ -129,20 +137,18 @@ Value buildGelu(KernelBuilder &k, Value v);
 bool canUseTiledGroupedMatmul(const RowGemm &gemm);
 
 /// Whether `gemm` can take the stream kernel (kernel = stream): bf16 or f16
-/// A and W of one type, unquantized, expert offsets, identity layouts; the
-/// alignment is checked at run time.
+/// A with W of the same type (unquantized) or i8 W of a weight-only scheme
+/// (w4a16, w4a16_zp, w8a16), expert offsets; the alignment is checked at
+/// run time.
 bool canUseStreamGroupedMatmul(const RowGemm &gemm);
 
-/// Emits the stream kernel of `config` for `gemm` at the builder's point
-/// (one launch), without the host check of its alignment rules
-/// (streamGroupedMatmulApplies).
-void buildStreamGroupedMatmul(KernelBuilder &kb, const RowGemm &gemm,
-                              GemmConfigAttr config);
-
-/// i1, true at run time where the stream kernel may read `gemm`'s A and W
-/// in 16-byte vectors: aligned rows, K a multiple of 8, at least one A row,
-/// E within the kernel's expert list.
-Value streamGroupedMatmulApplies(KernelBuilder &kb, const RowGemm &gemm);
+/// Emits, at the rewriter's point, the stream kernel of `config` for `gemm`
+/// (one launch) behind a host check that its 16-byte loads apply (aligned
+/// A and W rows, K a multiple of one load's elements, at least one A row,
+/// E within the kernel's expert list), and the simple kernel otherwise.
+void buildStreamOrSimpleGroupedMatmul(PatternRewriter &rewriter, Location loc,
+                                      const RowGemm &gemm,
+                                      GemmConfigAttr config);
 
 /// Emits the tiled grouped GEMM for `gemm`: a tile-schedule kernel, the
 /// persistent TMA/wgmma kernel, and the simple kernel as a device-gated

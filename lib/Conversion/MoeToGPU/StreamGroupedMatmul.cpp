@@ -41,6 +41,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -73,23 +74,39 @@ struct StreamShape {
   int64_t steps;      ///< K chunk steps per thread; 0: K is dynamic
   int64_t groupLanes; ///< lanes added by shuffles: min(lanes, 32)
   int64_t parts;      ///< sums per (row, column): 2 gated, else 1
+  /// K elements of one 16-byte W load: 8 (16-bit W), 16 (int8), 32 (int4).
+  int64_t chunkElements;
   /// Accumulators per thread.
   int64_t values() const { return kColumnsPerSlot * kRowsPerPass * parts; }
   int64_t groupsPerSlot() const { return lanes / groupLanes; }
 };
 
+/// K elements of one 16-byte load of `gemm`'s W.
+int64_t getChunkElements(const RowGemm &gemm) {
+  if (gemm.quant == QuantScheme::w4a16 || gemm.quant == QuantScheme::w4a16_zp)
+    return 2 * kVectorBytes;
+  if (gemm.quant == QuantScheme::w8a16)
+    return kVectorBytes;
+  return kChunk;
+}
+
 StreamShape getStreamShape(const RowGemm &gemm) {
+  StreamShape shape;
+  shape.chunkElements = getChunkElements(gemm);
+  // W's K in elements: its last dimension, twice that for packed int4.
+  int64_t wK = cast<MemRefType>(gemm.w.getType()).getDimSize(2);
+  if (!ShapedType::isDynamic(wK) && shape.chunkElements == 2 * kVectorBytes)
+    wK *= 2;
   int64_t k = ShapedType::kDynamic;
-  for (auto [value, dim] : {std::pair{gemm.a, 1}, std::pair{gemm.w, 2}}) {
-    int64_t size = cast<MemRefType>(value.getType()).getDimSize(dim);
+  for (int64_t size : {cast<MemRefType>(gemm.a.getType()).getDimSize(1), wK}) {
     if (!ShapedType::isDynamic(size))
       k = ShapedType::isDynamic(k) ? size : std::min(k, size);
   }
-  StreamShape shape;
   shape.lanes = kThreads;
   shape.steps = 0;
   if (!ShapedType::isDynamic(k)) {
-    int64_t chunks = std::max<int64_t>(llvm::divideCeil(k, kChunk), 1);
+    int64_t chunks =
+        std::max<int64_t>(llvm::divideCeil(k, shape.chunkElements), 1);
     shape.lanes = std::min<int64_t>(kThreads, llvm::PowerOf2Ceil(chunks));
     shape.steps = llvm::divideCeil(chunks, shape.lanes);
   }
@@ -271,55 +288,135 @@ struct StreamKernelBuilder {
     return (c * kRowsPerPass + i) * shape.parts + p;
   }
 
-  /// One K chunk step `step` (index) of a pass: the thread's chunk, if in
-  /// K, times the W rows `wRows` [column][part] and the live A rows.
+  /// The 8 f32 weights of sub-chunk `sub` (elements 8 sub .. 8 sub + 7 of
+  /// the chunk) of one W row: from its 16-bit values, or dequantized from
+  /// its 16 loaded bytes `raw` (two int4 values a byte, element 2j in the
+  /// low nibble, or one int8) with `zero` (i32, null for none) and `scale`.
+  SmallVector<Value> subChunkWeights(KernelBuilder &k, ArrayRef<Value> loaded,
+                                     int64_t sub, Value zero, Value scale) {
+    if (!isWeightOnlyScheme(gemm.quant))
+      return SmallVector<Value>(loaded.begin(), loaded.end());
+    Location loc = k.getLoc();
+    Type i32 = k.b().getI32Type();
+    Type computeType = cast<MemRefType>(gemm.a.getType()).getElementType();
+    bool int4 = gemm.quant != QuantScheme::w8a16;
+    SmallVector<Value> weights;
+    for (int64_t j = 0; j < kChunk; ++j) {
+      int64_t byte = int4 ? (kChunk * sub + j) / 2 : kChunk * sub + j;
+      Value raw = vector::ExtractOp::create(k.b(), loc, loaded.front(),
+                                            ArrayRef<int64_t>{byte});
+      Value q;
+      if (int4) {
+        Value bits = arith::ExtUIOp::create(k.b(), loc, i32, raw);
+        if (j % 2)
+          bits = arith::ShRUIOp::create(k.b(), loc, bits, k.i32(4));
+        q = andI(k, bits, k.i32(15));
+      } else {
+        q = arith::ExtSIOp::create(k.b(), loc, i32, raw);
+      }
+      weights.push_back(dequantizeWeight(k, q, zero, scale, computeType));
+    }
+    return weights;
+  }
+
+  /// One K chunk step `step` (index) of a pass: the thread's chunk (16
+  /// bytes of each of its W rows `wRows` [column][part], shape.chunkElements
+  /// K elements), if in K, times the live A rows, 8 elements at a time.
+  /// `wScales` [column][part]: the w8a16 row scales (else empty).
   SmallVector<Value> chunkStep(KernelBuilder &k, Value step, Value expert,
                                ArrayRef<SmallVector<Value>> wRows,
+                               ArrayRef<SmallVector<Value>> wScales,
                                ArrayRef<Value> aRows, ArrayRef<Value> live,
                                Value numChunks, ValueRange accs) {
     Value chunk = add(k, laneInSlot, mul(k, step, k.index(shape.lanes)));
     Value inK = cmpI(k, arith::CmpIPredicate::ult, chunk, numChunks);
+    bool weightOnly = isWeightOnlyScheme(gemm.quant);
+    bool int4 = weightOnly && gemm.quant != QuantScheme::w8a16;
     return ifThenElseValues(
         k, inK,
         [&](KernelBuilder &k) {
-          Value kk = mul(k, chunk, k.index(kChunk));
+          Value kk = mul(k, chunk, k.index(shape.chunkElements));
           // The W chunks first, so that their loads are all in flight
-          // before the first product waits.
-          SmallVector<SmallVector<Value>> weights;
-          for (const SmallVector<Value> &rows : wRows)
-            for (Value row : rows)
-              weights.push_back(loadF32s(k, gemm.w, {expert, row, kk}, kChunk));
+          // before the first product waits; with an int4 scheme the
+          // chunk's group scale (and zero point) of each row.
+          Value wColumn = int4 ? divU(k, kk, k.index(2)) : kk;
+          SmallVector<SmallVector<Value>> loaded;
+          SmallVector<Value> zeros, scales;
+          for (auto [c, rows] : llvm::enumerate(wRows))
+            for (auto [p, row] : llvm::enumerate(rows)) {
+              if (!weightOnly) {
+                loaded.push_back(
+                    loadF32s(k, gemm.w, {expert, row, kk}, kChunk));
+                continue;
+              }
+              loaded.push_back(
+                  loadVectors(k, gemm.w, {expert, row, wColumn}, kVectorBytes));
+              if (!int4) {
+                zeros.push_back(Value());
+                scales.push_back(wScales[c][p]);
+                continue;
+              }
+              Value group = divU(k, kk, k.index(gemm.groupSize));
+              scales.push_back(k.loadF32(gemm.wScale, {expert, row, group}));
+              if (gemm.quant == QuantScheme::w4a16_zp) {
+                Value stored =
+                    memref::LoadOp::create(k.b(), k.getLoc(), gemm.wZero,
+                                           ValueRange{expert, row, group});
+                zeros.push_back(arith::ExtSIOp::create(
+                    k.b(), k.getLoc(), k.b().getI32Type(), stored));
+              } else {
+                zeros.push_back(k.i32(kInt4SymmetricZero));
+              }
+            }
           SmallVector<Value> next(accs);
-          for (int64_t i = 0; i < kRowsPerPass; ++i) {
-            SmallVector<Value> rowAccs;
-            for (int64_t c = 0; c < kColumnsPerSlot; ++c)
-              for (int64_t p = 0; p < shape.parts; ++p)
-                rowAccs.push_back(next[accIndex(c, i, p)]);
-            SmallVector<Value> updated = ifThenElseValues(
-                k, live[i],
-                [&](KernelBuilder &k) {
-                  SmallVector<Value> a =
-                      loadF32s(k, gemm.a, {aRows[i], kk}, kChunk);
-                  SmallVector<Value> out;
-                  for (int64_t c = 0; c < kColumnsPerSlot; ++c)
-                    for (int64_t p = 0; p < shape.parts; ++p) {
-                      Value acc = rowAccs[c * shape.parts + p];
-                      ArrayRef<Value> w = weights[c * shape.parts + p];
-                      for (int64_t j = 0; j < kChunk; ++j)
-                        acc = math::FmaOp::create(k.b(), k.getLoc(), a[j], w[j],
-                                                  acc);
-                      out.push_back(acc);
-                    }
-                  return out;
-                },
-                rowAccs);
-            for (int64_t c = 0; c < kColumnsPerSlot; ++c)
-              for (int64_t p = 0; p < shape.parts; ++p)
-                next[accIndex(c, i, p)] = updated[c * shape.parts + p];
+          for (int64_t sub = 0; sub < shape.chunkElements / kChunk; ++sub) {
+            SmallVector<SmallVector<Value>> weights;
+            for (auto [index, raw] : llvm::enumerate(loaded))
+              weights.push_back(subChunkWeights(
+                  k, raw, sub, weightOnly ? zeros[index] : Value(),
+                  weightOnly ? scales[index] : Value()));
+            Value aColumn = add(k, kk, k.index(sub * kChunk));
+            next = accumulateRows(k, weights, aRows, live, aColumn, next);
           }
           return next;
         },
         accs);
+  }
+
+  /// `accs` plus, for each live A row, its 8 elements from `aColumn` times
+  /// the 8 `weights` of each W row [column * parts + part].
+  SmallVector<Value> accumulateRows(KernelBuilder &k,
+                                    ArrayRef<SmallVector<Value>> weights,
+                                    ArrayRef<Value> aRows, ArrayRef<Value> live,
+                                    Value aColumn, ArrayRef<Value> accs) {
+    SmallVector<Value> next(accs);
+    for (int64_t i = 0; i < kRowsPerPass; ++i) {
+      SmallVector<Value> rowAccs;
+      for (int64_t c = 0; c < kColumnsPerSlot; ++c)
+        for (int64_t p = 0; p < shape.parts; ++p)
+          rowAccs.push_back(next[accIndex(c, i, p)]);
+      SmallVector<Value> updated = ifThenElseValues(
+          k, live[i],
+          [&](KernelBuilder &k) {
+            SmallVector<Value> a =
+                loadF32s(k, gemm.a, {aRows[i], aColumn}, kChunk);
+            SmallVector<Value> out;
+            for (int64_t c = 0; c < kColumnsPerSlot; ++c)
+              for (int64_t p = 0; p < shape.parts; ++p) {
+                Value acc = rowAccs[c * shape.parts + p];
+                ArrayRef<Value> w = weights[c * shape.parts + p];
+                for (int64_t j = 0; j < kChunk; ++j)
+                  acc = math::FmaOp::create(k.b(), k.getLoc(), a[j], w[j], acc);
+                out.push_back(acc);
+              }
+            return out;
+          },
+          rowAccs);
+      for (int64_t c = 0; c < kColumnsPerSlot; ++c)
+        for (int64_t p = 0; p < shape.parts; ++p)
+          next[accIndex(c, i, p)] = updated[c * shape.parts + p];
+    }
+    return next;
   }
 
   /// One pass of unit (expert, column group `group`) over A rows [rowBase,
@@ -340,18 +437,24 @@ struct StreamKernelBuilder {
     Value lastCol = sub(k, sizes.outCols, k.index(1));
     Value firstCol = add(k, mul(k, group, k.index(shape.columns)),
                          mul(k, slot, k.index(kColumnsPerSlot)));
-    SmallVector<SmallVector<Value>> wRows;
+    SmallVector<SmallVector<Value>> wRows, wScales;
     for (int64_t c = 0; c < kColumnsPerSlot; ++c) {
       Value col = minU(k, add(k, firstCol, k.index(c)), lastCol);
-      SmallVector<Value> rows;
-      for (int64_t p = 0; p < shape.parts; ++p)
+      SmallVector<Value> rows, scales;
+      for (int64_t p = 0; p < shape.parts; ++p) {
         rows.push_back(weightRow(k, col, p));
+        // w8a16: the W row's scale, once a pass.
+        if (gemm.quant == QuantScheme::w8a16)
+          scales.push_back(k.loadF32(gemm.wScale, {expert, rows.back()}));
+      }
       wRows.push_back(rows);
+      wScales.push_back(scales);
     }
-    Value numChunks = divU(k, sizes.reduction, k.index(kChunk));
+    Value numChunks = divU(k, sizes.reduction, k.index(shape.chunkElements));
     SmallVector<Value> accs(shape.values(), k.f32(0.0f));
     auto step = [&](KernelBuilder &k, Value s, ValueRange carried) {
-      return chunkStep(k, s, expert, wRows, aRows, live, numChunks, carried);
+      return chunkStep(k, s, expert, wRows, wScales, aRows, live, numChunks,
+                       carried);
     };
     if (shape.steps > 0 && shape.steps <= kMaxUnrolledSteps) {
       for (int64_t s = 0; s < shape.steps; ++s)
@@ -498,26 +601,32 @@ struct StreamKernelBuilder {
 } // namespace
 
 bool mlir::moe::canUseStreamGroupedMatmul(const RowGemm &gemm) {
+  bool weightOnly = isWeightOnlyScheme(gemm.quant);
   if (!gemm.offsets || gemm.typeIds || gemm.indexDivisor < 1 ||
-      gemm.quant != QuantScheme::none || gemm.partials)
+      (gemm.quant != QuantScheme::none && !weightOnly) || gemm.partials)
+    return false;
+  // An int4 chunk of 32 elements lies in one group (G = 32, 64 or 128).
+  if (weightOnly && gemm.quant != QuantScheme::w8a16 &&
+      gemm.groupSize % (2 * kVectorBytes) != 0)
     return false;
   auto aType = cast<MemRefType>(gemm.a.getType());
   auto wType = cast<MemRefType>(gemm.w.getType());
   Type element = aType.getElementType();
-  return element == wType.getElementType() &&
-         (element.isBF16() || element.isF16());
+  if (!element.isBF16() && !element.isF16())
+    return false;
+  return weightOnly ? wType.getElementType().isInteger(8)
+                    : element == wType.getElementType();
 }
 
-Value mlir::moe::streamGroupedMatmulApplies(KernelBuilder &kb,
-                                            const RowGemm &gemm) {
-  GemmSizes sizes = computeGemmSizes(kb, gemm);
+/// i1, true at run time where the stream kernel's 16-byte loads apply to
+/// `gemm`: aligned A and W rows, K a multiple of one load's elements, at
+/// least one A row (a stand-in row is loaded for rows without one), one
+/// expert and at most the list's, rows within i32 (the offsets').
+static Value streamApplies(KernelBuilder &kb, const RowGemm &gemm,
+                           const GemmSizes &sizes) {
   Value ok = isVectorAligned(kb, {gemm.a, gemm.w});
-  Value chunked =
-      cmpI(kb, arith::CmpIPredicate::eq,
-           remU(kb, sizes.reduction, kb.index(kChunk)), kb.index(0));
-  ok = andI(kb, ok, chunked);
-  // At least one A row (a stand-in row is loaded for rows without one),
-  // one expert and at most the list's, rows within i32 (the offsets').
+  Value rest = remU(kb, sizes.reduction, kb.index(getChunkElements(gemm)));
+  ok = andI(kb, ok, cmpI(kb, arith::CmpIPredicate::eq, rest, kb.index(0)));
   Value hasARows =
       cmpI(kb, arith::CmpIPredicate::ne, sizes.numARows, kb.index(0));
   ok = andI(kb, ok, hasARows);
@@ -532,9 +641,17 @@ Value mlir::moe::streamGroupedMatmulApplies(KernelBuilder &kb,
   return andI(kb, ok, rowsFit);
 }
 
-void mlir::moe::buildStreamGroupedMatmul(KernelBuilder &kb, const RowGemm &gemm,
-                                         GemmConfigAttr config) {
+void mlir::moe::buildStreamOrSimpleGroupedMatmul(PatternRewriter &rewriter,
+                                                 Location loc,
+                                                 const RowGemm &gemm,
+                                                 GemmConfigAttr config) {
+  KernelBuilder kb(rewriter, loc);
   GemmSizes sizes = computeGemmSizes(kb, gemm);
+  auto applies = scf::IfOp::create(rewriter, loc, TypeRange(),
+                                   streamApplies(kb, gemm, sizes),
+                                   /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(applies.thenBlock());
   StreamShape shape = getStreamShape(gemm);
   // Units: at most every expert's column groups; blocks: at most
   // kBlocksPerCta per `ctas`, at least one.
@@ -544,4 +661,6 @@ void mlir::moe::buildStreamGroupedMatmul(KernelBuilder &kb, const RowGemm &gemm,
   grid = maxU(kb, grid, kb.index(1));
   StreamKernelBuilder kernel(gemm, sizes, shape);
   kernel.build(kb, grid);
+  rewriter.setInsertionPointToStart(applies.elseBlock());
+  buildRowGemm(rewriter, loc, gemm);
 }

@@ -39,13 +39,21 @@ struct TileGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
     if (static_cast<int64_t>(op.getIndexDivisor()) <= 0)
       return rewriter.notifyMatchFailure(op, "index_divisor must be positive");
     RowGemm gemm = getRowGemm(op);
-    if (!canUseTiledGroupedMatmul(gemm))
-      return rewriter.notifyMatchFailure(op, "types or layouts not tileable");
-    bool anyStream = llvm::any_of(configs, [](GemmConfigAttr config) {
+    auto isStream = [](GemmConfigAttr config) {
       return config.getKernel() == GemmKernel::stream;
-    });
+    };
+    bool anyStream = llvm::any_of(configs, isStream);
     if (anyStream && !canUseStreamGroupedMatmul(gemm))
       return rewriter.notifyMatchFailure(op, "types not streamable");
+    if (llvm::all_of(configs, isStream)) {
+      // Stream entries compile to one kernel whatever their min_rows.
+      buildStreamOrSimpleGroupedMatmul(rewriter, op.getLoc(), gemm,
+                                       configs.front());
+      rewriter.eraseOp(op);
+      return success();
+    }
+    if (!canUseTiledGroupedMatmul(gemm))
+      return rewriter.notifyMatchFailure(op, "types or layouts not tileable");
     buildTiledGroupedMatmul(rewriter, op.getLoc(), gemm, configs, dynamicTiles);
     rewriter.eraseOp(op);
     return success();

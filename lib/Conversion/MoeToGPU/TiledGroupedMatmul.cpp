@@ -897,17 +897,7 @@ void mlir::moe::buildTiledGroupedMatmul(PatternRewriter &rewriter, Location loc,
   // reduction of the splits, at the rewriter's insertion point.
   auto emitTiledKernels = [&](size_t index) {
     if (gemmConfigs[index].getKernel() == GemmKernel::stream) {
-      // The stream kernel where its 16-byte loads apply, else the simple
-      // kernel.
-      KernelBuilder sb(rewriter, loc);
-      auto applies = scf::IfOp::create(rewriter, loc, TypeRange(),
-                                       streamGroupedMatmulApplies(sb, gemm),
-                                       /*withElseRegion=*/true);
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToStart(applies.thenBlock());
-      buildStreamGroupedMatmul(sb, gemm, gemmConfigs[index]);
-      rewriter.setInsertionPointToStart(applies.elseBlock());
-      buildRowGemm(rewriter, loc, gemm);
+      buildStreamOrSimpleGroupedMatmul(rewriter, loc, gemm, gemmConfigs[index]);
       return;
     }
     const TileConfig &config = configs[index];

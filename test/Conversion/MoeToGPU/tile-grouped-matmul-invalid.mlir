@@ -84,7 +84,7 @@ func.func @stream_kernel_split_k(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16
 
 func.func @stream_kernel_fp8(%a: memref<?x128xf8E4M3FN>, %w: memref<4x256x128xf8E4M3FN>,
     %offsets: memref<5xi32>, %as: memref<?x1xf32>, %ws: memref<4x256xf32>, %out: memref<?x256xbf16>) {
-  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config kernel = stream is not supported yet with quant = fp8_channel: the stream kernel reads bf16 or f16 A and W}}
+  // expected-error @+1 {{'moe.grouped_matmul' op #moe.gemm_config kernel = stream is not supported yet with quant = fp8_channel: the stream kernel reads bf16 or f16 A and 16-bit or weight-only integer W}}
   moe.grouped_matmul %a, %w, %offsets quant = fp8_channel a_scale(%as) w_scale(%ws) outs(%out)
       {moe.config = #moe.gemm_config<kernel = stream>}
       : (memref<?x128xf8E4M3FN>, memref<4x256x128xf8E4M3FN>, memref<5xi32>, memref<?x1xf32>, memref<4x256xf32>, memref<?x256xbf16>) -> ()

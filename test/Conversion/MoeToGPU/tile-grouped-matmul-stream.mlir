@@ -2,8 +2,7 @@
 
 // kernel = stream, gated, K = 2048 (256 chunks of 8: one slot of 256
 // threads, two columns a unit, one chunk step a thread): no schedule
-// buffer; behind the TMA rules (the list may hold tiled entries) the
-// stream kernel's own host check (16-byte accesses, K a multiple of 8, at
+// buffer and no TMA rules (no tiled entry); the stream kernel's host check (16-byte accesses, K a multiple of 8, at
 // most 1024 experts, rows within i32) picks one launch of at most 4 * 132
 // blocks of 256 threads, else the simple kernel. In the launch: the
 // experts with rows listed by warp ballots, the offsets' monotony reduced
@@ -15,8 +14,8 @@
 // offsets run the simple kernel's code in the same launch.
 // CHECK-LABEL: func.func @stream_gated
 //   CHECK-NOT:   memref.alloc
-//       CHECK:   scf.if
-//       CHECK:     %[[ALIGNED:.*]] = arith.cmpi eq, %{{.*}}, %c0{{.*}} : index
+//   CHECK-NOT:   scf.if
+//       CHECK:     arith.cmpi eq, %{{.*}}, %c0{{.*}} : index
 //       CHECK:     arith.cmpi ule, %{{.*}}, %c1024 : index
 //       CHECK:     arith.cmpi ult, %{{.*}}, %c2147483648 : index
 //       CHECK:     scf.if
@@ -53,8 +52,6 @@
 //       CHECK:           gpu.all_reduce  minui
 //       CHECK:       } else {
 //       CHECK:         gpu.launch
-//       CHECK:   } else {
-//       CHECK:     gpu.launch
 //   CHECK-NOT:   gpu.launch
 func.func @stream_gated(%a: memref<?x2048xbf16>, %w: memref<8x512x2048xbf16>, %offsets: memref<9xi32>,
                         %out: memref<?x256xbf16>) {
@@ -115,5 +112,42 @@ func.func @stream_then_tiled(%a: memref<?x1024xbf16>, %w: memref<8x256x1024xbf16
       {moe.config = [#moe.gemm_config<kernel = stream>,
                      #moe.gemm_config<tile_m = 64, warpgroups = 1, tile_n = 128, min_rows = 64>]}
       : (memref<?x1024xbf16>, memref<8x256x1024xbf16>, memref<9xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+// Weight-only (w4a16_zp, groups of 128): a 16-byte W load holds 32 int4
+// values along K (byte k / 2 of the row); each W row's chunk has one group
+// scale and zero point; the 8 values of a sub-chunk are unpacked (element
+// 2j in the low nibble, 2j + 1 in the high), centred, scaled in f32 and
+// rounded to a's type, then multiplied with the A row's 8 elements.
+// CHECK-LABEL: func.func @stream_w4a16_zp
+//       CHECK:   gpu.launch
+//       CHECK:     %[[KK:.*]] = arith.muli %{{.*}}, %c32{{.*}} : index
+//       CHECK:     %[[BYTE:.*]] = arith.divui %[[KK]], %c2{{.*}} : index
+//       CHECK:     %[[RAW:.*]] = vector.load %arg1[%{{.*}}, %{{.*}}, %[[BYTE]]] {alignment = 16 : i64} : memref<4x64x128xi8>, vector<16xi8>
+//       CHECK:     %[[GROUP:.*]] = arith.divui %[[KK]], %c128{{.*}} : index
+//       CHECK:     %[[SCALE:.*]] = memref.load %arg3[%{{.*}}, %{{.*}}, %[[GROUP]]] : memref<4x64x2xf32>
+//       CHECK:     %[[ZP:.*]] = memref.load %arg4[%{{.*}}, %{{.*}}, %[[GROUP]]] : memref<4x64x2xi8>
+//       CHECK:     %[[ZERO:.*]] = arith.extsi %[[ZP]] : i8 to i32
+//       CHECK:     %[[B0:.*]] = vector.extract %[[RAW]][0] : i8 from vector<16xi8>
+//       CHECK:     %[[U0:.*]] = arith.extui %[[B0]] : i8 to i32
+//       CHECK:     %[[Q0:.*]] = arith.andi %[[U0]], %c15_i32
+//       CHECK:     %[[C0:.*]] = arith.subi %[[Q0]], %[[ZERO]] : i32
+//       CHECK:     %[[F0:.*]] = arith.sitofp %[[C0]] : i32 to f32
+//       CHECK:     %[[S0:.*]] = arith.mulf %[[F0]], %[[SCALE]] : f32
+//       CHECK:     arith.truncf %[[S0]] : f32 to bf16
+//       CHECK:     %[[B1:.*]] = vector.extract %[[RAW]][0] : i8 from vector<16xi8>
+//       CHECK:     %[[U1:.*]] = arith.extui %[[B1]] : i8 to i32
+//       CHECK:     %[[H1:.*]] = arith.shrui %[[U1]], %c4_i32
+//       CHECK:     arith.andi %[[H1]], %c15_i32
+//       CHECK:     vector.load %arg0[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x256xbf16>, vector<8xbf16>
+//       CHECK:     math.fma
+func.func @stream_w4a16_zp(%a: memref<?x256xbf16>, %w: memref<4x64x128xi8>, %offsets: memref<5xi32>,
+                           %ws: memref<4x64x2xf32>, %wz: memref<4x64x2xi8>, %out: memref<?x32xbf16>) {
+  moe.grouped_matmul %a, %w, %offsets epilogue = silu_and_mul quant = w4a16_zp group_size = 128 w_scale(%ws) w_zero(%wz) outs(%out)
+      {moe.config = #moe.gemm_config<kernel = stream>}
+      : (memref<?x256xbf16>, memref<4x64x128xi8>, memref<5xi32>, memref<4x64x2xf32>, memref<4x64x2xi8>, memref<?x32xbf16>) -> ()
   return
 }

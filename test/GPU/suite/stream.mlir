@@ -89,3 +89,79 @@ func.func @gemm_k1024_stream_then_tiled(%a: tensor<?x1024xbf16>, %w: tensor<8x25
       : (tensor<?x1024xbf16>, tensor<8x256x1024xbf16>, tensor<9xi32>, tensor<?x128xbf16>) -> tensor<?x128xbf16>
   return %y : tensor<?x128xbf16>
 }
+
+// Weight-only schemes on the stream kernel: a 16-byte W load is 32 int4
+// or 16 int8 values, dequantized in registers (docs/Semantics.md) 8 at a
+// time. Qwen3's GEMMs in int4 (both forms) and int8; interleaved rows with
+// groups of 32; gathered rows with groups of 64; K = 336 (not a multiple
+// of 32: the host check takes the simple kernel).
+func.func @gemm1_qwen3_w4a16_zp_stream(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x1024xi8>,
+    %off: tensor<129xi32>, %s: tensor<128x1536x16xbf16>, %z: tensor<128x1536x16xi8>,
+    %out: tensor<?x768xbf16>) -> tensor<?x768xbf16> {
+  %h = moe.grouped_matmul %a, %w13, %off epilogue = silu_and_mul quant = w4a16_zp group_size = 128
+      w_scale(%s) w_zero(%z) outs(%out) {moe.config = #moe.gemm_config<kernel = stream>}
+      : (tensor<?x2048xbf16>, tensor<128x1536x1024xi8>, tensor<129xi32>, tensor<128x1536x16xbf16>,
+         tensor<128x1536x16xi8>, tensor<?x768xbf16>) -> tensor<?x768xbf16>
+  return %h : tensor<?x768xbf16>
+}
+
+func.func @gemm2_qwen3_w4a16_stream(%h: tensor<?x768xbf16>, %w2: tensor<128x2048x384xi8>,
+    %off: tensor<129xi32>, %scale: tensor<?xf32>, %s: tensor<128x2048x6xbf16>,
+    %out: tensor<?x2048xbf16>) -> tensor<?x2048xbf16> {
+  %y = moe.grouped_matmul %h, %w2, %off scale(%scale) quant = w4a16 group_size = 128
+      w_scale(%s) outs(%out) {moe.config = #moe.gemm_config<kernel = stream>}
+      : (tensor<?x768xbf16>, tensor<128x2048x384xi8>, tensor<129xi32>, tensor<?xf32>,
+         tensor<128x2048x6xbf16>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
+  return %y : tensor<?x2048xbf16>
+}
+
+func.func @gemm1_qwen3_w8a16_stream(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x2048xi8>,
+    %off: tensor<129xi32>, %s: tensor<128x1536xbf16>,
+    %out: tensor<?x768xbf16>) -> tensor<?x768xbf16> {
+  %h = moe.grouped_matmul %a, %w13, %off epilogue = silu_and_mul quant = w8a16
+      w_scale(%s) outs(%out) {moe.config = #moe.gemm_config<kernel = stream>}
+      : (tensor<?x2048xbf16>, tensor<128x1536x2048xi8>, tensor<129xi32>, tensor<128x1536xbf16>,
+         tensor<?x768xbf16>) -> tensor<?x768xbf16>
+  return %h : tensor<?x768xbf16>
+}
+
+func.func @gemm_w4a16_zp_k96_n300_interleaved_stream(%a: tensor<?x96xbf16>, %w: tensor<8x300x48xi8>,
+    %off: tensor<9xi32>, %scale: tensor<?xf32>, %s: tensor<8x300x3xbf16>, %z: tensor<8x300x3xi8>,
+    %out: tensor<?x150xbf16>) -> tensor<?x150xbf16> {
+  %y = moe.grouped_matmul %a, %w, %off scale(%scale) epilogue = swigluoai_and_mul
+      gate_up_layout = interleaved clamp_limit = 7.0 quant = w4a16_zp group_size = 32
+      w_scale(%s) w_zero(%z) outs(%out) {moe.config = #moe.gemm_config<kernel = stream>}
+      : (tensor<?x96xbf16>, tensor<8x300x48xi8>, tensor<9xi32>, tensor<?xf32>,
+         tensor<8x300x3xbf16>, tensor<8x300x3xi8>, tensor<?x150xbf16>) -> tensor<?x150xbf16>
+  return %y : tensor<?x150xbf16>
+}
+
+func.func @gemm_w4a16_gathered_k256_stream(%x: tensor<?x256xbf16>, %rows: tensor<?xi32>,
+    %w: tensor<8x128x128xi8>, %off: tensor<9xi32>, %s: tensor<8x128x4xbf16>,
+    %out: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
+  %h = moe.grouped_matmul %x[%rows], %w, %off epilogue = silu_and_mul quant = w4a16 group_size = 64
+      w_scale(%s) outs(%out) {index_divisor = 2 : i64, moe.config = #moe.gemm_config<kernel = stream>}
+      : (tensor<?x256xbf16>, tensor<?xi32>, tensor<8x128x128xi8>, tensor<9xi32>,
+         tensor<8x128x4xbf16>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %h : tensor<?x64xbf16>
+}
+
+func.func @gemm_w4a16_zp_k336_n80_bias_f16_stream(%a: tensor<?x336xf16>, %w: tensor<4x80x168xi8>,
+    %off: tensor<5xi32>, %bias: tensor<4x80xf32>, %s: tensor<4x80x3xf16>, %z: tensor<4x80x3xi8>,
+    %out: tensor<?x80xf16>) -> tensor<?x80xf16> {
+  %y = moe.grouped_matmul %a, %w, %off bias(%bias) quant = w4a16_zp group_size = 128
+      w_scale(%s) w_zero(%z) outs(%out) {moe.config = #moe.gemm_config<kernel = stream>}
+      : (tensor<?x336xf16>, tensor<4x80x168xi8>, tensor<5xi32>, tensor<4x80xf32>,
+         tensor<4x80x3xf16>, tensor<4x80x3xi8>, tensor<?x80xf16>) -> tensor<?x80xf16>
+  return %y : tensor<?x80xf16>
+}
+
+func.func @gemm_w8a16_k48_n72_gelu_stream(%a: tensor<?x48xbf16>, %w: tensor<8x72x48xi8>,
+    %off: tensor<9xi32>, %scale: tensor<?xf32>, %s: tensor<8x72xbf16>,
+    %out: tensor<?x36xbf16>) -> tensor<?x36xbf16> {
+  %y = moe.grouped_matmul %a, %w, %off scale(%scale) epilogue = gelu_and_mul quant = w8a16
+      w_scale(%s) outs(%out) {moe.config = #moe.gemm_config<kernel = stream>}
+      : (tensor<?x48xbf16>, tensor<8x72x48xi8>, tensor<9xi32>, tensor<?xf32>,
+         tensor<8x72xbf16>, tensor<?x36xbf16>) -> tensor<?x36xbf16>
+  return %y : tensor<?x36xbf16>
+}

@@ -103,7 +103,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     would get: `cluster_m` other than 1 or 2, `cluster_n` other than 1,
     `raster = along_n`, `swap_ab = true`, `split_k` other than 1 together
     with `cluster_m = 2` or `kernel = simple` or `stream`, and `kernel =
-    stream` on a quantized GEMM. docs/Rationale.md says why the two kinds
+    stream` with an fp8 scheme. docs/Rationale.md says why the two kinds
     of limits are checked in two places.
 
     `kernel = stream` (decode, a few rows per expert): no tiles, no tile
@@ -117,8 +117,12 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     outside every expert are zeroed and non-monotone offsets take the
     simple kernel's code inside the same launch. `ctas` bounds the grid at
     `4 * ctas` blocks of 256 threads; the tile parameters are not read.
-    bf16 and f16 only, K a multiple of 8 and 16-byte aligned rows (checked
-    at run time, the simple kernel otherwise).
+    bf16 and f16 A with W of the same type, or the weight-only schemes'
+    integer W (`w4a16`, `w4a16_zp`, `w8a16`: a 16-byte load is 32 int4 or
+    16 int8 values of one group, dequantized in registers as
+    docs/Semantics.md defines); K a multiple of one load's elements and
+    16-byte aligned rows (checked at run time, the simple kernel
+    otherwise).
 
     `split_k = S` (decode): a call whose (row tile, column block) tiles
     number fewer than twice its persistent blocks splits each tile's K
@@ -155,11 +159,11 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     per expert, known only when the layer runs (a 64-row tile wastes less
     of a small expert, clusters pay only where both row tiles have rows).
     `moe.config` may therefore be a list of configurations in increasing
-    `min_rows`, the first with `min_rows = 0`, each of the tiled or the stream kernel:
-    the GPU lowering compiles one kernel per entry and the host code
-    launches the one of the last entry whose `min_rows` is at most the
-    GEMM's rows (A's rows, T * k for a layer's GEMMs) at each call. A
-    single configuration has `min_rows = 0`.
+    `min_rows`, the first with `min_rows = 0`, each of the tiled or the
+    stream kernel: the GPU lowering compiles one kernel per entry and the
+    host code launches the one of the last entry whose `min_rows` is at
+    most the GEMM's rows (A's rows, T * k for a layer's GEMMs) at each
+    call. A single configuration has `min_rows = 0`.
 
     ```mlir
     {moe.config = [#moe.gemm_config<>,
