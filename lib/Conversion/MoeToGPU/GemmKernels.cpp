@@ -668,21 +668,9 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
     // A's row: r, or row_index[r] / index_divisor when that is in range.
     Value aRow = row;
     if (gemm.rowIndex) {
-      Value index = arith::ExtSIOp::create(
-          b, loc, i64, memref::LoadOp::create(b, loc, gemm.rowIndex, row));
-      Value source = arith::DivUIOp::create(
-          b, loc, index,
-          arith::ConstantOp::create(b, loc,
-                                    b.getI64IntegerAttr(gemm.indexDivisor)));
-      Value nonNegative = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::sge, index,
-          arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
-      Value inRange = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::ult, source,
-          arith::IndexCastUIOp::create(b, loc, i64, numARows));
-      valid = arith::AndIOp::create(
-          b, loc, valid, arith::AndIOp::create(b, loc, nonNegative, inRange));
-      aRow = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), source);
+      auto [source, hasSource] = gatheredSourceRow(k, gemm, row, numARows);
+      valid = arith::AndIOp::create(b, loc, valid, hasSource);
+      aRow = source;
     }
 
     Value colInBounds =
@@ -723,6 +711,30 @@ static void buildRowGemmBlock(KernelBuilder &k, Location loc,
       k.storeF32(result, gemm.out, {row, col});
     });
   });
+}
+
+std::pair<Value, Value> mlir::moe::gatheredSourceRow(KernelBuilder &k,
+                                                     const RowGemm &gemm,
+                                                     Value row,
+                                                     Value numARows) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  Type i64 = b.getI64Type();
+  Value stored = memref::LoadOp::create(b, loc, gemm.rowIndex, row);
+  Value index = arith::ExtSIOp::create(b, loc, i64, stored);
+  Value divisor =
+      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(gemm.indexDivisor));
+  Value source = arith::DivUIOp::create(b, loc, index, divisor);
+  Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
+  Value nonNegative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, zero);
+  Value rows = arith::IndexCastUIOp::create(b, loc, i64, numARows);
+  Value inRange =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, source, rows);
+  Value valid = arith::AndIOp::create(b, loc, nonNegative, inRange);
+  Value sourceIndex =
+      arith::IndexCastUIOp::create(b, loc, b.getIndexType(), source);
+  return {sourceIndex, valid};
 }
 
 Value mlir::moe::buildRowEpilogue(KernelBuilder &k, const RowGemm &gemm,

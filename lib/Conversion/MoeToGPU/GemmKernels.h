@@ -112,6 +112,12 @@ void buildRowGemm(PatternRewriter &rewriter, Location loc, const RowGemm &gemm);
 void buildRowGemmInLaunch(KernelBuilder &k, const RowGemm &gemm,
                           const LaunchIds &ids);
 
+/// The A row of gathered output row `row` (index), row_index[row] /
+/// index_divisor, and whether it is one (row_index[row] >= 0 and the
+/// quotient below `numARows`); the row is only meaningful where it is.
+std::pair<Value, Value> gatheredSourceRow(KernelBuilder &k, const RowGemm &gemm,
+                                          Value row, Value numARows);
+
 /// The epilogue of output (row, column) from the f32 sums `gate` (and `up`,
 /// gated) of W rows `gateCol` (and `upCol`): bias, activation, row scale,
 /// in the reference's order. The caller rounds it to the output type.

@@ -260,27 +260,11 @@ struct StreamKernelBuilder {
   /// itself, or row_index[row] / index_divisor when that is in range (0
   /// otherwise, a row that is always in bounds).
   std::pair<Value, Value> sourceRow(KernelBuilder &k, Value row) {
-    Value yes =
-        arith::ConstantOp::create(k.b(), k.getLoc(), k.b().getBoolAttr(true));
     if (!gemm.rowIndex)
-      return {row, yes};
-    Location loc = k.getLoc();
-    Type i64 = k.b().getI64Type();
-    Value index =
-        arith::ExtSIOp::create(k.b(), loc, i64, loadI32(k, gemm.rowIndex, row));
-    Value divisor = arith::ConstantOp::create(
-        k.b(), loc, k.b().getI64IntegerAttr(gemm.indexDivisor));
-    Value source = arith::DivUIOp::create(k.b(), loc, index, divisor);
-    Value numARows =
-        arith::IndexCastUIOp::create(k.b(), loc, i64, sizes.numARows);
-    Value nonNegative =
-        cmpI(k, arith::CmpIPredicate::sge, index,
-             arith::ConstantOp::create(k.b(), loc, k.b().getI64IntegerAttr(0)));
-    Value inRange = cmpI(k, arith::CmpIPredicate::ult, source, numARows);
-    Value valid = andI(k, nonNegative, inRange);
-    Value sourceIndex =
-        arith::IndexCastUIOp::create(k.b(), loc, k.b().getIndexType(), source);
-    return {select(k, valid, sourceIndex, k.index(0)), valid};
+      return {row, arith::ConstantOp::create(k.b(), k.getLoc(),
+                                             k.b().getBoolAttr(true))};
+    auto [source, valid] = gatheredSourceRow(k, gemm, row, sizes.numARows);
+    return {select(k, valid, source, k.index(0)), valid};
   }
 
   /// Accumulator index of (column c of the slot, row i, part p).
