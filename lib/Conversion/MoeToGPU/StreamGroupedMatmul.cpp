@@ -12,17 +12,20 @@
 //     are not (legal IR, meaningless for MoE) every block runs the simple
 //     kernel's code instead (buildRowGemmInLaunch) and stops.
 //  2. Rows outside [offsets[0], offsets[E]) are zeroed, spread over the grid.
-//  3. Units (listed expert, group of `columns` output columns), listed
-//     expert by expert, go to the blocks round robin. A unit's threads split
-//     into slots of `lanes` threads, one slot per `kColumnsPerSlot` columns;
-//     a thread walks K in 16-byte chunks (lane, lane + lanes, ...), loads
-//     the chunk of each of its W rows (gate and up rows when gated) and of
-//     up to kRowsPerPass A rows of the expert (through row_index when
-//     gathered), and accumulates the products in f32. The slot's partial
-//     sums are added by xor shuffles and then in shared memory, always in
-//     the same order, and one thread per (row, column) applies the
-//     epilogue (buildRowEpilogue) and stores. An expert with more rows
-//     takes several passes over its W rows (the later ones mostly from L2).
+//  3. Units (listed expert, group of output columns) go to the warps of the
+//     grid round robin, expert by expert; a warp works alone, with no
+//     barrier, so that while some warps add their sums others have loads
+//     in flight. The warp's lanes form slots of `lanes` threads (32, or
+//     fewer for a small K), one slot per `kColumnsPerSlot` columns of the
+//     unit. A thread walks K in 16-byte chunks (lane, lane + lanes, ...):
+//     it issues the chunk loads of its W rows (gate and up rows when gated)
+//     for `kStepsPerBatch` steps, then multiplies each by up to
+//     kRowsPerPass A rows of the expert (through row_index when gathered)
+//     in f32. The slot's sums are added by xor shuffles, always in the same
+//     order, and each lane applies the epilogue (buildRowEpilogue) to one
+//     (row, column) of the slot and stores it. An expert with more rows
+//     takes several passes over its W rows (the later ones mostly from
+//     L2).
 //
 // Loads are 16-byte vectors, so the host checks at run time that A and W
 // allow them (aligned bases and rows, K a multiple of 8) and otherwise runs
@@ -49,36 +52,48 @@ using namespace mlir::moe;
 
 namespace {
 
-constexpr int64_t kThreads = 256;
+/// Threads of a block: launched with .maxntid 512, so ptxas keeps a thread
+/// within 128 registers and a block always fits on an SM.
+constexpr int64_t kThreads = 512;
 constexpr int64_t kWarpSize = 32;
+constexpr int64_t kWarpsPerBlock = kThreads / kWarpSize;
 /// A rows of one pass over a unit's W rows.
 constexpr int64_t kRowsPerPass = 4;
 /// Output columns of one slot of threads: with gated epilogues, four W
 /// rows in flight per thread and K chunk.
 constexpr int64_t kColumnsPerSlot = 2;
-/// The listed experts live in shared memory.
+/// The listed experts live in shared memory, each as (expert, first row,
+/// end row): a unit reads its rows there, not from the offsets in global
+/// memory.
 constexpr int64_t kMaxExperts = 1024;
-/// The grid is at most this many blocks per `ctas`.
-constexpr int64_t kBlocksPerCta = 4;
+constexpr int64_t kListEntry = 3;
+/// The grid is at most this many blocks per `ctas`: one block an SM, all
+/// resident at once, so that no second wave of blocks starts after the
+/// first has taken its share of the units (the units are dealt out
+/// statically).
+constexpr int64_t kBlocksPerCta = 1;
+/// K chunk steps whose W loads a thread issues before their products.
+constexpr int64_t kStepsPerBatch = 2;
 /// Elements of one 16-byte chunk (bf16, f16).
 constexpr int64_t kChunk = 8;
 /// K chunk steps of a thread unrolled in the IR (a static K needing more
-/// takes an scf.for).
+/// takes an scf.for over batches).
 constexpr int64_t kMaxUnrolledSteps = 8;
 
 /// How a unit's threads share K and the columns.
 struct StreamShape {
-  int64_t lanes;      ///< threads per slot, a power of two
-  int64_t slots;      ///< kThreads / lanes
-  int64_t columns;    ///< output columns per unit
-  int64_t steps;      ///< K chunk steps per thread; 0: K is dynamic
-  int64_t groupLanes; ///< lanes added by shuffles: min(lanes, 32)
-  int64_t parts;      ///< sums per (row, column): 2 gated, else 1
+  int64_t lanes;   ///< threads per slot, a power of two, at most 32
+  int64_t slots;   ///< slots per warp: kWarpSize / lanes
+  int64_t columns; ///< output columns per unit (one warp's)
+  int64_t steps;   ///< K chunk steps per thread; 0: K is dynamic
+  /// Whether every step's chunk is in K for every lane (a static K of
+  /// steps * lanes chunks): no guard around the products.
+  bool exact;
+  int64_t parts; ///< sums per (row, column): 2 gated, else 1
   /// K elements of one 16-byte W load: 8 (16-bit W), 16 (int8), 32 (int4).
   int64_t chunkElements;
   /// Accumulators per thread.
   int64_t values() const { return kColumnsPerSlot * kRowsPerPass * parts; }
-  int64_t groupsPerSlot() const { return lanes / groupLanes; }
 };
 
 /// K elements of one 16-byte load of `gemm`'s W.
@@ -97,22 +112,37 @@ StreamShape getStreamShape(const RowGemm &gemm) {
   int64_t wK = cast<MemRefType>(gemm.w.getType()).getDimSize(2);
   if (!ShapedType::isDynamic(wK) && shape.chunkElements == 2 * kVectorBytes)
     wK *= 2;
-  int64_t k = ShapedType::kDynamic;
-  for (int64_t size : {cast<MemRefType>(gemm.a.getType()).getDimSize(1), wK}) {
-    if (!ShapedType::isDynamic(size))
-      k = ShapedType::isDynamic(k) ? size : std::min(k, size);
+  // K as computeGemmSizes clamps it, where every size it is taken from is
+  // static: A's and W's, and the int4 scales' (and zero points') groups
+  // times the group size.
+  SmallVector<int64_t> sizes = {
+      cast<MemRefType>(gemm.a.getType()).getDimSize(1), wK};
+  if (shape.chunkElements == 2 * kVectorBytes) {
+    for (Value perRow : {gemm.wScale, gemm.wZero}) {
+      if (!perRow)
+        continue;
+      int64_t groups = cast<MemRefType>(perRow.getType()).getDimSize(2);
+      sizes.push_back(ShapedType::isDynamic(groups) ? groups
+                                                    : groups * gemm.groupSize);
+    }
   }
-  shape.lanes = kThreads;
+  int64_t k = ShapedType::kDynamic;
+  if (llvm::none_of(sizes, ShapedType::isDynamic))
+    k = *llvm::min_element(sizes);
+  shape.lanes = kWarpSize;
   shape.steps = 0;
+  shape.exact = false;
   if (!ShapedType::isDynamic(k)) {
     int64_t chunks =
         std::max<int64_t>(llvm::divideCeil(k, shape.chunkElements), 1);
-    shape.lanes = std::min<int64_t>(kThreads, llvm::PowerOf2Ceil(chunks));
+    shape.lanes = std::min<int64_t>(kWarpSize, llvm::PowerOf2Ceil(chunks));
     shape.steps = llvm::divideCeil(chunks, shape.lanes);
+    shape.exact =
+        k % shape.chunkElements == 0 && chunks == shape.steps * shape.lanes &&
+        (shape.steps <= kMaxUnrolledSteps || shape.steps % kStepsPerBatch == 0);
   }
-  shape.slots = kThreads / shape.lanes;
+  shape.slots = kWarpSize / shape.lanes;
   shape.columns = shape.slots * kColumnsPerSlot;
-  shape.groupLanes = std::min(shape.lanes, kWarpSize);
   shape.parts = isGatedEpilogue(gemm.epilogue) ? 2 : 1;
   return shape;
 }
@@ -126,14 +156,66 @@ Value loadI32(KernelBuilder &k, Value memref, Value index) {
   return memref::LoadOp::create(k.b(), k.getLoc(), memref, index);
 }
 
-/// The rows [lo, hi) of expert `e` (index), clamped to [0, rows) (`rows`
-/// i32), as i32.
-std::pair<Value, Value> expertRows(KernelBuilder &k, Value offsets, Value e,
-                                   Value rows) {
-  Value next = add(k, e, k.index(1));
-  Value lo = clampRow(k, loadI32(k, offsets, e), rows);
-  Value hi = clampRow(k, loadI32(k, offsets, next), rows);
-  return {lo, hi};
+/// Whether the int4 weights of `gemm` dequantize two at a time in 16-bit
+/// pairs: where the scales have a's element type, (q - zero) * scale
+/// rounded once to that type is the same in a 16-bit multiply as in f32.
+bool hasPackedInt4Dequantization(const RowGemm &gemm) {
+  Type computeType = cast<MemRefType>(gemm.a.getType()).getElementType();
+  return cast<MemRefType>(gemm.wScale.getType()).getElementType() ==
+         computeType;
+}
+
+/// The 8 dequantized weights (widened to f32) of word `word` of a 16-byte
+/// int4 chunk `raw` (vector<16xi8>): elements 8 word .. 8 word + 7, element
+/// i in bits [4i, 4i + 4). Two at a time without a conversion instruction:
+/// the nibbles of elements i and i + 4 are or-ed into the mantissas of a
+/// 16-bit pair whose exponent makes it `magic` + q (128 + q in bf16, 1024 +
+/// q in f16: one unit in the last place), then magic + zero is subtracted
+/// (exact) and the pair is multiplied by the scale in a's type: one
+/// rounding of the exact (q - zero) * scale, as dequantizeWeight does in
+/// f32. `zero` is i32, `scale` f32 holding a value of a's type.
+SmallVector<Value> dequantizeInt4Word(KernelBuilder &k, Value raw, int64_t word,
+                                      Value zero, Value scale,
+                                      Type computeType) {
+  OpBuilder &b = k.b();
+  Location loc = k.getLoc();
+  Type i32 = b.getI32Type();
+  auto pairType = VectorType::get({2}, computeType);
+  bool bf16 = computeType.isBF16();
+  // The 16-bit pattern of `magic` and its value.
+  int32_t magicBits = bf16 ? 0x4300 : 0x6400;
+  float magic = bf16 ? 128.0f : 1024.0f;
+  Value words = vector::BitCastOp::create(
+      b, loc, VectorType::get({kVectorBytes / 4}, i32), raw);
+  Value bits =
+      vector::ExtractOp::create(b, loc, words, ArrayRef<int64_t>{word});
+  // magic + zero and the scale, as 16-bit pairs.
+  Value zeroF32 = arith::SIToFPOp::create(b, loc, b.getF32Type(), zero);
+  Value offset = arith::AddFOp::create(b, loc, zeroF32, k.f32(magic));
+  Value offset16 = arith::TruncFOp::create(b, loc, computeType, offset);
+  Value offsetPair = vector::BroadcastOp::create(b, loc, pairType, offset16);
+  Value scale16 = arith::TruncFOp::create(b, loc, computeType, scale);
+  Value scalePair = vector::BroadcastOp::create(b, loc, pairType, scale16);
+  SmallVector<Value> weights(kChunk);
+  for (int64_t p = 0; p < kChunk / 2; ++p) {
+    Value shifted =
+        p == 0 ? bits : arith::ShRUIOp::create(b, loc, bits, k.i32(4 * p));
+    Value nibbles = andI(k, shifted, k.i32(0x000F000F));
+    Value biased = arith::OrIOp::create(b, loc, nibbles,
+                                        k.i32(magicBits | (magicBits << 16)));
+    Value word32 =
+        vector::BroadcastOp::create(b, loc, VectorType::get({1}, i32), biased);
+    Value pair = vector::BitCastOp::create(b, loc, pairType, word32);
+    Value centred = arith::SubFOp::create(b, loc, pair, offsetPair);
+    Value real = arith::MulFOp::create(b, loc, centred, scalePair);
+    for (int64_t half = 0; half < 2; ++half) {
+      Value value =
+          vector::ExtractOp::create(b, loc, real, ArrayRef<int64_t>{half});
+      weights[p + half * kChunk / 2] =
+          arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+    }
+  }
+  return weights;
 }
 
 struct StreamKernelBuilder {
@@ -148,9 +230,9 @@ struct StreamKernelBuilder {
   const StreamShape &shape;
   EpilogueActivation activation;
 
-  Value list, warpCounts, partials; ///< workgroup buffers
-  Value tid, slot, laneInSlot;      ///< index
-  Value rowsI32;                    ///< R as i32
+  Value list, warpCounts;      ///< workgroup buffers
+  Value tid, slot, laneInSlot; ///< index; slot: within the warp
+  Value rowsI32;               ///< R as i32
 
   /// Lists the experts with rows into `list`; returns their number (i32)
   /// and whether some offsets decrease (i32, 0 or 1, the block's maximum).
@@ -203,8 +285,12 @@ struct StreamKernelBuilder {
           }
           k.ifThen(hasRows, [&](KernelBuilder &k) {
             Value position = add(k, add(k, carried[0], before), rank);
-            memref::StoreOp::create(k.b(), k.getLoc(), toI32(k, e), list,
-                                    toIndex(k, position));
+            Value entry = mul(k, toIndex(k, position), k.index(kListEntry));
+            for (auto [field, value] :
+                 llvm::enumerate(SmallVector<Value>{toI32(k, e), lo, hi})) {
+              Value at = add(k, entry, k.index(field));
+              memref::StoreOp::create(k.b(), k.getLoc(), value, list, at);
+            }
           });
           // The counts are read before the next chunk writes them.
           gpu::BarrierOp::create(k.b(), loc);
@@ -284,6 +370,9 @@ struct StreamKernelBuilder {
     Type i32 = k.b().getI32Type();
     Type computeType = cast<MemRefType>(gemm.a.getType()).getElementType();
     bool int4 = gemm.quant != QuantScheme::w8a16;
+    if (int4 && hasPackedInt4Dequantization(gemm))
+      return dequantizeInt4Word(k, loaded.front(), sub, zero, scale,
+                                computeType);
     SmallVector<Value> weights;
     for (int64_t j = 0; j < kChunk; ++j) {
       int64_t byte = int4 ? (kChunk * sub + j) / 2 : kChunk * sub + j;
@@ -303,124 +392,146 @@ struct StreamKernelBuilder {
     return weights;
   }
 
-  /// One K chunk step `step` (index) of a pass: the thread's chunk (16
-  /// bytes of each of its W rows `wRows` [column][part], shape.chunkElements
-  /// K elements), if in K, times the live A rows, 8 elements at a time.
-  /// `wScales` [column][part]: the w8a16 row scales (else empty).
-  SmallVector<Value> chunkStep(KernelBuilder &k, Value step, Value expert,
-                               ArrayRef<SmallVector<Value>> wRows,
-                               ArrayRef<SmallVector<Value>> wScales,
-                               ArrayRef<Value> aRows, ArrayRef<Value> live,
-                               Value numChunks, ValueRange accs) {
+  /// The loads of one K chunk step of a thread: the 16 bytes of each of
+  /// its W rows [column * parts + part] at `kk`, and with an int4 scheme
+  /// each row's group scale and zero point. `inK` (i1) is whether the
+  /// step's chunk is in K; where it is not, the loads read the last chunk
+  /// instead (in bounds) and the products are skipped.
+  struct StepLoads {
+    Value inK, kk;
+    SmallVector<SmallVector<Value>> w;
+    SmallVector<Value> zeros, scales;
+  };
+
+  /// Issues the loads of K chunk step `step` (index) of the thread's W rows
+  /// `wRows` [column][part]; `wScales` [column][part]: the w8a16 row
+  /// scales (else empty).
+  StepLoads loadStep(KernelBuilder &k, Value step, Value expert,
+                     ArrayRef<SmallVector<Value>> wRows,
+                     ArrayRef<SmallVector<Value>> wScales, Value numChunks) {
+    StepLoads loads;
     Value chunk = add(k, laneInSlot, mul(k, step, k.index(shape.lanes)));
-    Value inK = cmpI(k, arith::CmpIPredicate::ult, chunk, numChunks);
+    if (!shape.exact) {
+      loads.inK = cmpI(k, arith::CmpIPredicate::ult, chunk, numChunks);
+      chunk = minU(k, chunk, sub(k, numChunks, k.index(1)));
+    }
     bool weightOnly = isWeightOnlyScheme(gemm.quant);
     bool int4 = weightOnly && gemm.quant != QuantScheme::w8a16;
-    return ifThenElseValues(
-        k, inK,
-        [&](KernelBuilder &k) {
-          Value kk = mul(k, chunk, k.index(shape.chunkElements));
-          // The W chunks first, so that their loads are all in flight
-          // before the first product waits; with an int4 scheme the
-          // chunk's group scale (and zero point) of each row.
-          Value wColumn = int4 ? divU(k, kk, k.index(2)) : kk;
-          SmallVector<SmallVector<Value>> loaded;
-          SmallVector<Value> zeros, scales;
-          for (auto [c, rows] : llvm::enumerate(wRows))
-            for (auto [p, row] : llvm::enumerate(rows)) {
-              if (!weightOnly) {
-                loaded.push_back(
-                    loadF32s(k, gemm.w, {expert, row, kk}, kChunk));
-                continue;
-              }
-              loaded.push_back(
-                  loadVectors(k, gemm.w, {expert, row, wColumn}, kVectorBytes));
-              if (!int4) {
-                zeros.push_back(Value());
-                scales.push_back(wScales[c][p]);
-                continue;
-              }
-              Value group = divU(k, kk, k.index(gemm.groupSize));
-              scales.push_back(k.loadF32(gemm.wScale, {expert, row, group}));
-              if (gemm.quant == QuantScheme::w4a16_zp) {
-                Value stored =
-                    memref::LoadOp::create(k.b(), k.getLoc(), gemm.wZero,
-                                           ValueRange{expert, row, group});
-                zeros.push_back(arith::ExtSIOp::create(
-                    k.b(), k.getLoc(), k.b().getI32Type(), stored));
-              } else {
-                zeros.push_back(k.i32(kInt4SymmetricZero));
-              }
-            }
-          SmallVector<Value> next(accs);
-          for (int64_t sub = 0; sub < shape.chunkElements / kChunk; ++sub) {
-            SmallVector<SmallVector<Value>> weights;
-            for (auto [index, raw] : llvm::enumerate(loaded))
-              weights.push_back(subChunkWeights(
-                  k, raw, sub, weightOnly ? zeros[index] : Value(),
-                  weightOnly ? scales[index] : Value()));
-            Value aColumn = add(k, kk, k.index(sub * kChunk));
-            next = accumulateRows(k, weights, aRows, live, aColumn, next);
-          }
-          return next;
-        },
-        accs);
+    loads.kk = mul(k, chunk, k.index(shape.chunkElements));
+    Value wColumn = int4 ? divU(k, loads.kk, k.index(2)) : loads.kk;
+    for (auto [c, rows] : llvm::enumerate(wRows))
+      for (auto [p, row] : llvm::enumerate(rows)) {
+        if (!weightOnly) {
+          loads.w.push_back(
+              loadF32s(k, gemm.w, {expert, row, wColumn}, kChunk));
+          continue;
+        }
+        loads.w.push_back(
+            loadVectors(k, gemm.w, {expert, row, wColumn}, kVectorBytes));
+        if (!int4) {
+          loads.zeros.push_back(Value());
+          loads.scales.push_back(wScales[c][p]);
+          continue;
+        }
+        Value group = divU(k, loads.kk, k.index(gemm.groupSize));
+        loads.scales.push_back(k.loadF32(gemm.wScale, {expert, row, group}));
+        if (gemm.quant == QuantScheme::w4a16_zp) {
+          Value stored = memref::LoadOp::create(k.b(), k.getLoc(), gemm.wZero,
+                                                ValueRange{expert, row, group});
+          loads.zeros.push_back(arith::ExtSIOp::create(
+              k.b(), k.getLoc(), k.b().getI32Type(), stored));
+        } else {
+          loads.zeros.push_back(k.i32(kInt4SymmetricZero));
+        }
+      }
+    return loads;
   }
 
-  /// `accs` plus, for each live A row, its 8 elements from `aColumn` times
-  /// the 8 `weights` of each W row [column * parts + part].
+  /// `accs` plus the products of a step's loaded W chunks with the A rows
+  /// `aRows`, 8 elements at a time (skipped where the chunk is not in K).
+  SmallVector<Value> multiplyStep(KernelBuilder &k, const StepLoads &loads,
+                                  ArrayRef<Value> aRows, ValueRange accs) {
+    bool weightOnly = isWeightOnlyScheme(gemm.quant);
+    auto body = [&](KernelBuilder &k) {
+      SmallVector<Value> next(accs);
+      for (int64_t sub = 0; sub < shape.chunkElements / kChunk; ++sub) {
+        SmallVector<SmallVector<Value>> weights;
+        for (auto [index, raw] : llvm::enumerate(loads.w))
+          weights.push_back(subChunkWeights(
+              k, raw, sub, weightOnly ? loads.zeros[index] : Value(),
+              weightOnly ? loads.scales[index] : Value()));
+        Value aColumn = add(k, loads.kk, k.index(sub * kChunk));
+        next = accumulateRows(k, weights, aRows, aColumn, next);
+      }
+      return next;
+    };
+    if (!loads.inK)
+      return body(k);
+    return ifThenElseValues(k, loads.inK, body, accs);
+  }
+
+  /// The steps [first, first + count) of a pass: all their W loads, then
+  /// their products.
+  SmallVector<Value> batch(KernelBuilder &k, Value first, int64_t count,
+                           Value expert, ArrayRef<SmallVector<Value>> wRows,
+                           ArrayRef<SmallVector<Value>> wScales,
+                           ArrayRef<Value> aRows, Value numChunks,
+                           ValueRange accs) {
+    SmallVector<StepLoads> loads;
+    for (int64_t s = 0; s < count; ++s)
+      loads.push_back(loadStep(k, add(k, first, k.index(s)), expert, wRows,
+                               wScales, numChunks));
+    SmallVector<Value> next(accs);
+    for (const StepLoads &step : loads)
+      next = multiplyStep(k, step, aRows, next);
+    return next;
+  }
+
+  /// `accs` plus, for each of the pass's A rows, its 8 elements from
+  /// `aColumn` times the 8 `weights` of each W row [column * parts + part].
+  /// Rows past the expert's last read a stand-in row and their sums are
+  /// never stored: no branch separates one step's loads from the next.
   SmallVector<Value> accumulateRows(KernelBuilder &k,
                                     ArrayRef<SmallVector<Value>> weights,
-                                    ArrayRef<Value> aRows, ArrayRef<Value> live,
-                                    Value aColumn, ArrayRef<Value> accs) {
+                                    ArrayRef<Value> aRows, Value aColumn,
+                                    ArrayRef<Value> accs) {
     SmallVector<Value> next(accs);
     for (int64_t i = 0; i < kRowsPerPass; ++i) {
-      SmallVector<Value> rowAccs;
+      SmallVector<Value> a = loadF32s(k, gemm.a, {aRows[i], aColumn}, kChunk);
       for (int64_t c = 0; c < kColumnsPerSlot; ++c)
-        for (int64_t p = 0; p < shape.parts; ++p)
-          rowAccs.push_back(next[accIndex(c, i, p)]);
-      SmallVector<Value> updated = ifThenElseValues(
-          k, live[i],
-          [&](KernelBuilder &k) {
-            SmallVector<Value> a =
-                loadF32s(k, gemm.a, {aRows[i], aColumn}, kChunk);
-            SmallVector<Value> out;
-            for (int64_t c = 0; c < kColumnsPerSlot; ++c)
-              for (int64_t p = 0; p < shape.parts; ++p) {
-                Value acc = rowAccs[c * shape.parts + p];
-                ArrayRef<Value> w = weights[c * shape.parts + p];
-                for (int64_t j = 0; j < kChunk; ++j)
-                  acc = math::FmaOp::create(k.b(), k.getLoc(), a[j], w[j], acc);
-                out.push_back(acc);
-              }
-            return out;
-          },
-          rowAccs);
-      for (int64_t c = 0; c < kColumnsPerSlot; ++c)
-        for (int64_t p = 0; p < shape.parts; ++p)
-          next[accIndex(c, i, p)] = updated[c * shape.parts + p];
+        for (int64_t p = 0; p < shape.parts; ++p) {
+          Value &acc = next[accIndex(c, i, p)];
+          ArrayRef<Value> w = weights[c * shape.parts + p];
+          for (int64_t j = 0; j < kChunk; ++j)
+            acc = math::FmaOp::create(k.b(), k.getLoc(), a[j], w[j], acc);
+        }
     }
     return next;
+  }
+
+  /// The first output column of the thread's slot in unit column group
+  /// `group`.
+  Value slotFirstColumn(KernelBuilder &k, Value group) {
+    return add(k, mul(k, group, k.index(shape.columns)),
+               mul(k, slot, k.index(kColumnsPerSlot)));
   }
 
   /// One pass of unit (expert, column group `group`) over A rows [rowBase,
   /// min(rowBase + kRowsPerPass, hi)).
   void pass(KernelBuilder &k, Value expert, Value group, Value rowBase,
             Value hi) {
-    // The pass's rows: live ones and, for the loads, an in-bounds stand-in
-    // for the others (the expert's last row).
+    // The pass's A rows, with an in-bounds stand-in (the expert's last row)
+    // for rows past hi.
     Value lastRow = sub(k, hi, k.index(1));
-    SmallVector<Value> live, aRows;
+    SmallVector<Value> aRows;
     for (int64_t i = 0; i < kRowsPerPass; ++i) {
       Value row = add(k, rowBase, k.index(i));
-      live.push_back(cmpI(k, arith::CmpIPredicate::ult, row, hi));
       aRows.push_back(sourceRow(k, minU(k, row, lastRow)).first);
     }
     // The thread's columns and their W rows (in bounds for columns past the
     // last: the last column's).
     Value lastCol = sub(k, sizes.outCols, k.index(1));
-    Value firstCol = add(k, mul(k, group, k.index(shape.columns)),
-                         mul(k, slot, k.index(kColumnsPerSlot)));
+    Value firstCol = slotFirstColumn(k, group);
     SmallVector<SmallVector<Value>> wRows, wScales;
     for (int64_t c = 0; c < kColumnsPerSlot; ++c) {
       Value col = minU(k, add(k, firstCol, k.index(c)), lastCol);
@@ -436,88 +547,77 @@ struct StreamKernelBuilder {
     }
     Value numChunks = divU(k, sizes.reduction, k.index(shape.chunkElements));
     SmallVector<Value> accs(shape.values(), k.f32(0.0f));
-    auto step = [&](KernelBuilder &k, Value s, ValueRange carried) {
-      return chunkStep(k, s, expert, wRows, wScales, aRows, live, numChunks,
-                       carried);
-    };
     if (shape.steps > 0 && shape.steps <= kMaxUnrolledSteps) {
-      for (int64_t s = 0; s < shape.steps; ++s)
-        accs = step(k, k.index(s), accs);
+      for (int64_t s = 0; s < shape.steps; s += kStepsPerBatch)
+        accs = batch(k, k.index(s), std::min(kStepsPerBatch, shape.steps - s),
+                     expert, wRows, wScales, aRows, numChunks, accs);
     } else {
       Value steps = shape.steps > 0
                         ? k.index(shape.steps)
                         : k.ceilDiv(numChunks, k.index(shape.lanes));
-      accs = forLoopCarrying(k, k.index(0), steps, k.index(1), accs, step);
+      accs =
+          forLoopCarrying(k, k.index(0), steps, k.index(kStepsPerBatch), accs,
+                          [&](KernelBuilder &k, Value s, ValueRange carried) {
+                            return batch(k, s, kStepsPerBatch, expert, wRows,
+                                         wScales, aRows, numChunks, carried);
+                          });
     }
     reduceAndStore(k, accs, expert, group, rowBase, hi);
   }
 
-  /// Adds the slot's partial sums (xor shuffles within groups of
-  /// groupLanes, then the groups in order through shared memory) and
-  /// stores the unit's outputs, one thread per (column, row).
+  /// Adds the slot's partial sums by xor shuffles (every lane of the slot
+  /// then holds them all) and stores the slot's outputs, one lane per
+  /// (column, row).
   void reduceAndStore(KernelBuilder &k, ArrayRef<Value> accs, Value expert,
                       Value group, Value rowBase, Value hi) {
     Location loc = k.getLoc();
     Value width = k.i32(kWarpSize);
     SmallVector<Value> sums(accs);
     for (Value &sum : sums)
-      for (int64_t offset = shape.groupLanes / 2; offset >= 1; offset /= 2) {
+      for (int64_t offset = shape.lanes / 2; offset >= 1; offset /= 2) {
         Value other = gpu::ShuffleOp::create(k.b(), loc, sum, k.i32(offset),
                                              width, gpu::ShuffleMode::XOR)
                           .getShuffleResult();
         sum = arith::AddFOp::create(k.b(), loc, sum, other);
       }
-    int64_t values = shape.values();
-    Value groupId = divU(k, tid, k.index(shape.groupLanes));
-    Value leads = cmpI(k, arith::CmpIPredicate::eq,
-                       remU(k, tid, k.index(shape.groupLanes)), k.index(0));
-    k.ifThen(leads, [&](KernelBuilder &k) {
-      Value base = mul(k, groupId, k.index(values));
-      for (int64_t v = 0; v < values; ++v)
-        memref::StoreOp::create(k.b(), k.getLoc(), sums[v], partials,
-                                add(k, base, k.index(v)));
-    });
-    gpu::BarrierOp::create(k.b(), loc);
-    Value outputs = k.index(shape.columns * kRowsPerPass);
-    k.forLoop(
-        tid, outputs, k.index(kThreads), [&](KernelBuilder &k, Value output) {
-          Value columnInUnit = divU(k, output, k.index(kRowsPerPass));
-          Value i = remU(k, output, k.index(kRowsPerPass));
-          Value row = add(k, rowBase, i);
-          Value col =
-              add(k, mul(k, group, k.index(shape.columns)), columnInUnit);
-          Value inBounds =
-              andI(k, cmpI(k, arith::CmpIPredicate::ult, row, hi),
-                   cmpI(k, arith::CmpIPredicate::ult, col, sizes.outCols));
-          k.ifThen(inBounds, [&](KernelBuilder &k) {
-            storeOutput(k, expert, row, col, columnInUnit, i);
-          });
-        });
-    // The partial sums are read before the next pass writes them.
-    gpu::BarrierOp::create(k.b(), loc);
+    Value firstCol = slotFirstColumn(k, group);
+    int64_t outputs = kColumnsPerSlot * kRowsPerPass;
+    k.forLoop(laneInSlot, k.index(outputs), k.index(shape.lanes),
+              [&](KernelBuilder &k, Value output) {
+                Value c = divU(k, output, k.index(kRowsPerPass));
+                Value i = remU(k, output, k.index(kRowsPerPass));
+                Value row = add(k, rowBase, i);
+                Value col = add(k, firstCol, c);
+                Value inBounds = andI(
+                    k, cmpI(k, arith::CmpIPredicate::ult, row, hi),
+                    cmpI(k, arith::CmpIPredicate::ult, col, sizes.outCols));
+                k.ifThen(inBounds, [&](KernelBuilder &k) {
+                  SmallVector<Value> parts;
+                  for (int64_t p = 0; p < shape.parts; ++p)
+                    parts.push_back(selectOutput(k, sums, output, p));
+                  storeOutput(k, expert, row, col, parts);
+                });
+              });
   }
 
-  /// Output (row, col) of the unit from the partial sums of its slot.
-  void storeOutput(KernelBuilder &k, Value expert, Value row, Value col,
-                   Value columnInUnit, Value i) {
-    Value slotOf = divU(k, columnInUnit, k.index(kColumnsPerSlot));
-    Value c = remU(k, columnInUnit, k.index(kColumnsPerSlot));
-    Value firstGroup = mul(k, slotOf, k.index(shape.groupsPerSlot()));
-    Value valueBase = mul(k, add(k, mul(k, c, k.index(kRowsPerPass)), i),
-                          k.index(shape.parts));
-    SmallVector<Value> parts;
-    for (int64_t p = 0; p < shape.parts; ++p) {
-      Value sum = k.f32(0.0f);
-      for (int64_t g = 0; g < shape.groupsPerSlot(); ++g) {
-        Value groupBase =
-            mul(k, add(k, firstGroup, k.index(g)), k.index(shape.values()));
-        Value index = add(k, groupBase, add(k, valueBase, k.index(p)));
-        Value partial =
-            memref::LoadOp::create(k.b(), k.getLoc(), partials, index);
-        sum = arith::AddFOp::create(k.b(), k.getLoc(), sum, partial);
-      }
-      parts.push_back(sum);
+  /// Sum `p` of slot output `output` (index: column * kRowsPerPass + row)
+  /// picked from the thread's `sums`.
+  Value selectOutput(KernelBuilder &k, ArrayRef<Value> sums, Value output,
+                     int64_t p) {
+    Value picked = sums[accIndex(0, 0, p)];
+    for (int64_t o = 1; o < kColumnsPerSlot * kRowsPerPass; ++o) {
+      Value isThis = cmpI(k, arith::CmpIPredicate::eq, output, k.index(o));
+      picked =
+          select(k, isThis,
+                 sums[accIndex(o / kRowsPerPass, o % kRowsPerPass, p)], picked);
     }
+    return picked;
+  }
+
+  /// Output (row, col) of the unit from its sums `parts` (gate and up
+  /// when gated).
+  void storeOutput(KernelBuilder &k, Value expert, Value row, Value col,
+                   ArrayRef<Value> parts) {
     Value valid = sourceRow(k, row).second;
     Value gateRow = weightRow(k, col, 0);
     Value upRow = shape.parts == 2 ? weightRow(k, col, 1) : Value();
@@ -535,21 +635,18 @@ struct StreamKernelBuilder {
   void build(KernelBuilder &kb, Value grid) {
     MLIRContext *context = kb.b().getContext();
     Type i32 = kb.b().getI32Type();
-    int64_t groups = kThreads / shape.groupLanes;
     SmallVector<Type> buffers = {
-        getWorkgroupBufferType(context, kMaxExperts, i32),
-        getWorkgroupBufferType(context, kThreads / kWarpSize, i32),
-        getWorkgroupBufferType(context, groups * shape.values(),
-                               kb.b().getF32Type())};
+        getWorkgroupBufferType(context, kMaxExperts * kListEntry, i32),
+        getWorkgroupBufferType(context, kThreads / kWarpSize, i32)};
     kb.launch(
         grid, kThreads,
         [&](KernelBuilder &k, const LaunchIds &ids) {
           list = getWorkgroupBuffer(k.b(), 0);
           warpCounts = getWorkgroupBuffer(k.b(), 1);
-          partials = getWorkgroupBuffer(k.b(), 2);
           tid = ids.threadId;
-          slot = divU(k, tid, k.index(shape.lanes));
-          laneInSlot = remU(k, tid, k.index(shape.lanes));
+          Value lane = remU(k, tid, k.index(kWarpSize));
+          slot = divU(k, lane, k.index(shape.lanes));
+          laneInSlot = remU(k, lane, k.index(shape.lanes));
           rowsI32 = toI32(k, sizes.rows);
           auto [numListed, notMonotone] = listExperts(k);
           Value monotone =
@@ -558,27 +655,34 @@ struct StreamKernelBuilder {
               monotone,
               [&](KernelBuilder &k) {
                 zeroRowsOutsideExperts(k, ids);
-                Value groupsPerExpert =
-                    k.ceilDiv(sizes.outCols, k.index(shape.columns));
-                Value units = mul(k, toIndex(k, numListed), groupsPerExpert);
-                k.forLoop(ids.blockId, units, ids.gridSize,
-                          [&](KernelBuilder &k, Value unit) {
-                            Value listed = divU(k, unit, groupsPerExpert);
-                            Value group = remU(k, unit, groupsPerExpert);
-                            Value expert = toIndex(k, loadI32(k, list, listed));
-                            auto [lo, hi] =
-                                expertRows(k, gemm.offsets, expert, rowsI32);
-                            Value hiIndex = toIndex(k, hi);
-                            k.forLoop(
-                                toIndex(k, lo), hiIndex, k.index(kRowsPerPass),
-                                [&](KernelBuilder &k, Value rowBase) {
-                                  pass(k, expert, group, rowBase, hiIndex);
-                                });
-                          });
+                runUnits(k, ids, numListed);
               },
               [&](KernelBuilder &k) { buildRowGemmInLaunch(k, gemm, ids); });
         },
         buffers);
+  }
+
+  /// The units (listed expert, column group) of the grid's warps, round
+  /// robin; every trip count in a warp is the same for all its lanes (the
+  /// shuffles need the whole warp).
+  void runUnits(KernelBuilder &k, const LaunchIds &ids, Value numListed) {
+    Value warp = add(k, mul(k, ids.blockId, k.index(kWarpsPerBlock)),
+                     divU(k, tid, k.index(kWarpSize)));
+    Value warps = mul(k, ids.gridSize, k.index(kWarpsPerBlock));
+    Value groupsPerExpert = k.ceilDiv(sizes.outCols, k.index(shape.columns));
+    Value units = mul(k, toIndex(k, numListed), groupsPerExpert);
+    k.forLoop(warp, units, warps, [&](KernelBuilder &k, Value unit) {
+      Value listed = divU(k, unit, groupsPerExpert);
+      Value group = remU(k, unit, groupsPerExpert);
+      Value entry = mul(k, listed, k.index(kListEntry));
+      Value expert = toIndex(k, loadI32(k, list, entry));
+      Value lo = toIndex(k, loadI32(k, list, add(k, entry, k.index(1))));
+      Value hiIndex = toIndex(k, loadI32(k, list, add(k, entry, k.index(2))));
+      k.forLoop(lo, hiIndex, k.index(kRowsPerPass),
+                [&](KernelBuilder &k, Value rowBase) {
+                  pass(k, expert, group, rowBase, hiIndex);
+                });
+    });
   }
 };
 
@@ -603,7 +707,8 @@ bool mlir::moe::canUseStreamGroupedMatmul(const RowGemm &gemm) {
 }
 
 /// i1, true at run time where the stream kernel's 16-byte loads apply to
-/// `gemm`: aligned A and W rows, K a multiple of one load's elements, at
+/// `gemm`: aligned A and W rows, K a nonzero multiple of one load's
+/// elements (a chunk past K reads the last one instead), at
 /// least one A row (a stand-in row is loaded for rows without one), one
 /// expert and at most the list's, rows within i32 (the offsets').
 static Value streamApplies(KernelBuilder &kb, const RowGemm &gemm,
@@ -611,6 +716,8 @@ static Value streamApplies(KernelBuilder &kb, const RowGemm &gemm,
   Value ok = isVectorAligned(kb, {gemm.a, gemm.w});
   Value rest = remU(kb, sizes.reduction, kb.index(getChunkElements(gemm)));
   ok = andI(kb, ok, cmpI(kb, arith::CmpIPredicate::eq, rest, kb.index(0)));
+  Value hasK = cmpI(kb, arith::CmpIPredicate::ne, sizes.reduction, kb.index(0));
+  ok = andI(kb, ok, hasK);
   Value hasARows =
       cmpI(kb, arith::CmpIPredicate::ne, sizes.numARows, kb.index(0));
   ok = andI(kb, ok, hasARows);
@@ -637,11 +744,12 @@ void mlir::moe::buildStreamOrSimpleGroupedMatmul(PatternRewriter &rewriter,
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPointToStart(applies.thenBlock());
   StreamShape shape = getStreamShape(gemm);
-  // Units: at most every expert's column groups; blocks: at most
-  // kBlocksPerCta per `ctas`, at least one.
+  // Units (one warp's each): at most every expert's column groups; blocks:
+  // enough warps for them, at most kBlocksPerCta per `ctas`, at least one.
   Value groupsPerExpert = kb.ceilDiv(sizes.outCols, kb.index(shape.columns));
   Value units = mul(kb, sizes.numExperts, groupsPerExpert);
-  Value grid = minU(kb, units, kb.index(config.getCtas() * kBlocksPerCta));
+  Value grid = kb.ceilDiv(units, kb.index(kWarpsPerBlock));
+  grid = minU(kb, grid, kb.index(config.getCtas() * kBlocksPerCta));
   grid = maxU(kb, grid, kb.index(1));
   StreamKernelBuilder kernel(gemm, sizes, shape);
   kernel.build(kb, grid);

@@ -1,26 +1,31 @@
 // RUN: moe-opt %s --moe-tile-grouped-matmul --split-input-file | FileCheck %s
 
-// kernel = stream, gated, K = 2048 (256 chunks of 8: one slot of 256
-// threads, two columns a unit, one chunk step a thread): no schedule
-// buffer and no TMA rules (no tiled entry); the stream kernel's host check (16-byte accesses, K a multiple of 8, at
-// most 1024 experts, rows within i32) picks one launch of at most 4 * 132
-// blocks of 256 threads, else the simple kernel. In the launch: the
-// experts with rows listed by warp ballots, the offsets' monotony reduced
-// over the block; then units of (listed expert, column group), each a loop
-// over the expert's rows 4 at a time: the 4 W rows (gate and up of two
-// columns) in 16-byte loads, each live A row's chunk times them in f32
-// FMAs, the sums added by 5 xor shuffles (32-lane groups) and across the
-// warps in shared memory, the epilogue per (row, column); non-monotone
-// offsets run the simple kernel's code in the same launch.
+// kernel = stream, gated, K = 2048 (256 chunks of 8: slots of 32 lanes,
+// one a warp, two columns a unit, 8 chunk steps a thread): no schedule
+// buffer and no TMA rules (no tiled entry); the stream kernel's host check
+// (16-byte accesses, K a nonzero multiple of 8, at most 1024 experts, rows
+// within i32) picks one launch of at most 132 blocks of 512 threads (one a
+// warp's units, ceil(units / 16) blocks), else the simple kernel. In the
+// launch: the experts with rows listed by warp ballots (with their rows),
+// the offsets' monotony reduced over the block; then each warp's units of (listed
+// expert, column group), each a loop over the expert's rows 4 at a time:
+// the 4 W rows (gate and up of two columns) in 16-byte loads, two steps'
+// loads before their products, each A row's chunk (a stand-in row past the
+// expert's last) times them in f32 FMAs with no branch, the sums added by
+// 5 xor shuffles, the epilogue per (row, column) by one lane each, with no
+// barrier; non-monotone offsets run the simple kernel's code in the same
+// launch.
 // CHECK-LABEL: func.func @stream_gated
 //   CHECK-NOT:   memref.alloc
 //   CHECK-NOT:   scf.if
 //       CHECK:     arith.cmpi eq, %{{.*}}, %c0{{.*}} : index
+//       CHECK:     arith.cmpi ne, %{{.*}}, %c0{{.*}} : index
 //       CHECK:     arith.cmpi ule, %{{.*}}, %c1024 : index
 //       CHECK:     arith.cmpi ult, %{{.*}}, %c2147483648 : index
 //       CHECK:     scf.if
-//       CHECK:       arith.minui %{{.*}}, %c528 : index
-//       CHECK:       gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256{{.*}} workgroup(%[[LIST:.*]] : memref<1024xi32, #gpu.address_space<workgroup>>, %[[COUNTS:.*]] : memref<8xi32, #gpu.address_space<workgroup>>, %[[PARTIALS:.*]] : memref<128xf32, #gpu.address_space<workgroup>>)
+//       CHECK:       arith.ceildivui %{{.*}}, %c16 : index
+//       CHECK:       arith.minui %{{.*}}, %c132 : index
+//       CHECK:       gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c512{{.*}} workgroup(%[[LIST:.*]] : memref<3072xi32, #gpu.address_space<workgroup>>, %[[COUNTS:.*]] : memref<16xi32, #gpu.address_space<workgroup>>)
 //       CHECK:         scf.for {{.*}} iter_args({{.*}}) -> (i32, i32)
 //       CHECK:           nvvm.vote.sync  ballot
 //       CHECK:           math.ctpop
@@ -34,20 +39,25 @@
 //       CHECK:             memref.store %{{.*}}, %arg3
 //       CHECK:           scf.for
 //       CHECK:             memref.load %[[LIST]]
+//       CHECK:             %[[LO:.*]] = memref.load %[[LIST]]
+//       CHECK:             %[[HI:.*]] = memref.load %[[LIST]]
+//   CHECK-NOT:             memref.load %arg2
 //       CHECK:             scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4
-//       CHECK:               scf.if %{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
-// CHECK-COUNT-4:               vector.load %arg1[{{.*}}] {alignment = 16 : i64} : memref<8x512x2048xbf16>, vector<8xbf16>
-//       CHECK:                 scf.if %{{.*}} -> (f32, f32, f32, f32)
-//       CHECK:                   vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x2048xbf16>, vector<8xbf16>
-// CHECK-COUNT-32:                math.fma
+//   CHECK-NOT:               scf.if
+//   CHECK-NOT:               gpu.barrier
+// CHECK-COUNT-8:               vector.load %arg1[{{.*}}] {alignment = 16 : i64} : memref<8x512x2048xbf16>, vector<8xbf16>
+//   CHECK-NOT:               scf.if
+//       CHECK:               vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK-COUNT-32:              math.fma
+//   CHECK-NOT:               scf.if
+//   CHECK-NOT:               gpu.barrier
 // CHECK-COUNT-5:               gpu.shuffle  xor
-//       CHECK:               memref.store %{{.*}}, %[[PARTIALS]]
-//       CHECK:               gpu.barrier
-//       CHECK:               scf.for
-//       CHECK:                 memref.load %[[PARTIALS]]
-//       CHECK:                 arith.divf
-//       CHECK:                 memref.store %{{.*}}, %arg3
-//       CHECK:               gpu.barrier
+//       CHECK:               scf.for %{{.*}} = %{{.*}} to %c8{{.*}} step %c32
+//       CHECK:                 scf.if
+//       CHECK:                   arith.select
+//       CHECK:                   arith.divf
+//       CHECK:                   memref.store %{{.*}}, %arg3
+//   CHECK-NOT:               gpu.barrier
 //       CHECK:         } else {
 //       CHECK:           gpu.all_reduce  minui
 //       CHECK:       } else {
@@ -63,11 +73,11 @@ func.func @stream_gated(%a: memref<?x2048xbf16>, %w: memref<8x512x2048xbf16>, %o
 
 // -----
 
-// K = 48 (six chunks): slots of 8 threads, 32 slots, 64 columns a unit;
+// K = 48 (six chunks): slots of 8 lanes, 4 a warp, 8 columns a unit;
 // the sums of a slot are added by 3 xor shuffles within its 8 lanes.
 // Gathered rows: each row's A row is row_index[r] / 3.
 // CHECK-LABEL: func.func @stream_small_k_gathered
-//       CHECK:   gpu.launch {{.*}} workgroup({{.*}}, {{.*}}, %{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>)
+//       CHECK:   gpu.launch {{.*}} workgroup({{.*}} : memref<3072xi32, #gpu.address_space<workgroup>>, {{.*}} : memref<16xi32, #gpu.address_space<workgroup>>)
 //       CHECK:     arith.divui %{{.*}}, %c8{{.*}} : index
 //       CHECK:     arith.remui %{{.*}}, %c8{{.*}} : index
 //       CHECK:     memref.load %arg1[
@@ -149,5 +159,37 @@ func.func @stream_w4a16_zp(%a: memref<?x256xbf16>, %w: memref<4x64x128xi8>, %off
   moe.grouped_matmul %a, %w, %offsets epilogue = silu_and_mul quant = w4a16_zp group_size = 128 w_scale(%ws) w_zero(%wz) outs(%out)
       {moe.config = #moe.gemm_config<kernel = stream>}
       : (memref<?x256xbf16>, memref<4x64x128xi8>, memref<5xi32>, memref<4x64x2xf32>, memref<4x64x2xi8>, memref<?x32xbf16>) -> ()
+  return
+}
+
+// -----
+
+// Weight-only with scales of a's type (bf16): the int4 values of a 32-bit
+// word are dequantized two at a time, elements i and i + 4 of the word:
+// their nibbles (bits [4i, 4i + 4) and [4i + 16, 4i + 20)) or-ed into a
+// pair of bf16 128.0 (0x4300), 128 + zero subtracted and the scale
+// multiplied in bf16 pairs (one rounding, as in f32), then widened.
+// CHECK-LABEL: func.func @stream_w4a16_zp_bf16_scales
+//       CHECK:   gpu.launch
+//       CHECK:     %[[RAW:.*]] = vector.load %arg1[{{.*}}] {alignment = 16 : i64} : memref<4x64x128xi8>, vector<16xi8>
+//       CHECK:     %[[WORDS:.*]] = vector.bitcast %[[RAW]] : vector<16xi8> to vector<4xi32>
+//       CHECK:     %[[WORD:.*]] = vector.extract %[[WORDS]][0] : i32 from vector<4xi32>
+//       CHECK:     %[[ZERO:.*]] = arith.sitofp %{{.*}} : i32 to f32
+//       CHECK:     %[[OFFSET:.*]] = arith.addf %[[ZERO]], %cst{{.*}} : f32
+//       CHECK:     %[[OFFSET16:.*]] = arith.truncf %[[OFFSET]] : f32 to bf16
+//       CHECK:     %[[OFFSETS:.*]] = vector.broadcast %[[OFFSET16]] : bf16 to vector<2xbf16>
+//       CHECK:     %[[SCALES:.*]] = vector.broadcast %{{.*}} : bf16 to vector<2xbf16>
+//       CHECK:     %[[NIBBLES:.*]] = arith.andi %[[WORD]], %c983055_i32 : i32
+//       CHECK:     %[[BIASED:.*]] = arith.ori %[[NIBBLES]], %c1124090624_i32 : i32
+//       CHECK:     %[[PAIR:.*]] = vector.bitcast %{{.*}} : vector<1xi32> to vector<2xbf16>
+//       CHECK:     %[[CENTRED:.*]] = arith.subf %[[PAIR]], %[[OFFSETS]] : vector<2xbf16>
+//       CHECK:     arith.mulf %[[CENTRED]], %[[SCALES]] : vector<2xbf16>
+//       CHECK:     arith.shrui %[[WORD]], %c4_i32
+//       CHECK:     math.fma
+func.func @stream_w4a16_zp_bf16_scales(%a: memref<?x256xbf16>, %w: memref<4x64x128xi8>, %offsets: memref<5xi32>,
+                                       %ws: memref<4x64x2xbf16>, %wz: memref<4x64x2xi8>, %out: memref<?x32xbf16>) {
+  moe.grouped_matmul %a, %w, %offsets epilogue = silu_and_mul quant = w4a16_zp group_size = 128 w_scale(%ws) w_zero(%wz) outs(%out)
+      {moe.config = #moe.gemm_config<kernel = stream>}
+      : (memref<?x256xbf16>, memref<4x64x128xi8>, memref<5xi32>, memref<4x64x2xbf16>, memref<4x64x2xi8>, memref<?x32xbf16>) -> ()
   return
 }
