@@ -1,28 +1,39 @@
 // Weight-only quantized expert GEMMs (w4a16, w4a16_zp, w8a16) through the
-// registered pipeline: each takes the simple kernel (moe-select-configs
-// gives it kernel = simple; the tiled kernel does not take integer
-// weights), and ptxas accepts every kernel, here and for the quantized
-// Qwen3-30B-A3B example layers. The dequantization in the PTX: the packed
-// byte, the nibble shifted out by 0 or 4 and masked with 15, the zero point
-// (8, or the loaded one) subtracted, the integer converted and scaled in
-// f32, rounded once to bf16 and widened, multiplied and added (no fma:
-// the reference's order and roundings).
+// registered pipeline: each takes the stream kernel (moe-select-configs
+// gives it kernel = stream) with the simple kernel as its host fallback,
+// and ptxas accepts every kernel, here and for the quantized Qwen3-30B-A3B
+// example layers. The stream kernel's int4 dequantization with bf16
+// scales in the PTX: a 16-byte load, the nibbles of two elements masked
+// out (0x000F000F) and or-ed into two bf16 128.0 (0x43004300), 128 + zero
+// subtracted (added negated, for w4a16's constant 8) and the scale
+// multiplied in bf16 pairs, f32 FMAs. The simple
+// kernel's: the packed byte, the nibble shifted out by 0 or 4 and masked
+// with 15, the zero point (8, or the loaded one) subtracted, the integer
+// converted and scaled in f32, rounded once to bf16 and widened,
+// multiplied and added (no fma: the reference's order and roundings).
 // REQUIRES: ptxas
 // UNSUPPORTED: sanitizers
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: moe-opt %s --moe-to-nvvm="chip=sm_90a format=isa" -o %t/out.mlir
 // RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/ptx %t/out.mlir
 // RUN: for f in %t/ptx/*.ptx; do %ptxas -arch=sm_90a $f -o %t/kernel.cubin || exit 1; done
-// RUN: ls %t/ptx | count 3
-// RUN: cat %t/ptx/int4_gate_up_kernel.ptx | FileCheck %s --check-prefix=INT4
-// RUN: cat %t/ptx/int4_zp_down_kernel.ptx | FileCheck %s --check-prefix=ZP
-// RUN: cat %t/ptx/int8_gate_up_kernel.ptx | FileCheck %s --check-prefix=INT8
+// RUN: ls %t/ptx | count 6
+// RUN: cat %t/ptx/int4_gate_up_kernel.ptx | FileCheck %s --check-prefix=STREAM
+// RUN: cat %t/ptx/int4_gate_up_kernel_0.ptx | FileCheck %s --check-prefix=INT4
+// RUN: cat %t/ptx/int4_zp_down_kernel_1.ptx | FileCheck %s --check-prefix=ZP
+// RUN: cat %t/ptx/int8_gate_up_kernel_2.ptx | FileCheck %s --check-prefix=INT8
 // RUN: for f in qwen3-30b-a3b-int4 qwen3-30b-a3b-int8; do moe-opt %moe_src_root/examples/quantized/$f.mlir --moe-to-nvvm="chip=sm_90a format=isa" -o %t/$f.mlir || exit 1; %python %moe_src_root/utils/extract-ptx.py --split %t/$f %t/$f.mlir || exit 1; for p in %t/$f/*.ptx; do %ptxas -arch=sm_90a $p -o %t/kernel.cubin || exit 1; done; done
-// Each layer: routing, permutation, the two GEMMs and combine (ten kernels
-// a function, as the bf16 layer without its tiled GEMMs' schedule and
-// persistent kernels).
-// RUN: ls %t/qwen3-30b-a3b-int4 | count 20
-// RUN: ls %t/qwen3-30b-a3b-int8 | count 10
+// Each layer: routing, permutation, the two GEMMs (stream and simple
+// kernels) and combine (twelve kernels a function).
+// RUN: ls %t/qwen3-30b-a3b-int4 | count 24
+// RUN: ls %t/qwen3-30b-a3b-int8 | count 12
+
+// STREAM: ld.global.v4.b32
+// STREAM: and.b32 [[NIBBLES:%r[0-9]+]], {{%r[0-9]+}}, 983055;
+// STREAM: or.b32 [[BIASED:%r[0-9]+]], [[NIBBLES]], 1124090624;
+// STREAM: {{add|sub}}.rn.bf16x2 [[CENTRED:%r[0-9]+]], [[BIASED]], {{%r[0-9]+}};
+// STREAM: mul.rn.bf16x2 {{%r[0-9]+}}, {{.*}}[[CENTRED]]{{[,;]}}
+// STREAM: fma.rn.f32
 
 // INT4: ld.global.b8 [[BYTE:%r[0-9]+]]
 // INT4: shr.u32 [[SHIFTED:%r[0-9]+]], [[BYTE]], [[SHIFT:%r[0-9]+]];

@@ -40,7 +40,7 @@ struct RowGemm {
   /// f32 scales (else null): fp8_block a_scale [M, ceil(K/128)] (row i
   /// belongs to a's row i) and w_scale [E, ceil(N/128), ceil(K/128)];
   /// fp8_channel a_scale [M, 1] and w_scale [E, N]; fp8_tensor a_scale [1]
-  /// and w_scale [E]. With a weight-only one (the simple kernel only), bf16
+  /// and w_scale [E]. With a weight-only one (the stream and simple kernels), bf16
   /// or f16 a, i8 w and no a_scale: w4a16 and w4a16_zp pack two int4
   /// values a byte along K (w [E, N, K/2]) with f32/bf16/f16 w_scale and,
   /// for w4a16_zp, i8 w_zero [E, N, ceil(K/groupSize)]; w8a16 has w
@@ -90,7 +90,7 @@ LogicalResult checkGemmConfigImplemented(GroupedMatmulOp op);
 
 /// Rejects a quantized grouped_matmul whose scheme no kernel takes yet
 /// with an error at `op` naming the scheme. Every scheme has a kernel now
-/// (the weight-only ones the simple kernel only); kept as the one place a
+/// (the weight-only ones the stream and simple kernels); kept as the one place a
 /// new scheme is refused until it is lowered. Checked with
 /// checkGemmConfigImplemented, by both passes.
 LogicalResult checkQuantizationImplemented(GroupedMatmulOp op);

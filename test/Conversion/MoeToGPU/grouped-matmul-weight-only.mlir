@@ -1,7 +1,9 @@
 // RUN: moe-opt %s --moe-tile-grouped-matmul --convert-moe-to-gpu -split-input-file | FileCheck %s
 
-// The weight-only schemes take the simple kernel (the tiled one does not
-// take integer weights, whatever the config asks for): each weight is
+// The weight-only schemes on the simple kernel (kernel = simple here; their
+// default, the stream kernel, is in tile-grouped-matmul-stream.mlir; the
+// tiled kernel does not take integer weights, whatever the config asks
+// for, and leaves them to the simple kernel): each weight is
 // dequantized where it is read, (q - zero) * scale in f32 rounded once to
 // a's type, times a's element, into one running f32 sum with k increasing
 // (docs/Semantics.md, "Weight dequantization" and the accumulation order
@@ -53,6 +55,7 @@
 func.func @w4a16_gated(%a: memref<?x200xbf16>, %w: memref<4x72x100xi8>, %o: memref<5xi32>,
                        %s: memref<4x72x4xf32>, %y: memref<?x36xbf16>) {
   moe.grouped_matmul %a, %w, %o epilogue = silu_and_mul quant = w4a16 group_size = 64 w_scale(%s) outs(%y)
+      {moe.config = #moe.gemm_config<kernel = simple>}
       : (memref<?x200xbf16>, memref<4x72x100xi8>, memref<5xi32>, memref<4x72x4xf32>, memref<?x36xbf16>) -> ()
   return
 }
@@ -107,6 +110,7 @@ func.func @w4a16_zp_bias(%a: memref<?x336xf16>, %w: memref<4x80x168xi8>, %o: mem
 //       CHECK:     arith.extf %[[R16]] : f16 to f32
 func.func @w8a16(%a: memref<?x64xf16>, %w: memref<4x32x64xi8>, %o: memref<5xi32>, %s: memref<4x32xbf16>, %y: memref<?x32xf16>) {
   moe.grouped_matmul %a, %w, %o quant = w8a16 w_scale(%s) outs(%y)
+      {moe.config = #moe.gemm_config<kernel = simple>}
       : (memref<?x64xf16>, memref<4x32x64xi8>, memref<5xi32>, memref<4x32xbf16>, memref<?x32xf16>) -> ()
   return
 }

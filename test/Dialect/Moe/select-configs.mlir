@@ -94,14 +94,14 @@ func.func @gemm(%a: tensor<?x2048xbf16>, %w: tensor<128x1536x2048xbf16>, %o: ten
 // w's packed dim 2) matches neither and gets the heuristic, with a warning.
 // The heuristic gives fp8_block its fp8 tiles (tile_k = 128, at most 176
 // columns for two accumulators): 64 x 128 below 4 rows per expert, 128 x
-// 128 from there, warp-specialized; the int4 GEMM its default, the simple
-// kernel (the only one that dequantizes integer weights).
+// 128 from there, warp-specialized; the int4 GEMM its default, the stream
+// kernel (it dequantizes integer weights in registers).
 // HEUR-LABEL: func.func @gemm_quant
 //       HEUR: moe.grouped_matmul {{.*}} quant = fp8_block {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, tile_k = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<tile_n = 128, tile_k = 128, stages = 6, warp_specialize = true, min_rows = 512>]}
-//       HEUR: moe.grouped_matmul {{.*}} quant = w4a16 {{.*}} {moe.config = #moe.gemm_config<kernel = simple>}
+//       HEUR: moe.grouped_matmul {{.*}} quant = w4a16 {{.*}} {moe.config = #moe.gemm_config<kernel = stream>}
 // TUNED-LABEL: func.func @gemm_quant
 //       TUNED: moe.grouped_matmul {{.*}} quant = fp8_block {{.*}} {moe.config = #moe.gemm_config<tile_n = 128, tile_k = 128, stages = 3>}
-//       TUNED: moe.grouped_matmul {{.*}} quant = w4a16 {{.*}} {moe.config = #moe.gemm_config<kernel = simple>}
+//       TUNED: moe.grouped_matmul {{.*}} quant = w4a16 {{.*}} {moe.config = #moe.gemm_config<kernel = stream>}
 func.func @gemm_quant(%a: tensor<?x2048xf8E4M3FN>, %w: tensor<128x1536x2048xf8E4M3FN>, %o: tensor<129xi32>,
                       %as: tensor<?x16xf32>, %ws: tensor<128x12x16xf32>, %y: tensor<?x1536xbf16>,
                       %a16: tensor<?x2048xbf16>, %w4: tensor<128x1536x1024xi8>, %s4: tensor<128x1536x16xbf16>)

@@ -133,8 +133,8 @@ constexpr int64_t kDecodeRowsPerExpert = 4;
 /// than without from 256 rows of DeepSeek-V3's shapes on an H100, while at
 /// 8 rows the decode tiles were faster without a producer).
 /// Without a static E, and for the other quantized GEMMs (fp8_channel and
-/// fp8_tensor on 128 x 128 tiles, the weight-only schemes on the simple
-/// kernel, the only one they have), their GemmConfigAttr::getDefault.
+/// fp8_tensor on 128 x 128 tiles, the weight-only schemes on the stream
+/// kernel), their GemmConfigAttr::getDefault.
 SmallVector<GemmConfigAttr>
 heuristicGemmConfigs(MLIRContext *context,
                      const llvm::StringMap<int64_t> &sizes) {

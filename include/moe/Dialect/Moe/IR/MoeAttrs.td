@@ -248,9 +248,9 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     /// faster on an H100 from 256 rows of DeepSeek-V3's shapes on,
     /// docs/performance.md); fp8_channel's and fp8_tensor's (one
     /// accumulator, scaled in the epilogue) are not (not measured). The
-    /// weight-only
-    /// schemes take the simple kernel, the only one that dequantizes
-    /// integer weights: #moe.gemm_config<kernel = simple>.
+    /// weight-only schemes take the stream kernel, which dequantizes
+    /// integer weights in registers (the simple kernel where its 16-byte
+    /// loads do not apply): #moe.gemm_config<kernel = stream>.
     static GemmConfigAttr getDefault(::mlir::MLIRContext *context,
                                      ::mlir::moe::QuantScheme quant);
     /// Bytes of one slot of the shared-memory ring: an A tile and a W tile
