@@ -93,7 +93,6 @@ struct StreamShape {
   /// K elements of one 16-byte W load: 8 (16-bit W), 16 (int8), 32 (int4).
   int64_t chunkElements;
   /// Accumulators per thread.
-  int64_t values() const { return kColumnsPerSlot * kRowsPerPass * parts; }
 };
 
 /// K elements of one 16-byte load of `gemm`'s W.
@@ -233,6 +232,8 @@ struct StreamKernelBuilder {
   Value list, warpCounts;      ///< workgroup buffers
   Value tid, slot, laneInSlot; ///< index; slot: within the warp
   Value rowsI32;               ///< R as i32
+  /// A rows of the pass being built: 1 or kRowsPerPass.
+  int64_t passRows = kRowsPerPass;
 
   /// Lists the experts with rows into `list`; returns their number (i32)
   /// and whether some offsets decrease (i32, 0 or 1, the block's maximum).
@@ -355,7 +356,7 @@ struct StreamKernelBuilder {
 
   /// Accumulator index of (column c of the slot, row i, part p).
   int64_t accIndex(int64_t c, int64_t i, int64_t p) const {
-    return (c * kRowsPerPass + i) * shape.parts + p;
+    return (c * passRows + i) * shape.parts + p;
   }
 
   /// The 8 f32 weights of sub-chunk `sub` (elements 8 sub .. 8 sub + 7 of
@@ -496,7 +497,7 @@ struct StreamKernelBuilder {
                                     ArrayRef<Value> aRows, Value aColumn,
                                     ArrayRef<Value> accs) {
     SmallVector<Value> next(accs);
-    for (int64_t i = 0; i < kRowsPerPass; ++i) {
+    for (int64_t i = 0; i < passRows; ++i) {
       SmallVector<Value> a = loadF32s(k, gemm.a, {aRows[i], aColumn}, kChunk);
       for (int64_t c = 0; c < kColumnsPerSlot; ++c)
         for (int64_t p = 0; p < shape.parts; ++p) {
@@ -517,14 +518,14 @@ struct StreamKernelBuilder {
   }
 
   /// One pass of unit (expert, column group `group`) over A rows [rowBase,
-  /// min(rowBase + kRowsPerPass, hi)).
+  /// min(rowBase + passRows, hi)).
   void pass(KernelBuilder &k, Value expert, Value group, Value rowBase,
             Value hi) {
     // The pass's A rows, with an in-bounds stand-in (the expert's last row)
     // for rows past hi.
     Value lastRow = sub(k, hi, k.index(1));
     SmallVector<Value> aRows;
-    for (int64_t i = 0; i < kRowsPerPass; ++i) {
+    for (int64_t i = 0; i < passRows; ++i) {
       Value row = add(k, rowBase, k.index(i));
       aRows.push_back(sourceRow(k, minU(k, row, lastRow)).first);
     }
@@ -546,7 +547,8 @@ struct StreamKernelBuilder {
       wScales.push_back(scales);
     }
     Value numChunks = divU(k, sizes.reduction, k.index(shape.chunkElements));
-    SmallVector<Value> accs(shape.values(), k.f32(0.0f));
+    SmallVector<Value> accs(kColumnsPerSlot * passRows * shape.parts,
+                            k.f32(0.0f));
     if (shape.steps > 0 && shape.steps <= kMaxUnrolledSteps) {
       for (int64_t s = 0; s < shape.steps; s += kStepsPerBatch)
         accs = batch(k, k.index(s), std::min(kStepsPerBatch, shape.steps - s),
@@ -581,11 +583,11 @@ struct StreamKernelBuilder {
         sum = arith::AddFOp::create(k.b(), loc, sum, other);
       }
     Value firstCol = slotFirstColumn(k, group);
-    int64_t outputs = kColumnsPerSlot * kRowsPerPass;
+    int64_t outputs = kColumnsPerSlot * passRows;
     k.forLoop(laneInSlot, k.index(outputs), k.index(shape.lanes),
               [&](KernelBuilder &k, Value output) {
-                Value c = divU(k, output, k.index(kRowsPerPass));
-                Value i = remU(k, output, k.index(kRowsPerPass));
+                Value c = divU(k, output, k.index(passRows));
+                Value i = remU(k, output, k.index(passRows));
                 Value row = add(k, rowBase, i);
                 Value col = add(k, firstCol, c);
                 Value inBounds = andI(
@@ -600,16 +602,15 @@ struct StreamKernelBuilder {
               });
   }
 
-  /// Sum `p` of slot output `output` (index: column * kRowsPerPass + row)
+  /// Sum `p` of slot output `output` (index: column * passRows + row)
   /// picked from the thread's `sums`.
   Value selectOutput(KernelBuilder &k, ArrayRef<Value> sums, Value output,
                      int64_t p) {
     Value picked = sums[accIndex(0, 0, p)];
-    for (int64_t o = 1; o < kColumnsPerSlot * kRowsPerPass; ++o) {
+    for (int64_t o = 1; o < kColumnsPerSlot * passRows; ++o) {
       Value isThis = cmpI(k, arith::CmpIPredicate::eq, output, k.index(o));
-      picked =
-          select(k, isThis,
-                 sums[accIndex(o / kRowsPerPass, o % kRowsPerPass, p)], picked);
+      picked = select(k, isThis, sums[accIndex(o / passRows, o % passRows, p)],
+                      picked);
     }
     return picked;
   }
@@ -680,7 +681,20 @@ struct StreamKernelBuilder {
       Value hiIndex = toIndex(k, loadI32(k, list, add(k, entry, k.index(2))));
       k.forLoop(lo, hiIndex, k.index(kRowsPerPass),
                 [&](KernelBuilder &k, Value rowBase) {
-                  pass(k, expert, group, rowBase, hiIndex);
+                  // A pass of one row (every expert's at T = 1) multiplies
+                  // one A row, not a row and three stand-ins.
+                  Value oneRow = cmpI(k, arith::CmpIPredicate::eq,
+                                      sub(k, hiIndex, rowBase), k.index(1));
+                  k.ifThenElse(
+                      oneRow,
+                      [&](KernelBuilder &k) {
+                        passRows = 1;
+                        pass(k, expert, group, rowBase, hiIndex);
+                      },
+                      [&](KernelBuilder &k) {
+                        passRows = kRowsPerPass;
+                        pass(k, expert, group, rowBase, hiIndex);
+                      });
                 });
     });
   }

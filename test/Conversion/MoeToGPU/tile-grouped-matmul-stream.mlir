@@ -8,7 +8,8 @@
 // warp's units, ceil(units / 16) blocks), else the simple kernel. In the
 // launch: the experts with rows listed by warp ballots (with their rows),
 // the offsets' monotony reduced over the block; then each warp's units of (listed
-// expert, column group), each a loop over the expert's rows 4 at a time:
+// expert, column group), each a loop over the expert's rows 4 at a time
+// (a pass of one row built apart: one A row, not one and three stand-ins):
 // the 4 W rows (gate and up of two columns) in 16-byte loads, two steps'
 // loads before their products, each A row's chunk (a stand-in row past the
 // expert's last) times them in f32 FMAs with no branch, the sums added by
@@ -42,21 +43,37 @@
 //       CHECK:             %[[LO:.*]] = memref.load %[[LIST]]
 //       CHECK:             %[[HI:.*]] = memref.load %[[LIST]]
 //   CHECK-NOT:             memref.load %arg2
-//       CHECK:             scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4
-//   CHECK-NOT:               scf.if
-//   CHECK-NOT:               gpu.barrier
-// CHECK-COUNT-8:               vector.load %arg1[{{.*}}] {alignment = 16 : i64} : memref<8x512x2048xbf16>, vector<8xbf16>
-//   CHECK-NOT:               scf.if
-//       CHECK:               vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x2048xbf16>, vector<8xbf16>
-// CHECK-COUNT-32:              math.fma
-//   CHECK-NOT:               scf.if
-//   CHECK-NOT:               gpu.barrier
-// CHECK-COUNT-5:               gpu.shuffle  xor
-//       CHECK:               scf.for %{{.*}} = %{{.*}} to %c8{{.*}} step %c32
-//       CHECK:                 scf.if
-//       CHECK:                   arith.select
+//       CHECK:             scf.for %[[ROW:.*]] = %{{.*}} to %[[END:.*]] step %c4
+//       CHECK:               %[[LEFT:.*]] = arith.subi %[[END]], %[[ROW]] : index
+//       CHECK:               %[[ONE:.*]] = arith.cmpi eq, %[[LEFT]], %c1{{.*}} : index
+//       CHECK:               scf.if %[[ONE]] {
+//   CHECK-NOT:                 scf.if
+//   CHECK-NOT:                 gpu.barrier
+// CHECK-COUNT-8:                 vector.load %arg1[{{.*}}] {alignment = 16 : i64} : memref<8x512x2048xbf16>, vector<8xbf16>
+//       CHECK:                 vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK-COUNT-32:                math.fma
+//       CHECK:                 vector.load %arg0[
+// CHECK-COUNT-32:                math.fma
+//   CHECK-NOT:                 vector.load %arg0[
+//       CHECK:                 vector.load %arg1[
+//   CHECK-NOT:                 gpu.barrier
+// CHECK-COUNT-5:                 gpu.shuffle  xor
+//       CHECK:                 scf.for %{{.*}} = %{{.*}} to %c2{{.*}} step %c32
 //       CHECK:                   arith.divf
 //       CHECK:                   memref.store %{{.*}}, %arg3
+//       CHECK:               } else {
+//   CHECK-NOT:                 scf.if
+//   CHECK-NOT:                 gpu.barrier
+// CHECK-COUNT-8:                 vector.load %arg1[{{.*}}] {alignment = 16 : i64} : memref<8x512x2048xbf16>, vector<8xbf16>
+// CHECK-COUNT-4:                 vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x2048xbf16>, vector<8xbf16>
+//   CHECK-NOT:                 scf.if
+//   CHECK-NOT:                 gpu.barrier
+// CHECK-COUNT-5:                 gpu.shuffle  xor
+//       CHECK:                 scf.for %{{.*}} = %{{.*}} to %c8{{.*}} step %c32
+//       CHECK:                   scf.if
+//       CHECK:                     arith.select
+//       CHECK:                     arith.divf
+//       CHECK:                     memref.store %{{.*}}, %arg3
 //   CHECK-NOT:               gpu.barrier
 //       CHECK:         } else {
 //       CHECK:           gpu.all_reduce  minui
