@@ -5,10 +5,12 @@
 //
 // Both forms: AWQ-like with zero points (@qwen3_int4_awq_moe) and GPTQ-like
 // symmetric (@qwen3_int4_gptq_moe, zero point 8). They verify, decompose and
-// compile through the whole pipeline: both expert GEMMs take the simple
-// kernel, which unpacks and dequantizes each weight ((q - zero) * scale,
-// rounded to bf16) where it reads it; the swap-AB kernel that dequantizes
-// in registers is future work (test/examples-quantized.test,
+// compile through the whole pipeline: both expert GEMMs take the stream
+// kernel (moe-select-configs' default for the weight-only schemes), which
+// streams the packed weights in 16-byte loads and dequantizes them in
+// registers ((q - zero) * scale, rounded to bf16, two at a time with these
+// bf16 scales), with the simple kernel as its fallback; a tensor-core
+// (swap-AB) kernel for larger T is future work (test/examples-quantized.test,
 // test/Pipelines/weight-only-ptxas.mlir).
 func.func @qwen3_int4_awq_moe(%x: tensor<?x2048xbf16>, %logits: tensor<?x128xbf16>,
                               %w13: tensor<128x1536x1024xi8>,

@@ -4,8 +4,9 @@
 // (per channel): [E, N] bf16. The activations stay bf16.
 //
 // It verifies, decomposes and compiles through the whole pipeline: both
-// expert GEMMs take the simple kernel, which dequantizes each weight
-// (q * scale, rounded to bf16) where it reads it (test/examples-quantized.test,
+// expert GEMMs take the stream kernel, which dequantizes each weight
+// (q * scale, rounded to bf16) in registers after 16-byte loads, with the
+// simple kernel as its fallback (test/examples-quantized.test,
 // test/Pipelines/weight-only-ptxas.mlir).
 func.func @qwen3_int8_moe(%x: tensor<?x2048xbf16>, %logits: tensor<?x128xbf16>,
                           %w13: tensor<128x1536x2048xi8>,
