@@ -104,6 +104,48 @@ TEST(QuantTest, DequantizeRoundsToComputeType) {
   EXPECT_EQ(dequantizeWeight(quant, q.data(), 1, 1, 1, 0, 0, 0), 0.7001953125f);
 }
 
+// The stream kernel dequantizes int4 weights with scales of a's type two at
+// a time in 16-bit pairs (lib/Conversion/MoeToGPU/StreamGroupedMatmul.cpp,
+// dequantizeInt4Word): the nibble or-ed into the mantissa of `magic` (bf16
+// 128.0 = 0x4300, f16 1024.0 = 0x6400) gives magic + q; subtracting
+// magic + zero and multiplying by the scale, each rounded to the 16-bit
+// type, must give the semantics' value, (q - zero) * scale in f32 rounded
+// once. Checked here for every q and i8 zero point against scales of
+// every exponent of the type (subnormals and the largest included).
+TEST(QuantTest, PackedInt4DequantizationIsTheF32Formula) {
+  for (DType type : {DType::BF16, DType::F16}) {
+    bool bf16 = type == DType::BF16;
+    uint16_t magicBits = bf16 ? 0x4300 : 0x6400;
+    float magic = bf16 ? 128.0f : 1024.0f;
+    auto fromBits = [&](uint16_t bits) {
+      return bf16 ? bf16BitsToFloat(bits) : f16BitsToFloat(bits);
+    };
+    std::vector<float> scales;
+    // Every positive finite exponent, a few mantissas each, both signs.
+    for (uint32_t bits = 1; bits < (bf16 ? 0x7F80u : 0x7C00u); bits += 37) {
+      scales.push_back(fromBits(static_cast<uint16_t>(bits)));
+      scales.push_back(-fromBits(static_cast<uint16_t>(bits)));
+    }
+    scales.push_back(fromBits(bf16 ? 0x7F7F : 0x7BFF)); // the largest
+    for (int q = 0; q < 16; ++q) {
+      float biased = fromBits(static_cast<uint16_t>(magicBits | q));
+      ASSERT_EQ(biased, magic + q) << dtypeName(type);
+      for (int zero = -128; zero <= 127; ++zero) {
+        float offset = roundTo(type, static_cast<float>(zero) + magic);
+        float centred = roundTo(type, biased - offset);
+        ASSERT_EQ(centred, static_cast<float>(q - zero)) << dtypeName(type);
+        for (float scale : scales) {
+          float want = roundTo(type, static_cast<float>(q - zero) * scale);
+          float packed = roundTo(type, centred * scale);
+          ASSERT_EQ(std::memcmp(&want, &packed, sizeof(float)), 0)
+              << dtypeName(type) << " q=" << q << " zero=" << zero
+              << " scale=" << scale;
+        }
+      }
+    }
+  }
+}
+
 TEST(QuantTest, DequantizeW8A16PerChannel) {
   std::vector<float> q = {-128, 127, 1, -1}; // N = 2, K = 2.
   std::vector<float> scales = {0.25f, 4.0f};
