@@ -99,6 +99,14 @@ func.func @stream_gated(%a: memref<?x2048xbf16>, %w: memref<8x512x2048xbf16>, %o
 //       CHECK:     arith.remui %{{.*}}, %c8{{.*}} : index
 //       CHECK:     memref.load %arg1[
 //       CHECK:     arith.divui %{{.*}}, %c3_i64 : i64
+// A lane's chunk past K (8 lanes over 6 chunks) reads the last chunk
+// instead and skips its products.
+//       CHECK:     %[[INK:.*]] = arith.cmpi ult, %[[CHUNK:.*]], %[[CHUNKS:.*]] : index
+//       CHECK:     %[[LAST:.*]] = arith.subi %[[CHUNKS]], %c1{{.*}} : index
+//       CHECK:     arith.minui %[[CHUNK]], %[[LAST]] : index
+//       CHECK:     vector.load %arg2[
+//       CHECK:     scf.if %[[INK]] -> (f32, f32)
+//       CHECK:       math.fma
 //   CHECK-NOT:     gpu.shuffle  xor %{{[^,]*}}, %c8_i32
 //       CHECK:     gpu.shuffle  xor %{{[^,]*}}, %c4_i32{{(_[0-9]+)?}},
 //       CHECK:     gpu.shuffle  xor %{{[^,]*}}, %c2_i32{{(_[0-9]+)?}},
