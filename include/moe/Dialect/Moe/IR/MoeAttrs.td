@@ -108,15 +108,17 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
 
     `kernel = stream` (decode, a few rows per expert): no tiles, no tile
     schedule and no tensor cores. Each block lists the experts that have
-    rows (from the offsets, in its own shared memory), then takes units of
-    (expert, a few output columns) in turn: its threads stream the columns'
-    W rows along K in 16-byte loads, multiply them with the expert's A rows
-    (up to 4 at a time, read through `row_index` when gathered, so a
-    decode layer needs no row copy) in f32, add the threads' partial sums
-    in a fixed tree and apply the epilogue. One launch per GEMM: rows
-    outside every expert are zeroed and non-monotone offsets take the
-    simple kernel's code inside the same launch. `ctas` bounds the grid at
-    `4 * ctas` blocks of 256 threads; the tile parameters are not read.
+    rows and their row ranges (from the offsets, in its own shared
+    memory), then each warp takes units of (expert, a few output columns)
+    in turn: its lanes stream the columns' W rows along K in 16-byte
+    loads, multiply them with the expert's A rows (up to 4 at a time, read
+    through `row_index` when gathered, so a decode layer needs no row copy)
+    in f32, add the lanes' partial sums by xor shuffles in a fixed order
+    and apply the epilogue. One launch per GEMM: rows outside every expert
+    are zeroed and non-monotone offsets take the simple kernel's code
+    inside the same launch. `ctas` bounds the grid at `ctas` blocks of 512
+    threads (one an SM); the tile parameters are not read. It is the
+    default of the weight-only schemes.
     bf16 and f16 A with W of the same type, or the weight-only schemes'
     integer W (`w4a16`, `w4a16_zp`, `w8a16`: a 16-byte load is 32 int4 or
     16 int8 values of one group, dequantized in registers as
