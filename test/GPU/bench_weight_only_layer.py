@@ -176,18 +176,38 @@ def draw_weights(layer, gen, dev, lvt):
 
 def layer_operands(spec, layer, lvt):
     """Argument index of each operand from the manifest's fused_moe record;
-    raises lvt.ConfigError where the layer disagrees with LAYERS."""
+    raises lvt.ConfigError where the layer's attributes, shapes or element
+    types disagree with LAYERS (layer_vs_torch.check_moe_config's checks,
+    with the packed weight shapes)."""
     _, _, quant, bits, zero_points = LAYERS[layer]
-    cfg = lvt.MODELS["qwen3"]
-    idx = lvt.check_moe_config(spec, cfg)
     f = lvt.op_record(spec, "fused_moe")
-    if f.get("quant") != quant:
-        raise lvt.ConfigError(f"{spec.name}: fused_moe quant={f.get('quant')}, expected {quant}")
-    if bits == 4 and f.get("group_size") != str(G):
-        raise lvt.ConfigError(f"{spec.name}: group_size={f.get('group_size')}, expected {G}")
-    names = ["w13_scale", "w2_scale"] + (["w13_zero", "w2_zero"] if zero_points else [])
-    for n in names:
-        idx[n] = lvt.operand(f, n, spec)
+    want = dict(k=str(K_TOP), scoring="softmax", renormalize="true", activation="silu",
+                num_shared_experts="0", quant=quant)
+    if bits == 4:
+        want["group_size"] = str(G)
+    for key, value in want.items():
+        if f.get(key, "0" if key == "num_shared_experts" else None) != value:
+            raise lvt.ConfigError(f"{spec.name}: fused_moe {key}={f.get(key)}, "
+                                  f"expected {value}")
+    names = ["x", "logits", "w13", "w2", "out", "w13_scale", "w2_scale"]
+    if zero_points:
+        names += ["w13_zero", "w2_zero"]
+    idx = {n: lvt.operand(f, n, spec) for n in names}
+    pack = 2 if bits == 4 else 1
+    shapes = {"x": (None, H), "logits": (None, E), "out": (None, H),
+              "w13": (E, 2 * I, H // pack), "w2": (E, H, I // pack)}
+    dtypes = {"x": "bf16", "logits": "bf16", "out": "bf16", "w13": "i8", "w2": "i8"}
+    for n, (rows, k) in (("w13", (2 * I, H)), ("w2", (H, I))):
+        shapes[n + "_scale"] = (E, rows, k // G) if bits == 4 else (E, rows)
+        dtypes[n + "_scale"] = "bf16"
+        if zero_points:
+            shapes[n + "_zero"] = (E, rows, k // G)
+            dtypes[n + "_zero"] = "i8"
+    lvt.check_shapes(spec, idx, shapes)
+    for n, i in idx.items():
+        if spec.args[i].dtype != dtypes[n]:
+            raise lvt.ConfigError(f"{spec.name}: {n} is {spec.args[i]}, expected "
+                                  f"element type {dtypes[n]}")
     if sorted(idx.values()) != list(range(len(spec.args))):
         raise lvt.ConfigError(f"{spec.name}: operands {idx} do not cover the "
                               f"{len(spec.args)} arguments once each")
@@ -215,7 +235,7 @@ def main():
     dev = torch.device("cuda")
     torch.backends.cuda.matmul.allow_tf32 = False
     gpu = torch.cuda.get_device_name()
-    bandwidth, rate = bl.ceilings(dev)
+    bandwidth, _ = bl.ceilings(dev)
     print(f"bench_weight_only_layer: {gpu}, copy {bandwidth / 1e9:.0f} GB/s, torch "
           f"{torch.__version__}", flush=True)
     cfg = lvt.MODELS["qwen3"]
@@ -259,8 +279,9 @@ def main():
                 art.call(function, *tensors)
             except MoeArtifactError as e:
                 row.update(ok=False, notes=[f"runtime error: {e}"])
-                failed += 1
-                print(f"FAIL {layer} T={T}: {e}", flush=True)
+                print(f"FAIL {layer} T={T}: {e}\nstopping: the runtime's sticky error "
+                      "turns every later call into a no-op", flush=True)
+                write_report(args.out, rows, gpu, bandwidth, args.iters)
                 return 1
             checked = out.clone()
             ref = lvt.moe_reference(x, ids, w, deq["w13"], deq["w2"])
