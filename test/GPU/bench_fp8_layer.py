@@ -470,7 +470,7 @@ def main():
     torch = _torch
     import bench_layers as bl
     import layer_vs_torch as lvt
-    from moe_artifact import Artifact, MoeArtifactError, sticky_error
+    from moe_artifact import Artifact, MoeArtifactError
 
     os.makedirs(args.out, exist_ok=True)
     if not torch.cuda.is_available():
@@ -599,35 +599,17 @@ def main():
         ref = fp8_reference(x, ids, w, w13, w13_s, w2, w2_s, G)
         rel, max_abs, row_err, nans = lvt.compare(checked, ref, ~near_tie)
         del ref
-        reasons = []
-        if nans:
-            reasons.append(f"{nans} non-finite outputs (unwritten poison?)")
-        if not rel <= args.tol:
-            reasons.append(f"rel err {rel:.2e} > {args.tol:g}")
-        if not row_err <= args.row_tol:
-            reasons.append(f"worst token rel err {row_err:.2e} > {args.row_tol:g}")
+        reasons = bl.accuracy_reasons(rel, row_err, nans, args.tol, args.row_tol)
         row.update(err=rel, max_abs=max_abs, row_err=row_err, nans=nans)
         stream = torch.cuda.Stream()
         stream.wait_stream(torch.cuda.current_stream())
         if not reasons:
-            try:
-                run = art.entry(FUNCTION, *tensors)
-                stream.wait_stream(torch.cuda.current_stream())
-                graph = bl.graph_of(run, stream, art)
-                out.fill_(float("nan"))
-                row["ours"] = bl.replay_us(graph, args.iters, flush)
-                del graph
-                err = sticky_error()
-                if err:
-                    raise MoeArtifactError(f"moe runtime error in {FUNCTION} (graph): {err}")
-                if not torch.equal(out.view(torch.int16), checked.view(torch.int16)):
-                    diff = (out.view(torch.int16) != checked.view(torch.int16)).sum().item()
-                    reasons.append(f"the graph replays differ from the checked call in "
-                                   f"{diff} elements")
-                    row.pop("ours")
-            except MoeArtifactError as e:
-                reasons.append(str(e))
-                row.pop("ours", None)
+            ours, why = bl.time_checked_graph(art, FUNCTION, tensors, out, checked, stream,
+                                              args.iters, flush)
+            if why:
+                reasons.append(why)
+            else:
+                row["ours"] = ours
         ok = not reasons
         failed += not ok
         row["ok"] = ok

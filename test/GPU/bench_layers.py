@@ -57,7 +57,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from moe_artifact import Artifact, sticky_error  # noqa: E402
+from moe_artifact import Artifact, MoeArtifactError, sticky_error  # noqa: E402
 from layer_vs_torch import (MODELS, check_moe_config, model_seed, randn,  # noqa: E402
                             route)
 
@@ -160,6 +160,42 @@ def graph_of(fn, stream, art=None):
     with torch.cuda.graph(graph, stream=stream), capture_ctx():
         fn()
     return graph
+
+
+def accuracy_reasons(rel, row_err, nans, tol, row_tol):
+    """Why a checked layer output fails its bounds (layer_vs_torch.compare's
+    relative error, worst token's and non-finite count): empty if it passes."""
+    reasons = []
+    if nans:
+        reasons.append(f"{nans} non-finite outputs (unwritten poison?)")
+    if not rel <= tol:
+        reasons.append(f"rel err {rel:.2e} > {tol:g}")
+    if not row_err <= row_tol:
+        reasons.append(f"worst token rel err {row_err:.2e} > {row_tol:g}")
+    return reasons
+
+
+def time_checked_graph(art, function, tensors, out, checked, stream, iters, flush):
+    """Our entry point captured in a CUDA graph on `stream`, `out` poisoned,
+    and the median of `iters` replays timed: (us, None); or (None, reason)
+    where the runtime reports an error or the replays do not write `checked`
+    (the result of a checked call) bit for bit."""
+    try:
+        run = art.entry(function, *tensors)
+        stream.wait_stream(torch.cuda.current_stream())
+        graph = graph_of(run, stream, art)
+        out.fill_(float("nan"))
+        us = replay_us(graph, iters, flush)
+        del graph
+        err = sticky_error()
+        if err:
+            return None, f"moe runtime error in {function} (graph): {err}"
+        if not torch.equal(out.view(torch.int16), checked.view(torch.int16)):
+            diff = (out.view(torch.int16) != checked.view(torch.int16)).sum().item()
+            return None, f"the graph replays differ from the checked call in {diff} elements"
+        return us, None
+    except MoeArtifactError as e:
+        return None, str(e)
 
 
 class _null:

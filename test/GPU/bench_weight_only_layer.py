@@ -226,7 +226,7 @@ def main():
     torch = _torch
     import bench_layers as bl
     import layer_vs_torch as lvt
-    from moe_artifact import Artifact, MoeArtifactError, sticky_error
+    from moe_artifact import Artifact, MoeArtifactError
 
     os.makedirs(args.out, exist_ok=True)
     if not torch.cuda.is_available():
@@ -287,31 +287,17 @@ def main():
             ref = lvt.moe_reference(x, ids, w, deq["w13"], deq["w2"])
             rel, _, row_err, nans = lvt.compare(checked, ref, ~near_tie)
             del ref
-            reasons = []
-            if nans:
-                reasons.append(f"{nans} non-finite outputs")
-            if not rel <= args.tol:
-                reasons.append(f"rel err {rel:.2e} > {args.tol:g}")
-            if not row_err <= args.row_tol:
-                reasons.append(f"worst token rel err {row_err:.2e} > {args.row_tol:g}")
+            reasons = bl.accuracy_reasons(rel, row_err, nans, args.tol, args.row_tol)
             row.update(err=rel, row_err=row_err)
             stream = torch.cuda.Stream()
             stream.wait_stream(torch.cuda.current_stream())
             if not reasons:
-                try:
-                    graph = bl.graph_of(art.entry(function, *tensors), stream, art)
-                    out.fill_(float("nan"))
-                    row["ours"] = bl.replay_us(graph, args.iters, flush)
-                    del graph
-                    err = sticky_error()
-                    if err:
-                        raise MoeArtifactError(f"moe runtime error (graph): {err}")
-                    if not torch.equal(out.view(torch.int16), checked.view(torch.int16)):
-                        reasons.append("the graph replays differ from the checked call")
-                        row.pop("ours")
-                except MoeArtifactError as e:
-                    reasons.append(str(e))
-                    row.pop("ours", None)
+                ours, why = bl.time_checked_graph(art, function, tensors, out, checked,
+                                                  stream, args.iters, flush)
+                if why:
+                    reasons.append(why)
+                else:
+                    row["ours"] = ours
             if not args.no_torch:
                 graph = bl.graph_of(
                     lambda: bl.torch_experts(x, ids, w, deq["w13"], deq["w2"]), stream)

@@ -7,10 +7,10 @@
 // tensor core, tile or schedule is involved; one launch does it all:
 //
 //  1. Each block lists the experts with rows (offsets[e] < offsets[e + 1],
-//     clamped to [0, R)) in its shared memory, in expert order, with a
-//     ballot per warp; and checks that the offsets are monotone. Where they
-//     are not (legal IR, meaningless for MoE) every block runs the simple
-//     kernel's code instead (buildRowGemmInLaunch) and stops.
+//     clamped to [0, R)) and their row ranges in its shared memory, in
+//     expert order, with a ballot per warp; and checks that the offsets are
+//     monotone. Where they are not (legal IR, meaningless for MoE) every block
+//     runs the simple kernel's code instead (buildRowGemmInLaunch) and stops.
 //  2. Rows outside [offsets[0], offsets[E]) are zeroed, spread over the grid.
 //  3. Units (listed expert, group of output columns) go to the warps of the
 //     grid round robin, expert by expert; a warp works alone, with no
@@ -28,8 +28,8 @@
 //     L2).
 //
 // Loads are 16-byte vectors, so the host checks at run time that A and W
-// allow them (aligned bases and rows, K a multiple of 8) and otherwise runs
-// the simple kernel.
+// allow them (aligned bases and rows, K a nonzero multiple of one load's
+// elements) and otherwise runs the simple kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,11 +67,6 @@ constexpr int64_t kColumnsPerSlot = 2;
 /// memory.
 constexpr int64_t kMaxExperts = 1024;
 constexpr int64_t kListEntry = 3;
-/// The grid is at most this many blocks per `ctas`: one block an SM, all
-/// resident at once, so that no second wave of blocks starts after the
-/// first has taken its share of the units (the units are dealt out
-/// statically).
-constexpr int64_t kBlocksPerCta = 1;
 /// K chunk steps whose W loads a thread issues before their products.
 constexpr int64_t kStepsPerBatch = 2;
 /// Elements of one 16-byte chunk (bf16, f16).
@@ -92,12 +87,17 @@ struct StreamShape {
   int64_t parts; ///< sums per (row, column): 2 gated, else 1
   /// K elements of one 16-byte W load: 8 (16-bit W), 16 (int8), 32 (int4).
   int64_t chunkElements;
-  /// Accumulators per thread.
 };
+
+/// Whether `gemm`'s W is packed int4 (w4a16, w4a16_zp): two values a byte.
+bool isInt4(const RowGemm &gemm) {
+  return gemm.quant == QuantScheme::w4a16 ||
+         gemm.quant == QuantScheme::w4a16_zp;
+}
 
 /// K elements of one 16-byte load of `gemm`'s W.
 int64_t getChunkElements(const RowGemm &gemm) {
-  if (gemm.quant == QuantScheme::w4a16 || gemm.quant == QuantScheme::w4a16_zp)
+  if (isInt4(gemm))
     return 2 * kVectorBytes;
   if (gemm.quant == QuantScheme::w8a16)
     return kVectorBytes;
@@ -109,14 +109,14 @@ StreamShape getStreamShape(const RowGemm &gemm) {
   shape.chunkElements = getChunkElements(gemm);
   // W's K in elements: its last dimension, twice that for packed int4.
   int64_t wK = cast<MemRefType>(gemm.w.getType()).getDimSize(2);
-  if (!ShapedType::isDynamic(wK) && shape.chunkElements == 2 * kVectorBytes)
+  if (!ShapedType::isDynamic(wK) && isInt4(gemm))
     wK *= 2;
   // K as computeGemmSizes clamps it, where every size it is taken from is
   // static: A's and W's, and the int4 scales' (and zero points') groups
   // times the group size.
   SmallVector<int64_t> sizes = {
       cast<MemRefType>(gemm.a.getType()).getDimSize(1), wK};
-  if (shape.chunkElements == 2 * kVectorBytes) {
+  if (isInt4(gemm)) {
     for (Value perRow : {gemm.wScale, gemm.wZero}) {
       if (!perRow)
         continue;
@@ -370,7 +370,7 @@ struct StreamKernelBuilder {
     Location loc = k.getLoc();
     Type i32 = k.b().getI32Type();
     Type computeType = cast<MemRefType>(gemm.a.getType()).getElementType();
-    bool int4 = gemm.quant != QuantScheme::w8a16;
+    bool int4 = isInt4(gemm);
     if (int4 && hasPackedInt4Dequantization(gemm))
       return dequantizeInt4Word(k, loaded.front(), sub, zero, scale,
                                 computeType);
@@ -417,7 +417,7 @@ struct StreamKernelBuilder {
       chunk = minU(k, chunk, sub(k, numChunks, k.index(1)));
     }
     bool weightOnly = isWeightOnlyScheme(gemm.quant);
-    bool int4 = weightOnly && gemm.quant != QuantScheme::w8a16;
+    bool int4 = isInt4(gemm);
     loads.kk = mul(k, chunk, k.index(shape.chunkElements));
     Value wColumn = int4 ? divU(k, loads.kk, k.index(2)) : loads.kk;
     for (auto [c, rows] : llvm::enumerate(wRows))
@@ -708,8 +708,7 @@ bool mlir::moe::canUseStreamGroupedMatmul(const RowGemm &gemm) {
       (gemm.quant != QuantScheme::none && !weightOnly) || gemm.partials)
     return false;
   // An int4 chunk of 32 elements lies in one group (G = 32, 64 or 128).
-  if (weightOnly && gemm.quant != QuantScheme::w8a16 &&
-      gemm.groupSize % (2 * kVectorBytes) != 0)
+  if (isInt4(gemm) && gemm.groupSize % (2 * kVectorBytes) != 0)
     return false;
   auto aType = cast<MemRefType>(gemm.a.getType());
   auto wType = cast<MemRefType>(gemm.w.getType());
@@ -759,11 +758,13 @@ void mlir::moe::buildStreamOrSimpleGroupedMatmul(PatternRewriter &rewriter,
   rewriter.setInsertionPointToStart(applies.thenBlock());
   StreamShape shape = getStreamShape(gemm);
   // Units (one warp's each): at most every expert's column groups; blocks:
-  // enough warps for them, at most kBlocksPerCta per `ctas`, at least one.
+  // enough warps for them, at most `ctas` (one block an SM, all resident at
+  // once, so that no second wave of blocks starts after the first has taken
+  // its share of the statically dealt units), at least one.
   Value groupsPerExpert = kb.ceilDiv(sizes.outCols, kb.index(shape.columns));
   Value units = mul(kb, sizes.numExperts, groupsPerExpert);
   Value grid = kb.ceilDiv(units, kb.index(kWarpsPerBlock));
-  grid = minU(kb, grid, kb.index(config.getCtas() * kBlocksPerCta));
+  grid = minU(kb, grid, kb.index(config.getCtas()));
   grid = maxU(kb, grid, kb.index(1));
   StreamKernelBuilder kernel(gemm, sizes, shape);
   kernel.build(kb, grid);
