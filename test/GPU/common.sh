@@ -65,6 +65,22 @@ sanitize() {
   fi
 }
 
+# Gathered A (vLLM layout) from the gemm artifact: rows gathered by
+# per-thread cp.async into the tiled kernel's ring; with a bias, rows
+# without an A row must stay zero.
+run_gathered_gemms() {
+  for T in 1 32 256 2048; do
+    run gemm gemm1_gathered_qwen3 "$T" random 3
+  done
+  run gemm gemm1_gathered_qwen3 256 out-of-range 3
+  for T in 1 37 300; do
+    run gemm gemm_gathered_k48_bias_f16 "$T" random 3
+  done
+  for c in one-expert empty-experts out-of-range unsorted-offsets; do
+    run gemm gemm_gathered_k48_bias_f16 300 "$c" 3
+  done
+}
+
 # run_gemm_edges PREFIX FUNCTION: a grouped GEMM at 1, 37, 300 and 1000
 # rows, then each edge case of the offsets at 300 rows.
 run_gemm_edges() {

@@ -52,18 +52,7 @@ for spec in gemm:gemm_k16_n72 gemm:gemm_k48_gated_f16 gemm:gemm_k144_gelu_config
             activations:gemm_k64_gelu_tanh; do
   run_gemm_edges "${spec%%:*}" "${spec##*:}"
 done
-# Gathered A (vLLM layout): rows gathered by per-thread cp.async into the
-# tiled kernel's ring; with a bias, rows without an A row must stay zero.
-for T in 1 32 256; do
-  run gemm gemm1_gathered_qwen3 "$T" random 3
-done
-run gemm gemm1_gathered_qwen3 256 out-of-range 3
-for T in 1 37 300; do
-  run gemm gemm_gathered_k48_bias_f16 "$T" random 3
-done
-for c in one-expert empty-experts out-of-range unsorted-offsets; do
-  run gemm gemm_gathered_k48_bias_f16 300 "$c" 3
-done
+run_gathered_gemms
 for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm1_qwen3 256 "$c" 3
   run gemm gemm2_qwen3 256 "$c" 3

@@ -31,6 +31,9 @@ for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm1_qwen3 256 "$c" 3
   run gemm gemm2_qwen3 256 "$c" 3
 done
+# Gathered A: the whole producer warpgroup copies the rows (cp.async),
+# its thread 0 the W tiles (TMA).
+run_gathered_gemms
 [ -e "$ART/fp8-gemm.manifest" ] && run_fp8_gemms
 [ -f "$ART/gemm-cluster.so" ] && run_cluster_gemms
 if [ "${SANITIZER:-1}" = 1 ]; then
@@ -45,6 +48,8 @@ if [ "${SANITIZER:-1}" = 1 ]; then
   sanitize racecheck gemm gemm_k48_gated_f16 300
   sanitize racecheck gemm gemm_k16_n72 200
   sanitize racecheck gemm gemm2_qwen3 300
+  sanitize memcheck gemm gemm_gathered_k48_bias_f16 300 out-of-range
+  sanitize racecheck gemm gemm_gathered_k48_bias_f16 300
   if [ -f "$ART/gemm-cluster.so" ]; then
     sanitize memcheck gemm-cluster gemm_k48_gated_f16_cluster2 300 out-of-range
     sanitize racecheck gemm-cluster gemm_k48_gated_f16_cluster2 300

@@ -19,13 +19,15 @@
 // receives a copy or an arrival after its peers have left.
 //
 // Gathered copies (rows through a row index) are not TMA's: every thread
-// copies its share of the box's 16-byte chunks with cp.async (zero-filling
-// chunks of rows without a valid index or past the K edge), at the swizzled
-// position TMA would have used, then makes the slot's mbarrier wait for
-// them (cp.async.mbarrier.arrive.noinc: the ring's mbarriers then expect one
-// arrival per thread besides thread 0's expect_tx). Waits on such a ring add
-// a proxy fence: the tiles were written by the generic proxy and wgmma
-// reads them through the async proxy.
+// that reaches them (the block, or the copy's `threads`, such as a
+// warp-specialized producer warpgroup) copies its share of the box's
+// 16-byte chunks with cp.async (zero-filling chunks of rows without a valid
+// index or past the K edge), at the swizzled position TMA would have used,
+// then makes the slot's mbarrier wait for them
+// (cp.async.mbarrier.arrive.noinc: the ring's mbarriers then expect one
+// arrival per copying thread besides thread 0's expect_tx). Waits on such a
+// ring add a proxy fence: the tiles were written by the generic proxy and
+// wgmma reads them through the async proxy.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,6 +63,9 @@ constexpr int64_t kMaxBoxExtent = 256;
 /// Spin budget of one mbarrier try_wait (the op loops until the phase
 /// completes; this only bounds each hardware try).
 constexpr int64_t kWaitTicks = 10000000;
+/// A gathered copy is unrolled when each thread has at most this many
+/// 16-byte chunks (8 for a 128 x 64 bf16 tile over a 128-thread producer).
+constexpr int64_t kMaxUnrolledChunks = 16;
 
 Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
@@ -178,13 +183,10 @@ public:
     if (failed(collectReleaseRings(loads, releases)) ||
         failed(checkSignalRings(loads, releases, signals, publishes)))
       return failure();
-    for (TileLoadAsyncOp load : loads) {
+    for (TileLoadAsyncOp load : loads)
       if (failed(checkCopy(load, launch)))
         return failure();
-      if (load.isGathered())
-        gatheredRings.insert(load.getReady());
-    }
-    if (!gatheredRings.empty() && failed(readBlockThreads()))
+    if (failed(collectGatheredRings(loads)))
       return failure();
     if (failed(readClusterSize(loads, releases)) ||
         failed(checkClusterClaims(claims, claimeds, signals, publishes)))
@@ -218,10 +220,9 @@ private:
   gpu::LaunchOp launch;
   /// One map per (source, box type, swizzle).
   DenseMap<std::tuple<Value, Type, int64_t>, Value> tensorMaps;
-  /// Rings that gathered copies complete on.
-  DenseSet<Value> gatheredRings;
-  /// Threads per block (known when a ring has gathered copies).
-  int64_t blockThreads = 0;
+  /// Rings that gathered copies complete on, and the threads that issue
+  /// them (each arrives once a phase).
+  DenseMap<Value, int64_t> gatheredRings;
   /// Rings of releases and the arrivals that complete a phase of each.
   DenseMap<Value, int64_t> releaseArrivals;
   /// Blocks of the launch's clusters (1 without clusters).
@@ -482,16 +483,35 @@ private:
     claimed.erase();
   }
 
-  /// The block size must be static for the mbarriers' arrival count.
-  LogicalResult readBlockThreads() {
-    blockThreads = 1;
-    for (Value size : {launch.getBlockSizeX(), launch.getBlockSizeY(),
-                       launch.getBlockSizeZ()}) {
-      std::optional<int64_t> constant = getConstantIntValue(size);
-      if (!constant)
-        return launch.emitOpError(
-            "needs a static block size for gathered tile copies");
-      blockThreads *= *constant;
+  /// The threads that issue the copies of each ring with gathered copies:
+  /// the copies' `threads`, the same for every copy of the ring, or the
+  /// whole block (whose size must then be static: it is the mbarriers'
+  /// arrival count).
+  LogicalResult collectGatheredRings(ArrayRef<TileLoadAsyncOp> loads) {
+    for (TileLoadAsyncOp load : loads)
+      if (load.isGathered())
+        gatheredRings.try_emplace(load.getReady(), load.getThreads());
+    for (TileLoadAsyncOp load : loads) {
+      auto it = gatheredRings.find(load.getReady());
+      if (it == gatheredRings.end())
+        continue;
+      if (it->second != load.getThreads())
+        return load.emitOpError("is issued by ")
+               << load.getThreads() << " threads (0: the block) where a "
+               << "gathered copy on the same ring is issued by " << it->second;
+    }
+    for (auto &[ring, threads] : gatheredRings) {
+      if (threads != 0)
+        continue;
+      threads = 1;
+      for (Value size : {launch.getBlockSizeX(), launch.getBlockSizeY(),
+                         launch.getBlockSizeZ()}) {
+        std::optional<int64_t> constant = getConstantIntValue(size);
+        if (!constant)
+          return launch.emitOpError(
+              "needs a static block size for gathered tile copies");
+        threads *= *constant;
+      }
     }
     return success();
   }
@@ -536,7 +556,7 @@ private:
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
-      int64_t arrivals = 1 + (gatheredRings.contains(ring) ? blockThreads : 0);
+      int64_t arrivals = 1 + gatheredRings.lookup(ring);
       if (auto it = releaseArrivals.find(ring); it != releaseArrivals.end())
         arrivals = it->second / kWarpSize;
       Value count = arith::ConstantIntOp::create(b, loc, arrivals, 32);
@@ -778,6 +798,9 @@ private:
 
   /// This thread's 16-byte chunks of a gathered box: chunk i (row i / C,
   /// chunk i % C of the row, C chunks a row) for i = thread, thread + T, ...
+  /// (T issuing threads). When every thread has the same few chunks, the
+  /// loop is unrolled and the row indices are all loaded before the first
+  /// copy, so their latencies overlap.
   void issueGatheredCopy(OpBuilder &b, TileLoadAsyncOp load) {
     Location loc = load.getLoc();
     MemRefType destType = load.getDest().getType();
@@ -785,98 +808,140 @@ private:
     int64_t rowBytes = destType.getShape().back() * elementBytes;
     int64_t chunksPerRow = rowBytes / 16;
     int64_t chunks = destType.getDimSize(0) * chunksPerRow;
-    int64_t swizzleMask = load.getSwizzle() / 16 - 1;
-    // The kernel files' one-op helpers, at b's insertion point.
+    int64_t threads = gatheredRings.lookup(load.getReady());
     KernelBuilder k(b, loc);
-    auto c = [&](int64_t v) { return k.index(v); };
-
-    Value source = load.getSource();
-    Value rowIndex = load.getRowIndex();
-    auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, source);
-    Value numRows = metadata.getSizes()[0];
-    Value numCols = metadata.getSizes()[1];
-    Value rowStride = metadata.getStrides()[0];
-    Value sourceBase = moe::add(
-        k, memref::ExtractAlignedPointerAsIndexOp::create(b, loc, source),
-        moe::mul(k, metadata.getOffset(), c(elementBytes)));
-    Value numIndices = memref::DimOp::create(b, loc, rowIndex, c(0));
-    Value destBase =
-        pointerTo(b, loc, load.getDest(), Value(), elementBytes,
-                  static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
-    Value firstPosition = load.getIndices()[0];
-    Value firstColumn = load.getIndices()[1];
-
-    auto loop = scf::ForOp::create(b, loc, linearThreadId(b, loc), c(chunks),
-                                   c(blockThreads));
+    GatheredBox box(b, loc, load);
+    Value tid = linearThreadId(b, loc);
+    if (chunks % threads == 0 && chunks / threads <= kMaxUnrolledChunks) {
+      SmallVector<Value> positions, indices;
+      for (int64_t j = 0; j < chunks / threads; ++j) {
+        positions.push_back(moe::add(k, tid, k.index(j * threads)));
+        indices.push_back(box.sourceIndex(b, positions.back()));
+      }
+      for (auto [i, index] : llvm::zip(positions, indices))
+        box.copy(b, i, index);
+      return;
+    }
+    auto loop =
+        scf::ForOp::create(b, loc, tid, k.index(chunks), k.index(threads));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value i = loop.getInductionVar();
-    Value row = divU(k, i, c(chunksPerRow));
-    Value chunk = remU(k, i, c(chunksPerRow));
-    // The source row: row_index[position] / divisor, or none (-1).
-    Value position = moe::add(k, firstPosition, row);
-    Value inIndex =
-        moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, position, c(0)),
-                  cmpI(k, arith::CmpIPredicate::slt, position, numIndices));
-    auto readIndex = scf::IfOp::create(
-        b, loc, inIndex,
-        [&](OpBuilder &then, Location l) {
-          Value v = memref::LoadOp::create(then, l, rowIndex, position);
-          scf::YieldOp::create(then, l, v);
-        },
-        [&](OpBuilder &otherwise, Location l) {
-          Value none = arith::ConstantIntOp::create(otherwise, l, -1, 32);
-          scf::YieldOp::create(otherwise, l, none);
-        });
-    Value index = toIndex(k, readIndex.getResult(0));
-    Value sourceRow =
-        arith::DivSIOp::create(b, loc, index, c(load.getIndexDivisor()));
-    Value column =
-        moe::add(k, firstColumn, moe::mul(k, chunk, c(16 / elementBytes)));
-    Value valid = moe::andI(
-        k,
-        moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, index, c(0)),
-                  cmpI(k, arith::CmpIPredicate::slt, sourceRow, numRows)),
-        moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, column, c(0)),
-                  cmpI(k, arith::CmpIPredicate::slt, column, numCols)));
-    // Bytes of the chunk inside the row; cp.async zero-fills the rest.
-    Value remaining = moe::mul(
-        k, arith::SubIOp::create(b, loc, numCols, column), c(elementBytes));
-    Value bytes = select(
-        k, valid, arith::MinSIOp::create(b, loc, remaining, c(16)), c(0));
-    Value sourceAddress = select(
-        k, valid,
-        moe::add(
-            k, sourceBase,
-            moe::mul(k, moe::add(k, moe::mul(k, sourceRow, rowStride), column),
-                     c(elementBytes))),
-        sourceBase);
-    // TMA's swizzle: bits [4, 7) of the byte offset in the (1024-byte
-    // aligned) tile xor its bits [7, 10), masked to the swizzle span.
-    Value offset =
-        moe::add(k, moe::mul(k, row, c(rowBytes)), moe::mul(k, chunk, c(16)));
-    if (swizzleMask > 0) {
-      Value bits = arith::AndIOp::create(
-          b, loc, arith::ShRUIOp::create(b, loc, offset, c(7)), c(swizzleMask));
-      offset = arith::XOrIOp::create(b, loc, offset,
-                                     arith::ShLIOp::create(b, loc, bits, c(4)));
-    }
-    Value dest = LLVM::GEPOp::create(
-        b, loc, destBase.getType(), b.getI8Type(), destBase,
-        ValueRange{arith::IndexCastOp::create(b, loc, b.getI64Type(), offset)});
-    Value src = LLVM::IntToPtrOp::create(
-        b, loc,
-        LLVM::LLVMPointerType::get(
-            b.getContext(),
-            static_cast<unsigned>(NVVM::NVVMMemorySpace::Global)),
-        Value(arith::IndexCastUIOp::create(b, loc, b.getI64Type(),
-                                           sourceAddress)));
-    NVVM::CpAsyncOp::create(
-        b, loc, dest, src, b.getI32IntegerAttr(16),
-        NVVM::LoadCacheModifierKindAttr::get(b.getContext(),
-                                             NVVM::LoadCacheModifierKind::CG),
-        toI32(k, bytes));
+    box.copy(b, i, box.sourceIndex(b, i));
   }
+
+  /// What every chunk of a gathered box needs: the source's sizes, base
+  /// and row stride, the row index, the destination and the box's origin.
+  struct GatheredBox {
+    GatheredBox(OpBuilder &b, Location loc, TileLoadAsyncOp load)
+        : loc(loc), load(load) {
+      MemRefType destType = load.getDest().getType();
+      elementBytes = destType.getElementTypeBitWidth() / 8;
+      rowBytes = destType.getShape().back() * elementBytes;
+      chunksPerRow = rowBytes / 16;
+      swizzleMask = load.getSwizzle() / 16 - 1;
+      KernelBuilder k(b, loc);
+      Value source = load.getSource();
+      auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, source);
+      numRows = metadata.getSizes()[0];
+      numCols = metadata.getSizes()[1];
+      rowStride = metadata.getStrides()[0];
+      sourceBase = moe::add(
+          k, memref::ExtractAlignedPointerAsIndexOp::create(b, loc, source),
+          moe::mul(k, metadata.getOffset(), k.index(elementBytes)));
+      numIndices = memref::DimOp::create(b, loc, load.getRowIndex(), 0);
+      destBase =
+          pointerTo(b, loc, load.getDest(), Value(), elementBytes,
+                    static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
+    }
+
+    /// row_index[position of chunk i's row] (index type), or -1 where the
+    /// position is outside row_index.
+    Value sourceIndex(OpBuilder &b, Value i) {
+      KernelBuilder k(b, loc);
+      Value row = divU(k, i, k.index(chunksPerRow));
+      Value position = moe::add(k, load.getIndices()[0], row);
+      Value inIndex =
+          moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, position, k.index(0)),
+                    cmpI(k, arith::CmpIPredicate::slt, position, numIndices));
+      Value rowIndex = load.getRowIndex();
+      auto readIndex = scf::IfOp::create(
+          b, loc, inIndex,
+          [&](OpBuilder &then, Location l) {
+            Value v = memref::LoadOp::create(then, l, rowIndex, position);
+            scf::YieldOp::create(then, l, v);
+          },
+          [&](OpBuilder &otherwise, Location l) {
+            Value none = arith::ConstantIntOp::create(otherwise, l, -1, 32);
+            scf::YieldOp::create(otherwise, l, none);
+          });
+      return toIndex(k, readIndex.getResult(0));
+    }
+
+    /// Copies chunk i from source row index / divisor (zeros where there
+    /// is none or the chunk is past the source's columns).
+    void copy(OpBuilder &b, Value i, Value index) {
+      KernelBuilder k(b, loc);
+      auto c = [&](int64_t v) { return k.index(v); };
+      Value row = divU(k, i, c(chunksPerRow));
+      Value chunk = remU(k, i, c(chunksPerRow));
+      Value sourceRow =
+          arith::DivSIOp::create(b, loc, index, c(load.getIndexDivisor()));
+      Value column = moe::add(k, load.getIndices()[1],
+                              moe::mul(k, chunk, c(16 / elementBytes)));
+      Value valid = moe::andI(
+          k,
+          moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, index, c(0)),
+                    cmpI(k, arith::CmpIPredicate::slt, sourceRow, numRows)),
+          moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, column, c(0)),
+                    cmpI(k, arith::CmpIPredicate::slt, column, numCols)));
+      // Bytes of the chunk inside the row; cp.async zero-fills the rest.
+      Value remaining = moe::mul(
+          k, arith::SubIOp::create(b, loc, numCols, column), c(elementBytes));
+      Value bytes = select(
+          k, valid, arith::MinSIOp::create(b, loc, remaining, c(16)), c(0));
+      Value sourceAddress = select(
+          k, valid,
+          moe::add(
+              k, sourceBase,
+              moe::mul(k,
+                       moe::add(k, moe::mul(k, sourceRow, rowStride), column),
+                       c(elementBytes))),
+          sourceBase);
+      // TMA's swizzle: bits [4, 7) of the byte offset in the (1024-byte
+      // aligned) tile xor its bits [7, 10), masked to the swizzle span.
+      Value offset =
+          moe::add(k, moe::mul(k, row, c(rowBytes)), moe::mul(k, chunk, c(16)));
+      if (swizzleMask > 0) {
+        Value bits = arith::AndIOp::create(
+            b, loc, arith::ShRUIOp::create(b, loc, offset, c(7)),
+            c(swizzleMask));
+        offset = arith::XOrIOp::create(
+            b, loc, offset, arith::ShLIOp::create(b, loc, bits, c(4)));
+      }
+      Value dest = LLVM::GEPOp::create(b, loc, destBase.getType(),
+                                       b.getI8Type(), destBase,
+                                       ValueRange{arith::IndexCastOp::create(
+                                           b, loc, b.getI64Type(), offset)});
+      Value src = LLVM::IntToPtrOp::create(
+          b, loc,
+          LLVM::LLVMPointerType::get(
+              b.getContext(),
+              static_cast<unsigned>(NVVM::NVVMMemorySpace::Global)),
+          Value(arith::IndexCastUIOp::create(b, loc, b.getI64Type(),
+                                             sourceAddress)));
+      NVVM::CpAsyncOp::create(
+          b, loc, dest, src, b.getI32IntegerAttr(16),
+          NVVM::LoadCacheModifierKindAttr::get(b.getContext(),
+                                               NVVM::LoadCacheModifierKind::CG),
+          toI32(k, bytes));
+    }
+
+    Location loc;
+    TileLoadAsyncOp load;
+    int64_t elementBytes, rowBytes, chunksPerRow, swizzleMask;
+    Value numRows, numCols, rowStride, sourceBase, numIndices, destBase;
+  };
 
   void lowerWait(TileWaitOp wait) {
     OpBuilder b(wait);

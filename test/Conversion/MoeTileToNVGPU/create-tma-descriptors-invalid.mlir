@@ -244,3 +244,21 @@ func.func @claim_cluster_mismatch(%c: memref<?xi32>, %s: memref<1xi32, 3>, %i: i
   }
   return
 }
+
+// -----
+
+func.func @gathered_threads_differ(%a: memref<?x64xbf16>, %x: memref<?xi32>, %i: index) {
+  %c1 = arith.constant 1 : index
+  %c256 = arith.constant 256 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1) {
+    %r = memref.alloca() : memref<2xi64, 3>
+    %d = memref.alloca() : memref<64x64xbf16, 3>
+    %e = memref.alloca() : memref<64x64xbf16, 3>
+    moe.tile_load_async %a[%i, %i] gather(%x : memref<?xi32>) into %d ready %r[%i] swizzle = 128 threads = 128 : memref<?x64xbf16>, memref<64x64xbf16, 3>, memref<2xi64, 3>
+    // expected-error @+1 {{'moe.tile_load_async' op is issued by 0 threads (0: the block) where a gathered copy on the same ring is issued by 128}}
+    moe.tile_load_async %a[%i, %i] gather(%x : memref<?xi32>) into %e ready %r[%i] swizzle = 128 : memref<?x64xbf16>, memref<64x64xbf16, 3>, memref<2xi64, 3>
+    gpu.terminator
+  }
+  return
+}

@@ -126,8 +126,10 @@ func.func @gated(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
 // 16-byte chunks of the 64 x 64 box (64 * 8 chunks, i = thread, thread + 128,
 // ...) with cp.async, zero-filled where a row has no valid index, at the
 // 128-byte swizzled offset, and arrives on the slot's mbarrier when they
-// land (noinc: the mbarriers count 1 + 128 arrivals). Thread 0 still
-// expects the W tile's TMA bytes. The wait adds a proxy fence for wgmma.
+// land (noinc: the mbarriers count 1 + 128 arrivals). Each thread has 4
+// chunks: unrolled, the 4 row indices are loaded before the first copy.
+// Thread 0 still expects the W tile's TMA bytes. The wait adds a proxy
+// fence for wgmma.
 // CHECK-LABEL: func.func @gathered
 //  CHECK-SAME: (%[[A:.*]]: memref<?x64xbf16>, %[[IDX:.*]]: memref<?xi32>, %[[W:.*]]: memref<4x?x64xbf16>,
 //       CHECK: nvgpu.tma.create.descriptor {{.*}} -> <tensor = memref<1x64x64xbf16
@@ -140,15 +142,14 @@ func.func @gated(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
 //       CHECK:     nvvm.cp.async.bulk.tensor.shared.cluster.global
 //       CHECK:   }
 //       CHECK:   memref.extract_strided_metadata %[[A]]
-//       CHECK:   scf.for %[[I:.*]] = %{{.*}} to %c512{{.*}} step %c128
-//       CHECK:     arith.divui %[[I]], %c8
-//       CHECK:     arith.remui %[[I]], %c8
-//       CHECK:     scf.if %{{.*}} -> (i32) {
-//       CHECK:       memref.load %[[IDX]]
-//       CHECK:     arith.divsi %{{.*}}, %c4
-//       CHECK:     arith.xori
-//       CHECK:     nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg, %{{.*}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
-//       CHECK:   }
+//   CHECK-NOT:   scf.for
+// CHECK-COUNT-4:   memref.load %[[IDX]]
+//   CHECK-NOT:   memref.load %[[IDX]]
+//       CHECK:   arith.divsi %{{.*}}, %c4
+//       CHECK:   arith.xori
+//       CHECK:   nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg, %{{.*}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
+// CHECK-COUNT-3:   nvvm.cp.async.shared.global
+//   CHECK-NOT:   nvvm.cp.async.shared.global
 //       CHECK:   nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true} : !llvm.ptr<3>
 //       CHECK:   nvvm.mbarrier.try_wait.parity
 //  CHECK-NEXT:   nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
@@ -167,6 +168,67 @@ func.func @gathered(%a: memref<?x64xbf16>, %index: memref<?xi32>, %w: memref<4x?
           memref<2xi64, #gpu.address_space<workgroup>>
     moe.tile_load_async %w[%e, %n, %c0] into %sw ready %ring[%c0] swizzle = 128
         : memref<4x?x64xbf16>, memref<1x64x64xbf16, #gpu.address_space<workgroup>>,
+          memref<2xi64, #gpu.address_space<workgroup>>
+    moe.tile_wait %ring[%c0] parity %c0 : memref<2xi64, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// `threads = 128`: only the producer warpgroup of a 384-thread block
+// reaches the copies, so the mbarriers count 1 + 128 arrivals and the
+// 128 x 64 box's 1024 chunks are 8 a thread (unrolled).
+// CHECK-LABEL: func.func @gathered_by_producer
+//       CHECK: gpu.launch
+//       CHECK:   nvvm.mbarrier.init %{{.*}}, %c129_i32
+// CHECK-COUNT-8:   memref.load %{{.*}} : memref<?xi32>
+// CHECK-COUNT-8:   nvvm.cp.async.shared.global
+//   CHECK-NOT:   nvvm.cp.async.shared.global
+//       CHECK:   nvvm.cp.async.mbarrier.arrive
+func.func @gathered_by_producer(%a: memref<?x64xbf16>, %index: memref<?xi32>, %r: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c384 = arith.constant 384 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c384, %sy = %c1, %sz = %c1) {
+    %ring = memref.alloca() : memref<2xi64, #gpu.address_space<workgroup>>
+    %sa = memref.alloca() : memref<128x64xbf16, #gpu.address_space<workgroup>>
+    moe.tile_load_async %a[%r, %c0] gather(%index : memref<?xi32>) into %sa ready %ring[%c0] swizzle = 128 threads = 128
+        : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>,
+          memref<2xi64, #gpu.address_space<workgroup>>
+    moe.tile_wait %ring[%c0] parity %c0 : memref<2xi64, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// 96 threads do not split the 512 chunks evenly: a loop over i = thread,
+// thread + 96, ... issues them; the mbarriers count 1 + 96 arrivals.
+// CHECK-LABEL: func.func @gathered_uneven
+//       CHECK: gpu.launch
+//       CHECK:   nvvm.mbarrier.init %{{.*}}, %c97_i32
+//       CHECK:   scf.for %[[I:.*]] = %{{.*}} to %c512{{.*}} step %c96
+//       CHECK:     arith.divui %[[I]], %c8
+//       CHECK:     scf.if %{{.*}} -> (i32) {
+//       CHECK:       memref.load
+//       CHECK:     arith.remui %[[I]], %c8
+//       CHECK:     nvvm.cp.async.shared.global
+//       CHECK:   }
+//       CHECK:   nvvm.cp.async.mbarrier.arrive
+func.func @gathered_uneven(%a: memref<?x64xbf16>, %index: memref<?xi32>, %r: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c96 = arith.constant 96 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+      threads(%tx, %ty, %tz) in (%sx = %c96, %sy = %c1, %sz = %c1) {
+    %ring = memref.alloca() : memref<2xi64, #gpu.address_space<workgroup>>
+    %sa = memref.alloca() : memref<64x64xbf16, #gpu.address_space<workgroup>>
+    moe.tile_load_async %a[%r, %c0] gather(%index : memref<?xi32>) into %sa ready %ring[%c0] swizzle = 128
+        : memref<?x64xbf16>, memref<64x64xbf16, #gpu.address_space<workgroup>>,
           memref<2xi64, #gpu.address_space<workgroup>>
     moe.tile_wait %ring[%c0] parity %c0 : memref<2xi64, #gpu.address_space<workgroup>>
     gpu.terminator

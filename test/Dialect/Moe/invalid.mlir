@@ -2782,6 +2782,14 @@ func.func @fused_moe_without_map_experts(%x: tensor<4x16xf32>, %l: tensor<4x8xf3
 
 // -----
 
+func.func @tile_load_threads_not_warps(%a: memref<?x?xbf16>, %x: memref<?xi32>, %d: memref<64x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
+  // expected-error @+1 {{'moe.tile_load_async' op threads must be 0 (every thread of the block) or a multiple of 32 up to 1024 (whole warps), got 40}}
+  moe.tile_load_async %a[%i, %i] gather(%x : memref<?xi32>) into %d ready %r[%i] threads = 40 : memref<?x?xbf16>, memref<64x64xbf16, 3>, memref<2xi64, 3>
+  return
+}
+
+// -----
+
 func.func @tile_load_multicast_split(%a: memref<?x?xbf16>, %d: memref<72x64xbf16, 3>, %r: memref<2xi64, 3>, %i: index) {
   // expected-error @+1 {{'moe.tile_load_async' op box's outer extent 72 does not split into multicast = 16 equal shares}}
   moe.tile_load_async %a[%i, %i] into %d ready %r[%i] multicast = 16 : memref<?x?xbf16>, memref<72x64xbf16, 3>, memref<2xi64, 3>

@@ -3,28 +3,28 @@
 
 !a1 = memref<64x64xf16, #gpu.address_space<workgroup>>
 
-// With only-marked, only the launch marked moe.warp_specialize (by its
-// GEMM's #moe.gemm_config<warp_specialize = true> in the tiling pass) gets
-// a producer warpgroup; a marked launch with gathered copies stays as it
-// is, with a warning. The mark is removed from every launch. Without the
-// option every launch that qualifies is specialized.
+// With only-marked, only the launches marked moe.warp_specialize (by
+// their GEMM's #moe.gemm_config<warp_specialize = true> in the tiling pass)
+// get a producer warpgroup, the one with gathered copies too. The mark is
+// removed from every launch. Without the option every launch that
+// qualifies is specialized.
 // CHECK-LABEL: func.func @marks
 //       CHECK: gpu.launch {{.*}} in (%{{.*}} = %c256{{.*}},
 //   CHECK-NOT: moe.warp_specialize
 //       CHECK:   nvvm.setmaxregister decrease 40
 //       CHECK: gpu.launch {{.*}} in (%{{.*}} = %c128{{.*}},
 //   CHECK-NOT:   nvvm.setmaxregister
-//       CHECK: gpu.launch {{.*}} in (%{{.*}} = %c128{{.*}},
-//   CHECK-NOT:   nvvm.setmaxregister
-//       CHECK:   moe.tile_load_async {{.*}} gather
+//       CHECK: gpu.launch {{.*}} in (%{{.*}} = %c256{{.*}},
+//       CHECK:   nvvm.setmaxregister decrease 40
+//       CHECK:   moe.tile_load_async {{.*}} gather{{.*}} threads = 128
 //   CHECK-NOT: moe.warp_specialize
 // ALL-LABEL: func.func @marks
 //       ALL: gpu.launch {{.*}} in (%{{.*}} = %c256{{.*}},
 //       ALL:   nvvm.setmaxregister decrease 40
 //       ALL: gpu.launch {{.*}} in (%{{.*}} = %c256{{.*}},
 //       ALL:   nvvm.setmaxregister decrease 40
-//       ALL: gpu.launch {{.*}} in (%{{.*}} = %c128{{.*}},
-//   ALL-NOT:   nvvm.setmaxregister
+//       ALL: gpu.launch {{.*}} in (%{{.*}} = %c256{{.*}},
+//       ALL:   nvvm.setmaxregister decrease 40
 func.func @marks(%a: memref<?x64xf16>, %idx: memref<?xi32>, %n: index) {
   %c1 = arith.constant 1 : index
   %c128 = arith.constant 128 : index
@@ -52,7 +52,6 @@ func.func @marks(%a: memref<?x64xf16>, %idx: memref<?xi32>, %n: index) {
     }
     gpu.terminator
   }
-  // expected-warning @+1 {{stays without a producer warpgroup though its GEMM's configuration asks for one}}
   gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
              threads(%tx, %ty, %tz) in (%u = %c128, %v = %c1, %t = %c1) {
     %c0 = arith.constant 0 : index

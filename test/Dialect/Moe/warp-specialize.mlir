@@ -63,16 +63,26 @@ func.func @two_consumers(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>, %out:
 
 !a1 = memref<64x64xf16, #gpu.address_space<workgroup>>
 
-// One consumer warpgroup: 256 threads. Gathered copies (every thread of
-// the block copies) leave a kernel as it is.
+// One consumer warpgroup: 256 threads. With gathered copies (per-thread
+// cp.async) the whole producer warpgroup copies, not only its thread 0:
+// the copies say `threads = 128`.
 // CHECK-LABEL: func.func @one_consumer_and_gathered
 //       CHECK: %[[T256:.*]] = arith.constant 256 : index
 //       CHECK: gpu.launch {{.*}} in (%{{.*}} = %[[T256]],
 //       CHECK:   nvvm.setmaxregister decrease 40
+//       CHECK:   arith.cmpi eq
 //       CHECK:   moe.tile_release %{{.*}} arrivals = 128
-//       CHECK: gpu.launch {{.*}} in (%{{.*}} = %c128{{.*}},
-//   CHECK-NOT:   nvvm.setmaxregister
-//       CHECK:   moe.tile_load_async {{.*}} gather
+//       CHECK: gpu.launch {{.*}} threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c256{{.*}},
+//       CHECK:   %[[PRODUCER:.*]] = arith.cmpi ult, %[[TX]], %c128
+//       CHECK:   scf.if %[[PRODUCER]] {
+//       CHECK:     nvvm.setmaxregister decrease 40
+//   CHECK-NOT:     arith.cmpi eq, %[[TX]]
+//       CHECK:     moe.tile_load_async {{.*}} gather{{.*}} threads = 128
+//   CHECK-NOT:     moe.tile_mma
+//       CHECK:   } else {
+//       CHECK:     nvvm.setmaxregister increase 232
+//   CHECK-NOT:     moe.tile_load_async
+//       CHECK:     moe.tile_mma
 func.func @one_consumer_and_gathered(%a: memref<?x64xf16>, %idx: memref<?xi32>, %n: index) {
   %c1 = arith.constant 1 : index
   %c128 = arith.constant 128 : index
@@ -296,6 +306,79 @@ func.func @cluster_claims(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>, %out
       %done = moe.tile_mma_wait %acc : vector<128x256xf32>
       moe.tile_store %done warpgroup %wg into %out[%row, %c0] rows %c128 : vector<128x256xf32>, memref<?x256xbf16>
       %claimed = moe.tile_claimed %slot cluster = 2 : !slot5
+      scf.yield %claimed : index
+    }
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+!a6 = memref<128x64xbf16, #gpu.address_space<workgroup>>
+!w6 = memref<128x64xbf16, #gpu.address_space<workgroup>>
+!slot6 = memref<1xi32, #gpu.address_space<workgroup>>
+
+// Claimed tiles with gathered rows: the producer's thread 0 alone claims
+// and pushes each claim, and every producer thread (they all copy rows)
+// pops it from the queue as the consumers do, so a queue slot is released
+// by 128 + 256 threads.
+// CHECK-LABEL: func.func @claimed_tiles_gathered
+//       CHECK: gpu.launch blocks({{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in
+//       CHECK:   %[[WORDS:.*]] = moe.tile_alloc : memref<4xi32
+//       CHECK:   %[[QFULL:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   %[[QEMPTY:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   scf.if
+//       CHECK:     scf.while
+//       CHECK:       %[[FIRST:.*]] = arith.cmpi eq, %[[TX]], %c0
+//       CHECK:       scf.if %[[FIRST]] {
+//       CHECK:         memref.atomic_rmw addi
+//       CHECK:         moe.tile_wait %[[QEMPTY]]
+//       CHECK:         moe.tile_signal %[[QFULL]]
+//       CHECK:       }
+//       CHECK:       moe.tile_load_async {{.*}} gather{{.*}} threads = 128
+//       CHECK:       moe.tile_wait %[[QFULL]][%[[PS:.*]]] parity
+//       CHECK:       memref.load %[[WORDS]][%[[PS]]]
+//       CHECK:       moe.tile_release %[[QEMPTY]][%[[PS]]] arrivals = 384
+//       CHECK:   } else {
+//       CHECK:     scf.while
+//   CHECK-NOT:       memref.atomic_rmw
+//       CHECK:       moe.tile_mma
+//       CHECK:       moe.tile_wait %[[QFULL]][%[[CS:.*]]] parity
+//       CHECK:       memref.load %[[WORDS]][%[[CS]]]
+//       CHECK:       moe.tile_release %[[QEMPTY]][%[[CS]]] arrivals = 384
+func.func @claimed_tiles_gathered(%a: memref<?x64xbf16>, %idx: memref<?xi32>, %w: memref<4x128x64xbf16>, %out: memref<?x128xbf16>, %counter: memref<?xi32>, %tiles: index, %n: index) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c132 = arith.constant 132 : index
+  %c256 = arith.constant 256 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c132, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c256, %v = %c1, %t = %c1) {
+    %ta = moe.tile_alloc : !a6
+    %tw = moe.tile_alloc : !w6
+    %slot = moe.tile_alloc : !slot6
+    %c0 = arith.constant 0 : index
+    %c64 = arith.constant 64 : index
+    %c128 = arith.constant 128 : index
+    %wg = arith.divui %tx, %c128 : index
+    %zero = arith.constant dense<0.0> : vector<128x128xf32>
+    %last = scf.while (%tile = %bx) : (index) -> index {
+      %more = arith.cmpi ult, %tile, %tiles : index
+      scf.condition(%more) %tile : index
+    } do {
+    ^bb0(%tile: index):
+      moe.tile_claim %counter[%c2] offset %c132 into %slot : memref<?xi32>, !slot6
+      %row = arith.muli %tile, %c128 : index
+      %acc = scf.for %kb = %c0 to %n step %c1 iter_args(%acc0 = %zero) -> (vector<128x128xf32>) {
+        %k = arith.muli %kb, %c64 : index
+        moe.tile_load %a[%row, %k] gather(%idx : memref<?xi32>) into %ta swizzle = 128 : memref<?x64xbf16>, !a6
+        moe.tile_load %w[%c0, %c0, %k] into %tw swizzle = 128 : memref<4x128x64xbf16>, !w6
+        %next = moe.tile_mma %ta, %tw, %acc0 warpgroup %wg : !a6, !w6 -> vector<128x128xf32>
+        scf.yield %next : vector<128x128xf32>
+      } {moe.pipeline_stages = 4 : i64}
+      %done = moe.tile_mma_wait %acc : vector<128x128xf32>
+      moe.tile_store %done warpgroup %wg into %out[%row, %c0] rows %c128 : vector<128x128xf32>, memref<?x128xbf16>
+      %claimed = moe.tile_claimed %slot : !slot6
       scf.yield %claimed : index
     }
     gpu.terminator

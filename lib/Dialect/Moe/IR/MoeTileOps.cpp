@@ -148,6 +148,10 @@ LogicalResult TileLoadAsyncOp::verify() {
       failed(verifyMulticast(*this, getDest().getType(), getSwizzle(),
                              isGathered(), getMulticast())))
     return failure();
+  if (getThreads() < 0 || getThreads() > 1024 || getThreads() % 32 != 0)
+    return emitOpError("threads must be 0 (every thread of the block) or a "
+                       "multiple of 32 up to 1024 (whole warps), got ")
+           << getThreads();
   return verifyRing(*this, getReady().getType());
 }
 

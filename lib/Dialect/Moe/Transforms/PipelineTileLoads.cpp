@@ -280,7 +280,8 @@ void LoopPipeliner::fill(OpBuilder &b, Location loc, Value step,
     TileLoadAsyncOp::create(
         b, load.getLoc(), mapping.lookupOrDefault(load.getSource()), indices,
         mapping.lookupOrDefault(load.getDest()), full, slot, load.getSwizzle(),
-        rowIndex, load.getIndexDivisor(), load.getMulticast());
+        rowIndex, load.getIndexDivisor(), load.getMulticast(),
+        /*threads=*/0);
   }
 }
 

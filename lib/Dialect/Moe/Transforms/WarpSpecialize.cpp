@@ -19,6 +19,14 @@
 // Both sides walk the same tile loop, so they meet at every ring slot in
 // the same order; the producer runs up to a ring ahead, across tiles.
 //
+// Gathered copies (A rows through a row index, per-thread cp.async) need
+// more than one thread: the whole producer warpgroup runs the body (no
+// `tid == 0` guard) and the copies say `threads = 128`; thread 0 still
+// issues the TMA copies (the TMA lowering picks it), and the 128 threads
+// split the gathered rows. So the consumers never copy rows themselves,
+// which is what made the gathered kernel slower than a separate permute
+// (docs/performance.md, 5f).
+//
 // Tiles claimed from a counter (`moe.tile_claim` / `moe.tile_claimed`, a
 // block-wide handoff) go through a queue instead: the producer's thread
 // claims, and hands each claim to the consumers through a ring of
@@ -28,6 +36,10 @@
 //   producer:  claim: c = counter++ + offset; wait empty[q]; word[q] = c;
 //                     signal full[q];  claimed: c
 //   consumers: claimed: wait full[q]; c = word[q]; release empty[q]
+//
+// With gathered copies, thread 0 alone claims and pushes; every producer
+// thread pops each claim from the queue as the consumers do (the queue's
+// slots are then released by the consumers and the producer warpgroup).
 //
 // Claims shared by a 2-block cluster (`cluster = 2`): block 0's producer
 // claims and publishes each claim into block 1's mailbox (a word ring of
@@ -198,23 +210,56 @@ Value claimInCluster(OpBuilder &b, Location loc, TileClaimOp claim,
   return ifOp.getResult(0);
 }
 
-/// The producer's thread claims (in a cluster: block 0's claims for both)
-/// and pushes the claim to its consumers; its moe.tile_claimed reads its
-/// own last claim.
-void rewriteProducerClaims(Region &region, ClaimQueue &claims, Value blockId) {
+/// Pops the next claim from `queue` (waits for it, reads it, releases the
+/// slot for `arrivals` threads) in place of `claimed`.
+void popClaim(TileClaimedOp claimed, WordRing &queue, int64_t arrivals) {
+  OpBuilder b(claimed);
+  Location loc = claimed.getLoc();
+  auto [slot, parity] = queue.next(b, loc, /*pusher=*/false);
+  TileWaitOp::create(b, loc, queue.full, slot, parity);
+  Value word = memref::LoadOp::create(b, loc, queue.words, ValueRange{slot});
+  TileReleaseOp::create(b, loc, queue.empty, slot,
+                        b.getI64IntegerAttr(arrivals));
+  claimed.replaceAllUsesWith(
+      arith::IndexCastOp::create(b, loc, b.getIndexType(), word).getResult());
+  claimed.erase();
+}
+
+/// The producer's thread 0 claims (in a cluster: block 0's claims for both)
+/// and pushes the claim to the consumers. When only thread 0 produces, its
+/// moe.tile_claimed reads its own last claim; when the whole producer
+/// warpgroup copies (gathered rows), every producer thread pops the claim
+/// from the queue as the consumers do, and the queue's slots are released
+/// by `queueArrivals` threads.
+void rewriteProducerClaims(Region &region, ClaimQueue &claims, Value blockId,
+                           Value tid, bool wholeWarpgroup,
+                           int64_t queueArrivals) {
   SmallVector<Operation *> ops;
   region.walk([&](Operation *op) {
     if (isa<TileClaimOp, TileClaimedOp>(op))
       ops.push_back(op);
   });
   for (Operation *op : ops) {
-    OpBuilder b(op);
-    Location loc = op->getLoc();
     if (auto claimed = dyn_cast<TileClaimedOp>(op)) {
+      if (wholeWarpgroup) {
+        popClaim(claimed, claims.queue, queueArrivals);
+        continue;
+      }
+      OpBuilder b(op);
       claimed.replaceAllUsesWith(
-          memref::LoadOp::create(b, loc, claims.lastClaim).getResult());
+          memref::LoadOp::create(b, op->getLoc(), claims.lastClaim)
+              .getResult());
       claimed.erase();
       continue;
+    }
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    if (wholeWarpgroup) {
+      Value first =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid,
+                                arith::ConstantIndexOp::create(b, loc, 0));
+      auto only = scf::IfOp::create(b, loc, first, /*withElse=*/false);
+      b.setInsertionPoint(only.thenBlock()->getTerminator());
     }
     auto claim = cast<TileClaimOp>(op);
     Value word = claims.mailbox
@@ -234,28 +279,17 @@ void rewriteProducerClaims(Region &region, ClaimQueue &claims, Value blockId) {
 
 /// The consumers pop each claim from the queue.
 void rewriteConsumerClaims(Region &region, WordRing &queue,
-                           int64_t consumerThreads) {
+                           int64_t queueArrivals) {
   SmallVector<Operation *> claims;
   region.walk([&](Operation *op) {
     if (isa<TileClaimOp, TileClaimedOp>(op))
       claims.push_back(op);
   });
   for (Operation *op : claims) {
-    auto claimed = dyn_cast<TileClaimedOp>(op);
-    if (!claimed) {
+    if (auto claimed = dyn_cast<TileClaimedOp>(op))
+      popClaim(claimed, queue, queueArrivals);
+    else
       op->erase();
-      continue;
-    }
-    OpBuilder b(op);
-    Location loc = op->getLoc();
-    auto [slot, parity] = queue.next(b, loc, /*pusher=*/false);
-    TileWaitOp::create(b, loc, queue.full, slot, parity);
-    Value word = memref::LoadOp::create(b, loc, queue.words, ValueRange{slot});
-    TileReleaseOp::create(b, loc, queue.empty, slot,
-                          b.getI64IntegerAttr(consumerThreads));
-    claimed.replaceAllUsesWith(
-        arith::IndexCastOp::create(b, loc, b.getIndexType(), word).getResult());
-    claimed.erase();
   }
 }
 
@@ -274,7 +308,8 @@ LogicalResult checkClaims(gpu::LaunchOp launch) {
   return failure(result.wasInterrupted());
 }
 
-LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
+LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings,
+                         bool gathered) {
   Location loc = launch.getLoc();
   std::optional<int64_t> threads = getConstantIntValue(launch.getBlockSizeX());
   if (!threads || *threads % kWarpgroupThreads != 0 ||
@@ -335,22 +370,36 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
   while (split->getNextNode() != body.getTerminator())
     split->getNextNode()->moveBefore(consumer->getTerminator());
 
-  // Producer: one thread issues every copy.
+  // Producer: one thread issues every copy, or with gathered rows the
+  // whole warpgroup does (the row copies are per-thread cp.async; thread 0
+  // still issues the TMA copies), which then also takes each claim.
   b.setInsertionPointToStart(split.thenBlock());
   NVVM::SetMaxRegisterOp::create(b, loc, kProducerRegisters,
                                  NVVM::SetMaxRegisterAction::decrease);
-  Value isIssuer =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, c(0));
-  auto issuer = scf::IfOp::create(b, loc, isIssuer, /*withElse=*/false);
-  b.setInsertionPoint(issuer.thenBlock()->getTerminator());
+  Region *producer = &split.getThenRegion();
+  if (!gathered) {
+    Value isIssuer =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, c(0));
+    auto issuer = scf::IfOp::create(b, loc, isIssuer, /*withElse=*/false);
+    b.setInsertionPoint(issuer.thenBlock()->getTerminator());
+    producer = &issuer.getThenRegion();
+  } else {
+    b.setInsertionPoint(split.thenBlock()->getTerminator());
+  }
   IRMapping mapping;
   for (Operation &op : consumer->without_terminator())
     b.clone(op, mapping);
-  keepOneSide(issuer.getThenRegion(),
+  keepOneSide(*producer,
               [&](Operation *op) { return isConsumerOp(op, rings); });
+  if (gathered)
+    producer->walk(
+        [&](TileLoadAsyncOp load) { load.setThreads(kWarpgroupThreads); });
+  // Consumers, and with gathered rows the producer warpgroup, release each
+  // claim's queue slot.
+  int64_t queueArrivals = *threads + (gathered ? kWarpgroupThreads : 0);
   if (queue)
-    rewriteProducerClaims(issuer.getThenRegion(), *queue,
-                          launch.getBlockIds().x);
+    rewriteProducerClaims(*producer, *queue, launch.getBlockIds().x, tid,
+                          gathered, queueArrivals);
 
   // Consumers: thread ids from 0 again.
   b.setInsertionPointToStart(consumer);
@@ -369,7 +418,7 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings) {
   keepOneSide(split.getElseRegion(),
               [&](Operation *op) { return isProducerOp(op, rings); });
   if (queue) {
-    rewriteConsumerClaims(split.getElseRegion(), queue->queue, *threads);
+    rewriteConsumerClaims(split.getElseRegion(), queue->queue, queueArrivals);
     // The block-wide claim slot is no longer read.
     launch.getBody().walk([](TileAllocOp alloc) {
       if (alloc->use_empty())
@@ -388,7 +437,7 @@ struct MoeWarpSpecializePass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<std::pair<gpu::LaunchOp, Rings>> launches;
+    SmallVector<std::tuple<gpu::LaunchOp, Rings, bool>> launches;
     getOperation()->walk([&](gpu::LaunchOp launch) {
       bool marked = launch->hasAttr(kWarpSpecializeAttr);
       launch->removeAttr(kWarpSpecializeAttr);
@@ -404,20 +453,14 @@ struct MoeWarpSpecializePass
           rings.empty.insert(release.getRing());
         }
       });
-      // Gathered copies are per-thread cp.async over the whole block: such
-      // kernels stay as they are. Multicast copies need nothing more: the
-      // producer's thread issues its block's share and waits on the empty
-      // ring that the consumers of every block of the cluster release.
-      if (!rings.full.empty() && !rings.empty.empty() && !gathered)
-        launches.push_back({launch, rings});
-      else if (marked && gathered)
-        launch.emitWarning()
-            << "stays without a producer warpgroup though its GEMM's "
-               "configuration asks for one (warp_specialize = true): its "
-               "A rows are gathered by every thread of the block";
+      // Multicast copies need nothing more: the producer's thread issues
+      // its block's share and waits on the empty ring that the consumers of
+      // every block of the cluster release.
+      if (!rings.full.empty() && !rings.empty.empty())
+        launches.push_back({launch, rings, gathered});
     });
-    for (auto &[launch, rings] : launches)
-      if (failed(specialize(launch, rings)))
+    for (auto &[launch, rings, gathered] : launches)
+      if (failed(specialize(launch, rings, gathered)))
         return signalPassFailure();
     // The producer keeps the loops but not the accumulators they carried:
     // simplify the specialized kernels (only those). No folding: it would
@@ -430,7 +473,8 @@ struct MoeWarpSpecializePass
     GreedyRewriteConfig config;
     config.enableFolding(false).enableConstantCSE(false);
     for (auto &entry : launches)
-      if (failed(applyPatternsGreedily(entry.first.getBody(), frozen, config)))
+      if (failed(applyPatternsGreedily(std::get<0>(entry).getBody(), frozen,
+                                       config)))
         return signalPassFailure();
   }
 };

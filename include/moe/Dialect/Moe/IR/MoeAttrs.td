@@ -152,7 +152,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     warpgroups only compute; their register budget is then what the
     producer leaves (`65536 - 128 * 40` registers over the consumer
     threads, at most 232 a thread), which the verifier checks. A kernel
-    whose A rows are gathered stays as it is, with a warning. The fp8
+    whose A rows are gathered has the whole producer warpgroup copy them
+    (per-thread `cp.async`). The fp8
     default (`tile_n = 128, tile_k = 128, stages = 6`) is warp-specialized:
     the promotion of each K block then no longer delays the next copies
     (measured 20% faster from 256 rows on, docs/performance.md).

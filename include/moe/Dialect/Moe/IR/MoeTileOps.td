@@ -78,6 +78,13 @@ def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async",
     aligned address (the producer checks it; TMA cannot gather rows, so the
     TMA pass lowers them to per-thread 16-byte `cp.async`).
 
+    With `threads = N` (N > 0, a multiple of 32) only threads 0 .. N - 1 of
+    the block reach the copy, such as the producer warpgroup of a
+    warp-specialized kernel (`moe-warp-specialize` sets it on gathered
+    copies), and a gathered copy is split among those N threads; every copy
+    of a batch names the same N. 0 (the default) is every thread of the
+    block.
+
     Example (a 128 x 64 bf16 tile of A at row `%r`, K offset `%k`):
 
     ```mlir
@@ -95,13 +102,15 @@ def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async",
                        Arg<Optional<MemRefRankOf<[I32], [1]>>, "",
                            [MemRead]>:$row_index,
                        DefaultValuedAttr<I64Attr, "1">:$index_divisor,
-                       DefaultValuedAttr<I64Attr, "1">:$multicast);
+                       DefaultValuedAttr<I64Attr, "1">:$multicast,
+                       DefaultValuedAttr<I64Attr, "0">:$threads);
   let assemblyFormat = [{
     $source `[` $indices `]`
     (`gather` `(` $row_index^ `:` type($row_index) `)`)?
     (`divisor` `=` $index_divisor^)?
     `into` $dest `ready` $ready `[` $slot `]`
     (`swizzle` `=` $swizzle^)? (`multicast` `=` $multicast^)?
+    (`threads` `=` $threads^)?
     attr-dict `:` type($source) `,` type($dest) `,` type($ready)
   }];
   let extraClassDeclaration = [{

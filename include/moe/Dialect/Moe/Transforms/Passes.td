@@ -234,16 +234,19 @@ def MoeWarpSpecialize : Pass<"moe-warp-specialize", "ModuleOp"> {
   let summary = "Give a pipelined tile kernel a producer warpgroup";
   let description = [{
     For every `gpu.launch` that `moe-pipeline-tile-loads` has pipelined
-    (asynchronous tile copies on full rings, releases on empty rings) and
-    whose copies are not gathered (those are per-thread `cp.async` over the
-    whole block and stay as they are): the block grows by one warpgroup of
-    128 threads, the producer, which runs first. The kernel body after its
+    (asynchronous tile copies on full rings, releases on empty rings): the
+    block grows by one warpgroup of 128 threads, the producer, which runs
+    first. The kernel body after its
     buffer allocations is split on the thread id:
 
     - the producer warpgroup lowers its registers
       (`nvvm.setmaxregister decrease 40`) and one of its threads walks the
       body keeping only the copies and the waits for a slot's release: it
-      runs up to a ring ahead of the consumers, across tiles;
+      runs up to a ring ahead of the consumers, across tiles. Gathered
+      copies (A rows through a row index: per-thread `cp.async`) are split
+      over the whole producer warpgroup instead, which then walks the body
+      with every thread (the copies say `threads = 128`; thread 0 still
+      issues the TMA copies);
     - the consumer warpgroups raise theirs
       (`nvvm.setmaxregister increase 232`) and walk the body without the
       copies, with thread ids counted from 0 again: waits for full slots,
@@ -259,7 +262,9 @@ def MoeWarpSpecialize : Pass<"moe-warp-specialize", "ModuleOp"> {
     The consumers' `moe.tile_claimed` waits on the full ring, reads the
     word and releases the slot. So tiles still start in the order they are
     claimed, and the producer claims the next tile as it starts copying
-    the current one.
+    the current one. When the whole producer warpgroup copies, its thread
+    0 claims and pushes, and every producer thread pops the claim as the
+    consumers do (the slot's release then counts both sides' threads).
 
     The block must be one-dimensional, of static size, a multiple of 128
     and at most 896 threads, with no `gpu.barrier` (producer and consumers
@@ -271,8 +276,7 @@ def MoeWarpSpecialize : Pass<"moe-warp-specialize", "ModuleOp"> {
     `moe-tile-grouped-matmul` sets where the GEMM's configuration says
     `#moe.gemm_config<warp_specialize = true>` (the registered pipeline
     runs the pass so, and with `warp-specialize=1` on every launch). The
-    attribute is removed either way; a marked launch whose copies are
-    gathered stays as it is, with a warning.
+    attribute is removed either way.
   }];
   let options = [
     Option<"onlyMarked", "only-marked", "bool", /*default=*/"false",
