@@ -27,7 +27,12 @@
 // (cp.async.mbarrier.arrive.noinc: the ring's mbarriers then expect one
 // arrival per copying thread besides thread 0's expect_tx). Waits on such a
 // ring add a proxy fence: the tiles were written by the generic proxy and
-// wgmma reads them through the async proxy.
+// wgmma reads them through the async proxy. A gathered copy that a
+// warp-specialized producer issues (`threads`) from a source outside the
+// kernel goes instead as one TMA copy a row (a one-row box of the source's
+// map at the row's swizzled address; rows without a source read row -1,
+// out of bounds, so zeros), counted by the slot's expect_tx like any TMA
+// copy: no per-thread arrivals, no proxy fence.
 //
 //===----------------------------------------------------------------------===//
 
@@ -483,17 +488,34 @@ private:
     claimed.erase();
   }
 
+  /// Whether a gathered copy goes as one TMA copy a row: when a
+  /// warp-specialized producer issues it (`threads`, so the rows spread
+  /// over that many threads) and its source has a host-encoded tensor map.
+  /// TMA zero-fills rows without a source (a coordinate out of bounds) and
+  /// swizzles each row by its shared address, as for a whole box, and the
+  /// slot's mbarrier counts the bytes: no per-thread arrivals, no proxy
+  /// fence for wgmma. Other gathered copies are per-thread cp.async.
+  bool copiesRowsByTma(TileLoadAsyncOp load) {
+    return load.isGathered() && load.getThreads() != 0 &&
+           !launch.getBody().isAncestor(load.getSource().getParentRegion());
+  }
+
   /// The threads that issue the copies of each ring with gathered copies:
   /// the copies' `threads`, the same for every copy of the ring, or the
   /// whole block (whose size must then be static: it is the mbarriers'
   /// arrival count).
   LogicalResult collectGatheredRings(ArrayRef<TileLoadAsyncOp> loads) {
-    for (TileLoadAsyncOp load : loads)
-      if (load.isGathered())
-        gatheredRings.try_emplace(load.getReady(), load.getThreads());
+    DenseMap<Value, int64_t> issuers;
     for (TileLoadAsyncOp load : loads) {
-      auto it = gatheredRings.find(load.getReady());
-      if (it == gatheredRings.end())
+      if (!load.isGathered())
+        continue;
+      issuers.try_emplace(load.getReady(), load.getThreads());
+      if (!copiesRowsByTma(load))
+        gatheredRings.try_emplace(load.getReady(), load.getThreads());
+    }
+    for (TileLoadAsyncOp load : loads) {
+      auto it = issuers.find(load.getReady());
+      if (it == issuers.end())
         continue;
       if (it->second != load.getThreads())
         return load.emitOpError("is issued by ")
@@ -701,7 +723,7 @@ private:
     Location loc = first.getLoc();
     int64_t tmaBytes = 0;
     for (TileLoadAsyncOp load : batch)
-      if (!load.isGathered())
+      if (!load.isGathered() || copiesRowsByTma(load))
         tmaBytes += load.getBoxBytes();
     auto ifOp = scf::IfOp::create(b, loc, TypeRange(), isLeader(b, loc),
                                   /*withElseRegion=*/false);
@@ -715,6 +737,9 @@ private:
       if (!load.isGathered())
         issueTmaCopy(b, load, barrier);
     b.setInsertionPointAfter(ifOp);
+    for (TileLoadAsyncOp load : batch)
+      if (copiesRowsByTma(load))
+        issueRowTmaCopies(b, load);
     if (gatheredRings.contains(first.getReady())) {
       bool gathered = false;
       for (TileLoadAsyncOp load : batch)
@@ -794,6 +819,81 @@ private:
         b, loc, dest, tensorMapFor(load, shareBox), coordinates, barrier,
         ValueRange(), mask, Value(), NVVM::TMALoadMode::TILE, false, nullptr,
         Value());
+  }
+
+  /// This thread's rows of a gathered box as TMA copies of one row each:
+  /// rows r = thread, thread + T, ... (T = the copy's threads), unrolled
+  /// when each thread has the same few rows. Row r comes from source row
+  /// row_index[indices[0] + r] / divisor, or from row -1 (out of bounds:
+  /// zeros) where there is none.
+  void issueRowTmaCopies(OpBuilder &b, TileLoadAsyncOp load) {
+    Location loc = load.getLoc();
+    MemRefType destType = load.getDest().getType();
+    int64_t rows = destType.getDimSize(0);
+    int64_t rowElements = destType.getDimSize(1);
+    int64_t elementBytes = destType.getElementTypeBitWidth() / 8;
+    int64_t threads = load.getThreads();
+    KernelBuilder k(b, loc);
+    auto c = [&](int64_t v) { return k.index(v); };
+    Value map = tensorMapFor(load, MemRefType::get({1, rowElements},
+                                                   destType.getElementType(),
+                                                   MemRefLayoutAttrInterface(),
+                                                   destType.getMemorySpace()));
+    Value barrier = mbarrierPointer(b, loc, load.getReady(), load.getSlot());
+    Value rowIndex = load.getRowIndex();
+    Value numIndices = memref::DimOp::create(b, loc, rowIndex, 0);
+    Value column = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                              load.getIndices()[1]);
+    auto copyRow = [&](OpBuilder &b, Value row) {
+      KernelBuilder k(b, loc);
+      Value position = moe::add(k, load.getIndices()[0], row);
+      Value inIndex =
+          moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, position, c(0)),
+                    cmpI(k, arith::CmpIPredicate::slt, position, numIndices));
+      auto readIndex = scf::IfOp::create(
+          b, loc, inIndex,
+          [&](OpBuilder &then, Location l) {
+            Value v = memref::LoadOp::create(then, l, rowIndex, position);
+            scf::YieldOp::create(then, l, v);
+          },
+          [&](OpBuilder &otherwise, Location l) {
+            Value none = arith::ConstantIntOp::create(otherwise, l, -1, 32);
+            scf::YieldOp::create(otherwise, l, none);
+          });
+      Value index = readIndex.getResult(0);
+      Value none = arith::ConstantIntOp::create(b, loc, -1, 32);
+      // A negative index has no source row (-1 / divisor would be 0).
+      Value sourceRow = arith::SelectOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index,
+                                arith::ConstantIntOp::create(b, loc, 0, 32)),
+          arith::DivSIOp::create(
+              b, loc, index,
+              arith::ConstantIntOp::create(b, loc, load.getIndexDivisor(), 32)),
+          none);
+      Value dest = LLVM::AddrSpaceCastOp::create(
+          b, loc,
+          LLVM::LLVMPointerType::get(
+              b.getContext(),
+              static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster)),
+          pointerTo(b, loc, load.getDest(), moe::mul(k, row, c(rowElements)),
+                    elementBytes,
+                    static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared)));
+      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+          b, loc, dest, map, ValueRange{column, sourceRow}, barrier,
+          ValueRange(), Value(), Value(), NVVM::TMALoadMode::TILE, false,
+          nullptr, Value());
+    };
+    Value tid = linearThreadId(b, loc);
+    if (rows % threads == 0 && rows / threads <= kMaxUnrolledChunks) {
+      for (int64_t j = 0; j < rows / threads; ++j)
+        copyRow(b, moe::add(k, tid, c(j * threads)));
+      return;
+    }
+    auto loop = scf::ForOp::create(b, loc, tid, c(rows), c(threads));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    copyRow(b, loop.getInductionVar());
   }
 
   /// This thread's 16-byte chunks of a gathered box: chunk i (row i / C,

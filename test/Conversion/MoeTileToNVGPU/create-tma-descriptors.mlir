@@ -178,15 +178,29 @@ func.func @gathered(%a: memref<?x64xbf16>, %index: memref<?xi32>, %w: memref<4x?
 // -----
 
 // `threads = 128`: only the producer warpgroup of a 384-thread block
-// reaches the copies, so the mbarriers count 1 + 128 arrivals and the
-// 128 x 64 box's 1024 chunks are 8 a thread (unrolled).
+// reaches the copy, and its rows go as one TMA copy a row (a 1 x 64 box of
+// a host-encoded map of A, swizzled by its shared address like a whole
+// box): thread t copies row t of the 128, from row_index[r + t] / 4 or from
+// row -1 (out of bounds: zeros) where there is none. Thread 0 expects all
+// 16 KB; no thread arrives for its copies, and the wait needs no proxy
+// fence (TMA writes through the async proxy).
 // CHECK-LABEL: func.func @gathered_by_producer
+//  CHECK-SAME: (%[[A:.*]]: memref<?x64xbf16>, %[[IDX:.*]]: memref<?xi32>, %[[R:.*]]: index)
+//       CHECK: nvgpu.tma.create.descriptor {{.*}} -> <tensor = memref<1x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
 //       CHECK: gpu.launch
-//       CHECK:   nvvm.mbarrier.init %{{.*}}, %c129_i32
-// CHECK-COUNT-8:   memref.load %{{.*}} : memref<?xi32>
-// CHECK-COUNT-8:   nvvm.cp.async.shared.global
+//       CHECK:   nvvm.mbarrier.init %{{.*}}, %c1_i32
+//       CHECK:   nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c16384_i32
 //   CHECK-NOT:   nvvm.cp.async.shared.global
-//       CHECK:   nvvm.cp.async.mbarrier.arrive
+//       CHECK:   %[[POS:.*]] = arith.addi %[[R]], %{{.*}} : index
+//       CHECK:   scf.if %{{.*}} -> (i32) {
+//       CHECK:     memref.load %[[IDX]][%[[POS]]]
+//       CHECK:   %[[Q:.*]] = arith.divsi %{{.*}}, %c4_i32
+//       CHECK:   %[[ROW:.*]] = arith.select %{{.*}}, %[[Q]], %c-1_i32
+//       CHECK:   nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %{{.*}}, %{{.*}}, box[%{{.*}}, %[[ROW]]]
+//   CHECK-NOT:   nvvm.cp.async.mbarrier.arrive
+//   CHECK-NOT:   nvvm.cp.async.bulk.tensor
+//       CHECK:   nvvm.mbarrier.try_wait.parity
+//   CHECK-NOT:   nvvm.fence.proxy
 func.func @gathered_by_producer(%a: memref<?x64xbf16>, %index: memref<?xi32>, %r: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -195,7 +209,7 @@ func.func @gathered_by_producer(%a: memref<?x64xbf16>, %index: memref<?xi32>, %r
       threads(%tx, %ty, %tz) in (%sx = %c384, %sy = %c1, %sz = %c1) {
     %ring = memref.alloca() : memref<2xi64, #gpu.address_space<workgroup>>
     %sa = memref.alloca() : memref<128x64xbf16, #gpu.address_space<workgroup>>
-    moe.tile_load_async %a[%r, %c0] gather(%index : memref<?xi32>) into %sa ready %ring[%c0] swizzle = 128 threads = 128
+    moe.tile_load_async %a[%r, %c0] gather(%index : memref<?xi32>) divisor = 4 into %sa ready %ring[%c0] swizzle = 128 threads = 128
         : memref<?x64xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>,
           memref<2xi64, #gpu.address_space<workgroup>>
     moe.tile_wait %ring[%c0] parity %c0 : memref<2xi64, #gpu.address_space<workgroup>>

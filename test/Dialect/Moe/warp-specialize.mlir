@@ -171,7 +171,8 @@ func.func @three_consumers(%a: memref<?x64xbf16>, %w: memref<4x192x64xbf16>, %ou
 //       CHECK:   %[[WORDS:.*]] = moe.tile_alloc : memref<4xi32
 //       CHECK:   %[[QFULL:.*]] = moe.tile_alloc : memref<4xi64
 //       CHECK:   %[[QEMPTY:.*]] = moe.tile_alloc : memref<4xi64
-//       CHECK:   %[[POS:.*]] = memref.alloca() : memref<index>
+//       CHECK:   %[[PUSHED:.*]] = memref.alloca() : memref<index>
+//       CHECK:   %[[POPPED:.*]] = memref.alloca() : memref<index>
 //       CHECK:   %[[LAST:.*]] = memref.alloca() : memref<index>
 //       CHECK:   scf.if
 //       CHECK:     scf.while
@@ -322,21 +323,25 @@ func.func @cluster_claims(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>, %out
 // Claimed tiles with gathered rows: the producer's thread 0 alone claims
 // and pushes each claim, and every producer thread (they all copy rows)
 // pops it from the queue as the consumers do, so a queue slot is released
-// by 128 + 256 threads.
+// by 128 + 256 threads. Thread 0 counts its pushes and its pops apart.
 // CHECK-LABEL: func.func @claimed_tiles_gathered
 //       CHECK: gpu.launch blocks({{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in
 //       CHECK:   %[[WORDS:.*]] = moe.tile_alloc : memref<4xi32
 //       CHECK:   %[[QFULL:.*]] = moe.tile_alloc : memref<4xi64
 //       CHECK:   %[[QEMPTY:.*]] = moe.tile_alloc : memref<4xi64
+//       CHECK:   %[[PUSHED:.*]] = memref.alloca() : memref<index>
+//       CHECK:   %[[POPPED:.*]] = memref.alloca() : memref<index>
 //       CHECK:   scf.if
 //       CHECK:     scf.while
 //       CHECK:       %[[FIRST:.*]] = arith.cmpi eq, %[[TX]], %c0
 //       CHECK:       scf.if %[[FIRST]] {
 //       CHECK:         memref.atomic_rmw addi
+//       CHECK:         memref.load %[[PUSHED]][]
 //       CHECK:         moe.tile_wait %[[QEMPTY]]
 //       CHECK:         moe.tile_signal %[[QFULL]]
 //       CHECK:       }
 //       CHECK:       moe.tile_load_async {{.*}} gather{{.*}} threads = 128
+//       CHECK:       memref.load %[[POPPED]][]
 //       CHECK:       moe.tile_wait %[[QFULL]][%[[PS:.*]]] parity
 //       CHECK:       memref.load %[[WORDS]][%[[PS]]]
 //       CHECK:       moe.tile_release %[[QEMPTY]][%[[PS]]] arrivals = 384

@@ -120,11 +120,13 @@ void keepOneSide(Region &region, function_ref<bool(Operation *)> isOther) {
 }
 
 /// Words handed from one side to another: the words, their full ring
-/// (signalled) and empty ring, and this thread's position.
+/// (signalled) and empty ring, and this thread's positions.
 struct WordRing {
   Value words, full, empty;
-  /// The number of words this thread has pushed or popped.
-  Value position;
+  /// The number of words this thread has pushed, and popped (a thread may
+  /// do both: the gathering producer's thread 0 pushes each claim and pops
+  /// it like every other producer thread).
+  Value pushed, popped;
 
   static WordRing create(OpBuilder &b, Location loc, Attribute space) {
     auto type = [&](Type element) {
@@ -135,10 +137,12 @@ struct WordRing {
     ring.words = TileAllocOp::create(b, loc, type(b.getI32Type()));
     ring.full = TileAllocOp::create(b, loc, type(b.getI64Type()));
     ring.empty = TileAllocOp::create(b, loc, type(b.getI64Type()));
-    ring.position =
-        memref::AllocaOp::create(b, loc, MemRefType::get({}, b.getIndexType()));
-    memref::StoreOp::create(b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-                            ring.position);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    for (Value *count : {&ring.pushed, &ring.popped}) {
+      *count = memref::AllocaOp::create(b, loc,
+                                        MemRefType::get({}, b.getIndexType()));
+      memref::StoreOp::create(b, loc, zero, *count);
+    }
     return ring;
   }
 
@@ -149,6 +153,7 @@ struct WordRing {
     auto c = [&](int64_t v) {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
+    Value position = pusher ? pushed : popped;
     Value n = memref::LoadOp::create(b, loc, position);
     Value slot = arith::RemUIOp::create(b, loc, n, c(kQueueDepth));
     Value round = arith::DivUIOp::create(b, loc, n, c(kQueueDepth));

@@ -83,7 +83,10 @@ def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async",
     warp-specialized kernel (`moe-warp-specialize` sets it on gathered
     copies), and a gathered copy is split among those N threads; every copy
     of a batch names the same N. 0 (the default) is every thread of the
-    block.
+    block. Such a gathered copy whose source is defined outside the kernel
+    goes as one TMA copy a row (a one-row box of the source's tensor map;
+    rows without a source row read a coordinate out of bounds, so zeros);
+    other gathered copies are per-thread `cp.async`.
 
     Example (a 128 x 64 bf16 tile of A at row `%r`, K offset `%k`):
 
