@@ -10,6 +10,17 @@
 // RUN: cat %t/ptx/gathered_up_kernel_0.ptx | FileCheck %s
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a %t/ptx/gathered_up_kernel_0.ptx -o %t/kernel.cubin %}
 
+// Warp-specialized, the producer warpgroup copies the rows: one TMA copy a
+// row (a second tensor map parameter, A's, with 1 x 64 boxes) from its 128
+// threads, counted with W's box by thread 0's expect_tx (16 KB of A rows +
+// 32 KB of W); the full ring's mbarriers then expect only that arrival, the
+// claim queue's empty ring 12 warps (8 consumer, 4 producer), and no thread
+// issues cp.async or needs a proxy fence.
+// RUN: moe-opt %s --moe-to-nvvm="chip=sm_90a format=isa warp-specialize=1" -o %t/ws.mlir
+// RUN: %python %moe_src_root/utils/extract-ptx.py --split %t/ws-ptx %t/ws.mlir
+// RUN: cat %t/ws-ptx/gathered_up_kernel_0.ptx | FileCheck %s --check-prefix=WS
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a %t/ws-ptx/gathered_up_kernel_0.ptx -o %t/ws.cubin %}
+
 // CHECK: .entry gathered_up_kernel(
 // CHECK: .param .align 64 .b8 gathered_up_kernel_param_{{[0-9]+}}[128]
 // CHECK-NOT: .param .align 64 .b8
@@ -24,6 +35,25 @@
 // CHECK: mbarrier.try_wait.parity.shared.b64
 // CHECK: fence.proxy.async.shared::cta;
 // CHECK: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
+
+// WS: .entry gathered_up_kernel(
+// WS-COUNT-2: .param .align 64 .b8 gathered_up_kernel_param_{{[0-9]+}}[128]
+// WS-NOT: .param .align 64 .b8
+// WS: mov.b32 [[ONE:%r[0-9]+]], 1;
+// WS: mbarrier.init.shared.b64 [{{.*}}], [[ONE]];
+// WS: mov.b32 [[WARPS:%r[0-9]+]], 12;
+// WS: mbarrier.init.shared.b64 [{{.*}}], [[WARPS]];
+// WS: setmaxnreg.dec.sync.aligned.u32 40;
+// WS-NOT: cp.async.cg
+// WS-NOT: fence.proxy.async
+// WS-DAG: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// WS-DAG: mov.b32 [[BYTES:%r[0-9]+]], 49152;
+// WS-DAG: mbarrier.arrive.expect_tx.shared.b64 {{.*}}, [[BYTES]];
+// WS-DAG: cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// WS: setmaxnreg.inc.sync.aligned.u32 232;
+// WS-NOT: cp.async.cg
+// WS-NOT: fence.proxy.async
+// WS: wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16
 
 func.func @gathered_up(%x: tensor<?x2048xbf16>, %slots: tensor<?xi32>,
                        %w13: tensor<128x1536x2048xbf16>, %offsets: tensor<129xi32>,
