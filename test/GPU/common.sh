@@ -127,7 +127,13 @@ run_stream_gemms() {
   done
   for T in 1 37 300; do
     run stream gemm_w4a16_gathered_k256_stream "$T" random 3
+    run stream gemm_w4a16_gathered_k256_stream_c4 "$T" random 3
   done
+  # One output column a unit (stream_columns = 1).
+  for T in 1 4 32; do
+    run stream gemm1_qwen3_stream_c1 $((T * 8)) random 3
+  done
+  run stream gemm1_qwen3_stream_c1 256 empty-experts 3
   if [ "${SANITIZER:-1}" != 0 ]; then
     sanitize memcheck stream gemm_w4a16_zp_k96_n300_interleaved_stream 300 out-of-range
     sanitize memcheck stream gemm_w4a16_gathered_k256_stream 37 random

@@ -16,10 +16,10 @@
 //     grid round robin, expert by expert; a warp works alone, with no
 //     barrier, so that while some warps add their sums others have loads
 //     in flight. The warp's lanes form slots of `lanes` threads (32, or
-//     fewer for a small K), one slot per `kColumnsPerSlot` columns of the
-//     unit. A thread walks K in 16-byte chunks (lane, lane + lanes, ...):
-//     it issues the chunk loads of its W rows (gate and up rows when gated)
-//     for `kStepsPerBatch` steps, then multiplies each by up to
+//     fewer for a small K), one slot per `stream_columns` (configuration)
+//     columns of the unit. A thread walks K in 16-byte chunks (lane, lane +
+//     lanes, ...): it issues the chunk loads of its W rows (gate and up rows
+//     when gated) for `kStepsPerBatch` steps, then multiplies each by up to
 //     kRowsPerPass A rows of the expert (through row_index when gathered)
 //     in f32. The slot's sums are added by xor shuffles, always in the same
 //     order, and each lane applies the epilogue (buildRowEpilogue) to one
@@ -59,9 +59,6 @@ constexpr int64_t kWarpSize = 32;
 constexpr int64_t kWarpsPerBlock = kThreads / kWarpSize;
 /// A rows of one pass over a unit's W rows.
 constexpr int64_t kRowsPerPass = 4;
-/// Output columns of one slot of threads: with gated epilogues, four W
-/// rows in flight per thread and K chunk.
-constexpr int64_t kColumnsPerSlot = 2;
 /// The listed experts live in shared memory, each as (expert, first row,
 /// end row): a unit reads its rows there, not from the offsets in global
 /// memory.
@@ -77,8 +74,12 @@ constexpr int64_t kMaxUnrolledSteps = 8;
 
 /// How a unit's threads share K and the columns.
 struct StreamShape {
-  int64_t lanes;   ///< threads per slot, a power of two, at most 32
-  int64_t slots;   ///< slots per warp: kWarpSize / lanes
+  int64_t lanes; ///< threads per slot, a power of two, at most 32
+  int64_t slots; ///< slots per warp: kWarpSize / lanes
+  /// Output columns of one slot (the configuration's `stream_columns`):
+  /// with gated epilogues, twice that many W rows in flight per thread and
+  /// K chunk.
+  int64_t columnsPerSlot;
   int64_t columns; ///< output columns per unit (one warp's)
   int64_t steps;   ///< K chunk steps per thread; 0: K is dynamic
   /// Whether every step's chunk is in K for every lane (a static K of
@@ -104,8 +105,9 @@ int64_t getChunkElements(const RowGemm &gemm) {
   return kChunk;
 }
 
-StreamShape getStreamShape(const RowGemm &gemm) {
+StreamShape getStreamShape(const RowGemm &gemm, int64_t columnsPerSlot) {
   StreamShape shape;
+  shape.columnsPerSlot = columnsPerSlot;
   shape.chunkElements = getChunkElements(gemm);
   // W's K in elements: its last dimension, twice that for packed int4.
   int64_t wK = cast<MemRefType>(gemm.w.getType()).getDimSize(2);
@@ -141,7 +143,7 @@ StreamShape getStreamShape(const RowGemm &gemm) {
         (shape.steps <= kMaxUnrolledSteps || shape.steps % kStepsPerBatch == 0);
   }
   shape.slots = kWarpSize / shape.lanes;
-  shape.columns = shape.slots * kColumnsPerSlot;
+  shape.columns = shape.slots * shape.columnsPerSlot;
   shape.parts = isGatedEpilogue(gemm.epilogue) ? 2 : 1;
   return shape;
 }
@@ -499,7 +501,7 @@ struct StreamKernelBuilder {
     SmallVector<Value> next(accs);
     for (int64_t i = 0; i < passRows; ++i) {
       SmallVector<Value> a = loadF32s(k, gemm.a, {aRows[i], aColumn}, kChunk);
-      for (int64_t c = 0; c < kColumnsPerSlot; ++c)
+      for (int64_t c = 0; c < shape.columnsPerSlot; ++c)
         for (int64_t p = 0; p < shape.parts; ++p) {
           Value &acc = next[accIndex(c, i, p)];
           ArrayRef<Value> w = weights[c * shape.parts + p];
@@ -514,7 +516,7 @@ struct StreamKernelBuilder {
   /// `group`.
   Value slotFirstColumn(KernelBuilder &k, Value group) {
     return add(k, mul(k, group, k.index(shape.columns)),
-               mul(k, slot, k.index(kColumnsPerSlot)));
+               mul(k, slot, k.index(shape.columnsPerSlot)));
   }
 
   /// One pass of unit (expert, column group `group`) over A rows [rowBase,
@@ -534,7 +536,7 @@ struct StreamKernelBuilder {
     Value lastCol = sub(k, sizes.outCols, k.index(1));
     Value firstCol = slotFirstColumn(k, group);
     SmallVector<SmallVector<Value>> wRows, wScales;
-    for (int64_t c = 0; c < kColumnsPerSlot; ++c) {
+    for (int64_t c = 0; c < shape.columnsPerSlot; ++c) {
       Value col = minU(k, add(k, firstCol, k.index(c)), lastCol);
       SmallVector<Value> rows, scales;
       for (int64_t p = 0; p < shape.parts; ++p) {
@@ -547,7 +549,7 @@ struct StreamKernelBuilder {
       wScales.push_back(scales);
     }
     Value numChunks = divU(k, sizes.reduction, k.index(shape.chunkElements));
-    SmallVector<Value> accs(kColumnsPerSlot * passRows * shape.parts,
+    SmallVector<Value> accs(shape.columnsPerSlot * passRows * shape.parts,
                             k.f32(0.0f));
     if (shape.steps > 0 && shape.steps <= kMaxUnrolledSteps) {
       for (int64_t s = 0; s < shape.steps; s += kStepsPerBatch)
@@ -583,7 +585,7 @@ struct StreamKernelBuilder {
         sum = arith::AddFOp::create(k.b(), loc, sum, other);
       }
     Value firstCol = slotFirstColumn(k, group);
-    int64_t outputs = kColumnsPerSlot * passRows;
+    int64_t outputs = shape.columnsPerSlot * passRows;
     k.forLoop(laneInSlot, k.index(outputs), k.index(shape.lanes),
               [&](KernelBuilder &k, Value output) {
                 Value c = divU(k, output, k.index(passRows));
@@ -607,7 +609,7 @@ struct StreamKernelBuilder {
   Value selectOutput(KernelBuilder &k, ArrayRef<Value> sums, Value output,
                      int64_t p) {
     Value picked = sums[accIndex(0, 0, p)];
-    for (int64_t o = 1; o < kColumnsPerSlot * passRows; ++o) {
+    for (int64_t o = 1; o < shape.columnsPerSlot * passRows; ++o) {
       Value isThis = cmpI(k, arith::CmpIPredicate::eq, output, k.index(o));
       picked = select(k, isThis, sums[accIndex(o / passRows, o % passRows, p)],
                       picked);
@@ -756,7 +758,7 @@ void mlir::moe::buildStreamOrSimpleGroupedMatmul(PatternRewriter &rewriter,
                                    /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPointToStart(applies.thenBlock());
-  StreamShape shape = getStreamShape(gemm);
+  StreamShape shape = getStreamShape(gemm, config.getStreamColumns());
   // Units (one warp's each): at most every expert's column groups; blocks:
   // enough warps for them, at most `ctas` (one block an SM, all resident at
   // once, so that no second wave of blocks starts after the first has taken

@@ -218,3 +218,29 @@ func.func @stream_w4a16_zp_bf16_scales(%a: memref<?x256xbf16>, %w: memref<4x64x1
       : (memref<?x256xbf16>, memref<4x64x128xi8>, memref<5xi32>, memref<4x64x2xbf16>, memref<4x64x2xi8>, memref<?x32xbf16>) -> ()
   return
 }
+
+// -----
+
+// stream_columns = 1: units of one output column (twice as many units as
+// with the default 2, each a warp's), so a warp issues the gate and up
+// rows of one column for each of two steps (4 W loads a batch, not 8), and
+// one lane of the slot stores the one-row pass's output, four lanes the
+// four-row pass's.
+// CHECK-LABEL: func.func @stream_one_column
+//       CHECK:   arith.ceildivui %{{.*}}, %c1{{(_[0-9]+)?}} : index
+//       CHECK:   arith.ceildivui %{{.*}}, %c16 : index
+//       CHECK:   gpu.launch
+//       CHECK:               scf.if
+// CHECK-COUNT-4:                 vector.load %arg1[{{.*}}] {alignment = 16 : i64} : memref<8x512x2048xbf16>, vector<8xbf16>
+//   CHECK-NOT:                 vector.load %arg1[
+//       CHECK:                 vector.load %arg0[
+//       CHECK:                 scf.for %{{.*}} = %{{.*}} to %c1{{(_[0-9]+)?}} step %c32
+//       CHECK:               } else {
+//       CHECK:                 scf.for %{{.*}} = %{{.*}} to %c4{{(_[0-9]+)?}} step %c32
+func.func @stream_one_column(%a: memref<?x2048xbf16>, %w: memref<8x512x2048xbf16>, %offsets: memref<9xi32>,
+                             %out: memref<?x256xbf16>) {
+  moe.grouped_matmul %a, %w, %offsets epilogue = silu_and_mul outs(%out)
+      {moe.config = #moe.gemm_config<kernel = stream, stream_columns = 1>}
+      : (memref<?x2048xbf16>, memref<8x512x2048xbf16>, memref<9xi32>, memref<?x256xbf16>) -> ()
+  return
+}

@@ -109,6 +109,14 @@ func.func @ctas_65536(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memr
 
 // -----
 
+func.func @stream_columns_range(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{stream_columns = 5 is out of range: expected an integer in [1, 4] (output columns a lane slot of the stream kernel keeps in registers)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<kernel = stream, stream_columns = 5>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
 func.func @simple_threads_not_warps(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
   // expected-error @+1 {{simple_threads = 48 is out of range: expected a multiple of 32 in [32, 1024] (whole warps, at most a CUDA block)}}
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<simple_threads = 48>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()

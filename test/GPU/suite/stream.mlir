@@ -5,7 +5,8 @@
 // clamped SwiGLU and a bias, f16 with bias and row scale and a K that is
 // not a power of two, a small K (8-thread slots, shuffles within a warp),
 // an elementwise activation into f32 with a partial column group, and a
-// list that streams below 64 rows and tiles from there.
+// list that streams below 64 rows and tiles from there; units of one and
+// of four output columns (stream_columns).
 // Compiled into a GPU artifact by utils/build-gpu-artifacts.sh and run by
 // test/GPU/run-gemm-suite.sh on a GPU host; here: it goes through the pipeline.
 // RUN: moe-opt %s --moe-to-nvvm -o /dev/null
@@ -16,6 +17,26 @@ func.func @gemm1_qwen3_stream(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x204
       {moe.config = #moe.gemm_config<kernel = stream>}
       : (tensor<?x2048xbf16>, tensor<128x1536x2048xbf16>, tensor<129xi32>, tensor<?x768xbf16>) -> tensor<?x768xbf16>
   return %h : tensor<?x768xbf16>
+}
+
+// One output column a unit (stream_columns = 1) and four (spilling
+// registers, still correct), each with the other unit shapes' code.
+func.func @gemm1_qwen3_stream_c1(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x2048xbf16>, %off: tensor<129xi32>,
+    %out: tensor<?x768xbf16>) -> tensor<?x768xbf16> {
+  %h = moe.grouped_matmul %a, %w13, %off epilogue = silu_and_mul outs(%out)
+      {moe.config = #moe.gemm_config<kernel = stream, stream_columns = 1>}
+      : (tensor<?x2048xbf16>, tensor<128x1536x2048xbf16>, tensor<129xi32>, tensor<?x768xbf16>) -> tensor<?x768xbf16>
+  return %h : tensor<?x768xbf16>
+}
+
+func.func @gemm_w4a16_gathered_k256_stream_c4(%x: tensor<?x256xbf16>, %rows: tensor<?xi32>,
+    %w: tensor<8x128x128xi8>, %off: tensor<9xi32>, %s: tensor<8x128x4xbf16>,
+    %out: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
+  %h = moe.grouped_matmul %x[%rows], %w, %off epilogue = silu_and_mul quant = w4a16 group_size = 64
+      w_scale(%s) outs(%out) {index_divisor = 2 : i64, moe.config = #moe.gemm_config<kernel = stream, stream_columns = 4>}
+      : (tensor<?x256xbf16>, tensor<?xi32>, tensor<8x128x128xi8>, tensor<9xi32>,
+         tensor<8x128x4xbf16>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
+  return %h : tensor<?x64xbf16>
 }
 
 func.func @gemm2_qwen3_stream(%h: tensor<?x768xbf16>, %w2: tensor<128x2048x768xbf16>, %off: tensor<129xi32>,

@@ -77,7 +77,7 @@ GemmConfigAttr GemmConfigAttr::withMinRows(int64_t minRows) const {
   return get(getContext(), getKernel(), getTileM(), getTileN(), getTileK(),
              getStages(), getWarpgroups(), getWarpSpecialize(), getClusterM(),
              getClusterN(), getRaster(), getSwapAb(), getSplitK(), getCtas(),
-             getSimpleThreads(), minRows);
+             getSimpleThreads(), getStreamColumns(), minRows);
 }
 
 GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
@@ -97,18 +97,18 @@ GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
                defaults.getClusterM(), defaults.getClusterN(),
                defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
                defaults.getCtas(), defaults.getSimpleThreads(),
-               defaults.getMinRows());
+               defaults.getStreamColumns(), defaults.getMinRows());
   bool fp8Block = quant == QuantScheme::fp8_block;
   if (!fp8Block && quant != QuantScheme::fp8_channel &&
       quant != QuantScheme::fp8_tensor)
     return defaults;
-  return get(context, GemmKernel::tiled, defaults.getTileM(), /*tileN=*/128,
-             kFp8TileK,
-             /*stages=*/6, defaults.getWarpgroups(),
-             /*warpSpecialize=*/fp8Block, defaults.getClusterM(),
-             defaults.getClusterN(), defaults.getRaster(), defaults.getSwapAb(),
-             defaults.getSplitK(), defaults.getCtas(),
-             defaults.getSimpleThreads(), defaults.getMinRows());
+  return get(
+      context, GemmKernel::tiled, defaults.getTileM(), /*tileN=*/128, kFp8TileK,
+      /*stages=*/6, defaults.getWarpgroups(),
+      /*warpSpecialize=*/fp8Block, defaults.getClusterM(),
+      defaults.getClusterN(), defaults.getRaster(), defaults.getSwapAb(),
+      defaults.getSplitK(), defaults.getCtas(), defaults.getSimpleThreads(),
+      defaults.getStreamColumns(), defaults.getMinRows());
 }
 
 int64_t GemmConfigAttr::getStageBytes() const {
@@ -151,6 +151,7 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
           clusterM = defaults.getClusterM(), clusterN = defaults.getClusterN(),
           splitK = defaults.getSplitK(), ctas = defaults.getCtas(),
           simpleThreads = defaults.getSimpleThreads(),
+          streamColumns = defaults.getStreamColumns(),
           minRows = defaults.getMinRows();
   // The integer parameters, in the order of the assembly.
   std::pair<StringLiteral, int64_t *> integers[] = {
@@ -164,6 +165,7 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
       {"split_k", &splitK},
       {"ctas", &ctas},
       {"simple_threads", &simpleThreads},
+      {"stream_columns", &streamColumns},
       {"min_rows", &minRows}};
   for (auto [key, text] : fields) {
     auto *integer = llvm::find_if(integers, [&, key = key](const auto &entry) {
@@ -193,25 +195,25 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
                          << "' (it has kernel, tile_m, tile_n, tile_k, stages, "
                             "warpgroups, warp_specialize, cluster_m, "
                             "cluster_n, raster, "
-                            "swap_ab, split_k, ctas, simple_threads, min_rows)";
+                            "swap_ab, split_k, ctas, simple_threads, "
+                            "stream_columns, min_rows)";
     }
   }
   GemmConfigAttr config = GemmConfigAttr::getChecked(
       emitError, context, kernel, tileM, tileN, tileK, stages, warpgroups,
       warpSpecialize, clusterM, clusterN, raster, swapAB, splitK, ctas,
-      simpleThreads, minRows);
+      simpleThreads, streamColumns, minRows);
   if (!config)
     return failure();
   return config;
 }
 
-LogicalResult
-GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                       GemmKernel kernel, int64_t tileM, int64_t tileN,
-                       int64_t tileK, int64_t stages, int64_t warpgroups,
-                       bool warpSpecialize, int64_t clusterM, int64_t clusterN,
-                       GemmRaster raster, bool swapAB, int64_t splitK,
-                       int64_t ctas, int64_t simpleThreads, int64_t minRows) {
+LogicalResult GemmConfigAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, GemmKernel kernel,
+    int64_t tileM, int64_t tileN, int64_t tileK, int64_t stages,
+    int64_t warpgroups, bool warpSpecialize, int64_t clusterM, int64_t clusterN,
+    GemmRaster raster, bool swapAB, int64_t splitK, int64_t ctas,
+    int64_t simpleThreads, int64_t streamColumns, int64_t minRows) {
   // Each parameter on its own, in the order of the assembly.
   if (failed(checkRange(emitError, "tile_n", tileN, 16, 256, 16,
                         "wgmma's N, halved for a gated epilogue")))
@@ -233,7 +235,10 @@ GemmConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (failed(checkRange(emitError, "ctas", ctas, 1, 65535, 1,
                         "persistent blocks")) ||
       failed(checkRange(emitError, "simple_threads", simpleThreads, 32, 1024,
-                        32, "whole warps, at most a CUDA block")))
+                        32, "whole warps, at most a CUDA block")) ||
+      failed(checkRange(emitError, "stream_columns", streamColumns, 1, 4, 1,
+                        "output columns a lane slot of the stream kernel "
+                        "keeps in registers")))
     return failure();
   if (minRows < 0)
     return emitError() << "min_rows = " << minRows

@@ -151,7 +151,8 @@ heuristicGemmConfigs(MLIRContext *context,
       defaults.getTileK(), /*stages=*/8, /*warpgroups=*/1,
       /*warp_specialize=*/false, defaults.getClusterM(), defaults.getClusterN(),
       defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
-      defaults.getCtas(), defaults.getSimpleThreads(), /*min_rows=*/0);
+      defaults.getCtas(), defaults.getSimpleThreads(),
+      defaults.getStreamColumns(), /*min_rows=*/0);
   return {decode, defaults.withMinRows(kDecodeRowsPerExpert * experts->second)};
 }
 

@@ -37,6 +37,7 @@ defvar GemmDefaultSwapAB = "false";
 defvar GemmDefaultSplitK = "1";
 defvar GemmDefaultCtas = "132";
 defvar GemmDefaultSimpleThreads = "256";
+defvar GemmDefaultStreamColumns = "2";
 defvar GemmDefaultMinRows = "0";
 
 def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
@@ -62,6 +63,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     | `split_k` | 1 | at least 1 | K split over at most that many blocks where tiles are few, partial sums reduced in a fixed order (below) |
     | `ctas` | 132 | [1, 65535] | persistent blocks at most (one H100 wave) |
     | `simple_threads` | 256 | multiple of 32 in [32, 1024] | block size of the simple kernel (`kernel = simple`, and the tiled kernel's fallbacks) |
+    | `stream_columns` | 2 | [1, 4] | output columns of one lane slot of the stream kernel (`kernel = stream`, below) |
     | `min_rows` | 0 | at least 0 | the fewest GEMM rows (A's rows) this configuration is for, in a list of configurations (below) |
 
     The default tile is 128 x 256: 256 columns (the widest wgmma) measured
@@ -117,7 +119,13 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     and apply the epilogue. One launch per GEMM: rows outside every expert
     are zeroed and non-monotone offsets take the simple kernel's code
     inside the same launch. `ctas` bounds the grid at `ctas` blocks of 512
-    threads (one an SM); the tile parameters are not read. It is the
+    threads (one an SM); the tile parameters are not read. `stream_columns`
+    is a unit's output columns per slot of lanes: more columns put more W
+    rows in flight per thread and need more accumulators (ptxas, gated
+    bf16 at K = 2048: 78 registers with 1, 128 with 2, spills with 4), and
+    fewer make more, smaller units, which balance better over the warps
+    when the units are few (8 experts x 768 columns in units of 2 are 1.45
+    a warp on 132 SMs). It is the
     default of the weight-only schemes.
     bf16 and f16 A with W of the same type, or the weight-only schemes'
     integer W (`w4a16`, `w4a16_zp`, `w8a16`: a 16-byte load is 32 int4 or
@@ -210,6 +218,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
                            "persistent blocks at most">:$ctas,
     DefaultValuedParameter<"int64_t", GemmDefaultSimpleThreads,
                            "block size of the simple kernel">:$simple_threads,
+    DefaultValuedParameter<"int64_t", GemmDefaultStreamColumns,
+                           "output columns of a stream kernel slot">:$stream_columns,
     DefaultValuedParameter<"int64_t", GemmDefaultMinRows,
                            "fewest GEMM rows the configuration is for">:$min_rows
   );
@@ -223,7 +233,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
         GemmDefaultWarpSpecialize,
         GemmDefaultClusterM, GemmDefaultClusterN, GemmDefaultRaster,
         GemmDefaultSwapAB, GemmDefaultSplitK, GemmDefaultCtas,
-        GemmDefaultSimpleThreads, GemmDefaultMinRows], ", ") # ");">
+        GemmDefaultSimpleThreads, GemmDefaultStreamColumns,
+        GemmDefaultMinRows], ", ") # ");">
   ];
   let extraClassDeclaration = [{
     /// The configuration of `<parameter>=<value>` fields (a moe-select-configs
