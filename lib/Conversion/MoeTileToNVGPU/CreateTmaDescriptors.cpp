@@ -110,6 +110,27 @@ Value mbarrierPointer(OpBuilder &b, Location loc, Value ring, Value slot) {
                    static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
 }
 
+/// row_index[position] (i32) of a gathered copy, or -1 where `position` is
+/// outside row_index (`numIndices` entries).
+Value readRowIndex(KernelBuilder &k, Value rowIndex, Value position,
+                   Value numIndices) {
+  OpBuilder &b = k.b();
+  Value inIndex =
+      moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, position, k.index(0)),
+                cmpI(k, arith::CmpIPredicate::slt, position, numIndices));
+  auto readIndex = scf::IfOp::create(
+      b, k.getLoc(), inIndex,
+      [&](OpBuilder &then, Location l) {
+        Value v = memref::LoadOp::create(then, l, rowIndex, position);
+        scf::YieldOp::create(then, l, v);
+      },
+      [&](OpBuilder &otherwise, Location l) {
+        Value none = arith::ConstantIntOp::create(otherwise, l, -1, 32);
+        scf::YieldOp::create(otherwise, l, none);
+      });
+  return readIndex.getResult(0);
+}
+
 /// Whether `type` has a strided layout whose innermost stride is 1.
 bool hasContiguousRows(MemRefType type) {
   SmallVector<int64_t> strides;
@@ -846,21 +867,8 @@ private:
                                               load.getIndices()[1]);
     auto copyRow = [&](OpBuilder &b, Value row) {
       KernelBuilder k(b, loc);
-      Value position = moe::add(k, load.getIndices()[0], row);
-      Value inIndex =
-          moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, position, c(0)),
-                    cmpI(k, arith::CmpIPredicate::slt, position, numIndices));
-      auto readIndex = scf::IfOp::create(
-          b, loc, inIndex,
-          [&](OpBuilder &then, Location l) {
-            Value v = memref::LoadOp::create(then, l, rowIndex, position);
-            scf::YieldOp::create(then, l, v);
-          },
-          [&](OpBuilder &otherwise, Location l) {
-            Value none = arith::ConstantIntOp::create(otherwise, l, -1, 32);
-            scf::YieldOp::create(otherwise, l, none);
-          });
-      Value index = readIndex.getResult(0);
+      Value index = readRowIndex(
+          k, rowIndex, moe::add(k, load.getIndices()[0], row), numIndices);
       Value none = arith::ConstantIntOp::create(b, loc, -1, 32);
       // A negative index has no source row (-1 / divisor would be 0).
       Value sourceRow = arith::SelectOp::create(
@@ -961,21 +969,8 @@ private:
       KernelBuilder k(b, loc);
       Value row = divU(k, i, k.index(chunksPerRow));
       Value position = moe::add(k, load.getIndices()[0], row);
-      Value inIndex =
-          moe::andI(k, cmpI(k, arith::CmpIPredicate::sge, position, k.index(0)),
-                    cmpI(k, arith::CmpIPredicate::slt, position, numIndices));
-      Value rowIndex = load.getRowIndex();
-      auto readIndex = scf::IfOp::create(
-          b, loc, inIndex,
-          [&](OpBuilder &then, Location l) {
-            Value v = memref::LoadOp::create(then, l, rowIndex, position);
-            scf::YieldOp::create(then, l, v);
-          },
-          [&](OpBuilder &otherwise, Location l) {
-            Value none = arith::ConstantIntOp::create(otherwise, l, -1, 32);
-            scf::YieldOp::create(otherwise, l, none);
-          });
-      return toIndex(k, readIndex.getResult(0));
+      return toIndex(k,
+                     readRowIndex(k, load.getRowIndex(), position, numIndices));
     }
 
     /// Copies chunk i from source row index / divisor (zeros where there

@@ -270,9 +270,11 @@ void rewriteProducerClaims(Region &region, ClaimQueue &claims, Value blockId,
     Value word = claims.mailbox
                      ? claimInCluster(b, loc, claim, *claims.mailbox, blockId)
                      : claim.createAtomicClaim(b);
-    memref::StoreOp::create(
-        b, loc, arith::IndexCastOp::create(b, loc, b.getIndexType(), word),
-        claims.lastClaim);
+    // Only a lone producer thread reads its own last claim back.
+    if (!wholeWarpgroup)
+      memref::StoreOp::create(
+          b, loc, arith::IndexCastOp::create(b, loc, b.getIndexType(), word),
+          claims.lastClaim);
     WordRing &queue = claims.queue;
     auto [slot, parity] = queue.next(b, loc, /*pusher=*/true);
     TileWaitOp::create(b, loc, queue.empty, slot, parity);
