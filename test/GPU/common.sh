@@ -81,6 +81,24 @@ run_gathered_gemms() {
   done
 }
 
+# The staged epilogue (suite/gemm.mlir *_staged): the Qwen3 shapes with
+# partial row tiles, the edge shapes (a partial chunk, rows not 16-byte
+# aligned) with every offsets case, memcheck and racecheck.
+run_staged_gemms() {
+  for T in 1 37 256 2048; do
+    run gemm gemm1_qwen3_staged $((T * 8)) random 3
+    run gemm gemm2_qwen3_staged $((T * 8)) random 3
+  done
+  run_gemm_edges gemm gemm_k16_n72_staged
+  run_gemm_edges gemm gemm_k48_gated_f16_staged
+  if [ "${SANITIZER:-1}" != 0 ]; then
+    sanitize memcheck gemm gemm_k48_gated_f16_staged 300 out-of-range
+    sanitize memcheck gemm gemm2_qwen3_staged 300
+    sanitize racecheck gemm gemm_k16_n72_staged 300
+    sanitize racecheck gemm gemm2_qwen3_staged 300
+  fi
+}
+
 # run_gemm_edges PREFIX FUNCTION: a grouped GEMM at 1, 37, 300 and 1000
 # rows, then each edge case of the offsets at 300 rows.
 run_gemm_edges() {

@@ -57,6 +57,8 @@ for c in one-expert empty-experts out-of-range unsorted-offsets; do
   run gemm gemm1_qwen3 256 "$c" 3
   run gemm gemm2_qwen3 256 "$c" 3
 done
+# The staged epilogue (16-byte runs through shared memory).
+run_staged_gemms
 
 # quant = fp8_block (issue 11), against the reference quantizing as the
 # device does: DeepSeek-V3's expert shapes with 8 experts (the full 256

@@ -347,6 +347,120 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
                 cmpI(k, arith::CmpIPredicate::slt, quotient, op.getARows()));
   }
 
+  /// What the epilogue reads once per output row: its scale, whether it
+  /// has a source row (gathered), and its activation scale (dequant); null
+  /// where the op has none.
+  struct RowOperands {
+    Value scale, hasRow, aScale;
+  };
+
+  /// The epilogue of one tile_store: the values of the accumulator's
+  /// registers at output columns, and where they go.
+  struct Epilogue {
+    mutable TileStoreOp op; // op accessors are not const
+    Value regs, expert, outCols;
+    int64_t n;
+    bool gated, interleaved, perChannel;
+    EpilogueActivation activation;
+
+    /// The row operands of `row` (of dest; only valid for rows of dest).
+    RowOperands loadRow(KernelBuilder &k, Value row) const {
+      RowOperands operands;
+      if (op.getScale())
+        operands.scale =
+            memref::LoadOp::create(k.b(), k.getLoc(), op.getScale(), row);
+      if (op.getRowIndex())
+        operands.hasRow = hasSourceRow(k, op, row);
+      // dequant: the row's activation scale (per channel) or the one of
+      // the whole a (per tensor).
+      if (op.getWScale())
+        operands.aScale = perChannel
+                              ? k.loadF32(op.getAScale(), {row, k.index(0)})
+                              : k.loadF32(op.getAScale(), {k.index(0)});
+      return operands;
+    }
+
+    /// acc * (a_scale * w_scale[weight row `n`]).
+    Value dequantized(KernelBuilder &k, const RowOperands &row, Value acc,
+                      Value n) const {
+      if (!row.aScale)
+        return acc;
+      OpBuilder &b = k.b();
+      Location loc = k.getLoc();
+      Value wScale = perChannel ? k.loadF32(op.getWScale(), {expert, n})
+                                : k.loadF32(op.getWScale(), {expert});
+      Value scale = arith::MulFOp::create(b, loc, row.aScale, wScale);
+      return arith::MulFOp::create(b, loc, acc, scale).getResult();
+    }
+
+    /// The epilogue value of register `reg`, output column `col`.
+    Value valueAt(KernelBuilder &k, const RowOperands &row, int64_t reg,
+                  Value col) const {
+      OpBuilder &b = k.b();
+      Location loc = k.getLoc();
+      Value bias = op.getBias();
+      Value value =
+          LLVM::ExtractValueOp::create(b, loc, regs, ArrayRef<int64_t>{0, reg});
+      // The bias (and weight) columns of output column `col`: col (and
+      // the up column col + C), or 2 col and 2 col + 1 for interleaved
+      // rows.
+      Value gateCol = interleaved ? mul(k, col, k.index(2)) : col;
+      value = dequantized(k, row, value, gateCol);
+      if (bias)
+        value = arith::AddFOp::create(b, loc, value,
+                                      k.loadF32(bias, {expert, gateCol}));
+      if (gated) {
+        Value up = LLVM::ExtractValueOp::create(
+            b, loc, regs, ArrayRef<int64_t>{0, reg + n / 4});
+        Value upCol =
+            interleaved ? add(k, gateCol, k.index(1)) : add(k, col, outCols);
+        up = dequantized(k, row, up, upCol);
+        if (bias)
+          up = arith::AddFOp::create(b, loc, up,
+                                     k.loadF32(bias, {expert, upCol}));
+        value = buildGatedActivation(k, activation, value, up);
+      } else {
+        value = buildElementwiseActivation(k, activation.kind, value);
+      }
+      if (row.scale)
+        value = arith::MulFOp::create(b, loc, value, row.scale);
+      if (row.hasRow)
+        value = select(k, row.hasRow, value, k.f32(0.0f));
+      return value;
+    }
+
+    /// Stores the values of the thread's two adjacent columns of 8-column
+    /// group `group` (registers `reg`, `reg + 1`; output columns `col`,
+    /// `col + 1`) to `target` at `indices` (the first column last): one
+    /// two-element store where both columns are in bounds and `pairOk`
+    /// holds, else one store per column in bounds.
+    void storePair(KernelBuilder &k, const RowOperands &row, int64_t reg,
+                   Value col, Value pairOk, Value target,
+                   ValueRange indices) const {
+      Location loc = k.getLoc();
+      Value next = add(k, col, k.index(1));
+      Value pair =
+          andI(k, pairOk, cmpI(k, arith::CmpIPredicate::ult, next, outCols));
+      SmallVector<Value> nextIndices(indices);
+      nextIndices.back() = add(k, indices.back(), k.index(1));
+      auto ifPair = scf::IfOp::create(k.b(), loc, TypeRange(), pair,
+                                      /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(k.b());
+      k.b().setInsertionPointToStart(ifPair.thenBlock());
+      storeF32s(k, {valueAt(k, row, reg, col), valueAt(k, row, reg + 1, next)},
+                target, indices);
+      k.b().setInsertionPointToStart(ifPair.elseBlock());
+      for (int64_t q = 0; q < 2; ++q) {
+        Value column = q ? next : col;
+        k.ifThen(cmpI(k, arith::CmpIPredicate::ult, column, outCols),
+                 [&](KernelBuilder &k) {
+                   k.storeF32(valueAt(k, row, reg + q, column), target,
+                              q ? ValueRange(nextIndices) : indices);
+                 });
+      }
+    }
+  };
+
   /// Register i of a thread holds row 16 * warp + lane / 4 + 8 * (i / 2 % 2)
   /// and column 8 * (i / 4) + 2 * (lane % 4) + i % 2 of its warpgroup's
   /// 64 x N slab (the wgmma D fragment).
@@ -356,121 +470,200 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
     Location loc = op.getLoc();
     KernelBuilder k(rewriter, loc);
     auto tileType = op.getAcc().getType();
-    int64_t n = tileType.getDimSize(1);
-    bool gated = op.isGated();
-    EpilogueActivation activation = getEpilogueActivation(op);
-    bool interleaved = activation.layout == GateUpLayout::interleaved;
-    int64_t outN = gated ? n / 2 : n;
-    Value regs =
+    Epilogue epilogue;
+    epilogue.op = op;
+    epilogue.n = tileType.getDimSize(1);
+    epilogue.gated = op.isGated();
+    epilogue.activation = getEpilogueActivation(op);
+    epilogue.interleaved =
+        epilogue.activation.layout == GateUpLayout::interleaved;
+    epilogue.perChannel =
+        op.getWScale() && op.getAScale().getType().getRank() == 2;
+    epilogue.regs =
         accumulatorRegisters(rewriter, loc, tileType, adaptor.getAcc());
+    epilogue.expert = adaptor.getExpert();
+    epilogue.outCols = k.dim(op.getDest(), 1);
     Value tid = gpu::ThreadIdOp::create(rewriter, loc, gpu::Dimension::x);
     Value threadInGroup = remU(k, tid, k.index(kWarpgroupThreads));
     Value warp = divU(k, threadInGroup, k.index(32));
     Value lane = remU(k, threadInGroup, k.index(32));
-    Value slabRow =
-        add(k, mul(k, adaptor.getWarpgroup(), k.index(kWarpgroupRows)),
-            add(k, mul(k, warp, k.index(16)), divU(k, lane, k.index(4))));
+    // The tile-local index of the thread's warp, and of its first row.
+    Value tileWarp = add(k, mul(k, adaptor.getWarpgroup(), k.index(4)), warp);
+    Value warpRow = mul(k, tileWarp, k.index(kStagingRows));
+    Value laneRow = divU(k, lane, k.index(4));
     Value laneCol = mul(k, remU(k, lane, k.index(4)), k.index(2));
-    Value dest = op.getDest();
-    Value outCols = k.dim(dest, 1);
-    Value colBase = adaptor.getCol();
-    Value bias = op.getBias();
-    Value expert = adaptor.getExpert();
-    // Two-element stores need the rows' base addresses aligned; the vector
+    // Vector stores need the rows' base addresses aligned; the vector
     // access check of the memory-bound kernels asks for 16 bytes.
-    Value pairAligned = isVectorAligned(k, ValueRange{dest});
+    Value vectorAligned = isVectorAligned(k, ValueRange{op.getDest()});
+    if (op.getStaging())
+      storeStaged(k, epilogue, adaptor, tileWarp, warpRow, laneRow, laneCol,
+                  lane, vectorAligned);
+    else
+      storeDirect(k, epilogue, adaptor, add(k, warpRow, laneRow), laneCol,
+                  vectorAligned);
+    rewriter.eraseOp(op);
+    return success();
+  }
 
+  /// Each thread stores its registers to dest where they lie, two adjacent
+  /// columns at a time.
+  static void storeDirect(KernelBuilder &k, const Epilogue &epilogue,
+                          OpAdaptor adaptor, Value laneRow, Value laneCol,
+                          Value pairAligned) {
+    int64_t outN = epilogue.gated ? epilogue.n / 2 : epilogue.n;
     for (int64_t half = 0; half < 2; ++half) {
-      Value halfRow = k.index(8 * half);
-      Value localRow = add(k, slabRow, halfRow);
+      Value localRow = add(k, laneRow, k.index(8 * half));
       Value rowOk =
           cmpI(k, arith::CmpIPredicate::ult, localRow, adaptor.getRows());
       k.ifThen(rowOk, [&](KernelBuilder &k) {
-        OpBuilder &b = k.b();
         Value row = add(k, adaptor.getRow(), localRow);
-        Value scale =
-            op.getScale()
-                ? memref::LoadOp::create(b, loc, op.getScale(), row).getResult()
-                : Value();
-        Value hasRow = op.getRowIndex() ? hasSourceRow(k, op, row) : Value();
-        // dequant: the row's activation scale (per channel) or the one of
-        // the whole a (per tensor).
-        Value aScale = op.getWScale();
-        bool perChannel = aScale && op.getAScale().getType().getRank() == 2;
-        if (aScale)
-          aScale = perChannel ? k.loadF32(op.getAScale(), {row, k.index(0)})
-                              : k.loadF32(op.getAScale(), {k.index(0)});
-        // acc * (a_scale * w_scale[weight row `n`]).
-        auto dequantized = [&](KernelBuilder &k, Value acc, Value n) {
-          if (!aScale)
-            return acc;
-          OpBuilder &b = k.b();
-          Value wScale = perChannel ? k.loadF32(op.getWScale(), {expert, n})
-                                    : k.loadF32(op.getWScale(), {expert});
-          Value scale = arith::MulFOp::create(b, loc, aScale, wScale);
-          return arith::MulFOp::create(b, loc, acc, scale).getResult();
-        };
-        // The epilogue value of register `reg`, output column `col`.
-        auto valueAt = [&](KernelBuilder &k, int64_t reg, Value col) {
-          OpBuilder &b = k.b();
-          Value value = LLVM::ExtractValueOp::create(b, loc, regs,
-                                                     ArrayRef<int64_t>{0, reg});
-          // The bias (and weight) columns of output column `col`: col (and
-          // the up column col + C), or 2 col and 2 col + 1 for interleaved
-          // rows.
-          Value gateCol = interleaved ? mul(k, col, k.index(2)) : col;
-          value = dequantized(k, value, gateCol);
-          if (bias)
-            value = arith::AddFOp::create(b, loc, value,
-                                          k.loadF32(bias, {expert, gateCol}));
-          if (gated) {
-            Value up = LLVM::ExtractValueOp::create(
-                b, loc, regs, ArrayRef<int64_t>{0, reg + n / 4});
-            Value upCol = interleaved ? add(k, gateCol, k.index(1))
-                                      : add(k, col, outCols);
-            up = dequantized(k, up, upCol);
-            if (bias)
-              up = arith::AddFOp::create(b, loc, up,
-                                         k.loadF32(bias, {expert, upCol}));
-            value = buildGatedActivation(k, activation, value, up);
-          } else {
-            value = buildElementwiseActivation(k, activation.kind, value);
-          }
-          if (scale)
-            value = arith::MulFOp::create(b, loc, value, scale);
-          if (hasRow)
-            value = select(k, hasRow, value, k.f32(0.0f));
-          return value;
-        };
+        RowOperands operands = epilogue.loadRow(k, row);
         for (int64_t group = 0; group < outN / 8; ++group) {
-          // A thread holds two adjacent columns (registers q = 0, 1): one
-          // two-element store where both are in bounds and the output's rows
-          // allow it, else one store each.
-          int64_t reg = 4 * group + 2 * half;
-          Value col = add(k, colBase, add(k, laneCol, k.index(8 * group)));
-          Value next = add(k, col, k.index(1));
-          Value pair = andI(k, pairAligned,
-                            cmpI(k, arith::CmpIPredicate::ult, next, outCols));
-          auto ifPair = scf::IfOp::create(k.b(), loc, TypeRange(), pair,
-                                          /*withElseRegion=*/true);
-          OpBuilder::InsertionGuard guard(k.b());
-          k.b().setInsertionPointToStart(ifPair.thenBlock());
-          storeF32s(k, {valueAt(k, reg, col), valueAt(k, reg + 1, next)}, dest,
-                    {row, col});
-          k.b().setInsertionPointToStart(ifPair.elseBlock());
-          for (int64_t q = 0; q < 2; ++q) {
-            Value column = q ? next : col;
-            k.ifThen(
-                cmpI(k, arith::CmpIPredicate::ult, column, outCols),
-                [&](KernelBuilder &k) {
-                  k.storeF32(valueAt(k, reg + q, column), dest, {row, column});
-                });
-          }
+          Value col =
+              add(k, adaptor.getCol(), add(k, laneCol, k.index(8 * group)));
+          epilogue.storePair(k, operands, 4 * group + 2 * half, col,
+                             pairAligned, epilogue.op.getDest(), {row, col});
         }
       });
     }
-    rewriter.eraseOp(op);
-    return success();
+  }
+
+  /// The row operands of the thread's two rows (tile rows `laneRow` and
+  /// `laneRow + 8` of its warp), neutral values for rows past `rows`.
+  static SmallVector<RowOperands, 2> loadRowsOnce(KernelBuilder &k,
+                                                  const Epilogue &epilogue,
+                                                  OpAdaptor adaptor,
+                                                  Value localRow) {
+    SmallVector<RowOperands, 2> rows;
+    for (int64_t half = 0; half < 2; ++half) {
+      Value tileRow = add(k, localRow, k.index(8 * half));
+      Value rowOk =
+          cmpI(k, arith::CmpIPredicate::ult, tileRow, adaptor.getRows());
+      SmallVector<Value> defaults;
+      if (epilogue.op.getScale())
+        defaults.push_back(k.f32(0.0f));
+      if (epilogue.op.getRowIndex())
+        defaults.push_back(arith::ConstantOp::create(k.b(), k.getLoc(),
+                                                     k.b().getBoolAttr(false)));
+      if (epilogue.op.getWScale())
+        defaults.push_back(k.f32(0.0f));
+      if (defaults.empty()) {
+        rows.push_back(RowOperands());
+        continue;
+      }
+      SmallVector<Value> values = ifThenElseValues(
+          k, rowOk,
+          [&](KernelBuilder &k) {
+            RowOperands operands =
+                epilogue.loadRow(k, add(k, adaptor.getRow(), tileRow));
+            SmallVector<Value> loaded;
+            for (Value value :
+                 {operands.scale, operands.hasRow, operands.aScale})
+              if (value)
+                loaded.push_back(value);
+            return loaded;
+          },
+          defaults);
+      RowOperands operands;
+      unsigned next = 0;
+      if (epilogue.op.getScale())
+        operands.scale = values[next++];
+      if (epilogue.op.getRowIndex())
+        operands.hasRow = values[next++];
+      if (epilogue.op.getWScale())
+        operands.aScale = values[next++];
+      rows.push_back(operands);
+    }
+    return rows;
+  }
+
+  /// Through the warp's slice of `staging`, 64 output columns at a time:
+  /// the threads write their registers (the fragment layout) into the
+  /// slice, then each lane copies 16-byte runs of one row to dest, 8 lanes
+  /// a row, so that a warp's store covers 4 rows of 128 bytes.
+  static void storeStaged(KernelBuilder &k, const Epilogue &epilogue,
+                          OpAdaptor adaptor, Value tileWarp, Value warpRow,
+                          Value laneRow, Value laneCol, Value lane,
+                          Value vectorAligned) {
+    OpBuilder &b = k.b();
+    Location loc = k.getLoc();
+    TileStoreOp op = epilogue.op;
+    Value staging = op.getStaging();
+    Value dest = op.getDest();
+    constexpr int64_t kGroupsPerChunk = kStagingColumns / 8;
+    constexpr int64_t kRunsPerRow = kGroupsPerChunk;
+    constexpr int64_t kRowsPerCopy = 32 / kRunsPerRow;
+    int64_t outGroups = (epilogue.gated ? epilogue.n / 2 : epilogue.n) / 8;
+    Value allLanes = k.i32(-1);
+    Value trueValue = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+    Value localRow = add(k, warpRow, laneRow);
+    SmallVector<RowOperands, 2> rows =
+        loadRowsOnce(k, epilogue, adaptor, localRow);
+    Value runRow = divU(k, lane, k.index(kRunsPerRow));
+    Value run = remU(k, lane, k.index(kRunsPerRow));
+    for (int64_t first = 0; first < outGroups; first += kGroupsPerChunk) {
+      int64_t groups = std::min(kGroupsPerChunk, outGroups - first);
+      // The thread's registers of the chunk into the slice.
+      for (int64_t half = 0; half < 2; ++half) {
+        Value tileRow = add(k, localRow, k.index(8 * half));
+        Value sliceRow = add(k, laneRow, k.index(8 * half));
+        k.ifThen(
+            cmpI(k, arith::CmpIPredicate::ult, tileRow, adaptor.getRows()),
+            [&](KernelBuilder &k) {
+              for (int64_t group = first; group < first + groups; ++group) {
+                Value offset = add(k, laneCol, k.index(8 * (group - first)));
+                Value col = add(k, adaptor.getCol(),
+                                add(k, laneCol, k.index(8 * group)));
+                epilogue.storePair(k, rows[half], 4 * group + 2 * half, col,
+                                   trueValue, staging,
+                                   {tileWarp, sliceRow, offset});
+              }
+            });
+      }
+      NVVM::SyncWarpOp::create(b, loc, allLanes);
+      // 16-byte runs of the slice's rows to dest.
+      for (int64_t copy = 0; copy < kStagingRows; copy += kRowsPerCopy) {
+        Value sliceRow = add(k, runRow, k.index(copy));
+        Value tileRow = add(k, warpRow, sliceRow);
+        Value inside = andI(
+            k, cmpI(k, arith::CmpIPredicate::ult, run, k.index(groups)),
+            cmpI(k, arith::CmpIPredicate::ult, tileRow, adaptor.getRows()));
+        k.ifThen(inside, [&](KernelBuilder &k) {
+          Value row = add(k, adaptor.getRow(), tileRow);
+          Value offset = mul(k, run, k.index(8));
+          Value col =
+              add(k, adaptor.getCol(), add(k, offset, k.index(8 * first)));
+          Value whole = andI(k, vectorAligned,
+                             cmpI(k, arith::CmpIPredicate::ule,
+                                  add(k, col, k.index(8)), epilogue.outCols));
+          k.ifThenElse(
+              whole,
+              [&](KernelBuilder &k) {
+                storeVectors(
+                    k, loadVectors(k, staging, {tileWarp, sliceRow, offset}, 8),
+                    dest, {row, col});
+              },
+              [&](KernelBuilder &k) {
+                for (int64_t e = 0; e < 8; ++e) {
+                  Value column = add(k, col, k.index(e));
+                  k.ifThen(cmpI(k, arith::CmpIPredicate::ult, column,
+                                epilogue.outCols),
+                           [&](KernelBuilder &k) {
+                             Value value = memref::LoadOp::create(
+                                 k.b(), k.getLoc(), staging,
+                                 ValueRange{tileWarp, sliceRow,
+                                            add(k, offset, k.index(e))});
+                             memref::StoreOp::create(k.b(), k.getLoc(), value,
+                                                     dest,
+                                                     ValueRange{row, column});
+                           });
+                }
+              });
+        });
+      }
+      // The next chunk overwrites the slice.
+      NVVM::SyncWarpOp::create(b, loc, allLanes);
+    }
   }
 };
 

@@ -96,6 +96,8 @@ struct TileConfig {
   int64_t splitK;
   /// Whether moe-warp-specialize gives the kernel a producer warpgroup.
   bool warpSpecialize;
+  /// Whether the epilogue stores 16-bit outputs through shared memory.
+  bool stagedEpilogue;
 
   /// Rows of a schedule entry: one row tile per block of a cluster.
   int64_t scheduleM() const { return tileM * clusterM; }
@@ -116,6 +118,7 @@ TileConfig readTileConfig(GemmConfigAttr config) {
   c.clusterM = config.getClusterM();
   c.splitK = config.getSplitK();
   c.warpSpecialize = config.getWarpSpecialize();
+  c.stagedEpilogue = config.getStagedEpilogue();
   return c;
 }
 
@@ -389,6 +392,8 @@ struct GemmKernelBuilder {
   /// * tileN], split s of row r at row s * partialRows + r.
   Value workspace;
   Value partialRows;
+  /// The epilogue's staging buffer (moe.tile_store staging), or null.
+  Value staging;
 
   int64_t outTileN() const { return gated ? config.tileN / 2 : config.tileN; }
 
@@ -506,7 +511,8 @@ struct GemmKernelBuilder {
           x.mul(nBlock, x.c(outTileN())), rowCount, gemm.epilogue, bias,
           bias || dequant ? expert : Value(), scale, rowIndex,
           gemm.indexDivisor, rowIndex ? sizes.numARows : Value(), aScale,
-          wScale, gemm.gateUpLayout, gemm.clampLimit, gemm.swigluAlpha);
+          wScale, gemm.gateUpLayout, gemm.clampLimit, gemm.swigluAlpha,
+          staging);
     };
     if (!range.splits) {
       storeOutput(k);
@@ -525,7 +531,8 @@ struct GemmKernelBuilder {
           TileStoreOp::create(k.b(), loc, done, warpgroup, workspace, row, col,
                               rowCount, Epilogue::none, Value(), Value(),
                               Value(), Value(), 1, Value(), Value(), Value(),
-                              GateUpLayout::split, FloatAttr(), FloatAttr());
+                              GateUpLayout::split, FloatAttr(), FloatAttr(),
+                              Value());
         },
         storeOutput);
   }
@@ -543,7 +550,7 @@ struct GemmKernelBuilder {
                         x.mul(nBlock, x.c(outTileN())), rowCount,
                         Epilogue::none, Value(), Value(), Value(), Value(), 1,
                         Value(), Value(), Value(), GateUpLayout::split,
-                        FloatAttr(), FloatAttr());
+                        FloatAttr(), FloatAttr(), Value());
   }
 
   /// The tile `tile` of the persistent loop; `splits` is the call's number
@@ -651,6 +658,14 @@ struct GemmKernelBuilder {
               b, loc, workgroupType({config.tileM, config.tileK}, elementType));
           Value wTile = TileAllocOp::create(
               b, loc, workgroupType({config.tileN, config.tileK}, elementType));
+          Type outElement =
+              cast<MemRefType>(gemm.out.getType()).getElementType();
+          if (config.stagedEpilogue && outElement.getIntOrFloatBitWidth() == 16)
+            staging = TileAllocOp::create(
+                b, loc,
+                workgroupType({config.tileM / kStagingRows, kStagingRows,
+                               kStagingRowElements},
+                              outElement));
 
           Value numMTiles = x.fromI32(loadI32(k, schedule, x.c(0)));
           Value numTiles = x.mul(numMTiles, numNBlocks);

@@ -180,3 +180,37 @@ func.func @four_warpgroups(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   return
 }
+
+// -----
+
+// staged_epilogue: a 16 x 72 staging slice for each of the tile's 8 warps
+// (of the output's element type), handed to the epilogue; the zero tiles of
+// rows outside every expert store directly.
+// CHECK-LABEL: func.func @staged_epilogue
+//       CHECK: gpu.launch
+//       CHECK: %[[BUF:.*]] = moe.tile_alloc : memref<8x16x72xbf16, #gpu.address_space<workgroup>>
+//       CHECK: moe.tile_store %{{.*}} scale(%{{.*}} : memref<?xf32>) staging(%[[BUF]] : memref<8x16x72xbf16, #gpu.address_space<workgroup>>) : vector<128x256xf32>, memref<?x256xbf16>
+//       CHECK: moe.tile_store %{{.*}} rows %{{.*}} : vector<128x256xf32>, memref<?x256xbf16>
+// STATIC-LABEL: func.func @staged_epilogue
+func.func @staged_epilogue(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+    %offsets: memref<5xi32>, %scale: memref<?xf32>, %out: memref<?x256xbf16>) {
+  moe.grouped_matmul %a, %w, %offsets scale(%scale) outs(%out)
+      {moe.config = #moe.gemm_config<staged_epilogue = true>}
+      : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?xf32>, memref<?x256xbf16>) -> ()
+  return
+}
+
+// -----
+
+// An f32 output keeps the direct stores: no staging buffer.
+// CHECK-LABEL: func.func @staged_epilogue_f32
+//   CHECK-NOT: 16x72
+//       CHECK: moe.tile_store %{{.*}} : vector<128x256xf32>, memref<?x256xf32>
+// STATIC-LABEL: func.func @staged_epilogue_f32
+func.func @staged_epilogue_f32(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>,
+    %offsets: memref<5xi32>, %out: memref<?x256xf32>) {
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = #moe.gemm_config<staged_epilogue = true>}
+      : (memref<?x64xbf16>, memref<4x256x64xbf16>, memref<5xi32>, memref<?x256xf32>) -> ()
+  return
+}

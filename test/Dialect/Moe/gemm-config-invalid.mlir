@@ -117,6 +117,23 @@ func.func @stream_columns_range(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>
 
 // -----
 
+func.func @staged_epilogue_stream(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{staged_epilogue = true needs kernel = tiled (the other kernels do not store tiles)}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<kernel = stream, staged_epilogue = true>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+// 7 stages of 32 KiB fit alone, not with the staging slices of 8 warps.
+func.func @staged_epilogue_shared_memory(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
+  // expected-error @+1 {{stages = 7 with tile_m = 128 and tile_n = 128 needs 249856 bytes of shared memory (7 slots of 32768 bytes, plus 2048 for alignment and mbarriers and 18432 for the staged epilogue), more than the 232448 bytes (227 KiB) an sm_90 block may use: at most 6 stages fit}}
+  moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<tile_n = 128, stages = 7, staged_epilogue = true>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
+  return
+}
+
+// -----
+
 func.func @simple_threads_not_warps(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>, %o: memref<5xi32>, %y: memref<?x128xbf16>) {
   // expected-error @+1 {{simple_threads = 48 is out of range: expected a multiple of 32 in [32, 1024] (whole warps, at most a CUDA block)}}
   moe.grouped_matmul %a, %w, %o outs(%y) {moe.config = #moe.gemm_config<simple_threads = 48>} : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()

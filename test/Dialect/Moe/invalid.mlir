@@ -2059,6 +2059,30 @@ func.func @tile_store_rows(%acc: vector<96x128xf32>, %o: memref<?x?xbf16>, %i: i
 
 // -----
 
+func.func @tile_store_staging_shape(%acc: vector<128x128xf32>, %o: memref<?x?xbf16>, %buf: memref<4x16x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op staging must be a 'memref<8x16x72xbf16>' in workgroup memory (a 16 x 72 slice for each of the 8 warps of the tile, of dest's element type), got 'memref<4x16x72xbf16, #gpu.address_space<workgroup>>'}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i staging(%buf : memref<4x16x72xbf16, #gpu.address_space<workgroup>>) : vector<128x128xf32>, memref<?x?xbf16>
+  return
+}
+
+// -----
+
+func.func @tile_store_staging_global(%acc: vector<64x128xf32>, %o: memref<?x?xf16>, %buf: memref<4x16x72xf16>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op staging must be a 'memref<4x16x72xf16>' in workgroup memory}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i staging(%buf : memref<4x16x72xf16>) : vector<64x128xf32>, memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @tile_store_staging_f32(%acc: vector<64x128xf32>, %o: memref<?x?xf32>, %buf: memref<4x16x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{'moe.tile_store' op staging needs a 16-bit dest (bf16 or f16), got 'memref<?x?xf32>'}}
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i staging(%buf : memref<4x16x72xbf16, #gpu.address_space<workgroup>>) : vector<64x128xf32>, memref<?x?xf32>
+  return
+}
+
+// -----
+
 func.func @tile_store_dequant_ranks(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>, %as: memref<?x1xf32>, %ws: memref<4xf32>, %i: index) {
   // expected-error @+1 {{'moe.tile_store' op dequant's a_scale and w_scale are both per channel (ranks 2 and 2) or both per tensor (1 and 1), got 'memref<?x1xf32>' and 'memref<4xf32>'}}
   moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i dequant(%as : memref<?x1xf32>, %ws : memref<4xf32>) expert %i : vector<64x128xf32>, memref<?x?xbf16>

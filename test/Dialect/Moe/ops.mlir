@@ -1206,6 +1206,18 @@ func.func @tile_store_activations(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>
   return
 }
 
+// The staged epilogue: a 16 x 72 slice of shared memory for each of the
+// tile's 8 warps.
+// CHECK-LABEL: func.func @tile_store_staging
+//       CHECK: moe.tile_store %{{.*}} rows %{{.*}} epilogue = silu_and_mul scale(%{{.*}} : memref<?xf32>) staging(%{{.*}} : memref<8x16x72xbf16, #gpu.address_space<workgroup>>) :
+func.func @tile_store_staging(%acc: vector<128x256xf32>, %o: memref<?x?xbf16>, %s: memref<?xf32>,
+                              %buf: memref<8x16x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i epilogue = silu_and_mul
+      scale(%s : memref<?xf32>) staging(%buf : memref<8x16x72xbf16, #gpu.address_space<workgroup>>)
+      : vector<128x256xf32>, memref<?x?xbf16>
+  return
+}
+
 // The fp8 dequant of the epilogue: per channel and per tensor.
 // CHECK-LABEL: func.func @tile_store_dequant
 //       CHECK: moe.tile_store %{{.*}} rows %{{.*}} epilogue = silu_and_mul dequant(%{{.*}} : memref<?x1xf32>, %{{.*}} : memref<4x256xf32>) expert %{{.*}} :

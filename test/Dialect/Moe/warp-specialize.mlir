@@ -390,3 +390,51 @@ func.func @claimed_tiles_gathered(%a: memref<?x64xbf16>, %idx: memref<?xi32>, %w
   }
   return
 }
+
+// -----
+
+!a = memref<128x64xbf16, #gpu.address_space<workgroup>>
+!w = memref<256x64xbf16, #gpu.address_space<workgroup>>
+!s = memref<8x16x72xbf16, #gpu.address_space<workgroup>>
+
+// A buffer allocated below other ops of the body (the staged epilogue's
+// slices) moves to the top, with the others (the ring's buffers and
+// mbarriers), in their order, and stays shared: the consumers' epilogue
+// uses it.
+// CHECK-LABEL: func.func @staging_below
+//       CHECK: gpu.launch
+//  CHECK-NEXT:   moe.tile_alloc : memref<4x128x64xbf16
+//  CHECK-NEXT:   moe.tile_alloc : memref<4x256x64xbf16
+//  CHECK-NEXT:   moe.tile_alloc : memref<4xi64
+//  CHECK-NEXT:   moe.tile_alloc : memref<4xi64
+//  CHECK-NEXT:   %[[BUF:.*]] = moe.tile_alloc : memref<8x16x72xbf16
+//       CHECK:   scf.if
+//   CHECK-NOT:     moe.tile_store
+//       CHECK:   } else {
+//       CHECK:     moe.tile_store {{.*}} staging(%[[BUF]] :
+func.func @staging_below(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>, %out: memref<?x256xbf16>, %n: index, %e: index, %row: index) {
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  %c256 = arith.constant 256 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c256, %v = %c1, %t = %c1) {
+    %wg = arith.divui %tx, %c128 : index
+    %ta = moe.tile_alloc : !a
+    %tw = moe.tile_alloc : !w
+    %zero = arith.constant dense<0.0> : vector<128x256xf32>
+    %buf = moe.tile_alloc : !s
+    %c0 = arith.constant 0 : index
+    %c64 = arith.constant 64 : index
+    %acc = scf.for %kb = %c0 to %n step %c1 iter_args(%acc0 = %zero) -> (vector<128x256xf32>) {
+      %k = arith.muli %kb, %c64 : index
+      moe.tile_load %a[%row, %k] into %ta swizzle = 128 : memref<?x64xbf16>, !a
+      moe.tile_load %w[%e, %c0, %k] into %tw swizzle = 128 : memref<4x256x64xbf16>, !w
+      %next = moe.tile_mma %ta, %tw, %acc0 warpgroup %wg : !a, !w -> vector<128x256xf32>
+      scf.yield %next : vector<128x256xf32>
+    } {moe.pipeline_stages = 4 : i64}
+    %done = moe.tile_mma_wait %acc : vector<128x256xf32>
+    moe.tile_store %done warpgroup %wg into %out[%row, %c0] rows %c128 staging(%buf : !s) : vector<128x256xf32>, memref<?x256xbf16>
+    gpu.terminator
+  }
+  return
+}

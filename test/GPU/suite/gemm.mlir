@@ -92,6 +92,26 @@ func.func @gemm_k16_n72(%a: tensor<?x16xbf16>, %w: tensor<4x72x16xbf16>, %off: t
   return %y : tensor<?x72xbf16>
 }
 
+// The staged epilogue (#moe.gemm_config<staged_epilogue = true>) at the
+// edges: 72 bf16 columns (144-byte rows: 16-byte runs, then a chunk of one
+// run); 100 f16 columns (200-byte rows, not 16-byte aligned: every run
+// element by element), bias, row scale, silu_and_mul.
+func.func @gemm_k16_n72_staged(%a: tensor<?x16xbf16>, %w: tensor<4x72x16xbf16>, %off: tensor<5xi32>,
+    %out: tensor<?x72xbf16>) -> tensor<?x72xbf16> {
+  %y = moe.grouped_matmul %a, %w, %off outs(%out)
+      {moe.config = #moe.gemm_config<staged_epilogue = true>}
+      : (tensor<?x16xbf16>, tensor<4x72x16xbf16>, tensor<5xi32>, tensor<?x72xbf16>) -> tensor<?x72xbf16>
+  return %y : tensor<?x72xbf16>
+}
+
+func.func @gemm_k48_gated_f16_staged(%a: tensor<?x48xf16>, %w: tensor<8x200x48xf16>, %off: tensor<9xi32>,
+    %b: tensor<8x200xf16>, %s: tensor<?xf32>, %out: tensor<?x100xf16>) -> tensor<?x100xf16> {
+  %y = moe.grouped_matmul %a, %w, %off scale(%s) bias(%b) epilogue = silu_and_mul outs(%out)
+      {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 128, stages = 3, warpgroups = 1, staged_epilogue = true>}
+      : (tensor<?x48xf16>, tensor<8x200x48xf16>, tensor<9xi32>, tensor<?xf32>, tensor<8x200xf16>, tensor<?x100xf16>) -> tensor<?x100xf16>
+  return %y : tensor<?x100xf16>
+}
+
 // K = 48 (an odd multiple of 16), f16, gated N = 200 (gate and up halves
 // of 100: each half ends inside a tile), bias and row scale.
 func.func @gemm_k48_gated_f16(%a: tensor<?x48xf16>, %w: tensor<8x200x48xf16>, %off: tensor<9xi32>,
@@ -150,6 +170,23 @@ func.func @gemm2_qwen3_n128(%h: tensor<?x768xbf16>, %w2: tensor<128x2048x768xbf1
     %scale: tensor<?xf32>, %out: tensor<?x2048xbf16>) -> tensor<?x2048xbf16> {
   %y = moe.grouped_matmul %h, %w2, %off scale(%scale) outs(%out)
       {moe.config = #moe.gemm_config<tile_n = 128>}
+      : (tensor<?x768xbf16>, tensor<128x2048x768xbf16>, tensor<129xi32>, tensor<?xf32>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
+  return %y : tensor<?x2048xbf16>
+}
+
+// Staged epilogues at the Qwen3 shapes (gemm_vs_torch.py --variant _staged).
+func.func @gemm1_qwen3_staged(%a: tensor<?x2048xbf16>, %w13: tensor<128x1536x2048xbf16>, %off: tensor<129xi32>,
+    %out: tensor<?x768xbf16>) -> tensor<?x768xbf16> {
+  %h = moe.grouped_matmul %a, %w13, %off epilogue = silu_and_mul outs(%out)
+      {moe.config = #moe.gemm_config<staged_epilogue = true>}
+      : (tensor<?x2048xbf16>, tensor<128x1536x2048xbf16>, tensor<129xi32>, tensor<?x768xbf16>) -> tensor<?x768xbf16>
+  return %h : tensor<?x768xbf16>
+}
+
+func.func @gemm2_qwen3_staged(%h: tensor<?x768xbf16>, %w2: tensor<128x2048x768xbf16>, %off: tensor<129xi32>,
+    %scale: tensor<?xf32>, %out: tensor<?x2048xbf16>) -> tensor<?x2048xbf16> {
+  %y = moe.grouped_matmul %h, %w2, %off scale(%scale) outs(%out)
+      {moe.config = #moe.gemm_config<staged_epilogue = true>}
       : (tensor<?x768xbf16>, tensor<128x2048x768xbf16>, tensor<129xi32>, tensor<?xf32>, tensor<?x2048xbf16>) -> tensor<?x2048xbf16>
   return %y : tensor<?x2048xbf16>
 }

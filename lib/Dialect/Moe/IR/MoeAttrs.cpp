@@ -45,9 +45,16 @@ int64_t accumulatorRegisters(int64_t tileN, int64_t tileK) {
   return tileN / 2 * (tileK == kFp8TileK ? 2 : 1);
 }
 
+/// Bytes of a staged epilogue's buffer: a 16 x 72 slice of 16-bit values
+/// for each warp of the tile (moe.tile_store staging).
+int64_t stagingBytes(int64_t tileM, bool stagedEpilogue) {
+  return stagedEpilogue ? tileM * kStagingRowElements * 2 : 0;
+}
+
 int64_t sharedMemoryBytes(int64_t tileM, int64_t tileN, int64_t tileK,
-                          int64_t stages) {
-  return stages * stageBytes(tileM, tileN, tileK) + kRingOverheadBytes;
+                          int64_t stages, bool stagedEpilogue) {
+  return stages * stageBytes(tileM, tileN, tileK) + kRingOverheadBytes +
+         stagingBytes(tileM, stagedEpilogue);
 }
 
 /// Checks that `value` is a multiple of `multipleOf` in [`min`, `max`];
@@ -77,7 +84,8 @@ GemmConfigAttr GemmConfigAttr::withMinRows(int64_t minRows) const {
   return get(getContext(), getKernel(), getTileM(), getTileN(), getTileK(),
              getStages(), getWarpgroups(), getWarpSpecialize(), getClusterM(),
              getClusterN(), getRaster(), getSwapAb(), getSplitK(), getCtas(),
-             getSimpleThreads(), getStreamColumns(), minRows);
+             getSimpleThreads(), getStreamColumns(), minRows,
+             getStagedEpilogue());
 }
 
 GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
@@ -97,18 +105,20 @@ GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
                defaults.getClusterM(), defaults.getClusterN(),
                defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
                defaults.getCtas(), defaults.getSimpleThreads(),
-               defaults.getStreamColumns(), defaults.getMinRows());
+               defaults.getStreamColumns(), defaults.getMinRows(),
+               defaults.getStagedEpilogue());
   bool fp8Block = quant == QuantScheme::fp8_block;
   if (!fp8Block && quant != QuantScheme::fp8_channel &&
       quant != QuantScheme::fp8_tensor)
     return defaults;
-  return get(
-      context, GemmKernel::tiled, defaults.getTileM(), /*tileN=*/128, kFp8TileK,
-      /*stages=*/6, defaults.getWarpgroups(),
-      /*warpSpecialize=*/fp8Block, defaults.getClusterM(),
-      defaults.getClusterN(), defaults.getRaster(), defaults.getSwapAb(),
-      defaults.getSplitK(), defaults.getCtas(), defaults.getSimpleThreads(),
-      defaults.getStreamColumns(), defaults.getMinRows());
+  return get(context, GemmKernel::tiled, defaults.getTileM(), /*tileN=*/128,
+             kFp8TileK,
+             /*stages=*/6, defaults.getWarpgroups(),
+             /*warpSpecialize=*/fp8Block, defaults.getClusterM(),
+             defaults.getClusterN(), defaults.getRaster(), defaults.getSwapAb(),
+             defaults.getSplitK(), defaults.getCtas(),
+             defaults.getSimpleThreads(), defaults.getStreamColumns(),
+             defaults.getMinRows(), defaults.getStagedEpilogue());
 }
 
 int64_t GemmConfigAttr::getStageBytes() const {
@@ -116,7 +126,8 @@ int64_t GemmConfigAttr::getStageBytes() const {
 }
 
 int64_t GemmConfigAttr::getSharedMemoryBytes() const {
-  return sharedMemoryBytes(getTileM(), getTileN(), getTileK(), getStages());
+  return sharedMemoryBytes(getTileM(), getTileN(), getTileK(), getStages(),
+                           getStagedEpilogue());
 }
 
 /// Reads `text`, one of the words of `Enum` (its ODS cases, numbered from
@@ -145,6 +156,7 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
   GemmRaster raster = defaults.getRaster();
   bool swapAB = defaults.getSwapAb();
   bool warpSpecialize = defaults.getWarpSpecialize();
+  bool stagedEpilogue = defaults.getStagedEpilogue();
   int64_t tileM = defaults.getTileM(), tileN = defaults.getTileN(),
           tileK = defaults.getTileK(), stages = defaults.getStages(),
           warpgroups = defaults.getWarpgroups(),
@@ -185,24 +197,28 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
       if (failed(readEnumField(key, text, getMaxEnumValForGemmRaster(), raster,
                                emitError)))
         return failure();
-    } else if (key == "swap_ab" || key == "warp_specialize") {
+    } else if (key == "swap_ab" || key == "warp_specialize" ||
+               key == "staged_epilogue") {
       if (text != "true" && text != "false")
         return emitError() << key << " = '" << text
                            << "': expected true or false";
-      (key == "swap_ab" ? swapAB : warpSpecialize) = text == "true";
+      bool &flag = key == "swap_ab"           ? swapAB
+                   : key == "warp_specialize" ? warpSpecialize
+                                              : stagedEpilogue;
+      flag = text == "true";
     } else {
       return emitError() << "#moe.gemm_config has no parameter '" << key
                          << "' (it has kernel, tile_m, tile_n, tile_k, stages, "
                             "warpgroups, warp_specialize, cluster_m, "
                             "cluster_n, raster, "
                             "swap_ab, split_k, ctas, simple_threads, "
-                            "stream_columns, min_rows)";
+                            "stream_columns, min_rows, staged_epilogue)";
     }
   }
   GemmConfigAttr config = GemmConfigAttr::getChecked(
       emitError, context, kernel, tileM, tileN, tileK, stages, warpgroups,
       warpSpecialize, clusterM, clusterN, raster, swapAB, splitK, ctas,
-      simpleThreads, streamColumns, minRows);
+      simpleThreads, streamColumns, minRows, stagedEpilogue);
   if (!config)
     return failure();
   return config;
@@ -213,7 +229,8 @@ LogicalResult GemmConfigAttr::verify(
     int64_t tileM, int64_t tileN, int64_t tileK, int64_t stages,
     int64_t warpgroups, bool warpSpecialize, int64_t clusterM, int64_t clusterN,
     GemmRaster raster, bool swapAB, int64_t splitK, int64_t ctas,
-    int64_t simpleThreads, int64_t streamColumns, int64_t minRows) {
+    int64_t simpleThreads, int64_t streamColumns, int64_t minRows,
+    bool stagedEpilogue) {
   // Each parameter on its own, in the order of the assembly.
   if (failed(checkRange(emitError, "tile_n", tileN, 16, 256, 16,
                         "wgmma's N, halved for a gated epilogue")))
@@ -280,18 +297,27 @@ LogicalResult GemmConfigAttr::verify(
                        << " registers each: keep tile_n <= "
                        << 2 * (budget - kKernelRegisters) / perColumn / 16 * 16;
   }
-  int64_t bytes = sharedMemoryBytes(tileM, tileN, tileK, stages);
+  if (stagedEpilogue && kernel != GemmKernel::tiled)
+    return emitError() << "staged_epilogue = true needs kernel = tiled (the "
+                          "other kernels do not store tiles)";
+  int64_t bytes =
+      sharedMemoryBytes(tileM, tileN, tileK, stages, stagedEpilogue);
   if (bytes > kMaxSharedMemoryBytes) {
     int64_t slot = stageBytes(tileM, tileN, tileK);
-    return emitError() << "stages = " << stages << " with tile_m = " << tileM
-                       << " and tile_n = " << tileN << " needs " << bytes
-                       << " bytes of shared memory (" << stages << " slots of "
-                       << slot << " bytes, plus " << kRingOverheadBytes
-                       << " for alignment and mbarriers), more than the "
-                       << kMaxSharedMemoryBytes
-                       << " bytes (227 KiB) an sm_90 block may use: at most "
-                       << (kMaxSharedMemoryBytes - kRingOverheadBytes) / slot
-                       << " stages fit";
+    int64_t staging = stagingBytes(tileM, stagedEpilogue);
+    InFlightDiagnostic diag = emitError();
+    diag << "stages = " << stages << " with tile_m = " << tileM
+         << " and tile_n = " << tileN << " needs " << bytes
+         << " bytes of shared memory (" << stages << " slots of " << slot
+         << " bytes, plus " << kRingOverheadBytes
+         << " for alignment and mbarriers";
+    if (staging)
+      diag << " and " << staging << " for the staged epilogue";
+    diag << "), more than the " << kMaxSharedMemoryBytes
+         << " bytes (227 KiB) an sm_90 block may use: at most "
+         << (kMaxSharedMemoryBytes - kRingOverheadBytes - staging) / slot
+         << " stages fit";
+    return diag;
   }
   if (clusterM * clusterN > 8)
     return emitError() << "cluster_m = " << clusterM

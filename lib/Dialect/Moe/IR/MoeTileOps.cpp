@@ -148,7 +148,7 @@ LogicalResult TileLoadAsyncOp::verify() {
       failed(verifyMulticast(*this, getDest().getType(), getSwizzle(),
                              isGathered(), getMulticast())))
     return failure();
-  if (getThreads() < 0 || getThreads() > 1024 || getThreads() % 32 != 0)
+  if (getThreads() > 1024 || getThreads() % 32 != 0)
     return emitOpError("threads must be 0 (every thread of the block) or a "
                        "multiple of 32 up to 1024 (whole warps), got ")
            << getThreads();
@@ -384,5 +384,21 @@ LogicalResult TileStoreOp::verify() {
            << getIndexDivisor();
   if (!getRowIndex() && getIndexDivisor() != 1)
     return emitOpError("index_divisor needs gather(row_index)");
+  if (Value staging = getStaging()) {
+    auto type = cast<MemRefType>(staging.getType());
+    Type element = getDest().getType().getElementType();
+    if (element.getIntOrFloatBitWidth() != 16)
+      return emitOpError("staging needs a 16-bit dest (bf16 or f16), got ")
+             << getDest().getType();
+    SmallVector<int64_t> shape = {acc.getDimSize(0) / kStagingRows,
+                                  kStagingRows, kStagingRowElements};
+    if (!isWorkgroupMemory(type) || type.getShape() != ArrayRef(shape) ||
+        type.getElementType() != element)
+      return emitOpError("staging must be a ")
+             << MemRefType::get(shape, element)
+             << " in workgroup memory (a 16 x 72 slice for each of the "
+             << shape[0] << " warps of the tile, of dest's element type), got "
+             << type;
+  }
   return success();
 }

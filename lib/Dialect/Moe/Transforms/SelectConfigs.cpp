@@ -152,7 +152,8 @@ heuristicGemmConfigs(MLIRContext *context,
       /*warp_specialize=*/false, defaults.getClusterM(), defaults.getClusterN(),
       defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
       defaults.getCtas(), defaults.getSimpleThreads(),
-      defaults.getStreamColumns(), /*min_rows=*/0);
+      defaults.getStreamColumns(), /*min_rows=*/0,
+      defaults.getStagedEpilogue());
   return {decode, defaults.withMinRows(kDecodeRowsPerExpert * experts->second)};
 }
 

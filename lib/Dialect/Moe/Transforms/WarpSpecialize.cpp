@@ -350,8 +350,12 @@ LogicalResult specialize(gpu::LaunchOp launch, const Rings &rings,
   if (unsupported.wasInterrupted())
     return failure();
 
-  // Allocations stay shared; the rest of the body is split.
+  // Allocations stay shared; the rest of the body is split. A tile_alloc
+  // has no operands, so those written further down move to the top.
   Block &body = launch.getBody().front();
+  SmallVector<TileAllocOp> allocs(body.getOps<TileAllocOp>());
+  for (TileAllocOp alloc : llvm::reverse(allocs))
+    alloc->moveBefore(&body, body.begin());
   Operation *first = &body.front();
   while (
       first != body.getTerminator() &&

@@ -39,6 +39,7 @@ defvar GemmDefaultCtas = "132";
 defvar GemmDefaultSimpleThreads = "256";
 defvar GemmDefaultStreamColumns = "2";
 defvar GemmDefaultMinRows = "0";
+defvar GemmDefaultStagedEpilogue = "false";
 
 def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
   let summary = "kernel configuration of moe.grouped_matmul";
@@ -65,6 +66,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     | `simple_threads` | 256 | multiple of 32 in [32, 1024] | block size of the simple kernel (`kernel = simple`, and the tiled kernel's fallbacks) |
     | `stream_columns` | 2 | [1, 4] | output columns of one lane slot of the stream kernel (`kernel = stream`, below) |
     | `min_rows` | 0 | at least 0 | the fewest GEMM rows (A's rows) this configuration is for, in a list of configurations (below) |
+    | `staged_epilogue` | `false` | `false`, `true` (the tiled kernel only) | the epilogue stores 16-bit outputs through shared memory in whole 16-byte runs (below) |
 
     The default tile is 128 x 256: 256 columns (the widest wgmma) measured
     faster than 128 at every shape tried (docs/performance.md, version 3).
@@ -98,6 +100,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
       a slot) that is at most 4 stages. The ring is never made shallower
       behind the user's back.
     - `cluster_m * cluster_n <= 8`: the portable cluster size of sm_90.
+    - `staged_epilogue = true` takes `tile_m * 144` more bytes of shared
+      memory (below), counted in the ring's budget, and the tiled kernel.
 
     Values the kernels do not implement yet are legal here and rejected by
     the lowering (`moe-tile-grouped-matmul`, and `convert-moe-to-gpu`)
@@ -152,6 +156,14 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     within a few percent of `cluster_m = 1` (Mixtral T = 8192 with
     `warp_specialize` 3% faster, Kimi-K2 6% slower; docs/performance.md,
     5k): not a default.
+
+    `staged_epilogue = true`: the tiled kernel's epilogue (`moe.tile_store
+    ... staging`) goes through a shared-memory slice of 16 rows x 72
+    columns for each consumer warp, 64 output columns at a time, and
+    leaves it in 16-byte runs of whole rows (a warp's store: 4 rows of 128
+    bytes) instead of each thread's 4-byte pieces of the wgmma fragment,
+    which fill half of every 32-byte sector they touch; f32 outputs (the
+    split-K workspace) keep the direct stores.
 
     `warp_specialize = true`: `moe-warp-specialize` (which the registered
     pipeline runs on the launches whose configuration asks for it, or on
@@ -221,7 +233,9 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     DefaultValuedParameter<"int64_t", GemmDefaultStreamColumns,
                            "output columns of a stream kernel slot">:$stream_columns,
     DefaultValuedParameter<"int64_t", GemmDefaultMinRows,
-                           "fewest GEMM rows the configuration is for">:$min_rows
+                           "fewest GEMM rows the configuration is for">:$min_rows,
+    DefaultValuedParameter<"bool", GemmDefaultStagedEpilogue,
+                           "16-bit outputs stored through shared memory">:$staged_epilogue
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
@@ -234,7 +248,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
         GemmDefaultClusterM, GemmDefaultClusterN, GemmDefaultRaster,
         GemmDefaultSwapAB, GemmDefaultSplitK, GemmDefaultCtas,
         GemmDefaultSimpleThreads, GemmDefaultStreamColumns,
-        GemmDefaultMinRows], ", ") # ");">
+        GemmDefaultMinRows, GemmDefaultStagedEpilogue], ", ") # ");">
   ];
   let extraClassDeclaration = [{
     /// The configuration of `<parameter>=<value>` fields (a moe-select-configs

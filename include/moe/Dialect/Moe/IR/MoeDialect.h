@@ -45,6 +45,13 @@ constexpr int64_t kWarpgroupRows = 64;
 constexpr int64_t kWarpgroupThreads = 128;
 constexpr int64_t kTileBufferAlign = 1024;
 constexpr int64_t kSmallBufferAlign = 16;
+/// A staged epilogue (moe.tile_store staging): each warp's 16 rows of the
+/// accumulator go through its own slice of 16 rows of 72 16-bit elements,
+/// 64 output columns at a time (8 padding columns keep the fragment's
+/// stores free of bank conflicts).
+constexpr int64_t kStagingRows = 16;
+constexpr int64_t kStagingColumns = 64;
+constexpr int64_t kStagingRowElements = 72;
 /// Dynamic shared memory an sm_90 block may opt in to (227 KiB), which the
 /// tile buffers of a kernel must fit.
 constexpr int64_t kMaxSharedMemoryBytes = 227 * 1024;

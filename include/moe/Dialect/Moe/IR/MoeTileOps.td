@@ -589,6 +589,17 @@ def Moe_TileStoreOp : Moe_Op<"tile_store", [AttrSizedOperandSegments]> {
     tile may hang over any edge. Every thread of the `M / 64` warpgroups
     reaches it; the accumulator must be final (`moe.tile_mma_wait`).
 
+    With `staging(buffer)` (a 16-bit `dest`; `buffer` a workgroup
+    `memref<(M / 16) x 16 x 72 x T>` of dest's element type `T`) the values
+    go to global memory through shared memory, 64 columns at a time: each
+    warp writes its 16 rows of the chunk into its own `16 x 72` slice (the
+    wgmma fragment: 4-byte pieces, 8 rows apart; the 8 padding columns
+    keep those stores free of bank conflicts), then stores whole 16-byte
+    runs of 8 columns, 4 rows of 128 bytes per warp instruction, instead
+    of 4-byte pieces that fill half of each 32-byte sector. Each warp
+    synchronizes only with itself. Runs that cross `C` or rows of `dest`
+    not 16-byte aligned go element by element; the result is the same.
+
     ```mlir
     moe.tile_store %acc warpgroup %wg into %out[%r, %c] rows %n
         epilogue = silu_and_mul scale(%rw : memref<?xf32>)
@@ -617,7 +628,9 @@ def Moe_TileStoreOp : Moe_Op<"tile_store", [AttrSizedOperandSegments]> {
                        DefaultValuedAttr<Moe_GateUpLayoutAttr,
                          "::mlir::moe::GateUpLayout::split">:$gate_up_layout,
                        OptionalAttr<F32Attr>:$clamp_limit,
-                       OptionalAttr<F32Attr>:$swiglu_alpha);
+                       OptionalAttr<F32Attr>:$swiglu_alpha,
+                       Arg<Optional<MemRefRankOf<[BF16, F16], [3]>>, "",
+                           [MemRead, MemWrite]>:$staging);
   let assemblyFormat = [{
     $acc `warpgroup` $warpgroup `into` $dest `[` $row `,` $col `]`
     `rows` $rows (`epilogue` `=` `` $epilogue^)?
@@ -630,6 +643,7 @@ def Moe_TileStoreOp : Moe_Op<"tile_store", [AttrSizedOperandSegments]> {
     (`scale` `(` $scale^ `:` type($scale) `)`)?
     (`gather` `(` $row_index^ `:` type($row_index) `)` `a_rows` $a_rows)?
     (`divisor` `=` $index_divisor^)?
+    (`staging` `(` $staging^ `:` type($staging) `)`)?
     attr-dict `:` type($acc) `,` type($dest)
   }];
   let extraClassDeclaration = [{
