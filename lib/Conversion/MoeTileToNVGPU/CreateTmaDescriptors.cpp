@@ -37,6 +37,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../MoeToGPU/KernelBuilder.h"
+#include "Pointers.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 
@@ -74,24 +75,6 @@ constexpr int64_t kMaxUnrolledChunks = 16;
 
 Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
-}
-
-/// The address of `memref`'s element `index` (1-D offset in elements of
-/// `elementBytes`, after the memref's own offset) as a pointer in address
-/// space `space`.
-Value pointerTo(OpBuilder &b, Location loc, Value memref, Value index,
-                int64_t elementBytes, unsigned space) {
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
-  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-  Value elements = metadata.getOffset();
-  if (index)
-    elements = arith::AddIOp::create(b, loc, elements, index);
-  Value bytes = arith::MulIOp::create(b, loc, elements,
-                                      indexConstant(b, loc, elementBytes));
-  base = arith::AddIOp::create(b, loc, base, bytes);
-  Value i64 = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), base);
-  return LLVM::IntToPtrOp::create(
-      b, loc, LLVM::LLVMPointerType::get(b.getContext(), space), i64);
 }
 
 /// The box of a copy: dest's shape with leading 1s up to the source rank, as

@@ -34,6 +34,7 @@
 #include "../MoeToGPU/GemmKernels.h"
 #include "../MoeToGPU/KernelBuilder.h"
 #include "../MoeToGPU/VectorAccess.h"
+#include "Pointers.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/Moe/IR/MoeOps.h"
 
@@ -668,6 +669,51 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Prefetch
+//===----------------------------------------------------------------------===//
+
+/// Thread t of the block prefetches the 128-byte line of element row + 32 t
+/// (the range's last element for the last line) into L1.
+struct TilePrefetchLowering : OpConversionPattern<TilePrefetchOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(TilePrefetchOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    constexpr int64_t kElementBytes = 4;
+    constexpr int64_t kLineElements = 128 / kElementBytes;
+    Location loc = op.getLoc();
+    KernelBuilder k(rewriter, loc);
+    Value source = op.getSource();
+    Value tid = gpu::ThreadIdOp::create(rewriter, loc, gpu::Dimension::x);
+    // Lines of [row, row + rows): at most rows / 32 + 1 past an unaligned
+    // start, and none past the source's end.
+    Value end =
+        minU(k, add(k, adaptor.getRow(), adaptor.getRows()), k.dim(source, 0));
+    Value first = mul(k, tid, k.index(kLineElements));
+    Value element = add(k, adaptor.getRow(), first);
+    Value inside = cmpI(k, arith::CmpIPredicate::ult, element,
+                        add(k, end, k.index(kLineElements - 1)));
+    Value nonEmpty = cmpI(k, arith::CmpIPredicate::ult, adaptor.getRow(), end);
+    k.ifThen(andI(k, inside, nonEmpty), [&](KernelBuilder &k) {
+      Value last = sub(k, end, k.index(1));
+      Value clamped = minU(k, element, last);
+      Value pointer =
+          pointerTo(k.b(), loc, source, clamped, kElementBytes,
+                    static_cast<unsigned>(NVVM::NVVMMemorySpace::Global));
+      NVVM::PrefetchOp::create(
+          k.b(), loc,
+          NVVM::PrefetchCacheLevelAttr::get(k.b().getContext(),
+                                            NVVM::PrefetchCacheLevel::L1),
+          /*evictPriority=*/nullptr, pointer, /*predicate=*/Value(),
+          /*tensormap=*/false, /*uniform=*/false, /*in_param_space=*/false);
+    });
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // fp8 block-scale promotion
 //===----------------------------------------------------------------------===//
 
@@ -868,15 +914,14 @@ struct ConvertMoeTileToNVGPUPass
   void runOnOperation() override {
     SmallVector<gpu::LaunchOp> launches;
     getOperation()->walk([&](gpu::LaunchOp launch) {
-      bool hasTileOps =
-          launch.getBody()
-              .walk([](Operation *op) {
-                return isa<TileAllocOp, TileMmaOp, TileMmaWaitOp, TileStoreOp>(
-                           op)
-                           ? WalkResult::interrupt()
-                           : WalkResult::advance();
-              })
-              .wasInterrupted();
+      bool hasTileOps = launch.getBody()
+                            .walk([](Operation *op) {
+                              return isa<TileAllocOp, TileMmaOp, TileMmaWaitOp,
+                                         TileStoreOp, TilePrefetchOp>(op)
+                                         ? WalkResult::interrupt()
+                                         : WalkResult::advance();
+                            })
+                            .wasInterrupted();
       if (hasTileOps)
         launches.push_back(launch);
     });
@@ -884,14 +929,14 @@ struct ConvertMoeTileToNVGPUPass
     TileTypeConverter converter;
     ConversionTarget target(*context);
     target.addIllegalOp<TileMmaOp, TileMmaWaitOp, TileScaleAccumulateOp,
-                        TileStoreOp>();
+                        TileStoreOp, TilePrefetchOp>();
     target.addDynamicallyLegalOp<arith::ConstantOp>(
         [](arith::ConstantOp op) { return !isTileAccumulator(op.getType()); });
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(context);
     patterns.add<ZeroAccumulatorLowering, TileMmaLowering, TileMmaWaitLowering,
-                 TileScaleAccumulateLowering, TileStoreLowering>(converter,
-                                                                 context);
+                 TileScaleAccumulateLowering, TileStoreLowering,
+                 TilePrefetchLowering>(converter, context);
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
                                                          target);
     FrozenRewritePatternSet frozen(std::move(patterns));

@@ -464,6 +464,10 @@ struct GemmKernelBuilder {
     Ix x{k};
     OpBuilder &b = k.b();
     Location loc = k.getLoc();
+    // The epilogue's per-row values, toward the SM while the K loop runs.
+    for (Value rows : {gemm.scale, gemm.rowIndex})
+      if (rows)
+        TilePrefetchOp::create(b, loc, rows, rowStart, rowCount);
     auto accType =
         VectorType::get({config.tileM, config.tileN}, b.getF32Type());
     Value zero = arith::ConstantOp::create(

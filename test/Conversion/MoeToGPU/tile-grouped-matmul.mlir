@@ -185,10 +185,16 @@ func.func @four_warpgroups(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
 
 // staged_epilogue: a 16 x 72 staging slice for each of the tile's 8 warps
 // (of the output's element type), handed to the epilogue; the zero tiles of
-// rows outside every expert store directly.
+// rows outside every expert store directly. The tile's row scales are
+// prefetched before its K loop.
 // CHECK-LABEL: func.func @staged_epilogue
+//  CHECK-SAME: %[[SCALE:[^:]*]]: memref<?xf32>
 //       CHECK: gpu.launch
 //       CHECK: %[[BUF:.*]] = moe.tile_alloc : memref<8x16x72xbf16, #gpu.address_space<workgroup>>
+//       CHECK: moe.tile_prefetch %[[SCALE]][%[[ROW:.*]]] rows %[[ROWS:.*]] : memref<?xf32>
+//  CHECK-NEXT: arith.constant dense<0.000000e+00> : vector<128x256xf32>
+//   CHECK-NOT: moe.tile_load
+//       CHECK: scf.for
 //       CHECK: moe.tile_store %{{.*}} scale(%{{.*}} : memref<?xf32>) staging(%[[BUF]] : memref<8x16x72xbf16, #gpu.address_space<workgroup>>) : vector<128x256xf32>, memref<?x256xbf16>
 //       CHECK: moe.tile_store %{{.*}} rows %{{.*}} : vector<128x256xf32>, memref<?x256xbf16>
 // STATIC-LABEL: func.func @staged_epilogue

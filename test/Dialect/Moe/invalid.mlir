@@ -2059,6 +2059,14 @@ func.func @tile_store_rows(%acc: vector<96x128xf32>, %o: memref<?x?xbf16>, %i: i
 
 // -----
 
+func.func @tile_prefetch_bf16(%s: memref<?xbf16>, %i: index) {
+  // expected-error @+1 {{'moe.tile_prefetch' op operand #0 must be 1D memref of 32-bit float or 32-bit signless integer values}}
+  moe.tile_prefetch %s[%i] rows %i : memref<?xbf16>
+  return
+}
+
+// -----
+
 func.func @tile_store_staging_shape(%acc: vector<128x128xf32>, %o: memref<?x?xbf16>, %buf: memref<4x16x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
   // expected-error @+1 {{'moe.tile_store' op staging must be a 'memref<8x16x72xbf16>' in workgroup memory (a 16 x 72 slice for each of the 8 warps of the tile, of dest's element type), got 'memref<4x16x72xbf16, #gpu.address_space<workgroup>>'}}
   moe.tile_store %acc warpgroup %i into %o[%i, %i] rows %i staging(%buf : memref<4x16x72xbf16, #gpu.address_space<workgroup>>) : vector<128x128xf32>, memref<?x?xbf16>

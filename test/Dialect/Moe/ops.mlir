@@ -1206,6 +1206,16 @@ func.func @tile_store_activations(%acc: vector<64x128xf32>, %o: memref<?x?xbf16>
   return
 }
 
+// A hint for the epilogue's per-row values.
+// CHECK-LABEL: func.func @tile_prefetch
+//       CHECK: moe.tile_prefetch %{{.*}}[%{{.*}}] rows %{{.*}} : memref<?xf32>
+//       CHECK: moe.tile_prefetch %{{.*}}[%{{.*}}] rows %{{.*}} : memref<?xi32>
+func.func @tile_prefetch(%s: memref<?xf32>, %r: memref<?xi32>, %i: index, %n: index) {
+  moe.tile_prefetch %s[%i] rows %n : memref<?xf32>
+  moe.tile_prefetch %r[%i] rows %n : memref<?xi32>
+  return
+}
+
 // The staged epilogue: a 16 x 72 slice of shared memory for each of the
 // tile's 8 warps.
 // CHECK-LABEL: func.func @tile_store_staging

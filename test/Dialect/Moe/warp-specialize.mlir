@@ -400,7 +400,7 @@ func.func @claimed_tiles_gathered(%a: memref<?x64xbf16>, %idx: memref<?xi32>, %w
 // A buffer allocated below other ops of the body (the staged epilogue's
 // slices) moves to the top, with the others (the ring's buffers and
 // mbarriers), in their order, and stays shared: the consumers' epilogue
-// uses it.
+// uses it. The epilogue's prefetch is the consumers'.
 // CHECK-LABEL: func.func @staging_below
 //       CHECK: gpu.launch
 //  CHECK-NEXT:   moe.tile_alloc : memref<4x128x64xbf16
@@ -409,10 +409,12 @@ func.func @claimed_tiles_gathered(%a: memref<?x64xbf16>, %idx: memref<?xi32>, %w
 //  CHECK-NEXT:   moe.tile_alloc : memref<4xi64
 //  CHECK-NEXT:   %[[BUF:.*]] = moe.tile_alloc : memref<8x16x72xbf16
 //       CHECK:   scf.if
+//   CHECK-NOT:     moe.tile_prefetch
 //   CHECK-NOT:     moe.tile_store
 //       CHECK:   } else {
+//       CHECK:     moe.tile_prefetch
 //       CHECK:     moe.tile_store {{.*}} staging(%[[BUF]] :
-func.func @staging_below(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>, %out: memref<?x256xbf16>, %n: index, %e: index, %row: index) {
+func.func @staging_below(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>, %out: memref<?x256xbf16>, %n: index, %e: index, %row: index, %scale: memref<?xf32>) {
   %c1 = arith.constant 1 : index
   %c128 = arith.constant 128 : index
   %c256 = arith.constant 256 : index
@@ -423,6 +425,7 @@ func.func @staging_below(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>, %out:
     %tw = moe.tile_alloc : !w
     %zero = arith.constant dense<0.0> : vector<128x256xf32>
     %buf = moe.tile_alloc : !s
+    moe.tile_prefetch %scale[%row] rows %c128 : memref<?xf32>
     %c0 = arith.constant 0 : index
     %c64 = arith.constant 64 : index
     %acc = scf.for %kb = %c0 to %n step %c1 iter_args(%acc0 = %zero) -> (vector<128x256xf32>) {

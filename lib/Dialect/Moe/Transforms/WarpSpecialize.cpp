@@ -93,7 +93,7 @@ bool isProducerOp(Operation *op, const Rings &rings) {
 /// Ops that belong to the consumers only.
 bool isConsumerOp(Operation *op, const Rings &rings) {
   if (isa<TileMmaOp, TileMmaWaitOp, TileScaleAccumulateOp, TileStoreOp,
-          TileReleaseOp>(op))
+          TilePrefetchOp, TileReleaseOp>(op))
     return true;
   auto wait = dyn_cast<TileWaitOp>(op);
   return wait && rings.full.contains(wait.getReady());

@@ -550,6 +550,33 @@ def Moe_TileScaleAccumulateOp : Moe_Op<"tile_scale_accumulate",
 }
 
 //===----------------------------------------------------------------------===//
+// TilePrefetchOp
+//===----------------------------------------------------------------------===//
+
+def Moe_TilePrefetchOp : Moe_Op<"tile_prefetch"> {
+  let summary = "a hint: the per-row values a tile's epilogue will read";
+  let description = [{
+    Brings `source[row, row + rows)` (a per-row vector of 4-byte values:
+    the row scale, a gathered GEMM's row index) into the SM's L1 cache, so
+    that the epilogue's loads after the K loop do not wait for DRAM: one
+    `prefetch.global.L1` per 128-byte line of the range, each from one
+    thread of the block (thread `t` takes the line of element `row + 32 t`,
+    the last line by the range's last element). Elements at or past
+    `source`'s end are not touched; the values read later do not change.
+    Written at the start of a tile, before its K loop.
+
+    ```mlir
+    moe.tile_prefetch %scale[%row] rows %n : memref<?xf32>
+    ```
+  }];
+  let arguments = (ins MemRefRankOf<[F32, I32], [1]>:$source, Index:$row,
+                       Index:$rows);
+  let assemblyFormat = [{
+    $source `[` $row `]` `rows` $rows attr-dict `:` type($source)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // TileStoreOp
 //===----------------------------------------------------------------------===//
 
