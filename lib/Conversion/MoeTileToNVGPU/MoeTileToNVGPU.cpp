@@ -492,7 +492,8 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
     Value tileWarp = add(k, mul(k, adaptor.getWarpgroup(), k.index(4)), warp);
     Value warpRow = mul(k, tileWarp, k.index(kStagingRows));
     Value laneRow = divU(k, lane, k.index(4));
-    Value laneCol = mul(k, remU(k, lane, k.index(4)), k.index(2));
+    Value laneQuad = remU(k, lane, k.index(4));
+    Value laneCol = mul(k, laneQuad, k.index(2));
     // Vector stores need the rows' base addresses aligned; the vector
     // access check of the memory-bound kernels asks for 16 bytes.
     Value vectorAligned = isVectorAligned(k, ValueRange{op.getDest()});
@@ -626,9 +627,11 @@ struct TileStoreLowering : OpConversionPattern<TileStoreOp> {
       for (int64_t copy = 0; copy < kStagingRows; copy += kRowsPerCopy) {
         Value sliceRow = add(k, runRow, k.index(copy));
         Value tileRow = add(k, warpRow, sliceRow);
-        Value inside = andI(
-            k, cmpI(k, arith::CmpIPredicate::ult, run, k.index(groups)),
-            cmpI(k, arith::CmpIPredicate::ult, tileRow, adaptor.getRows()));
+        Value runInChunk =
+            cmpI(k, arith::CmpIPredicate::ult, run, k.index(groups));
+        Value rowInTile =
+            cmpI(k, arith::CmpIPredicate::ult, tileRow, adaptor.getRows());
+        Value inside = andI(k, runInChunk, rowInTile);
         k.ifThen(inside, [&](KernelBuilder &k) {
           Value row = add(k, adaptor.getRow(), tileRow);
           Value offset = mul(k, run, k.index(8));
@@ -688,8 +691,11 @@ struct TilePrefetchLowering : OpConversionPattern<TilePrefetchOp> {
     Value tid = gpu::ThreadIdOp::create(rewriter, loc, gpu::Dimension::x);
     // Lines of [row, row + rows): at most rows / 32 + 1 past an unaligned
     // start, and none past the source's end.
-    Value end =
-        minU(k, add(k, adaptor.getRow(), adaptor.getRows()), k.dim(source, 0));
+    // (One op per statement: the IR must not depend on the order in which
+    // the compiler evaluates function arguments.)
+    Value size = k.dim(source, 0);
+    Value rangeEnd = add(k, adaptor.getRow(), adaptor.getRows());
+    Value end = minU(k, rangeEnd, size);
     Value first = mul(k, tid, k.index(kLineElements));
     Value element = add(k, adaptor.getRow(), first);
     Value inside = cmpI(k, arith::CmpIPredicate::ult, element,
