@@ -81,6 +81,7 @@ Options: --artifacts DIR (default artifacts; uses DIR/gemm) or --artifact
 PREFIX, --runtime PATH (the .so, or a build folder / install prefix; default
 $MOE_RUNTIME_LIB, else build-rt/, /tmp/rt/, /tmp/moe-rt-build/, build/),
 --models LIST, --gemms 1,2, --tokens LIST (comma- or space-separated), --shared routed|uniform|fused,
+--rows-per-expert N (every routed expert exactly N rows instead of a draw),
 --iters N (default 20), --warmup N (default 3), --seed S (default: from the
 clock, printed), --tol X, --no-flush, --out DIR, --device D.
 """
@@ -135,6 +136,10 @@ def parse_args():
     p.add_argument("--tokens", nargs="+", default=["1,32,256,2048,8192"],
                    help="token counts, comma- or space-separated")
     p.add_argument("--shared", choices=["routed", "uniform", "fused"], default="routed")
+    p.add_argument("--rows-per-expert", type=int, default=None,
+                   help="instead of a random draw, give every routed expert exactly "
+                        "this many rows (T ignored; R = E * N): e.g. 256 for "
+                        "DeepSeek-V3 at T = 8192 without partial row tiles")
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--seed", type=int, default=None)
@@ -161,12 +166,16 @@ def parse_args():
     return args
 
 
-def make_routing(T, model, Ew, shared, device):
+def make_routing(T, model, Ew, shared, device, rows_per_expert=None):
     """Returns (offsets [Ew+1] i32 on the device, offsets as a list, R)."""
     E, k, S = model["E"], model["k"], model["S"]
-    pool = Ew if (shared == "uniform" and S) else E
-    ids = torch.rand(T, pool, device=device).topk(k, dim=1).indices  # k distinct
-    counts = torch.bincount(ids.flatten(), minlength=Ew)
+    if rows_per_expert is not None:
+        counts = torch.zeros(Ew, dtype=torch.int64, device=device)
+        counts[:E] = rows_per_expert
+    else:
+        pool = Ew if (shared == "uniform" and S) else E
+        ids = torch.rand(T, pool, device=device).topk(k, dim=1).indices  # k distinct
+        counts = torch.bincount(ids.flatten(), minlength=Ew)
     if shared == "fused" and S:
         counts[E:] += T
     offsets = torch.zeros(Ew + 1, dtype=torch.int32, device=device)
@@ -294,6 +303,8 @@ def main():
                     break
                 k_rows = model["k"] + (1 if (args.shared == "fused" and model["S"]) else 0)
                 R = T * k_rows
+                if args.rows_per_expert is not None:
+                    R = model["E"] * args.rows_per_expert
                 # Working set: A, our out (+ checked copy), torch's out (+ the
                 # GEMM result before the epilogue), the f32 reference and the
                 # f32 difference, one expert's f32 weights and product.
@@ -307,7 +318,8 @@ def main():
                     rows.append(dict(function=fname, T=T, R=R, result="SKIP", note=msg))
                     continue
                 try:
-                    offsets, offs, R = make_routing(T, model, Ew, args.shared, dev)
+                    offsets, offs, R = make_routing(T, model, Ew, args.shared, dev,
+                                                   args.rows_per_expert)
                     a = torch.randn(R, K, dtype=torch.bfloat16, device=dev)
                     scale = None if gated else torch.rand(R, dtype=torch.float32, device=dev)
                     out = torch.empty(R, n_out, dtype=torch.bfloat16, device=dev)
