@@ -58,18 +58,19 @@ func.func @sort(%ids: tensor<4x2xi32>, %s: tensor<512xi32>, %e: tensor<8xi32>, %
 
 // grouped_matmul gets a #moe.gemm_config: from the heuristic a list by row
 // count (64 x 128 tiles in an 8-slot ring below 4 rows per expert, the
-// defaults from min_rows = 4 * E), the table's parameters (the rest at
+// defaults from min_rows = 4 * E; both with the staged epilogue for
+// unquantized GEMMs), the table's parameters (the rest at
 // their defaults) when a line matches; a line may set every parameter.
 // HEUR-LABEL: func.func @gemm
-//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<min_rows = 512>]}
-//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<min_rows = 32>]}
-//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<min_rows = 64>]}
-//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<min_rows = 16>]}
+//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>, #moe.gemm_config<min_rows = 512, staged_epilogue = true>]}
+//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>, #moe.gemm_config<min_rows = 32, staged_epilogue = true>]}
+//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>, #moe.gemm_config<min_rows = 64, staged_epilogue = true>]}
+//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>, #moe.gemm_config<min_rows = 16, staged_epilogue = true>]}
 // TUNED-LABEL: func.func @gemm
 //       TUNED: moe.grouped_matmul {{.*}} {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 128, stages = 6, warpgroups = 1>}
 //       TUNED: moe.grouped_matmul {{.*}} {moe.config = #moe.gemm_config<kernel = simple, simple_threads = 128>}
 //       TUNED: moe.grouped_matmul {{.*}} {moe.config = #moe.gemm_config<kernel = simple, tile_m = 64, tile_n = 64, stages = 3, warpgroups = 1, cluster_m = 2, cluster_n = 2, raster = along_n, swap_ab = true, split_k = 2, ctas = 7, simple_threads = 64>}
-//       TUNED: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<min_rows = 16>]}
+//       TUNED: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>, #moe.gemm_config<min_rows = 16, staged_epilogue = true>]}
 func.func @gemm(%a: tensor<?x2048xbf16>, %w: tensor<128x1536x2048xbf16>, %o: tensor<129xi32>, %y: tensor<?x768xbf16>,
                 %w8: tensor<8x64x2048xbf16>, %o8: tensor<9xi32>, %y8: tensor<?x64xbf16>,
                 %w16: tensor<16x64x2048xbf16>, %o16: tensor<17xi32>,
@@ -120,11 +121,11 @@ func.func @gemm_quant(%a: tensor<?x2048xf8E4M3FN>, %w: tensor<128x1536x2048xf8E4
 // increasing min_rows (the first matching line of each); rows below every
 // listed min_rows get the heuristic's configurations.
 // HEUR-LABEL: func.func @gemm_by_rows
-//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<min_rows = 128>]}
-//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<min_rows = 256>]}
+//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>, #moe.gemm_config<min_rows = 128, staged_epilogue = true>]}
+//       HEUR: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>, #moe.gemm_config<min_rows = 256, staged_epilogue = true>]}
 // TUNED-LABEL: func.func @gemm_by_rows
 //       TUNED: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_n = 128>, #moe.gemm_config<cluster_m = 2, min_rows = 4096>]}
-//       TUNED: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<min_rows = 256>, #moe.gemm_config<tile_m = 64, warpgroups = 1, min_rows = 8192>]}
+//       TUNED: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>, #moe.gemm_config<min_rows = 256, staged_epilogue = true>, #moe.gemm_config<tile_m = 64, warpgroups = 1, min_rows = 8192>]}
 func.func @gemm_by_rows(%a: tensor<?x2048xbf16>, %w32: tensor<32x64x2048xbf16>, %o32: tensor<33xi32>,
                         %w64: tensor<64x64x2048xbf16>, %o64: tensor<65xi32>, %y: tensor<?x64xbf16>)
     -> (tensor<?x64xbf16>, tensor<?x64xbf16>) {
@@ -139,7 +140,7 @@ func.func @gemm_by_rows(%a: tensor<?x2048xbf16>, %w32: tensor<32x64x2048xbf16>, 
 
 // Consecutive configurations with the same kernel merge: one kernel set.
 // TUNED-LABEL: func.func @gemm_same_kernel
-//       TUNED: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1>, #moe.gemm_config<min_rows = 128>]}
+//       TUNED: moe.grouped_matmul {{.*}} {moe.config = [#moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>, #moe.gemm_config<min_rows = 128>]}
 func.func @gemm_same_kernel(%a: tensor<?x2048xbf16>, %w: tensor<2x64x2048xbf16>, %o: tensor<3xi32>,
                             %y: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
   %0 = moe.grouped_matmul %a, %w, %o outs(%y)

@@ -88,6 +88,13 @@ GemmConfigAttr GemmConfigAttr::withMinRows(int64_t minRows) const {
              getStagedEpilogue());
 }
 
+GemmConfigAttr GemmConfigAttr::withStagedEpilogue(bool staged) const {
+  return get(getContext(), getKernel(), getTileM(), getTileN(), getTileK(),
+             getStages(), getWarpgroups(), getWarpSpecialize(), getClusterM(),
+             getClusterN(), getRaster(), getSwapAb(), getSplitK(), getCtas(),
+             getSimpleThreads(), getStreamColumns(), getMinRows(), staged);
+}
+
 GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
                                           QuantScheme quant) {
   GemmConfigAttr defaults = get(context);

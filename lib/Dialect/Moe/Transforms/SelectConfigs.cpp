@@ -134,7 +134,9 @@ constexpr int64_t kDecodeRowsPerExpert = 4;
 /// 8 rows the decode tiles were faster without a producer).
 /// Without a static E, and for the other quantized GEMMs (fp8_channel and
 /// fp8_tensor on 128 x 128 tiles, the weight-only schemes on the stream
-/// kernel), their GemmConfigAttr::getDefault.
+/// kernel), their GemmConfigAttr::getDefault. Unquantized GEMMs take
+/// `staged_epilogue = true` in both (docs/performance.md 5n: Qwen3 gemm2
+/// -20% at T = 8192, T <= 256 within -1.6..+2%).
 SmallVector<GemmConfigAttr>
 heuristicGemmConfigs(MLIRContext *context,
                      const llvm::StringMap<int64_t> &sizes) {
@@ -142,6 +144,11 @@ heuristicGemmConfigs(MLIRContext *context,
   auto scheme = quant == sizes.end() ? QuantScheme::none
                                      : static_cast<QuantScheme>(quant->second);
   GemmConfigAttr defaults = GemmConfigAttr::getDefault(context, scheme);
+  // 16-bit GEMMs store through shared memory (whole 32-byte sectors);
+  // kernels with a 32-bit out ignore it.
+  bool staged = scheme == QuantScheme::none;
+  if (staged)
+    defaults = defaults.withStagedEpilogue(true);
   auto experts = sizes.find("E");
   if (experts == sizes.end() ||
       (scheme != QuantScheme::none && scheme != QuantScheme::fp8_block))
@@ -152,8 +159,7 @@ heuristicGemmConfigs(MLIRContext *context,
       /*warp_specialize=*/false, defaults.getClusterM(), defaults.getClusterN(),
       defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
       defaults.getCtas(), defaults.getSimpleThreads(),
-      defaults.getStreamColumns(), /*min_rows=*/0,
-      defaults.getStagedEpilogue());
+      defaults.getStreamColumns(), /*min_rows=*/0, staged);
   return {decode, defaults.withMinRows(kDecodeRowsPerExpert * experts->second)};
 }
 

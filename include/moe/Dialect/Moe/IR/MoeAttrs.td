@@ -265,6 +265,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     /// same: two configurations compile to the same kernels exactly when
     /// their withMinRows(0) are equal).
     GemmConfigAttr withMinRows(int64_t minRows) const;
+    /// This configuration with `staged_epilogue` set to `staged`.
+    GemmConfigAttr withStagedEpilogue(bool staged) const;
     /// The default configuration of a GEMM with quantization `quant`
     /// (for one without a `moe.config`, and what moe-select-configs' row
     /// lists start from): #moe.gemm_config<> without one; for the fp8

@@ -143,8 +143,10 @@ def MoeSelectConfigs : Pass<"moe-select-configs"> {
     average (`min_rows = 4 * E`; decode, where twice the column blocks keep
     more SMs streaming weights), the defaults `#moe.gemm_config<>` from
     there (measured by the autotuner on an H100: docs/performance.md); with
-    a dynamic E, the defaults alone. An op that already has `moe.config`
-    is left alone.
+    a dynamic E, the defaults alone. Unquantized GEMMs get
+    `staged_epilogue = true` in both (their 16-bit outputs leave through
+    shared memory in whole sectors; docs/performance.md 5n). An op that
+    already has `moe.config` is left alone.
   }];
   let options = [
     Option<"table", "table", "std::string", /*default=*/"",
