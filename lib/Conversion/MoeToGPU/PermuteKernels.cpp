@@ -85,6 +85,8 @@ constexpr int64_t kMinSharedOwnerWarps = 8;
 constexpr int64_t kMaxExperts = int64_t(1) << 20;
 /// Largest combine k: the block stages k rows and weights in workgroup memory.
 constexpr int64_t kMaxCombineK = 2048;
+/// Largest combine k whose terms a thread loads all at once (unrolled).
+constexpr int64_t kMaxUnrolledCombineK = 16;
 /// "No row" in combine's inverse of src_index.
 constexpr int32_t kNoRow = std::numeric_limits<int32_t>::max();
 
@@ -1367,6 +1369,48 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
         });
   }
 
+  /// The sum over j < topK of weightOf[j] * y[rowOf[j], h .. h + count)
+  /// (terms whose row is not below `numRows` left out), in increasing j as
+  /// the loop form adds them, with every term's load issued before the
+  /// first add: the k loads of a thread are then in flight together instead
+  /// of one DRAM latency after another (rows of y a token's terms come from
+  /// are unrelated).
+  static SmallVector<Value> sumUnrolled(KernelBuilder &k, Value y, Value rowOf,
+                                        Value weightOf, Value numRows, Value h,
+                                        int64_t topK, int64_t count) {
+    Location loc = k.getLoc();
+    SmallVector<Value> zeros(count, k.f32(0.0f));
+    // A term without a row reads row 0 and is dropped: y has a row 0
+    // whenever numRows > 0, and with no rows every term is dropped.
+    Value anyRow = cmpI(k, arith::CmpIPredicate::ugt, numRows, k.index(0));
+    return ifThenElseValues(
+        k, anyRow,
+        [&](KernelBuilder &k) -> SmallVector<Value> {
+          SmallVector<Value> found;
+          SmallVector<SmallVector<Value>> terms;
+          for (int64_t j = 0; j < topK; ++j) {
+            Value r = toIndex(k, load(k, rowOf, k.index(j)));
+            Value has = cmpI(k, arith::CmpIPredicate::ult, r, numRows);
+            Value safe = select(k, has, r, k.index(0));
+            found.push_back(has);
+            terms.push_back(loadF32s(k, y, {safe, h}, count));
+          }
+          SmallVector<Value> acc(zeros);
+          for (int64_t j = 0; j < topK; ++j) {
+            Value w = weightOf ? load(k, weightOf, k.index(j)) : Value();
+            for (int64_t i = 0; i < count; ++i) {
+              Value term = terms[j][i];
+              if (w)
+                term = arith::MulFOp::create(k.b(), loc, w, term);
+              Value sum = arith::AddFOp::create(k.b(), loc, acc[i], term);
+              acc[i] = select(k, found[j], sum, acc[i]);
+            }
+          }
+          return acc;
+        },
+        zeros);
+  }
+
   /// One block per token: the block stages the k rows (and weights) of the
   /// token, then each thread sums over j, in increasing j, for its columns.
   /// `position[f]` is slot f's row, a term when below `numRows`; with
@@ -1437,6 +1481,13 @@ struct CombineToGPU : OpRewritePattern<CombineOp> {
               k, vectorAligned, columns, ids.threadId, ids.blockSize, width,
               [&](KernelBuilder &k, Value h, int64_t count) {
                 SmallVector<Value> zeros(count, k.f32(0.0f));
+                if (topK <= kMaxUnrolledCombineK) {
+                  storeF32s(k,
+                            sumUnrolled(k, y, rowOf, weightOf, numRows, h, topK,
+                                        count),
+                            out, {t, h});
+                  return;
+                }
                 SmallVector<Value> sums = forLoopCarrying(
                     k, k.index(0), kValue, k.index(1), zeros,
                     [&](KernelBuilder &k, Value j,

@@ -372,32 +372,56 @@ func.func @permute_indices_slot_rows(%ids: memref<4x2xi32>, %map: memref<8xi32>,
 //       CHECK:   memref.load %[[POS]]
 //       CHECK:   memref.store %{{.*}}, %[[ROW]]
 //       CHECK:   gpu.barrier
+// With k <= 16 each thread loads all k terms of its chunk (a row 0 read
+// for a term without a row is dropped by a select) before the first add, so
+// the k loads are in flight together; the adds keep the loop form's order.
 //       CHECK:   scf.if %[[VEC]] {
+//       CHECK:     scf.for %[[H:.*]] =
+//       CHECK:       %[[ANY:.*]] = arith.cmpi ugt
+//       CHECK:       scf.if %[[ANY]] -> (f32, f32, f32, f32, f32, f32, f32, f32) {
+//       CHECK:         memref.load %[[ROW]]
+//       CHECK:         arith.select
+//  CHECK-COUNT-9:      vector.load %[[Y]][{{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+//       CHECK:         arith.addf
+//       CHECK:         arith.select
+//   CHECK-NOT:         vector.load
+//       CHECK:       arith.truncf %{{.*}} : f32 to bf16
+//       CHECK:       vector.store %{{.*}}, %[[OUT]][%[[T]], %[[H]]] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+//       CHECK:     scf.for %[[HT:.*]] =
+//  CHECK-COUNT-9:      memref.load %[[Y]]
+//       CHECK:       memref.store %{{.*}}, %[[OUT]][%[[T]], %[[HT]]]
+//       CHECK:   } else {
+//       CHECK:     scf.for %[[HS:.*]] =
+//   CHECK-NOT:           vector.
+//  CHECK-COUNT-9:      memref.load %[[Y]]
+//       CHECK:         arith.extf
+//       CHECK:         arith.addf
+//       CHECK:       arith.truncf %{{.*}} : f32 to bf16
+//       CHECK:       memref.store %{{.*}}, %[[OUT]][%[[T]], %[[HS]]]
+//   CHECK-NOT: moe.combine
+func.func @combine(%y: memref<?x7168xbf16>, %src: memref<?xi32>, %out: memref<?x7168xbf16>) {
+  moe.combine %y, %src k = 9 outs(%out)
+      : (memref<?x7168xbf16>, memref<?xi32>, memref<?x7168xbf16>) -> ()
+  return
+}
+
+// -----
+
+// Past 16 terms a token, the sum is a loop over j (one term's load at a
+// time; the unrolled form's registers would not fit).
+// CHECK-LABEL: func.func @combine_many_terms
+//  CHECK-SAME: (%[[Y:.*]]: memref<?x7168xbf16>, %{{.*}}: memref<?xi32>, %[[OUT:.*]]: memref<?x7168xbf16>)
+//       CHECK: gpu.launch blocks({{.*}} workgroup(%[[ROW:.*]] : memref<20xi32, #gpu.address_space<workgroup>>)
+//       CHECK:   gpu.barrier
 //       CHECK:     scf.for %[[H:.*]] =
 //       CHECK:       scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32) {
 //       CHECK:         memref.load %[[ROW]]
 //       CHECK:         scf.if %{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32) {
 //       CHECK:           vector.load %[[Y]][{{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
 //       CHECK:           arith.addf
-//       CHECK:       arith.truncf %{{.*}} : f32 to bf16
-//       CHECK:       vector.store %{{.*}}, %[[OUT]][%[[T]], %[[H]]] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
-//       CHECK:     scf.for %[[HT:.*]] =
-//       CHECK:       memref.load %[[Y]]
-//       CHECK:       memref.store %{{.*}}, %[[OUT]][%[[T]], %[[HT]]]
-//       CHECK:   } else {
-//       CHECK:     scf.for %[[HS:.*]] =
-//       CHECK:       scf.for
-//       CHECK:         memref.load %[[ROW]]
-//       CHECK:         scf.if
-//   CHECK-NOT:           vector.
-//       CHECK:           memref.load %[[Y]]
-//       CHECK:           arith.extf
-//       CHECK:           arith.addf
-//       CHECK:       arith.truncf %{{.*}} : f32 to bf16
-//       CHECK:       memref.store %{{.*}}, %[[OUT]][%[[T]], %[[HS]]]
-//   CHECK-NOT: moe.combine
-func.func @combine(%y: memref<?x7168xbf16>, %src: memref<?xi32>, %out: memref<?x7168xbf16>) {
-  moe.combine %y, %src k = 9 outs(%out)
+//       CHECK:       vector.store %{{.*}}, %[[OUT]]
+func.func @combine_many_terms(%y: memref<?x7168xbf16>, %src: memref<?xi32>, %out: memref<?x7168xbf16>) {
+  moe.combine %y, %src k = 20 outs(%out)
       : (memref<?x7168xbf16>, memref<?xi32>, memref<?x7168xbf16>) -> ()
   return
 }
@@ -411,12 +435,15 @@ func.func @combine(%y: memref<?x7168xbf16>, %src: memref<?xi32>, %out: memref<?x
 //       CHECK:   memref.load %[[W]]
 //       CHECK:   memref.store %{{.*}}, %[[WS]]
 //       CHECK:   gpu.barrier
+//   CHECK-NOT:         arith.addf
+//       CHECK:         vector.load %[[Y]][{{.*}}] {alignment = 16 : i64} : memref<?x64xf32>, vector<4xf32>
+//   CHECK-NOT:         arith.addf
 //       CHECK:         vector.load %[[Y]][{{.*}}] {alignment = 16 : i64} : memref<?x64xf32>, vector<4xf32>
 //       CHECK:         %[[WV:.*]] = memref.load %[[WS]]
 //       CHECK:         arith.mulf %[[WV]]
 //       CHECK:         arith.addf
 //       CHECK:     vector.store %{{.*}}, %[[OUT]][{{.*}}] {alignment = 16 : i64} : memref<?x64xf32>, vector<4xf32>
-//       CHECK:         memref.load %[[Y]]
+//  CHECK-COUNT-2:      memref.load %[[Y]]
 //       CHECK:         %[[WJ:.*]] = memref.load %[[WS]]
 //       CHECK:         arith.mulf %[[WJ]]
 //       CHECK:         arith.addf
@@ -454,8 +481,8 @@ func.func @combine_weights(%y: memref<?x64xf32>, %src: memref<?xi32>, %w: memref
 //       CHECK:   %[[STAGED:.*]] = memref.load %[[ROW]]
 //       CHECK:   %[[R:.*]] = arith.index_cast %[[STAGED]] : i32 to index
 //       CHECK:   %[[FOUND:.*]] = arith.cmpi ult, %[[R]], %[[NROWS]] : index
-//       CHECK:   scf.if %[[FOUND]]
-//       CHECK:     vector.load %[[Y]][%[[R]], {{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+//       CHECK:   %[[SAFE:.*]] = arith.select %[[FOUND]], %[[R]], %{{.*}} : index
+//       CHECK:   vector.load %[[Y]][%[[SAFE]], {{.*}}] {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
 //       CHECK:   vector.store %{{.*}}, %[[OUT]][%[[T]], {{.*}}]
 //       CHECK:   gpu.terminator
 //   CHECK-NOT: gpu.launch
