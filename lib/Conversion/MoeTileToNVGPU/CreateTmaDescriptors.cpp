@@ -821,8 +821,23 @@ private:
       mask = arith::ConstantIntOp::create(b, loc, (1 << shared) - 1, 16);
     NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
         b, loc, dest, tensorMapFor(load, shareBox), coordinates, barrier,
-        ValueRange(), mask, Value(), NVVM::TMALoadMode::TILE, false, nullptr,
-        Value());
+        ValueRange(), mask, l2Policy(b, loc, load.getL2()),
+        NVVM::TMALoadMode::TILE, false, nullptr, Value());
+  }
+
+  /// The 64-bit L2 cache policy of `priority` (PTX `createpolicy`, which
+  /// NVVM has no op for), or null for `normal`: no hint.
+  static Value l2Policy(OpBuilder &b, Location loc, CachePriority priority) {
+    if (priority == CachePriority::normal)
+      return Value();
+    std::string text = "createpolicy.fractional.L2::" +
+                       stringifyCachePriority(priority).str() + ".b64 $0, 1.0;";
+    return LLVM::InlineAsmOp::create(
+               b, loc, b.getI64Type(), ValueRange(), text, "=l",
+               /*has_side_effects=*/false, /*is_align_stack=*/false,
+               LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+               ArrayAttr())
+        .getResult(0);
   }
 
   /// This thread's rows of a gathered box as TMA copies of one row each:
@@ -872,8 +887,8 @@ private:
                     static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared)));
       NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
           b, loc, dest, map, ValueRange{column, sourceRow}, barrier,
-          ValueRange(), Value(), Value(), NVVM::TMALoadMode::TILE, false,
-          nullptr, Value());
+          ValueRange(), Value(), l2Policy(b, loc, load.getL2()),
+          NVVM::TMALoadMode::TILE, false, nullptr, Value());
     };
     Value tid = linearThreadId(b, loc);
     if (rows % threads == 0 && rows / threads <= kMaxUnrolledChunks) {

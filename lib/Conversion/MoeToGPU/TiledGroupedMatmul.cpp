@@ -98,6 +98,8 @@ struct TileConfig {
   bool warpSpecialize;
   /// Whether the epilogue stores 16-bit outputs through shared memory.
   bool stagedEpilogue;
+  /// Whether the tile copies carry L2 priorities (A kept, W evicted first).
+  bool l2Hints;
 
   /// Rows of a schedule entry: one row tile per block of a cluster.
   int64_t scheduleM() const { return tileM * clusterM; }
@@ -119,6 +121,7 @@ TileConfig readTileConfig(GemmConfigAttr config) {
   c.splitK = config.getSplitK();
   c.warpSpecialize = config.getWarpSpecialize();
   c.stagedEpilogue = config.getStagedEpilogue();
+  c.l2Hints = config.getL2Hints();
   return c;
 }
 
@@ -412,14 +415,21 @@ struct GemmKernelBuilder {
                  Value expert, Value rowStart, Value nBlock) {
     Ix x{k};
     Value kCoord = x.mul(kBlock, x.c(config.tileK));
+    // With l2_hints: an expert's A rows are read again by each of its
+    // column blocks, over the whole time its tiles run; a W tile only by
+    // the row tiles of its column block, which run together.
+    CachePriority aPriority =
+        config.l2Hints ? CachePriority::evict_last : CachePriority::normal;
+    CachePriority wPriority =
+        config.l2Hints ? CachePriority::evict_first : CachePriority::normal;
     TileLoadOp::create(k.b(), k.getLoc(), sources.a,
                        ValueRange{rowStart, kCoord}, aTile, kRowBytes,
-                       sources.rowIndex, sources.indexDivisor);
+                       sources.rowIndex, sources.indexDivisor, 1, aPriority);
     if (!gated) {
       Value n = x.mul(nBlock, x.c(config.tileN));
       TileLoadOp::create(k.b(), k.getLoc(), sources.w,
                          ValueRange{expert, n, kCoord}, wTile, kRowBytes,
-                         Value(), 1, config.clusterM);
+                         Value(), 1, config.clusterM, wPriority);
       return;
     }
     int64_t half = config.tileN / 2;
@@ -428,7 +438,7 @@ struct GemmKernelBuilder {
       TileLoadOp::create(k.b(), k.getLoc(), sources.w,
                          ValueRange{expert, x.c(part), n, kCoord},
                          tileRows(k, wTile, part * half, half), kRowBytes,
-                         Value(), 1, config.clusterM);
+                         Value(), 1, config.clusterM, wPriority);
   }
 
   /// quant = fp8_block: `acc` plus the K block `kBlock`'s partial sums

@@ -124,6 +124,21 @@ func.func @config(%a: memref<?x?xf16>, %w: memref<2x?x?xf16>, %offsets: memref<3
 
 // -----
 
+// l2_hints: A's rows kept in L2 (evict_last), W's tiles evicted first.
+// CHECK-LABEL: func.func @l2_hints
+//  CHECK-SAME: (%[[A:.*]]: memref<?x?xf16>, %[[W:.*]]: memref<2x?x?xf16>,
+//       CHECK: moe.tile_load %[[A]][{{.*}}] into %{{.*}} swizzle = 128 l2 = evict_last :
+//       CHECK: moe.tile_load %[[W]][{{.*}}] into %{{.*}} swizzle = 128 l2 = evict_first :
+func.func @l2_hints(%a: memref<?x?xf16>, %w: memref<2x?x?xf16>, %offsets: memref<3xi32>,
+                    %out: memref<?x64xf32>) {
+  moe.grouped_matmul %a, %w, %offsets outs(%out)
+      {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 64, stages = 3, warpgroups = 1, l2_hints = true>}
+      : (memref<?x?xf16>, memref<2x?x?xf16>, memref<3xi32>, memref<?x64xf32>) -> ()
+  return
+}
+
+// -----
+
 // Operands the tiled kernel cannot take are left to convert-moe-to-gpu's
 // simple kernel: f32 operands and `kernel = simple`.
 // CHECK-LABEL: func.func @simple_only

@@ -70,7 +70,7 @@ func.func @not_implemented_yet(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
 //       CHECK: #moe.gemm_config<tile_m = 64, tile_n = 16, stages = 2, warpgroups = 1, ctas = 1, simple_threads = 32>
 //       CHECK: #moe.gemm_config<kernel = stream, stream_columns = 1>
 //       CHECK: #moe.gemm_config<kernel = stream, stream_columns = 4>
-//       CHECK: #moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>
+//       CHECK: #moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true, l2_hints = true>
 //       CHECK: #moe.gemm_config<tile_m = 64, warpgroups = 1, cluster_m = 8, ctas = 65535>
 //       CHECK: #moe.gemm_config<tile_m = 64, tile_n = 16, stages = 8, warpgroups = 1, cluster_n = 8>
 //       CHECK: #moe.gemm_config<tile_m = 256, tile_n = 128, warpgroups = 4>
@@ -88,7 +88,7 @@ func.func @range_ends(%a: memref<?x64xbf16>, %w: memref<4x128x64xbf16>,
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   // 8 stages of (64 + 128) x 64 bf16 and the staging slices: 192 + 9 + 2 KiB.
   moe.grouped_matmul %a, %w, %offsets outs(%out)
-      {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true>}
+      {moe.config = #moe.gemm_config<tile_m = 64, tile_n = 128, stages = 8, warpgroups = 1, staged_epilogue = true, l2_hints = true>}
       : (memref<?x64xbf16>, memref<4x128x64xbf16>, memref<5xi32>, memref<?x128xbf16>) -> ()
   // 4 stages of (64 + 256) x 64 bf16: 160 KiB + 3 KiB.
   moe.grouped_matmul %a, %w, %offsets outs(%out)

@@ -1146,6 +1146,9 @@ func.func @moe_layer_dynamic_tensor_empty(%x: tensor<?x?xbf16>,
 //       CHECK: moe.tile_load_async %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] into %{{.*}} ready %{{.*}}[%{{.*}}] : memref<8x?x?xf32, strided<[?, ?, 1], offset: ?>>, memref<1x16x4xf32, 3>, memref<4xi64, #gpu.address_space<workgroup>>
 //       CHECK: moe.tile_load_async %{{.*}}[%{{.*}}, %{{.*}}] gather(%{{.*}} : memref<?xi32>) divisor = 8 into %{{.*}} ready %{{.*}}[%{{.*}}] swizzle = 128 : memref<?x?xbf16>
 //       CHECK: moe.tile_load_async %{{.*}}[%{{.*}}, %{{.*}}] gather(%{{.*}} : memref<?xi32>) into %{{.*}} ready %{{.*}}[%{{.*}}] swizzle = 128 threads = 128 : memref<?x?xbf16>
+//       CHECK: moe.tile_load_async %{{.*}}[%{{.*}}, %{{.*}}] into %{{.*}} ready %{{.*}}[%{{.*}}] swizzle = 128 l2 = evict_last : memref<?x?xbf16>
+//       CHECK: moe.tile_load_async %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] into %{{.*}} ready %{{.*}}[%{{.*}}] l2 = evict_first : memref<8x?x?xf32
+//       CHECK: moe.tile_load_async %{{.*}}[%{{.*}}, %{{.*}}] into %{{.*}} ready %{{.*}}[%{{.*}}] : memref<?x?xbf16>
 //       CHECK: moe.tile_wait %{{.*}}[%{{.*}}] parity %{{.*}} : memref<4xi64, #gpu.address_space<workgroup>>
 func.func @tile_ops(%a: memref<?x?xbf16>, %w: memref<8x?x?xf32, strided<[?, ?, 1], offset: ?>>,
                     %slot_a: memref<128x64xbf16, #gpu.address_space<workgroup>>,
@@ -1165,6 +1168,16 @@ func.func @tile_ops(%a: memref<?x?xbf16>, %w: memref<8x?x?xf32, strided<[?, ?, 1
         memref<4xi64, #gpu.address_space<workgroup>>
   moe.tile_load_async %a[%i, %j] gather(%slots : memref<?xi32>)
       into %slot_a ready %ring[%s] swizzle = 128 threads = 128
+      : memref<?x?xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>,
+        memref<4xi64, #gpu.address_space<workgroup>>
+  // L2 priorities; `normal` is the default and not printed.
+  moe.tile_load_async %a[%i, %j] into %slot_a ready %ring[%s] swizzle = 128 l2 = evict_last
+      : memref<?x?xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>,
+        memref<4xi64, #gpu.address_space<workgroup>>
+  moe.tile_load_async %w[%i, %i, %j] into %slot_w ready %ring[%s] l2 = evict_first
+      : memref<8x?x?xf32, strided<[?, ?, 1], offset: ?>>, memref<1x16x4xf32, 3>,
+        memref<4xi64, #gpu.address_space<workgroup>>
+  moe.tile_load_async %a[%i, %j] into %slot_a ready %ring[%s] l2 = normal
       : memref<?x?xbf16>, memref<128x64xbf16, #gpu.address_space<workgroup>>,
         memref<4xi64, #gpu.address_space<workgroup>>
   moe.tile_wait %ring[%s] parity %p : memref<4xi64, #gpu.address_space<workgroup>>

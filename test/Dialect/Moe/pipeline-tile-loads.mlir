@@ -24,8 +24,8 @@
 //       CHECK:     moe.tile_wait %[[EMPTY]]
 //       CHECK:     memref.subview %[[RA]]
 //       CHECK:     memref.subview %[[RW]]
-//       CHECK:     moe.tile_load_async %{{.*}} ready %[[FULL]]
-//       CHECK:     moe.tile_load_async %{{.*}} ready %[[FULL]]
+//       CHECK:     moe.tile_load_async %{{.*}} ready %[[FULL]][%{{.*}}] swizzle = 128 l2 = evict_last
+//       CHECK:     moe.tile_load_async %{{.*}} ready %[[FULL]][%{{.*}}] swizzle = 128 l2 = evict_first
 //       CHECK:   scf.for
 //       CHECK:     moe.tile_wait %[[FULL]]
 //       CHECK:     moe.tile_mma {{.*}} pending = 1
@@ -58,8 +58,8 @@ func.func @four_stages(%a: memref<?x64xbf16>, %w: memref<4x256x64xbf16>, %out: m
     %c64 = arith.constant 64 : index
     %acc = scf.for %kb = %c0 to %n step %c1 iter_args(%acc0 = %zero) -> (vector<128x256xf32>) {
       %k = arith.muli %kb, %c64 : index
-      moe.tile_load %a[%row, %k] into %ta swizzle = 128 : memref<?x64xbf16>, !a
-      moe.tile_load %w[%e, %c0, %k] into %tw swizzle = 128 : memref<4x256x64xbf16>, !w
+      moe.tile_load %a[%row, %k] into %ta swizzle = 128 l2 = evict_last : memref<?x64xbf16>, !a
+      moe.tile_load %w[%e, %c0, %k] into %tw swizzle = 128 l2 = evict_first : memref<4x256x64xbf16>, !w
       %next = moe.tile_mma %ta, %tw, %acc0 warpgroup %wg : !a, !w -> vector<128x256xf32>
       scf.yield %next : vector<128x256xf32>
     } {moe.pipeline_stages = 4 : i64}

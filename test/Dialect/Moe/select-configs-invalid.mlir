@@ -15,7 +15,7 @@
 // A grouped_matmul entry is a #moe.gemm_config: its parameters, spelled as in
 // the attribute, checked by its verifier (MoeAttrs.cpp).
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-key.txt" 2>&1 | FileCheck %s --check-prefix=GEMM-KEY
-// GEMM-KEY: bad-config-key.txt:1: entry 'grouped_matmul N=1536 K=2048 tiled=0': #moe.gemm_config has no parameter 'tiled' (it has kernel, tile_m, tile_n, tile_k, stages, warpgroups, warp_specialize, cluster_m, cluster_n, raster, swap_ab, split_k, ctas, simple_threads, stream_columns, min_rows, staged_epilogue)
+// GEMM-KEY: bad-config-key.txt:1: entry 'grouped_matmul N=1536 K=2048 tiled=0': #moe.gemm_config has no parameter 'tiled' (it has kernel, tile_m, tile_n, tile_k, stages, warpgroups, warp_specialize, cluster_m, cluster_n, raster, swap_ab, split_k, ctas, simple_threads, stream_columns, min_rows, staged_epilogue, l2_hints)
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-gemm.txt" 2>&1 | FileCheck %s --check-prefix=GEMM
 // GEMM: bad-config-gemm.txt:1: entry 'grouped_matmul E=128 tile_n=24 stages=4': tile_n = 24 is out of range: expected a multiple of 16 in [16, 256] (wgmma's N, halved for a gated epilogue)
 // RUN: not moe-opt %s --moe-select-configs="table=%S/Inputs/bad-config-gemm-smem.txt" 2>&1 | FileCheck %s --check-prefix=SMEM

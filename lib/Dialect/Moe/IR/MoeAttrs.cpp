@@ -85,14 +85,23 @@ GemmConfigAttr GemmConfigAttr::withMinRows(int64_t minRows) const {
              getStages(), getWarpgroups(), getWarpSpecialize(), getClusterM(),
              getClusterN(), getRaster(), getSwapAb(), getSplitK(), getCtas(),
              getSimpleThreads(), getStreamColumns(), minRows,
-             getStagedEpilogue());
+             getStagedEpilogue(), getL2Hints());
 }
 
 GemmConfigAttr GemmConfigAttr::withStagedEpilogue(bool staged) const {
   return get(getContext(), getKernel(), getTileM(), getTileN(), getTileK(),
              getStages(), getWarpgroups(), getWarpSpecialize(), getClusterM(),
              getClusterN(), getRaster(), getSwapAb(), getSplitK(), getCtas(),
-             getSimpleThreads(), getStreamColumns(), getMinRows(), staged);
+             getSimpleThreads(), getStreamColumns(), getMinRows(), staged,
+             getL2Hints());
+}
+
+GemmConfigAttr GemmConfigAttr::withL2Hints(bool hints) const {
+  return get(getContext(), getKernel(), getTileM(), getTileN(), getTileK(),
+             getStages(), getWarpgroups(), getWarpSpecialize(), getClusterM(),
+             getClusterN(), getRaster(), getSwapAb(), getSplitK(), getCtas(),
+             getSimpleThreads(), getStreamColumns(), getMinRows(),
+             getStagedEpilogue(), hints);
 }
 
 GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
@@ -113,19 +122,19 @@ GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
                defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
                defaults.getCtas(), defaults.getSimpleThreads(),
                defaults.getStreamColumns(), defaults.getMinRows(),
-               defaults.getStagedEpilogue());
+               defaults.getStagedEpilogue(), defaults.getL2Hints());
   bool fp8Block = quant == QuantScheme::fp8_block;
   if (!fp8Block && quant != QuantScheme::fp8_channel &&
       quant != QuantScheme::fp8_tensor)
     return defaults;
-  return get(context, GemmKernel::tiled, defaults.getTileM(), /*tileN=*/128,
-             kFp8TileK,
-             /*stages=*/6, defaults.getWarpgroups(),
-             /*warpSpecialize=*/fp8Block, defaults.getClusterM(),
-             defaults.getClusterN(), defaults.getRaster(), defaults.getSwapAb(),
-             defaults.getSplitK(), defaults.getCtas(),
-             defaults.getSimpleThreads(), defaults.getStreamColumns(),
-             defaults.getMinRows(), defaults.getStagedEpilogue());
+  return get(
+      context, GemmKernel::tiled, defaults.getTileM(), /*tileN=*/128, kFp8TileK,
+      /*stages=*/6, defaults.getWarpgroups(),
+      /*warpSpecialize=*/fp8Block, defaults.getClusterM(),
+      defaults.getClusterN(), defaults.getRaster(), defaults.getSwapAb(),
+      defaults.getSplitK(), defaults.getCtas(), defaults.getSimpleThreads(),
+      defaults.getStreamColumns(), defaults.getMinRows(),
+      defaults.getStagedEpilogue(), defaults.getL2Hints());
 }
 
 int64_t GemmConfigAttr::getStageBytes() const {
@@ -164,6 +173,7 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
   bool swapAB = defaults.getSwapAb();
   bool warpSpecialize = defaults.getWarpSpecialize();
   bool stagedEpilogue = defaults.getStagedEpilogue();
+  bool l2Hints = defaults.getL2Hints();
   int64_t tileM = defaults.getTileM(), tileN = defaults.getTileN(),
           tileK = defaults.getTileK(), stages = defaults.getStages(),
           warpgroups = defaults.getWarpgroups(),
@@ -205,12 +215,13 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
                                emitError)))
         return failure();
     } else if (key == "swap_ab" || key == "warp_specialize" ||
-               key == "staged_epilogue") {
+               key == "staged_epilogue" || key == "l2_hints") {
       if (text != "true" && text != "false")
         return emitError() << key << " = '" << text
                            << "': expected true or false";
       bool &flag = key == "swap_ab"           ? swapAB
                    : key == "warp_specialize" ? warpSpecialize
+                   : key == "l2_hints"        ? l2Hints
                                               : stagedEpilogue;
       flag = text == "true";
     } else {
@@ -219,13 +230,14 @@ GemmConfigAttr::getFromFields(MLIRContext *context,
                             "warpgroups, warp_specialize, cluster_m, "
                             "cluster_n, raster, "
                             "swap_ab, split_k, ctas, simple_threads, "
-                            "stream_columns, min_rows, staged_epilogue)";
+                            "stream_columns, min_rows, staged_epilogue, "
+                            "l2_hints)";
     }
   }
   GemmConfigAttr config = GemmConfigAttr::getChecked(
       emitError, context, kernel, tileM, tileN, tileK, stages, warpgroups,
       warpSpecialize, clusterM, clusterN, raster, swapAB, splitK, ctas,
-      simpleThreads, streamColumns, minRows, stagedEpilogue);
+      simpleThreads, streamColumns, minRows, stagedEpilogue, l2Hints);
   if (!config)
     return failure();
   return config;
@@ -237,7 +249,7 @@ LogicalResult GemmConfigAttr::verify(
     int64_t warpgroups, bool warpSpecialize, int64_t clusterM, int64_t clusterN,
     GemmRaster raster, bool swapAB, int64_t splitK, int64_t ctas,
     int64_t simpleThreads, int64_t streamColumns, int64_t minRows,
-    bool stagedEpilogue) {
+    bool stagedEpilogue, bool /*l2Hints*/) {
   // Each parameter on its own, in the order of the assembly.
   if (failed(checkRange(emitError, "tile_n", tileN, 16, 256, 16,
                         "wgmma's N, halved for a gated epilogue")))

@@ -281,7 +281,7 @@ void LoopPipeliner::fill(OpBuilder &b, Location loc, Value step,
         b, load.getLoc(), mapping.lookupOrDefault(load.getSource()), indices,
         mapping.lookupOrDefault(load.getDest()), full, slot, load.getSwizzle(),
         rowIndex, load.getIndexDivisor(), load.getMulticast(),
-        /*threads=*/0);
+        /*threads=*/0, load.getL2());
   }
 }
 

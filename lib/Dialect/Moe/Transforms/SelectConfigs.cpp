@@ -159,7 +159,8 @@ heuristicGemmConfigs(MLIRContext *context,
       /*warp_specialize=*/false, defaults.getClusterM(), defaults.getClusterN(),
       defaults.getRaster(), defaults.getSwapAb(), defaults.getSplitK(),
       defaults.getCtas(), defaults.getSimpleThreads(),
-      defaults.getStreamColumns(), /*min_rows=*/0, staged);
+      defaults.getStreamColumns(), /*min_rows=*/0, staged,
+      defaults.getL2Hints());
   return {decode, defaults.withMinRows(kDecodeRowsPerExpert * experts->second)};
 }
 

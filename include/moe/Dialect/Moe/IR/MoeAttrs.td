@@ -40,6 +40,7 @@ defvar GemmDefaultSimpleThreads = "256";
 defvar GemmDefaultStreamColumns = "2";
 defvar GemmDefaultMinRows = "0";
 defvar GemmDefaultStagedEpilogue = "false";
+defvar GemmDefaultL2Hints = "false";
 
 def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
   let summary = "kernel configuration of moe.grouped_matmul";
@@ -67,6 +68,7 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     | `stream_columns` | 2 | [1, 4] | output columns of one lane slot of the stream kernel (`kernel = stream`, below) |
     | `min_rows` | 0 | at least 0 | the fewest GEMM rows (A's rows) this configuration is for, in a list of configurations (below) |
     | `staged_epilogue` | `false` | `false`, `true` (the tiled kernel only) | the epilogue stores 16-bit outputs through shared memory in whole 16-byte runs (below) |
+    | `l2_hints` | `false` | `false`, `true` | the tiled kernel's TMA copies ask the L2 to keep A's rows (`evict_last`: every column block reads them) and to evict W's tiles first (`evict_first`: only the row tiles of one column block, running together, read them) |
 
     The default tile is 128 x 256: 256 columns (the widest wgmma) measured
     faster than 128 at every shape tried (docs/performance.md, version 3).
@@ -235,7 +237,9 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     DefaultValuedParameter<"int64_t", GemmDefaultMinRows,
                            "fewest GEMM rows the configuration is for">:$min_rows,
     DefaultValuedParameter<"bool", GemmDefaultStagedEpilogue,
-                           "16-bit outputs stored through shared memory">:$staged_epilogue
+                           "16-bit outputs stored through shared memory">:$staged_epilogue,
+    DefaultValuedParameter<"bool", GemmDefaultL2Hints,
+                           "L2 priorities on the tile copies">:$l2_hints
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
@@ -248,7 +252,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
         GemmDefaultClusterM, GemmDefaultClusterN, GemmDefaultRaster,
         GemmDefaultSwapAB, GemmDefaultSplitK, GemmDefaultCtas,
         GemmDefaultSimpleThreads, GemmDefaultStreamColumns,
-        GemmDefaultMinRows, GemmDefaultStagedEpilogue], ", ") # ");">
+        GemmDefaultMinRows, GemmDefaultStagedEpilogue, GemmDefaultL2Hints],
+        ", ") # ");">
   ];
   let extraClassDeclaration = [{
     /// The configuration of `<parameter>=<value>` fields (a moe-select-configs
@@ -267,6 +272,8 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     GemmConfigAttr withMinRows(int64_t minRows) const;
     /// This configuration with `staged_epilogue` set to `staged`.
     GemmConfigAttr withStagedEpilogue(bool staged) const;
+    /// This configuration with `l2_hints` set to `hints`.
+    GemmConfigAttr withL2Hints(bool hints) const;
     /// The default configuration of a GEMM with quantization `quant`
     /// (for one without a `moe.config`, and what moe-select-configs' row
     /// lists start from): #moe.gemm_config<> without one; for the fp8

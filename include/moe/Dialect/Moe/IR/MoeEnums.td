@@ -148,4 +148,23 @@ def Moe_GemmRaster : I32EnumAttr<"GemmRaster",
   let cppNamespace = "::mlir::moe";
 }
 
+// How long the lines a tile copy brings into L2 should stay there, relative
+// to other data (PTX createpolicy's L2 priorities): `evict_first` for data
+// read once or by a few copies close together in time (a weight tile its
+// row tiles share), `evict_last` for data many later copies read again (an
+// expert's activation rows, read once per column block).
+def Moe_CachePriority : I32EnumAttr<"CachePriority",
+    "the L2 priority of a tile copy's lines", [
+      I32EnumAttrCase<"normal", 0>,
+      I32EnumAttrCase<"evict_first", 1>,
+      I32EnumAttrCase<"evict_last", 2>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_CachePriorityAttr : EnumAttr<Moe_Dialect, Moe_CachePriority,
+                                     "cache_priority"> {
+  let assemblyFormat = "$value";
+}
+
 #endif // MOE_DIALECT_MOE_IR_MOEENUMS_TD

@@ -88,6 +88,11 @@ def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async",
     rows without a source row read a coordinate out of bounds, so zeros);
     other gathered copies are per-thread `cp.async`.
 
+    `l2 = evict_first` or `evict_last` asks the L2 to evict the copy's lines
+    before, or after, lines of normal priority (`normal`, the default,
+    gives no hint): a TMA copy carries it as a cache policy; a per-thread
+    `cp.async` gathered copy does not.
+
     Example (a 128 x 64 bf16 tile of A at row `%r`, K offset `%k`):
 
     ```mlir
@@ -106,14 +111,16 @@ def Moe_TileLoadAsyncOp : Moe_Op<"tile_load_async",
                            [MemRead]>:$row_index,
                        DefaultValuedAttr<I64Attr, "1">:$index_divisor,
                        DefaultValuedAttr<I64Attr, "1">:$multicast,
-                       DefaultValuedAttr<I64Attr, "0">:$threads);
+                       DefaultValuedAttr<I64Attr, "0">:$threads,
+                       DefaultValuedAttr<Moe_CachePriorityAttr,
+                           "::mlir::moe::CachePriority::normal">:$l2);
   let assemblyFormat = [{
     $source `[` $indices `]`
     (`gather` `(` $row_index^ `:` type($row_index) `)`)?
     (`divisor` `=` $index_divisor^)?
     `into` $dest `ready` $ready `[` $slot `]`
     (`swizzle` `=` $swizzle^)? (`multicast` `=` $multicast^)?
-    (`threads` `=` $threads^)?
+    (`threads` `=` $threads^)? (`l2` `=` $l2^)?
     attr-dict `:` type($source) `,` type($dest) `,` type($ready)
   }];
   let extraClassDeclaration = [{
@@ -190,7 +197,8 @@ def Moe_TileLoadOp : Moe_Op<"tile_load", [AttrSizedOperandSegments]> {
   let description = [{
     Copies the box of `source` at `indices` into the workgroup buffer `dest`,
     with the rules of `moe.tile_load_async` (box shape, zero fill past the
-    edges, swizzle, gathered rows, a box shared by a cluster), but
+    edges, swizzle, gathered rows, a box shared by a cluster, the L2
+    priority), but
     synchronously: when every thread of
     the block has returned from it, `dest` holds the box. It is the form the
     tiling pass writes; `moe-pipeline-tile-loads` turns the loads of a loop
@@ -209,12 +217,15 @@ def Moe_TileLoadOp : Moe_Op<"tile_load", [AttrSizedOperandSegments]> {
                        Arg<Optional<MemRefRankOf<[I32], [1]>>, "",
                            [MemRead]>:$row_index,
                        DefaultValuedAttr<I64Attr, "1">:$index_divisor,
-                       DefaultValuedAttr<I64Attr, "1">:$multicast);
+                       DefaultValuedAttr<I64Attr, "1">:$multicast,
+                       DefaultValuedAttr<Moe_CachePriorityAttr,
+                           "::mlir::moe::CachePriority::normal">:$l2);
   let assemblyFormat = [{
     $source `[` $indices `]`
     (`gather` `(` $row_index^ `:` type($row_index) `)`)?
     (`divisor` `=` $index_divisor^)?
     `into` $dest (`swizzle` `=` $swizzle^)? (`multicast` `=` $multicast^)?
+    (`l2` `=` $l2^)?
     attr-dict `:` type($source) `,` type($dest)
   }];
   let extraClassDeclaration = [{
