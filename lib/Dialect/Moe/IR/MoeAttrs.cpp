@@ -96,14 +96,6 @@ GemmConfigAttr GemmConfigAttr::withStagedEpilogue(bool staged) const {
              getL2Hints());
 }
 
-GemmConfigAttr GemmConfigAttr::withL2Hints(bool hints) const {
-  return get(getContext(), getKernel(), getTileM(), getTileN(), getTileK(),
-             getStages(), getWarpgroups(), getWarpSpecialize(), getClusterM(),
-             getClusterN(), getRaster(), getSwapAb(), getSplitK(), getCtas(),
-             getSimpleThreads(), getStreamColumns(), getMinRows(),
-             getStagedEpilogue(), hints);
-}
-
 GemmConfigAttr GemmConfigAttr::getDefault(MLIRContext *context,
                                           QuantScheme quant) {
   GemmConfigAttr defaults = get(context);

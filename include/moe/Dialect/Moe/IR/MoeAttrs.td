@@ -272,8 +272,6 @@ def Moe_GemmConfigAttr : Moe_Attr<"GemmConfig", "gemm_config"> {
     GemmConfigAttr withMinRows(int64_t minRows) const;
     /// This configuration with `staged_epilogue` set to `staged`.
     GemmConfigAttr withStagedEpilogue(bool staged) const;
-    /// This configuration with `l2_hints` set to `hints`.
-    GemmConfigAttr withL2Hints(bool hints) const;
     /// The default configuration of a GEMM with quantization `quant`
     /// (for one without a `moe.config`, and what moe-select-configs' row
     /// lists start from): #moe.gemm_config<> without one; for the fp8
